@@ -1,0 +1,176 @@
+/**
+ * The `worksample` verbs. Each opens the configured database directly and calls the same service
+ * verbs as the HTTP API. Usage errors exit 2, failures 1, always with one clear line.
+ */
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../config/index.ts';
+import { AppError } from '../errors/index.ts';
+import { openDatabase } from '../db/index.ts';
+import { createLogger } from '../logger/index.ts';
+import { randomIds, systemClock, type ServiceContext } from '../platform/index.ts';
+import { createUser, roles, type Role } from '../users/index.ts';
+import { loadTaskDir } from '../tasks/index.ts';
+import { importTask, listTasks } from '../tasks/import.ts';
+import { createInvitation } from '../invitations/index.ts';
+import { startServer } from '../serve.ts';
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    public readonly exitCode = 2,
+  ) {
+    super(message);
+  }
+}
+
+export function errorLine(err: unknown): { message: string; exitCode: number } {
+  if (err instanceof CliError) return { message: err.message, exitCode: err.exitCode };
+  if (err instanceof ConfigError) return { message: err.message, exitCode: 2 };
+  if (err instanceof AppError) return { message: err.message, exitCode: 1 };
+  if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+    return { message: `${err.message} (see worksample --help)`, exitCode: 2 };
+  }
+  return { message: `unexpected error: ${(err as Error)?.stack ?? String(err)}`, exitCode: 1 };
+}
+
+export const usage = `worksample — work-sample hiring for AI engineers
+
+Usage:
+  worksample serve                                   run the server (config from env; see README)
+  worksample users add --email E --role R [--name N] [--password P]
+                                                     create a staff user (roles: ${roles.join(', ')});
+                                                     without --password one is generated and printed
+  worksample tasks validate <dir>                    check a task folder; lists every problem
+  worksample tasks import <dir>...                   import task folders as new versions
+  worksample tasks list                              imported tasks and their newest versions
+  worksample invite --task SLUG --email E --name N [--version V] [--expires-days D]
+                                                     invite a candidate; prints the link (shown once)
+`;
+
+interface Io {
+  env: Record<string, string | undefined>;
+  out: NodeJS.WritableStream;
+}
+
+async function withContext<T>(config: Config, fn: (ctx: ServiceContext) => Promise<T>): Promise<T> {
+  const database = await openDatabase(config.databaseUrl);
+  try {
+    return await fn({ db: database.db, clock: systemClock, ids: randomIds, config, logger: createLogger('warn', process.stderr) });
+  } finally {
+    await database.close();
+  }
+}
+
+/** Runs one verb. Returns the exit code (undefined = 0) or throws. */
+export async function runCli(argv: string[], io: Io): Promise<number | undefined> {
+  const [verb, sub, ...rest] = argv;
+  const print = (s: string) => io.out.write(`${s}\n`);
+  if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
+    print(usage);
+    return verb ? 0 : 2;
+  }
+  const config = loadConfig(io.env);
+
+  if (verb === 'serve') {
+    const server = await startServer(config, io.out);
+    const stop = async () => {
+      await server.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    return new Promise(() => {}); // runs until a signal
+  }
+
+  if (verb === 'users' && sub === 'add') {
+    const { values } = parseArgs({
+      args: rest,
+      options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+      strict: true,
+    });
+    if (!values.email) throw new CliError('users add: --email is required');
+    if (!values.role || !roles.includes(values.role as Role)) throw new CliError(`users add: --role must be one of ${roles.join(', ')}`);
+    const generated = values.password ? undefined : randomIds.secret().slice(0, 20);
+    const user = await withContext(config, (ctx) =>
+      createUser(ctx, { email: values.email!, role: values.role as Role, name: values.name, password: values.password ?? generated! }),
+    );
+    print(`created ${user.role} ${user.email} (${user.id})`);
+    if (generated) print(`password: ${generated}`);
+    return;
+  }
+
+  if (verb === 'tasks' && sub === 'validate') {
+    if (!rest.length) throw new CliError('tasks validate: give a task folder, e.g. tasks/hello-llm');
+    let failed = 0;
+    for (const dir of rest) {
+      const result = await loadTaskDir(dir);
+      if (result.ok) print(`ok  ${dir}  ${result.task.manifest.slug} (${result.task.files.length} files, ${result.task.contentHash.slice(0, 12)})`);
+      else {
+        failed++;
+        result.errors.forEach((e) => print(`error  ${e}`));
+      }
+    }
+    return failed ? 1 : undefined;
+  }
+
+  if (verb === 'tasks' && sub === 'import') {
+    if (!rest.length) throw new CliError('tasks import: give one or more task folders, e.g. tasks/hello-llm');
+    return withContext(config, async (ctx) => {
+      for (const dir of rest) {
+        const { status, version } = await importTask(ctx, dir);
+        print(`${status === 'created' ? 'imported' : 'unchanged'}  ${version.slug} v${version.version}  ${version.contentHash.slice(0, 12)}`);
+      }
+      return undefined;
+    });
+  }
+
+  if (verb === 'tasks' && sub === 'list') {
+    return withContext(config, async (ctx) => {
+      const tasks = await listTasks(ctx);
+      if (!tasks.length) print(`no tasks imported yet; try: worksample tasks import ${path.relative(process.cwd(), config.tasksDir) || '.'}/<slug>`);
+      for (const t of tasks) print(`${t.slug}  v${t.version} (${t.versions} version${t.versions === 1 ? '' : 's'})  ${t.kind}  ${t.title}`);
+      return undefined;
+    });
+  }
+
+  if (verb === 'invite') {
+    const { values } = parseArgs({
+      args: argv.slice(1),
+      options: {
+        task: { type: 'string' },
+        email: { type: 'string' },
+        name: { type: 'string' },
+        version: { type: 'string' },
+        'expires-days': { type: 'string' },
+      },
+      strict: true,
+    });
+    if (!values.task || !values.email || !values.name) throw new CliError('invite: --task, --email and --name are required');
+    const num = (v: string | undefined, flag: string) => {
+      if (v === undefined) return undefined;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n <= 0) throw new CliError(`invite: ${flag} must be a positive number`);
+      return n;
+    };
+    const { invitation, link } = await withContext(config, (ctx) =>
+      createInvitation(
+        ctx,
+        {
+          taskSlug: values.task!,
+          candidateEmail: values.email!,
+          candidateName: values.name!,
+          taskVersion: num(values.version, '--version'),
+          expiresInDays: num(values['expires-days'], '--expires-days'),
+        },
+        null,
+      ),
+    );
+    print(`invited ${invitation.candidateName} <${invitation.candidateEmail}> to ${invitation.taskSlug} v${invitation.taskVersion}, expires ${new Date(invitation.expiresAt).toISOString()}`);
+    print(link);
+    return;
+  }
+
+  throw new CliError(`unknown command "${argv.join(' ')}"; see worksample --help`);
+}
+

@@ -1,0 +1,127 @@
+/**
+ * Configuration from environment variables, validated with zod.
+ * A wrong value stops startup with a message naming the variable and what it accepts.
+ * Nothing reads process.env at import time: callers pass the env in.
+ */
+import { z } from 'zod';
+import path from 'node:path';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = (what: string) =>
+  z.coerce.number({ message: `expected ${what}` }).int({ message: `expected ${what}` }).positive({ message: `expected ${what}` });
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'expected development, production or test' }).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number({ message: 'expected a port number 0-65535' }).int().min(0, { message: 'expected a port number 0-65535' }).max(65535, { message: 'expected a port number 0-65535' }).default(8080),
+  PUBLIC_URL: z.url({ message: 'expected an absolute http(s) URL such as http://localhost:8080' }).optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { message: 'expected sqlite:<file path> or postgres://user:pass@host:port/db' })
+    .default('sqlite:./data/worksample.db'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  TASKS_DIR: z.string().min(1).default('./tasks'),
+  WEB_DIST: z.string().min(1).default('./web/dist'),
+  SANDBOX_DRIVER: z.enum(['auto', 'docker', 'local', 'none'], { message: 'expected auto, docker, local or none' }).default('auto'),
+  ALLOW_LOCAL_SANDBOX_IN_PRODUCTION: bool.default(false),
+  LLM_UPSTREAM: z.enum(['mock', 'openai'], { message: 'expected mock or openai' }).default('mock'),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
+  DEMO_SEED: bool.default(true),
+  SUBMIT_GRACE_SECONDS: z.coerce.number({ message: 'expected a number of seconds >= 0' }).int().min(0, { message: 'expected a number of seconds >= 0' }).default(30),
+  DEADLINE_SWEEP_SECONDS: positiveInt('a positive number of seconds').default(15),
+  INVITATION_TTL_DAYS: positiveInt('a positive number of days').default(14),
+  MAX_FILE_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
+  MAX_WORKSPACE_BYTES: positiveInt('a positive number of bytes').default(20 * 1024 * 1024),
+  MAX_WORKSPACE_FILES: positiveInt('a positive number').default(500),
+  LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),
+  LOGIN_WINDOW_SECONDS: positiveInt('a positive number of seconds').default(900),
+});
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  publicUrl: string;
+  databaseUrl: string;
+  logLevel: string;
+  tasksDir: string;
+  webDist: string;
+  sandboxDriver: 'auto' | 'docker' | 'local' | 'none';
+  allowLocalSandboxInProduction: boolean;
+  llmUpstream: 'mock' | 'openai';
+  openaiApiKey: string | undefined;
+  openaiBaseUrl: string | undefined;
+  demoSeed: boolean;
+  submitGraceMs: number;
+  deadlineSweepMs: number;
+  invitationTtlMs: number;
+  limits: WorkspaceLimits;
+  login: { maxFailures: number; windowMs: number };
+}
+
+export interface WorkspaceLimits {
+  maxFileBytes: number;
+  maxWorkspaceBytes: number;
+  maxFiles: number;
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses and validates configuration from an env map (usually process.env). Throws ConfigError. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings mean "unset": `FOO= npm start` should use the default, not fail.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = String(i.path[0] ?? '?');
+        return `${name}=${JSON.stringify(cleaned[name] ?? '')}: ${i.message}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  if (e.LLM_UPSTREAM === 'openai' && !e.OPENAI_API_KEY) {
+    throw new ConfigError(['OPENAI_API_KEY: required when LLM_UPSTREAM=openai']);
+  }
+  const databaseUrl = e.DATABASE_URL.startsWith('sqlite:')
+    ? `sqlite:${path.resolve(e.DATABASE_URL.slice('sqlite:'.length))}`
+    : e.DATABASE_URL;
+  return {
+    nodeEnv: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    databaseUrl,
+    logLevel: e.LOG_LEVEL,
+    tasksDir: path.resolve(e.TASKS_DIR),
+    webDist: path.resolve(e.WEB_DIST),
+    sandboxDriver: e.SANDBOX_DRIVER,
+    allowLocalSandboxInProduction: e.ALLOW_LOCAL_SANDBOX_IN_PRODUCTION,
+    llmUpstream: e.LLM_UPSTREAM,
+    openaiApiKey: e.OPENAI_API_KEY,
+    openaiBaseUrl: e.OPENAI_BASE_URL,
+    demoSeed: e.DEMO_SEED,
+    submitGraceMs: e.SUBMIT_GRACE_SECONDS * 1000,
+    deadlineSweepMs: e.DEADLINE_SWEEP_SECONDS * 1000,
+    invitationTtlMs: e.INVITATION_TTL_DAYS * 86_400_000,
+    limits: {
+      maxFileBytes: e.MAX_FILE_BYTES,
+      maxWorkspaceBytes: e.MAX_WORKSPACE_BYTES,
+      maxFiles: e.MAX_WORKSPACE_FILES,
+    },
+    login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
+  };
+}
+
+/** The documented variables, for the README table and `worksample --help`. */
+export const configVariables = Object.keys(envSchema.shape);

@@ -1,0 +1,126 @@
+/** Schema migrations, run at startup. Written once for both SQLite and Postgres. */
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+type Dialect = 'sqlite' | 'postgres';
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  // Millisecond timestamps exceed 32 bits: bigint in Postgres (parsed back to number by the pool).
+  const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+  const bytes = dialect === 'postgres' ? 'bytea' : 'blob';
+  const serial = dialect === 'postgres' ? 'bigserial' : 'integer';
+  return {
+    '0001_spine': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('users')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('email', 'text', (c) => c.notNull().unique())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('id_hash', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.references('users.id').onDelete('cascade'))
+          .addColumn('invitation_id', 'text')
+          .addColumn('csrf_token', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('blobs')
+          .addColumn('sha256', 'text', (c) => c.primaryKey())
+          .addColumn('size', 'integer', (c) => c.notNull())
+          .addColumn('content', bytes, (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('tasks')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('slug', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('task_versions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('task_id', 'text', (c) => c.notNull().references('tasks.id'))
+          .addColumn('slug', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('content_hash', 'text', (c) => c.notNull())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('manifest_json', 'text', (c) => c.notNull())
+          .addColumn('statement_md', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('imported_by', 'text')
+          .addUniqueConstraint('task_versions_task_version', ['task_id', 'version'])
+          .addUniqueConstraint('task_versions_task_hash', ['task_id', 'content_hash'])
+          .execute();
+        await db.schema
+          .createTable('task_version_files')
+          .addColumn('task_version_id', 'text', (c) => c.notNull().references('task_versions.id'))
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull().references('blobs.sha256'))
+          .addColumn('size', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('task_version_files_pk', ['task_version_id', 'path'])
+          .execute();
+        await db.schema
+          .createTable('invitations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('task_version_id', 'text', (c) => c.notNull().references('task_versions.id'))
+          .addColumn('candidate_name', 'text', (c) => c.notNull())
+          .addColumn('candidate_email', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addColumn('revoked_at', ms)
+          .execute();
+        await db.schema
+          .createTable('attempts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('invitation_id', 'text', (c) => c.notNull().unique().references('invitations.id'))
+          .addColumn('task_version_id', 'text', (c) => c.notNull().references('task_versions.id'))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('started_at', ms, (c) => c.notNull())
+          .addColumn('deadline_at', ms, (c) => c.notNull())
+          .addColumn('submitted_at', ms)
+          .addColumn('submit_reason', 'text')
+          .execute();
+        await db.schema.createIndex('attempts_status_deadline').on('attempts').columns(['status', 'deadline_at']).execute();
+        await db.schema
+          .createTable('workspace_files')
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull().references('blobs.sha256'))
+          .addColumn('size', 'integer', (c) => c.notNull())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('workspace_files_pk', ['attempt_id', 'path'])
+          .execute();
+        await db.schema
+          .createTable('attempt_events')
+          .addColumn('id', serial, (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('at', ms, (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('path', 'text')
+          .addColumn('sha256', 'text')
+          .addColumn('revision', 'integer')
+          .addColumn('payload_json', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('attempt_events_attempt').on('attempt_events').columns(['attempt_id', 'id']).execute();
+        await sql`select 1`.execute(db);
+      },
+    },
+  };
+}
+
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return { getMigrations: async () => migrations(dialect) };
+}

@@ -1,0 +1,113 @@
+/** Row types for Kysely. Times are integer milliseconds since the epoch in both dialects. */
+import type { Generated } from 'kysely';
+
+export interface UsersTable {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'author' | 'reviewer';
+  password_hash: string;
+  created_at: number;
+  disabled: number; // 0/1: portable boolean
+}
+
+export interface SessionsTable {
+  id_hash: string; // sha256 of the cookie value; the value itself is never stored
+  kind: 'staff' | 'candidate';
+  user_id: string | null;
+  invitation_id: string | null;
+  csrf_token: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface BlobsTable {
+  sha256: string;
+  size: number;
+  content: Uint8Array;
+  created_at: number;
+}
+
+export interface TasksTable {
+  id: string;
+  slug: string;
+  created_at: number;
+}
+
+export interface TaskVersionsTable {
+  id: string;
+  task_id: string;
+  slug: string;
+  version: number;
+  content_hash: string;
+  title: string;
+  kind: 'code' | 'critique' | 'written';
+  manifest_json: string;
+  statement_md: string;
+  created_at: number;
+  imported_by: string | null;
+}
+
+export interface TaskVersionFilesTable {
+  task_version_id: string;
+  path: string;
+  role: string;
+  sha256: string;
+  size: number;
+}
+
+export interface InvitationsTable {
+  id: string;
+  token_hash: string;
+  task_version_id: string;
+  candidate_name: string;
+  candidate_email: string;
+  created_by: string | null;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+export interface AttemptsTable {
+  id: string;
+  invitation_id: string;
+  task_version_id: string;
+  status: 'started' | 'submitted' | 'graded';
+  started_at: number;
+  deadline_at: number;
+  submitted_at: number | null;
+  submit_reason: 'candidate' | 'deadline' | null;
+}
+
+export interface WorkspaceFilesTable {
+  attempt_id: string;
+  path: string;
+  sha256: string;
+  size: number;
+  revision: number;
+  updated_at: number;
+}
+
+export interface AttemptEventsTable {
+  id: Generated<number>;
+  attempt_id: string;
+  at: number;
+  type: string;
+  path: string | null;
+  sha256: string | null;
+  revision: number | null;
+  payload_json: string;
+}
+
+export interface DB {
+  users: UsersTable;
+  sessions: SessionsTable;
+  blobs: BlobsTable;
+  tasks: TasksTable;
+  task_versions: TaskVersionsTable;
+  task_version_files: TaskVersionFilesTable;
+  invitations: InvitationsTable;
+  attempts: AttemptsTable;
+  workspace_files: WorkspaceFilesTable;
+  attempt_events: AttemptEventsTable;
+}

@@ -1,0 +1,74 @@
+/** createApp(deps): the whole HTTP surface, with every dependency injected. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { requestId } from 'hono/request-id';
+import { bodyLimit } from 'hono/body-limit';
+import { secureHeaders } from 'hono/secure-headers';
+import { AppError } from '../errors/index.ts';
+import type { ServiceContext } from '../platform/index.ts';
+import type { AppDeps, AppEnv } from './deps.ts';
+import { errorJson, handleError, validationHook } from './errors.ts';
+import { loadPrincipals } from './auth.ts';
+import { requestLog } from './request-log.ts';
+import { serveWeb } from './static.ts';
+import { registerHealth } from './routes/health.ts';
+import { registerAuth } from './routes/auth.ts';
+import { registerUsers } from './routes/users.ts';
+import { registerTasks } from './routes/tasks.ts';
+import { registerInvitations } from './routes/invitations.ts';
+import { registerCandidate } from './routes/candidate.ts';
+import { registerAttempts } from './routes/attempts.ts';
+import { registerFiles } from './routes/files.ts';
+
+export type { AppDeps } from './deps.ts';
+
+export function createApp(deps: AppDeps) {
+  const ctx: ServiceContext = { db: deps.database.db, clock: deps.clock, ids: deps.ids, config: deps.config, logger: deps.logger };
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    c.set('ctx', ctx);
+    await next();
+  });
+  app.use('*', requestLog(deps.logger));
+  app.use('*', secureHeaders({ referrerPolicy: 'same-origin', crossOriginEmbedderPolicy: false }));
+  // Base64 inflates a max-size file by 4/3; leave room for the JSON around it.
+  const maxBody = Math.ceil((deps.config.limits.maxFileBytes * 4) / 3) + 64 * 1024;
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: maxBody,
+      onError: (c) => errorJson(c, new AppError('payload_too_large', `request body is larger than ${maxBody} bytes`)),
+    }),
+  );
+  app.use('/api/*', loadPrincipals());
+  app.use('/i/*', loadPrincipals());
+
+  registerHealth(app, deps);
+  registerAuth(app, deps);
+  registerUsers(app);
+  registerTasks(app);
+  registerInvitations(app, deps);
+  registerCandidate(app);
+  registerAttempts(app);
+  registerFiles(app);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', { type: 'apiKey', in: 'cookie', name: 'ws_staff' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'candidateCookie', { type: 'apiKey', in: 'cookie', name: 'ws_candidate' });
+  app.doc31('/api/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'worksample API',
+      version: '0.1.0',
+      description:
+        'Cookie-authenticated mutations must send the session CSRF token (from /api/auth/me or /api/candidate) as x-csrf-token.',
+    },
+  });
+
+  app.all('/api/*', (c) => errorJson(c, new AppError('not_found', `no API route ${c.req.method} ${c.req.path}`)));
+  serveWeb(app, deps.config.webDist);
+  app.onError(handleError(deps.logger));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,30 @@
+/** Everything createApp needs, injected. */
+import type { Config } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
+import type { Logger } from '../logger/index.ts';
+import type { Clock, IdGenerator, ServiceContext } from '../platform/index.ts';
+import type { SandboxDriver } from '../sandbox/index.ts';
+import type { LlmUpstream } from '../llm/index.ts';
+import type { LoginLimiter } from '../auth/rate-limit.ts';
+import type { StaffUser, SessionsTableRow } from './types.ts';
+
+export interface AppDeps {
+  database: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  sandbox: SandboxDriver;
+  llm: LlmUpstream;
+  logger: Logger;
+  config: Config;
+  /** Defaults to an in-memory limiter from config.login. */
+  loginLimiter?: LoginLimiter;
+}
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    ctx: ServiceContext;
+    staff: { user: StaffUser; session: SessionsTableRow; cookie: string } | undefined;
+    candidate: { invitationId: string; session: SessionsTableRow; cookie: string } | undefined;
+  };
+}

@@ -1,0 +1,71 @@
+/** The candidate's own invitation: what they see before and after starting, and the Start button. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { candidateView } from '../../invitations/index.ts';
+import { startAttempt, viewAttempt } from '../../attempts/index.ts';
+import type { AppEnv } from '../deps.ts';
+import { errorResponses } from '../errors.ts';
+import { requireCandidate } from '../auth.ts';
+
+export const attemptSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(['started', 'submitted', 'graded']),
+    taskVersionId: z.string(),
+    startedAt: z.number(),
+    deadlineAt: z.number(),
+    submittedAt: z.number().nullable(),
+    submitReason: z.enum(['candidate', 'deadline']).nullable(),
+    writable: z.boolean(),
+    serverNow: z.number(),
+  })
+  .openapi('Attempt');
+
+const candidateSchema = z
+  .object({
+    candidateName: z.string(),
+    task: z.object({
+      title: z.string(),
+      summary: z.string(),
+      kind: z.string(),
+      timeLimitMinutes: z.number(),
+      llm: z.object({ enabled: z.boolean(), models: z.array(z.string()), budget: z.unknown().optional() }),
+      rubric: z.unknown().optional(),
+      statement: z.string().optional(),
+    }),
+    invitation: z.object({ expiresAt: z.number(), status: z.string() }),
+    attempt: attemptSchema.nullable(),
+    serverNow: z.number(),
+    csrfToken: z.string(),
+  })
+  .openapi('CandidateView');
+
+const get = createRoute({
+  method: 'get',
+  path: '/api/candidate',
+  tags: ['candidate'],
+  summary: 'The invitation this browser holds: task facts, rules, and the attempt once started',
+  responses: { 200: { description: 'view', content: { 'application/json': { schema: candidateSchema } } }, ...errorResponses(401) },
+});
+
+const start = createRoute({
+  method: 'post',
+  path: '/api/candidate/start',
+  tags: ['candidate'],
+  summary: 'Start the clock (idempotent)',
+  responses: {
+    200: { description: 'started', content: { 'application/json': { schema: z.object({ attempt: attemptSchema }) } } },
+    ...errorResponses(401, 403, 410),
+  },
+});
+
+export function registerCandidate(app: OpenAPIHono<AppEnv>) {
+  app.openapi(get, async (c) => {
+    const cand = requireCandidate(c);
+    return c.json({ ...(await candidateView(c.get('ctx'), cand.invitationId)), csrfToken: cand.session.csrf_token }, 200);
+  });
+  app.openapi(start, async (c) => {
+    const cand = requireCandidate(c);
+    const ctx = c.get('ctx');
+    return c.json({ attempt: viewAttempt(ctx, await startAttempt(ctx, cand.invitationId)) }, 200);
+  });
+}

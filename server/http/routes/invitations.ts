@@ -1,0 +1,129 @@
+/** Invitations (authors and admins) and the candidate's side of opening one. */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createInvitation, listInvitations, openInvitation, revokeInvitation } from '../../invitations/index.ts';
+import { AppError } from '../../errors/index.ts';
+import type { AppDeps, AppEnv } from '../deps.ts';
+import { errorResponses } from '../errors.ts';
+import { CANDIDATE_COOKIE, requireStaff, setSessionCookie } from '../auth.ts';
+
+export const invitationSchema = z
+  .object({
+    id: z.string(),
+    candidateName: z.string(),
+    candidateEmail: z.string(),
+    taskSlug: z.string(),
+    taskVersion: z.number().int(),
+    taskVersionId: z.string(),
+    createdAt: z.number(),
+    expiresAt: z.number(),
+    status: z.enum(['invited', 'started', 'submitted', 'graded', 'expired', 'revoked']),
+    attemptId: z.string().nullable(),
+  })
+  .openapi('Invitation');
+
+const create = createRoute({
+  method: 'post',
+  path: '/api/invitations',
+  tags: ['invitations'],
+  summary: 'Invite a candidate; the response holds the only copy of the link',
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            taskSlug: z.string().max(64),
+            taskVersion: z.number().int().positive().optional(),
+            candidateName: z.string().max(200),
+            candidateEmail: z.string().max(254),
+            expiresInDays: z.number().positive().max(365).optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: { description: 'created', content: { 'application/json': { schema: z.object({ invitation: invitationSchema, link: z.string() }) } } },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/api/invitations',
+  tags: ['invitations'],
+  summary: 'All invitations with their status',
+  responses: {
+    200: { description: 'invitations', content: { 'application/json': { schema: z.object({ invitations: z.array(invitationSchema) }) } } },
+    ...errorResponses(401, 403),
+  },
+});
+
+const revoke = createRoute({
+  method: 'post',
+  path: '/api/invitations/{id}/revoke',
+  tags: ['invitations'],
+  summary: 'Withdraw an invitation that has not been started',
+  request: { params: z.object({ id: z.string().max(64) }) },
+  responses: {
+    200: { description: 'revoked', content: { 'application/json': { schema: z.object({ invitation: invitationSchema }) } } },
+    ...errorResponses(401, 403, 404, 409),
+  },
+});
+
+const open = createRoute({
+  method: 'post',
+  path: '/api/invitations/open',
+  tags: ['candidate'],
+  summary: 'Trade an invitation token for a candidate session (sets the ws_candidate cookie)',
+  request: { body: { required: true, content: { 'application/json': { schema: z.object({ token: z.string().max(200) }) } } } },
+  responses: {
+    200: { description: 'session started', content: { 'application/json': { schema: z.object({ csrfToken: z.string() }) } } },
+    ...errorResponses(400, 404, 410),
+  },
+});
+
+export function registerInvitations(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  const secure = deps.config.publicUrl.startsWith('https:');
+  app.openapi(create, async (c) => {
+    const staff = requireStaff(c, 'author');
+    return c.json(await createInvitation(c.get('ctx'), c.req.valid('json'), staff.user.id), 201);
+  });
+  app.openapi(list, async (c) => {
+    requireStaff(c, 'author');
+    return c.json({ invitations: await listInvitations(c.get('ctx')) }, 200);
+  });
+  app.openapi(revoke, async (c) => {
+    requireStaff(c, 'author');
+    return c.json({ invitation: await revokeInvitation(c.get('ctx'), c.req.valid('param').id) }, 200);
+  });
+  app.openapi(open, async (c) => {
+    const session = await openInvitation(c.get('ctx'), c.req.valid('json').token);
+    setSessionCookie(c, CANDIDATE_COOKIE, session, secure);
+    return c.json({ csrfToken: session.csrfToken }, 200);
+  });
+
+  // The link a candidate clicks: trade the token for a cookie, then redirect so the token leaves the
+  // address bar and history. Not part of the JSON API; errors are a friendly page.
+  app.get('/i/:token', async (c) => {
+    try {
+      const session = await openInvitation(c.get('ctx'), c.req.param('token'));
+      setSessionCookie(c, CANDIDATE_COOKIE, session, secure);
+      c.header('Referrer-Policy', 'no-referrer');
+      return c.redirect('/attempt', 303);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      c.header('Referrer-Policy', 'no-referrer');
+      return c.html(friendlyPage('This invitation link cannot be used', err.message), err.status);
+    }
+  });
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+
+function friendlyPage(title: string, message: string) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · worksample</title>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.4rem}</style></head>
+<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}.</p><p>If you think this is a mistake, reply to the email that brought you here.</p></main></body></html>`;
+}

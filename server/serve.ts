@@ -1,0 +1,69 @@
+/**
+ * `worksample serve`: wires real dependencies, runs migrations, seeds a demo on first run,
+ * auto-submits overdue attempts at startup and periodically, and listens.
+ */
+import { serve } from '@hono/node-server';
+import type { Config } from './config/index.ts';
+import { openDatabase } from './db/index.ts';
+import { createLogger } from './logger/index.ts';
+import { randomIds, systemClock, type ServiceContext } from './platform/index.ts';
+import { createApp } from './http/app.ts';
+import { noSandbox } from './sandbox/index.ts';
+import { mockUpstream } from './llm/index.ts';
+import { sweepDeadlines } from './attempts/index.ts';
+import { deleteExpiredSessions } from './auth/sessions.ts';
+import { seedDemo } from './demo/index.ts';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel);
+  const database = await openDatabase(config.databaseUrl);
+  const ctx: ServiceContext = { db: database.db, clock: systemClock, ids: randomIds, config, logger };
+  const sandbox = noSandbox('sandboxes are not wired in yet');
+  const app = createApp({ database, clock: systemClock, ids: randomIds, sandbox, llm: mockUpstream(), logger, config });
+
+  // Deadlines that passed while the server was down are settled before the first request.
+  await sweepDeadlines(ctx);
+  const seed = config.demoSeed ? await seedDemo(ctx) : undefined;
+  const timer = setInterval(() => {
+    sweepDeadlines(ctx).catch((err) => logger.error({ err }, 'deadline sweep failed'));
+    deleteExpiredSessions(ctx).catch((err) => logger.error({ err }, 'session cleanup failed'));
+  }, config.deadlineSweepMs);
+  timer.unref();
+
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
+  logger.info({ url, database: database.dialect }, 'worksample listening');
+
+  const lines = [`\nworksample is running at ${url}`, `  database: ${database.dialect}   LLM: ${config.llmUpstream}   sandbox: ${(await sandbox.status()).driver}`];
+  if (seed) {
+    lines.push(
+      '',
+      'First run: created a demo admin (shown once; change it or create your own with `worksample users add`):',
+      `  email:    ${seed.admin.email}`,
+      `  password: ${seed.admin.password}`,
+      '',
+      'Demo invitation links (open one in a browser to try the candidate side):',
+      ...seed.invitations.map((i) => `  ${i.task}: ${i.link.replace(config.publicUrl, url)}`),
+      ...seed.taskErrors.map((e) => `  could not import: ${e}`),
+    );
+  }
+  out.write(`${lines.join('\n')}\n\n`);
+
+  return {
+    url,
+    async close() {
+      clearInterval(timer);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+    },
+  };
+}

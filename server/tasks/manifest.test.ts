@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { formatIssuePath, formatZodIssues, isSafeRelativePath, parseTaskManifest } from './index.ts';
+
+const levels = { 1: 'poor', 2: 'fair', 3: 'good', 4: 'great' };
+
+/** Smallest valid code-task manifest; tests override one field at a time. */
+function codeTask(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    slug: 'demo',
+    title: 'Demo',
+    summary: 'A demo task.',
+    kind: 'code',
+    timeLimitMinutes: 15,
+    environment: { image: 'node', run: ['node', 'main.mjs'], test: ['node', '--test'] },
+    tests: { hidden: ['hidden.test.mjs'] },
+    rubric: { criteria: [{ id: 'works', title: 'Works', levels }] },
+    ...overrides,
+  };
+}
+
+function errorsOf(data: unknown): string[] {
+  const result = parseTaskManifest('task.yaml', data);
+  if (result.ok) throw new Error('expected the manifest to be rejected');
+  return result.errors;
+}
+
+describe('taskManifestSchema', () => {
+  it('fills in defaults', () => {
+    const result = parseTaskManifest('task.yaml', codeTask());
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    const m = result.manifest;
+    expect(m.environment?.grade).toEqual(['node', '--test']);
+    expect(m.tests.visible).toEqual([]);
+    expect(m.llm).toEqual({
+      enabled: false,
+      models: [],
+      budget: { maxRequests: 50, maxTotalTokens: 100_000, maxConcurrent: 2, requestsPerMinute: 20 },
+    });
+    expect(m.rubric.visibleToCandidate).toBe(false);
+    expect(m.rubric.criteria[0]?.weight).toBe(1);
+    expect(m.review.reviewersPerSubmission).toBe(2);
+    expect(m.wrong).toBeUndefined();
+  });
+
+  it('says "required" for missing fields and names the expected type otherwise', () => {
+    const { title: _title, ...noTitle } = codeTask();
+    expect(errorsOf({ ...noTitle, timeLimitMinutes: 'soon' })).toEqual([
+      'task.yaml: title: required',
+      'task.yaml: timeLimitMinutes: expected a whole number of minutes',
+    ]);
+    expect(errorsOf(null)).toEqual(['task.yaml: expected a mapping of keys to values']);
+  });
+
+  it('checks slug format, kind, time limit and environment', () => {
+    expect(
+      errorsOf(
+        codeTask({
+          slug: 'Bad_Slug',
+          kind: 'essay',
+          timeLimitMinutes: 4.5,
+          environment: { image: 'Node', run: [], test: [''] },
+        }),
+      ),
+    ).toEqual([
+      'task.yaml: slug: expected a lowercase kebab-case slug like "my-task"',
+      'task.yaml: kind: expected one of code, critique, written',
+      'task.yaml: timeLimitMinutes: expected a whole number of minutes',
+      'task.yaml: environment.image: expected a sandbox environment name like "node" or "python"',
+      'task.yaml: environment.run: expected at least one element (the program to run)',
+      'task.yaml: environment.test[0]: must not be empty',
+    ]);
+  });
+
+  it('enforces kind-specific sections, even alongside other errors', () => {
+    expect(errorsOf(codeTask({ environment: undefined, title: '' }))).toEqual([
+      'task.yaml: title: must not be empty',
+      'task.yaml: environment: required when kind is code',
+    ]);
+    expect(errorsOf(codeTask({ kind: 'critique', environment: undefined, tests: undefined }))).toEqual([
+      'task.yaml: critique: required when kind is critique',
+    ]);
+    expect(errorsOf(codeTask({ written: { questions: [] } }))).toEqual([
+      'task.yaml: written: only allowed when kind is written',
+    ]);
+    expect(errorsOf(codeTask({ tests: { hidden: [] } }))).toEqual([
+      'task.yaml: tests.hidden: a code task needs at least one hidden test',
+    ]);
+  });
+
+  it('rejects duplicate ids and aliases, naming the duplicate', () => {
+    const criterion = { id: 'works', title: 'Works', levels };
+    expect(
+      errorsOf(
+        codeTask({
+          rubric: { criteria: [criterion, { ...criterion, title: 'Again' }] },
+          llm: {
+            enabled: true,
+            models: [
+              { alias: 'm', upstream: 'a' },
+              { alias: 'm', upstream: 'b' },
+            ],
+          },
+        }),
+      ),
+    ).toEqual([
+      'task.yaml: llm.models[1]: duplicate model alias "m"',
+      'task.yaml: rubric.criteria[1]: duplicate criterion id "works"',
+    ]);
+  });
+
+  it('requires a model when the LLM is enabled, and positive whole budgets', () => {
+    expect(
+      errorsOf(codeTask({ llm: { enabled: true, budget: { maxRequests: 0, maxConcurrent: 1.5 } } })),
+    ).toEqual([
+      'task.yaml: llm.budget.maxRequests: expected a positive whole number',
+      'task.yaml: llm.budget.maxConcurrent: expected a positive whole number',
+      'task.yaml: llm.models: expected at least one model when llm.enabled is true',
+    ]);
+  });
+
+  it('bounds rubric size and reviewer count', () => {
+    const criteria = Array.from({ length: 13 }, (_, i) => ({ id: `c${i}`, title: `C${i}`, levels }));
+    expect(errorsOf(codeTask({ rubric: { criteria }, review: { reviewersPerSubmission: 6 } }))).toEqual([
+      'task.yaml: rubric.criteria: expected at most 12 criteria',
+      'task.yaml: review.reviewersPerSubmission: expected a whole number from 1 to 5',
+    ]);
+    expect(errorsOf(codeTask({ rubric: { criteria: [] } }))).toEqual([
+      'task.yaml: rubric.criteria: expected at least one criterion',
+    ]);
+  });
+
+  it('defaults critique categories', () => {
+    const result = parseTaskManifest(
+      'task.yaml',
+      codeTask({
+        kind: 'critique',
+        environment: undefined,
+        tests: undefined,
+        critique: { outputs: ['a.md'] },
+      }),
+    );
+    if (!result.ok) throw new Error(result.errors.join('\n'));
+    expect(result.manifest.critique?.categories).toEqual([
+      'factual-error',
+      'hallucinated-api',
+      'unsafe',
+      'ignores-instruction',
+      'formatting',
+      'other',
+    ]);
+  });
+});
+
+describe('isSafeRelativePath', () => {
+  it.each(['a.txt', 'dir/b.test.ts', 'x/y/z'])('accepts %s', (p) => expect(isSafeRelativePath(p)).toBe(true));
+  it.each(['', '/abs', '../up', 'a/../b', './a', 'a//b', 'a\\b', 'a/', 'a\nb'])('rejects %j', (p) =>
+    expect(isSafeRelativePath(p)).toBe(false),
+  );
+});
+
+describe('formatZodIssues', () => {
+  it('formats paths and splits unknown keys into one line each', () => {
+    const schema = z.strictObject({ a: z.array(z.strictObject({ b: z.number() })) });
+    const result = schema.safeParse({ a: [{ b: 1 }, { b: 2, c: 3, d: 4 }] });
+    if (result.success) throw new Error('expected failure');
+    expect(formatZodIssues('f.yaml', result.error)).toEqual([
+      'f.yaml: a[1].c: unknown key',
+      'f.yaml: a[1].d: unknown key',
+    ]);
+    expect(formatIssuePath(['rubric', 'criteria', 2, 'weight'])).toBe('rubric.criteria[2].weight');
+  });
+});

@@ -1,0 +1,296 @@
+/**
+ * The `task.yaml` manifest schema and its error formatting.
+ *
+ * Stops: path traversal through the manifest. Every path an author lists
+ * (`tests.visible`, `tests.hidden`, `critique.outputs`) must be a plain relative
+ * path with no `..`, `.` or empty segments, no leading `/`, no backslash and no
+ * control characters, so no consumer can be tricked into reading outside the
+ * task folder by a value it joins onto a directory.
+ */
+import { z, type ZodError } from 'zod';
+
+const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** Message for a wrong-typed value that says "required" when the key is simply missing. */
+const typeError = (what: string) => (issue: { input?: unknown }) =>
+  issue.input === undefined ? 'required' : `expected ${what}`;
+
+const text = (max: number) =>
+  z
+    .string({ error: typeError('a string') })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(max, { error: `expected at most ${max} characters` });
+
+const kebab = (what: string) =>
+  z
+    .string({ error: typeError('a string') })
+    .max(64, { error: 'expected at most 64 characters' })
+    .regex(KEBAB, { error: `expected a lowercase kebab-case ${what} like "my-${what}"` });
+
+const positiveInt = (fallback: number) =>
+  z
+    .number({ error: typeError('a positive whole number') })
+    .int({ error: 'expected a positive whole number' })
+    .positive({ error: 'expected a positive whole number' })
+    .default(fallback);
+
+const flag = (fallback: boolean) => z.boolean({ error: typeError('true or false') }).default(fallback);
+
+/** True when `p` is a safe, normalised relative POSIX path (see module header). */
+export function isSafeRelativePath(p: string): boolean {
+  if (p.length === 0 || p.startsWith('/') || p.includes('\\') || CONTROL_CHARS.test(p)) {
+    return false;
+  }
+  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
+const relPath = z.string({ error: typeError('a relative path') }).refine(isSafeRelativePath, {
+  error: 'expected a relative path inside the folder (no "..", no leading "/", no "\\")',
+});
+
+const argv = z
+  .array(z.string({ error: typeError('a string') }).min(1, { error: 'must not be empty' }), {
+    error: typeError('a command as a list of strings, e.g. ["node", "main.mjs"]'),
+  })
+  .min(1, { error: 'expected at least one element (the program to run)' });
+
+/** A list whose items must be unique by `key`; reports the duplicate's own index. */
+function uniqueList<T extends z.ZodType>(item: T, key: (v: z.output<T>) => string, what: string) {
+  return z.array(item, { error: typeError('a list') }).superRefine((items, ctx) => {
+    const seen = new Set<string>();
+    items.forEach((v, i) => {
+      const k = key(v);
+      if (seen.has(k)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate ${what} "${k}"` });
+      seen.add(k);
+    });
+  });
+}
+
+const question = z.strictObject({ id: kebab('id'), prompt: text(4000) });
+const questions = uniqueList(question, (q) => q.id, 'question id');
+
+const environmentSchema = z
+  .strictObject({
+    image: z
+      .string({ error: typeError('a sandbox environment name') })
+      .regex(/^[a-z][a-z0-9-]*$/, { error: 'expected a sandbox environment name like "node" or "python"' }),
+    run: argv,
+    test: argv,
+    grade: argv.optional(),
+  })
+  .transform((env) => ({ ...env, grade: env.grade ?? env.test }));
+
+const levelText = text(1000);
+
+const criterionSchema = z.strictObject({
+  id: kebab('id'),
+  title: text(120),
+  description: text(2000).optional(),
+  weight: z
+    .number({ error: typeError('a positive number') })
+    .positive({ error: 'expected a positive number' })
+    .default(1),
+  levels: z.strictObject(
+    { 1: levelText, 2: levelText, 3: levelText, 4: levelText },
+    { error: typeError('a mapping with descriptors for levels 1, 2, 3 and 4') },
+  ),
+});
+
+export const DEFAULT_CRITIQUE_CATEGORIES = [
+  'factual-error',
+  'hallucinated-api',
+  'unsafe',
+  'ignores-instruction',
+  'formatting',
+  'other',
+] as const;
+
+const KINDS = ['code', 'critique', 'written'] as const;
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+// Defaults are not applied to raw data, so undefined counts as empty.
+const isEmptyList = (v: unknown) => v === undefined || (Array.isArray(v) && v.length === 0);
+
+/**
+ * Rules spanning several fields (mostly "kind X needs section Y"). Reads its
+ * input defensively so `parseTaskManifest` can also run it on raw YAML when
+ * other fields failed: zod skips object refinements after such failures, and
+ * the author should see every problem at once.
+ */
+function crossFieldIssues(value: unknown): Array<{ path: PropertyKey[]; message: string }> {
+  if (!isRecord(value)) return [];
+  const issues: Array<{ path: PropertyKey[]; message: string }> = [];
+  const { kind } = value;
+  const has = (key: string) => value[key] !== undefined;
+  if (kind === 'code' && !has('environment'))
+    issues.push({ path: ['environment'], message: 'required when kind is code' });
+  if (kind === 'critique' && !has('critique'))
+    issues.push({ path: ['critique'], message: 'required when kind is critique' });
+  for (const section of ['critique', 'written'] as const) {
+    if (typeof kind === 'string' && kind !== section && has(section)) {
+      issues.push({ path: [section], message: `only allowed when kind is ${section}` });
+    }
+  }
+  const tests = isRecord(value.tests) ? value.tests : {};
+  if (kind === 'code' && isEmptyList(tests.hidden)) {
+    issues.push({ path: ['tests', 'hidden'], message: 'a code task needs at least one hidden test' });
+  }
+  const llm = isRecord(value.llm) ? value.llm : {};
+  if (llm.enabled === true && isEmptyList(llm.models)) {
+    issues.push({ path: ['llm', 'models'], message: 'expected at least one model when llm.enabled is true' });
+  }
+  return issues;
+}
+
+/**
+ * Zod schema for `task.yaml`. Objects are strict so a misspelt key is an error,
+ * not a silently ignored setting. Checks that need the file tree (files exist,
+ * slug equals folder name, `wrong/` folders) live in the loader.
+ */
+export const taskManifestSchema = z
+  .strictObject({
+    slug: z
+      .string({ error: typeError('a string') })
+      .min(2, { error: 'expected 2 to 64 characters' })
+      .max(64, { error: 'expected 2 to 64 characters' })
+      .regex(KEBAB, { error: 'expected a lowercase kebab-case slug like "my-task"' }),
+    title: text(120),
+    summary: text(500),
+    kind: z.enum(KINDS, { error: `expected one of ${KINDS.join(', ')}` }),
+    timeLimitMinutes: z
+      .number({ error: typeError('a whole number of minutes') })
+      .int({ error: 'expected a whole number of minutes' })
+      .min(5, { error: 'expected at least 5 minutes' })
+      .max(480, { error: 'expected at most 480 minutes' }),
+    environment: environmentSchema.optional(),
+    tests: z
+      .strictObject({
+        visible: uniqueList(relPath, (p) => p, 'path').default([]),
+        hidden: uniqueList(relPath, (p) => p, 'path').default([]),
+      })
+      .prefault({}),
+    llm: z
+      .strictObject({
+        enabled: flag(false),
+        models: uniqueList(
+          z.strictObject({
+            alias: z
+              .string({ error: typeError('a model alias') })
+              .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/, {
+                error: 'expected a model alias of letters, digits, ".", "_", ":" or "-"',
+              }),
+            upstream: text(200),
+          }),
+          (m) => m.alias,
+          'model alias',
+        ).default([]),
+        budget: z
+          .strictObject({
+            maxRequests: positiveInt(50),
+            maxTotalTokens: positiveInt(100_000),
+            maxConcurrent: positiveInt(2),
+            requestsPerMinute: positiveInt(20),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    rubric: z.strictObject({
+      visibleToCandidate: flag(false),
+      criteria: uniqueList(criterionSchema, (c) => c.id, 'criterion id')
+        .min(1, { error: 'expected at least one criterion' })
+        .max(12, { error: 'expected at most 12 criteria' }),
+    }),
+    review: z
+      .strictObject({
+        reviewersPerSubmission: z
+          .number({ error: typeError('a whole number from 1 to 5') })
+          .int({ error: 'expected a whole number from 1 to 5' })
+          .min(1, { error: 'expected a whole number from 1 to 5' })
+          .max(5, { error: 'expected a whole number from 1 to 5' })
+          .default(2),
+      })
+      .prefault({}),
+    wrong: uniqueList(
+      z.strictObject({
+        name: kebab('name'),
+        /** Names of hidden tests that must fail; omitted means "the grade command must fail". */
+        mustFail: z.array(text(200), { error: typeError('a list of test names') }).optional(),
+      }),
+      (w) => w.name,
+      'wrong solution name',
+    ).optional(),
+    critique: z
+      .strictObject({
+        outputs: uniqueList(relPath, (p) => p, 'path').min(1, { error: 'expected at least one output file' }),
+        categories: uniqueList(kebab('category'), (c) => c, 'category')
+          .min(1, { error: 'expected at least one category' })
+          .default([...DEFAULT_CRITIQUE_CATEGORIES]),
+        questions: questions.default([]),
+      })
+      .optional(),
+    written: z.strictObject({ questions: questions.default([]) }).optional(),
+  })
+  .superRefine((m, ctx) => {
+    for (const issue of crossFieldIssues(m)) ctx.addIssue({ code: 'custom', ...issue });
+  });
+
+/** A validated manifest, with defaults filled in (`environment.grade` defaults to `test`). */
+export type TaskManifest = z.output<typeof taskManifestSchema>;
+
+/** Renders a zod path as `rubric.criteria[2].weight`. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+/**
+ * Turns a zod error into one `file: field: message` line per problem, e.g.
+ * `tasks/x/task.yaml: rubric.criteria[2].weight: expected a positive number`.
+ * Unknown keys get one line each, named by their own path.
+ */
+export function formatZodIssues(file: string, error: ZodError): string[] {
+  const lines: string[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        lines.push(`${file}: ${formatIssuePath([...issue.path, key])}: unknown key`);
+      }
+      continue;
+    }
+    const where = formatIssuePath(issue.path);
+    lines.push(where === '' ? `${file}: ${issue.message}` : `${file}: ${where}: ${issue.message}`);
+  }
+  return [...new Set(lines)];
+}
+
+/** Fallback messages for issues without a custom one (mostly root-level type errors). */
+function fallbackMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'required';
+    return issue.expected === 'object'
+      ? 'expected a mapping of keys to values'
+      : `expected ${issue.expected}`;
+  }
+  return undefined;
+}
+
+/** Validates parsed YAML; on failure returns formatted `file: field: message` lines. */
+export function parseTaskManifest(
+  file: string,
+  data: unknown,
+): { ok: true; manifest: TaskManifest } | { ok: false; errors: string[] } {
+  const result = taskManifestSchema.safeParse(data, { error: fallbackMessage });
+  if (result.success) return { ok: true, manifest: result.data };
+  const crossField = crossFieldIssues(data).map(
+    ({ path, message }) => `${file}: ${formatIssuePath(path)}: ${message}`,
+  );
+  return { ok: false, errors: [...new Set([...formatZodIssues(file, result.error), ...crossField])] };
+}

@@ -1,0 +1,10 @@
+import { configDefaults, defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['server/**/*.test.ts', 'tests/**/*.test.ts'],
+    exclude: [...configDefaults.exclude, 'tasks/**', 'web/dist/**', 'data/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
