@@ -1,0 +1,151 @@
+/**
+ * Test harness: a real app over a real database (SQLite in memory, or a throwaway Postgres database
+ * when TEST_DATABASE_URL is set), a fake clock, and helpers that act like a browser with cookies.
+ */
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { loadConfig, type Config } from '../config/index.ts';
+import { openDatabase, type Database } from '../db/index.ts';
+import { silentLogger } from '../logger/index.ts';
+import { FakeClock, randomIds, type ServiceContext } from '../platform/index.ts';
+import { createApp } from '../http/app.ts';
+import { noSandbox } from '../sandbox/index.ts';
+import { mockUpstream } from '../llm/index.ts';
+import { createUser, type Role } from '../users/index.ts';
+import { importTask } from '../tasks/import.ts';
+import { createInvitation } from '../invitations/index.ts';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const exampleTaskDir = path.join(repoRoot, 'tasks/hello-llm');
+export const PASSWORD = 'correct horse battery staple';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Dialects to run storage suites on: SQLite always, Postgres when TEST_DATABASE_URL is set. */
+export function dialects(): Dialect[] {
+  return process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/** A fresh, empty database of the dialect; drop() removes it. */
+export async function freshDatabaseUrl(dialect: Dialect): Promise<{ url: string; drop(): Promise<void> }> {
+  if (dialect === 'sqlite') return { url: 'sqlite::memory:', drop: async () => {} };
+  const admin = process.env.TEST_DATABASE_URL;
+  if (!admin) throw new Error('TEST_DATABASE_URL is not set');
+  const name = `ws_test_${randomBytes(6).toString('hex')}`;
+  const client = new pg.Client({ connectionString: admin });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: 'http://localhost:8080', DEMO_SEED: 'false', ...env });
+}
+
+export interface Browser {
+  cookies: Map<string, string>;
+  csrf?: string;
+}
+
+export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string, string> } = {}) {
+  const fresh = await freshDatabaseUrl(opts.dialect ?? 'sqlite');
+  const database: Database = await openDatabase(fresh.url);
+  const clock = new FakeClock();
+  const config = testConfig(opts.env);
+  const deps = { database, clock, ids: randomIds, sandbox: noSandbox(), llm: mockUpstream(), logger: silentLogger, config };
+  const app = createApp(deps);
+  const ctx: ServiceContext = { db: database.db, clock, ids: randomIds, config, logger: silentLogger };
+
+  /** Sends a request as `who`, keeping cookies like a browser and sending its CSRF token on mutations. */
+  async function req(who: Browser | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+    const h: Record<string, string> = { ...headers };
+    if (who?.cookies.size) h.cookie = [...who.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (who?.csrf && method !== 'GET' && !('x-csrf-token' in h)) h['x-csrf-token'] = who.csrf;
+    if (body !== undefined) h['content-type'] = 'application/json';
+    const res = await app.request(url, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    for (const sc of res.headers.getSetCookie()) {
+      const [pair] = sc.split(';');
+      const [k, v] = pair!.split('=');
+      if (/Max-Age=0|Expires=Thu, 01 Jan 1970/i.test(sc) || !v) who?.cookies.delete(k!);
+      else who?.cookies.set(k!, v);
+    }
+    const text = await res.text();
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, json, text, headers: res.headers };
+  }
+
+  async function staff(role: Role, email = `${role}-${randomBytes(3).toString('hex')}@example.com`): Promise<Browser> {
+    await createUser(ctx, { email, role, password: PASSWORD });
+    const b: Browser = { cookies: new Map() };
+    const r = await req(b, 'POST', '/api/auth/login', { email, password: PASSWORD });
+    if (r.status !== 200) throw new Error(`login failed: ${r.text}`);
+    b.csrf = r.json.csrfToken;
+    return b;
+  }
+
+  async function importExample(dir = exampleTaskDir) {
+    return importTask(ctx, dir);
+  }
+
+  /** Invites a candidate to the example task and returns the token from the link. */
+  async function invite(name = 'Ada Lovelace', email = 'ada@example.com', expiresInDays?: number) {
+    const { invitation, link } = await createInvitation(ctx, { taskSlug: 'hello-llm', candidateName: name, candidateEmail: email, expiresInDays }, null);
+    return { invitation, link, token: link.split('/i/')[1]! };
+  }
+
+  /** Opens an invitation link like a browser and returns the candidate's session. */
+  async function candidate(token: string): Promise<Browser> {
+    const b: Browser = { cookies: new Map() };
+    const r = await req(b, 'POST', '/api/invitations/open', { token });
+    if (r.status !== 200) throw new Error(`open failed: ${r.text}`);
+    b.csrf = r.json.csrfToken;
+    return b;
+  }
+
+  /** Invite + open + start: a candidate in a running attempt. */
+  async function startedCandidate(name?: string, email?: string) {
+    const inv = await invite(name, email);
+    const b = await candidate(inv.token);
+    const r = await req(b, 'POST', '/api/candidate/start');
+    if (r.status !== 200) throw new Error(`start failed: ${r.text}`);
+    return { browser: b, attemptId: r.json.attempt.id as string, attempt: r.json.attempt, invitation: inv.invitation };
+  }
+
+  return {
+    app,
+    deps,
+    ctx,
+    clock,
+    config,
+    database,
+    req,
+    staff,
+    importExample,
+    invite,
+    candidate,
+    startedCandidate,
+    async close() {
+      await database.close();
+      await fresh.drop();
+    },
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
