@@ -1,0 +1,124 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTestApp, PASSWORD, type Browser, type TestApp } from '../../testing/index.ts';
+import { createUser, listUsers } from '../../users/index.ts';
+import { hashSecret } from '../../auth/sessions.ts';
+
+type Res = Awaited<ReturnType<TestApp['req']>>;
+function expectError(r: Res, status: number, code: string) {
+  expect(r.status, r.text).toBe(status);
+  expect(r.json.error.code).toBe(code);
+  expect(r.json.error.requestId).toMatch(/\S/);
+}
+const cookieOf = (r: Res, name: string) => r.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+
+describe('staff auth (security)', () => {
+  let t: TestApp;
+  afterEach(() => t?.close());
+
+  it('refuses a cookie-authenticated mutation without the CSRF token, and nothing is created', async () => {
+    t = await makeTestApp();
+    const admin = await t.staff('admin');
+    const before = await listUsers(t.ctx);
+    const body = { email: 'new@example.com', role: 'author', password: PASSWORD };
+
+    const missing = await t.req({ cookies: admin.cookies }, 'POST', '/api/users', body);
+    expectError(missing, 403, 'csrf_failed');
+    expect(missing.json.error.message).toMatch(/x-csrf-token/);
+    expectError(await t.req(admin, 'POST', '/api/users', body, { 'x-csrf-token': 'wrong' }), 403, 'csrf_failed');
+    expectError(await t.req(admin, 'POST', '/api/users', body, { 'x-csrf-token': '' }), 403, 'csrf_failed');
+
+    // Another session's token (here another admin's) does not do either.
+    const other = await t.staff('admin');
+    expectError(await t.req(admin, 'POST', '/api/users', body, { 'x-csrf-token': other.csrf! }), 403, 'csrf_failed');
+
+    expect(await listUsers(t.ctx)).toEqual([...before, ...(await listUsers(t.ctx)).filter((u) => u.email !== 'new@example.com' && !before.some((b) => b.id === u.id))]);
+    expect((await listUsers(t.ctx)).some((u) => u.email === 'new@example.com')).toBe(false);
+
+    // With the token the same request works, so the refusals above were about CSRF only.
+    expect((await t.req(admin, 'POST', '/api/users', body)).status).toBe(201);
+  });
+
+  it('refuses sign-out without the CSRF token and keeps the session', async () => {
+    t = await makeTestApp();
+    const b = await t.staff('author');
+    expectError(await t.req({ cookies: b.cookies }, 'POST', '/api/auth/logout'), 403, 'csrf_failed');
+    expect((await t.req(b, 'GET', '/api/auth/me')).status).toBe(200);
+  });
+
+  it('sets HttpOnly, SameSite=Lax, Path=/ session cookies without Secure on plain http', async () => {
+    t = await makeTestApp();
+    await t.importExample();
+    await createUser(t.ctx, { email: 'c@example.com', role: 'author', password: PASSWORD });
+    const login = await t.req({ cookies: new Map() }, 'POST', '/api/auth/login', { email: 'c@example.com', password: PASSWORD });
+    const staff = cookieOf(login, 'ws_staff')!;
+    expect(staff).toMatch(/; HttpOnly/i);
+    expect(staff).toMatch(/; SameSite=Lax/i);
+    expect(staff).toMatch(/; Path=\//);
+    expect(staff).not.toMatch(/; Secure/i);
+
+    const { token } = await t.invite();
+    const open = await t.req({ cookies: new Map() }, 'POST', '/api/invitations/open', { token });
+    const cand = cookieOf(open, 'ws_candidate')!;
+    expect(cand).toMatch(/; HttpOnly/i);
+    expect(cand).toMatch(/; SameSite=Lax/i);
+    expect(cand).not.toMatch(/; Secure/i);
+  });
+
+  it('marks session cookies Secure when PUBLIC_URL is https', async () => {
+    t = await makeTestApp({ env: { PUBLIC_URL: 'https://hire.example.com' } });
+    await t.importExample();
+    await createUser(t.ctx, { email: 's@example.com', role: 'author', password: PASSWORD });
+    const login = await t.req({ cookies: new Map() }, 'POST', '/api/auth/login', { email: 's@example.com', password: PASSWORD });
+    expect(cookieOf(login, 'ws_staff')).toMatch(/; Secure/i);
+    expect(cookieOf(login, 'ws_staff')).toMatch(/; HttpOnly/i);
+
+    const { token, link } = await t.invite();
+    expect(link.startsWith('https://hire.example.com/i/')).toBe(true);
+    const open = await t.req({ cookies: new Map() }, 'POST', '/api/invitations/open', { token });
+    expect(cookieOf(open, 'ws_candidate')).toMatch(/; Secure/i);
+    const page = await t.req({ cookies: new Map() }, 'GET', `/i/${token}`);
+    expect(cookieOf(page, 'ws_candidate')).toMatch(/; Secure/i);
+  });
+
+  it('never puts a session cookie value, its hash or a password hash in a response body', async () => {
+    t = await makeTestApp();
+    await t.importExample();
+    const admin: Browser = { cookies: new Map() };
+    await createUser(t.ctx, { email: 'root@example.com', role: 'admin', password: PASSWORD });
+    const bodies: string[] = [];
+    const login = await t.req(admin, 'POST', '/api/auth/login', { email: 'root@example.com', password: PASSWORD });
+    admin.csrf = login.json.csrfToken;
+    bodies.push(login.text);
+    bodies.push((await t.req(admin, 'GET', '/api/auth/me')).text);
+    bodies.push((await t.req(admin, 'POST', '/api/users', { email: 'x@example.com', role: 'reviewer', password: PASSWORD })).text);
+    bodies.push((await t.req(admin, 'GET', '/api/users')).text);
+    bodies.push((await t.req(admin, 'GET', '/api/invitations')).text);
+
+    const { token } = await t.invite();
+    const cand = await t.candidate(token);
+    bodies.push((await t.req(cand, 'GET', '/api/candidate')).text);
+    const start = await t.req(cand, 'POST', '/api/candidate/start');
+    bodies.push(start.text);
+    bodies.push((await t.req(admin, 'GET', '/api/invitations')).text);
+    bodies.push((await t.req(admin, 'GET', `/api/attempts/${start.json.attempt.id}`)).text);
+
+    const secrets = [admin.cookies.get('ws_staff')!, cand.cookies.get('ws_candidate')!, token];
+    const hashes = secrets.map(hashSecret);
+    const passwordHashes = (await t.ctx.db.selectFrom('users').select('password_hash').execute()).map((r) => r.password_hash);
+    for (const body of bodies) {
+      for (const s of [...secrets, ...hashes, ...passwordHashes]) expect(body).not.toContain(s);
+      expect(body).not.toContain('scrypt$');
+      expect(body).not.toContain(PASSWORD);
+      expect(body).not.toMatch(/password_?hash/i);
+    }
+  });
+
+  it('stores only a hash of the session cookie', async () => {
+    t = await makeTestApp();
+    const b = await t.staff('author');
+    const cookie = b.cookies.get('ws_staff')!;
+    const rows = await t.ctx.db.selectFrom('sessions').selectAll().execute();
+    expect(JSON.stringify(rows)).not.toContain(cookie);
+    expect(rows.map((r) => r.id_hash)).toContain(hashSecret(cookie));
+  });
+});
