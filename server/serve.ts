@@ -19,12 +19,23 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config.databaseUrl);
   const ctx: ServiceContext = { db: database.db, clock: systemClock, ids: randomIds, config, logger };
   const sandbox = noSandbox('sandboxes are not wired in yet');
-  const app = createApp({ database, clock: systemClock, ids: randomIds, sandbox, llm: mockUpstream(), logger, config });
+  const app = createApp({
+    database,
+    clock: systemClock,
+    ids: randomIds,
+    sandbox,
+    llm: mockUpstream(),
+    logger,
+    config,
+  });
 
   // Deadlines that passed while the server was down are settled before the first request.
   await sweepDeadlines(ctx);
@@ -43,7 +54,10 @@ export async function startServer(config: Config, out: NodeJS.WritableStream = p
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
   logger.info({ url, database: database.dialect }, 'worksample listening');
 
-  const lines = [`\nworksample is running at ${url}`, `  database: ${database.dialect}   LLM: ${config.llmUpstream}   sandbox: ${(await sandbox.status()).driver}`];
+  const lines = [
+    `\nworksample is running at ${url}`,
+    `  database: ${database.dialect}   LLM: ${config.llmUpstream}   sandbox: ${(await sandbox.status()).driver}`,
+  ];
   if (seed) {
     lines.push(
       '',

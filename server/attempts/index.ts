@@ -44,7 +44,15 @@ export function viewAttempt(ctx: ServiceContext, a: Attempt): AttemptView {
 
 export async function recordEvent(
   db: Db,
-  e: { attemptId: string; at: number; type: string; path?: string | null; sha256?: string | null; revision?: number | null; payload?: unknown },
+  e: {
+    attemptId: string;
+    at: number;
+    type: string;
+    path?: string | null;
+    sha256?: string | null;
+    revision?: number | null;
+    payload?: unknown;
+  },
 ) {
   await db
     .insertInto('attempt_events')
@@ -64,12 +72,25 @@ export async function recordEvent(
 export async function startAttempt(ctx: ServiceContext, invitationId: string): Promise<Attempt> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('attempts').selectAll().where('invitation_id', '=', invitationId).executeTakeFirst();
+    const existing = await trx
+      .selectFrom('attempts')
+      .selectAll()
+      .where('invitation_id', '=', invitationId)
+      .executeTakeFirst();
     if (existing) return existing;
-    const inv = await trx.selectFrom('invitations').selectAll().where('id', '=', invitationId).executeTakeFirst();
+    const inv = await trx
+      .selectFrom('invitations')
+      .selectAll()
+      .where('id', '=', invitationId)
+      .executeTakeFirst();
     if (!inv) throw new AppError('not_found', 'invitation not found');
-    if (inv.revoked_at !== null) throw new AppError('invitation_revoked', 'this invitation was withdrawn; contact the hiring team');
-    if (inv.expires_at <= now) throw new AppError('invitation_expired', 'this invitation expired before it was started; ask the hiring team for a new link');
+    if (inv.revoked_at !== null)
+      throw new AppError('invitation_revoked', 'this invitation was withdrawn; contact the hiring team');
+    if (inv.expires_at <= now)
+      throw new AppError(
+        'invitation_expired',
+        'this invitation expired before it was started; ask the hiring team for a new link',
+      );
     const version = await getVersion({ ...ctx, db: trx }, inv.task_version_id);
     const attempt: Attempt = {
       id: ctx.ids.id('att'),
@@ -92,16 +113,32 @@ export async function startAttempt(ctx: ServiceContext, invitationId: string): P
     for (const f of starter) {
       await trx
         .insertInto('workspace_files')
-        .values({ attempt_id: attempt.id, path: f.path.replace(/^starter\//, ''), sha256: f.sha256, size: f.size, revision: 1, updated_at: now })
+        .values({
+          attempt_id: attempt.id,
+          path: f.path.replace(/^starter\//, ''),
+          sha256: f.sha256,
+          size: f.size,
+          revision: 1,
+          updated_at: now,
+        })
         .execute();
     }
-    await recordEvent(trx, { attemptId: attempt.id, at: now, type: 'attempt.started', payload: { deadlineAt: attempt.deadline_at } });
+    await recordEvent(trx, {
+      attemptId: attempt.id,
+      at: now,
+      type: 'attempt.started',
+      payload: { deadlineAt: attempt.deadline_at },
+    });
     return attempt;
   });
 }
 
 /** Submits (idempotent). Returns the attempt as stored after the call. */
-export async function submitAttempt(ctx: ServiceContext, attemptId: string, reason: 'candidate' | 'deadline'): Promise<Attempt> {
+export async function submitAttempt(
+  ctx: ServiceContext,
+  attemptId: string,
+  reason: 'candidate' | 'deadline',
+): Promise<Attempt> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const a = await trx.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
@@ -109,8 +146,8 @@ export async function submitAttempt(ctx: ServiceContext, attemptId: string, reas
     if (a.status !== 'started') return a;
     // A deadline submit is stamped with the deadline, not with when a sweeper noticed it.
     const late = now > a.deadline_at + ctx.config.submitGraceMs;
-    const at = reason === 'deadline' ? Math.min(now, a.deadline_at) : now;
     const finalReason = late ? 'deadline' : reason;
+    const at = finalReason === 'deadline' ? Math.min(now, a.deadline_at) : now;
     const updated = await trx
       .updateTable('attempts')
       .set({ status: 'submitted', submitted_at: at, submit_reason: finalReason })
@@ -134,7 +171,8 @@ export async function sweepDeadlines(ctx: ServiceContext): Promise<number> {
     .where('deadline_at', '<', cutoff)
     .execute();
   for (const { id } of overdue) await submitAttempt(ctx, id, 'deadline');
-  if (overdue.length) ctx.logger.info({ count: overdue.length }, 'auto-submitted attempts past their deadline');
+  if (overdue.length)
+    ctx.logger.info({ count: overdue.length }, 'auto-submitted attempts past their deadline');
   return overdue.length;
 }
 
@@ -142,13 +180,19 @@ export async function sweepDeadlines(ctx: ServiceContext): Promise<number> {
  * Loads an attempt for whoever is asking. The owning candidate may read and write; staff with
  * admin or author may read; anyone else gets 404 (candidates: no existence oracle) or 403.
  */
-export async function attemptFor(ctx: ServiceContext, who: Principal[], attemptId: string, mode: 'read' | 'write'): Promise<Attempt> {
+export async function attemptFor(
+  ctx: ServiceContext,
+  who: Principal[],
+  attemptId: string,
+  mode: 'read' | 'write',
+): Promise<Attempt> {
   const a = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
   const owner = a && who.find((p) => p.kind === 'candidate' && p.invitationId === a.invitation_id);
   if (a && owner) return mode === 'write' ? assertWritable(ctx, a) : a;
   const staff = who.find((p) => p.kind === 'staff');
   if (!staff) throw new AppError('not_found', 'attempt not found');
-  if (staff.user.role === 'reviewer') throw new AppError('forbidden', 'reviewers see submissions through their review queue');
+  if (staff.user.role === 'reviewer')
+    throw new AppError('forbidden', 'reviewers see submissions through their review queue');
   if (!a) throw new AppError('not_found', 'attempt not found');
   if (mode === 'write') throw new AppError('forbidden', 'only the candidate can change their workspace');
   return a;
@@ -157,11 +201,17 @@ export async function attemptFor(ctx: ServiceContext, who: Principal[], attemptI
 /** Refuses writes after submit or after deadline + grace (auto-submitting if that is overdue). */
 export async function assertWritable(ctx: ServiceContext, a: Attempt): Promise<Attempt> {
   if (a.status !== 'started') {
-    throw new AppError('attempt_submitted', 'this attempt was already submitted; changes are no longer accepted');
+    throw new AppError(
+      'attempt_submitted',
+      'this attempt was already submitted; changes are no longer accepted',
+    );
   }
   if (ctx.clock.now() > a.deadline_at + ctx.config.submitGraceMs) {
     await submitAttempt(ctx, a.id, 'deadline');
-    throw new AppError('deadline_passed', 'the time limit has passed and the attempt was submitted automatically; changes are no longer accepted');
+    throw new AppError(
+      'deadline_passed',
+      'the time limit has passed and the attempt was submitted automatically; changes are no longer accepted',
+    );
   }
   return a;
 }

@@ -56,7 +56,13 @@ interface Io {
 async function withContext<T>(config: Config, fn: (ctx: ServiceContext) => Promise<T>): Promise<T> {
   const database = await openDatabase(config.databaseUrl);
   try {
-    return await fn({ db: database.db, clock: systemClock, ids: randomIds, config, logger: createLogger('warn', process.stderr) });
+    return await fn({
+      db: database.db,
+      clock: systemClock,
+      ids: randomIds,
+      config,
+      logger: createLogger('warn', process.stderr),
+    });
   } finally {
     await database.close();
   }
@@ -86,14 +92,25 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
   if (verb === 'users' && sub === 'add') {
     const { values } = parseArgs({
       args: rest,
-      options: { email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' } },
+      options: {
+        email: { type: 'string' },
+        role: { type: 'string' },
+        name: { type: 'string' },
+        password: { type: 'string' },
+      },
       strict: true,
     });
     if (!values.email) throw new CliError('users add: --email is required');
-    if (!values.role || !roles.includes(values.role as Role)) throw new CliError(`users add: --role must be one of ${roles.join(', ')}`);
+    if (!values.role || !roles.includes(values.role as Role))
+      throw new CliError(`users add: --role must be one of ${roles.join(', ')}`);
     const generated = values.password ? undefined : randomIds.secret().slice(0, 20);
     const user = await withContext(config, (ctx) =>
-      createUser(ctx, { email: values.email!, role: values.role as Role, name: values.name, password: values.password ?? generated! }),
+      createUser(ctx, {
+        email: values.email!,
+        role: values.role as Role,
+        name: values.name,
+        password: values.password ?? generated!,
+      }),
     );
     print(`created ${user.role} ${user.email} (${user.id})`);
     if (generated) print(`password: ${generated}`);
@@ -105,7 +122,10 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     let failed = 0;
     for (const dir of rest) {
       const result = await loadTaskDir(dir);
-      if (result.ok) print(`ok  ${dir}  ${result.task.manifest.slug} (${result.task.files.length} files, ${result.task.contentHash.slice(0, 12)})`);
+      if (result.ok)
+        print(
+          `ok  ${dir}  ${result.task.manifest.slug} (${result.task.files.length} files, ${result.task.contentHash.slice(0, 12)})`,
+        );
       else {
         failed++;
         result.errors.forEach((e) => print(`error  ${e}`));
@@ -119,7 +139,9 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     return withContext(config, async (ctx) => {
       for (const dir of rest) {
         const { status, version } = await importTask(ctx, dir);
-        print(`${status === 'created' ? 'imported' : 'unchanged'}  ${version.slug} v${version.version}  ${version.contentHash.slice(0, 12)}`);
+        print(
+          `${status === 'created' ? 'imported' : 'unchanged'}  ${version.slug} v${version.version}  ${version.contentHash.slice(0, 12)}`,
+        );
       }
       return undefined;
     });
@@ -128,8 +150,14 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
   if (verb === 'tasks' && sub === 'list') {
     return withContext(config, async (ctx) => {
       const tasks = await listTasks(ctx);
-      if (!tasks.length) print(`no tasks imported yet; try: worksample tasks import ${path.relative(process.cwd(), config.tasksDir) || '.'}/<slug>`);
-      for (const t of tasks) print(`${t.slug}  v${t.version} (${t.versions} version${t.versions === 1 ? '' : 's'})  ${t.kind}  ${t.title}`);
+      if (!tasks.length)
+        print(
+          `no tasks imported yet; try: worksample tasks import ${path.relative(process.cwd(), config.tasksDir) || '.'}/<slug>`,
+        );
+      for (const t of tasks)
+        print(
+          `${t.slug}  v${t.version} (${t.versions} version${t.versions === 1 ? '' : 's'})  ${t.kind}  ${t.title}`,
+        );
       return undefined;
     });
   }
@@ -146,7 +174,8 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
       },
       strict: true,
     });
-    if (!values.task || !values.email || !values.name) throw new CliError('invite: --task, --email and --name are required');
+    if (!values.task || !values.email || !values.name)
+      throw new CliError('invite: --task, --email and --name are required');
     const num = (v: string | undefined, flag: string) => {
       if (v === undefined) return undefined;
       const n = Number(v);
@@ -166,11 +195,12 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
         null,
       ),
     );
-    print(`invited ${invitation.candidateName} <${invitation.candidateEmail}> to ${invitation.taskSlug} v${invitation.taskVersion}, expires ${new Date(invitation.expiresAt).toISOString()}`);
+    print(
+      `invited ${invitation.candidateName} <${invitation.candidateEmail}> to ${invitation.taskSlug} v${invitation.taskVersion}, expires ${new Date(invitation.expiresAt).toISOString()}`,
+    );
     print(link);
     return;
   }
 
   throw new CliError(`unknown command "${argv.join(' ')}"; see worksample --help`);
 }
-

@@ -5,7 +5,13 @@ describe('loadConfig', () => {
   it('runs on embedded defaults with an empty environment', () => {
     const c = loadConfig({});
     expect(c.databaseUrl).toMatch(/^sqlite:\/.*\/data\/worksample\.db$/);
-    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', llmUpstream: 'mock', sandboxDriver: 'auto', publicUrl: 'http://127.0.0.1:8080' });
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      llmUpstream: 'mock',
+      sandboxDriver: 'auto',
+      publicUrl: 'http://127.0.0.1:8080',
+    });
   });
 
   it('names every wrong variable and what it accepts', () => {
@@ -17,16 +23,23 @@ describe('loadConfig', () => {
       const { problems } = err as ConfigError;
       expect(problems).toContain('PORT="99999": expected a port number 0-65535');
       expect(problems).toContain('SANDBOX_DRIVER="podman": expected auto, docker, local or none');
-      expect(problems.find((p) => p.startsWith('DATABASE_URL='))).toMatch(/expected sqlite:<file path> or postgres:\/\//);
+      expect(problems.find((p) => p.startsWith('DATABASE_URL='))).toMatch(
+        /expected sqlite:<file path> or postgres:\/\//,
+      );
     }
   });
 
   it('requires a provider key only when the openai upstream is chosen', () => {
-    expect(() => loadConfig({ LLM_UPSTREAM: 'openai' })).toThrow(/OPENAI_API_KEY: required when LLM_UPSTREAM=openai/);
+    expect(() => loadConfig({ LLM_UPSTREAM: 'openai' })).toThrow(
+      /OPENAI_API_KEY: required when LLM_UPSTREAM=openai/,
+    );
     expect(loadConfig({ LLM_UPSTREAM: 'openai', OPENAI_API_KEY: 'sk-test' }).openaiApiKey).toBe('sk-test');
   });
 
   it('treats empty values as unset and strips a trailing slash from PUBLIC_URL', () => {
-    expect(loadConfig({ PORT: '', PUBLIC_URL: 'https://hire.example.com/' })).toMatchObject({ port: 8080, publicUrl: 'https://hire.example.com' });
+    expect(loadConfig({ PORT: '', PUBLIC_URL: 'https://hire.example.com/' })).toMatchObject({
+      port: 8080,
+      publicUrl: 'https://hire.example.com',
+    });
   });
 });

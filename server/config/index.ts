@@ -11,27 +11,49 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 const positiveInt = (what: string) =>
-  z.coerce.number({ message: `expected ${what}` }).int({ message: `expected ${what}` }).positive({ message: `expected ${what}` });
+  z.coerce
+    .number({ message: `expected ${what}` })
+    .int({ message: `expected ${what}` })
+    .positive({ message: `expected ${what}` });
 
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test'], { message: 'expected development, production or test' }).default('development'),
+  NODE_ENV: z
+    .enum(['development', 'production', 'test'], { message: 'expected development, production or test' })
+    .default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
-  PORT: z.coerce.number({ message: 'expected a port number 0-65535' }).int().min(0, { message: 'expected a port number 0-65535' }).max(65535, { message: 'expected a port number 0-65535' }).default(8080),
+  PORT: z.coerce
+    .number({ message: 'expected a port number 0-65535' })
+    .int()
+    .min(0, { message: 'expected a port number 0-65535' })
+    .max(65535, { message: 'expected a port number 0-65535' })
+    .default(8080),
   PUBLIC_URL: z.url({ message: 'expected an absolute http(s) URL such as http://localhost:8080' }).optional(),
   DATABASE_URL: z
     .string()
-    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, { message: 'expected sqlite:<file path> or postgres://user:pass@host:port/db' })
+    .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
+      message: 'expected sqlite:<file path> or postgres://user:pass@host:port/db',
+    })
     .default('sqlite:./data/worksample.db'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: 'expected one of fatal, error, warn, info, debug, trace, silent' }).default('info'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
   TASKS_DIR: z.string().min(1).default('./tasks'),
   WEB_DIST: z.string().min(1).default('./web/dist'),
-  SANDBOX_DRIVER: z.enum(['auto', 'docker', 'local', 'none'], { message: 'expected auto, docker, local or none' }).default('auto'),
+  SANDBOX_DRIVER: z
+    .enum(['auto', 'docker', 'local', 'none'], { message: 'expected auto, docker, local or none' })
+    .default('auto'),
   ALLOW_LOCAL_SANDBOX_IN_PRODUCTION: bool.default(false),
   LLM_UPSTREAM: z.enum(['mock', 'openai'], { message: 'expected mock or openai' }).default('mock'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
   DEMO_SEED: bool.default(true),
-  SUBMIT_GRACE_SECONDS: z.coerce.number({ message: 'expected a number of seconds >= 0' }).int().min(0, { message: 'expected a number of seconds >= 0' }).default(30),
+  SUBMIT_GRACE_SECONDS: z.coerce
+    .number({ message: 'expected a number of seconds >= 0' })
+    .int()
+    .min(0, { message: 'expected a number of seconds >= 0' })
+    .default(30),
   DEADLINE_SWEEP_SECONDS: positiveInt('a positive number of seconds').default(15),
   INVITATION_TTL_DAYS: positiveInt('a positive number of days').default(14),
   MAX_FILE_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
@@ -100,7 +122,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     nodeEnv: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
-    publicUrl: (e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST}:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrl: (
+      e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST}:${e.PORT}`
+    ).replace(/\/+$/, ''),
     databaseUrl,
     logLevel: e.LOG_LEVEL,
     tasksDir: path.resolve(e.TASKS_DIR),

@@ -57,7 +57,9 @@ function openPostgres(url: string): Database {
     // int8 (our millisecond timestamps, counts) as JS numbers: all values stay below 2^53.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+        oid === 20
+          ? (v: string) => Number(v)
+          : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
@@ -82,5 +84,8 @@ async function migrate(db: Db, dialect: Database['dialect']) {
   const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
-  if (error) throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`);
+  if (error)
+    throw new Error(
+      `database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`,
+    );
 }

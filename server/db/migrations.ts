@@ -92,7 +92,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('submitted_at', ms)
           .addColumn('submit_reason', 'text')
           .execute();
-        await db.schema.createIndex('attempts_status_deadline').on('attempts').columns(['status', 'deadline_at']).execute();
+        await db.schema
+          .createIndex('attempts_status_deadline')
+          .on('attempts')
+          .columns(['status', 'deadline_at'])
+          .execute();
         await db.schema
           .createTable('workspace_files')
           .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
@@ -105,7 +109,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
         await db.schema
           .createTable('attempt_events')
-          .addColumn('id', serial, (c) => (dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey()))
+          .addColumn('id', serial, (c) =>
+            dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+          )
           .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
           .addColumn('at', ms, (c) => c.notNull())
           .addColumn('type', 'text', (c) => c.notNull())
@@ -114,7 +120,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('revision', 'integer')
           .addColumn('payload_json', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('attempt_events_attempt').on('attempt_events').columns(['attempt_id', 'id']).execute();
+        await db.schema
+          .createIndex('attempt_events_attempt')
+          .on('attempt_events')
+          .columns(['attempt_id', 'id'])
+          .execute();
         await sql`select 1`.execute(db);
       },
     },

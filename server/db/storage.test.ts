@@ -14,7 +14,11 @@ import { createInvitation } from '../invitations/index.ts';
 import { needs } from '../../tests/helpers/require.ts';
 
 const list = dialects();
-needs('postgres', list.includes('postgres'), 'set TEST_DATABASE_URL=postgres://user:pass@127.0.0.1:5432/db (.ci/run does)');
+needs(
+  'postgres',
+  list.includes('postgres'),
+  'set TEST_DATABASE_URL=postgres://user:pass@127.0.0.1:5432/db (.ci/run does)',
+);
 
 describe.each(list)('storage on %s', (dialect) => {
   let t: TestApp;
@@ -30,7 +34,11 @@ describe.each(list)('storage on %s', (dialect) => {
   });
 
   async function newAttempt() {
-    const { invitation } = await createInvitation(t.ctx, { taskSlug: 'hello-llm', candidateName: 'C', candidateEmail: 'c@example.com' }, null);
+    const { invitation } = await createInvitation(
+      t.ctx,
+      { taskSlug: 'hello-llm', candidateName: 'C', candidateEmail: 'c@example.com' },
+      null,
+    );
     return startAttempt(t.ctx, invitation.id);
   }
 
@@ -51,21 +59,35 @@ describe.each(list)('storage on %s', (dialect) => {
     await writeFs(path.join(taskDir, 'starter', 'parse-model-json.mjs'), 'export const changed = true;\n');
     const v2 = await importTask(t.ctx, taskDir);
     expect(v2.version.version).toBe(2);
-    const stored = await t.ctx.db.selectFrom('attempts').selectAll().where('id', '=', attempt.id).executeTakeFirstOrThrow();
+    const stored = await t.ctx.db
+      .selectFrom('attempts')
+      .selectAll()
+      .where('id', '=', attempt.id)
+      .executeTakeFirstOrThrow();
     expect(stored.task_version_id).toBe(v1.version.id);
     const file = await readFile(t.ctx, attempt.id, 'parse-model-json.mjs');
     expect(file.content.toString()).not.toContain('changed = true');
     // A new invitation now pins version 2 and starts from the edited starter.
     const fresh = await newAttempt();
     expect(fresh.task_version_id).toBe(v2.version.id);
-    expect((await readFile(t.ctx, fresh.id, 'parse-model-json.mjs')).content.toString()).toContain('changed = true');
+    expect((await readFile(t.ctx, fresh.id, 'parse-model-json.mjs')).content.toString()).toContain(
+      'changed = true',
+    );
   });
 
   it('stores file contents once per distinct content (content-addressed)', async () => {
     await importTask(t.ctx, taskDir);
     const a = await newAttempt();
     const b = await newAttempt();
-    const blobs = async () => Number((await t.ctx.db.selectFrom('blobs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const blobs = async () =>
+      Number(
+        (
+          await t.ctx.db
+            .selectFrom('blobs')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const before = await blobs();
     const content = Buffer.from('the same text in two workspaces\n');
     await writeFile(t.ctx, a, { path: 'x.txt', content });
@@ -79,8 +101,16 @@ describe.each(list)('storage on %s', (dialect) => {
     await importTask(t.ctx, taskDir);
     const a = await newAttempt();
     const w1 = await writeFile(t.ctx, a, { path: 'src/a.ts', content: Buffer.from('1') });
-    const w2 = await writeFile(t.ctx, a, { path: 'src/a.ts', content: Buffer.from('2'), baseRevision: w1.revision });
-    const w3 = await writeFile(t.ctx, a, { path: 'src/a.ts', content: Buffer.from('2'), baseRevision: w2.revision });
+    const w2 = await writeFile(t.ctx, a, {
+      path: 'src/a.ts',
+      content: Buffer.from('2'),
+      baseRevision: w1.revision,
+    });
+    const w3 = await writeFile(t.ctx, a, {
+      path: 'src/a.ts',
+      content: Buffer.from('2'),
+      baseRevision: w2.revision,
+    });
     expect([w1.revision, w2.revision, w3.revision, w3.changed]).toEqual([1, 2, 2, false]);
     const events = await listEvents(t.ctx, a.id);
     expect(events.map((e) => e.type)).toEqual(['attempt.started', 'file.written', 'file.written']);
@@ -95,7 +125,12 @@ describe.each(list)('storage on %s', (dialect) => {
     t.clock.set(overdue.deadline_at + t.config.submitGraceMs + 1);
     expect(await sweepDeadlines(t.ctx)).toBe(1);
     const rows = await t.ctx.db.selectFrom('attempts').selectAll().orderBy('started_at').execute();
-    expect(rows[0]).toMatchObject({ id: overdue.id, status: 'submitted', submit_reason: 'deadline', submitted_at: overdue.deadline_at });
+    expect(rows[0]).toMatchObject({
+      id: overdue.id,
+      status: 'submitted',
+      submit_reason: 'deadline',
+      submitted_at: overdue.deadline_at,
+    });
     expect(rows[1]).toMatchObject({ id: onTime.id, status: 'started' });
     expect(await sweepDeadlines(t.ctx)).toBe(0);
     // Submitting again is a no-op that returns the stored attempt.

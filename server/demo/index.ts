@@ -20,11 +20,19 @@ export interface DemoSeed {
 export async function seedDemo(ctx: ServiceContext): Promise<DemoSeed | undefined> {
   if ((await countUsers(ctx)) > 0) return undefined;
   const password = randomBytes(12).toString('base64url');
-  const admin = await createUser(ctx, { email: 'admin@worksample.local', name: 'Demo Admin', role: 'admin', password });
+  const admin = await createUser(ctx, {
+    email: 'admin@worksample.local',
+    name: 'Demo Admin',
+    role: 'admin',
+    password,
+  });
   const seed: DemoSeed = { admin: { email: admin.email, password }, invitations: [], taskErrors: [] };
   let dirs: string[] = [];
   try {
-    dirs = (await readdir(ctx.config.tasksDir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    dirs = (await readdir(ctx.config.tasksDir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     seed.taskErrors.push(`${ctx.config.tasksDir}: no tasks folder; set TASKS_DIR`);
   }
@@ -33,7 +41,11 @@ export async function seedDemo(ctx: ServiceContext): Promise<DemoSeed | undefine
       const { version } = await importTask(ctx, path.join(ctx.config.tasksDir, dir), admin.id);
       const { link } = await createInvitation(
         ctx,
-        { taskSlug: version.slug, candidateName: 'Demo Candidate', candidateEmail: 'candidate@worksample.local' },
+        {
+          taskSlug: version.slug,
+          candidateName: 'Demo Candidate',
+          candidateEmail: 'candidate@worksample.local',
+        },
         admin.id,
       );
       seed.invitations.push({ task: version.slug, link });

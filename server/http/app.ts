@@ -22,7 +22,13 @@ import { registerFiles } from './routes/files.ts';
 export type { AppDeps } from './deps.ts';
 
 export function createApp(deps: AppDeps) {
-  const ctx: ServiceContext = { db: deps.database.db, clock: deps.clock, ids: deps.ids, config: deps.config, logger: deps.logger };
+  const ctx: ServiceContext = {
+    db: deps.database.db,
+    clock: deps.clock,
+    ids: deps.ids,
+    config: deps.config,
+    logger: deps.logger,
+  };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use('*', requestId());
@@ -31,14 +37,18 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.use('*', requestLog(deps.logger));
-  app.use('*', secureHeaders({ referrerPolicy: 'same-origin', crossOriginEmbedderPolicy: false }));
+  app.use(
+    '*',
+    secureHeaders({ referrerPolicy: 'same-origin', crossOriginEmbedderPolicy: false, overwrite: false }),
+  );
   // Base64 inflates a max-size file by 4/3; leave room for the JSON around it.
   const maxBody = Math.ceil((deps.config.limits.maxFileBytes * 4) / 3) + 64 * 1024;
   app.use(
     '/api/*',
     bodyLimit({
       maxSize: maxBody,
-      onError: (c) => errorJson(c, new AppError('payload_too_large', `request body is larger than ${maxBody} bytes`)),
+      onError: (c) =>
+        errorJson(c, new AppError('payload_too_large', `request body is larger than ${maxBody} bytes`)),
     }),
   );
   app.use('/api/*', loadPrincipals());
@@ -53,8 +63,16 @@ export function createApp(deps: AppDeps) {
   registerAttempts(app);
   registerFiles(app);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', { type: 'apiKey', in: 'cookie', name: 'ws_staff' });
-  app.openAPIRegistry.registerComponent('securitySchemes', 'candidateCookie', { type: 'apiKey', in: 'cookie', name: 'ws_candidate' });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'ws_staff',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'candidateCookie', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'ws_candidate',
+  });
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {
@@ -65,7 +83,9 @@ export function createApp(deps: AppDeps) {
     },
   });
 
-  app.all('/api/*', (c) => errorJson(c, new AppError('not_found', `no API route ${c.req.method} ${c.req.path}`)));
+  app.all('/api/*', (c) =>
+    errorJson(c, new AppError('not_found', `no API route ${c.req.method} ${c.req.path}`)),
+  );
   serveWeb(app, deps.config.webDist);
   app.onError(handleError(deps.logger));
   return app;

@@ -40,7 +40,10 @@ export function loadPrincipals(): MiddlewareHandler<AppEnv> {
       }
     }
     if (csrfRejected && !staff && !candidate) {
-      throw new AppError('csrf_failed', 'missing or wrong x-csrf-token header; reload the page and try again');
+      throw new AppError(
+        'csrf_failed',
+        'missing or wrong x-csrf-token header; reload the page and try again',
+      );
     }
     c.set('staff', staff);
     c.set('candidate', candidate);

@@ -20,7 +20,10 @@ export const errorBodySchema = z
 /** Standard error responses to spread into a route's `responses`. */
 export const errorResponses = (...statuses: number[]) =>
   Object.fromEntries(
-    statuses.map((s) => [s, { description: describe(s), content: { 'application/json': { schema: errorBodySchema } } }]),
+    statuses.map((s) => [
+      s,
+      { description: describe(s), content: { 'application/json': { schema: errorBodySchema } } },
+    ]),
   );
 
 function describe(status: number) {
@@ -31,7 +34,17 @@ function describe(status: number) {
 }
 
 export function errorJson(c: Context<AppEnv>, err: AppError) {
-  return c.json({ error: { code: err.code, message: err.message, requestId: c.get('requestId') ?? '', ...(err.details ? { details: err.details } : {}) } }, err.status);
+  return c.json(
+    {
+      error: {
+        code: err.code,
+        message: err.message,
+        requestId: c.get('requestId') ?? '',
+        ...(err.details ? { details: err.details } : {}),
+      },
+    },
+    err.status,
+  );
 }
 
 /** Maps anything thrown to the standard shape; unknown errors are logged and answer 500 without detail. */
@@ -40,19 +53,32 @@ export function handleError(logger: Logger) {
     if (err instanceof AppError) return errorJson(c, err);
     if (err instanceof HTTPException) {
       const status = err.status;
-      const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthenticated' : status === 404 ? 'not_found' : 'bad_request';
+      const code =
+        status === 413
+          ? 'payload_too_large'
+          : status === 401
+            ? 'unauthenticated'
+            : status === 404
+              ? 'not_found'
+              : 'bad_request';
       return errorJson(c, new AppError(code, err.message || 'request refused'));
     }
-    if (err instanceof SyntaxError) return errorJson(c, new AppError('bad_request', 'request body is not valid JSON'));
+    if (err instanceof SyntaxError)
+      return errorJson(c, new AppError('bad_request', 'request body is not valid JSON'));
     logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
     return errorJson(c, new AppError('internal', 'something went wrong on our side; the error was logged'));
   };
 }
 
 /** zod-openapi validation hook: the first few issues, each as "field: message". */
-export function validationHook(result: { success: boolean; error?: { issues: Array<{ path: PropertyKey[]; message: string }> } }) {
+export function validationHook(result: {
+  success: boolean;
+  error?: { issues: Array<{ path: PropertyKey[]; message: string }> };
+}) {
   if (!result.success && result.error) {
-    const msgs = result.error.issues.slice(0, 5).map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message));
+    const msgs = result.error.issues
+      .slice(0, 5)
+      .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message));
     throw new AppError('validation_failed', msgs.join('; '));
   }
 }

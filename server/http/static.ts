@@ -12,7 +12,10 @@ export function serveWeb(app: OpenAPIHono<AppEnv>, webDist: string) {
   app.get('*', serveStatic({ root }));
   app.get('*', (c) => {
     if (!existsSync(index)) {
-      return c.text('The web app is not built yet. Run `npm run build:web` (npm start does it for you).', 503);
+      return c.text(
+        'The web app is not built yet. Run `npm run build:web` (npm start does it for you).',
+        503,
+      );
     }
     return c.html(readFileSync(index, 'utf8'));
   });

@@ -30,9 +30,17 @@ export interface InvitationView {
 export const newInvitationSchema = z.object({
   taskSlug: z.string().min(1, { message: 'task slug is required' }),
   taskVersion: z.number().int().positive().optional(),
-  candidateName: z.string().trim().min(1, { message: 'candidate name is required' }).max(200, { message: 'candidate name is too long' }),
+  candidateName: z
+    .string()
+    .trim()
+    .min(1, { message: 'candidate name is required' })
+    .max(200, { message: 'candidate name is too long' }),
   candidateEmail: emailSchema,
-  expiresInDays: z.number().positive({ message: 'expected a positive number of days' }).max(365, { message: 'at most 365 days' }).optional(),
+  expiresInDays: z
+    .number()
+    .positive({ message: 'expected a positive number of days' })
+    .max(365, { message: 'at most 365 days' })
+    .optional(),
 });
 export type NewInvitation = z.infer<typeof newInvitationSchema>;
 
@@ -114,8 +122,14 @@ export async function listInvitations(ctx: ServiceContext, id?: string): Promise
 export async function revokeInvitation(ctx: ServiceContext, id: string): Promise<InvitationView> {
   const [inv] = await listInvitations(ctx, id);
   if (!inv) throw new AppError('not_found', 'invitation not found');
-  if (inv.attemptId) throw new AppError('conflict', 'the candidate already started; an attempt in progress cannot be revoked');
-  await ctx.db.updateTable('invitations').set({ revoked_at: ctx.clock.now() }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+  if (inv.attemptId)
+    throw new AppError('conflict', 'the candidate already started; an attempt in progress cannot be revoked');
+  await ctx.db
+    .updateTable('invitations')
+    .set({ revoked_at: ctx.clock.now() })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .execute();
   return (await listInvitations(ctx, id))[0]!;
 }
 
@@ -123,17 +137,39 @@ export async function revokeInvitation(ctx: ServiceContext, id: string): Promise
  * Trades an invitation token for a candidate session. The link keeps working until it expires
  * unstarted or is revoked, so a candidate who switches browsers can get back in.
  */
-export async function openInvitation(ctx: ServiceContext, token: string): Promise<NewSession & { invitationId: string }> {
+export async function openInvitation(
+  ctx: ServiceContext,
+  token: string,
+): Promise<NewSession & { invitationId: string }> {
   if (typeof token !== 'string' || token.length < 20 || token.length > 200) {
-    throw new AppError('not_found', 'this invitation link is not valid; check that you copied the whole link');
+    throw new AppError(
+      'not_found',
+      'this invitation link is not valid; check that you copied the whole link',
+    );
   }
-  const inv = await ctx.db.selectFrom('invitations').selectAll().where('token_hash', '=', hashSecret(token)).executeTakeFirst();
-  if (!inv) throw new AppError('not_found', 'this invitation link is not valid; check that you copied the whole link');
-  const attempt = await ctx.db.selectFrom('attempts').select('id').where('invitation_id', '=', inv.id).executeTakeFirst();
+  const inv = await ctx.db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('token_hash', '=', hashSecret(token))
+    .executeTakeFirst();
+  if (!inv)
+    throw new AppError(
+      'not_found',
+      'this invitation link is not valid; check that you copied the whole link',
+    );
+  const attempt = await ctx.db
+    .selectFrom('attempts')
+    .select('id')
+    .where('invitation_id', '=', inv.id)
+    .executeTakeFirst();
   if (!attempt) {
-    if (inv.revoked_at !== null) throw new AppError('invitation_revoked', 'this invitation was withdrawn; contact the hiring team');
+    if (inv.revoked_at !== null)
+      throw new AppError('invitation_revoked', 'this invitation was withdrawn; contact the hiring team');
     if (inv.expires_at <= ctx.clock.now()) {
-      throw new AppError('invitation_expired', 'this invitation expired before it was started; ask the hiring team for a new link');
+      throw new AppError(
+        'invitation_expired',
+        'this invitation expired before it was started; ask the hiring team for a new link',
+      );
     }
   }
   const session = await createSession(ctx, { kind: 'candidate', invitationId: inv.id });
@@ -162,7 +198,11 @@ export async function candidateView(ctx: ServiceContext, invitationId: string): 
   const [inv] = await listInvitations(ctx, invitationId);
   if (!inv) throw new AppError('not_found', 'invitation not found');
   const version = await getVersion(ctx, inv.taskVersionId);
-  const attempt = await ctx.db.selectFrom('attempts').selectAll().where('invitation_id', '=', invitationId).executeTakeFirst();
+  const attempt = await ctx.db
+    .selectFrom('attempts')
+    .selectAll()
+    .where('invitation_id', '=', invitationId)
+    .executeTakeFirst();
   const m = version.manifest;
   return {
     candidateName: inv.candidateName,
@@ -171,7 +211,11 @@ export async function candidateView(ctx: ServiceContext, invitationId: string): 
       summary: m.summary,
       kind: m.kind,
       timeLimitMinutes: m.timeLimitMinutes,
-      llm: { enabled: m.llm?.enabled ?? false, models: (m.llm?.models ?? []).map((x) => x.alias), budget: m.llm?.budget },
+      llm: {
+        enabled: m.llm?.enabled ?? false,
+        models: (m.llm?.models ?? []).map((x) => x.alias),
+        budget: m.llm?.budget,
+      },
       ...(m.rubric.visibleToCandidate ? { rubric: m.rubric.criteria } : {}),
       ...(attempt ? { statement: version.statement_md } : {}),
     },

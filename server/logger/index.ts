@@ -22,7 +22,10 @@ export const redactPaths = [
 ];
 
 export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
-  return pino({ level, redact: { paths: redactPaths, censor: '[redacted]' }, base: undefined }, destination as never);
+  return pino(
+    { level, redact: { paths: redactPaths, censor: '[redacted]' }, base: undefined },
+    destination as never,
+  );
 }
 
 /** A logger that drops everything (unit tests). */

@@ -51,7 +51,13 @@ export async function freshDatabaseUrl(dialect: Dialect): Promise<{ url: string;
 }
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: 'http://localhost:8080', DEMO_SEED: 'false', ...env });
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PUBLIC_URL: 'http://localhost:8080',
+    DEMO_SEED: 'false',
+    ...env,
+  });
 }
 
 export interface Browser {
@@ -64,17 +70,35 @@ export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string
   const database: Database = await openDatabase(fresh.url);
   const clock = new FakeClock();
   const config = testConfig(opts.env);
-  const deps = { database, clock, ids: randomIds, sandbox: noSandbox(), llm: mockUpstream(), logger: silentLogger, config };
+  const deps = {
+    database,
+    clock,
+    ids: randomIds,
+    sandbox: noSandbox(),
+    llm: mockUpstream(),
+    logger: silentLogger,
+    config,
+  };
   const app = createApp(deps);
   const ctx: ServiceContext = { db: database.db, clock, ids: randomIds, config, logger: silentLogger };
 
   /** Sends a request as `who`, keeping cookies like a browser and sending its CSRF token on mutations. */
-  async function req(who: Browser | undefined, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+  async function req(
+    who: Browser | undefined,
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const h: Record<string, string> = { ...headers };
     if (who?.cookies.size) h.cookie = [...who.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (who?.csrf && method !== 'GET' && !('x-csrf-token' in h)) h['x-csrf-token'] = who.csrf;
     if (body !== undefined) h['content-type'] = 'application/json';
-    const res = await app.request(url, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await app.request(url, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     for (const sc of res.headers.getSetCookie()) {
       const [pair] = sc.split(';');
       const [k, v] = pair!.split('=');
@@ -91,7 +115,10 @@ export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string
     return { status: res.status, json, text, headers: res.headers };
   }
 
-  async function staff(role: Role, email = `${role}-${randomBytes(3).toString('hex')}@example.com`): Promise<Browser> {
+  async function staff(
+    role: Role,
+    email = `${role}-${randomBytes(3).toString('hex')}@example.com`,
+  ): Promise<Browser> {
     await createUser(ctx, { email, role, password: PASSWORD });
     const b: Browser = { cookies: new Map() };
     const r = await req(b, 'POST', '/api/auth/login', { email, password: PASSWORD });
@@ -106,7 +133,11 @@ export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string
 
   /** Invites a candidate to the example task and returns the token from the link. */
   async function invite(name = 'Ada Lovelace', email = 'ada@example.com', expiresInDays?: number) {
-    const { invitation, link } = await createInvitation(ctx, { taskSlug: 'hello-llm', candidateName: name, candidateEmail: email, expiresInDays }, null);
+    const { invitation, link } = await createInvitation(
+      ctx,
+      { taskSlug: 'hello-llm', candidateName: name, candidateEmail: email, expiresInDays },
+      null,
+    );
     return { invitation, link, token: link.split('/i/')[1]! };
   }
 
@@ -125,7 +156,12 @@ export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string
     const b = await candidate(inv.token);
     const r = await req(b, 'POST', '/api/candidate/start');
     if (r.status !== 200) throw new Error(`start failed: ${r.text}`);
-    return { browser: b, attemptId: r.json.attempt.id as string, attempt: r.json.attempt, invitation: inv.invitation };
+    return {
+      browser: b,
+      attemptId: r.json.attempt.id as string,
+      attempt: r.json.attempt,
+      invitation: inv.invitation,
+    };
   }
 
   return {

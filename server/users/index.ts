@@ -21,10 +21,15 @@ export async function createUser(
 ): Promise<StaffUser> {
   const email = emailSchema.safeParse(input.email);
   if (!email.success) throw new AppError('validation_failed', `email: ${email.error.issues[0]?.message}`);
-  if (!roles.includes(input.role)) throw new AppError('validation_failed', `role: expected one of ${roles.join(', ')}`);
+  if (!roles.includes(input.role))
+    throw new AppError('validation_failed', `role: expected one of ${roles.join(', ')}`);
   const problem = passwordProblem(input.password);
   if (problem) throw new AppError('validation_failed', problem);
-  const existing = await ctx.db.selectFrom('users').select('id').where('email', '=', email.data).executeTakeFirst();
+  const existing = await ctx.db
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', email.data)
+    .executeTakeFirst();
   if (existing) throw new AppError('conflict', `a user with email ${email.data} already exists`);
   const user: StaffUser = {
     id: ctx.ids.id('usr'),
@@ -34,13 +39,22 @@ export async function createUser(
   };
   await ctx.db
     .insertInto('users')
-    .values({ ...user, password_hash: await hashPassword(input.password), created_at: ctx.clock.now(), disabled: 0 })
+    .values({
+      ...user,
+      password_hash: await hashPassword(input.password),
+      created_at: ctx.clock.now(),
+      disabled: 0,
+    })
     .execute();
   return user;
 }
 
 /** Checks credentials. Unknown emails cost the same time as wrong passwords. */
-export async function authenticate(ctx: ServiceContext, email: string, password: string): Promise<StaffUser | undefined> {
+export async function authenticate(
+  ctx: ServiceContext,
+  email: string,
+  password: string,
+): Promise<StaffUser | undefined> {
   const row = await ctx.db
     .selectFrom('users')
     .select(['id', 'email', 'name', 'role', 'password_hash', 'disabled'])
@@ -56,6 +70,9 @@ export async function listUsers(ctx: ServiceContext): Promise<StaffUser[]> {
 }
 
 export async function countUsers(ctx: ServiceContext): Promise<number> {
-  const row = await ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await ctx.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }

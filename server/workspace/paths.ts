@@ -14,14 +14,16 @@ export function pathProblem(p: unknown): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(p)) return 'path contains control characters';
   if (p.includes('\\')) return 'use / to separate folders, not \\';
-  if (p.startsWith('/') || /^[a-zA-Z]:/.test(p)) return 'path must be relative to the workspace (no leading / or drive letter)';
+  if (p.startsWith('/') || /^[a-zA-Z]:/.test(p))
+    return 'path must be relative to the workspace (no leading / or drive letter)';
   if (p !== p.normalize('NFC')) return 'path must be in Unicode NFC form';
   const segments = p.split('/');
   if (segments.length > MAX_DEPTH) return `path is nested deeper than ${MAX_DEPTH} folders`;
   for (const s of segments) {
     if (s === '') return 'path has an empty segment (leading, trailing or double /)';
     if (s === '.' || s === '..') return 'path may not contain . or .. segments';
-    if (s.length > MAX_SEGMENT_LENGTH) return `a path segment is longer than ${MAX_SEGMENT_LENGTH} characters`;
+    if (s.length > MAX_SEGMENT_LENGTH)
+      return `a path segment is longer than ${MAX_SEGMENT_LENGTH} characters`;
     if (s !== s.trim()) return 'path segments may not start or end with spaces';
   }
   return undefined;

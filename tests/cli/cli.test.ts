@@ -19,17 +19,25 @@ describe('worksample CLI', () => {
     expect(add.stdout).toMatch(/created author author@example.com/);
     expect(add.stdout).toMatch(/password: \S{20}/);
 
-    const dup = await runCli(['users', 'add', '--role', 'author', '--email', 'author@example.com', '--password', 'long enough pw'], env);
+    const dup = await runCli(
+      ['users', 'add', '--role', 'author', '--email', 'author@example.com', '--password', 'long enough pw'],
+      env,
+    );
     expect(dup.code).toBe(1);
     expect(dup.stderr.trim()).toBe('worksample: a user with email author@example.com already exists');
 
     expect((await runCli(['tasks', 'list'], env)).stdout).toMatch(/no tasks imported yet/);
     const imp = await runCli(['tasks', 'import', 'tasks/hello-llm'], env);
     expect(imp.stdout).toMatch(/^imported {2}hello-llm v1/);
-    expect((await runCli(['tasks', 'import', 'tasks/hello-llm'], env)).stdout).toMatch(/^unchanged {2}hello-llm v1/);
+    expect((await runCli(['tasks', 'import', 'tasks/hello-llm'], env)).stdout).toMatch(
+      /^unchanged {2}hello-llm v1/,
+    );
     expect((await runCli(['tasks', 'list'], env)).stdout).toMatch(/hello-llm {2}v1 \(1 version\) {2}code/);
 
-    const inv = await runCli(['invite', '--task', 'hello-llm', '--email', 'cand@example.com', '--name', 'Cand Idate'], env);
+    const inv = await runCli(
+      ['invite', '--task', 'hello-llm', '--email', 'cand@example.com', '--name', 'Cand Idate'],
+      env,
+    );
     expect(inv.code).toBe(0);
     expect(inv.stdout).toMatch(/^https:\/\/hire\.example\.com\/i\/[A-Za-z0-9_-]{43}$/m);
   });
@@ -40,7 +48,10 @@ describe('worksample CLI', () => {
     const yaml = path.join(dir, 'task.yaml');
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(yaml, 'utf8');
-    await writeFile(yaml, text.replace(/timeLimitMinutes: \d+/, 'timeLimitMinutes: -3').replace(/weight: [\d.]+/, 'weight: 0'));
+    await writeFile(
+      yaml,
+      text.replace(/timeLimitMinutes: \d+/, 'timeLimitMinutes: -3').replace(/weight: [\d.]+/, 'weight: 0'),
+    );
     const res = await runCli(['tasks', 'validate', dir], env);
     expect(res.code).toBe(1);
     expect(res.stdout).toContain(`${dir}/task.yaml: timeLimitMinutes:`);
@@ -49,7 +60,12 @@ describe('worksample CLI', () => {
   });
 
   it('answers usage mistakes with one line and exit code 2', async () => {
-    for (const args of [['bogus'], ['invite', '--task', 'x'], ['users', 'add', '--email', 'a@b.co', '--role', 'boss'], ['invite', '--nope']]) {
+    for (const args of [
+      ['bogus'],
+      ['invite', '--task', 'x'],
+      ['users', 'add', '--email', 'a@b.co', '--role', 'boss'],
+      ['invite', '--nope'],
+    ]) {
       const res = await runCli(args, env);
       expect(res.code, args.join(' ')).toBe(2);
       expect(res.stderr.trim().split('\n')).toHaveLength(1);
@@ -57,6 +73,8 @@ describe('worksample CLI', () => {
     }
     const unknownTask = await runCli(['invite', '--task', 'nope', '--email', 'a@b.co', '--name', 'A'], env);
     expect(unknownTask.code).toBe(1);
-    expect(unknownTask.stderr).toContain('task nope not found; import it with: worksample tasks import tasks/nope');
+    expect(unknownTask.stderr).toContain(
+      'task nope not found; import it with: worksample tasks import tasks/nope',
+    );
   });
 });

@@ -15,7 +15,11 @@ describe('first run of worksample serve', () => {
 
   it('prints a demo admin and an invitation link that both work', async () => {
     const port = await freePort();
-    server = await startServe({ PORT: String(port), DATABASE_URL: `sqlite:${tmp.dir}/ws.db`, PUBLIC_URL: `http://127.0.0.1:${port}` });
+    server = await startServe({
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    });
     const out = server.stdout();
     const email = /email:\s+(\S+)/.exec(out)?.[1];
     const password = /password:\s+(\S+)/.exec(out)?.[1];
@@ -39,7 +43,10 @@ describe('first run of worksample serve', () => {
     const open = await fetch(link!, { redirect: 'manual' });
     expect(open.status).toBe(303);
     expect(open.headers.get('location')).toBe('/attempt');
-    const cookie = open.headers.getSetCookie().find((c) => c.startsWith('ws_candidate='))!.split(';')[0]!;
+    const cookie = open.headers
+      .getSetCookie()
+      .find((c) => c.startsWith('ws_candidate='))!
+      .split(';')[0]!;
     const view = await fetch(`${server.url}/api/candidate`, { headers: { cookie } }).then((r) => r.json());
     expect(view.task.title).toBeTruthy();
     expect(view.candidateName).toBe('Demo Candidate');
@@ -50,7 +57,11 @@ describe('first run of worksample serve', () => {
 
   it('does not create a second admin or new links on the next start', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), DATABASE_URL: `sqlite:${tmp.dir}/ws.db`, PUBLIC_URL: `http://127.0.0.1:${port}` };
+    const env = {
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    };
     server = await startServe(env);
     await server.stop();
     server = await startServe(env);
@@ -58,6 +69,8 @@ describe('first run of worksample serve', () => {
   });
 
   it('refuses to start on a bad setting, naming the variable and what it accepts', async () => {
-    await expect(startServe({ PORT: 'eighty', DATABASE_URL: `sqlite:${tmp.dir}/ws.db` })).rejects.toThrow(/PORT="eighty": expected a port number/);
+    await expect(startServe({ PORT: 'eighty', DATABASE_URL: `sqlite:${tmp.dir}/ws.db` })).rejects.toThrow(
+      /PORT="eighty": expected a port number/,
+    );
   });
 });

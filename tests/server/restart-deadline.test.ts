@@ -20,17 +20,29 @@ describe('server restart after a deadline', () => {
 
   it('auto-submits the attempt and refuses further writes', async () => {
     const port = await freePort();
-    const env = { PORT: String(port), DATABASE_URL: `sqlite:${tmp.dir}/ws.db`, PUBLIC_URL: `http://127.0.0.1:${port}`, DEMO_SEED: 'false' };
+    const env = {
+      PORT: String(port),
+      DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      DEMO_SEED: 'false',
+    };
     expect((await runCli(['tasks', 'import', 'tasks/hello-llm'], env)).code).toBe(0);
-    const invite = await runCli(['invite', '--task', 'hello-llm', '--email', 'grace@example.com', '--name', 'Grace Hopper'], env);
+    const invite = await runCli(
+      ['invite', '--task', 'hello-llm', '--email', 'grace@example.com', '--name', 'Grace Hopper'],
+      env,
+    );
     const link = invite.stdout.trim().split('\n').pop()!;
 
     server = await startServe(env);
     const open = await fetch(link, { redirect: 'manual' });
     const cookie = open.headers.getSetCookie()[0]!.split(';')[0]!;
-    const { csrfToken } = await fetch(`${server.url}/api/candidate`, { headers: { cookie } }).then((r) => r.json());
+    const { csrfToken } = await fetch(`${server.url}/api/candidate`, { headers: { cookie } }).then((r) =>
+      r.json(),
+    );
     const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
-    const { attempt } = await fetch(`${server.url}/api/candidate/start`, { method: 'POST', headers }).then((r) => r.json());
+    const { attempt } = await fetch(`${server.url}/api/candidate/start`, { method: 'POST', headers }).then(
+      (r) => r.json(),
+    );
     expect(attempt.status).toBe('started');
     const saved = await fetch(`${server.url}/api/attempts/${attempt.id}/file`, {
       method: 'PUT',
@@ -43,12 +55,23 @@ describe('server restart after a deadline', () => {
     // While the server is down the deadline (and grace) pass.
     const db = new Database(`${tmp.dir}/ws.db`);
     const past = Date.now() - 3_600_000;
-    db.prepare('update attempts set started_at = ?, deadline_at = ? where id = ?').run(past - 1_800_000, past, attempt.id);
+    db.prepare('update attempts set started_at = ?, deadline_at = ? where id = ?').run(
+      past - 1_800_000,
+      past,
+      attempt.id,
+    );
     db.close();
 
     server = await startServe(env);
-    const after = await fetch(`${server.url}/api/attempts/${attempt.id}`, { headers: { cookie } }).then((r) => r.json());
-    expect(after.attempt).toMatchObject({ status: 'submitted', submitReason: 'deadline', submittedAt: past, writable: false });
+    const after = await fetch(`${server.url}/api/attempts/${attempt.id}`, { headers: { cookie } }).then((r) =>
+      r.json(),
+    );
+    expect(after.attempt).toMatchObject({
+      status: 'submitted',
+      submitReason: 'deadline',
+      submittedAt: past,
+      writable: false,
+    });
     const late = await fetch(`${server.url}/api/attempts/${attempt.id}/file`, {
       method: 'PUT',
       headers,
@@ -56,7 +79,9 @@ describe('server restart after a deadline', () => {
     });
     expect(late.status).toBe(409);
     expect((await late.json()).error.code).toBe('attempt_submitted');
-    const file = await fetch(`${server.url}/api/attempts/${attempt.id}/file?path=answer.md`, { headers: { cookie } }).then((r) => r.json());
+    const file = await fetch(`${server.url}/api/attempts/${attempt.id}/file?path=answer.md`, {
+      headers: { cookie },
+    }).then((r) => r.json());
     expect(file.content).toBe('work done before the outage');
   });
 });

@@ -16,7 +16,10 @@ const get = createRoute({
   summary: 'Attempt state (owner candidate, or admin/author)',
   request: { params: attemptParams },
   responses: {
-    200: { description: 'attempt', content: { 'application/json': { schema: z.object({ attempt: attemptSchema }) } } },
+    200: {
+      description: 'attempt',
+      content: { 'application/json': { schema: z.object({ attempt: attemptSchema }) } },
+    },
     ...errorResponses(401, 403, 404),
   },
 });
@@ -28,7 +31,10 @@ const submit = createRoute({
   summary: 'Submit (idempotent; answers the stored attempt if already submitted)',
   request: { params: attemptParams },
   responses: {
-    200: { description: 'submitted', content: { 'application/json': { schema: z.object({ attempt: attemptSchema }) } } },
+    200: {
+      description: 'submitted',
+      content: { 'application/json': { schema: z.object({ attempt: attemptSchema }) } },
+    },
     ...errorResponses(401, 403, 404),
   },
 });
@@ -50,7 +56,10 @@ const events = createRoute({
   summary: 'The attempt timeline (file revisions, start, submit) for replay',
   request: { params: attemptParams },
   responses: {
-    200: { description: 'events', content: { 'application/json': { schema: z.object({ events: z.array(eventSchema) }) } } },
+    200: {
+      description: 'events',
+      content: { 'application/json': { schema: z.object({ events: z.array(eventSchema) }) } },
+    },
     ...errorResponses(401, 403, 404),
   },
 });
@@ -67,7 +76,12 @@ export function registerAttempts(app: OpenAPIHono<AppEnv>) {
     const a = await attemptFor(ctx, who, c.req.valid('param').id, 'read');
     // Only the owner submits; staff reading it get the same refusal as for writes.
     if (!who.some((p) => p.kind === 'candidate' && p.invitationId === a.invitation_id)) {
-      await attemptFor(ctx, who.filter((p) => p.kind === 'staff'), a.id, 'write');
+      await attemptFor(
+        ctx,
+        who.filter((p) => p.kind === 'staff'),
+        a.id,
+        'write',
+      );
     }
     return c.json({ attempt: viewAttempt(ctx, await submitAttempt(ctx, a.id, 'candidate')) }, 200);
   });

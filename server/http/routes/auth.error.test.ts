@@ -13,7 +13,8 @@ function expectError(r: Res, status: number, code: string) {
 describe('staff sign-in (errors)', () => {
   let t: TestApp;
   const fresh = (): Browser => ({ cookies: new Map() });
-  const login = (email: string, password: string, b = fresh()) => t.req(b, 'POST', '/api/auth/login', { email, password });
+  const login = (email: string, password: string, b = fresh()) =>
+    t.req(b, 'POST', '/api/auth/login', { email, password });
   beforeEach(async () => {
     t = await makeTestApp();
     await createUser(t.ctx, { email: 'known@example.com', role: 'author', password: PASSWORD });
@@ -33,7 +34,11 @@ describe('staff sign-in (errors)', () => {
   });
 
   it('refuses a disabled user with the same answer as a wrong password', async () => {
-    await t.ctx.db.updateTable('users').set({ disabled: 1 }).where('email', '=', 'known@example.com').execute();
+    await t.ctx.db
+      .updateTable('users')
+      .set({ disabled: 1 })
+      .where('email', '=', 'known@example.com')
+      .execute();
     const r = await login('known@example.com', PASSWORD);
     expectError(r, 401, 'unauthenticated');
     expect(r.json.error.message).toBe('wrong email or password');
@@ -48,7 +53,11 @@ describe('staff sign-in (errors)', () => {
   it('answers 401 for who-am-I and sign-out without a session', async () => {
     expectError(await t.req(fresh(), 'GET', '/api/auth/me'), 401, 'unauthenticated');
     expectError(await t.req(fresh(), 'POST', '/api/auth/logout'), 401, 'unauthenticated');
-    expectError(await t.req({ cookies: new Map([['ws_staff', 'made-up']]) }, 'GET', '/api/auth/me'), 401, 'unauthenticated');
+    expectError(
+      await t.req({ cookies: new Map([['ws_staff', 'made-up']]) }, 'GET', '/api/auth/me'),
+      401,
+      'unauthenticated',
+    );
   });
 
   it('ends a staff session after it expires', async () => {
@@ -60,7 +69,8 @@ describe('staff sign-in (errors)', () => {
 
   it('throttles sign-in after maxFailures failures, with Retry-After, until the window passes', async () => {
     const { maxFailures, windowMs } = t.config.login;
-    for (let i = 0; i < maxFailures; i++) expectError(await login('known@example.com', `guess ${i}`), 401, 'unauthenticated');
+    for (let i = 0; i < maxFailures; i++)
+      expectError(await login('known@example.com', `guess ${i}`), 401, 'unauthenticated');
 
     // Now even the right password is refused, so guessing cannot continue.
     const limited = await login('known@example.com', PASSWORD);
@@ -82,7 +92,8 @@ describe('staff sign-in (errors)', () => {
 
   it('counts failures per email regardless of case', async () => {
     const { maxFailures } = t.config.login;
-    for (let i = 0; i < maxFailures; i++) await login(i % 2 ? 'KNOWN@example.com' : 'known@example.com', `guess ${i}`);
+    for (let i = 0; i < maxFailures; i++)
+      await login(i % 2 ? 'KNOWN@example.com' : 'known@example.com', `guess ${i}`);
     expectError(await login('Known@Example.com', PASSWORD), 429, 'rate_limited');
   });
 });

@@ -10,10 +10,18 @@ describe('staff sign-in (happy path)', () => {
   afterEach(() => t.close());
 
   it('signs in, answers who am I, signs out and forgets the session', async () => {
-    await createUser(t.ctx, { email: 'grace@example.com', name: 'Grace', role: 'author', password: PASSWORD });
+    await createUser(t.ctx, {
+      email: 'grace@example.com',
+      name: 'Grace',
+      role: 'author',
+      password: PASSWORD,
+    });
     const b: Browser = { cookies: new Map() };
 
-    const login = await t.req(b, 'POST', '/api/auth/login', { email: 'grace@example.com', password: PASSWORD });
+    const login = await t.req(b, 'POST', '/api/auth/login', {
+      email: 'grace@example.com',
+      password: PASSWORD,
+    });
     expect(login.status).toBe(200);
     expect(login.json.user).toMatchObject({ email: 'grace@example.com', name: 'Grace', role: 'author' });
     expect(login.json.csrfToken).toEqual(expect.any(String));
@@ -43,7 +51,10 @@ describe('staff sign-in (happy path)', () => {
 
   it('treats the email case-insensitively and ignores surrounding spaces', async () => {
     await createUser(t.ctx, { email: 'mixed@example.com', role: 'reviewer', password: PASSWORD });
-    const r = await t.req({ cookies: new Map() }, 'POST', '/api/auth/login', { email: '  Mixed@Example.COM ', password: PASSWORD });
+    const r = await t.req({ cookies: new Map() }, 'POST', '/api/auth/login', {
+      email: '  Mixed@Example.COM ',
+      password: PASSWORD,
+    });
     expect(r.status).toBe(200);
     expect(r.json.user.email).toBe('mixed@example.com');
   });
@@ -51,7 +62,10 @@ describe('staff sign-in (happy path)', () => {
   it('keeps two sign-ins of the same user independent', async () => {
     const a = await t.staff('admin', 'twice@example.com');
     const b: Browser = { cookies: new Map() };
-    const second = await t.req(b, 'POST', '/api/auth/login', { email: 'twice@example.com', password: PASSWORD });
+    const second = await t.req(b, 'POST', '/api/auth/login', {
+      email: 'twice@example.com',
+      password: PASSWORD,
+    });
     b.csrf = second.json.csrfToken;
     expect(second.json.csrfToken).not.toBe(a.csrf);
     expect((await t.req(b, 'POST', '/api/auth/logout')).status).toBe(204);

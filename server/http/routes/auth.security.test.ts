@@ -25,11 +25,19 @@ describe('staff auth (security)', () => {
     const missing = await t.req({ cookies: admin.cookies }, 'POST', '/api/users', body);
     expectError(missing, 403, 'csrf_failed');
     expect(missing.json.error.message).toMatch(/x-csrf-token/);
-    expectError(await t.req(admin, 'POST', '/api/users', body, { 'x-csrf-token': 'wrong' }), 403, 'csrf_failed');
+    expectError(
+      await t.req(admin, 'POST', '/api/users', body, { 'x-csrf-token': 'wrong' }),
+      403,
+      'csrf_failed',
+    );
     expectError(await t.req(admin, 'POST', '/api/users', body, { 'x-csrf-token': '' }), 403, 'csrf_failed');
 
     // Another session's token (here another admin's) does not do either.
-    expectError(await t.req(admin, 'POST', '/api/users', body, { 'x-csrf-token': other.csrf! }), 403, 'csrf_failed');
+    expectError(
+      await t.req(admin, 'POST', '/api/users', body, { 'x-csrf-token': other.csrf! }),
+      403,
+      'csrf_failed',
+    );
 
     expect(await listUsers(t.ctx)).toEqual(before);
 
@@ -48,7 +56,10 @@ describe('staff auth (security)', () => {
     t = await makeTestApp();
     await t.importExample();
     await createUser(t.ctx, { email: 'c@example.com', role: 'author', password: PASSWORD });
-    const login = await t.req({ cookies: new Map() }, 'POST', '/api/auth/login', { email: 'c@example.com', password: PASSWORD });
+    const login = await t.req({ cookies: new Map() }, 'POST', '/api/auth/login', {
+      email: 'c@example.com',
+      password: PASSWORD,
+    });
     const staff = cookieOf(login, 'ws_staff')!;
     expect(staff).toMatch(/; HttpOnly/i);
     expect(staff).toMatch(/; SameSite=Lax/i);
@@ -67,7 +78,10 @@ describe('staff auth (security)', () => {
     t = await makeTestApp({ env: { PUBLIC_URL: 'https://hire.example.com' } });
     await t.importExample();
     await createUser(t.ctx, { email: 's@example.com', role: 'author', password: PASSWORD });
-    const login = await t.req({ cookies: new Map() }, 'POST', '/api/auth/login', { email: 's@example.com', password: PASSWORD });
+    const login = await t.req({ cookies: new Map() }, 'POST', '/api/auth/login', {
+      email: 's@example.com',
+      password: PASSWORD,
+    });
     expect(cookieOf(login, 'ws_staff')).toMatch(/; Secure/i);
     expect(cookieOf(login, 'ws_staff')).toMatch(/; HttpOnly/i);
 
@@ -85,11 +99,22 @@ describe('staff auth (security)', () => {
     const admin: Browser = { cookies: new Map() };
     await createUser(t.ctx, { email: 'root@example.com', role: 'admin', password: PASSWORD });
     const bodies: string[] = [];
-    const login = await t.req(admin, 'POST', '/api/auth/login', { email: 'root@example.com', password: PASSWORD });
+    const login = await t.req(admin, 'POST', '/api/auth/login', {
+      email: 'root@example.com',
+      password: PASSWORD,
+    });
     admin.csrf = login.json.csrfToken;
     bodies.push(login.text);
     bodies.push((await t.req(admin, 'GET', '/api/auth/me')).text);
-    bodies.push((await t.req(admin, 'POST', '/api/users', { email: 'x@example.com', role: 'reviewer', password: PASSWORD })).text);
+    bodies.push(
+      (
+        await t.req(admin, 'POST', '/api/users', {
+          email: 'x@example.com',
+          role: 'reviewer',
+          password: PASSWORD,
+        })
+      ).text,
+    );
     bodies.push((await t.req(admin, 'GET', '/api/users')).text);
     bodies.push((await t.req(admin, 'GET', '/api/invitations')).text);
 
@@ -103,13 +128,39 @@ describe('staff auth (security)', () => {
 
     const secrets = [admin.cookies.get('ws_staff')!, cand.cookies.get('ws_candidate')!, token];
     const hashes = secrets.map(hashSecret);
-    const passwordHashes = (await t.ctx.db.selectFrom('users').select('password_hash').execute()).map((r) => r.password_hash);
+    const passwordHashes = (await t.ctx.db.selectFrom('users').select('password_hash').execute()).map(
+      (r) => r.password_hash,
+    );
     for (const body of bodies) {
       for (const s of [...secrets, ...hashes, ...passwordHashes]) expect(body).not.toContain(s);
       expect(body).not.toContain('scrypt$');
       expect(body).not.toContain(PASSWORD);
       expect(body).not.toMatch(/password_?hash/i);
     }
+  });
+
+  it('refuses a sign-in that is not JSON, so a cross-site form cannot sign a victim in', async () => {
+    t = await makeTestApp();
+    await createUser(t.ctx, { email: 'f@example.com', role: 'admin', password: PASSWORD });
+    const body = JSON.stringify({ email: 'f@example.com', password: PASSWORD });
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const res = await t.app.request('/api/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      });
+      expect(res.status, type).toBe(400);
+      expect(res.headers.getSetCookie()).toEqual([]);
+      expect((await res.json()).error).toMatchObject({
+        code: 'bad_request',
+        requestId: expect.stringMatching(/\S/),
+      });
+    }
+    expect(await t.ctx.db.selectFrom('sessions').selectAll().execute()).toEqual([]);
   });
 
   it('stores only a hash of the session cookie', async () => {

@@ -10,7 +10,12 @@ import { clearSessionCookie, requireStaff, setSessionCookie, STAFF_COOKIE } from
 import { createLoginLimiter } from '../../auth/rate-limit.ts';
 
 export const userSchema = z
-  .object({ id: z.string(), email: z.string(), name: z.string(), role: z.enum(['admin', 'author', 'reviewer']) })
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    role: z.enum(['admin', 'author', 'reviewer']),
+  })
   .openapi('User');
 const meSchema = z.object({ user: userSchema, csrfToken: z.string() }).openapi('Me');
 
@@ -22,10 +27,17 @@ const login = createRoute({
   request: {
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ email: z.string().max(254), password: z.string().max(200) }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ email: z.string().max(254), password: z.string().max(200) }),
+        },
+      },
     },
   },
-  responses: { 200: { description: 'signed in', content: { 'application/json': { schema: meSchema } } }, ...errorResponses(400, 401, 429) },
+  responses: {
+    200: { description: 'signed in', content: { 'application/json': { schema: meSchema } } },
+    ...errorResponses(400, 401, 429),
+  },
 });
 
 const logout = createRoute({
@@ -41,7 +53,10 @@ const me = createRoute({
   path: '/api/auth/me',
   tags: ['auth'],
   summary: 'The signed-in staff user and the CSRF token for mutations',
-  responses: { 200: { description: 'current user', content: { 'application/json': { schema: meSchema } } }, ...errorResponses(401) },
+  responses: {
+    200: { description: 'current user', content: { 'application/json': { schema: meSchema } } },
+    ...errorResponses(401),
+  },
 });
 
 function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
@@ -53,23 +68,31 @@ function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
 }
 
 export function registerAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
-  const limiter = deps.loginLimiter ?? createLoginLimiter(deps.clock, deps.config.login.maxFailures, deps.config.login.windowMs);
+  const { maxFailures, windowMs } = deps.config.login;
+  const limiter = deps.loginLimiter ?? createLoginLimiter(deps.clock, maxFailures, windowMs);
+  // One address may hold several people (an office, a proxy): it gets a wider allowance than one account.
+  const addressLimiter = createLoginLimiter(deps.clock, maxFailures * 5, windowMs);
   const secure = deps.config.publicUrl.startsWith('https:');
 
   app.openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
-    const keys = [`email:${email.trim().toLowerCase()}`, `ip:${clientAddress(c)}`];
-    const wait = Math.max(...keys.map((k) => limiter.retryAfter(k)));
+    const emailKey = `email:${email.trim().toLowerCase()}`;
+    const addressKey = `ip:${clientAddress(c)}`;
+    const wait = Math.max(limiter.retryAfter(emailKey), addressLimiter.retryAfter(addressKey));
     if (wait > 0) {
       c.header('Retry-After', String(Math.ceil(wait / 1000)));
-      throw new AppError('rate_limited', `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`);
+      throw new AppError(
+        'rate_limited',
+        `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`,
+      );
     }
     const user = await authenticate(c.get('ctx'), email, password);
     if (!user) {
-      keys.forEach((k) => limiter.fail(k));
+      limiter.fail(emailKey);
+      addressLimiter.fail(addressKey);
       throw new AppError('unauthenticated', 'wrong email or password');
     }
-    limiter.reset(keys[0]!);
+    limiter.reset(emailKey);
     const session = await createSession(c.get('ctx'), { kind: 'staff', userId: user.id });
     setSessionCookie(c, STAFF_COOKIE, session, secure);
     return c.json({ user, csrfToken: session.csrfToken }, 200);

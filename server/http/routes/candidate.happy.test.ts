@@ -26,14 +26,22 @@ describe('candidate flow (happy path)', () => {
     const files = await t.req(b, 'GET', `/api/attempts/${attempt.id}/files`);
     expect(files.json.files.map((f: { path: string }) => f.path)).toContain('parse-model-json.mjs');
 
-    const write = await t.req(b, 'PUT', `/api/attempts/${attempt.id}/file`, { path: 'notes/plan.md', content: '# plan', baseRevision: 0 });
+    const write = await t.req(b, 'PUT', `/api/attempts/${attempt.id}/file`, {
+      path: 'notes/plan.md',
+      content: '# plan',
+      baseRevision: 0,
+    });
     expect(write.status).toBe(200);
     expect(write.json.file.revision).toBe(1);
     const read = await t.req(b, 'GET', `/api/attempts/${attempt.id}/file?path=notes/plan.md`);
     expect(read.json).toMatchObject({ content: '# plan', encoding: 'utf8', revision: 1 });
 
     const submit = await t.req(b, 'POST', `/api/attempts/${attempt.id}/submit`);
-    expect(submit.json.attempt).toMatchObject({ status: 'submitted', submitReason: 'candidate', writable: false });
+    expect(submit.json.attempt).toMatchObject({
+      status: 'submitted',
+      submitReason: 'candidate',
+      writable: false,
+    });
     const again = await t.req(b, 'POST', `/api/attempts/${attempt.id}/submit`);
     expect(again.json.attempt.submittedAt).toBe(submit.json.attempt.submittedAt);
   });

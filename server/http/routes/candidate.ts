@@ -44,7 +44,10 @@ const get = createRoute({
   path: '/api/candidate',
   tags: ['candidate'],
   summary: 'The invitation this browser holds: task facts, rules, and the attempt once started',
-  responses: { 200: { description: 'view', content: { 'application/json': { schema: candidateSchema } } }, ...errorResponses(401) },
+  responses: {
+    200: { description: 'view', content: { 'application/json': { schema: candidateSchema } } },
+    ...errorResponses(401),
+  },
 });
 
 const start = createRoute({
@@ -53,7 +56,10 @@ const start = createRoute({
   tags: ['candidate'],
   summary: 'Start the clock (idempotent)',
   responses: {
-    200: { description: 'started', content: { 'application/json': { schema: z.object({ attempt: attemptSchema }) } } },
+    200: {
+      description: 'started',
+      content: { 'application/json': { schema: z.object({ attempt: attemptSchema }) } },
+    },
     ...errorResponses(401, 403, 410),
   },
 });
@@ -61,7 +67,10 @@ const start = createRoute({
 export function registerCandidate(app: OpenAPIHono<AppEnv>) {
   app.openapi(get, async (c) => {
     const cand = requireCandidate(c);
-    return c.json({ ...(await candidateView(c.get('ctx'), cand.invitationId)), csrfToken: cand.session.csrf_token }, 200);
+    return c.json(
+      { ...(await candidateView(c.get('ctx'), cand.invitationId)), csrfToken: cand.session.csrf_token },
+      200,
+    );
   });
   app.openapi(start, async (c) => {
     const cand = requireCandidate(c);

@@ -9,11 +9,24 @@ import { principals } from '../auth.ts';
 import { attemptParams } from './attempts.ts';
 
 const fileInfoSchema = z
-  .object({ path: z.string(), size: z.number(), sha256: z.string(), revision: z.number().int(), updatedAt: z.number() })
+  .object({
+    path: z.string(),
+    size: z.number(),
+    sha256: z.string(),
+    revision: z.number().int(),
+    updatedAt: z.number(),
+  })
   .openapi('FileInfo');
-const fileSchema = fileInfoSchema.extend({ content: z.string(), encoding: z.enum(['utf8', 'base64']) }).openapi('File');
+const fileSchema = fileInfoSchema
+  .extend({ content: z.string(), encoding: z.enum(['utf8', 'base64']) })
+  .openapi('File');
 const pathQuery = z.object({ path: z.string().max(1024) });
-const baseRevision = z.number().int().min(0).optional().openapi({ description: 'Refuse with 409 unless the file is at this revision (0 = must not exist)' });
+const baseRevision = z
+  .number()
+  .int()
+  .min(0)
+  .optional()
+  .openapi({ description: 'Refuse with 409 unless the file is at this revision (0 = must not exist)' });
 
 const list = createRoute({
   method: 'get',
@@ -22,7 +35,10 @@ const list = createRoute({
   summary: 'List workspace files',
   request: { params: attemptParams },
   responses: {
-    200: { description: 'files', content: { 'application/json': { schema: z.object({ files: z.array(fileInfoSchema) }) } } },
+    200: {
+      description: 'files',
+      content: { 'application/json': { schema: z.object({ files: z.array(fileInfoSchema) }) } },
+    },
     ...errorResponses(401, 403, 404),
   },
 });
@@ -61,7 +77,10 @@ const write = createRoute({
     },
   },
   responses: {
-    200: { description: 'written', content: { 'application/json': { schema: z.object({ file: fileInfoSchema, changed: z.boolean() }) } } },
+    200: {
+      description: 'written',
+      content: { 'application/json': { schema: z.object({ file: fileInfoSchema, changed: z.boolean() }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 413),
   },
 });
@@ -75,11 +94,18 @@ const rename = createRoute({
     params: attemptParams,
     body: {
       required: true,
-      content: { 'application/json': { schema: z.object({ from: z.string().max(1024), to: z.string().max(1024), baseRevision }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ from: z.string().max(1024), to: z.string().max(1024), baseRevision }),
+        },
+      },
     },
   },
   responses: {
-    200: { description: 'renamed', content: { 'application/json': { schema: z.object({ file: fileInfoSchema }) } } },
+    200: {
+      description: 'renamed',
+      content: { 'application/json': { schema: z.object({ file: fileInfoSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 409),
   },
 });

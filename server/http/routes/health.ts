@@ -7,13 +7,23 @@ const health = createRoute({
   path: '/api/health',
   tags: ['ops'],
   summary: 'Liveness: the process answers',
-  responses: { 200: { description: 'alive', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } } },
+  responses: {
+    200: {
+      description: 'alive',
+      content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } },
+    },
+  },
 });
 
 const readySchema = z.object({
   ok: z.boolean(),
   database: z.object({ ok: z.boolean(), dialect: z.enum(['sqlite', 'postgres']) }),
-  sandbox: z.object({ driver: z.string(), ready: z.boolean(), warning: z.string().optional(), detail: z.string().optional() }),
+  sandbox: z.object({
+    driver: z.string(),
+    ready: z.boolean(),
+    warning: z.string().optional(),
+    detail: z.string().optional(),
+  }),
   llm: z.object({ upstream: z.string() }),
 });
 
@@ -24,7 +34,10 @@ const ready = createRoute({
   summary: 'Readiness: database reachable, sandbox driver status',
   responses: {
     200: { description: 'ready', content: { 'application/json': { schema: readySchema } } },
-    503: { description: 'not ready (database unreachable)', content: { 'application/json': { schema: readySchema } } },
+    503: {
+      description: 'not ready (database unreachable)',
+      content: { 'application/json': { schema: readySchema } },
+    },
   },
 });
 
@@ -32,7 +45,12 @@ export function registerHealth(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.openapi(health, (c) => c.json({ ok: true as const }, 200));
   app.openapi(ready, async (c) => {
     const [dbOk, sandbox] = await Promise.all([deps.database.ping(), deps.sandbox.status()]);
-    const body = { ok: dbOk, database: { ok: dbOk, dialect: deps.database.dialect }, sandbox, llm: { upstream: deps.llm.name } };
+    const body = {
+      ok: dbOk,
+      database: { ok: dbOk, dialect: deps.database.dialect },
+      sandbox,
+      llm: { upstream: deps.llm.name },
+    };
     // The sandbox is reported, not required: authors and reviewers can work while it is down.
     return dbOk ? c.json(body, 200) : c.json(body, 503);
   });

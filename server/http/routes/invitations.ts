@@ -1,6 +1,11 @@
 /** Invitations (authors and admins) and the candidate's side of opening one. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { createInvitation, listInvitations, openInvitation, revokeInvitation } from '../../invitations/index.ts';
+import {
+  createInvitation,
+  listInvitations,
+  openInvitation,
+  revokeInvitation,
+} from '../../invitations/index.ts';
 import { AppError } from '../../errors/index.ts';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
@@ -43,7 +48,12 @@ const create = createRoute({
     },
   },
   responses: {
-    201: { description: 'created', content: { 'application/json': { schema: z.object({ invitation: invitationSchema, link: z.string() }) } } },
+    201: {
+      description: 'created',
+      content: {
+        'application/json': { schema: z.object({ invitation: invitationSchema, link: z.string() }) },
+      },
+    },
     ...errorResponses(400, 401, 403, 404),
   },
 });
@@ -54,7 +64,10 @@ const list = createRoute({
   tags: ['invitations'],
   summary: 'All invitations with their status',
   responses: {
-    200: { description: 'invitations', content: { 'application/json': { schema: z.object({ invitations: z.array(invitationSchema) }) } } },
+    200: {
+      description: 'invitations',
+      content: { 'application/json': { schema: z.object({ invitations: z.array(invitationSchema) }) } },
+    },
     ...errorResponses(401, 403),
   },
 });
@@ -66,7 +79,10 @@ const revoke = createRoute({
   summary: 'Withdraw an invitation that has not been started',
   request: { params: z.object({ id: z.string().max(64) }) },
   responses: {
-    200: { description: 'revoked', content: { 'application/json': { schema: z.object({ invitation: invitationSchema }) } } },
+    200: {
+      description: 'revoked',
+      content: { 'application/json': { schema: z.object({ invitation: invitationSchema }) } },
+    },
     ...errorResponses(401, 403, 404, 409),
   },
 });
@@ -76,9 +92,17 @@ const open = createRoute({
   path: '/api/invitations/open',
   tags: ['candidate'],
   summary: 'Trade an invitation token for a candidate session (sets the ws_candidate cookie)',
-  request: { body: { required: true, content: { 'application/json': { schema: z.object({ token: z.string().max(200) }) } } } },
+  request: {
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.object({ token: z.string().max(200) }) } },
+    },
+  },
   responses: {
-    200: { description: 'session started', content: { 'application/json': { schema: z.object({ csrfToken: z.string() }) } } },
+    200: {
+      description: 'session started',
+      content: { 'application/json': { schema: z.object({ csrfToken: z.string() }) } },
+    },
     ...errorResponses(400, 404, 410),
   },
 });
@@ -120,7 +144,10 @@ export function registerInvitations(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
 }
 
 const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+  s.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
+  );
 
 function friendlyPage(title: string, message: string) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · worksample</title>

@@ -25,7 +25,11 @@ const list = createRoute({
   responses: {
     200: {
       description: 'tasks',
-      content: { 'application/json': { schema: z.object({ tasks: z.array(taskVersionSchema.extend({ versions: z.number().int() })) }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ tasks: z.array(taskVersionSchema.extend({ versions: z.number().int() })) }),
+        },
+      },
     },
     ...errorResponses(401, 403),
   },
@@ -38,7 +42,10 @@ const versions = createRoute({
   summary: 'All versions of a task, newest first',
   request: { params: z.object({ slug: z.string().max(64) }) },
   responses: {
-    200: { description: 'versions', content: { 'application/json': { schema: z.object({ versions: z.array(taskVersionSchema) }) } } },
+    200: {
+      description: 'versions',
+      content: { 'application/json': { schema: z.object({ versions: z.array(taskVersionSchema) }) } },
+    },
     ...errorResponses(401, 403, 404),
   },
 });

@@ -12,7 +12,10 @@ const list = createRoute({
   tags: ['users'],
   summary: 'List staff users (admin)',
   responses: {
-    200: { description: 'users', content: { 'application/json': { schema: z.object({ users: z.array(userSchema) }) } } },
+    200: {
+      description: 'users',
+      content: { 'application/json': { schema: z.object({ users: z.array(userSchema) }) } },
+    },
     ...errorResponses(401, 403),
   },
 });
@@ -38,7 +41,10 @@ const create = createRoute({
     },
   },
   responses: {
-    201: { description: 'created', content: { 'application/json': { schema: z.object({ user: userSchema }) } } },
+    201: {
+      description: 'created',
+      content: { 'application/json': { schema: z.object({ user: userSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 409),
   },
 });

@@ -1,0 +1,160 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
+import { listEvents, listFiles, readFile } from '../../workspace/index.ts';
+
+type Res = Awaited<ReturnType<TestApp['req']>>;
+function expectError(r: Res, status: number, code: string) {
+  expect(r.status, `${r.status} ${r.text}`).toBe(status);
+  expect(r.json.error.code).toBe(code);
+  expect(r.json.error.requestId).toMatch(/\S/);
+}
+
+async function workspaceState(t: TestApp, attemptId: string) {
+  const files = await listFiles(t.ctx, attemptId);
+  const contents = await Promise.all(
+    files.map(async (f) => (await readFile(t.ctx, attemptId, f.path)).content.toString('base64')),
+  );
+  const attempt = await t.ctx.db
+    .selectFrom('attempts')
+    .selectAll()
+    .where('id', '=', attemptId)
+    .executeTakeFirstOrThrow();
+  return { files, contents, events: await listEvents(t.ctx, attemptId), attempt };
+}
+
+/** Every attempt route, as [method, url, body]. */
+const attemptRoutes = (id: string): Array<[string, string, unknown?]> => [
+  ['GET', `/api/attempts/${id}`],
+  ['GET', `/api/attempts/${id}/files`],
+  ['GET', `/api/attempts/${id}/file?path=secret.md`],
+  ['GET', `/api/attempts/${id}/events`],
+  ['PUT', `/api/attempts/${id}/file`, { path: 'secret.md', content: 'overwritten' }],
+  ['PUT', `/api/attempts/${id}/file`, { path: 'planted.md', content: 'planted' }],
+  ['POST', `/api/attempts/${id}/file/rename`, { from: 'secret.md', to: 'moved.md' }],
+  ['DELETE', `/api/attempts/${id}/file?path=secret.md`],
+  ['POST', `/api/attempts/${id}/submit`],
+];
+
+describe('attempt and file access (security)', () => {
+  let t: TestApp;
+  let victim: { browser: Browser; attemptId: string };
+  beforeEach(async () => {
+    t = await makeTestApp();
+    await t.importExample();
+    victim = await t.startedCandidate('Bob', 'bob@example.com');
+    await t.req(victim.browser, 'PUT', `/api/attempts/${victim.attemptId}/file`, {
+      path: 'secret.md',
+      content: 'my answer',
+    });
+  });
+  afterEach(() => t.close());
+
+  it("answers another candidate 404 on every route of someone else's attempt, and nothing changes", async () => {
+    const mallory = await t.startedCandidate('Mallory', 'mallory@example.com');
+    const before = await workspaceState(t, victim.attemptId);
+    const own = await workspaceState(t, mallory.attemptId);
+    for (const [method, url, body] of attemptRoutes(victim.attemptId)) {
+      const r = await t.req(mallory.browser, method, url, body);
+      expectError(r, 404, 'not_found');
+      // Same answer as for an attempt that does not exist: no existence oracle.
+      expect(r.json.error.message).toBe('attempt not found');
+    }
+    expect(await workspaceState(t, victim.attemptId)).toEqual(before);
+    expect(await workspaceState(t, mallory.attemptId)).toEqual(own);
+  });
+
+  it('answers a candidate who has not started 404 on a started attempt', async () => {
+    const { token } = await t.invite('Nosy', 'nosy@example.com');
+    const nosy = await t.candidate(token);
+    const before = await workspaceState(t, victim.attemptId);
+    for (const [method, url, body] of attemptRoutes(victim.attemptId))
+      expectError(await t.req(nosy, method, url, body), 404, 'not_found');
+    expect(await workspaceState(t, victim.attemptId)).toEqual(before);
+  });
+
+  it('answers 404 for an attempt id that does not exist', async () => {
+    for (const [method, url, body] of attemptRoutes('att_doesnotexist'))
+      expectError(await t.req(victim.browser, method, url, body), 404, 'not_found');
+  });
+
+  it('refuses a reviewer with 403 on every attempt route, and nothing changes', async () => {
+    const reviewer = await t.staff('reviewer');
+    const before = await workspaceState(t, victim.attemptId);
+    for (const [method, url, body] of attemptRoutes(victim.attemptId))
+      expectError(await t.req(reviewer, method, url, body), 403, 'forbidden');
+    expect(await workspaceState(t, victim.attemptId)).toEqual(before);
+  });
+
+  it.each(['author', 'admin'] as const)(
+    'lets an %s read but not write, rename, delete or submit (403), and nothing changes',
+    async (role) => {
+      const staff = await t.staff(role);
+      const before = await workspaceState(t, victim.attemptId);
+      for (const [method, url, body] of attemptRoutes(victim.attemptId)) {
+        const r = await t.req(staff, method, url, body);
+        if (method === 'GET') expect(r.status).toBe(200);
+        else {
+          expectError(r, 403, 'forbidden');
+          expect(r.json.error.message).toMatch(/only the candidate/);
+        }
+      }
+      expect(await workspaceState(t, victim.attemptId)).toEqual(before);
+      expect(before.attempt.status).toBe('started');
+    },
+  );
+
+  it('answers an anonymous caller 401 on every attempt route, and nothing changes', async () => {
+    const before = await workspaceState(t, victim.attemptId);
+    for (const [method, url, body] of attemptRoutes(victim.attemptId))
+      expectError(await t.req({ cookies: new Map() }, method, url, body), 401, 'unauthenticated');
+    expect(await workspaceState(t, victim.attemptId)).toEqual(before);
+  });
+
+  it("refuses the owner's own mutations without the CSRF token (403 csrf_failed), and nothing changes", async () => {
+    const { browser, attemptId } = victim;
+    const before = await workspaceState(t, attemptId);
+    for (const [method, url, body] of attemptRoutes(attemptId).filter(([m]) => m !== 'GET')) {
+      expectError(await t.req({ cookies: browser.cookies }, method, url, body), 403, 'csrf_failed');
+      expectError(await t.req(browser, method, url, body, { 'x-csrf-token': 'forged' }), 403, 'csrf_failed');
+    }
+    expect(await workspaceState(t, attemptId)).toEqual(before);
+  });
+
+  it("does not accept another candidate's CSRF token", async () => {
+    const mallory = await t.startedCandidate('Mallory', 'mallory@example.com');
+    const before = await workspaceState(t, victim.attemptId);
+    const r = await t.req(
+      victim.browser,
+      'PUT',
+      `/api/attempts/${victim.attemptId}/file`,
+      { path: 'secret.md', content: 'x' },
+      { 'x-csrf-token': mallory.browser.csrf! },
+    );
+    expectError(r, 403, 'csrf_failed');
+    expect(await workspaceState(t, victim.attemptId)).toEqual(before);
+  });
+
+  it("a staff cookie next to the owner's candidate cookie does not widen or narrow access", async () => {
+    const reviewer = await t.staff('reviewer');
+    const both: Browser = {
+      cookies: new Map([...reviewer.cookies, ...victim.browser.cookies]),
+      csrf: victim.browser.csrf,
+    };
+    const r = await t.req(both, 'PUT', `/api/attempts/${victim.attemptId}/file`, {
+      path: 'secret.md',
+      content: 'v2',
+    });
+    expect(r.status).toBe(200);
+    const mallory = await t.startedCandidate('Mallory', 'mallory@example.com');
+    const before = await workspaceState(t, mallory.attemptId);
+    // On a read the reviewer counts (403, as for any reviewer); on a mutation its CSRF token does not
+    // match, so only the candidate counts (404, as for any other candidate). Neither reaches the files.
+    expectError(await t.req(both, 'GET', `/api/attempts/${mallory.attemptId}/files`), 403, 'forbidden');
+    expectError(
+      await t.req(both, 'PUT', `/api/attempts/${mallory.attemptId}/file`, { path: 'x', content: 'x' }),
+      404,
+      'not_found',
+    );
+    expect(await workspaceState(t, mallory.attemptId)).toEqual(before);
+  });
+});
