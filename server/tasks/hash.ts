@@ -3,12 +3,9 @@
  * importer compares it to decide whether a task changed, so it must be the same
  * on every machine and change whenever any file's name or bytes change.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../blobs/index.ts';
 
-/** Lowercase hex SHA-256 of `data`. */
-export function sha256Hex(data: Buffer | string): string {
-  return createHash('sha256').update(data).digest('hex');
-}
+export { sha256Hex };
 
 /** Bumped if the hashing scheme ever changes, so old and new hashes never collide. */
 const SCHEME = 'worksample-task-v1';

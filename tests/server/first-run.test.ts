@@ -1,6 +1,7 @@
 /** The README's promise: on an empty database, `serve` prints a URL, a demo admin and a working invitation link. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
+import { dialects, freshDatabaseUrl } from '../../server/testing/index.ts';
 
 describe('first run of worksample serve', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -72,5 +73,30 @@ describe('first run of worksample serve', () => {
     await expect(startServe({ PORT: 'eighty', DATABASE_URL: `sqlite:${tmp.dir}/ws.db` })).rejects.toThrow(
       /PORT="eighty": expected a port number/,
     );
+  });
+});
+
+describe.each(dialects())('worksample serve on %s', (dialect) => {
+  it('migrates an empty database, seeds the demo and answers ready', async () => {
+    const tmp = await tempDir();
+    const db =
+      dialect === 'sqlite'
+        ? { url: `sqlite:${tmp.dir}/ws.db`, drop: async () => {} }
+        : await freshDatabaseUrl(dialect);
+    const port = await freePort();
+    const server = await startServe({
+      PORT: String(port),
+      DATABASE_URL: db.url,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    });
+    try {
+      expect(server.stdout()).toMatch(/hello-llm: http:\/\/127\.0\.0\.1:\d+\/i\//);
+      const ready = await fetch(`${server.url}/api/ready`).then((r) => r.json());
+      expect(ready.database).toEqual({ ok: true, dialect });
+    } finally {
+      await server.stop();
+      await db.drop();
+      await tmp.remove();
+    }
   });
 });

@@ -1,22 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
-import { listEvents, listFiles, readFile } from '../../workspace/index.ts';
-
-type Res = Awaited<ReturnType<TestApp['req']>>;
-function expectError(r: Res, status: number, code: string, message?: RegExp) {
-  expect(r.status, r.text).toBe(status);
-  expect(r.json.error.code).toBe(code);
-  expect(r.json.error.requestId).toMatch(/\S/);
-  if (message) expect(r.json.error.message).toMatch(message);
-}
-
-async function workspaceState(t: TestApp, attemptId: string) {
-  const files = await listFiles(t.ctx, attemptId);
-  const contents = await Promise.all(
-    files.map(async (f) => (await readFile(t.ctx, attemptId, f.path)).content.toString('base64')),
-  );
-  return { files, contents, events: await listEvents(t.ctx, attemptId) };
-}
+import { expectError, workspaceState } from '../../testing/expect.ts';
+import { listEvents } from '../../workspace/index.ts';
 
 describe('attempt deadline and submit (errors)', () => {
   let t: TestApp;

@@ -1,14 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, PASSWORD, type Browser, type TestApp } from '../../testing/index.ts';
+import { expectError } from '../../testing/expect.ts';
 import { createUser } from '../../users/index.ts';
-
-type Res = Awaited<ReturnType<TestApp['req']>>;
-function expectError(r: Res, status: number, code: string) {
-  expect(r.status, r.text).toBe(status);
-  expect(r.json.error.code).toBe(code);
-  expect(r.json.error.message).toEqual(expect.any(String));
-  expect(r.json.error.requestId).toMatch(/\S/);
-}
 
 describe('staff sign-in (errors)', () => {
   let t: TestApp;

@@ -1,14 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestApp, PASSWORD, type Browser, type TestApp } from '../../testing/index.ts';
+import { expectError, type Res } from '../../testing/expect.ts';
 import { createUser, listUsers } from '../../users/index.ts';
 import { hashSecret } from '../../auth/sessions.ts';
 
-type Res = Awaited<ReturnType<TestApp['req']>>;
-function expectError(r: Res, status: number, code: string) {
-  expect(r.status, r.text).toBe(status);
-  expect(r.json.error.code).toBe(code);
-  expect(r.json.error.requestId).toMatch(/\S/);
-}
 const cookieOf = (r: Res, name: string) => r.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
 
 describe('staff auth (security)', () => {

@@ -2,30 +2,10 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exampleTaskDir, makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
-import { listEvents, listFiles, readFile } from '../../workspace/index.ts';
-
-type Res = Awaited<ReturnType<TestApp['req']>>;
-function expectError(r: Res, status: number, code: string, message?: RegExp) {
-  expect(r.status, r.text).toBe(status);
-  expect(r.json.error.code).toBe(code);
-  expect(r.json.error.requestId).toMatch(/\S/);
-  if (message) expect(r.json.error.message).toMatch(message);
-}
+import { expectError, workspaceState } from '../../testing/expect.ts';
+import { listFiles } from '../../workspace/index.ts';
 
 /** Everything a refused request must leave alone: files, their bytes and revisions, and the timeline. */
-async function workspaceState(t: TestApp, attemptId: string) {
-  const files = await listFiles(t.ctx, attemptId);
-  const contents = await Promise.all(
-    files.map(async (f) => (await readFile(t.ctx, attemptId, f.path)).content.toString('base64')),
-  );
-  const attempt = await t.ctx.db
-    .selectFrom('attempts')
-    .selectAll()
-    .where('id', '=', attemptId)
-    .executeTakeFirstOrThrow();
-  const blobs = await t.ctx.db.selectFrom('blobs').select('sha256').orderBy('sha256').execute();
-  return { files, contents, events: await listEvents(t.ctx, attemptId), attempt, blobs };
-}
 
 const starterDir = path.join(exampleTaskDir, 'starter');
 const starterBytes = readdirSync(starterDir).reduce((n, f) => n + statSync(path.join(starterDir, f)).size, 0);

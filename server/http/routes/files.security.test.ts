@@ -1,26 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
-import { listEvents, listFiles, readFile } from '../../workspace/index.ts';
-
-type Res = Awaited<ReturnType<TestApp['req']>>;
-function expectError(r: Res, status: number, code: string) {
-  expect(r.status, `${r.status} ${r.text}`).toBe(status);
-  expect(r.json.error.code).toBe(code);
-  expect(r.json.error.requestId).toMatch(/\S/);
-}
-
-async function workspaceState(t: TestApp, attemptId: string) {
-  const files = await listFiles(t.ctx, attemptId);
-  const contents = await Promise.all(
-    files.map(async (f) => (await readFile(t.ctx, attemptId, f.path)).content.toString('base64')),
-  );
-  const attempt = await t.ctx.db
-    .selectFrom('attempts')
-    .selectAll()
-    .where('id', '=', attemptId)
-    .executeTakeFirstOrThrow();
-  return { files, contents, events: await listEvents(t.ctx, attemptId), attempt };
-}
+import { expectError, workspaceState } from '../../testing/expect.ts';
 
 /** Every attempt route, as [method, url, body]. */
 const attemptRoutes = (id: string): Array<[string, string, unknown?]> => [

@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
+import { expectError, type Res } from '../../testing/expect.ts';
 import { listInvitations } from '../../invitations/index.ts';
 
-type Res = Awaited<ReturnType<TestApp['req']>>;
-function expectError(r: Res, status: number, code: string, message?: RegExp) {
-  expect(r.status, r.text).toBe(status);
-  expect(r.json.error.code).toBe(code);
-  expect(r.json.error.requestId).toMatch(/\S/);
-  if (message) expect(r.json.error.message).toMatch(message);
-}
 function expectFriendlyPage(r: Res, status: number, token: string, message: RegExp) {
   expect(r.status).toBe(status);
   expect(r.headers.get('content-type')).toMatch(/text\/html/);

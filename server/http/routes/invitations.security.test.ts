@@ -1,14 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../../testing/index.ts';
+import { expectError } from '../../testing/expect.ts';
 import { listInvitations } from '../../invitations/index.ts';
 import { hashSecret } from '../../auth/sessions.ts';
 
-type Res = Awaited<ReturnType<TestApp['req']>>;
-function expectError(r: Res, status: number, code: string) {
-  expect(r.status, r.text).toBe(status);
-  expect(r.json.error.code).toBe(code);
-  expect(r.json.error.requestId).toMatch(/\S/);
-}
 const valid = { taskSlug: 'hello-llm', candidateName: 'Mallory', candidateEmail: 'm@example.com' };
 
 describe('invitations (security)', () => {

@@ -1,14 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
+import { expectError } from '../../testing/expect.ts';
 import { listUsers } from '../../users/index.ts';
-
-type Res = Awaited<ReturnType<TestApp['req']>>;
-function expectError(r: Res, status: number, code: string, message?: RegExp) {
-  expect(r.status, r.text).toBe(status);
-  expect(r.json.error.code).toBe(code);
-  expect(r.json.error.requestId).toMatch(/\S/);
-  if (message) expect(r.json.error.message).toMatch(message);
-}
 
 describe('staff users (errors)', () => {
   let t: TestApp;

@@ -1,13 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../../testing/index.ts';
+import { expectError } from '../../testing/expect.ts';
 import { listUsers } from '../../users/index.ts';
 
-type Res = Awaited<ReturnType<TestApp['req']>>;
-function expectError(r: Res, status: number, code: string) {
-  expect(r.status, r.text).toBe(status);
-  expect(r.json.error.code).toBe(code);
-  expect(r.json.error.requestId).toMatch(/\S/);
-}
 const body = { email: 'intruder@example.com', role: 'admin', password: 'long enough pw' };
 
 describe('staff users (security)', () => {
