@@ -1,14 +1,15 @@
 /**
  * `worksample serve`: wires real dependencies, runs migrations, seeds a demo on first run,
- * auto-submits overdue attempts at startup and periodically, and listens.
+ * auto-submits overdue attempts at startup and periodically, sweeps orphaned sandboxes, and listens.
  */
 import { serve } from '@hono/node-server';
 import type { Config } from './config/index.ts';
 import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger/index.ts';
-import { randomIds, systemClock, type ServiceContext } from './platform/index.ts';
+import { randomIds, systemClock } from './platform/index.ts';
 import { createApp } from './http/app.ts';
-import { noSandbox } from './sandbox/index.ts';
+import { createSandboxDriver, limitsFromConfig, SandboxManager } from './sandbox/index.ts';
+import { imageFor, environments, type EnvName } from './sandbox/images/index.ts';
 import { mockUpstream } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
 import { deleteExpiredSessions } from './auth/sessions.ts';
@@ -19,32 +20,43 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(
-  config: Config,
-  out: NodeJS.WritableStream = process.stdout,
-): Promise<RunningServer> {
+export async function startServer(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config.databaseUrl);
-  const ctx: ServiceContext = { db: database.db, clock: systemClock, ids: randomIds, config, logger };
-  const sandbox = noSandbox('sandboxes are not wired in yet');
-  const app = createApp({
-    database,
-    clock: systemClock,
-    ids: randomIds,
-    sandbox,
-    llm: mockUpstream(),
+  const driver = await createSandboxDriver(config, logger, (env) => imageFor(env as EnvName));
+  const sandbox = new SandboxManager({
+    driver,
     logger,
-    config,
+    limits: limitsFromConfig(config),
+    poolSize: config.sandbox.poolSize,
+    warmEnvs: [...environments],
+    maxConcurrent: config.sandbox.maxConcurrent,
   });
+  const app = createApp({ database, clock: systemClock, ids: randomIds, sandbox, llm: mockUpstream(), logger, config });
+  const { ctx } = app;
+
+  // Runs cut off by a previous crash are recorded as such; their containers are orphans now.
+  await database.db
+    .updateTable('runs')
+    .set({ status: 'done', verdict: 'error', stderr: 'worksample: the server restarted during this run\n', finished_at: systemClock.now() })
+    .where('status', '!=', 'done')
+    .execute();
+  await sandbox.removeOrphans().catch((err: unknown) => logger.warn({ err }, 'could not remove orphaned sandboxes'));
+  const sandboxStatus = await driver.status();
+  if (sandboxStatus.ready) sandbox.warm();
 
   // Deadlines that passed while the server was down are settled before the first request.
   await sweepDeadlines(ctx);
   const seed = config.demoSeed ? await seedDemo(ctx) : undefined;
   const timer = setInterval(() => {
-    sweepDeadlines(ctx).catch((err) => logger.error({ err }, 'deadline sweep failed'));
-    deleteExpiredSessions(ctx).catch((err) => logger.error({ err }, 'session cleanup failed'));
+    sweepDeadlines(ctx).catch((err: unknown) => logger.error({ err }, 'deadline sweep failed'));
+    deleteExpiredSessions(ctx).catch((err: unknown) => logger.error({ err }, 'session cleanup failed'));
   }, config.deadlineSweepMs);
   timer.unref();
+  const orphanTimer = setInterval(() => {
+    sandbox.removeOrphans().catch((err: unknown) => logger.warn({ err }, 'orphan sweep failed'));
+  }, config.sandbox.orphanSweepMs);
+  orphanTimer.unref();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
@@ -52,11 +64,12 @@ export async function startServer(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
-  logger.info({ url, database: database.dialect }, 'worksample listening');
+  logger.info({ url, database: database.dialect, sandbox: sandboxStatus }, 'worksample listening');
 
   const lines = [
     `\nworksample is running at ${url}`,
-    `  database: ${database.dialect}   LLM: ${config.llmUpstream}   sandbox: ${(await sandbox.status()).driver}`,
+    `  database: ${database.dialect}   LLM: ${config.llmUpstream}   sandbox: ${sandboxStatus.driver}${sandboxStatus.ready ? '' : ` (not ready: ${sandboxStatus.detail})`}`,
+    ...(sandboxStatus.warning ? [`  WARNING: ${sandboxStatus.warning}`] : []),
   ];
   if (seed) {
     lines.push(
@@ -76,7 +89,10 @@ export async function startServer(
     url,
     async close() {
       clearInterval(timer);
+      clearInterval(orphanTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.runs.settle();
+      await sandbox.close();
       await database.close();
     },
   };

@@ -140,7 +140,8 @@ export async function submitAttempt(
   reason: 'candidate' | 'deadline',
 ): Promise<Attempt> {
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  let changed = false;
+  const result = await ctx.db.transaction().execute(async (trx) => {
     const a = await trx.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
     if (!a) throw new AppError('not_found', 'attempt not found');
     if (a.status !== 'started') return a;
@@ -155,10 +156,13 @@ export async function submitAttempt(
       .where('status', '=', 'started')
       .executeTakeFirst();
     if (Number(updated.numUpdatedRows) === 1) {
+      changed = true;
       await recordEvent(trx, { attemptId, at, type: 'attempt.submitted', payload: { reason: finalReason } });
     }
     return trx.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirstOrThrow();
   });
+  if (changed) ctx.hooks?.attemptSubmitted(attemptId);
+  return result;
 }
 
 /** Auto-submits every started attempt whose deadline + grace has passed. Returns how many. */

@@ -59,6 +59,14 @@ const envSchema = z.object({
   MAX_FILE_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
   MAX_WORKSPACE_BYTES: positiveInt('a positive number of bytes').default(20 * 1024 * 1024),
   MAX_WORKSPACE_FILES: positiveInt('a positive number').default(500),
+  SANDBOX_POOL_SIZE: z.coerce.number({ message: 'expected a whole number >= 0' }).int().min(0, { message: 'expected a whole number >= 0' }).max(20, { message: 'at most 20' }).default(1),
+  SANDBOX_MAX_CONCURRENT: positiveInt('a positive number').default(4),
+  SANDBOX_RUN_SECONDS: positiveInt('a positive number of seconds').default(20),
+  SANDBOX_GRADE_SECONDS: positiveInt('a positive number of seconds').default(120),
+  SANDBOX_MEMORY_MB: positiveInt('a positive number of MiB').default(512),
+  SANDBOX_CPUS: z.coerce.number({ message: 'expected a positive number of cores' }).positive({ message: 'expected a positive number of cores' }).default(1),
+  SANDBOX_PIDS: positiveInt('a positive number').default(128),
+  ORPHAN_SWEEP_SECONDS: positiveInt('a positive number of seconds').default(60),
   LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),
   LOGIN_WINDOW_SECONDS: positiveInt('a positive number of seconds').default(900),
 });
@@ -83,6 +91,16 @@ export interface Config {
   invitationTtlMs: number;
   limits: WorkspaceLimits;
   login: { maxFailures: number; windowMs: number };
+  sandbox: {
+    poolSize: number;
+    maxConcurrent: number;
+    runMs: number;
+    gradeMs: number;
+    memoryBytes: number;
+    cpus: number;
+    pids: number;
+    orphanSweepMs: number;
+  };
 }
 
 export interface WorkspaceLimits {
@@ -144,6 +162,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxFiles: e.MAX_WORKSPACE_FILES,
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
+    sandbox: {
+      poolSize: e.SANDBOX_POOL_SIZE,
+      maxConcurrent: e.SANDBOX_MAX_CONCURRENT,
+      runMs: e.SANDBOX_RUN_SECONDS * 1000,
+      gradeMs: e.SANDBOX_GRADE_SECONDS * 1000,
+      memoryBytes: e.SANDBOX_MEMORY_MB * 1024 * 1024,
+      cpus: e.SANDBOX_CPUS,
+      pids: e.SANDBOX_PIDS,
+      orphanSweepMs: e.ORPHAN_SWEEP_SECONDS * 1000,
+    },
   };
 }
 

@@ -128,6 +128,42 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`select 1`.execute(db);
       },
     },
+    '0002_runs_and_grades': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('runs')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('argv_json', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('verdict', 'text')
+          .addColumn('exit_code', 'integer')
+          .addColumn('duration_ms', 'integer')
+          .addColumn('stdout', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('stderr', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('output_truncated', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('finished_at', ms)
+          .execute();
+        await db.schema.createIndex('runs_attempt').on('runs').columns(['attempt_id', 'created_at']).execute();
+        await db.schema
+          .createTable('grades')
+          .addColumn('attempt_id', 'text', (c) => c.primaryKey().references('attempts.id'))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('verdict', 'text')
+          .addColumn('passed', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('skipped', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('report_json', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('stdout', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('stderr', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('error', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('finished_at', ms)
+          .execute();
+      },
+    },
   };
 }
 

@@ -99,7 +99,40 @@ export interface AttemptEventsTable {
   payload_json: string;
 }
 
+export interface RunsTable {
+  id: string;
+  attempt_id: string;
+  kind: 'run' | 'test';
+  argv_json: string;
+  status: 'queued' | 'running' | 'done';
+  verdict: string | null;
+  exit_code: number | null;
+  duration_ms: number | null;
+  stdout: string;
+  stderr: string;
+  output_truncated: number;
+  created_at: number;
+  finished_at: number | null;
+}
+
+export interface GradesTable {
+  attempt_id: string;
+  status: 'pending' | 'running' | 'done' | 'error';
+  verdict: string | null;
+  passed: number;
+  failed: number;
+  skipped: number;
+  report_json: string;
+  stdout: string;
+  stderr: string;
+  error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface DB {
+  runs: RunsTable;
+  grades: GradesTable;
   users: UsersTable;
   sessions: SessionsTable;
   blobs: BlobsTable;

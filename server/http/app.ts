@@ -18,6 +18,8 @@ import { registerInvitations } from './routes/invitations.ts';
 import { registerCandidate } from './routes/candidate.ts';
 import { registerAttempts } from './routes/attempts.ts';
 import { registerFiles } from './routes/files.ts';
+import { registerRuns } from './routes/runs.ts';
+import { RunService } from '../runs/index.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -29,6 +31,8 @@ export function createApp(deps: AppDeps) {
     config: deps.config,
     logger: deps.logger,
   };
+  const runs = new RunService(ctx, deps.sandbox);
+  ctx.hooks = runs;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use('*', requestId());
@@ -62,6 +66,7 @@ export function createApp(deps: AppDeps) {
   registerCandidate(app);
   registerAttempts(app);
   registerFiles(app);
+  registerRuns(app, runs);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',
@@ -88,7 +93,7 @@ export function createApp(deps: AppDeps) {
   );
   serveWeb(app, deps.config.webDist);
   app.onError(handleError(deps.logger));
-  return app;
+  return Object.assign(app, { runs, ctx });
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -3,7 +3,7 @@ import type { Config } from '../config/index.ts';
 import type { Database } from '../db/index.ts';
 import type { Logger } from '../logger/index.ts';
 import type { Clock, IdGenerator, ServiceContext } from '../platform/index.ts';
-import type { SandboxDriver } from '../sandbox/index.ts';
+import type { SandboxManager } from '../sandbox/manager.ts';
 import type { LlmUpstream } from '../llm/index.ts';
 import type { LoginLimiter } from '../auth/rate-limit.ts';
 import type { StaffUser, SessionsTableRow } from './types.ts';
@@ -12,7 +12,8 @@ export interface AppDeps {
   database: Database;
   clock: Clock;
   ids: IdGenerator;
-  sandbox: SandboxDriver;
+  /** Sandbox sessions over the configured driver. */
+  sandbox: SandboxManager;
   llm: LlmUpstream;
   logger: Logger;
   config: Config;

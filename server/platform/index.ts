@@ -43,4 +43,4 @@ export function sequentialIds(): IdGenerator {
   };
 }
 
-export type { ServiceContext } from './context.ts';
+export type { ServiceContext, AttemptHooks } from './context.ts';

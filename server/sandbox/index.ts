@@ -1,24 +1,72 @@
 /**
- * Sandbox drivers run candidate code. This issue only defines the seam the server depends on;
- * the Docker and local drivers arrive with the sandbox capability.
+ * Sandboxes run candidate code. One SandboxDriver interface, three implementations:
+ * `docker` (production: hardened containers through dockerode), `local` (a fallback with no
+ * isolation, refused in production unless explicitly allowed), and `none` (nothing can run).
+ * `auto` picks docker when an engine answers, else local.
  */
-export interface SandboxStatus {
-  driver: 'docker' | 'local' | 'none';
-  ready: boolean;
-  /** Shown to staff and candidates when the driver gives no isolation. */
-  warning?: string;
-  detail?: string;
-}
+import type { Config } from '../config/index.ts';
+import type { Logger } from '../logger/index.ts';
+import { AppError } from '../errors/index.ts';
+import { defaultLimits, type SandboxDriver, type SandboxLimits } from './types.ts';
+import { DockerDriver } from './docker/driver.ts';
+import { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
 
-export interface SandboxDriver {
-  status(): Promise<SandboxStatus>;
-  close(): Promise<void>;
-}
+export * from './types.ts';
+export { SandboxManager } from './manager.ts';
+export { DockerDriver } from './docker/driver.ts';
+export { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
 
-/** Used until a real driver is configured: reports that code cannot run yet. */
+/** A driver that runs nothing: every run answers 503 with the reason. */
 export function noSandbox(reason = 'no sandbox driver is configured'): SandboxDriver {
+  const refuse = async (): Promise<never> => {
+    throw new AppError('unavailable', `code cannot run: ${reason}`);
+  };
   return {
+    name: 'none',
     status: async () => ({ driver: 'none', ready: false, detail: reason }),
+    createSession: refuse,
+    putFiles: refuse,
+    getFiles: refuse,
+    exec: () => {
+      const result = refuse();
+      result.catch(() => {});
+      return { write() {}, closeStdin() {}, cancel() {}, result };
+    },
+    stopProcesses: refuse,
+    destroy: async () => {},
+    listOrphans: async () => [],
+    removeOrphan: async () => {},
     close: async () => {},
+  };
+}
+
+/** Chooses and constructs the driver from config (SANDBOX_DRIVER), refusing unsafe combinations. */
+export async function createSandboxDriver(
+  config: Config,
+  logger: Logger,
+  imageFor: (env: string) => Promise<string>,
+): Promise<SandboxDriver> {
+  let choice = config.sandboxDriver;
+  if (choice === 'none') return noSandbox('SANDBOX_DRIVER=none');
+  if (choice === 'auto') choice = (await DockerDriver.engineAnswers()) ? 'docker' : 'local';
+  if (choice === 'docker') return new DockerDriver({ imageFor, logger });
+  if (config.nodeEnv === 'production' && !config.allowLocalSandboxInProduction) {
+    throw new Error(
+      'refusing to start: no Docker engine answers and the local sandbox gives candidate code no isolation. ' +
+        'Start Docker (or set DOCKER_HOST), or set ALLOW_LOCAL_SANDBOX_IN_PRODUCTION=true to accept the risk.',
+    );
+  }
+  logger.warn(LOCAL_WARNING);
+  return new LocalDriver({ logger });
+}
+
+/** Sandbox limits from config; output, file and filesystem sizes are fixed product limits. */
+export function limitsFromConfig(config: Config): SandboxLimits {
+  return {
+    ...defaultLimits,
+    wallMs: config.sandbox.runMs,
+    memoryBytes: config.sandbox.memoryBytes,
+    cpus: config.sandbox.cpus,
+    pids: config.sandbox.pids,
   };
 }

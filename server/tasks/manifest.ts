@@ -80,6 +80,14 @@ const environmentSchema = z
     run: argv,
     test: argv,
     grade: argv.optional(),
+    /** How the grade command reports per-test results: TAP on stdout, or a JUnit XML file it writes. */
+    report: z
+      .strictObject({
+        format: z.enum(['tap', 'junit'], { error: 'expected tap or junit' }),
+        path: relPath.optional(),
+      })
+      .refine((r) => r.format !== 'junit' || r.path, { error: 'junit reports need a path (the file the grade command writes)' })
+      .default({ format: 'tap' }),
   })
   .transform((env) => ({ ...env, grade: env.grade ?? env.test }));
 

@@ -10,7 +10,7 @@ import { openDatabase, type Database } from '../db/index.ts';
 import { silentLogger } from '../logger/index.ts';
 import { FakeClock, randomIds, type ServiceContext } from '../platform/index.ts';
 import { createApp } from '../http/app.ts';
-import { noSandbox } from '../sandbox/index.ts';
+import { noSandbox, SandboxManager, defaultLimits, type SandboxDriver } from '../sandbox/index.ts';
 import { mockUpstream } from '../llm/index.ts';
 import { createUser, type Role } from '../users/index.ts';
 import { importTask } from '../tasks/import.ts';
@@ -65,7 +65,7 @@ export interface Browser {
   csrf?: string;
 }
 
-export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string, string> } = {}) {
+export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string, string>; driver?: SandboxDriver } = {}) {
   const fresh = await freshDatabaseUrl(opts.dialect ?? 'sqlite');
   const database: Database = await openDatabase(fresh.url);
   const clock = new FakeClock();
@@ -74,13 +74,13 @@ export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string
     database,
     clock,
     ids: randomIds,
-    sandbox: noSandbox(),
+    sandbox: new SandboxManager({ driver: opts.driver ?? noSandbox(), logger: silentLogger, limits: defaultLimits, poolSize: 0, warmEnvs: [], maxConcurrent: 2 }),
     llm: mockUpstream(),
     logger: silentLogger,
     config,
   };
   const app = createApp(deps);
-  const ctx: ServiceContext = { db: database.db, clock, ids: randomIds, config, logger: silentLogger };
+  const ctx: ServiceContext = app.ctx;
 
   /** Sends a request as `who`, keeping cookies like a browser and sending its CSRF token on mutations. */
   async function req(
@@ -178,6 +178,8 @@ export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string
     candidate,
     startedCandidate,
     async close() {
+      await app.runs.settle();
+      await deps.sandbox.close();
       await database.close();
       await fresh.drop();
     },

@@ -44,7 +44,7 @@ const ready = createRoute({
 export function registerHealth(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.openapi(health, (c) => c.json({ ok: true as const }, 200));
   app.openapi(ready, async (c) => {
-    const [dbOk, sandbox] = await Promise.all([deps.database.ping(), deps.sandbox.status()]);
+    const [dbOk, sandbox] = await Promise.all([deps.database.ping(), deps.sandbox.driver.status()]);
     const body = {
       ok: dbOk,
       database: { ok: dbOk, dialect: deps.database.dialect },

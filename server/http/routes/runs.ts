@@ -1,0 +1,214 @@
+/** Run / Run tests with live output (SSE), stdin and cancel; the run history; the grade report (staff). */
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { attemptFor } from '../../attempts/index.ts';
+import { AppError } from '../../errors/index.ts';
+import { getRun, listRuns, viewRun, type RunEvent, type RunService } from '../../runs/index.ts';
+import { getGrade } from '../../runs/grade.ts';
+import type { AppEnv } from '../deps.ts';
+import { errorResponses } from '../errors.ts';
+import { principals, requireStaff } from '../auth.ts';
+
+const runSchema = z
+  .object({
+    id: z.string(),
+    attemptId: z.string(),
+    kind: z.enum(['run', 'test']),
+    argv: z.array(z.string()),
+    status: z.enum(['queued', 'running', 'done']),
+    verdict: z.string().nullable().openapi({ description: 'ok, error, timeout, out-of-memory, output-limit, cancelled' }),
+    exitCode: z.number().nullable(),
+    durationMs: z.number().nullable(),
+    stdout: z.string(),
+    stderr: z.string(),
+    outputTruncated: z.boolean(),
+    createdAt: z.number(),
+    finishedAt: z.number().nullable(),
+  })
+  .openapi('Run');
+
+const gradeSchema = z
+  .object({
+    attemptId: z.string(),
+    status: z.enum(['pending', 'running', 'done', 'error']),
+    verdict: z.string().nullable(),
+    passed: z.number(),
+    failed: z.number(),
+    skipped: z.number(),
+    tests: z.array(z.object({ name: z.string(), status: z.enum(['passed', 'failed', 'skipped']), durationMs: z.number().nullable(), message: z.string().optional() })),
+    stdout: z.string(),
+    stderr: z.string(),
+    error: z.string().nullable(),
+    createdAt: z.number(),
+    finishedAt: z.number().nullable(),
+  })
+  .openapi('Grade');
+
+const ids = z.object({ id: z.string().max(64) });
+const runIds = ids.extend({ runId: z.string().max(64) });
+
+const start = createRoute({
+  method: 'post',
+  path: '/api/attempts/{id}/runs',
+  tags: ['runs'],
+  summary: "Run the task's run or test command on the current workspace (owner candidate)",
+  request: {
+    params: ids,
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            kind: z.enum(['run', 'test']),
+            stdin: z.string().max(64 * 1024).optional(),
+            interactive: z.boolean().optional().openapi({ description: 'keep stdin open for POST …/stdin' }),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    202: { description: 'queued; follow …/events', content: { 'application/json': { schema: z.object({ run: runSchema }) } } },
+    ...errorResponses(400, 401, 403, 404, 409, 503),
+  },
+});
+
+const list = createRoute({
+  method: 'get',
+  path: '/api/attempts/{id}/runs',
+  tags: ['runs'],
+  summary: 'Run history, newest first',
+  request: { params: ids },
+  responses: {
+    200: { description: 'runs', content: { 'application/json': { schema: z.object({ runs: z.array(runSchema) }) } } },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+const get = createRoute({
+  method: 'get',
+  path: '/api/attempts/{id}/runs/{runId}',
+  tags: ['runs'],
+  summary: 'One run',
+  request: { params: runIds },
+  responses: {
+    200: { description: 'run', content: { 'application/json': { schema: z.object({ run: runSchema }) } } },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+const events = createRoute({
+  method: 'get',
+  path: '/api/attempts/{id}/runs/{runId}/events',
+  tags: ['runs'],
+  summary: 'Live output as server-sent events: stdout, stderr, status, exit (resumable with Last-Event-ID)',
+  request: { params: runIds },
+  responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: z.string() } } }, ...errorResponses(401, 403, 404) },
+});
+
+const stdin = createRoute({
+  method: 'post',
+  path: '/api/attempts/{id}/runs/{runId}/stdin',
+  tags: ['runs'],
+  summary: "Send input to a running program's stdin",
+  request: {
+    params: runIds,
+    body: { required: true, content: { 'application/json': { schema: z.object({ data: z.string().max(64 * 1024), close: z.boolean().optional() }) } } },
+  },
+  responses: { 204: { description: 'sent' }, ...errorResponses(400, 401, 403, 404, 409) },
+});
+
+const cancel = createRoute({
+  method: 'post',
+  path: '/api/attempts/{id}/runs/{runId}/cancel',
+  tags: ['runs'],
+  summary: 'Stop a run (its verdict becomes cancelled)',
+  request: { params: runIds },
+  responses: { 204: { description: 'cancelled' }, ...errorResponses(401, 403, 404, 409) },
+});
+
+const grade = createRoute({
+  method: 'get',
+  path: '/api/attempts/{id}/grade',
+  tags: ['runs'],
+  summary: 'Hidden-test results of a submitted attempt (staff)',
+  request: { params: ids },
+  responses: {
+    200: { description: 'grade', content: { 'application/json': { schema: z.object({ grade: gradeSchema.nullable() }) } } },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
+export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
+  /** The run, if it belongs to the attempt the caller may access. */
+  const runOf = async (c: Parameters<typeof principals>[0], attemptId: string, runId: string, mode: 'read' | 'write') => {
+    const a = await attemptFor(c.get('ctx'), principals(c), attemptId, mode);
+    const run = await getRun(c.get('ctx'), runId);
+    if (run.attempt_id !== a.id) throw new AppError('not_found', 'run not found');
+    return run;
+  };
+
+  app.openapi(start, async (c) => {
+    const a = await attemptFor(c.get('ctx'), principals(c), c.req.valid('param').id, 'write');
+    const body = c.req.valid('json');
+    return c.json({ run: await runs.start(a.id, body.kind, body) }, 202);
+  });
+  app.openapi(list, async (c) => {
+    const a = await attemptFor(c.get('ctx'), principals(c), c.req.valid('param').id, 'read');
+    return c.json({ runs: await listRuns(c.get('ctx'), a.id) }, 200);
+  });
+  app.openapi(get, async (c) => {
+    const { id, runId } = c.req.valid('param');
+    return c.json({ run: viewRun(await runOf(c, id, runId, 'read')) }, 200);
+  });
+  app.openapi(stdin, async (c) => {
+    const { id, runId } = c.req.valid('param');
+    await runOf(c, id, runId, 'write');
+    const body = c.req.valid('json');
+    if (!runs.writeStdin(runId, body.data, body.close ?? false)) throw new AppError('conflict', 'the run is not accepting input (not started yet, or finished)');
+    return c.body(null, 204);
+  });
+  app.openapi(cancel, async (c) => {
+    const { id, runId } = c.req.valid('param');
+    await runOf(c, id, runId, 'read');
+    if (!runs.cancel(runId)) throw new AppError('conflict', 'the run has already finished');
+    return c.body(null, 204);
+  });
+  app.openapi(grade, async (c) => {
+    requireStaff(c, 'author');
+    const a = await attemptFor(c.get('ctx'), principals(c), c.req.valid('param').id, 'read');
+    return c.json({ grade: (await getGrade(c.get('ctx'), a.id)) ?? null }, 200);
+  });
+
+  // Registered with openapi() for the document; the body is a stream.
+  app.openapi(events, async (c) => {
+    const { id, runId } = c.req.valid('param');
+    const run = await runOf(c, id, runId, 'read');
+    const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
+    return streamSSE(c, async (stream) => {
+      const send = (e: RunEvent) =>
+        stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(e.data) }).catch(() => {});
+      let finished!: () => void;
+      const done = new Promise<void>((resolve) => (finished = resolve));
+      const unsubscribe = runs.hub.subscribe(run.id, after, (e) => {
+        void send(e);
+        if (e.type === 'exit') finished();
+      });
+      if (!unsubscribe) {
+        // Not live here (finished a while ago, or another server process): replay the record.
+        const r = viewRun(await getRun(c.get('ctx'), run.id));
+        let seq = 0;
+        if (r.stdout) await send({ seq: ++seq, type: 'stdout', data: r.stdout });
+        if (r.stderr) await send({ seq: ++seq, type: 'stderr', data: r.stderr });
+        await send({ seq: ++seq, type: 'exit', data: { verdict: r.verdict ?? 'error', exitCode: r.exitCode, durationMs: r.durationMs ?? 0 } });
+        return;
+      }
+      stream.onAbort(() => {
+        unsubscribe();
+        finished();
+      });
+      await done;
+      unsubscribe();
+    }) as never;
+  });
+}

@@ -1,0 +1,217 @@
+/**
+ * The production sandbox driver: one hardened container per session, through dockerode only.
+ * DOCKER_HOST / DOCKER_TLS_VERIFY / DOCKER_CERT_PATH are honoured (dockerode reads them), so a
+ * remote engine works. Files go in with putArchive onto a sized tmpfs volume, and come out with
+ * getArchive, skipping anything that is not a regular file.
+ */
+import { randomBytes } from 'node:crypto';
+import Docker from 'dockerode';
+import type { Logger } from '../../logger/index.ts';
+import { pathProblem } from '../../workspace/paths.ts';
+import type { ExecRequest, RunningExec, SandboxDriver, SandboxFile, SandboxSession, SandboxStatus, SessionSpec } from '../types.ts';
+import { packFiles, unpackFiles } from './archive.ts';
+import { dockerExec } from './exec.ts';
+import { CANDIDATE_UID, containerOptions, LABEL, volumeOptions, WORKSPACE } from './hardening.ts';
+
+export interface DockerSession extends SandboxSession {
+  readonly container: Docker.Container;
+  readonly volume: string;
+  readonly networkName?: string;
+  oomKills: number;
+}
+
+export interface DockerDriverOptions {
+  docker?: Docker;
+  /** Image (name:tag) for an environment; throws or returns undefined when unknown. */
+  imageFor(env: string): Promise<string>;
+  logger: Logger;
+}
+
+const shortId = () => randomBytes(6).toString('hex');
+
+export class DockerDriver implements SandboxDriver {
+  readonly name = 'docker' as const;
+  readonly docker: Docker;
+
+  constructor(private readonly opts: DockerDriverOptions) {
+    this.docker = opts.docker ?? new Docker();
+  }
+
+  /** True when the engine answers within the timeout. */
+  static async engineAnswers(docker = new Docker(), timeoutMs = 2000): Promise<boolean> {
+    try {
+      await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs))]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async status(): Promise<SandboxStatus> {
+    if (!(await DockerDriver.engineAnswers(this.docker))) {
+      return { driver: 'docker', ready: false, detail: 'the Docker engine does not answer' };
+    }
+    const missing: string[] = [];
+    for (const env of ['node', 'python']) {
+      const image = await this.opts.imageFor(env).catch(() => undefined);
+      if (!image || !(await this.imageExists(image))) missing.push(env);
+    }
+    return missing.length
+      ? { driver: 'docker', ready: false, detail: `sandbox images missing for ${missing.join(', ')}; run: npm run sandboxes:build` }
+      : { driver: 'docker', ready: true };
+  }
+
+  private async imageExists(image: string) {
+    try {
+      await this.docker.getImage(image).inspect();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async createSession(spec: SessionSpec): Promise<DockerSession> {
+    const image = await this.opts.imageFor(spec.env);
+    const name = `ws-${spec.purpose}-${shortId()}`;
+    const volume = `${name}-ws`;
+    let networkName: string | undefined;
+    let gatewayAddress: string | undefined;
+    const created: Array<() => Promise<unknown>> = [];
+    try {
+      await this.docker.createVolume(volumeOptions(volume, spec));
+      created.push(() => this.docker.getVolume(volume).remove({ force: true }));
+      if (spec.network === 'gateway') {
+        // One internal network per session: no route off the host, and no other attempt on it
+        // (moby#29108: enable_icc=false is not enforced on internal networks).
+        networkName = `${name}-net`;
+        const net = await this.docker.createNetwork({
+          Name: networkName,
+          Driver: 'bridge',
+          Internal: true,
+          Attachable: false,
+          Labels: { [LABEL]: 'true', 'org.worksample.owner': spec.ownerId, 'org.worksample.purpose': spec.purpose },
+          Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+        });
+        created.push(() => net.remove());
+        const info = await net.inspect();
+        gatewayAddress = info.IPAM?.Config?.[0]?.Gateway;
+      }
+      const container = await this.docker.createContainer(containerOptions({ name, image, spec, volume, network: networkName ?? 'none' }));
+      created.push(() => container.remove({ force: true }));
+      await container.start();
+      return { id: container.id, spec, container, volume, networkName, gatewayAddress, oomKills: 0 };
+    } catch (err) {
+      for (const undo of created.reverse()) await undo().catch(() => {});
+      throw err;
+    }
+  }
+
+  async putFiles(session: SandboxSession, files: SandboxFile[], deletes: string[] = []): Promise<void> {
+    const s = session as DockerSession;
+    if (deletes.length) {
+      for (const p of deletes) if (pathProblem(p)) throw new Error(`refusing to delete ${JSON.stringify(p)}: ${pathProblem(p)}`);
+      await this.run(s, ['rm', '-rf', '--', ...deletes]);
+    }
+    if (files.length) await s.container.putArchive(packFiles(files, CANDIDATE_UID), { path: WORKSPACE });
+  }
+
+  async getFiles(session: SandboxSession, opts: { maxBytes?: number; under?: string } = {}): Promise<SandboxFile[]> {
+    const s = session as DockerSession;
+    const sub = opts.under ? `${WORKSPACE}/${opts.under}` : WORKSPACE;
+    if (opts.under && pathProblem(opts.under)) throw new Error(`bad path ${opts.under}`);
+    let archive: NodeJS.ReadableStream;
+    try {
+      archive = await s.container.getArchive({ path: sub });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return [];
+      throw err;
+    }
+    const base = sub.split('/').pop()!;
+    const { files } = await unpackFiles(archive, { prefix: base, maxBytes: opts.maxBytes ?? 64 * 1024 * 1024 });
+    return opts.under ? files.map((f) => ({ ...f, path: `${opts.under}/${f.path}` })) : files;
+  }
+
+  exec(session: SandboxSession, req: ExecRequest): RunningExec {
+    const s = session as DockerSession;
+    return dockerExec(
+      {
+        docker: this.docker,
+        container: s.container,
+        limits: s.spec.limits,
+        killAll: () => this.stopProcesses(s),
+        oomSinceLastCheck: () => this.oomSinceLastCheck(s),
+      },
+      req,
+    );
+  }
+
+  /** `kill -9 -1` as the candidate uid: every candidate process dies; the keeper (another uid) stays. */
+  async stopProcesses(session: SandboxSession): Promise<void> {
+    await this.run(session as DockerSession, ['sh', '-c', 'kill -9 -1 2>/dev/null; exit 0']);
+  }
+
+  private async oomSinceLastCheck(s: DockerSession): Promise<boolean> {
+    const out = await this.run(s, ['sh', '-c', 'cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null']);
+    const count = Number(/oom_kill (\d+)/.exec(out)?.[1] ?? 0);
+    const before = s.oomKills;
+    s.oomKills = count;
+    return count > before;
+  }
+
+  /** A short internal command as the candidate uid; returns stdout. */
+  private async run(s: DockerSession, argv: string[]): Promise<string> {
+    const exec = await s.container.exec({ Cmd: argv, User: `${CANDIDATE_UID}:${CANDIDATE_UID}`, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      this.docker.modem.demuxStream(
+        stream,
+        { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream,
+        { write: () => true } as unknown as NodeJS.WritableStream,
+      );
+      stream.on('end', resolve);
+      stream.on('error', reject);
+    });
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async destroy(session: SandboxSession): Promise<void> {
+    const s = session as DockerSession;
+    await s.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404) throw err;
+    });
+    await this.docker.getVolume(s.volume).remove({ force: true }).catch(() => {});
+    if (s.networkName) await this.docker.getNetwork(s.networkName).remove().catch(() => {});
+  }
+
+  async listOrphans(isLive: (sessionId: string) => boolean) {
+    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL}=true`] } });
+    return containers
+      .map((c) => ({ id: c.Id, ownerId: c.Labels['org.worksample.owner'] ?? '', purpose: c.Labels['org.worksample.purpose'] ?? '' }))
+      .filter((c) => !isLive(c.id));
+  }
+
+  async removeOrphan(id: string): Promise<void> {
+    const container = this.docker.getContainer(id);
+    const info = await container.inspect().catch(() => undefined);
+    await container.remove({ force: true, v: true }).catch(() => {});
+    if (!info) return;
+    for (const m of info.Mounts ?? []) if (m.Type === 'volume' && m.Name) await this.docker.getVolume(m.Name).remove({ force: true }).catch(() => {});
+    for (const net of Object.keys(info.NetworkSettings?.Networks ?? {})) {
+      if (net.startsWith('ws-')) await this.docker.getNetwork(net).remove().catch(() => {});
+    }
+  }
+
+  /** Volumes and networks left without a container (a crash between create steps). */
+  async removeDanglingResources(): Promise<void> {
+    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${LABEL}=true`], dangling: ['true'] } });
+    for (const v of Volumes ?? []) await this.docker.getVolume(v.Name).remove({ force: true }).catch(() => {});
+    const nets = await this.docker.listNetworks({ filters: { label: [`${LABEL}=true`] } });
+    for (const n of nets) {
+      const info = await this.docker.getNetwork(n.Id).inspect().catch(() => undefined);
+      if (info && Object.keys(info.Containers ?? {}).length === 0) await this.docker.getNetwork(n.Id).remove().catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {}
+}

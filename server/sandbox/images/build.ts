@@ -1,0 +1,109 @@
+/**
+ * Builds the environments' images. Online, each Dockerfile builds FROM its registry base; when that
+ * base cannot be pulled (no registry), or with `offline`, FROM the debootstrapped base instead.
+ * Images are named by recipe hash, so an existing name means there is nothing to do.
+ */
+import type Docker from 'dockerode';
+import { defaultCacheDir, ensureBaseImage, hostMirror, type BaseResult, type Log } from './base.ts';
+import { buildContext } from './context.ts';
+import { enginePlatform, followProgress, imageExists, pullImage } from './engine.ts';
+import { environments, loadRecipe, type EnvName, type Recipe } from './recipe.ts';
+import { assertPlatform } from './vendor.ts';
+
+export interface BuildOptions {
+  docker: Docker;
+  /** Skip the registry and build FROM the debootstrapped base. */
+  offline?: boolean;
+  /** Defaults to every environment. */
+  envs?: EnvName[];
+  log?: Log;
+  /** Where the debootstrapped rootfs is kept (default /var/cache/worksample as root, else ~/.cache/worksample). */
+  cacheDir?: string;
+  /** Debian mirror for debootstrap (default: the one the host's apt uses for bookworm). */
+  mirror?: string;
+}
+
+export interface BuildResult {
+  env: EnvName;
+  image: string;
+  status: 'built' | 'cached';
+  seconds: number;
+}
+
+const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function buildEnvImage(docker: Docker, recipe: Recipe, from: string, log: Log): Promise<void> {
+  if (recipe.vendor.length > 0) assertPlatform(recipe.vendor, await enginePlatform(docker));
+  try {
+    const progress = await docker.buildImage(buildContext(recipe) as unknown as NodeJS.ReadableStream, {
+      t: recipe.image,
+      buildargs: { BASE: from, RECIPE: recipe.hash },
+      // The classic builder: FROM a local image never touches a registry, and no BuildKit session is needed.
+      version: '1',
+      pull: false,
+      rm: true,
+      forcerm: true,
+    });
+    await followProgress(docker, progress, log);
+  } catch (err) {
+    throw new Error(`building ${recipe.image} FROM ${from} failed: ${message(err)}`);
+  }
+  if (!(await imageExists(docker, recipe.image))) {
+    throw new Error(`building ${recipe.image} reported success but the image does not exist`);
+  }
+}
+
+/** Builds the images the current recipes name that do not exist yet; returns what happened per env. */
+export async function buildImages(opts: BuildOptions): Promise<BuildResult[]> {
+  const { docker } = opts;
+  const log = opts.log ?? (() => {});
+  let offline = opts.offline ?? false;
+  let base: Promise<BaseResult> | undefined;
+  const offlineBase = async () => {
+    base ??= (async () => {
+      const b = await ensureBaseImage({
+        docker,
+        log,
+        cacheDir: opts.cacheDir ?? defaultCacheDir(),
+        mirror: opts.mirror ?? (await hostMirror()),
+      });
+      log(
+        b.status === 'cached'
+          ? `base ${b.image}: cached`
+          : `base ${b.image}: built (debootstrap ${b.debootstrapSeconds.toFixed(1)} s, import ${b.importSeconds.toFixed(1)} s)`,
+      );
+      return b;
+    })();
+    return (await base).image;
+  };
+
+  const results: BuildResult[] = [];
+  for (const env of opts.envs ?? [...environments]) {
+    const recipe = await loadRecipe(env);
+    if (await imageExists(docker, recipe.image)) {
+      log(`${env}: ${recipe.image} exists`);
+      results.push({ env, image: recipe.image, status: 'cached', seconds: 0 });
+      continue;
+    }
+    let from: string | undefined;
+    if (!offline) {
+      try {
+        if (!(await imageExists(docker, recipe.onlineBase))) {
+          log(`${env}: pulling ${recipe.onlineBase}`);
+          await pullImage(docker, recipe.onlineBase, log);
+        }
+        from = recipe.onlineBase;
+      } catch (err) {
+        log(`${env}: cannot pull ${recipe.onlineBase} (${message(err)}); using the offline base from now on`);
+        offline = true;
+      }
+    }
+    from ??= await offlineBase();
+    const started = Date.now();
+    log(`${env}: building ${recipe.image} FROM ${from}`);
+    await buildEnvImage(docker, recipe, from, log);
+    results.push({ env, image: recipe.image, status: 'built', seconds: seconds(started) });
+  }
+  return results;
+}

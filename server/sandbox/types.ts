@@ -1,0 +1,124 @@
+/** The contract between the server and whatever runs candidate code. */
+
+/** Every limit a job runs under. Nothing relies on a default inside a driver. */
+export interface SandboxLimits {
+  /** Wall-clock limit of one exec, milliseconds. */
+  wallMs: number;
+  /** Memory (and memory+swap: no swap), bytes. */
+  memoryBytes: number;
+  /** CPU share, in cores (e.g. 1 = one full core). */
+  cpus: number;
+  /** Maximum number of processes/threads. */
+  pids: number;
+  /** Output kept per stream (stdout, stderr), bytes; past it the run is stopped with verdict output-limit. */
+  outputBytes: number;
+  /** Largest file a process may write (ulimit fsize), bytes. */
+  fileSizeBytes: number;
+  /** Open files per process (ulimit nofile). */
+  openFiles: number;
+  /** Size of the /workspace filesystem, bytes. */
+  workspaceBytes: number;
+  /** Size of the /tmp filesystem, bytes. */
+  tmpBytes: number;
+}
+
+export const defaultLimits: SandboxLimits = {
+  wallMs: 20_000,
+  memoryBytes: 512 * 1024 * 1024,
+  cpus: 1,
+  pids: 128,
+  outputBytes: 1024 * 1024,
+  fileSizeBytes: 16 * 1024 * 1024,
+  openFiles: 256,
+  workspaceBytes: 64 * 1024 * 1024,
+  tmpBytes: 64 * 1024 * 1024,
+};
+
+export interface SandboxFile {
+  path: string;
+  content: Buffer;
+}
+
+export interface SessionSpec {
+  /** Environment name (sandboxes/<env>/). */
+  env: string;
+  /** What the session is for; carried as a label so orphans can be recognised. */
+  purpose: 'attempt' | 'grade' | 'verify' | 'test' | 'pool';
+  /** Owner id (attempt id) carried as a label. */
+  ownerId: string;
+  limits: SandboxLimits;
+  /** 'none' (default) or a private network that reaches only the LLM gateway. */
+  network: 'none' | 'gateway';
+}
+
+export interface SandboxSession {
+  readonly id: string;
+  readonly spec: SessionSpec;
+  /** Address the LLM gateway must listen on for this session (network 'gateway' only). */
+  readonly gatewayAddress?: string;
+}
+
+export type Verdict = 'ok' | 'error' | 'timeout' | 'out-of-memory' | 'output-limit' | 'cancelled';
+
+export interface ExecRequest {
+  argv: string[];
+  /** Extra environment (never secrets of the server). */
+  env?: Record<string, string>;
+  /** Optional stdin: a string written at start, and/or more via the returned handle. */
+  stdin?: string;
+  /** Close stdin after the initial string (default true when no interactive input is expected). */
+  closeStdin?: boolean;
+  onStdout?: (chunk: Buffer) => void;
+  onStderr?: (chunk: Buffer) => void;
+}
+
+export interface CapturedStream {
+  text: string;
+  bytes: number;
+  truncated: boolean;
+}
+
+export interface ExecResult {
+  verdict: Verdict;
+  exitCode: number | null;
+  durationMs: number;
+  stdout: CapturedStream;
+  stderr: CapturedStream;
+}
+
+export interface RunningExec {
+  /** Writes to the program's stdin. */
+  write(data: string): void;
+  /** Closes stdin (EOF). */
+  closeStdin(): void;
+  /** Stops the program; the result's verdict becomes 'cancelled'. */
+  cancel(): void;
+  readonly result: Promise<ExecResult>;
+}
+
+export interface SandboxStatus {
+  driver: 'docker' | 'local' | 'none';
+  ready: boolean;
+  /** Shown to staff and candidates when the driver gives no isolation. */
+  warning?: string;
+  detail?: string;
+}
+
+export interface SandboxDriver {
+  readonly name: 'docker' | 'local' | 'none';
+  status(): Promise<SandboxStatus>;
+  /** A workspace to run in (a container, or a temp folder for the local driver). */
+  createSession(spec: SessionSpec): Promise<SandboxSession>;
+  /** Copies files into /workspace (replacing same-named files) and deletes the listed paths. */
+  putFiles(session: SandboxSession, files: SandboxFile[], deletes?: string[]): Promise<void>;
+  /** Regular files under /workspace; symlinks and special files are skipped, never followed. */
+  getFiles(session: SandboxSession, opts?: { maxBytes?: number; under?: string }): Promise<SandboxFile[]>;
+  exec(session: SandboxSession, req: ExecRequest): RunningExec;
+  /** Kills every process the candidate started in the session (runs, background jobs). */
+  stopProcesses(session: SandboxSession): Promise<void>;
+  destroy(session: SandboxSession): Promise<void>;
+  /** Sessions this driver created (found by label) that the caller does not hold as live. */
+  listOrphans(isLive: (sessionId: string) => boolean): Promise<Array<{ id: string; ownerId: string; purpose: string }>>;
+  removeOrphan(id: string): Promise<void>;
+  close(): Promise<void>;
+}
