@@ -20,7 +20,10 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: Config, out: NodeJS.WritableStream = process.stdout): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  out: NodeJS.WritableStream = process.stdout,
+): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config.databaseUrl);
   const driver = await createSandboxDriver(config, logger, (env) => imageFor(env as EnvName));
@@ -32,16 +35,31 @@ export async function startServer(config: Config, out: NodeJS.WritableStream = p
     warmEnvs: [...environments],
     maxConcurrent: config.sandbox.maxConcurrent,
   });
-  const app = createApp({ database, clock: systemClock, ids: randomIds, sandbox, llm: mockUpstream(), logger, config });
+  const app = createApp({
+    database,
+    clock: systemClock,
+    ids: randomIds,
+    sandbox,
+    llm: mockUpstream(),
+    logger,
+    config,
+  });
   const { ctx } = app;
 
   // Runs cut off by a previous crash are recorded as such; their containers are orphans now.
   await database.db
     .updateTable('runs')
-    .set({ status: 'done', verdict: 'error', stderr: 'worksample: the server restarted during this run\n', finished_at: systemClock.now() })
+    .set({
+      status: 'done',
+      verdict: 'error',
+      stderr: 'worksample: the server restarted during this run\n',
+      finished_at: systemClock.now(),
+    })
     .where('status', '!=', 'done')
     .execute();
-  await sandbox.removeOrphans().catch((err: unknown) => logger.warn({ err }, 'could not remove orphaned sandboxes'));
+  await sandbox
+    .removeOrphans()
+    .catch((err: unknown) => logger.warn({ err }, 'could not remove orphaned sandboxes'));
   const sandboxStatus = await driver.status();
   if (sandboxStatus.ready) sandbox.warm();
 

@@ -59,12 +59,20 @@ const envSchema = z.object({
   MAX_FILE_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
   MAX_WORKSPACE_BYTES: positiveInt('a positive number of bytes').default(20 * 1024 * 1024),
   MAX_WORKSPACE_FILES: positiveInt('a positive number').default(500),
-  SANDBOX_POOL_SIZE: z.coerce.number({ message: 'expected a whole number >= 0' }).int().min(0, { message: 'expected a whole number >= 0' }).max(20, { message: 'at most 20' }).default(1),
+  SANDBOX_POOL_SIZE: z.coerce
+    .number({ message: 'expected a whole number >= 0' })
+    .int()
+    .min(0, { message: 'expected a whole number >= 0' })
+    .max(20, { message: 'at most 20' })
+    .default(1),
   SANDBOX_MAX_CONCURRENT: positiveInt('a positive number').default(4),
   SANDBOX_RUN_SECONDS: positiveInt('a positive number of seconds').default(20),
   SANDBOX_GRADE_SECONDS: positiveInt('a positive number of seconds').default(120),
   SANDBOX_MEMORY_MB: positiveInt('a positive number of MiB').default(512),
-  SANDBOX_CPUS: z.coerce.number({ message: 'expected a positive number of cores' }).positive({ message: 'expected a positive number of cores' }).default(1),
+  SANDBOX_CPUS: z.coerce
+    .number({ message: 'expected a positive number of cores' })
+    .positive({ message: 'expected a positive number of cores' })
+    .default(1),
   SANDBOX_PIDS: positiveInt('a positive number').default(128),
   ORPHAN_SWEEP_SECONDS: positiveInt('a positive number of seconds').default(60),
   LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),

@@ -146,7 +146,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('created_at', ms, (c) => c.notNull())
           .addColumn('finished_at', ms)
           .execute();
-        await db.schema.createIndex('runs_attempt').on('runs').columns(['attempt_id', 'created_at']).execute();
+        await db.schema
+          .createIndex('runs_attempt')
+          .on('runs')
+          .columns(['attempt_id', 'created_at'])
+          .execute();
         await db.schema
           .createTable('grades')
           .addColumn('attempt_id', 'text', (c) => c.primaryKey().references('attempts.id'))

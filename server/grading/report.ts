@@ -62,12 +62,24 @@ export function parseTap(stdout: string): TestReport {
 
 /** Parses JUnit XML (<testsuites>/<testsuite>/<testcase> with <failure>/<error>/<skipped>). */
 export function parseJunit(xml: string): TestReport {
-  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => ['testsuite', 'testcase'].includes(name), processEntities: true });
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    isArray: (name) => ['testsuite', 'testcase'].includes(name),
+    processEntities: true,
+  });
   let doc: Record<string, unknown>;
   try {
     doc = parser.parse(xml) as Record<string, unknown>;
   } catch {
-    return summarize([{ name: 'test report', status: 'failed', durationMs: null, message: 'the JUnit report is not valid XML' }]);
+    return summarize([
+      {
+        name: 'test report',
+        status: 'failed',
+        durationMs: null,
+        message: 'the JUnit report is not valid XML',
+      },
+    ]);
   }
   const suites: Array<Record<string, unknown>> = [];
   const root = (doc.testsuites as Record<string, unknown> | undefined) ?? doc;
@@ -77,7 +89,12 @@ export function parseJunit(xml: string): TestReport {
     for (const tc of (suite.testcase as Array<Record<string, unknown>> | undefined) ?? []) {
       if (tests.length >= MAX_TESTS) break;
       const failure = (tc.failure ?? tc.error) as Record<string, unknown> | string | undefined;
-      const text = typeof failure === 'string' ? failure : failure ? String(failure.message ?? failure['#text'] ?? 'failed') : undefined;
+      const text =
+        typeof failure === 'string'
+          ? failure
+          : failure
+            ? String(failure.message ?? failure['#text'] ?? 'failed')
+            : undefined;
       const name = [tc.classname, tc.name].filter(Boolean).join('::') || '(unnamed)';
       tests.push({
         name: String(name),

@@ -4,7 +4,6 @@ import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger/index.ts';
 import type { Clock, IdGenerator } from './index.ts';
 
-
 export interface ServiceContext {
   db: Db;
   clock: Clock;

@@ -43,9 +43,17 @@ export const viewGrade = (g: GradesTable): GradeView => ({
 });
 
 /** Files for grading: the workspace, then the hidden tests on top (tests/x → x). */
-export async function gradingFiles(ctx: ServiceContext, attemptId: string, taskVersionId: string): Promise<SandboxFile[]> {
+export async function gradingFiles(
+  ctx: ServiceContext,
+  attemptId: string,
+  taskVersionId: string,
+): Promise<SandboxFile[]> {
   const files = new Map<string, SandboxFile>();
-  const ws = await ctx.db.selectFrom('workspace_files').select(['path', 'sha256']).where('attempt_id', '=', attemptId).execute();
+  const ws = await ctx.db
+    .selectFrom('workspace_files')
+    .select(['path', 'sha256'])
+    .where('attempt_id', '=', attemptId)
+    .execute();
   const hidden = await ctx.db
     .selectFrom('task_version_files')
     .select(['path', 'sha256'])
@@ -57,12 +65,21 @@ export async function gradingFiles(ctx: ServiceContext, attemptId: string, taskV
     if (content) files.set(f.path, { path: f.path, content });
   }
   // A workspace file may not sit where a hidden test's folder goes (a file "a" vs test "a/b").
-  for (const p of [...files.keys()]) if ([...files.keys()].some((q) => q.startsWith(`${p}/`))) files.delete(p);
+  for (const p of [...files.keys()])
+    if ([...files.keys()].some((q) => q.startsWith(`${p}/`))) files.delete(p);
   return [...files.values()];
 }
 
-export async function gradeAttempt(ctx: ServiceContext, manager: SandboxManager, attemptId: string): Promise<GradeView | undefined> {
-  const a = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirstOrThrow();
+export async function gradeAttempt(
+  ctx: ServiceContext,
+  manager: SandboxManager,
+  attemptId: string,
+): Promise<GradeView | undefined> {
+  const a = await ctx.db
+    .selectFrom('attempts')
+    .selectAll()
+    .where('id', '=', attemptId)
+    .executeTakeFirstOrThrow();
   const { manifest } = await getVersion(ctx, a.task_version_id);
   const env = manifest.environment;
   if (manifest.kind !== 'code' || !env) return undefined;
@@ -85,7 +102,11 @@ export async function gradeAttempt(ctx: ServiceContext, manager: SandboxManager,
   const sandbox = await manager.driver.status();
   if (!sandbox.ready) {
     // Nothing ran: keep it pending so it can be graded once sandboxes work again.
-    const pending = { ...base, status: 'pending' as const, error: `not graded yet: ${sandbox.detail ?? 'the sandbox is not ready'}` };
+    const pending = {
+      ...base,
+      status: 'pending' as const,
+      error: `not graded yet: ${sandbox.detail ?? 'the sandbox is not ready'}`,
+    };
     await ctx.db.insertInto('grades').values(pending).execute();
     return viewGrade(pending);
   }
@@ -93,42 +114,71 @@ export async function gradeAttempt(ctx: ServiceContext, manager: SandboxManager,
   let row: GradesTable = base;
   try {
     row = await manager.slot(() =>
-      manager.withFreshSession(env.image, 'grade', attemptId, async (session) => {
-        await manager.driver.putFiles(session, await gradingFiles(ctx, attemptId, a.task_version_id));
-        const result = await manager.driver.exec(session, { argv: env.grade, closeStdin: true }).result;
-        await manager.driver.stopProcesses(session).catch(() => {});
-        let report: TestReport;
-        if (env.report.format === 'junit') {
-          const [file] = await manager.driver.getFiles(session, { under: env.report.path, maxBytes: 8 * 1024 * 1024 });
-          report = file ? parseJunit(file.content.toString('utf8')) : summarize([]);
-        } else {
-          report = parseTap(result.stdout.text);
-        }
-        const passedAll = report.failed === 0 && report.passed > 0 && result.verdict === 'ok';
-        return {
-          ...base,
-          status: 'done' as const,
-          verdict: result.verdict !== 'ok' && result.verdict !== 'error' ? result.verdict : passedAll ? 'passed' : 'failed',
-          passed: report.passed,
-          failed: report.failed,
-          skipped: report.skipped,
-          report_json: JSON.stringify(report.tests),
-          stdout: result.stdout.text,
-          stderr: result.stderr.text,
-          finished_at: ctx.clock.now(),
-        };
-      }, { wallMs: ctx.config.sandbox.gradeMs }),
+      manager.withFreshSession(
+        env.image,
+        'grade',
+        attemptId,
+        async (session) => {
+          await manager.driver.putFiles(session, await gradingFiles(ctx, attemptId, a.task_version_id));
+          const result = await manager.driver.exec(session, { argv: env.grade, closeStdin: true }).result;
+          await manager.driver.stopProcesses(session).catch(() => {});
+          let report: TestReport;
+          if (env.report.format === 'junit') {
+            const [file] = await manager.driver.getFiles(session, {
+              under: env.report.path,
+              maxBytes: 8 * 1024 * 1024,
+            });
+            report = file ? parseJunit(file.content.toString('utf8')) : summarize([]);
+          } else {
+            report = parseTap(result.stdout.text);
+          }
+          const passedAll = report.failed === 0 && report.passed > 0 && result.verdict === 'ok';
+          return {
+            ...base,
+            status: 'done' as const,
+            verdict:
+              result.verdict !== 'ok' && result.verdict !== 'error'
+                ? result.verdict
+                : passedAll
+                  ? 'passed'
+                  : 'failed',
+            passed: report.passed,
+            failed: report.failed,
+            skipped: report.skipped,
+            report_json: JSON.stringify(report.tests),
+            stdout: result.stdout.text,
+            stderr: result.stderr.text,
+            finished_at: ctx.clock.now(),
+          };
+        },
+        { wallMs: ctx.config.sandbox.gradeMs },
+      ),
     );
   } catch (err) {
     ctx.logger.error({ err, attemptId }, 'grading failed');
-    row = { ...base, status: 'error', verdict: 'error', error: err instanceof Error ? err.message : String(err), finished_at: ctx.clock.now() };
+    row = {
+      ...base,
+      status: 'error',
+      verdict: 'error',
+      error: err instanceof Error ? err.message : String(err),
+      finished_at: ctx.clock.now(),
+    };
   }
   await ctx.db.updateTable('grades').set(row).where('attempt_id', '=', attemptId).execute();
-  await recordEvent(ctx.db, { attemptId, at: row.finished_at ?? now, type: 'attempt.graded', payload: { verdict: row.verdict, passed: row.passed, failed: row.failed } });
+  await recordEvent(ctx.db, {
+    attemptId,
+    at: row.finished_at ?? now,
+    type: 'attempt.graded',
+    payload: { verdict: row.verdict, passed: row.passed, failed: row.failed },
+  });
   return viewGrade(row);
 }
 
 export async function getGrade(ctx: ServiceContext, attemptId: string): Promise<GradeView | undefined> {
-  const g = await ctx.db.selectFrom('grades').selectAll().where('attempt_id', '=', attemptId).executeTakeFirst();
+  const g = await ctx.db
+    .selectFrom('grades')
+    .selectAll()
+    .where('attempt_id', '=', attemptId)
+    .executeTakeFirst();
   return g ? viewGrade(g) : undefined;
 }

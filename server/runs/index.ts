@@ -68,7 +68,9 @@ export class RunService implements AttemptHooks {
   ) {}
 
   private track(p: Promise<unknown>) {
-    const q = p.catch((err) => this.ctx.logger.error({ err }, 'background sandbox job failed')).finally(() => this.background.delete(q));
+    const q = p
+      .catch((err) => this.ctx.logger.error({ err }, 'background sandbox job failed'))
+      .finally(() => this.background.delete(q));
     this.background.add(q);
   }
 
@@ -81,10 +83,15 @@ export class RunService implements AttemptHooks {
     // Claim the sandbox now so the first Run does not wait for a container.
     this.track(
       (async () => {
-        const a = await this.ctx.db.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirstOrThrow();
+        const a = await this.ctx.db
+          .selectFrom('attempts')
+          .selectAll()
+          .where('id', '=', attemptId)
+          .executeTakeFirstOrThrow();
         const { manifest } = await getVersion(this.ctx, a.task_version_id);
         if (manifest.kind !== 'code' || !manifest.environment) return;
-        if ((await this.manager.driver.status()).ready) await this.manager.forAttempt(attemptId, manifest.environment.image, networkFor(manifest));
+        if ((await this.manager.driver.status()).ready)
+          await this.manager.forAttempt(attemptId, manifest.environment.image, networkFor(manifest));
       })(),
     );
   }
@@ -100,15 +107,27 @@ export class RunService implements AttemptHooks {
   }
 
   /** Starts a run of the task's run or test command. One run at a time per attempt. */
-  async start(attemptId: string, kind: 'run' | 'test', input: { stdin?: string; interactive?: boolean } = {}): Promise<RunView> {
-    const a = await this.ctx.db.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirstOrThrow();
+  async start(
+    attemptId: string,
+    kind: 'run' | 'test',
+    input: { stdin?: string; interactive?: boolean } = {},
+  ): Promise<RunView> {
+    const a = await this.ctx.db
+      .selectFrom('attempts')
+      .selectAll()
+      .where('id', '=', attemptId)
+      .executeTakeFirstOrThrow();
     const { manifest } = await getVersion(this.ctx, a.task_version_id);
     const env = codeEnvironment(manifest);
     if ([...this.active.values()].some((r) => r.attemptId === attemptId)) {
       throw new AppError('conflict', 'a run is already in progress; wait for it or cancel it');
     }
     const status = await this.manager.driver.status();
-    if (!status.ready) throw new AppError('unavailable', `code cannot run right now: ${status.detail ?? 'the sandbox is not ready'}`);
+    if (!status.ready)
+      throw new AppError(
+        'unavailable',
+        `code cannot run right now: ${status.detail ?? 'the sandbox is not ready'}`,
+      );
     const argv = kind === 'run' ? env.run : env.test;
     const now = this.ctx.clock.now();
     const row: RunsTable = {
@@ -133,7 +152,12 @@ export class RunService implements AttemptHooks {
     return viewRun(row);
   }
 
-  private async execute(row: RunsTable, image: string, network: 'none' | 'gateway', input: { stdin?: string; interactive?: boolean }) {
+  private async execute(
+    row: RunsTable,
+    image: string,
+    network: 'none' | 'gateway',
+    input: { stdin?: string; interactive?: boolean },
+  ) {
     let result: ExecResult | undefined;
     let failure: string | undefined;
     const entry = this.active.get(row.id)!;
@@ -178,15 +202,31 @@ export class RunService implements AttemptHooks {
         finished_at: this.ctx.clock.now(),
       };
       await this.ctx.db.updateTable('runs').set(update).where('id', '=', row.id).execute();
-      await recordEvent(this.ctx.db, { attemptId: row.attempt_id, at: update.finished_at, type: `run.${row.kind}`, payload: { runId: row.id, verdict } });
+      await recordEvent(this.ctx.db, {
+        attemptId: row.attempt_id,
+        at: update.finished_at,
+        type: `run.${row.kind}`,
+        payload: { runId: row.id, verdict },
+      });
       if (failure && !result) this.hub.emit(row.id, { type: 'stderr', data: update.stderr });
-      this.hub.emit(row.id, { type: 'exit', data: { verdict, exitCode: update.exit_code, durationMs: update.duration_ms } });
+      this.hub.emit(row.id, {
+        type: 'exit',
+        data: { verdict, exitCode: update.exit_code, durationMs: update.duration_ms },
+      });
     }
   }
 
   /** Sends the sandbox only what changed since the last sync, and deletes what was removed. */
-  private async sync(attemptId: string, session: Parameters<SandboxManager['driver']['putFiles']>[0], synced: Map<string, string>) {
-    const rows = await this.ctx.db.selectFrom('workspace_files').select(['path', 'sha256']).where('attempt_id', '=', attemptId).execute();
+  private async sync(
+    attemptId: string,
+    session: Parameters<SandboxManager['driver']['putFiles']>[0],
+    synced: Map<string, string>,
+  ) {
+    const rows = await this.ctx.db
+      .selectFrom('workspace_files')
+      .select(['path', 'sha256'])
+      .where('attempt_id', '=', attemptId)
+      .execute();
     const want = new Map(rows.map((r) => [r.path, r.sha256]));
     const deletes = [...synced.keys()].filter((p) => !want.has(p));
     const changed: SandboxFile[] = [];
@@ -227,7 +267,13 @@ export function networkFor(manifest: TaskManifest): 'none' | 'gateway' {
 }
 
 export async function listRuns(ctx: ServiceContext, attemptId: string): Promise<RunView[]> {
-  const rows = await ctx.db.selectFrom('runs').selectAll().where('attempt_id', '=', attemptId).orderBy('created_at', 'desc').limit(200).execute();
+  const rows = await ctx.db
+    .selectFrom('runs')
+    .selectAll()
+    .where('attempt_id', '=', attemptId)
+    .orderBy('created_at', 'desc')
+    .limit(200)
+    .execute();
   return rows.map(viewRun);
 }
 

@@ -59,14 +59,20 @@ export class SandboxManager {
     }
   }
 
-  private spec(env: string, network: SessionSpec['network'], purpose: SessionSpec['purpose'], ownerId: string): SessionSpec {
+  private spec(
+    env: string,
+    network: SessionSpec['network'],
+    purpose: SessionSpec['purpose'],
+    ownerId: string,
+  ): SessionSpec {
     return { env, network, purpose, ownerId, limits: this.opts.limits };
   }
 
   /** Fills the warm pool in the background. */
   warm(): void {
     if (this.opts.driver.name !== 'docker' || this.opts.poolSize <= 0) return;
-    for (const env of this.opts.warmEnvs) for (const net of ['none', 'gateway'] as const) void this.refill(env, net);
+    for (const env of this.opts.warmEnvs)
+      for (const net of ['none', 'gateway'] as const) void this.refill(env, net);
   }
 
   private refill(env: string, network: SessionSpec['network']): Promise<void> {
@@ -116,7 +122,10 @@ export class SandboxManager {
     this.attempts.delete(attemptId);
     if (!entry) return;
     const sb = await entry.catch(() => undefined);
-    if (sb) await this.opts.driver.destroy(sb.session).catch((err) => this.opts.logger.warn({ err, attemptId }, 'sandbox destroy failed'));
+    if (sb)
+      await this.opts.driver
+        .destroy(sb.session)
+        .catch((err) => this.opts.logger.warn({ err, attemptId }, 'sandbox destroy failed'));
   }
 
   /** A fresh session for one job (grading, verification); destroyed when fn settles. */
@@ -127,19 +136,25 @@ export class SandboxManager {
     fn: (s: SandboxSession) => Promise<T>,
     limits: Partial<SandboxLimits> = {},
   ): Promise<T> {
-    const session = await this.create({ ...this.spec(env, 'none', purpose, ownerId), limits: { ...this.opts.limits, ...limits } });
+    const session = await this.create({
+      ...this.spec(env, 'none', purpose, ownerId),
+      limits: { ...this.opts.limits, ...limits },
+    });
     this.other.add(session.id);
     try {
       return await fn(session);
     } finally {
       this.other.delete(session.id);
-      await this.opts.driver.destroy(session).catch((err) => this.opts.logger.warn({ err }, 'sandbox destroy failed'));
+      await this.opts.driver
+        .destroy(session)
+        .catch((err) => this.opts.logger.warn({ err }, 'sandbox destroy failed'));
     }
   }
 
   /** Runs fn when a job slot is free (FIFO). */
   async slot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.running >= this.opts.maxConcurrent) await new Promise<void>((resolve) => this.queue.push(resolve));
+    if (this.running >= this.opts.maxConcurrent)
+      await new Promise<void>((resolve) => this.queue.push(resolve));
     this.running++;
     try {
       return await fn();
@@ -171,7 +186,8 @@ export class SandboxManager {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.filling.values()]);
-    for (const list of this.pool.values()) for (const s of list.splice(0)) await this.opts.driver.destroy(s).catch(() => {});
+    for (const list of this.pool.values())
+      for (const s of list.splice(0)) await this.opts.driver.destroy(s).catch(() => {});
     for (const id of [...this.attempts.keys()]) await this.release(id);
   }
 }

@@ -5,7 +5,11 @@ describe('CappedOutput', () => {
   it('keeps everything under the cap and forwards it', () => {
     const seen: string[] = [];
     let overflow = 0;
-    const out = new CappedOutput(10, () => overflow++, (c) => seen.push(c.toString()));
+    const out = new CappedOutput(
+      10,
+      () => overflow++,
+      (c) => seen.push(c.toString()),
+    );
     out.push(Buffer.from('hello'));
     out.push(Buffer.from('world'));
     expect(out.result()).toEqual({ text: 'helloworld', bytes: 10, truncated: false });
@@ -16,7 +20,11 @@ describe('CappedOutput', () => {
   it('stops keeping at the cap, marks the text and signals overflow exactly once', () => {
     let overflow = 0;
     const forwarded: string[] = [];
-    const out = new CappedOutput(8, () => overflow++, (c) => forwarded.push(c.toString()));
+    const out = new CappedOutput(
+      8,
+      () => overflow++,
+      (c) => forwarded.push(c.toString()),
+    );
     out.push(Buffer.from('12345'));
     out.push(Buffer.from('67890'));
     out.push(Buffer.alloc(1_000_000, 'x'));

@@ -42,6 +42,10 @@ export class CappedOutput {
 
   result(): CapturedStream {
     const text = Buffer.concat(this.chunks).toString('utf8');
-    return { text: this.overflowed ? text + truncationMarker(this.limit) : text, bytes: this.seen, truncated: this.overflowed };
+    return {
+      text: this.overflowed ? text + truncationMarker(this.limit) : text,
+      bytes: this.seen,
+      truncated: this.overflowed,
+    };
   }
 }

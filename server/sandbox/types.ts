@@ -118,7 +118,9 @@ export interface SandboxDriver {
   stopProcesses(session: SandboxSession): Promise<void>;
   destroy(session: SandboxSession): Promise<void>;
   /** Sessions this driver created (found by label) that the caller does not hold as live. */
-  listOrphans(isLive: (sessionId: string) => boolean): Promise<Array<{ id: string; ownerId: string; purpose: string }>>;
+  listOrphans(
+    isLive: (sessionId: string) => boolean,
+  ): Promise<Array<{ id: string; ownerId: string; purpose: string }>>;
   removeOrphan(id: string): Promise<void>;
   close(): Promise<void>;
 }

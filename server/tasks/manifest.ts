@@ -86,7 +86,9 @@ const environmentSchema = z
         format: z.enum(['tap', 'junit'], { error: 'expected tap or junit' }),
         path: relPath.optional(),
       })
-      .refine((r) => r.format !== 'junit' || r.path, { error: 'junit reports need a path (the file the grade command writes)' })
+      .refine((r) => r.format !== 'junit' || r.path, {
+        error: 'junit reports need a path (the file the grade command writes)',
+      })
       .default({ format: 'tap' }),
   })
   .transform((env) => ({ ...env, grade: env.grade ?? env.test }));

@@ -65,7 +65,9 @@ export interface Browser {
   csrf?: string;
 }
 
-export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string, string>; driver?: SandboxDriver } = {}) {
+export async function makeTestApp(
+  opts: { dialect?: Dialect; env?: Record<string, string>; driver?: SandboxDriver } = {},
+) {
   const fresh = await freshDatabaseUrl(opts.dialect ?? 'sqlite');
   const database: Database = await openDatabase(fresh.url);
   const clock = new FakeClock();
@@ -74,7 +76,14 @@ export async function makeTestApp(opts: { dialect?: Dialect; env?: Record<string
     database,
     clock,
     ids: randomIds,
-    sandbox: new SandboxManager({ driver: opts.driver ?? noSandbox(), logger: silentLogger, limits: defaultLimits, poolSize: 0, warmEnvs: [], maxConcurrent: 2 }),
+    sandbox: new SandboxManager({
+      driver: opts.driver ?? noSandbox(),
+      logger: silentLogger,
+      limits: defaultLimits,
+      poolSize: 0,
+      warmEnvs: [],
+      maxConcurrent: 2,
+    }),
     llm: mockUpstream(),
     logger: silentLogger,
     config,

@@ -16,7 +16,10 @@ const runSchema = z
     kind: z.enum(['run', 'test']),
     argv: z.array(z.string()),
     status: z.enum(['queued', 'running', 'done']),
-    verdict: z.string().nullable().openapi({ description: 'ok, error, timeout, out-of-memory, output-limit, cancelled' }),
+    verdict: z
+      .string()
+      .nullable()
+      .openapi({ description: 'ok, error, timeout, out-of-memory, output-limit, cancelled' }),
     exitCode: z.number().nullable(),
     durationMs: z.number().nullable(),
     stdout: z.string(),
@@ -35,7 +38,14 @@ const gradeSchema = z
     passed: z.number(),
     failed: z.number(),
     skipped: z.number(),
-    tests: z.array(z.object({ name: z.string(), status: z.enum(['passed', 'failed', 'skipped']), durationMs: z.number().nullable(), message: z.string().optional() })),
+    tests: z.array(
+      z.object({
+        name: z.string(),
+        status: z.enum(['passed', 'failed', 'skipped']),
+        durationMs: z.number().nullable(),
+        message: z.string().optional(),
+      }),
+    ),
     stdout: z.string(),
     stderr: z.string(),
     error: z.string().nullable(),
@@ -60,7 +70,10 @@ const start = createRoute({
         'application/json': {
           schema: z.object({
             kind: z.enum(['run', 'test']),
-            stdin: z.string().max(64 * 1024).optional(),
+            stdin: z
+              .string()
+              .max(64 * 1024)
+              .optional(),
             interactive: z.boolean().optional().openapi({ description: 'keep stdin open for POST …/stdin' }),
           }),
         },
@@ -68,7 +81,10 @@ const start = createRoute({
     },
   },
   responses: {
-    202: { description: 'queued; follow …/events', content: { 'application/json': { schema: z.object({ run: runSchema }) } } },
+    202: {
+      description: 'queued; follow …/events',
+      content: { 'application/json': { schema: z.object({ run: runSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 503),
   },
 });
@@ -80,7 +96,10 @@ const list = createRoute({
   summary: 'Run history, newest first',
   request: { params: ids },
   responses: {
-    200: { description: 'runs', content: { 'application/json': { schema: z.object({ runs: z.array(runSchema) }) } } },
+    200: {
+      description: 'runs',
+      content: { 'application/json': { schema: z.object({ runs: z.array(runSchema) }) } },
+    },
     ...errorResponses(401, 403, 404),
   },
 });
@@ -103,7 +122,10 @@ const events = createRoute({
   tags: ['runs'],
   summary: 'Live output as server-sent events: stdout, stderr, status, exit (resumable with Last-Event-ID)',
   request: { params: runIds },
-  responses: { 200: { description: 'event stream', content: { 'text/event-stream': { schema: z.string() } } }, ...errorResponses(401, 403, 404) },
+  responses: {
+    200: { description: 'event stream', content: { 'text/event-stream': { schema: z.string() } } },
+    ...errorResponses(401, 403, 404),
+  },
 });
 
 const stdin = createRoute({
@@ -113,7 +135,14 @@ const stdin = createRoute({
   summary: "Send input to a running program's stdin",
   request: {
     params: runIds,
-    body: { required: true, content: { 'application/json': { schema: z.object({ data: z.string().max(64 * 1024), close: z.boolean().optional() }) } } },
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({ data: z.string().max(64 * 1024), close: z.boolean().optional() }),
+        },
+      },
+    },
   },
   responses: { 204: { description: 'sent' }, ...errorResponses(400, 401, 403, 404, 409) },
 });
@@ -134,14 +163,22 @@ const grade = createRoute({
   summary: 'Hidden-test results of a submitted attempt (staff)',
   request: { params: ids },
   responses: {
-    200: { description: 'grade', content: { 'application/json': { schema: z.object({ grade: gradeSchema.nullable() }) } } },
+    200: {
+      description: 'grade',
+      content: { 'application/json': { schema: z.object({ grade: gradeSchema.nullable() }) } },
+    },
     ...errorResponses(401, 403, 404),
   },
 });
 
 export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
   /** The run, if it belongs to the attempt the caller may access. */
-  const runOf = async (c: Parameters<typeof principals>[0], attemptId: string, runId: string, mode: 'read' | 'write') => {
+  const runOf = async (
+    c: Parameters<typeof principals>[0],
+    attemptId: string,
+    runId: string,
+    mode: 'read' | 'write',
+  ) => {
     const a = await attemptFor(c.get('ctx'), principals(c), attemptId, mode);
     const run = await getRun(c.get('ctx'), runId);
     if (run.attempt_id !== a.id) throw new AppError('not_found', 'run not found');
@@ -165,7 +202,8 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
     const { id, runId } = c.req.valid('param');
     await runOf(c, id, runId, 'write');
     const body = c.req.valid('json');
-    if (!runs.writeStdin(runId, body.data, body.close ?? false)) throw new AppError('conflict', 'the run is not accepting input (not started yet, or finished)');
+    if (!runs.writeStdin(runId, body.data, body.close ?? false))
+      throw new AppError('conflict', 'the run is not accepting input (not started yet, or finished)');
     return c.body(null, 204);
   });
   app.openapi(cancel, async (c) => {
@@ -186,8 +224,14 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
     const run = await runOf(c, id, runId, 'read');
     const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
     return streamSSE(c, async (stream) => {
-      const send = (e: RunEvent) =>
-        stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(e.data) }).catch(() => {});
+      // Writes are chained so they reach the client in order and all before the stream closes.
+      let queue = Promise.resolve();
+      const send = (e: RunEvent) => {
+        queue = queue
+          .then(() => stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(e.data) }))
+          .catch(() => {});
+        return queue;
+      };
       let finished!: () => void;
       const done = new Promise<void>((resolve) => (finished = resolve));
       const unsubscribe = runs.hub.subscribe(run.id, after, (e) => {
@@ -195,12 +239,16 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
         if (e.type === 'exit') finished();
       });
       if (!unsubscribe) {
-        // Not live here (finished a while ago, or another server process): replay the record.
+        // Not live here (finished a while ago, or the server restarted): replay the record.
         const r = viewRun(await getRun(c.get('ctx'), run.id));
         let seq = 0;
-        if (r.stdout) await send({ seq: ++seq, type: 'stdout', data: r.stdout });
-        if (r.stderr) await send({ seq: ++seq, type: 'stderr', data: r.stderr });
-        await send({ seq: ++seq, type: 'exit', data: { verdict: r.verdict ?? 'error', exitCode: r.exitCode, durationMs: r.durationMs ?? 0 } });
+        if (r.stdout) void send({ seq: ++seq, type: 'stdout', data: r.stdout });
+        if (r.stderr) void send({ seq: ++seq, type: 'stderr', data: r.stderr });
+        await send({
+          seq: ++seq,
+          type: 'exit',
+          data: { verdict: r.verdict ?? 'error', exitCode: r.exitCode, durationMs: r.durationMs ?? 0 },
+        });
         return;
       }
       stream.onAbort(() => {
@@ -209,6 +257,7 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
       });
       await done;
       unsubscribe();
+      await queue;
     }) as never;
   });
 }

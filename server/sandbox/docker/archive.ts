@@ -34,7 +34,10 @@ export function packFiles(files: SandboxFile[], uid: number): Readable {
  * Reads regular files from a getArchive stream of `root` (its entries are prefixed with the root's
  * basename). Skips everything that is not a plain file with a valid path; stops at maxBytes.
  */
-export async function unpackFiles(stream: NodeJS.ReadableStream, opts: { prefix: string; maxBytes: number }): Promise<{ files: SandboxFile[]; skipped: string[]; truncated: boolean }> {
+export async function unpackFiles(
+  stream: NodeJS.ReadableStream,
+  opts: { prefix: string; maxBytes: number },
+): Promise<{ files: SandboxFile[]; skipped: string[]; truncated: boolean }> {
   const extract = tar.extract();
   const files: SandboxFile[] = [];
   const skipped: string[] = [];
@@ -42,7 +45,12 @@ export async function unpackFiles(stream: NodeJS.ReadableStream, opts: { prefix:
   let truncated = false;
   extract.on('entry', (header, entry, next) => {
     const name = header.name.replace(/\/+$/, '');
-    const rel = name === opts.prefix ? '' : name.startsWith(`${opts.prefix}/`) ? name.slice(opts.prefix.length + 1) : undefined;
+    const rel =
+      name === opts.prefix
+        ? ''
+        : name.startsWith(`${opts.prefix}/`)
+          ? name.slice(opts.prefix.length + 1)
+          : undefined;
     const drain = () => {
       entry.on('end', next);
       entry.resume();

@@ -8,7 +8,15 @@ import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import type { Logger } from '../../logger/index.ts';
 import { pathProblem } from '../../workspace/paths.ts';
-import type { ExecRequest, RunningExec, SandboxDriver, SandboxFile, SandboxSession, SandboxStatus, SessionSpec } from '../types.ts';
+import type {
+  ExecRequest,
+  RunningExec,
+  SandboxDriver,
+  SandboxFile,
+  SandboxSession,
+  SandboxStatus,
+  SessionSpec,
+} from '../types.ts';
 import { packFiles, unpackFiles } from './archive.ts';
 import { dockerExec } from './exec.ts';
 import { CANDIDATE_UID, containerOptions, LABEL, volumeOptions, WORKSPACE } from './hardening.ts';
@@ -40,7 +48,10 @@ export class DockerDriver implements SandboxDriver {
   /** True when the engine answers within the timeout. */
   static async engineAnswers(docker = new Docker(), timeoutMs = 2000): Promise<boolean> {
     try {
-      await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs))]);
+      await Promise.race([
+        docker.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs)),
+      ]);
       return true;
     } catch {
       return false;
@@ -57,7 +68,11 @@ export class DockerDriver implements SandboxDriver {
       if (!image || !(await this.imageExists(image))) missing.push(env);
     }
     return missing.length
-      ? { driver: 'docker', ready: false, detail: `sandbox images missing for ${missing.join(', ')}; run: npm run sandboxes:build` }
+      ? {
+          driver: 'docker',
+          ready: false,
+          detail: `sandbox images missing for ${missing.join(', ')}; run: npm run sandboxes:build`,
+        }
       : { driver: 'docker', ready: true };
   }
 
@@ -89,14 +104,20 @@ export class DockerDriver implements SandboxDriver {
           Driver: 'bridge',
           Internal: true,
           Attachable: false,
-          Labels: { [LABEL]: 'true', 'org.worksample.owner': spec.ownerId, 'org.worksample.purpose': spec.purpose },
+          Labels: {
+            [LABEL]: 'true',
+            'org.worksample.owner': spec.ownerId,
+            'org.worksample.purpose': spec.purpose,
+          },
           Options: { 'com.docker.network.bridge.enable_icc': 'false' },
         });
         created.push(() => net.remove());
         const info = await net.inspect();
         gatewayAddress = info.IPAM?.Config?.[0]?.Gateway;
       }
-      const container = await this.docker.createContainer(containerOptions({ name, image, spec, volume, network: networkName ?? 'none' }));
+      const container = await this.docker.createContainer(
+        containerOptions({ name, image, spec, volume, network: networkName ?? 'none' }),
+      );
       created.push(() => container.remove({ force: true }));
       await container.start();
       return { id: container.id, spec, container, volume, networkName, gatewayAddress, oomKills: 0 };
@@ -109,13 +130,17 @@ export class DockerDriver implements SandboxDriver {
   async putFiles(session: SandboxSession, files: SandboxFile[], deletes: string[] = []): Promise<void> {
     const s = session as DockerSession;
     if (deletes.length) {
-      for (const p of deletes) if (pathProblem(p)) throw new Error(`refusing to delete ${JSON.stringify(p)}: ${pathProblem(p)}`);
+      for (const p of deletes)
+        if (pathProblem(p)) throw new Error(`refusing to delete ${JSON.stringify(p)}: ${pathProblem(p)}`);
       await this.run(s, ['rm', '-rf', '--', ...deletes]);
     }
     if (files.length) await s.container.putArchive(packFiles(files, CANDIDATE_UID), { path: WORKSPACE });
   }
 
-  async getFiles(session: SandboxSession, opts: { maxBytes?: number; under?: string } = {}): Promise<SandboxFile[]> {
+  async getFiles(
+    session: SandboxSession,
+    opts: { maxBytes?: number; under?: string } = {},
+  ): Promise<SandboxFile[]> {
     const s = session as DockerSession;
     const sub = opts.under ? `${WORKSPACE}/${opts.under}` : WORKSPACE;
     if (opts.under && pathProblem(opts.under)) throw new Error(`bad path ${opts.under}`);
@@ -127,7 +152,10 @@ export class DockerDriver implements SandboxDriver {
       throw err;
     }
     const base = sub.split('/').pop()!;
-    const { files } = await unpackFiles(archive, { prefix: base, maxBytes: opts.maxBytes ?? 64 * 1024 * 1024 });
+    const { files } = await unpackFiles(archive, {
+      prefix: base,
+      maxBytes: opts.maxBytes ?? 64 * 1024 * 1024,
+    });
     return opts.under ? files.map((f) => ({ ...f, path: `${opts.under}/${f.path}` })) : files;
   }
 
@@ -151,7 +179,11 @@ export class DockerDriver implements SandboxDriver {
   }
 
   private async oomSinceLastCheck(s: DockerSession): Promise<boolean> {
-    const out = await this.run(s, ['sh', '-c', 'cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null']);
+    const out = await this.run(s, [
+      'sh',
+      '-c',
+      'cat /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events 2>/dev/null',
+    ]);
     const count = Number(/oom_kill (\d+)/.exec(out)?.[1] ?? 0);
     const before = s.oomKills;
     s.oomKills = count;
@@ -160,7 +192,12 @@ export class DockerDriver implements SandboxDriver {
 
   /** A short internal command as the candidate uid; returns stdout. */
   private async run(s: DockerSession, argv: string[]): Promise<string> {
-    const exec = await s.container.exec({ Cmd: argv, User: `${CANDIDATE_UID}:${CANDIDATE_UID}`, AttachStdout: true, AttachStderr: true });
+    const exec = await s.container.exec({
+      Cmd: argv,
+      User: `${CANDIDATE_UID}:${CANDIDATE_UID}`,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     const stream = await exec.start({ hijack: true, stdin: false });
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
@@ -180,14 +217,25 @@ export class DockerDriver implements SandboxDriver {
     await s.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
       if (err.statusCode !== 404) throw err;
     });
-    await this.docker.getVolume(s.volume).remove({ force: true }).catch(() => {});
-    if (s.networkName) await this.docker.getNetwork(s.networkName).remove().catch(() => {});
+    await this.docker
+      .getVolume(s.volume)
+      .remove({ force: true })
+      .catch(() => {});
+    if (s.networkName)
+      await this.docker
+        .getNetwork(s.networkName)
+        .remove()
+        .catch(() => {});
   }
 
   async listOrphans(isLive: (sessionId: string) => boolean) {
     const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL}=true`] } });
     return containers
-      .map((c) => ({ id: c.Id, ownerId: c.Labels['org.worksample.owner'] ?? '', purpose: c.Labels['org.worksample.purpose'] ?? '' }))
+      .map((c) => ({
+        id: c.Id,
+        ownerId: c.Labels['org.worksample.owner'] ?? '',
+        purpose: c.Labels['org.worksample.purpose'] ?? '',
+      }))
       .filter((c) => !isLive(c.id));
   }
 
@@ -196,20 +244,42 @@ export class DockerDriver implements SandboxDriver {
     const info = await container.inspect().catch(() => undefined);
     await container.remove({ force: true, v: true }).catch(() => {});
     if (!info) return;
-    for (const m of info.Mounts ?? []) if (m.Type === 'volume' && m.Name) await this.docker.getVolume(m.Name).remove({ force: true }).catch(() => {});
+    for (const m of info.Mounts ?? [])
+      if (m.Type === 'volume' && m.Name)
+        await this.docker
+          .getVolume(m.Name)
+          .remove({ force: true })
+          .catch(() => {});
     for (const net of Object.keys(info.NetworkSettings?.Networks ?? {})) {
-      if (net.startsWith('ws-')) await this.docker.getNetwork(net).remove().catch(() => {});
+      if (net.startsWith('ws-'))
+        await this.docker
+          .getNetwork(net)
+          .remove()
+          .catch(() => {});
     }
   }
 
   /** Volumes and networks left without a container (a crash between create steps). */
   async removeDanglingResources(): Promise<void> {
-    const { Volumes } = await this.docker.listVolumes({ filters: { label: [`${LABEL}=true`], dangling: ['true'] } });
-    for (const v of Volumes ?? []) await this.docker.getVolume(v.Name).remove({ force: true }).catch(() => {});
+    const { Volumes } = await this.docker.listVolumes({
+      filters: { label: [`${LABEL}=true`], dangling: ['true'] },
+    });
+    for (const v of Volumes ?? [])
+      await this.docker
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(() => {});
     const nets = await this.docker.listNetworks({ filters: { label: [`${LABEL}=true`] } });
     for (const n of nets) {
-      const info = await this.docker.getNetwork(n.Id).inspect().catch(() => undefined);
-      if (info && Object.keys(info.Containers ?? {}).length === 0) await this.docker.getNetwork(n.Id).remove().catch(() => {});
+      const info = await this.docker
+        .getNetwork(n.Id)
+        .inspect()
+        .catch(() => undefined);
+      if (info && Object.keys(info.Containers ?? {}).length === 0)
+        await this.docker
+          .getNetwork(n.Id)
+          .remove()
+          .catch(() => {});
     }
   }
 

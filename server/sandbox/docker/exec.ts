@@ -69,7 +69,11 @@ export function dockerExec(deps: ExecDeps, req: ExecRequest): RunningExec {
         stream!.on('close', resolve);
         stream!.on('error', reject);
       });
-      deps.docker.modem.demuxStream(stream, sink((c) => stdout.push(c)), sink((c) => stderr.push(c)));
+      deps.docker.modem.demuxStream(
+        stream,
+        sink((c) => stdout.push(c)),
+        sink((c) => stderr.push(c)),
+      );
       if (req.stdin) stream.write(req.stdin);
       for (const s of pendingInput.splice(0)) stream.write(s);
       if (req.closeStdin !== false || stdinClosed) stream.end();
@@ -78,7 +82,13 @@ export function dockerExec(deps: ExecDeps, req: ExecRequest): RunningExec {
       const exitCode = info.ExitCode ?? null;
       let verdict: Verdict = killReason ?? (exitCode === 0 ? 'ok' : 'error');
       if (!killReason && exitCode === 137 && (await deps.oomSinceLastCheck())) verdict = 'out-of-memory';
-      return { verdict, exitCode, durationMs: Math.round(performance.now() - started), stdout: stdout.result(), stderr: stderr.result() };
+      return {
+        verdict,
+        exitCode,
+        durationMs: Math.round(performance.now() - started),
+        stdout: stdout.result(),
+        stderr: stderr.result(),
+      };
     } finally {
       // cleanup
       clearTimeout(timer);

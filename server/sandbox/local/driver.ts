@@ -11,10 +11,20 @@ import path from 'node:path';
 import type { Logger } from '../../logger/index.ts';
 import { pathProblem } from '../../workspace/paths.ts';
 import { CappedOutput } from '../output.ts';
-import type { ExecRequest, ExecResult, RunningExec, SandboxDriver, SandboxFile, SandboxSession, SandboxStatus, SessionSpec, Verdict } from '../types.ts';
+import type {
+  ExecRequest,
+  ExecResult,
+  RunningExec,
+  SandboxDriver,
+  SandboxFile,
+  SandboxSession,
+  SandboxStatus,
+  SessionSpec,
+  Verdict,
+} from '../types.ts';
 
 export const LOCAL_WARNING =
-  'SANDBOX: no Docker engine — using the LOCAL driver. Candidate code runs as this server\'s user with NO isolation. Use it only for trying worksample out.';
+  "SANDBOX: no Docker engine — using the LOCAL driver. Candidate code runs as this server's user with NO isolation. Use it only for trying worksample out.";
 
 interface LocalSession extends SandboxSession {
   readonly root: string;
@@ -34,7 +44,12 @@ export class LocalDriver implements SandboxDriver {
   }
 
   async status(): Promise<SandboxStatus> {
-    return { driver: 'local', ready: true, warning: LOCAL_WARNING, detail: this.bwrap ? 'wrapped in bwrap' : 'plain child processes' };
+    return {
+      driver: 'local',
+      ready: true,
+      warning: LOCAL_WARNING,
+      detail: this.bwrap ? 'wrapped in bwrap' : 'plain child processes',
+    };
   }
 
   async createSession(spec: SessionSpec): Promise<LocalSession> {
@@ -74,7 +89,10 @@ export class LocalDriver implements SandboxDriver {
     }
   }
 
-  async getFiles(session: SandboxSession, opts: { maxBytes?: number; under?: string } = {}): Promise<SandboxFile[]> {
+  async getFiles(
+    session: SandboxSession,
+    opts: { maxBytes?: number; under?: string } = {},
+  ): Promise<SandboxFile[]> {
     const s = session as LocalSession;
     const out: SandboxFile[] = [];
     let budget = opts.maxBytes ?? 64 * 1024 * 1024;
@@ -86,7 +104,9 @@ export class LocalDriver implements SandboxDriver {
         if (pathProblem(child)) continue;
         if (e.isDirectory()) await walk(child);
         else if (e.isFile()) {
-          const fh = await open(path.join(s.dir, child), fsc.O_RDONLY | fsc.O_NOFOLLOW).catch(() => undefined);
+          const fh = await open(path.join(s.dir, child), fsc.O_RDONLY | fsc.O_NOFOLLOW).catch(
+            () => undefined,
+          );
           if (!fh) continue;
           try {
             const st = await fh.stat();
@@ -111,13 +131,40 @@ export class LocalDriver implements SandboxDriver {
     const limits = s.spec.limits;
     let killReason: Extract<Verdict, 'timeout' | 'cancelled' | 'output-limit'> | undefined;
     const argv = this.bwrap
-      ? [this.bwrap, '--ro-bind', '/', '/', '--bind', s.root, s.root, '--tmpfs', '/tmp', '--dev', '/dev', '--proc', '/proc',
-          '--unshare-all', '--die-with-parent', '--new-session', '--chdir', s.dir, '--', ...req.argv]
+      ? [
+          this.bwrap,
+          '--ro-bind',
+          '/',
+          '/',
+          '--bind',
+          s.root,
+          s.root,
+          '--tmpfs',
+          '/tmp',
+          '--dev',
+          '/dev',
+          '--proc',
+          '/proc',
+          '--unshare-all',
+          '--die-with-parent',
+          '--new-session',
+          '--chdir',
+          s.dir,
+          '--',
+          ...req.argv,
+        ]
       : req.argv;
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: s.dir,
       detached: true, // its own process group, so the whole tree can be killed
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: s.root, LANG: 'C.UTF-8', PYTHONUNBUFFERED: '1', FORCE_COLOR: '1', ...req.env },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        HOME: s.root,
+        LANG: 'C.UTF-8',
+        PYTHONUNBUFFERED: '1',
+        FORCE_COLOR: '1',
+        ...req.env,
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     s.children.add(child);
@@ -144,13 +191,21 @@ export class LocalDriver implements SandboxDriver {
         s.children.delete(child);
         killTree(undefined); // background processes of this run die with it
         const verdict: Verdict = killReason ?? (code === 0 ? 'ok' : 'error');
-        resolve({ verdict, exitCode: code, durationMs: Math.round(performance.now() - started), stdout: stdout.result(), stderr: stderr.result() });
+        resolve({
+          verdict,
+          exitCode: code,
+          durationMs: Math.round(performance.now() - started),
+          stdout: stdout.result(),
+          stderr: stderr.result(),
+        });
       };
       child.on('error', (err) => {
         stderr.push(Buffer.from(`${err.message}\n`));
         finish(127);
       });
-      child.on('close', (code, signal) => finish(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 9) : null)));
+      child.on('close', (code, signal) =>
+        finish(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 9) : null)),
+      );
     });
     return {
       write: (data) => child.stdin!.write(data),
@@ -182,5 +237,4 @@ export class LocalDriver implements SandboxDriver {
   async removeOrphan(): Promise<void> {}
 
   async close(): Promise<void> {}
-
 }
