@@ -59,6 +59,13 @@ const envSchema = z.object({
   MAX_FILE_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
   MAX_WORKSPACE_BYTES: positiveInt('a positive number of bytes').default(20 * 1024 * 1024),
   MAX_WORKSPACE_FILES: positiveInt('a positive number').default(500),
+  GATEWAY_PORT: z.coerce
+    .number({ message: 'expected a port number 1-65535' })
+    .int()
+    .min(1, { message: 'expected a port number 1-65535' })
+    .max(65535, { message: 'expected a port number 1-65535' })
+    .default(8081),
+  SANDBOX_ALLOW_UNFIREWALLED_GATEWAY: bool.default(false),
   SANDBOX_POOL_SIZE: z.coerce
     .number({ message: 'expected a whole number >= 0' })
     .int()
@@ -99,7 +106,9 @@ export interface Config {
   invitationTtlMs: number;
   limits: WorkspaceLimits;
   login: { maxFailures: number; windowMs: number };
+  gatewayPort: number;
   sandbox: {
+    allowUnfirewalledGateway: boolean;
     poolSize: number;
     maxConcurrent: number;
     runMs: number;
@@ -170,7 +179,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxFiles: e.MAX_WORKSPACE_FILES,
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
+    gatewayPort: e.GATEWAY_PORT,
     sandbox: {
+      allowUnfirewalledGateway: e.SANDBOX_ALLOW_UNFIREWALLED_GATEWAY,
       poolSize: e.SANDBOX_POOL_SIZE,
       maxConcurrent: e.SANDBOX_MAX_CONCURRENT,
       runMs: e.SANDBOX_RUN_SECONDS * 1000,

@@ -10,11 +10,13 @@ import { AppError } from '../errors/index.ts';
 import { defaultLimits, type SandboxDriver, type SandboxLimits } from './types.ts';
 import { DockerDriver } from './docker/driver.ts';
 import { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
+import { hostFirewall } from './docker/firewall.ts';
 
 export * from './types.ts';
 export { SandboxManager } from './manager.ts';
 export { DockerDriver } from './docker/driver.ts';
 export { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
+export { hostFirewall, type Firewall } from './docker/firewall.ts';
 
 /** A driver that runs nothing: every run answers 503 with the reason. */
 export function noSandbox(reason = 'no sandbox driver is configured'): SandboxDriver {
@@ -49,7 +51,22 @@ export async function createSandboxDriver(
   let choice = config.sandboxDriver;
   if (choice === 'none') return noSandbox('SANDBOX_DRIVER=none');
   if (choice === 'auto') choice = (await DockerDriver.engineAnswers()) ? 'docker' : 'local';
-  if (choice === 'docker') return new DockerDriver({ imageFor, logger });
+  if (choice === 'docker') {
+    // The firewall is applied on this machine, so it only protects a local engine.
+    const remote = /^(tcp|https?|ssh):/.test(process.env.DOCKER_HOST ?? '');
+    const firewall = remote ? undefined : await hostFirewall();
+    if (!firewall?.available)
+      logger.warn(
+        'sandbox host firewall unavailable: tasks that use the LLM gateway cannot run unless SANDBOX_ALLOW_UNFIREWALLED_GATEWAY=true',
+      );
+    return new DockerDriver({
+      imageFor,
+      logger,
+      firewall,
+      gatewayPort: config.gatewayPort,
+      allowUnfirewalledGateway: config.sandbox.allowUnfirewalledGateway,
+    });
+  }
   if (config.nodeEnv === 'production' && !config.allowLocalSandboxInProduction) {
     throw new Error(
       'refusing to start: no Docker engine answers and the local sandbox gives candidate code no isolation. ' +

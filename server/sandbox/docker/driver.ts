@@ -20,16 +20,24 @@ import type {
 import { packFiles, unpackFiles } from './archive.ts';
 import { dockerExec } from './exec.ts';
 import { CANDIDATE_UID, containerOptions, LABEL, volumeOptions, WORKSPACE } from './hardening.ts';
+import type { Firewall } from './firewall.ts';
 
 export interface DockerSession extends SandboxSession {
   readonly container: Docker.Container;
   readonly volume: string;
   readonly networkName?: string;
+  readonly bridge?: string;
   oomKills: number;
 }
 
 export interface DockerDriverOptions {
   docker?: Docker;
+  /** Port of the LLM gateway that sessions on a 'gateway' network may reach. */
+  gatewayPort?: number;
+  /** Host firewall confining gateway networks to gatewayPort (see firewall.ts). */
+  firewall?: Firewall;
+  /** Allow gateway networks without the firewall (they can then reach any host port). */
+  allowUnfirewalledGateway?: boolean;
   /** Image (name:tag) for an environment; throws or returns undefined when unknown. */
   imageFor(env: string): Promise<string>;
   logger: Logger;
@@ -91,6 +99,7 @@ export class DockerDriver implements SandboxDriver {
     const volume = `${name}-ws`;
     let networkName: string | undefined;
     let gatewayAddress: string | undefined;
+    let bridge: string | undefined;
     const created: Array<() => Promise<unknown>> = [];
     try {
       await this.docker.createVolume(volumeOptions(volume, spec));
@@ -120,7 +129,7 @@ export class DockerDriver implements SandboxDriver {
       );
       created.push(() => container.remove({ force: true }));
       await container.start();
-      return { id: container.id, spec, container, volume, networkName, gatewayAddress, oomKills: 0 };
+      return { id: container.id, spec, container, volume, networkName, bridge, gatewayAddress, oomKills: 0 };
     } catch (err) {
       for (const undo of created.reverse()) await undo().catch(() => {});
       throw err;

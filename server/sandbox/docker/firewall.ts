@@ -1,0 +1,56 @@
+/**
+ * Host firewall for sandbox networks. An internal Docker network cannot leave the host, but it can
+ * reach every service listening on the host's addresses (the bridge gateway is a host address). This
+ * stops that: packets arriving from a sandbox bridge are dropped unless they go to the LLM gateway's
+ * port. Needs root and iptables on the engine's host; where that is unavailable (remote engine,
+ * unprivileged server) the driver reports it and refuses gateway networks unless allowed.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const CHAIN = 'WORKSAMPLE-SANDBOX';
+
+export interface Firewall {
+  readonly available: boolean;
+  /** Only tcp to `port` may enter the host from bridge `iface`. */
+  allowOnly(iface: string, port: number): Promise<void>;
+  remove(iface: string): Promise<void>;
+}
+
+const iptables = (...args: string[]) => run('iptables', ['-w', ...args]);
+
+export async function hostFirewall(): Promise<Firewall> {
+  const available =
+    process.getuid?.() === 0 &&
+    (await iptables('-L', 'INPUT', '-n').then(
+      () => true,
+      () => false,
+    ));
+  if (available) {
+    await iptables('-N', CHAIN).catch(() => {}); // exists already
+    const jumped = await iptables('-C', 'INPUT', '-j', CHAIN).then(
+      () => true,
+      () => false,
+    );
+    if (!jumped) await iptables('-I', 'INPUT', '1', '-j', CHAIN);
+  }
+  return {
+    available,
+    async allowOnly(iface, port) {
+      if (!available)
+        throw new Error('the host firewall is not available (needs root and iptables on the Docker host)');
+      await iptables('-A', CHAIN, '-i', iface, '-p', 'tcp', '--dport', String(port), '-j', 'ACCEPT');
+      await iptables('-A', CHAIN, '-i', iface, '-j', 'DROP');
+    },
+    async remove(iface) {
+      if (!available) return;
+      // Delete every rule for the interface (each -D removes one match).
+      const { stdout } = await iptables('-S', CHAIN);
+      for (const line of stdout.split('\n')) {
+        if (!line.startsWith(`-A ${CHAIN} -i ${iface} `)) continue;
+        await iptables('-D', ...line.slice(3).split(' ')).catch(() => {});
+      }
+    },
+  };
+}
