@@ -71,13 +71,15 @@ export async function recordEvent(
 /** Starts the attempt for an invitation (idempotent: a second start returns the same attempt). */
 export async function startAttempt(ctx: ServiceContext, invitationId: string): Promise<Attempt> {
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
+  let created = false;
+  const started = await ctx.db.transaction().execute(async (trx) => {
     const existing = await trx
       .selectFrom('attempts')
       .selectAll()
       .where('invitation_id', '=', invitationId)
       .executeTakeFirst();
     if (existing) return existing;
+    created = true;
     const inv = await trx
       .selectFrom('invitations')
       .selectAll()
@@ -131,6 +133,8 @@ export async function startAttempt(ctx: ServiceContext, invitationId: string): P
     });
     return attempt;
   });
+  if (created) ctx.hooks?.attemptStarted(started.id);
+  return started;
 }
 
 /** Submits (idempotent). Returns the attempt as stored after the call. */

@@ -5,41 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { exampleTaskDir, makeTestApp, type Browser, type TestApp } from '../testing/index.ts';
+import { exampleTaskDir, makeTestApp, type TestApp } from '../testing/index.ts';
+import { followEvents } from '../testing/sse.ts';
 import { LocalDriver } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
-
-type SseEvent = { event?: string; data: any };
-
-/** Reads a run's SSE stream to the end, calling onEvent as each event arrives; returns them all. */
-async function followEvents(
-  t: TestApp,
-  who: Browser,
-  attemptId: string,
-  runId: string,
-  onEvent?: (e: SseEvent) => void,
-) {
-  const res = await t.app.request(`/api/attempts/${attemptId}/runs/${runId}/events`, {
-    headers: { cookie: [...who.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-  });
-  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-  const events: SseEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for await (const chunk of res.body!) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      const e = { event: /^event: (.*)$/m.exec(block)?.[1], data: data ? JSON.parse(data) : undefined };
-      events.push(e);
-      onEvent?.(e);
-    }
-  }
-  return events;
-}
 
 describe('runs and grading (local driver)', () => {
   let t: TestApp;

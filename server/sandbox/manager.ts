@@ -164,15 +164,21 @@ export class SandboxManager {
     }
   }
 
+  /** Ids of every session this manager holds (pool, attempts, one-off jobs). */
+  async sessionIds(): Promise<string[]> {
+    const ids = [...this.other];
+    for (const list of this.pool.values()) for (const s of list) ids.push(s.id);
+    for (const p of this.attempts.values()) {
+      const sb = await p.catch(() => undefined);
+      if (sb) ids.push(sb.session.id);
+    }
+    return ids;
+  }
+
   /** Removes sandboxes no live owner claims: leftovers of a crash, or of an attempt that is gone. */
   async removeOrphans(): Promise<number> {
     if (this.creating > 0) return 0; // a session being created is not known by id yet; try next time
-    const live = new Set<string>(this.other);
-    for (const list of this.pool.values()) for (const s of list) live.add(s.id);
-    for (const p of this.attempts.values()) {
-      const sb = await p.catch(() => undefined);
-      if (sb) live.add(sb.session.id);
-    }
+    const live = new Set(await this.sessionIds());
     const orphans = await this.opts.driver.listOrphans((id) => live.has(id));
     let removed = 0;
     for (const o of orphans) {

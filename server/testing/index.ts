@@ -11,6 +11,7 @@ import { silentLogger } from '../logger/index.ts';
 import { FakeClock, randomIds, type ServiceContext } from '../platform/index.ts';
 import { createApp } from '../http/app.ts';
 import { noSandbox, SandboxManager, defaultLimits, type SandboxDriver } from '../sandbox/index.ts';
+import type { ManagerOptions } from '../sandbox/manager.ts';
 import { mockUpstream } from '../llm/index.ts';
 import { createUser, type Role } from '../users/index.ts';
 import { importTask } from '../tasks/import.ts';
@@ -66,7 +67,12 @@ export interface Browser {
 }
 
 export async function makeTestApp(
-  opts: { dialect?: Dialect; env?: Record<string, string>; driver?: SandboxDriver } = {},
+  opts: {
+    dialect?: Dialect;
+    env?: Record<string, string>;
+    driver?: SandboxDriver;
+    sandbox?: Partial<Pick<ManagerOptions, 'limits' | 'poolSize' | 'warmEnvs' | 'maxConcurrent'>>;
+  } = {},
 ) {
   const fresh = await freshDatabaseUrl(opts.dialect ?? 'sqlite');
   const database: Database = await openDatabase(fresh.url);
@@ -83,6 +89,7 @@ export async function makeTestApp(
       poolSize: 0,
       warmEnvs: [],
       maxConcurrent: 2,
+      ...opts.sandbox,
     }),
     llm: mockUpstream(),
     logger: silentLogger,
@@ -141,10 +148,10 @@ export async function makeTestApp(
   }
 
   /** Invites a candidate to the example task and returns the token from the link. */
-  async function invite(name = 'Ada Lovelace', email = 'ada@example.com', expiresInDays?: number) {
+  async function invite(name = 'Ada Lovelace', email = 'ada@example.com', expiresInDays?: number, taskSlug = 'hello-llm') {
     const { invitation, link } = await createInvitation(
       ctx,
-      { taskSlug: 'hello-llm', candidateName: name, candidateEmail: email, expiresInDays },
+      { taskSlug, candidateName: name, candidateEmail: email, expiresInDays },
       null,
     );
     return { invitation, link, token: link.split('/i/')[1]! };
@@ -160,8 +167,8 @@ export async function makeTestApp(
   }
 
   /** Invite + open + start: a candidate in a running attempt. */
-  async function startedCandidate(name?: string, email?: string) {
-    const inv = await invite(name, email);
+  async function startedCandidate(name?: string, email?: string, taskSlug?: string) {
+    const inv = await invite(name, email, undefined, taskSlug);
     const b = await candidate(inv.token);
     const r = await req(b, 'POST', '/api/candidate/start');
     if (r.status !== 200) throw new Error(`start failed: ${r.text}`);

@@ -56,7 +56,8 @@ export async function unpackFiles(
       entry.resume();
     };
     if (header.type === 'directory' && rel !== undefined) return drain();
-    if (header.type !== 'file' || rel === undefined || rel === '' || pathProblem(rel)) {
+    // An archive of a single file holds just that file, named like the prefix: it is the root ('').
+    if (header.type !== 'file' || rel === undefined || (rel !== '' && pathProblem(rel))) {
       skipped.push(name);
       return drain();
     }

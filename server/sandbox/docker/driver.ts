@@ -165,7 +165,8 @@ export class DockerDriver implements SandboxDriver {
       prefix: base,
       maxBytes: opts.maxBytes ?? 64 * 1024 * 1024,
     });
-    return opts.under ? files.map((f) => ({ ...f, path: `${opts.under}/${f.path}` })) : files;
+    if (!opts.under) return files.filter((f) => f.path !== '');
+    return files.map((f) => ({ ...f, path: f.path === '' ? opts.under! : `${opts.under}/${f.path}` }));
   }
 
   exec(session: SandboxSession, req: ExecRequest): RunningExec {
@@ -182,9 +183,22 @@ export class DockerDriver implements SandboxDriver {
     );
   }
 
-  /** `kill -9 -1` as the candidate uid: every candidate process dies; the keeper (another uid) stays. */
+  /**
+   * `kill -9 -1` as the candidate uid: every candidate process dies; the keeper (another uid) stays.
+   * Repeated, since a fork bomb forks while the kill walks the process list. When even that cannot
+   * run (the pids limit is exhausted, so no exec can start), the container is restarted: everything
+   * in it dies, and the workspace volume survives.
+   */
   async stopProcesses(session: SandboxSession): Promise<void> {
-    await this.run(session as DockerSession, ['sh', '-c', 'kill -9 -1 2>/dev/null; exit 0']);
+    const s = session as DockerSession;
+    const kill = this.run(s, ['sh', '-c', 'for i in 1 2 3; do kill -9 -1 2>/dev/null; done; exit 0']);
+    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('kill timed out')), 3000).unref());
+    try {
+      await Promise.race([kill, timeout]);
+    } catch {
+      kill.catch(() => {});
+      await s.container.restart({ t: 0 });
+    }
   }
 
   private async oomSinceLastCheck(s: DockerSession): Promise<boolean> {
