@@ -25,9 +25,13 @@ function el<K extends keyof HTMLElementTagNameMap>(
 
 async function render() {
   const ready = await fetch('/api/ready').then(
-    (r) => r.json() as Promise<{ ok: boolean; database: { dialect: string }; sandbox: { driver: string } }>,
+    (r) => r.json() as Promise<{ ok: boolean; database: { dialect: string }; sandbox: { driver: string; warning?: string } }>,
   );
   app.replaceChildren(el('h1', 'worksample'));
+  // The local sandbox gives no isolation: everyone who opens the app is told.
+  if (ready.sandbox.warning) {
+    app.append(el('p', ready.sandbox.warning, { class: 'banner', role: 'alert', 'data-testid': 'sandbox-warning' }));
+  }
   const status = el(
     'p',
     `Server ${ready.ok ? 'ready' : 'not ready'} · database ${ready.database.dialect} · sandbox ${ready.sandbox.driver}`,
