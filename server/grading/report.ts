@@ -3,7 +3,7 @@
  * (pytest --junitxml, most other runners) from a file. Hostile output can only produce a failed or
  * empty report: parsing is bounded and never evaluates anything.
  */
-import { XMLParser } from 'fast-xml-parser';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 export interface TestCaseResult {
   name: string;
@@ -46,7 +46,10 @@ export function parseTap(stdout: string): TestReport {
     const block = yaml.join('\n');
     const ok = m[2]!.toLowerCase() === 'ok';
     const duration = /duration_ms:\s*([\d.]+)/.exec(block);
-    const error = /^\s*error:\s*(.*)$/m.exec(block)?.[1]?.replace(/^['|>-]+\s*/, '');
+    const error = /^\s*error:\s*(.*)$/m
+      .exec(block)?.[1]
+      ?.replace(/^['"|>-]+\s*/, '')
+      .replace(/['"]\s*$/, '');
     const previous = entries[entries.length - 1];
     entries.push({
       indent,

@@ -148,7 +148,12 @@ export async function makeTestApp(
   }
 
   /** Invites a candidate to the example task and returns the token from the link. */
-  async function invite(name = 'Ada Lovelace', email = 'ada@example.com', expiresInDays?: number, taskSlug = 'hello-llm') {
+  async function invite(
+    name = 'Ada Lovelace',
+    email = 'ada@example.com',
+    expiresInDays?: number,
+    taskSlug = 'hello-llm',
+  ) {
     const { invitation, link } = await createInvitation(
       ctx,
       { taskSlug, candidateName: name, candidateEmail: email, expiresInDays },

@@ -5,7 +5,13 @@ import type { Browser, TestApp } from './index.ts';
 export type SseEvent = { event?: string; data: any };
 
 /** Follows a run's event stream to its end, calling onEvent as each event arrives; returns them all. */
-export async function followEvents(t: TestApp, who: Browser, attemptId: string, runId: string, onEvent?: (e: SseEvent) => void) {
+export async function followEvents(
+  t: TestApp,
+  who: Browser,
+  attemptId: string,
+  runId: string,
+  onEvent?: (e: SseEvent) => void,
+) {
   const res = await t.app.request(`/api/attempts/${attemptId}/runs/${runId}/events`, {
     headers: { cookie: [...who.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
   });

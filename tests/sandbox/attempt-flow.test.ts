@@ -17,13 +17,38 @@ import { needs } from '../helpers/require.ts';
 
 const docker = new Docker();
 const ready = await DockerDriver.engineAnswers(docker, 3000);
-const hasImages = ready && (await Promise.all((['node', 'python'] as EnvName[]).map(async (e) => docker.getImage(await imageFor(e)).inspect().then(() => true, () => false)))).every(Boolean);
+const hasImages =
+  ready &&
+  (
+    await Promise.all(
+      (['node', 'python'] as EnvName[]).map(async (e) =>
+        docker
+          .getImage(await imageFor(e))
+          .inspect()
+          .then(
+            () => true,
+            () => false,
+          ),
+      ),
+    )
+  ).every(Boolean);
 
-describe.runIf(needs('docker', ready && hasImages, 'install docker.io, start dockerd, then npm run sandboxes:build -- --offline'))('attempts in Docker sandboxes', () => {
+describe.runIf(
+  needs(
+    'docker',
+    ready && hasImages,
+    'install docker.io, start dockerd, then npm run sandboxes:build -- --offline',
+  ),
+)('attempts in Docker sandboxes', () => {
   let t: TestApp;
 
   beforeEach(async () => {
-    const driver = new DockerDriver({ imageFor: (e) => imageFor(e as EnvName), logger: silentLogger, firewall: await hostFirewall(), gatewayPort: 65001 });
+    const driver = new DockerDriver({
+      imageFor: (e) => imageFor(e as EnvName),
+      logger: silentLogger,
+      firewall: await hostFirewall(),
+      gatewayPort: 65001,
+    });
     t = await makeTestApp({ driver, sandbox: { poolSize: 1, warmEnvs: ['node'] } });
     await t.importExample();
     await importTask(t.ctx, path.join(repoRoot, 'tests/fixtures/tasks/py-sum'));
@@ -45,7 +70,10 @@ describe.runIf(needs('docker', ready && hasImages, 'install docker.io, start doc
     expect(events.at(-1)?.data).toMatchObject({ verdict: 'ok', exitCode: 0 });
 
     const solution = await readFile(path.join(exampleTaskDir, 'solution/parse-model-json.mjs'), 'utf8');
-    await t.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, { path: 'parse-model-json.mjs', content: solution });
+    await t.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
+      path: 'parse-model-json.mjs',
+      content: solution,
+    });
     const test = await t.req(browser, 'POST', `/api/attempts/${attemptId}/runs`, { kind: 'test' });
     const testEvents = await followEvents(t, browser, attemptId, test.json.run.id);
     expect(testEvents.at(-1)?.data.verdict).toBe('ok');
@@ -61,25 +89,40 @@ describe.runIf(needs('docker', ready && hasImages, 'install docker.io, start doc
   it('grades a wrong solution as failed with the failing tests named', async () => {
     const { browser, attemptId } = await t.startedCandidate('W', 'w@example.com');
     const wrong = await readFile(path.join(exampleTaskDir, 'wrong/no-fence/parse-model-json.mjs'), 'utf8');
-    await t.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, { path: 'parse-model-json.mjs', content: wrong });
+    await t.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
+      path: 'parse-model-json.mjs',
+      content: wrong,
+    });
     await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`);
     await t.app.runs.settle();
     const { grade } = (await t.req(await t.staff('admin'), 'GET', `/api/attempts/${attemptId}/grade`)).json;
     expect(grade.verdict).toBe('failed');
-    const failed = grade.tests.filter((x: { status: string }) => x.status === 'failed').map((x: { name: string }) => x.name);
+    const failed = grade.tests
+      .filter((x: { status: string }) => x.status === 'failed')
+      .map((x: { name: string }) => x.name);
     expect(failed).toContain('extracts JSON from a json code fence');
   });
 
   it('grades a python task from its JUnit report, and a hostile submission fails without harming the server', async () => {
     const good = await t.startedCandidate('P', 'p@example.com', 'py-sum');
-    const solution = await readFile(path.join(repoRoot, 'tests/fixtures/tasks/py-sum/solution/calc.py'), 'utf8');
-    await t.req(good.browser, 'PUT', `/api/attempts/${good.attemptId}/file`, { path: 'calc.py', content: solution });
+    const solution = await readFile(
+      path.join(repoRoot, 'tests/fixtures/tasks/py-sum/solution/calc.py'),
+      'utf8',
+    );
+    await t.req(good.browser, 'PUT', `/api/attempts/${good.attemptId}/file`, {
+      path: 'calc.py',
+      content: solution,
+    });
     const hostile = await t.startedCandidate('H', 'h@example.com', 'py-sum');
     // Tries to replace the hidden tests, fork-bombs, and floods output.
-    await t.req(hostile.browser, 'PUT', `/api/attempts/${hostile.attemptId}/file`, { path: 'test_hidden.py', content: 'def test_fake():\n    assert True\n' });
+    await t.req(hostile.browser, 'PUT', `/api/attempts/${hostile.attemptId}/file`, {
+      path: 'test_hidden.py',
+      content: 'def test_fake():\n    assert True\n',
+    });
     await t.req(hostile.browser, 'PUT', `/api/attempts/${hostile.attemptId}/file`, {
       path: 'calc.py',
-      content: 'import os\nwhile True:\n    print("x" * 10000)\n    try:\n        os.fork()\n    except OSError:\n        pass\n',
+      content:
+        'import os\nwhile True:\n    print("x" * 10000)\n    try:\n        os.fork()\n    except OSError:\n        pass\n',
     });
     await t.req(good.browser, 'POST', `/api/attempts/${good.attemptId}/submit`);
     await t.req(hostile.browser, 'POST', `/api/attempts/${hostile.attemptId}/submit`);
@@ -103,6 +146,7 @@ describe.runIf(needs('docker', ready && hasImages, 'install docker.io, start doc
     await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`);
     await t.app.runs.settle();
     await t.deps.sandbox.close();
-    for (const id of held) await expect(docker.getContainer(id).inspect(), id).rejects.toMatchObject({ statusCode: 404 });
+    for (const id of held)
+      await expect(docker.getContainer(id).inspect(), id).rejects.toMatchObject({ statusCode: 404 });
   });
 });

@@ -25,12 +25,19 @@ function el<K extends keyof HTMLElementTagNameMap>(
 
 async function render() {
   const ready = await fetch('/api/ready').then(
-    (r) => r.json() as Promise<{ ok: boolean; database: { dialect: string }; sandbox: { driver: string; warning?: string } }>,
+    (r) =>
+      r.json() as Promise<{
+        ok: boolean;
+        database: { dialect: string };
+        sandbox: { driver: string; warning?: string };
+      }>,
   );
   app.replaceChildren(el('h1', 'worksample'));
   // The local sandbox gives no isolation: everyone who opens the app is told.
   if (ready.sandbox.warning) {
-    app.append(el('p', ready.sandbox.warning, { class: 'banner', role: 'alert', 'data-testid': 'sandbox-warning' }));
+    app.append(
+      el('p', ready.sandbox.warning, { class: 'banner', role: 'alert', 'data-testid': 'sandbox-warning' }),
+    );
   }
   const status = el(
     'p',

@@ -192,7 +192,9 @@ export class DockerDriver implements SandboxDriver {
   async stopProcesses(session: SandboxSession): Promise<void> {
     const s = session as DockerSession;
     const kill = this.run(s, ['sh', '-c', 'for i in 1 2 3; do kill -9 -1 2>/dev/null; done; exit 0']);
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('kill timed out')), 3000).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error('kill timed out')), 3000).unref(),
+    );
     try {
       await Promise.race([kill, timeout]);
     } catch {

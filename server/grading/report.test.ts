@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { parseJunit, parseTap } from './report.ts';
+
+describe('parseTap', () => {
+  it('reads flat node --test output (Node 20)', () => {
+    const r = parseTap(
+      [
+        'TAP version 13',
+        '# Subtest: adds',
+        'ok 1 - adds',
+        '  ---',
+        '  duration_ms: 1.5',
+        '  ...',
+        '# Subtest: handles empty',
+        'not ok 2 - handles empty',
+        '  ---',
+        '  duration_ms: 0.3',
+        "  error: 'Expected values to be strictly equal'",
+        '  ...',
+        'ok 3 - later # SKIP not ready',
+        '1..3',
+      ].join('\n'),
+    );
+    expect(r).toMatchObject({ passed: 1, failed: 1, skipped: 1 });
+    expect(r.tests[0]).toEqual({ name: 'adds', status: 'passed', durationMs: 1.5 });
+    expect(r.tests[1]).toMatchObject({
+      name: 'handles empty',
+      status: 'failed',
+      message: 'Expected values to be strictly equal',
+    });
+  });
+
+  it('drops parents (files, describe blocks) of nested subtests (Node 18)', () => {
+    const r = parseTap(
+      [
+        'TAP version 13',
+        '# Subtest: /workspace/hidden.test.mjs',
+        '    # Subtest: parses',
+        '    ok 1 - parses',
+        '    not ok 2 - fails',
+        '1..2',
+        'not ok 1 - /workspace/hidden.test.mjs',
+        '# Subtest: /workspace/visible.test.mjs',
+        '    ok 1 - works',
+        'ok 2 - /workspace/visible.test.mjs',
+      ].join('\n'),
+    );
+    expect(r.tests.map((t) => `${t.status} ${t.name}`)).toEqual([
+      'passed parses',
+      'failed fails',
+      'passed works',
+    ]);
+  });
+
+  it('finds no tests in output that is not TAP', () => {
+    expect(parseTap('Segmentation fault\n')).toEqual({ tests: [], passed: 0, failed: 0, skipped: 0 });
+  });
+});
+
+describe('parseJunit', () => {
+  it('reads pytest JUnit XML', () => {
+    const r = parseJunit(`<?xml version="1.0" encoding="utf-8"?>
+<testsuites><testsuite name="pytest" tests="3">
+  <testcase classname="test_hidden" name="test_a" time="0.001"/>
+  <testcase classname="test_hidden" name="test_b" time="0.002"><failure message="assert 1 == 2">trace</failure></testcase>
+  <testcase classname="test_hidden" name="test_c" time="0"><skipped message="later"/></testcase>
+</testsuite></testsuites>`);
+    expect(r).toMatchObject({ passed: 1, failed: 1, skipped: 1 });
+    expect(r.tests[1]).toEqual({
+      name: 'test_hidden::test_b',
+      status: 'failed',
+      durationMs: 2,
+      message: 'assert 1 == 2',
+    });
+  });
+
+  it('turns an unreadable report into one failed entry rather than a crash', () => {
+    for (const xml of ['<testsuite><testcase name="x"', '\u0000\u0001 not xml at all <<<']) {
+      expect(parseJunit(xml)).toEqual({
+        tests: [
+          {
+            name: 'test report',
+            status: 'failed',
+            durationMs: null,
+            message: 'the JUnit report is not valid XML',
+          },
+        ],
+        passed: 0,
+        failed: 1,
+        skipped: 0,
+      });
+    }
+  });
+});
