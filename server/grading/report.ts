@@ -3,7 +3,7 @@
  * (pytest --junitxml, most other runners) from a file. Hostile output can only produce a failed or
  * empty report: parsing is bounded and never evaluates anything.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 
 export interface TestCaseResult {
   name: string;
