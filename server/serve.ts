@@ -8,7 +8,7 @@ import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger/index.ts';
 import { randomIds, systemClock } from './platform/index.ts';
 import { createApp } from './http/app.ts';
-import { createSandboxDriver, limitsFromConfig, SandboxManager } from './sandbox/index.ts';
+import { createSandboxDriver, DockerDriver, limitsFromConfig, SandboxManager } from './sandbox/index.ts';
 import { imageFor, environments, type EnvName } from './sandbox/images/index.ts';
 import { mockUpstream } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
@@ -26,7 +26,13 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config.databaseUrl);
-  const driver = await createSandboxDriver(config, logger, (env) => imageFor(env as EnvName));
+  // Image names depend only on recipe files, which do not change while the server runs.
+  const images = new Map<string, Promise<string>>();
+  const imageOf = (env: string) => {
+    if (!images.has(env)) images.set(env, imageFor(env as EnvName));
+    return images.get(env)!;
+  };
+  const driver = await createSandboxDriver(config, logger, imageOf);
   const sandbox = new SandboxManager({
     driver,
     logger,
@@ -60,6 +66,7 @@ export async function startServer(
   await sandbox
     .removeOrphans()
     .catch((err: unknown) => logger.warn({ err }, 'could not remove orphaned sandboxes'));
+  if (driver instanceof DockerDriver) await driver.removeDanglingResources().catch(() => {});
   const sandboxStatus = await driver.status();
   if (sandboxStatus.ready) sandbox.warm();
 

@@ -180,9 +180,8 @@ export class RunService implements AttemptHooks {
         });
         entry.exec = exec;
         if (entry.cancelled) exec.cancel();
+        // The driver ends the run's leftover background processes as part of the exec.
         result = await exec.result;
-        // Leftover background processes must not outlive the run.
-        await this.manager.driver.stopProcesses(sb.session).catch(() => {});
       });
     } catch (err) {
       failure = err instanceof Error ? err.message : String(err);
@@ -201,12 +200,15 @@ export class RunService implements AttemptHooks {
         output_truncated: result && (result.stdout.truncated || result.stderr.truncated) ? 1 : 0,
         finished_at: this.ctx.clock.now(),
       };
-      await this.ctx.db.updateTable('runs').set(update).where('id', '=', row.id).execute();
-      await recordEvent(this.ctx.db, {
-        attemptId: row.attempt_id,
-        at: update.finished_at,
-        type: `run.${row.kind}`,
-        payload: { runId: row.id, verdict },
+      // One transaction: one synchronous commit for the record and the timeline event.
+      await this.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('runs').set(update).where('id', '=', row.id).execute();
+        await recordEvent(trx, {
+          attemptId: row.attempt_id,
+          at: update.finished_at,
+          type: `run.${row.kind}`,
+          payload: { runId: row.id, verdict },
+        });
       });
       if (failure && !result) this.hub.emit(row.id, { type: 'stderr', data: update.stderr });
       this.hub.emit(row.id, {

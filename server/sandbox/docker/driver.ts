@@ -66,7 +66,17 @@ export class DockerDriver implements SandboxDriver {
     }
   }
 
-  async status(): Promise<SandboxStatus> {
+  private statusCache?: { at: number; value: Promise<SandboxStatus> };
+
+  /** Engine and images; cached for a few seconds since every Run asks. */
+  status(): Promise<SandboxStatus> {
+    const now = Date.now();
+    if (!this.statusCache || now - this.statusCache.at > 5000)
+      this.statusCache = { at: now, value: this.checkStatus() };
+    return this.statusCache.value;
+  }
+
+  private async checkStatus(): Promise<SandboxStatus> {
     if (!(await DockerDriver.engineAnswers(this.docker))) {
       return { driver: 'docker', ready: false, detail: 'the Docker engine does not answer' };
     }
@@ -107,7 +117,18 @@ export class DockerDriver implements SandboxDriver {
       if (spec.network === 'gateway') {
         // One internal network per session: no route off the host, and no other attempt on it
         // (moby#29108: enable_icc=false is not enforced on internal networks).
+        const { gatewayPort, firewall } = this.opts;
+        if (!gatewayPort)
+          throw new Error('this task uses the LLM gateway, but no gateway port is configured');
+        if (!firewall?.available && !this.opts.allowUnfirewalledGateway) {
+          throw new Error(
+            'refusing a gateway network without the host firewall (needs root and iptables on the Docker host; ' +
+              'SANDBOX_ALLOW_UNFIREWALLED_GATEWAY=true accepts the risk)',
+          );
+        }
         networkName = `${name}-net`;
+        const bridgeName = `ws${shortId()}`; // interface names are at most 15 characters
+        bridge = bridgeName;
         const net = await this.docker.createNetwork({
           Name: networkName,
           Driver: 'bridge',
@@ -117,10 +138,19 @@ export class DockerDriver implements SandboxDriver {
             [LABEL]: 'true',
             'org.worksample.owner': spec.ownerId,
             'org.worksample.purpose': spec.purpose,
+            'org.worksample.bridge': bridgeName,
           },
-          Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+          Options: {
+            'com.docker.network.bridge.enable_icc': 'false',
+            'com.docker.network.bridge.name': bridgeName,
+          },
         });
         created.push(() => net.remove());
+        if (firewall?.available) {
+          // Rules go in before any container joins the network.
+          await firewall.allowOnly(bridgeName, gatewayPort);
+          created.push(() => firewall.remove(bridgeName));
+        }
         const info = await net.inspect();
         gatewayAddress = info.IPAM?.Config?.[0]?.Gateway;
       }
@@ -242,15 +272,8 @@ export class DockerDriver implements SandboxDriver {
     await s.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
       if (err.statusCode !== 404) throw err;
     });
-    await this.docker
-      .getVolume(s.volume)
-      .remove({ force: true })
-      .catch(() => {});
-    if (s.networkName)
-      await this.docker
-        .getNetwork(s.networkName)
-        .remove()
-        .catch(() => {});
+    await this.removeVolume(s.volume);
+    if (s.networkName) await this.removeNetwork(s.networkName);
   }
 
   async listOrphans(isLive: (sessionId: string) => boolean) {
@@ -269,19 +292,9 @@ export class DockerDriver implements SandboxDriver {
     const info = await container.inspect().catch(() => undefined);
     await container.remove({ force: true, v: true }).catch(() => {});
     if (!info) return;
-    for (const m of info.Mounts ?? [])
-      if (m.Type === 'volume' && m.Name)
-        await this.docker
-          .getVolume(m.Name)
-          .remove({ force: true })
-          .catch(() => {});
-    for (const net of Object.keys(info.NetworkSettings?.Networks ?? {})) {
-      if (net.startsWith('ws-'))
-        await this.docker
-          .getNetwork(net)
-          .remove()
-          .catch(() => {});
-    }
+    for (const m of info.Mounts ?? []) if (m.Type === 'volume' && m.Name) await this.removeVolume(m.Name);
+    for (const net of Object.keys(info.NetworkSettings?.Networks ?? {}))
+      if (net.startsWith('ws-')) await this.removeNetwork(net);
   }
 
   /** Volumes and networks left without a container (a crash between create steps). */
@@ -289,23 +302,30 @@ export class DockerDriver implements SandboxDriver {
     const { Volumes } = await this.docker.listVolumes({
       filters: { label: [`${LABEL}=true`], dangling: ['true'] },
     });
-    for (const v of Volumes ?? [])
-      await this.docker
-        .getVolume(v.Name)
-        .remove({ force: true })
-        .catch(() => {});
-    const nets = await this.docker.listNetworks({ filters: { label: [`${LABEL}=true`] } });
-    for (const n of nets) {
+    for (const v of Volumes ?? []) await this.removeVolume(v.Name);
+    for (const n of await this.docker.listNetworks({ filters: { label: [`${LABEL}=true`] } })) {
       const info = await this.docker
         .getNetwork(n.Id)
         .inspect()
         .catch(() => undefined);
-      if (info && Object.keys(info.Containers ?? {}).length === 0)
-        await this.docker
-          .getNetwork(n.Id)
-          .remove()
-          .catch(() => {});
+      if (info && Object.keys(info.Containers ?? {}).length === 0) await this.removeNetwork(n.Id);
     }
+  }
+
+  private async removeVolume(name: string) {
+    await this.docker
+      .getVolume(name)
+      .remove({ force: true })
+      .catch(() => {});
+  }
+
+  /** Removes a sandbox network and its firewall rules. */
+  private async removeNetwork(idOrName: string) {
+    const net = this.docker.getNetwork(idOrName);
+    const info = await net.inspect().catch(() => undefined);
+    await net.remove().catch(() => {});
+    const bridge = info?.Labels?.['org.worksample.bridge'];
+    if (bridge) await this.opts.firewall?.remove(bridge).catch(() => {});
   }
 
   async close(): Promise<void> {}

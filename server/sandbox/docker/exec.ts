@@ -50,7 +50,9 @@ export function dockerExec(deps: ExecDeps, req: ExecRequest): RunningExec {
     try {
       // prime
       const exec = await deps.container.exec({
-        Cmd: req.argv,
+        // When the program ends, everything it left running as the candidate uid goes with it
+        // (kill(-1) spares the calling shell), so no background process outlives its run.
+        Cmd: ['sh', '-c', '"$@"; s=$?; kill -9 -1 2>/dev/null; exit $s', 'sh', ...req.argv],
         User: `${CANDIDATE_UID}:${CANDIDATE_UID}`,
         WorkingDir: WORKSPACE,
         Env: baseEnv(req.env),

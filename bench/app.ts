@@ -1,0 +1,163 @@
+/**
+ * The product's HTTP app over an in-memory SQLite database and a given sandbox driver, driven like a
+ * browser: the same code path a candidate's "Run" takes (route → RunService → SandboxManager →
+ * driver), with the pool size and job cap the benchmark chooses (the test harness fixes both).
+ */
+import { createApp } from '../server/http/app.ts';
+import { openDatabase } from '../server/db/index.ts';
+import { silentLogger } from '../server/logger/index.ts';
+import { FakeClock, randomIds } from '../server/platform/index.ts';
+import { defaultLimits, SandboxManager, type SandboxDriver } from '../server/sandbox/index.ts';
+import { mockUpstream } from '../server/llm/index.ts';
+import { importTask } from '../server/tasks/import.ts';
+import { createInvitation } from '../server/invitations/index.ts';
+import { exampleTaskDir, testConfig } from '../server/testing/index.ts';
+
+export interface Browser {
+  cookies: Map<string, string>;
+  csrf?: string;
+}
+
+/** Times (ms after the POST was sent) at which a run's milestones were seen. */
+export interface RunTiming {
+  /** POST /runs answered (202). */
+  accepted: number;
+  /** Server side, from the run hub: the run left the queue / first stdout / exit. */
+  hubRunning?: number;
+  hubFirstByte?: number;
+  hubExit?: number;
+  /** Client side, from the SSE stream: first stdout event / exit event. */
+  firstByte?: number;
+  exit: number;
+  stdout: string;
+  verdict?: string;
+}
+
+export async function benchApp(opts: {
+  driver: SandboxDriver;
+  maxConcurrent: number;
+  poolSize?: number;
+  /** Called as the server publishes each run event. */
+  onEmit?: (type: string, at: number) => void;
+}) {
+  const database = await openDatabase('sqlite::memory:');
+  const sandbox = new SandboxManager({
+    driver: opts.driver,
+    logger: silentLogger,
+    limits: defaultLimits,
+    poolSize: opts.poolSize ?? 0,
+    warmEnvs: ['node'],
+    maxConcurrent: opts.maxConcurrent,
+  });
+  const app = createApp({
+    database,
+    clock: new FakeClock(),
+    ids: randomIds,
+    sandbox,
+    llm: mockUpstream(),
+    logger: silentLogger,
+    config: testConfig(),
+  });
+  await importTask(app.ctx, exampleTaskDir);
+  // Instrumentation only: when the server published each run event (replays would be late).
+  const emitted = new Map<string, Map<string, number>>();
+  const emit = app.runs.hub.emit.bind(app.runs.hub);
+  app.runs.hub.emit = (runId, e) => {
+    const seen = emitted.get(runId) ?? new Map<string, number>();
+    emitted.set(runId, seen);
+    if (!seen.has(e.type)) seen.set(e.type, performance.now());
+    opts.onEmit?.(e.type, performance.now());
+    emit(runId, e);
+  };
+
+  const headers = (who: Browser, method: string, body: boolean) => {
+    const h: Record<string, string> = {};
+    if (who.cookies.size) h.cookie = [...who.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (who.csrf && method !== 'GET') h['x-csrf-token'] = who.csrf;
+    if (body) h['content-type'] = 'application/json';
+    return h;
+  };
+
+  async function req(who: Browser, method: string, url: string, body?: unknown) {
+    const res = await app.request(url, {
+      method,
+      headers: headers(who, method, body !== undefined),
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    for (const sc of res.headers.getSetCookie()) {
+      const [k, v] = sc.split(';')[0]!.split('=');
+      if (v) who.cookies.set(k!, v);
+    }
+    const text = await res.text();
+    if (res.status >= 300) throw new Error(`${method} ${url} answered ${res.status}: ${text}`);
+    return text ? (JSON.parse(text) as any) : undefined;
+  }
+
+  /** Invites, opens the link and starts the attempt; the session is claimed in the background. */
+  async function startCandidate(n: number): Promise<{ who: Browser; attemptId: string; startMs: number }> {
+    const { link } = await createInvitation(
+      app.ctx,
+      { taskSlug: 'hello-llm', candidateName: `Bench ${n}`, candidateEmail: `bench-${n}@example.com` },
+      null,
+    );
+    const who: Browser = { cookies: new Map() };
+    who.csrf = (await req(who, 'POST', '/api/invitations/open', { token: link.split('/i/')[1] })).csrfToken;
+    const t0 = performance.now();
+    const started = await req(who, 'POST', '/api/candidate/start');
+    return { who, attemptId: started.attempt.id as string, startMs: performance.now() - t0 };
+  }
+
+  async function writeFile(who: Browser, attemptId: string, path: string, content: string) {
+    await req(who, 'PUT', `/api/attempts/${attemptId}/file`, { path, content });
+  }
+
+  /** Clicks Run and follows the event stream to the exit event, timing each milestone. */
+  async function timedRun(who: Browser, attemptId: string): Promise<RunTiming> {
+    const t0 = performance.now();
+    const at = () => performance.now() - t0;
+    const { run } = await req(who, 'POST', `/api/attempts/${attemptId}/runs`, { kind: 'run' });
+    const timing: RunTiming = { accepted: at(), exit: NaN, stdout: '' };
+    const res = await app.request(`/api/attempts/${attemptId}/runs/${run.id}/events`, {
+      headers: headers(who, 'GET', false),
+    });
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body!) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null');
+        if (event === 'stdout') {
+          timing.firstByte ??= at();
+          timing.stdout += data;
+        }
+        if (event === 'exit') {
+          timing.exit = at();
+          timing.verdict = data.verdict;
+        }
+      }
+    }
+    const hub = emitted.get(run.id);
+    emitted.delete(run.id);
+    const rel = (type: string) => (hub?.has(type) ? hub.get(type)! - t0 : undefined);
+    return { ...timing, hubRunning: rel('status'), hubFirstByte: rel('stdout'), hubExit: rel('exit') };
+  }
+
+  return {
+    app,
+    sandbox,
+    startCandidate,
+    writeFile,
+    timedRun,
+    async close() {
+      await app.runs.settle();
+      await sandbox.close();
+      await database.close();
+    },
+  };
+}
+
+export type BenchApp = Awaited<ReturnType<typeof benchApp>>;
