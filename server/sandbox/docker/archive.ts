@@ -36,7 +36,7 @@ export function packFiles(files: SandboxFile[], uid: number): Readable {
  */
 export async function unpackFiles(
   stream: NodeJS.ReadableStream,
-  opts: { prefix: string; maxBytes: number },
+  opts: { prefix: string; maxBytes: number; include?: (rel: string) => boolean },
 ): Promise<{ files: SandboxFile[]; skipped: string[]; truncated: boolean }> {
   const extract = tar.extract();
   const files: SandboxFile[] = [];
@@ -56,11 +56,11 @@ export async function unpackFiles(
       entry.resume();
     };
     if (header.type === 'directory' && rel !== undefined) return drain();
-    // An archive of a single file holds just that file, named like the prefix: it is the root ('').
-    if (header.type !== 'file' || rel === undefined || (rel !== '' && pathProblem(rel))) {
+    if (header.type !== 'file' || rel === undefined || rel === '' || pathProblem(rel)) {
       skipped.push(name);
       return drain();
     }
+    if (opts.include && !opts.include(rel)) return drain();
     if (total + (header.size ?? 0) > opts.maxBytes) {
       truncated = true;
       skipped.push(name);

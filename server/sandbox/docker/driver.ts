@@ -176,27 +176,26 @@ export class DockerDriver implements SandboxDriver {
     if (files.length) await s.container.putArchive(packFiles(files, CANDIDATE_UID), { path: WORKSPACE });
   }
 
+  /**
+   * Reads the workspace archive and keeps regular files (under `under`, when given). The archive is
+   * always of /workspace itself, so a symlink planted anywhere in `under` is an entry to skip, never
+   * a path for the engine to resolve.
+   */
   async getFiles(
     session: SandboxSession,
     opts: { maxBytes?: number; under?: string } = {},
   ): Promise<SandboxFile[]> {
     const s = session as DockerSession;
-    const sub = opts.under ? `${WORKSPACE}/${opts.under}` : WORKSPACE;
-    if (opts.under && pathProblem(opts.under)) throw new Error(`bad path ${opts.under}`);
-    let archive: NodeJS.ReadableStream;
-    try {
-      archive = await s.container.getArchive({ path: sub });
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode === 404) return [];
-      throw err;
-    }
-    const base = sub.split('/').pop()!;
+    const under = opts.under;
+    if (under !== undefined && pathProblem(under))
+      throw new Error(`bad path ${JSON.stringify(under)}: ${pathProblem(under)}`);
+    const archive = await s.container.getArchive({ path: WORKSPACE });
     const { files } = await unpackFiles(archive, {
-      prefix: base,
+      prefix: WORKSPACE.slice(1),
       maxBytes: opts.maxBytes ?? 64 * 1024 * 1024,
+      include: under === undefined ? undefined : (rel) => rel === under || rel.startsWith(`${under}/`),
     });
-    if (!opts.under) return files.filter((f) => f.path !== '');
-    return files.map((f) => ({ ...f, path: f.path === '' ? opts.under! : `${opts.under}/${f.path}` }));
+    return files;
   }
 
   exec(session: SandboxSession, req: ExecRequest): RunningExec {
