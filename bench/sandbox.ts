@@ -13,6 +13,7 @@ import os from 'node:os';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  hostFirewall,
   DockerDriver,
   SandboxManager,
   defaultLimits,
@@ -46,7 +47,8 @@ const driver = new TrackingDriver(
     docker,
     imageFor: (env) => imageFor(env as EnvName),
     logger: silentLogger,
-    // No host firewall: building it edits this machine's iptables, and the driver does not consult it.
+    // The same firewall the product uses for gateway networks (rules are removed with each network).
+    firewall: await hostFirewall(),
     gatewayPort: config.gatewayPort,
     allowUnfirewalledGateway: config.sandbox.allowUnfirewalledGateway,
   }),
