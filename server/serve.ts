@@ -9,7 +9,7 @@ import { createLogger } from './logger/index.ts';
 import { randomIds, systemClock } from './platform/index.ts';
 import { createApp } from './http/app.ts';
 import { createSandboxDriver, DockerDriver, limitsFromConfig, SandboxManager } from './sandbox/index.ts';
-import { imageFor, environments, type EnvName } from './sandbox/images/index.ts';
+import { buildImages, imageFor, environments, type EnvName } from './sandbox/images/index.ts';
 import { mockUpstream } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
 import { deleteExpiredSessions } from './auth/sessions.ts';
@@ -69,6 +69,24 @@ export async function startServer(
   if (driver instanceof DockerDriver) await driver.removeDanglingResources().catch(() => {});
   const sandboxStatus = await driver.status();
   if (sandboxStatus.ready) sandbox.warm();
+  else if (
+    driver instanceof DockerDriver &&
+    config.sandbox.autoBuild &&
+    /images missing/.test(sandboxStatus.detail ?? '')
+  ) {
+    // First start on a machine with Docker: build the images now rather than failing every Run.
+    void driver
+      .buildMissingImages(() =>
+        buildImages({ docker: driver.docker, log: (line) => logger.info({ line }, 'sandbox image build') }),
+      )
+      .then(() => {
+        logger.info('sandbox images are ready');
+        sandbox.warm();
+      })
+      .catch((err: unknown) =>
+        logger.error({ err }, 'building sandbox images failed; run: npm run sandboxes:build'),
+      );
+  }
 
   // Deadlines that passed while the server was down are settled before the first request.
   await sweepDeadlines(ctx);
@@ -91,10 +109,11 @@ export async function startServer(
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
   logger.info({ url, database: database.dialect, sandbox: sandboxStatus }, 'worksample listening');
 
+  const shown = await driver.status(); // may now say the images are being built
   const lines = [
     `\nworksample is running at ${url}`,
-    `  database: ${database.dialect}   LLM: ${config.llmUpstream}   sandbox: ${sandboxStatus.driver}${sandboxStatus.ready ? '' : ` (not ready: ${sandboxStatus.detail})`}`,
-    ...(sandboxStatus.warning ? [`  WARNING: ${sandboxStatus.warning}`] : []),
+    `  database: ${database.dialect}   LLM: ${config.llmUpstream}   sandbox: ${shown.driver}${shown.ready ? '' : ` (not ready: ${shown.detail})`}`,
+    ...(shown.warning ? [`  WARNING: ${shown.warning}`] : []),
   ];
   if (seed) {
     lines.push(

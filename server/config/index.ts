@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -66,6 +67,11 @@ const envSchema = z.object({
     .max(65535, { message: 'expected a port number 1-65535' })
     .default(8081),
   SANDBOX_ALLOW_UNFIREWALLED_GATEWAY: bool.default(false),
+  SANDBOX_INSTANCE: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'expected 1-40 lowercase letters, digits or dashes' })
+    .optional(),
+  SANDBOX_AUTO_BUILD: bool.default(true),
   SANDBOX_POOL_SIZE: z.coerce
     .number({ message: 'expected a whole number >= 0' })
     .int()
@@ -108,6 +114,10 @@ export interface Config {
   login: { maxFailures: number; windowMs: number };
   gatewayPort: number;
   sandbox: {
+    /** Labels this deployment's containers so orphan sweeps never touch another deployment's. */
+    instance: string;
+    /** Build missing sandbox images in the background at startup. */
+    autoBuild: boolean;
     allowUnfirewalledGateway: boolean;
     poolSize: number;
     maxConcurrent: number;
@@ -181,6 +191,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
     gatewayPort: e.GATEWAY_PORT,
     sandbox: {
+      instance:
+        e.SANDBOX_INSTANCE ?? `db-${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`,
+      autoBuild: e.SANDBOX_AUTO_BUILD,
       allowUnfirewalledGateway: e.SANDBOX_ALLOW_UNFIREWALLED_GATEWAY,
       poolSize: e.SANDBOX_POOL_SIZE,
       maxConcurrent: e.SANDBOX_MAX_CONCURRENT,

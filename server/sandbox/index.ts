@@ -63,6 +63,7 @@ export async function createSandboxDriver(
       imageFor,
       logger,
       firewall,
+      instance: config.sandbox.instance,
       gatewayPort: config.gatewayPort,
       allowUnfirewalledGateway: config.sandbox.allowUnfirewalledGateway,
     });

@@ -57,9 +57,10 @@ export interface ServerProcess {
 /** Starts `worksample serve` and resolves once it prints its URL. */
 export function startServe(env: Record<string, string>): Promise<ServerProcess> {
   return new Promise((resolve, reject) => {
+    // The local driver keeps these servers off the Docker engine, where sandbox suites run in parallel.
     const child = spawn(process.execPath, [bin, 'serve'], {
       cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, LOG_LEVEL: 'warn', SANDBOX_DRIVER: 'local', SANDBOX_POOL_SIZE: '0', ...env },
     });
     let stdout = '';
     let stderr = '';

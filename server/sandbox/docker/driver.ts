@@ -32,6 +32,11 @@ export interface DockerSession extends SandboxSession {
 
 export interface DockerDriverOptions {
   docker?: Docker;
+  /**
+   * Names this deployment on the engine (default "default"). Orphan sweeps only touch sandboxes
+   * with the same instance, so two deployments, or test runs, sharing an engine leave each other alone.
+   */
+  instance?: string;
   /** Port of the LLM gateway that sessions on a 'gateway' network may reach. */
   gatewayPort?: number;
   /** Host firewall confining gateway networks to gatewayPort (see firewall.ts). */
@@ -48,9 +53,11 @@ const shortId = () => randomBytes(6).toString('hex');
 export class DockerDriver implements SandboxDriver {
   readonly name = 'docker' as const;
   readonly docker: Docker;
+  readonly instance: string;
 
   constructor(private readonly opts: DockerDriverOptions) {
     this.docker = opts.docker ?? new Docker();
+    this.instance = opts.instance ?? 'default';
   }
 
   /** True when the engine answers within the timeout. */
@@ -67,6 +74,19 @@ export class DockerDriver implements SandboxDriver {
   }
 
   private statusCache?: { at: number; value: Promise<SandboxStatus> };
+  private building = false;
+
+  /** Builds missing images in the background; status says so meanwhile, and is fresh afterwards. */
+  buildMissingImages(build: () => Promise<unknown>): Promise<void> {
+    this.building = true;
+    this.statusCache = undefined;
+    return build()
+      .then(() => undefined)
+      .finally(() => {
+        this.building = false;
+        this.statusCache = undefined;
+      });
+  }
 
   /** Engine and images; cached for a few seconds since every Run asks. */
   status(): Promise<SandboxStatus> {
@@ -89,7 +109,9 @@ export class DockerDriver implements SandboxDriver {
       ? {
           driver: 'docker',
           ready: false,
-          detail: `sandbox images missing for ${missing.join(', ')}; run: npm run sandboxes:build`,
+          detail: this.building
+            ? `building sandbox images for ${missing.join(', ')} (the first start takes a minute or two)`
+            : `sandbox images missing for ${missing.join(', ')}; run: npm run sandboxes:build`,
         }
       : { driver: 'docker', ready: true };
   }
@@ -112,7 +134,7 @@ export class DockerDriver implements SandboxDriver {
     let bridge: string | undefined;
     const created: Array<() => Promise<unknown>> = [];
     try {
-      await this.docker.createVolume(volumeOptions(volume, spec));
+      await this.docker.createVolume(volumeOptions(volume, spec, this.instance));
       created.push(() => this.docker.getVolume(volume).remove({ force: true }));
       if (spec.network === 'gateway') {
         // One internal network per session: no route off the host, and no other attempt on it
@@ -135,7 +157,7 @@ export class DockerDriver implements SandboxDriver {
           Internal: true,
           Attachable: false,
           Labels: {
-            [LABEL]: 'true',
+            [LABEL]: this.instance,
             'org.worksample.owner': spec.ownerId,
             'org.worksample.purpose': spec.purpose,
             'org.worksample.bridge': bridgeName,
@@ -155,7 +177,14 @@ export class DockerDriver implements SandboxDriver {
         gatewayAddress = info.IPAM?.Config?.[0]?.Gateway;
       }
       const container = await this.docker.createContainer(
-        containerOptions({ name, image, spec, volume, network: networkName ?? 'none' }),
+        containerOptions({
+          name,
+          image,
+          spec,
+          volume,
+          network: networkName ?? 'none',
+          instance: this.instance,
+        }),
       );
       created.push(() => container.remove({ force: true }));
       await container.start();
@@ -276,7 +305,10 @@ export class DockerDriver implements SandboxDriver {
   }
 
   async listOrphans(isLive: (sessionId: string) => boolean) {
-    const containers = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL}=true`] } });
+    const containers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL}=${this.instance}`] },
+    });
     return containers
       .map((c) => ({
         id: c.Id,
@@ -299,10 +331,10 @@ export class DockerDriver implements SandboxDriver {
   /** Volumes and networks left without a container (a crash between create steps). */
   async removeDanglingResources(): Promise<void> {
     const { Volumes } = await this.docker.listVolumes({
-      filters: { label: [`${LABEL}=true`], dangling: ['true'] },
+      filters: { label: [`${LABEL}=${this.instance}`], dangling: ['true'] },
     });
     for (const v of Volumes ?? []) await this.removeVolume(v.Name);
-    for (const n of await this.docker.listNetworks({ filters: { label: [`${LABEL}=true`] } })) {
+    for (const n of await this.docker.listNetworks({ filters: { label: [`${LABEL}=${this.instance}`] } })) {
       const info = await this.docker
         .getNetwork(n.Id)
         .inspect()

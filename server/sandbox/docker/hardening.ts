@@ -12,6 +12,7 @@ import type { SandboxLimits, SessionSpec } from '../types.ts';
 export const CANDIDATE_UID = 1000;
 /** A different unprivileged uid for PID 1's child, so `kill -9 -1` from a run cannot stop the container. */
 export const KEEPER_UID = 1001;
+/** Marks what a worksample deployment created; the value names the deployment (its instance id). */
 export const LABEL = 'org.worksample.managed';
 export const WORKSPACE = '/workspace';
 
@@ -32,6 +33,7 @@ export function containerOptions(input: {
   spec: SessionSpec;
   volume: string;
   network: string;
+  instance: string;
 }): ContainerCreateOptions {
   const l: SandboxLimits = input.spec.limits;
   return {
@@ -43,7 +45,7 @@ export function containerOptions(input: {
     WorkingDir: WORKSPACE,
     Env: baseEnv(),
     Labels: {
-      [LABEL]: 'true',
+      [LABEL]: input.instance,
       'org.worksample.purpose': input.spec.purpose,
       'org.worksample.owner': input.spec.ownerId,
       'org.worksample.env': input.spec.env,
@@ -87,7 +89,7 @@ export function containerOptions(input: {
 }
 
 /** The workspace volume: tmpfs, sized, owned by the candidate uid. */
-export function volumeOptions(name: string, spec: SessionSpec) {
+export function volumeOptions(name: string, spec: SessionSpec, instance: string) {
   return {
     Name: name,
     Driver: 'local',
@@ -96,6 +98,10 @@ export function volumeOptions(name: string, spec: SessionSpec) {
       device: 'tmpfs',
       o: `size=${spec.limits.workspaceBytes},uid=${CANDIDATE_UID},gid=${CANDIDATE_UID},mode=0755,nosuid,nodev`,
     },
-    Labels: { [LABEL]: 'true', 'org.worksample.owner': spec.ownerId, 'org.worksample.purpose': spec.purpose },
+    Labels: {
+      [LABEL]: instance,
+      'org.worksample.owner': spec.ownerId,
+      'org.worksample.purpose': spec.purpose,
+    },
   };
 }
