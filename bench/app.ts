@@ -12,6 +12,7 @@ import { mockUpstream } from '../server/llm/index.ts';
 import { importTask } from '../server/tasks/import.ts';
 import { createInvitation } from '../server/invitations/index.ts';
 import { exampleTaskDir, testConfig } from '../server/testing/index.ts';
+import { readSse } from '../server/testing/sse.ts';
 
 export interface Browser {
   cookies: Map<string, string>;
@@ -120,26 +121,16 @@ export async function benchApp(opts: {
     const res = await app.request(`/api/attempts/${attemptId}/runs/${run.id}/events`, {
       headers: headers(who, 'GET', false),
     });
-    const decoder = new TextDecoder();
-    let buffer = '';
-    for await (const chunk of res.body!) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? 'null');
-        if (event === 'stdout') {
-          timing.firstByte ??= at();
-          timing.stdout += data;
-        }
-        if (event === 'exit') {
-          timing.exit = at();
-          timing.verdict = data.verdict;
-        }
+    await readSse(res.body!, ({ event, data }) => {
+      if (event === 'stdout') {
+        timing.firstByte ??= at();
+        timing.stdout += data;
       }
-    }
+      if (event === 'exit') {
+        timing.exit = at();
+        timing.verdict = data.verdict;
+      }
+    });
     const hub = emitted.get(run.id);
     emitted.delete(run.id);
     const rel = (type: string) => (hub?.has(type) ? hub.get(type)! - t0 : undefined);
