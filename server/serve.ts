@@ -3,14 +3,14 @@
  * auto-submits overdue attempts at startup and periodically, sweeps orphaned sandboxes, and listens.
  */
 import { serve } from '@hono/node-server';
-import type { Config } from './config/index.ts';
+import { ConfigError, type Config } from './config/index.ts';
 import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger/index.ts';
 import { randomIds, systemClock } from './platform/index.ts';
 import { createApp } from './http/app.ts';
 import { createSandboxDriver, DockerDriver, limitsFromConfig, SandboxManager } from './sandbox/index.ts';
 import { buildImages, imageFor, environments, type EnvName } from './sandbox/images/index.ts';
-import { mockUpstream } from './llm/index.ts';
+import { mockUpstream, openaiUpstream } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
 import { deleteExpiredSessions } from './auth/sessions.ts';
 import { seedDemo } from './demo/index.ts';
@@ -41,14 +41,26 @@ export async function startServer(
     warmEnvs: [...environments],
     maxConcurrent: config.sandbox.maxConcurrent,
   });
+  const llm =
+    config.llmUpstream === 'openai'
+      ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
+      : mockUpstream();
   const app = createApp({
     database,
     clock: systemClock,
     ids: randomIds,
     sandbox,
-    llm: mockUpstream(),
+    llm,
     logger,
     config,
+  });
+  // The gateway answers on loopback (local driver, tools) and on each sandbox network as it appears.
+  await app.gateway.up('127.0.0.1').catch((err: NodeJS.ErrnoException) => {
+    throw err.code === 'EADDRINUSE'
+      ? new ConfigError([
+          `GATEWAY_PORT=${config.gatewayPort}: the port is already in use; choose a free port`,
+        ])
+      : err;
   });
   const { ctx } = app;
 
@@ -101,8 +113,15 @@ export async function startServer(
   }, config.sandbox.orphanSweepMs);
   orphanTimer.unref();
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    s.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === 'EADDRINUSE'
+          ? new ConfigError([`PORT=${config.port}: the port is already in use; choose a free port`])
+          : err,
+      ),
+    );
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -137,6 +156,7 @@ export async function startServer(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.runs.settle();
       await sandbox.close();
+      await app.gateway.close();
       await database.close();
     },
   };

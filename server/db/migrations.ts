@@ -168,6 +168,48 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003_llm_gateway': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('gateway_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('purpose', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('revoked_at', ms)
+          .execute();
+        await db.schema
+          .createTable('llm_calls')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('key_id', 'text', (c) => c.notNull())
+          .addColumn('purpose', 'text', (c) => c.notNull())
+          .addColumn('endpoint', 'text', (c) => c.notNull())
+          .addColumn('model', 'text', (c) => c.notNull())
+          .addColumn('upstream_model', 'text')
+          .addColumn('stream', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('request_json', 'text', (c) => c.notNull())
+          .addColumn('response_json', 'text')
+          .addColumn('content', 'text')
+          .addColumn('status', 'integer', (c) => c.notNull())
+          .addColumn('error_code', 'text')
+          .addColumn('rule', 'text')
+          .addColumn('rule_hits', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('counted', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('prompt_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('completion_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('latency_ms', 'integer')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('finished_at', ms)
+          .execute();
+        await db.schema
+          .createIndex('llm_calls_attempt')
+          .on('llm_calls')
+          .columns(['attempt_id', 'purpose', 'created_at'])
+          .execute();
+      },
+    },
   };
 }
 

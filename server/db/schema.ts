@@ -130,7 +130,47 @@ export interface GradesTable {
   finished_at: number | null;
 }
 
+export interface GatewayKeysTable {
+  id: string;
+  key_hash: string;
+  attempt_id: string;
+  /** attempt: the candidate's key; grade: the hidden tests' key during grading. */
+  purpose: 'attempt' | 'grade';
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export interface LlmCallsTable {
+  id: string;
+  attempt_id: string;
+  key_id: string;
+  purpose: 'attempt' | 'grade';
+  endpoint: 'chat' | 'embeddings' | 'models';
+  model: string;
+  upstream_model: string | null;
+  stream: number;
+  request_json: string;
+  response_json: string | null;
+  /** Streamed content joined, or the message content. */
+  content: string | null;
+  status: number;
+  error_code: string | null;
+  /** Which mock rule answered (mock upstream). */
+  rule: string | null;
+  /** JSON array: every mock rule whose conditions held on the way to the answer (for `call:` counts). */
+  rule_hits: string;
+  /** 1 when the call counted against the key's request budget. */
+  counted: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  latency_ms: number | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
 export interface DB {
+  gateway_keys: GatewayKeysTable;
+  llm_calls: LlmCallsTable;
   runs: RunsTable;
   grades: GradesTable;
   users: UsersTable;

@@ -20,6 +20,8 @@ import { registerAttempts } from './routes/attempts.ts';
 import { registerFiles } from './routes/files.ts';
 import { registerRuns } from './routes/runs.ts';
 import { RunService } from '../runs/index.ts';
+import { Gateway } from '../llm-gateway/index.ts';
+import { registerLlm } from './routes/llm.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -31,8 +33,19 @@ export function createApp(deps: AppDeps) {
     config: deps.config,
     logger: deps.logger,
   };
-  const runs = new RunService(ctx, deps.sandbox);
-  ctx.hooks = runs;
+  const gateway = new Gateway(ctx, deps.llm, deps.config.gatewayPort);
+  deps.sandbox.useGatewayNetworks(gateway);
+  const runs = new RunService(ctx, deps.sandbox, gateway);
+  ctx.hooks = {
+    attemptStarted(id) {
+      gateway.attemptStarted(id);
+      runs.attemptStarted(id);
+    },
+    attemptSubmitted(id) {
+      gateway.attemptSubmitted(id);
+      runs.attemptSubmitted(id);
+    },
+  };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use('*', requestId());
@@ -67,6 +80,7 @@ export function createApp(deps: AppDeps) {
   registerAttempts(app);
   registerFiles(app);
   registerRuns(app, runs);
+  registerLlm(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',
@@ -93,7 +107,7 @@ export function createApp(deps: AppDeps) {
   );
   serveWeb(app, deps.config.webDist);
   app.onError(handleError(deps.logger));
-  return Object.assign(app, { runs, ctx });
+  return Object.assign(app, { runs, ctx, gateway });
 }
 
 export type App = ReturnType<typeof createApp>;

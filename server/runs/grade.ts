@@ -10,6 +10,7 @@ import { getVersion } from '../tasks/import.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { SandboxFile } from '../sandbox/types.ts';
 import { recordEvent } from '../attempts/index.ts';
+import { networkFor, type LlmAccess } from './llm-access.ts';
 import { parseJunit, parseTap, summarize, type TestReport } from '../grading/report.ts';
 
 export interface GradeView {
@@ -74,6 +75,7 @@ export async function gradeAttempt(
   ctx: ServiceContext,
   manager: SandboxManager,
   attemptId: string,
+  llm?: LlmAccess,
 ): Promise<GradeView | undefined> {
   const a = await ctx.db
     .selectFrom('attempts')
@@ -81,6 +83,7 @@ export async function gradeAttempt(
     .where('id', '=', attemptId)
     .executeTakeFirstOrThrow();
   const { manifest } = await getVersion(ctx, a.task_version_id);
+  const network = networkFor(manifest);
   const env = manifest.environment;
   if (manifest.kind !== 'code' || !env) return undefined;
   const now = ctx.clock.now();
@@ -120,7 +123,15 @@ export async function gradeAttempt(
         attemptId,
         async (session) => {
           await manager.driver.putFiles(session, await gradingFiles(ctx, attemptId, a.task_version_id));
-          const result = await manager.driver.exec(session, { argv: env.grade, closeStdin: true }).result;
+          const llmEnv =
+            network === 'gateway' && llm
+              ? await llm.envFor(attemptId, 'grade', session.gatewayAddress)
+              : undefined;
+          const result = await manager.driver.exec(session, {
+            argv: env.grade,
+            env: llmEnv,
+            closeStdin: true,
+          }).result;
           await manager.driver.stopProcesses(session).catch(() => {});
           let report: TestReport;
           if (env.report.format === 'junit') {
@@ -151,7 +162,7 @@ export async function gradeAttempt(
             finished_at: ctx.clock.now(),
           };
         },
-        { wallMs: ctx.config.sandbox.gradeMs },
+        { limits: { wallMs: ctx.config.sandbox.gradeMs }, network },
       ),
     );
   } catch (err) {
@@ -164,6 +175,7 @@ export async function gradeAttempt(
       finished_at: ctx.clock.now(),
     };
   }
+  if (network === 'gateway') await llm?.endGrading(attemptId).catch(() => {});
   await ctx.db.updateTable('grades').set(row).where('attempt_id', '=', attemptId).execute();
   await recordEvent(ctx.db, {
     attemptId,

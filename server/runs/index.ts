@@ -17,6 +17,8 @@ import { RunHub } from './hub.ts';
 import { gradeAttempt } from './grade.ts';
 
 export { RunHub, type RunEvent } from './hub.ts';
+export { networkFor, type LlmAccess } from './llm-access.ts';
+import { networkFor, type LlmAccess } from './llm-access.ts';
 
 export interface RunView {
   id: string;
@@ -65,6 +67,7 @@ export class RunService implements AttemptHooks {
   constructor(
     private readonly ctx: ServiceContext,
     readonly manager: SandboxManager,
+    private readonly llm?: LlmAccess,
   ) {}
 
   private track(p: Promise<unknown>) {
@@ -101,7 +104,7 @@ export class RunService implements AttemptHooks {
       (async () => {
         for (const [runId, r] of this.active) if (r.attemptId === attemptId) this.cancel(runId);
         await this.manager.release(attemptId);
-        await gradeAttempt(this.ctx, this.manager, attemptId);
+        await gradeAttempt(this.ctx, this.manager, attemptId, this.llm);
       })(),
     );
   }
@@ -170,8 +173,13 @@ export class RunService implements AttemptHooks {
         await this.ctx.db.updateTable('runs').set({ status: 'running' }).where('id', '=', row.id).execute();
         this.hub.emit(row.id, { type: 'status', data: { status: 'running' } });
         // execute
+        const env =
+          network === 'gateway' && this.llm
+            ? await this.llm.envFor(row.attempt_id, 'attempt', sb.session.gatewayAddress)
+            : undefined;
         const exec = this.manager.driver.exec(sb.session, {
           argv: JSON.parse(row.argv_json) as string[],
+          env,
           stdin: input.stdin,
           // Interactive runs keep stdin open for the terminal; others see EOF after the given input.
           closeStdin: !input.interactive,
@@ -262,10 +270,6 @@ export class RunService implements AttemptHooks {
   isActive(runId: string) {
     return this.active.has(runId);
   }
-}
-
-export function networkFor(manifest: TaskManifest): 'none' | 'gateway' {
-  return manifest.llm?.enabled ? 'gateway' : 'none';
 }
 
 export async function listRuns(ctx: ServiceContext, attemptId: string): Promise<RunView[]> {

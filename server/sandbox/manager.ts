@@ -27,6 +27,8 @@ export interface ManagerOptions {
   warmEnvs: string[];
   /** Jobs (runs, grading) that may execute at once; the rest wait in order. */
   maxConcurrent: number;
+  /** Told when a session's private network comes and goes, so the LLM gateway listens on it. */
+  gatewayNetworks?: { up(address: string): Promise<void>; down(address: string): Promise<void> };
 }
 
 export class SandboxManager {
@@ -42,6 +44,11 @@ export class SandboxManager {
 
   constructor(private readonly opts: ManagerOptions) {}
 
+  /** Connects the LLM gateway, which listens on each private network's gateway address. */
+  useGatewayNetworks(hooks: NonNullable<ManagerOptions['gatewayNetworks']>) {
+    this.opts.gatewayNetworks = hooks;
+  }
+
   get driver() {
     return this.opts.driver;
   }
@@ -53,9 +60,27 @@ export class SandboxManager {
   private async create(spec: SessionSpec): Promise<SandboxSession> {
     this.creating++;
     try {
-      return await this.opts.driver.createSession(spec);
+      const session = await this.opts.driver.createSession(spec);
+      if (session.gatewayAddress && this.opts.gatewayNetworks) {
+        try {
+          await this.opts.gatewayNetworks.up(session.gatewayAddress);
+        } catch (err) {
+          await this.opts.driver.destroy(session).catch(() => {});
+          throw err;
+        }
+      }
+      return session;
     } finally {
       this.creating--;
+    }
+  }
+
+  private async destroy(session: SandboxSession): Promise<void> {
+    try {
+      await this.opts.driver.destroy(session);
+    } finally {
+      if (session.gatewayAddress)
+        await this.opts.gatewayNetworks?.down(session.gatewayAddress).catch(() => {});
     }
   }
 
@@ -123,9 +148,9 @@ export class SandboxManager {
     if (!entry) return;
     const sb = await entry.catch(() => undefined);
     if (sb)
-      await this.opts.driver
-        .destroy(sb.session)
-        .catch((err) => this.opts.logger.warn({ err, attemptId }, 'sandbox destroy failed'));
+      await this.destroy(sb.session).catch((err) =>
+        this.opts.logger.warn({ err, attemptId }, 'sandbox destroy failed'),
+      );
   }
 
   /** A fresh session for one job (grading, verification); destroyed when fn settles. */
@@ -134,20 +159,18 @@ export class SandboxManager {
     purpose: SessionSpec['purpose'],
     ownerId: string,
     fn: (s: SandboxSession) => Promise<T>,
-    limits: Partial<SandboxLimits> = {},
+    opts: { limits?: Partial<SandboxLimits>; network?: SessionSpec['network'] } = {},
   ): Promise<T> {
     const session = await this.create({
-      ...this.spec(env, 'none', purpose, ownerId),
-      limits: { ...this.opts.limits, ...limits },
+      ...this.spec(env, opts.network ?? 'none', purpose, ownerId),
+      limits: { ...this.opts.limits, ...opts.limits },
     });
     this.other.add(session.id);
     try {
       return await fn(session);
     } finally {
       this.other.delete(session.id);
-      await this.opts.driver
-        .destroy(session)
-        .catch((err) => this.opts.logger.warn({ err }, 'sandbox destroy failed'));
+      await this.destroy(session).catch((err) => this.opts.logger.warn({ err }, 'sandbox destroy failed'));
     }
   }
 
@@ -193,7 +216,7 @@ export class SandboxManager {
     this.closed = true;
     await Promise.all([...this.filling.values()]);
     for (const list of this.pool.values())
-      for (const s of list.splice(0)) await this.opts.driver.destroy(s).catch(() => {});
+      for (const s of list.splice(0)) await this.destroy(s).catch(() => {});
     for (const id of [...this.attempts.keys()]) await this.release(id);
   }
 }

@@ -55,12 +55,20 @@ export interface ServerProcess {
 }
 
 /** Starts `worksample serve` and resolves once it prints its URL. */
-export function startServe(env: Record<string, string>): Promise<ServerProcess> {
+export async function startServe(env: Record<string, string>): Promise<ServerProcess> {
+  const gatewayPort = await freePort();
   return new Promise((resolve, reject) => {
     // The local driver keeps these servers off the Docker engine, where sandbox suites run in parallel.
     const child = spawn(process.execPath, [bin, 'serve'], {
       cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'warn', SANDBOX_DRIVER: 'local', SANDBOX_POOL_SIZE: '0', ...env },
+      env: {
+        ...process.env,
+        LOG_LEVEL: 'warn',
+        SANDBOX_DRIVER: 'local',
+        SANDBOX_POOL_SIZE: '0',
+        GATEWAY_PORT: String(gatewayPort),
+        ...env,
+      },
     });
     let stdout = '';
     let stderr = '';

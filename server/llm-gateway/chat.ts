@@ -1,0 +1,203 @@
+/**
+ * Answers one chat completion: plain JSON or server-sent events, including the mock's scripted
+ * behaviour (slowness, broken streams, errors). The call record is finished whatever happens,
+ * with the streamed content joined.
+ */
+import type { Context } from 'hono';
+import { stream as honoStream } from 'hono/streaming';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { LlmUpstream, ChatCall } from '../llm/index.ts';
+import type { MockScript } from '../llm/mock/index.ts';
+import { openAiError } from './errors.ts';
+import type { CallRecorder, StartedCall } from './record.ts';
+
+export interface ChatJob {
+  upstream: LlmUpstream;
+  recorder: CallRecorder;
+  call: StartedCall;
+  release: () => void;
+  attemptId: string;
+  alias: string;
+  model: string;
+  body: ChatCall['body'];
+  stream: boolean;
+  script?: MockScript;
+  ruleCounts: Record<string, number>;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+
+/** Splits a finished completion into the chunks a streaming client expects. */
+export function* chunksOf(c: ChatCompletion, includeUsage: boolean): Generator<ChatCompletionChunk> {
+  const base = { id: c.id, object: 'chat.completion.chunk' as const, created: c.created, model: c.model };
+  const choice = c.choices[0]!;
+  yield {
+    ...base,
+    choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }],
+  };
+  const content = choice.message.content ?? '';
+  for (const piece of content.match(/[\s\S]{1,24}/g) ?? []) {
+    yield {
+      ...base,
+      choices: [{ index: 0, delta: { content: piece }, finish_reason: null, logprobs: null }],
+    };
+  }
+  const calls = choice.message.tool_calls ?? [];
+  if (calls.length) {
+    yield {
+      ...base,
+      choices: [
+        {
+          index: 0,
+          delta: {
+            tool_calls: calls.map((t, index) => ({
+              index,
+              id: t.id,
+              type: 'function' as const,
+              function:
+                'function' in t ? { name: t.function.name, arguments: t.function.arguments } : undefined,
+            })),
+          },
+          finish_reason: null,
+          logprobs: null,
+        },
+      ],
+    };
+  }
+  yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason, logprobs: null }] };
+  if (includeUsage && c.usage) yield { ...base, choices: [], usage: c.usage };
+}
+
+export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
+  const started = performance.now();
+  const signal = c.req.raw.signal;
+  const outcome = await job.upstream.chat({
+    attemptId: job.attemptId,
+    callId: job.call.id,
+    alias: job.alias,
+    model: job.model,
+    body: job.body,
+    stream: job.stream,
+    script: job.script,
+    ruleCounts: job.ruleCounts,
+    signal,
+  });
+
+  if (outcome.kind === 'error') {
+    job.release();
+    await job.recorder.finish(job.call, {
+      status: outcome.status,
+      errorCode: outcome.code,
+      response: { error: outcome.message },
+      rule: outcome.rule,
+      ruleHits: outcome.ruleHits,
+      latencyMs: performance.now() - started,
+      upstreamModel: job.model,
+    });
+    return openAiError(c, {
+      status: outcome.status as 429,
+      type: outcome.type,
+      code: outcome.code,
+      message: outcome.message,
+      retryAfter: outcome.retryAfter,
+    });
+  }
+
+  if (outcome.kind === 'completion' && outcome.delayMs) await sleep(outcome.delayMs, signal);
+
+  const includeUsage = Boolean(
+    (job.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage,
+  );
+  const finish = async (
+    content: string | null,
+    usage: ChatCompletion['usage'] | undefined,
+    response: unknown,
+    status = 200,
+    errorCode?: string,
+  ) => {
+    job.release();
+    await job.recorder.finish(job.call, {
+      status,
+      errorCode,
+      response,
+      content,
+      rule: outcome.kind === 'completion' ? outcome.rule : null,
+      ruleHits: outcome.kind === 'completion' ? outcome.ruleHits : undefined,
+      promptTokens: usage?.prompt_tokens ?? 0,
+      completionTokens: usage?.completion_tokens ?? 0,
+      latencyMs: performance.now() - started,
+      upstreamModel: job.model,
+    });
+  };
+
+  if (outcome.kind === 'completion' && !job.stream) {
+    const body = JSON.stringify(outcome.completion);
+    const message = outcome.completion.choices[0]?.message;
+    if (outcome.truncateAfter !== undefined) {
+      // A connection that dies mid-body: the client gets broken JSON.
+      const partial = body.slice(0, Math.min(body.length - 1, outcome.truncateAfter));
+      await finish(
+        message?.content ?? null,
+        outcome.completion.usage,
+        { truncatedBody: partial },
+        200,
+        'truncated',
+      );
+      return new Response(partial, { status: 200, headers: { 'content-type': 'application/json' } });
+    }
+    await finish(message?.content ?? null, outcome.completion.usage, outcome.completion);
+    return c.body(body, 200, { 'content-type': 'application/json' });
+  }
+
+  // Streaming: from the mock's finished completion, or passed through from the upstream.
+  const chunks: AsyncIterable<ChatCompletionChunk> | Iterable<ChatCompletionChunk> =
+    outcome.kind === 'stream' ? outcome.chunks : chunksOf(outcome.completion, includeUsage);
+  const truncateAfter = outcome.kind === 'completion' ? outcome.truncateAfter : undefined;
+  c.header('content-type', 'text/event-stream; charset=utf-8');
+  c.header('cache-control', 'no-cache');
+  return honoStream(c, async (s) => {
+    let content = '';
+    let usage: ChatCompletion['usage'] | undefined;
+    let truncated = false;
+    try {
+      for await (const chunk of chunks) {
+        if (signal.aborted) break;
+        const delta = chunk.choices[0]?.delta?.content ?? '';
+        if (truncateAfter !== undefined && content.length + delta.length >= truncateAfter) {
+          const cut = delta.slice(0, Math.max(0, truncateAfter - content.length));
+          content += cut;
+          if (cut) {
+            const partial = { ...chunk, choices: [{ ...chunk.choices[0]!, delta: { content: cut } }] };
+            await s.write(`data: ${JSON.stringify(partial)}\n\n`);
+          }
+          truncated = true;
+          break; // no finish_reason, no [DONE]: the stream just stops
+        }
+        content += delta;
+        if (chunk.usage) usage = chunk.usage;
+        await s.write(`data: ${JSON.stringify(chunk)}\n\n`);
+      }
+      if (!truncated && !signal.aborted) await s.write('data: [DONE]\n\n');
+    } finally {
+      if (!usage && outcome.kind === 'completion') usage = outcome.completion.usage;
+      await finish(
+        content,
+        usage,
+        { streamed: true },
+        200,
+        truncated ? 'truncated' : signal.aborted ? 'client_closed' : undefined,
+      );
+    }
+  });
+}

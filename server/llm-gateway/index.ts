@@ -1,0 +1,105 @@
+/**
+ * The LLM gateway: an OpenAI-compatible endpoint on its own port for candidates' code. It listens on
+ * loopback and on the gateway address of each sandbox's private network (nowhere else), issues one
+ * key per attempt at start and revokes it at submit, and gives grading its own short-lived key.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { AttemptHooks, ServiceContext } from '../platform/index.ts';
+import type { LlmUpstream } from '../llm/index.ts';
+import type { LlmAccess } from '../runs/index.ts';
+import { createGatewayApp } from './app.ts';
+import { issueKey, revokeKeys } from './keys.ts';
+
+export { createGatewayApp } from './app.ts';
+export { usageOf, policyLoader } from './policy.ts';
+export { KEY_PREFIX } from './keys.ts';
+
+export class Gateway implements AttemptHooks, LlmAccess {
+  readonly app: ReturnType<typeof createGatewayApp>;
+  /** attempt id → the raw key of the candidate's runs (memory only; the database has hashes). */
+  private readonly keys = new Map<string, Promise<string>>();
+  private readonly gradeKeys = new Map<string, Promise<string>>();
+  private readonly servers = new Map<string, { server: Promise<ServerType>; refs: number }>();
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    upstream: LlmUpstream,
+    readonly port: number,
+  ) {
+    this.app = createGatewayApp({ ctx, upstream });
+  }
+
+  /** Starts listening on an address (refcounted: several networks can come and go). */
+  async up(address: string): Promise<void> {
+    const entry = this.servers.get(address);
+    if (entry) {
+      entry.refs++;
+      await entry.server;
+      return;
+    }
+    const server = new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: this.app.fetch, hostname: address, port: this.port }, () => resolve(s));
+      s.once('error', reject);
+    });
+    this.servers.set(address, { server, refs: 1 });
+    server.catch(() => this.servers.delete(address));
+    await server;
+  }
+
+  async down(address: string): Promise<void> {
+    const entry = this.servers.get(address);
+    if (!entry || --entry.refs > 0) return;
+    this.servers.delete(address);
+    const s = await entry.server.catch(() => undefined);
+    await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
+  }
+
+  private keyFor(map: Map<string, Promise<string>>, attemptId: string, purpose: 'attempt' | 'grade') {
+    let key = map.get(attemptId);
+    if (!key) {
+      // A key from before a restart is unknown here (only its hash is stored): replace it.
+      key = revokeKeys(this.ctx, attemptId, purpose).then(
+        async () => (await issueKey(this.ctx, attemptId, purpose)).key,
+      );
+      key.catch(() => map.delete(attemptId));
+      map.set(attemptId, key);
+    }
+    return key;
+  }
+
+  async envFor(
+    attemptId: string,
+    purpose: 'attempt' | 'grade',
+    address = '127.0.0.1',
+  ): Promise<Record<string, string>> {
+    const key = await this.keyFor(purpose === 'attempt' ? this.keys : this.gradeKeys, attemptId, purpose);
+    const host = address.includes(':') ? `[${address}]` : address;
+    return { OPENAI_BASE_URL: `http://${host}:${this.port}/v1`, OPENAI_API_KEY: key };
+  }
+
+  async endGrading(attemptId: string): Promise<void> {
+    this.gradeKeys.delete(attemptId);
+    await revokeKeys(this.ctx, attemptId, 'grade');
+  }
+
+  attemptStarted(attemptId: string): void {
+    this.keyFor(this.keys, attemptId, 'attempt').catch((err) =>
+      this.ctx.logger.error({ err, attemptId }, 'could not issue a gateway key'),
+    );
+  }
+
+  attemptSubmitted(attemptId: string): void {
+    this.keys.delete(attemptId);
+    revokeKeys(this.ctx, attemptId, 'attempt').catch((err) =>
+      this.ctx.logger.error({ err, attemptId }, 'could not revoke gateway keys'),
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const address of [...this.servers.keys()]) {
+      const entry = this.servers.get(address)!;
+      entry.refs = 1;
+      await this.down(address);
+    }
+  }
+}
