@@ -14,6 +14,8 @@ import { loadTaskDir } from '../tasks/index.ts';
 import { importTask, listTasks } from '../tasks/import.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { startServer } from '../serve.ts';
+import { generateOutputs, GenerateError } from '../tasks/generate.ts';
+import { mockUpstream, openaiUpstream } from '../llm/index.ts';
 
 export class CliError extends Error {
   constructor(
@@ -44,6 +46,8 @@ Usage:
   worksample tasks validate <dir>                    check a task folder; lists every problem
   worksample tasks import <dir>...                   import task folders as new versions
   worksample tasks list                              imported tasks and their newest versions
+  worksample tasks generate-outputs <dir> [--force]  write a critique task's model outputs once, through
+                                                     the configured LLM upstream (LLM_UPSTREAM)
   worksample invite --task SLUG --email E --name N [--version V] [--expires-days D]
                                                      invite a candidate; prints the link (shown once)
 `;
@@ -145,6 +149,36 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
       }
       return undefined;
     });
+  }
+
+  if (verb === 'tasks' && sub === 'generate-outputs') {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { force: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length !== 1)
+      throw new CliError('tasks generate-outputs: give one task folder, e.g. tasks/critique-answer');
+    const upstream =
+      config.llmUpstream === 'openai'
+        ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
+        : mockUpstream();
+    try {
+      for (const r of await generateOutputs(positionals[0]!, upstream, { force: values.force })) {
+        print(
+          `${r.status === 'generated' ? 'generated' : 'kept     '}  outputs/${r.output}  (${r.characters} characters)`,
+        );
+      }
+    } catch (err) {
+      if (err instanceof GenerateError) throw new CliError(err.message, 1);
+      throw err;
+    }
+    print(
+      'now import the task so the outputs are stored in a task version: worksample tasks import ' +
+        positionals[0],
+    );
+    return;
   }
 
   if (verb === 'tasks' && sub === 'list') {

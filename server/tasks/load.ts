@@ -237,7 +237,12 @@ function checkTree(label: string, folderName: string, raw: Record<string, unknow
   for (const [field, paths, base] of listed) {
     paths.forEach((p, i) => {
       if (typeof p === 'string' && isSafeRelativePath(p) && !files.has(`${base}/${p.normalize('NFC')}`)) {
-        errors.push(`${at}: ${field}[${i}]: file ${base}/${p} does not exist`);
+        const generated =
+          field === 'critique.outputs' &&
+          listAt(raw.critique, 'generate').some((g) => isRecord(g) && g.output === p);
+        errors.push(
+          `${at}: ${field}[${i}]: file ${base}/${p} does not exist${generated ? ` (make it with: worksample tasks generate-outputs ${label})` : ''}`,
+        );
       }
     });
   }

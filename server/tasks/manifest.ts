@@ -240,6 +240,21 @@ export const taskManifestSchema = z
           .min(1, { error: 'expected at least one category' })
           .default([...DEFAULT_CRITIQUE_CATEGORIES]),
         questions: questions.default([]),
+        /**
+         * Outputs made once by the configured model (`worksample tasks generate-outputs <dir>`)
+         * and then stored as files, so every candidate critiques the same text.
+         */
+        generate: z
+          .array(
+            z.strictObject({
+              output: relPath,
+              model: text(200),
+              prompt: relPath,
+              system: text(8000).optional(),
+            }),
+            { error: typeError('a list of { output, model, prompt }') },
+          )
+          .default([]),
       })
       .optional(),
     written: z.strictObject({ questions: questions.default([]) }).optional(),
