@@ -15,6 +15,8 @@ import { importTask, listTasks } from '../tasks/import.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { startServer } from '../serve.ts';
 import { generateOutputs, GenerateError } from '../tasks/generate.ts';
+import { formatChecks, verifyTask } from '../tasks/verify.ts';
+import { createServer } from 'node:net';
 import { mockUpstream, openaiUpstream } from '../llm/index.ts';
 
 export class CliError extends Error {
@@ -45,12 +47,26 @@ Usage:
                                                      without --password one is generated and printed
   worksample tasks validate <dir>                    check a task folder; lists every problem
   worksample tasks import <dir>...                   import task folders as new versions
+  worksample tasks verify <dir>...                   grade solution/, starter/ and wrong/* in real sandboxes;
+                                                     prints a per-check table, exits 1 on any failure
   worksample tasks list                              imported tasks and their newest versions
   worksample tasks generate-outputs <dir> [--force]  write a critique task's model outputs once, through
                                                      the configured LLM upstream (LLM_UPSTREAM)
   worksample invite --task SLUG --email E --name N [--version V] [--expires-days D]
                                                      invite a candidate; prints the link (shown once)
 `;
+
+/** A free TCP port on loopback (the OS picks it). */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+    });
+  });
+}
 
 interface Io {
   env: Record<string, string | undefined>;
@@ -179,6 +195,22 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
         positionals[0],
     );
     return;
+  }
+
+  if (verb === 'tasks' && sub === 'verify') {
+    if (!rest.length) throw new CliError('tasks verify: give one or more task folders, e.g. tasks/hello-llm');
+    // Its own gateway port, so verifying works beside a running server.
+    const verifyConfig = { ...config, gatewayPort: await freeLoopbackPort() };
+    const logger = createLogger('warn', process.stderr);
+    const llm = config.llmUpstream === 'openai' ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl }) : mockUpstream();
+    let failed = 0;
+    for (const dir of rest) {
+      const checks = await verifyTask(dir, { config: verifyConfig, logger, llm });
+      print(formatChecks(dir, checks));
+      if (checks.some((c) => !c.ok)) failed++;
+    }
+    print(failed ? `${failed} of ${rest.length} task(s) failed verification` : `all ${rest.length} task(s) verified`);
+    return failed ? 1 : undefined;
   }
 
   if (verb === 'tasks' && sub === 'list') {

@@ -7,12 +7,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { loadConfig, type Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
-import { silentLogger } from '../logger/index.ts';
+import { silentLogger, type Logger } from '../logger/index.ts';
 import { FakeClock, randomIds, type ServiceContext } from '../platform/index.ts';
 import { createApp } from '../http/app.ts';
 import { noSandbox, SandboxManager, defaultLimits, type SandboxDriver } from '../sandbox/index.ts';
 import type { ManagerOptions } from '../sandbox/manager.ts';
-import { mockUpstream } from '../llm/index.ts';
+import { mockUpstream, type LlmUpstream } from '../llm/index.ts';
 import { createUser, type Role } from '../users/index.ts';
 import { importTask } from '../tasks/import.ts';
 import { createInvitation } from '../invitations/index.ts';
@@ -72,6 +72,10 @@ export async function makeTestApp(
     env?: Record<string, string>;
     driver?: SandboxDriver;
     sandbox?: Partial<Pick<ManagerOptions, 'limits' | 'poolSize' | 'warmEnvs' | 'maxConcurrent'>>;
+    /** The LLM upstream behind the gateway (default: the mock model). */
+    llm?: LlmUpstream;
+    /** The app's logger (default: silent). */
+    logger?: Logger;
   } = {},
 ) {
   const fresh = await freshDatabaseUrl(opts.dialect ?? 'sqlite');
@@ -91,8 +95,8 @@ export async function makeTestApp(
       maxConcurrent: 2,
       ...opts.sandbox,
     }),
-    llm: mockUpstream(),
-    logger: silentLogger,
+    llm: opts.llm ?? mockUpstream(),
+    logger: opts.logger ?? silentLogger,
     config,
   };
   const app = createApp(deps);

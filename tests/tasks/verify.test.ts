@@ -1,0 +1,67 @@
+/**
+ * Every task under tasks/ verifies in real sandboxes (solution passes, starter and wrong solutions
+ * fail), and `tasks verify` reports a broken task clearly. Runs the real CLI against the real engine.
+ */
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerDriver } from '../../server/sandbox/index.ts';
+import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
+import { needs } from '../helpers/require.ts';
+import { repoRoot, runCli, tempDir } from '../helpers/process.ts';
+
+const docker = new Docker();
+const ready =
+  (await DockerDriver.engineAnswers(docker, 3000)) &&
+  (await Promise.all((['node', 'python'] as EnvName[]).map(async (e) => docker.getImage(await imageFor(e)).inspect().then(() => true, () => false)))).every(Boolean);
+const tasks = (await readdir(path.join(repoRoot, 'tasks'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const env = { SANDBOX_DRIVER: 'docker', LOG_LEVEL: 'warn' };
+
+describe.runIf(needs('docker', ready, 'install docker.io, start dockerd, then npm run sandboxes:build -- --offline'))('tasks verify', () => {
+  it.each(tasks)('verifies tasks/%s', async (slug) => {
+    const r = await runCli(['tasks', 'verify', `tasks/${slug}`], env);
+    expect(r.stdout, r.stderr).toContain('all 1 task(s) verified');
+    expect(r.code).toBe(0);
+  });
+
+  describe('on a broken task', () => {
+    let tmp: Awaited<ReturnType<typeof tempDir>>;
+    let dir: string;
+    beforeAll(async () => {
+      tmp = await tempDir();
+      dir = path.join(tmp.dir, 'hello-llm');
+      await cp(path.join(repoRoot, 'tasks/hello-llm'), dir, { recursive: true });
+      // The starter now contains the solution, and the "wrong" solution is the right one.
+      const solution = path.join(dir, 'solution/parse-model-json.mjs');
+      await cp(solution, path.join(dir, 'starter/parse-model-json.mjs'));
+      await cp(solution, path.join(dir, 'wrong/no-fence/parse-model-json.mjs'));
+    });
+    afterAll(() => tmp.remove());
+
+    it('names each failed check and exits 1', async () => {
+      const r = await runCli(['tasks', 'verify', dir], env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/ok {2}\s*solution passes/);
+      expect(r.stdout).toMatch(/FAIL {2}starter fails\s+13 passed, 0 failed \(verdict passed\)/);
+      expect(r.stdout).toMatch(/FAIL {2}wrong\/no-fence fails .*should have failed: extracts JSON from a json code fence/);
+      expect(r.stdout).toContain('1 of 1 task(s) failed verification');
+    });
+
+    it('reports a mock script that does not parse', async () => {
+      await writeFile(path.join(dir, 'llm/mock.yaml'), 'rules:\n  - match: { content: "(" }\n    reply: x\n');
+      const r = await runCli(['tasks', 'verify', dir], env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/FAIL {2}mock script\s+llm\/mock\.yaml: rules\[0\]\.match\.content: invalid regular expression/);
+    });
+
+    it('reports a bad rubric without running anything', async () => {
+      const yaml = path.join(dir, 'task.yaml');
+      await writeFile(yaml, (await readFile(yaml, 'utf8')).replace('weight: 2', 'weight: -2'));
+      const r = await runCli(['tasks', 'verify', dir], env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('rubric.criteria[0].weight: expected a positive number');
+      expect(r.stdout).not.toContain('solution passes');
+    });
+  });
+});
