@@ -258,10 +258,10 @@ async function main() {
         const steps: Record<string, () => Promise<unknown>> = {
           'checkKey (2 selects)': () => checkKey(ctx, key),
           'policy (cached)': () => policyOf(live.attempt.task_version_id),
-          'checkBudgets (usage sum + rpm select)': () => checkBudgets(ctx, who, policy.budget, 0),
-          'ruleCounts (select)': () => recorder.ruleCounts(attemptId, 'attempt'),
-          'recorder.start (insert, commit)': async () => {
-            const call = await recorder.start({
+          'checkBudgets (usage sum + rpm aggregate)': () => checkBudgets(ctx, who, policy.budget, 0),
+          'ruleCounts (cached)': () => recorder.ruleCounts(attemptId, 'attempt'),
+          'recorder.finish (one insert, commit)': async () => {
+            const call = recorder.begin({
               attemptId,
               keyId: live.key.id,
               purpose: 'attempt',

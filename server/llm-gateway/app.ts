@@ -35,6 +35,7 @@ const chatSchema = z.looseObject({
 const embedSchema = z.looseObject({
   model: z.string().min(1).max(200),
   input: z.union([z.string().max(100_000), z.array(z.string().max(100_000)).min(1).max(256)]),
+  encoding_format: z.enum(['float', 'base64']).optional(),
 });
 
 export interface GatewayDeps {
@@ -127,8 +128,12 @@ export function createGatewayApp({ ctx, upstream }: GatewayDeps) {
     const { key, attempt } = c.get('live');
     const who = { attemptId: attempt.id, purpose: key.purpose };
     const slot = `${attempt.id}/${key.purpose}`;
-    const refusal = await checkBudgets(ctx, who, c.get('policy').budget, inFlight.get(slot) ?? 0);
-    const call = await recorder.start({
+    // Claimed before the (async) check, so concurrent calls see each other.
+    const others = inFlight.get(slot) ?? 0;
+    inFlight.set(slot, others + 1);
+    const release = () => inFlight.set(slot, Math.max(0, (inFlight.get(slot) ?? 1) - 1));
+    const refusal = await checkBudgets(ctx, who, c.get('policy').budget, others);
+    const call = recorder.begin({
       attemptId: attempt.id,
       keyId: key.id,
       purpose: key.purpose,
@@ -139,6 +144,7 @@ export function createGatewayApp({ ctx, upstream }: GatewayDeps) {
       counted: !refusal,
     });
     if (refusal) {
+      release();
       await recorder.finish(call, {
         status: 429,
         errorCode: refusal.code,
@@ -146,8 +152,6 @@ export function createGatewayApp({ ctx, upstream }: GatewayDeps) {
       });
       return { refused: openAiError(c, { status: 429, ...refusal }) };
     }
-    inFlight.set(slot, (inFlight.get(slot) ?? 0) + 1);
-    const release = () => inFlight.set(slot, Math.max(0, (inFlight.get(slot) ?? 1) - 1));
     return { call, release };
   }
 
@@ -226,9 +230,17 @@ export function createGatewayApp({ ctx, upstream }: GatewayDeps) {
     const started = performance.now();
     try {
       const r = await upstream.embed({ model: upstreamModel, input, signal: c.req.raw.signal });
+      // The openai SDK asks for base64 by default: little-endian float32, as OpenAI sends it.
+      const base64 = parsed.data.encoding_format === 'base64';
+      const encode = (v: number[]) =>
+        base64 ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
       const response = {
         object: 'list',
-        data: r.vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+        data: r.vectors.map((embedding, index) => ({
+          object: 'embedding',
+          index,
+          embedding: encode(embedding),
+        })),
         model: parsed.data.model,
         usage: { prompt_tokens: r.promptTokens, total_tokens: r.promptTokens },
       };
@@ -244,7 +256,7 @@ export function createGatewayApp({ ctx, upstream }: GatewayDeps) {
       await recorder.finish(call, {
         status: 502,
         errorCode: 'upstream_error',
-        response: { error: String(err) },
+        response: { error: err instanceof Error ? err.message : 'upstream failed' },
       });
       return openAiError(c, {
         status: 502,
@@ -274,5 +286,8 @@ export function createGatewayApp({ ctx, upstream }: GatewayDeps) {
       message: 'The gateway failed while handling this request.',
     });
   });
-  return app;
+  /** Calls of an attempt still running (admitted, not yet recorded). */
+  const inFlightOf = (attemptId: string, purpose: 'attempt' | 'grade' = 'attempt') =>
+    inFlight.get(`${attemptId}/${purpose}`) ?? 0;
+  return Object.assign(app, { inFlightOf });
 }

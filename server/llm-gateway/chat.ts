@@ -114,7 +114,23 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
     });
   }
 
-  if (outcome.kind === 'completion' && outcome.delayMs) await sleep(outcome.delayMs, signal);
+  if (outcome.kind === 'completion' && outcome.delayMs) {
+    await sleep(outcome.delayMs, signal);
+    if (signal.aborted) {
+      // The client gave up while the scripted delay ran: nothing was delivered, nothing is spent.
+      job.release();
+      await job.recorder.finish(job.call, {
+        status: 499,
+        errorCode: 'client_closed',
+        response: { error: 'the client closed the connection before the answer was ready' },
+        rule: outcome.rule,
+        ruleHits: outcome.ruleHits,
+        latencyMs: performance.now() - started,
+        upstreamModel: job.model,
+      });
+      return new Response(null, { status: 499 });
+    }
+  }
 
   const includeUsage = Boolean(
     (job.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage,

@@ -370,11 +370,8 @@ describe('budgets', () => {
       body: { model: 'mock-small', messages: [{ role: 'user', content: 'slow' }] },
       signal: abort.signal,
     });
-    // The slow call is admitted (its row exists) and sleeping in its scripted delay.
-    await vi.waitFor(async () => {
-      const open = (await callsOf(attemptId)).filter((c) => c.status === 0);
-      expect(open).toHaveLength(1);
-    });
+    // The slow call is admitted and sleeping in its scripted delay.
+    await vi.waitFor(() => expect(t.app.gateway.app.inFlightOf(attemptId)).toBe(1));
     await new Promise((resolve) => setImmediate(resolve));
     const second = await chat(key, 'quick');
     expect(second.headers.get('retry-after')).toBe('1');

@@ -72,7 +72,7 @@ export function policyLoader(ctx: ServiceContext) {
   };
 }
 
-/** The first budget this call would exceed, or undefined. */
+/** The first budget this call would exceed, or undefined. `inFlight`: the spender's other calls still running (not yet recorded). */
 export async function checkBudgets(
   ctx: ServiceContext,
   who: Spender,
@@ -80,7 +80,7 @@ export async function checkBudgets(
   inFlight: number,
 ): Promise<BudgetRefusal | undefined> {
   const used = await usageOf(ctx, who);
-  if (used.requests >= budget.maxRequests) {
+  if (used.requests + inFlight >= budget.maxRequests) {
     return {
       budget: 'requests',
       code: 'budget_requests_exhausted',
@@ -101,15 +101,15 @@ export async function checkBudgets(
   const now = ctx.clock.now();
   const recent = await ctx.db
     .selectFrom('llm_calls')
-    .select('created_at')
+    .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number>('created_at').as('oldest')])
     .where('attempt_id', '=', who.attemptId)
     .where('purpose', '=', who.purpose)
     .where('counted', '=', 1)
     .where('created_at', '>', now - 60_000)
-    .orderBy('created_at')
-    .execute();
-  if (recent.length >= budget.requestsPerMinute) {
-    const retryAfter = Math.max(1, Math.ceil((recent[0]!.created_at + 60_000 - now) / 1000));
+    .executeTakeFirstOrThrow();
+  if (Number(recent.n) + inFlight >= budget.requestsPerMinute) {
+    const oldest = recent.oldest === null ? now : Number(recent.oldest);
+    const retryAfter = Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000));
     return {
       budget: 'requests_per_minute',
       code: 'rate_limit_requests_per_minute',

@@ -1,4 +1,8 @@
-/** Every gateway call stored with its attempt: request, response or error, joined stream, usage, latency. */
+/**
+ * Every gateway call stored with its attempt: request, response or error, joined stream, usage,
+ * latency, the mock rules that matched. One row is written when the call ends (one synchronous
+ * commit per call); calls in flight are tracked in memory by the gateway.
+ */
 import type { ServiceContext } from '../platform/index.ts';
 import type { LlmCallsTable } from '../db/schema.ts';
 
@@ -8,6 +12,15 @@ const clip = (s: string) => (s.length > MAX_STORED ? `${s.slice(0, MAX_STORED)}â
 export interface StartedCall {
   id: string;
   startedAt: number;
+  attemptId: string;
+  keyId: string;
+  purpose: LlmCallsTable['purpose'];
+  endpoint: LlmCallsTable['endpoint'];
+  model: string;
+  stream: boolean;
+  body: unknown;
+  /** Whether the call counts against the request budget (refused calls do not). */
+  counted: boolean;
 }
 
 export interface Finish {
@@ -24,81 +37,70 @@ export interface Finish {
 }
 
 export class CallRecorder {
+  /** attempt/purpose â†’ mock rule counts, loaded once from the database, then kept current here. */
+  private readonly counts = new Map<string, Promise<Record<string, number>>>();
+
   constructor(private readonly ctx: ServiceContext) {}
 
-  async start(c: {
-    attemptId: string;
-    keyId: string;
-    purpose: LlmCallsTable['purpose'];
-    endpoint: LlmCallsTable['endpoint'];
-    model: string;
-    stream: boolean;
-    body: unknown;
-    counted: boolean;
-  }): Promise<StartedCall> {
-    const id = this.ctx.ids.id('llm');
-    const now = this.ctx.clock.now();
-    await this.ctx.db
-      .insertInto('llm_calls')
-      .values({
-        id,
-        attempt_id: c.attemptId,
-        key_id: c.keyId,
-        purpose: c.purpose,
-        endpoint: c.endpoint,
-        model: c.model,
-        upstream_model: null,
-        stream: c.stream ? 1 : 0,
-        request_json: clip(JSON.stringify(c.body)),
-        response_json: null,
-        content: null,
-        status: 0,
-        error_code: null,
-        rule: null,
-        rule_hits: '[]',
-        counted: c.counted ? 1 : 0,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        latency_ms: null,
-        created_at: now,
-        finished_at: null,
-      })
-      .execute();
-    return { id, startedAt: now };
+  begin(c: Omit<StartedCall, 'id' | 'startedAt'>): StartedCall {
+    return { ...c, id: this.ctx.ids.id('llm'), startedAt: this.ctx.clock.now() };
   }
 
   async finish(call: StartedCall, f: Finish): Promise<void> {
+    const hits = f.ruleHits ?? [];
+    if (hits.length) {
+      const counts = await this.ruleCounts(call.attemptId, call.purpose);
+      for (const rule of hits) counts[rule] = (counts[rule] ?? 0) + 1;
+    }
     await this.ctx.db
-      .updateTable('llm_calls')
-      .set({
-        status: f.status,
-        error_code: f.errorCode ?? null,
+      .insertInto('llm_calls')
+      .values({
+        id: call.id,
+        attempt_id: call.attemptId,
+        key_id: call.keyId,
+        purpose: call.purpose,
+        endpoint: call.endpoint,
+        model: call.model,
+        upstream_model: f.upstreamModel ?? null,
+        stream: call.stream ? 1 : 0,
+        request_json: clip(JSON.stringify(call.body)),
         response_json: f.response === undefined ? null : clip(JSON.stringify(f.response)),
         content: f.content === undefined || f.content === null ? null : clip(f.content),
+        status: f.status,
+        error_code: f.errorCode ?? null,
         rule: f.rule ?? null,
-        rule_hits: JSON.stringify(f.ruleHits ?? []),
+        rule_hits: JSON.stringify(hits),
+        counted: call.counted ? 1 : 0,
         prompt_tokens: f.promptTokens ?? 0,
         completion_tokens: f.completionTokens ?? 0,
         latency_ms: f.latencyMs === undefined ? null : Math.round(f.latencyMs),
-        upstream_model: f.upstreamModel ?? null,
+        created_at: call.startedAt,
         finished_at: this.ctx.clock.now(),
       })
-      .where('id', '=', call.id)
       .execute();
   }
 
   /** How often each mock rule's conditions held for this attempt's calls of this purpose. */
-  async ruleCounts(attemptId: string, purpose: LlmCallsTable['purpose']): Promise<Record<string, number>> {
-    const rows = await this.ctx.db
-      .selectFrom('llm_calls')
-      .select('rule_hits')
-      .where('attempt_id', '=', attemptId)
-      .where('purpose', '=', purpose)
-      .where('rule_hits', '!=', '[]')
-      .execute();
-    const counts: Record<string, number> = {};
-    for (const r of rows)
-      for (const rule of JSON.parse(r.rule_hits) as string[]) counts[rule] = (counts[rule] ?? 0) + 1;
+  ruleCounts(attemptId: string, purpose: LlmCallsTable['purpose']): Promise<Record<string, number>> {
+    const key = `${attemptId}/${purpose}`;
+    let counts = this.counts.get(key);
+    if (!counts) {
+      counts = this.ctx.db
+        .selectFrom('llm_calls')
+        .select('rule_hits')
+        .where('attempt_id', '=', attemptId)
+        .where('purpose', '=', purpose)
+        .where('rule_hits', '!=', '[]')
+        .execute()
+        .then((rows) => {
+          const out: Record<string, number> = {};
+          for (const r of rows)
+            for (const rule of JSON.parse(r.rule_hits) as string[]) out[rule] = (out[rule] ?? 0) + 1;
+          return out;
+        });
+      counts.catch(() => this.counts.delete(key));
+      this.counts.set(key, counts);
+    }
     return counts;
   }
 }

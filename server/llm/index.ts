@@ -206,7 +206,15 @@ export function openaiUpstream(opts: { apiKey: string; baseURL?: string; timeout
       const body = { ...call.body, model: call.model };
       try {
         if (call.stream) {
-          const params = { ...body, stream: true } as unknown as ChatCompletionCreateParamsStreaming;
+          // Usage is always requested, so streamed calls count against the token budget too.
+          const params = {
+            ...body,
+            stream: true,
+            stream_options: {
+              ...((body as { stream_options?: object }).stream_options ?? {}),
+              include_usage: true,
+            },
+          } as unknown as ChatCompletionCreateParamsStreaming;
           const stream = await client.chat.completions.create(params, { signal: call.signal });
           return { kind: 'stream', chunks: stream };
         }
@@ -218,8 +226,18 @@ export function openaiUpstream(opts: { apiKey: string; baseURL?: string; timeout
       }
     },
     async embed({ model, input, signal }) {
-      const r = await client.embeddings.create({ model, input }, { signal });
-      return { vectors: r.data.map((d) => d.embedding), promptTokens: r.usage?.prompt_tokens ?? 0 };
+      try {
+        const r = await client.embeddings.create({ model, input, encoding_format: 'float' }, { signal });
+        return { vectors: r.data.map((d) => d.embedding), promptTokens: r.usage?.prompt_tokens ?? 0 };
+      } catch (err) {
+        // Providers echo the key in some errors; what leaves here never contains it.
+        throw new Error(
+          `upstream: ${err instanceof Error ? err.message : String(err)}`.replaceAll(
+            opts.apiKey,
+            '[redacted]',
+          ),
+        );
+      }
     },
   };
 }
