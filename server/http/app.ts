@@ -22,6 +22,7 @@ import { registerRuns } from './routes/runs.ts';
 import { RunService } from '../runs/index.ts';
 import { Gateway } from '../llm-gateway/index.ts';
 import { registerLlm } from './routes/llm.ts';
+import { registerMaterials } from './routes/materials.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -81,6 +82,7 @@ export function createApp(deps: AppDeps) {
   registerFiles(app);
   registerRuns(app, runs);
   registerLlm(app);
+  registerMaterials(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',

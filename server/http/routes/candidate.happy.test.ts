@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import path from 'node:path';
 import { makeTestApp, type TestApp } from '../../testing/index.ts';
+import { importTask } from '../../tasks/import.ts';
 
 describe('candidate flow (happy path)', () => {
   let t: TestApp;
@@ -44,5 +46,29 @@ describe('candidate flow (happy path)', () => {
     });
     const again = await t.req(b, 'POST', `/api/attempts/${attempt.id}/submit`);
     expect(again.json.attempt.submittedAt).toBe(submit.json.attempt.submittedAt);
+  });
+});
+
+describe('materials', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await makeTestApp();
+    await importTask(t.ctx, path.join(import.meta.dirname, '../../tasks/fixtures/critique-min'));
+  });
+  afterEach(() => t.close());
+
+  it('shows a started critique candidate the statement, the listed outputs and the questions; strangers get 404', async () => {
+    const { browser, attemptId } = await t.startedCandidate('Cri', 'cri@example.com', 'critique-min');
+    const r = await t.req(browser, 'GET', `/api/attempts/${attemptId}/materials`);
+    expect(r.status).toBe(200);
+    expect(r.json).toMatchObject({
+      kind: 'critique',
+      outputs: [{ path: 'answer-1.md' }],
+      questions: [{ id: 'trust' }],
+    });
+    expect(r.json.outputs[0].content.length).toBeGreaterThan(20);
+    expect(r.json.statement).toMatch(/\S/);
+    const other = await t.startedCandidate('Other', 'other@example.com', 'critique-min');
+    expect((await t.req(other.browser, 'GET', `/api/attempts/${attemptId}/materials`)).status).toBe(404);
   });
 });
