@@ -7,7 +7,6 @@
  */
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DockerDriver, hostFirewall } from '../../server/sandbox/index.ts';
 import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
@@ -16,33 +15,18 @@ import { makeTestApp, repoRoot, type Browser, type TestApp } from '../../server/
 import { followEvents, stdoutOf } from '../../server/testing/sse.ts';
 import { importTask } from '../../server/tasks/import.ts';
 import { needs } from '../helpers/require.ts';
+import { sandboxesReady } from '../helpers/docker.ts';
 import { freePort } from '../helpers/process.ts';
 
 const SECRET = 'sk-test-SECRET-provider-7d1e0b';
 
-const docker = new Docker();
-const ready = await DockerDriver.engineAnswers(docker, 3000);
-const hasImages =
-  ready &&
-  (
-    await Promise.all(
-      (['node', 'python'] as EnvName[]).map(async (e) =>
-        docker
-          .getImage(await imageFor(e))
-          .inspect()
-          .then(
-            () => true,
-            () => false,
-          ),
-      ),
-    )
-  ).every(Boolean);
+const ready = await sandboxesReady();
 const firewall = ready ? await hostFirewall() : undefined;
 
 describe.runIf(
   needs(
     'docker',
-    ready && hasImages && Boolean(firewall?.available),
+    ready && Boolean(firewall?.available),
     'install docker.io and iptables, start dockerd as root, then npm run sandboxes:build -- --offline',
   ),
 )('candidate code calling the LLM gateway from a Docker sandbox', () => {

@@ -5,7 +5,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DockerDriver, hostFirewall } from '../../server/sandbox/index.ts';
 import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
@@ -14,32 +13,11 @@ import { exampleTaskDir, makeTestApp, repoRoot, type TestApp } from '../../serve
 import { followEvents, stdoutOf } from '../../server/testing/sse.ts';
 import { importTask } from '../../server/tasks/import.ts';
 import { needs } from '../helpers/require.ts';
+import { docker, sandboxesHint, sandboxesReady } from '../helpers/docker.ts';
 
-const docker = new Docker();
-const ready = await DockerDriver.engineAnswers(docker, 3000);
-const hasImages =
-  ready &&
-  (
-    await Promise.all(
-      (['node', 'python'] as EnvName[]).map(async (e) =>
-        docker
-          .getImage(await imageFor(e))
-          .inspect()
-          .then(
-            () => true,
-            () => false,
-          ),
-      ),
-    )
-  ).every(Boolean);
+const ready = await sandboxesReady();
 
-describe.runIf(
-  needs(
-    'docker',
-    ready && hasImages,
-    'install docker.io, start dockerd, then npm run sandboxes:build -- --offline',
-  ),
-)('attempts in Docker sandboxes', () => {
+describe.runIf(needs('docker', ready, sandboxesHint))('attempts in Docker sandboxes', () => {
   let t: TestApp;
 
   beforeEach(async () => {

@@ -4,21 +4,19 @@
  */
 import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerDriver } from '../../server/sandbox/index.ts';
-import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
 import { needs } from '../helpers/require.ts';
+import { sandboxesHint, sandboxesReady } from '../helpers/docker.ts';
 import { repoRoot, runCli, tempDir } from '../helpers/process.ts';
 
-const docker = new Docker();
-const ready =
-  (await DockerDriver.engineAnswers(docker, 3000)) &&
-  (await Promise.all((['node', 'python'] as EnvName[]).map(async (e) => docker.getImage(await imageFor(e)).inspect().then(() => true, () => false)))).every(Boolean);
-const tasks = (await readdir(path.join(repoRoot, 'tasks'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+const ready = await sandboxesReady();
+const tasks = (await readdir(path.join(repoRoot, 'tasks'), { withFileTypes: true }))
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
 const env = { SANDBOX_DRIVER: 'docker', LOG_LEVEL: 'warn' };
 
-describe.runIf(needs('docker', ready, 'install docker.io, start dockerd, then npm run sandboxes:build -- --offline'))('tasks verify', () => {
+describe.runIf(needs('docker', ready, sandboxesHint))('tasks verify', () => {
   it.each(tasks)('verifies tasks/%s', async (slug) => {
     const r = await runCli(['tasks', 'verify', `tasks/${slug}`], env);
     expect(r.stdout, r.stderr).toContain('all 1 task(s) verified');
@@ -44,7 +42,9 @@ describe.runIf(needs('docker', ready, 'install docker.io, start dockerd, then np
       expect(r.code).toBe(1);
       expect(r.stdout).toMatch(/ok {2}\s*solution passes/);
       expect(r.stdout).toMatch(/FAIL {2}starter fails\s+13 passed, 0 failed \(verdict passed\)/);
-      expect(r.stdout).toMatch(/FAIL {2}wrong\/no-fence fails .*should have failed: extracts JSON from a json code fence/);
+      expect(r.stdout).toMatch(
+        /FAIL {2}wrong\/no-fence fails .*should have failed: extracts JSON from a json code fence/,
+      );
       expect(r.stdout).toContain('1 of 1 task(s) failed verification');
     });
 
@@ -52,7 +52,9 @@ describe.runIf(needs('docker', ready, 'install docker.io, start dockerd, then np
       await writeFile(path.join(dir, 'llm/mock.yaml'), 'rules:\n  - match: { content: "(" }\n    reply: x\n');
       const r = await runCli(['tasks', 'verify', dir], env);
       expect(r.code).toBe(1);
-      expect(r.stdout).toMatch(/FAIL {2}mock script\s+llm\/mock\.yaml: rules\[0\]\.match\.content: invalid regular expression/);
+      expect(r.stdout).toMatch(
+        /FAIL {2}mock script\s+llm\/mock\.yaml: rules\[0\]\.match\.content: invalid regular expression/,
+      );
     });
 
     it('reports a bad rubric without running anything', async () => {
