@@ -62,7 +62,7 @@ describe('parseJunit', () => {
     const r = parseJunit(`<?xml version="1.0" encoding="utf-8"?>
 <testsuites><testsuite name="pytest" tests="3">
   <testcase classname="test_hidden" name="test_a" time="0.001"/>
-  <testcase classname="test_hidden" name="test_b" time="0.002"><failure message="assert 1 == 2">trace</failure></testcase>
+  <testcase classname="test_hidden" name="test_b" time="0.002"><failure message="assert 1 == 2&#10;  where 1 = f()">trace</failure></testcase>
   <testcase classname="test_hidden" name="test_c" time="0"><skipped message="later"/></testcase>
 </testsuite></testsuites>`);
     expect(r).toMatchObject({ passed: 1, failed: 1, skipped: 1 });
@@ -70,7 +70,7 @@ describe('parseJunit', () => {
       name: 'test_hidden::test_b',
       status: 'failed',
       durationMs: 2,
-      message: 'assert 1 == 2',
+      message: 'assert 1 == 2\n  where 1 = f()',
     });
   });
 

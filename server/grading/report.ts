@@ -70,6 +70,7 @@ export function parseJunit(xml: string): TestReport {
     attributeNamePrefix: '',
     isArray: (name) => ['testsuite', 'testcase'].includes(name),
     processEntities: true,
+    htmlEntities: true,
   });
   let doc: Record<string, unknown>;
   try {
