@@ -1,0 +1,131 @@
+/**
+ * Browser tests: a real `worksample serve` on a temp SQLite database and Debian's Chromium driven by
+ * playwright-core. Only loopback is used.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { needs } from '../helpers/require.ts';
+import { freePort, repoRoot, runCli, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
+
+export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const hasChromium = () =>
+  needs('chromium', existsSync(chromiumPath), 'apt-get install chromium (or set CHROMIUM_PATH)');
+export const artifacts = path.join(repoRoot, 'test-artifacts/e2e');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+export interface Env {
+  server: ServerProcess;
+  env: Record<string, string>;
+  dbFile: string;
+  invite(task: string, email: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Imports `tasks` (folders relative to the repo) into a fresh database and starts the server. */
+export async function startEnv(tasks: string[], extra: Record<string, string> = {}): Promise<Env> {
+  const tmp = await tempDir('ws-e2e-');
+  const port = await freePort();
+  const dbFile = `${tmp.dir}/ws.db`;
+  const env = {
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${dbFile}`,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DEMO_SEED: 'false',
+    ...extra,
+  };
+  for (const t of tasks) {
+    const r = await runCli(['tasks', 'import', t], env);
+    if (r.code !== 0) throw new Error(`import ${t}: ${r.stderr}`);
+  }
+  const server = await startServe(env);
+  return {
+    server,
+    env,
+    dbFile,
+    async invite(task, email) {
+      const r = await runCli(['invite', '--task', task, '--email', email, '--name', 'Ada Lovelace'], env);
+      if (r.code !== 0) throw new Error(`invite: ${r.stderr}`);
+      return r.stdout.trim().split('\n').pop()!;
+    },
+    async close() {
+      await server.stop();
+      await tmp.remove();
+    },
+  };
+}
+
+export interface Browsing {
+  context: BrowserContext;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/** A fresh Chromium profile with one page at 1280×720. */
+export async function openBrowser(
+  baseURL: string,
+  viewport = { width: 1280, height: 720 },
+): Promise<Browsing> {
+  const profile = await mkdtemp(path.join(os.tmpdir(), 'ws-chromium-'));
+  // A fresh profile per browser: no IndexedDB or cookies carried between tests.
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    args: CHROMIUM_ARGS,
+    viewport,
+    baseURL,
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function shot(page: Page, name: string) {
+  await mkdir(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+/** Waits until the header says everything is saved. */
+export async function saved(page: Page) {
+  await page.locator('[data-testid=save-state][data-status=saved]').waitFor();
+}
+
+/** The attempt id from the candidate view. */
+export async function attemptId(page: Page): Promise<string> {
+  const r = await page.request.get('/api/candidate');
+  return ((await r.json()) as { attempt: { id: string } }).attempt.id;
+}
+
+export async function serverFile(page: Page, id: string, file: string): Promise<string> {
+  const r = await page.request.get(`/api/attempts/${id}/file?path=${encodeURIComponent(file)}`);
+  return ((await r.json()) as { content: string }).content;
+}
+
+/** Types at the end of the open Monaco editor. */
+export async function typeInEditor(page: Page, text: string) {
+  await page.locator('.monaco-editor .view-lines').click();
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type(text);
+}
+
+/** The visible text of the Monaco editor (Monaco renders spaces as no-break spaces). */
+export async function editorText(page: Page): Promise<string> {
+  return (await page.locator('.monaco-editor .view-lines').innerText()).replace(/\u00a0/g, ' ');
+}

@@ -1,0 +1,10 @@
+/** Module shapes Vite provides that TypeScript cannot resolve on its own. */
+declare module '*?worker' {
+  const WorkerFactory: new (options?: { name?: string }) => Worker;
+  export default WorkerFactory;
+}
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}
+declare module '*.css';

@@ -1,0 +1,256 @@
+/**
+ * Never lose work. Every edit goes to IndexedDB at once and to the server after a short pause, as a
+ * write conditioned on the revision it was edited from. The server refuses stale writes (another tab,
+ * a replay after a crash) with 409 stale_revision; those become conflicts the candidate resolves —
+ * nothing is overwritten silently. Network failures keep the edits queued and retry when the browser
+ * is back online, until the attempt is locked.
+ */
+import { api, ApiError, fileUrl, NetworkError, type FileBody, type FileInfo } from '../lib/api.ts';
+import { deletePending, listPending, putPending } from './idb.ts';
+
+export type SaveStatus = 'saved' | 'saving' | 'offline' | 'conflict' | 'error' | 'locked';
+
+export interface Conflict {
+  path: string;
+  mine: string;
+  currentRevision: number;
+}
+
+export interface SaverState {
+  status: SaveStatus;
+  queued: number;
+  conflicts: Conflict[];
+  error: string | null;
+}
+
+interface Entry {
+  content: string;
+  base: number;
+}
+
+const DEBOUNCE_MS = 600;
+
+export class Saver {
+  /** The server revision the local copy of each file builds on (0 = not on the server). */
+  private revisions = new Map<string, number>();
+  private pending = new Map<string, Entry>();
+  private inflight = new Set<string>();
+  private conflicts = new Map<string, Conflict>();
+  private failed = new Map<string, string>();
+  private offline = false;
+  private locked = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private retryMs = 1000;
+  private listeners = new Set<(s: SaverState) => void>();
+  private idle: (() => void)[] = [];
+
+  constructor(
+    readonly attemptId: string,
+    private onLocked: (reason: string) => void,
+  ) {
+    addEventListener('online', () => this.schedule(0));
+  }
+
+  /** Loads the server's revisions and any edits left in IndexedDB; returns those edits by path. */
+  async init(files: FileInfo[]): Promise<Map<string, string>> {
+    for (const f of files) this.revisions.set(f.path, f.revision);
+    const restored = new Map<string, string>();
+    for (const r of await listPending(this.attemptId)) {
+      this.pending.set(r.path, { content: r.content, base: r.base });
+      this.revisions.set(r.path, r.base);
+      restored.set(r.path, r.content);
+    }
+    if (restored.size) this.schedule(0);
+    this.emit();
+    return restored;
+  }
+
+  revision(path: string) {
+    return this.revisions.get(path) ?? 0;
+  }
+
+  /** The candidate changed a file: buffer it durably, save it soon. */
+  edit(path: string, content: string) {
+    if (this.locked) return;
+    const base = this.revision(path);
+    this.pending.set(path, { content, base });
+    this.failed.delete(path);
+    void putPending({ attemptId: this.attemptId, path, content, base, at: Date.now() });
+    this.schedule(DEBOUNCE_MS);
+    this.emit();
+  }
+
+  /** The server now holds `file` (after create, rename, take-theirs). */
+  known(file: FileInfo) {
+    this.revisions.set(file.path, file.revision);
+  }
+
+  forget(path: string) {
+    this.revisions.delete(path);
+    this.pending.delete(path);
+    this.conflicts.delete(path);
+    void deletePending(this.attemptId, path);
+    this.emit();
+  }
+
+  hasPending(path: string) {
+    return this.pending.has(path) || this.inflight.has(path);
+  }
+
+  /** Saves everything now; resolves when nothing is queued or in flight (or saving cannot proceed). */
+  flush(): Promise<void> {
+    this.schedule(0);
+    return new Promise((resolve) => {
+      if (this.settled()) return resolve();
+      this.idle.push(resolve);
+    });
+  }
+
+  /** Conflict: save my version over the server's current one. */
+  keepMine(path: string) {
+    const c = this.conflicts.get(path);
+    if (!c) return;
+    this.conflicts.delete(path);
+    this.revisions.set(path, c.currentRevision);
+    this.edit(path, c.mine);
+  }
+
+  /** Conflict: drop my version; returns the server's content to show. */
+  async takeTheirs(path: string): Promise<string> {
+    const f = await api<FileBody>('GET', fileUrl(this.attemptId, path));
+    this.conflicts.delete(path);
+    this.pending.delete(path);
+    this.revisions.set(path, f.revision);
+    await deletePending(this.attemptId, path);
+    this.emit();
+    return f.content;
+  }
+
+  lock() {
+    this.locked = true;
+    clearTimeout(this.timer);
+    this.emit();
+    this.wakeIdle();
+  }
+
+  subscribe(fn: (s: SaverState) => void): () => void {
+    this.listeners.add(fn);
+    fn(this.state());
+    return () => this.listeners.delete(fn);
+  }
+
+  state(): SaverState {
+    const queued = this.pending.size + this.inflight.size;
+    const conflicts = [...this.conflicts.values()];
+    let status: SaveStatus = 'saved';
+    if (this.locked) status = 'locked';
+    else if (conflicts.length) status = 'conflict';
+    else if (this.offline && queued) status = 'offline';
+    else if (this.failed.size) status = 'error';
+    else if (queued) status = 'saving';
+    return { status, queued: this.pending.size, conflicts, error: [...this.failed.values()][0] ?? null };
+  }
+
+  private settled() {
+    if (this.locked) return true;
+    const waiting = [...this.pending.keys()].filter((p) => !this.conflicts.has(p) && !this.failed.has(p));
+    return waiting.length === 0 && this.inflight.size === 0;
+  }
+
+  private schedule(ms: number) {
+    if (this.locked) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), ms);
+  }
+
+  private async run() {
+    const paths = [...this.pending.keys()].filter(
+      (p) => !this.inflight.has(p) && !this.conflicts.has(p) && !this.failed.has(p),
+    );
+    await Promise.all(paths.map((p) => this.save(p)));
+    if (this.offline) {
+      this.schedule(this.retryMs);
+      this.retryMs = Math.min(this.retryMs * 2, 10_000);
+    }
+    this.wakeIdle();
+  }
+
+  private wakeIdle() {
+    if (!this.settled() && !this.offline) return;
+    const waiting = this.idle;
+    this.idle = [];
+    for (const w of waiting) w();
+  }
+
+  private async save(path: string) {
+    const entry = this.pending.get(path)!;
+    this.inflight.add(path);
+    this.emit();
+    try {
+      const res = await api<{ file: FileInfo }>('PUT', `/api/attempts/${this.attemptId}/file`, {
+        path,
+        content: entry.content,
+        baseRevision: entry.base,
+      });
+      this.offline = false;
+      this.retryMs = 1000;
+      this.revisions.set(path, res.file.revision);
+      const now = this.pending.get(path);
+      if (now === entry) {
+        this.pending.delete(path);
+        await deletePending(this.attemptId, path);
+      } else if (now) {
+        // Edited while the save was in flight: the newer text builds on the revision just written.
+        now.base = res.file.revision;
+        void putPending({ attemptId: this.attemptId, path, ...now, at: Date.now() });
+        this.schedule(DEBOUNCE_MS);
+      }
+    } catch (e) {
+      await this.failure(path, entry, e);
+    } finally {
+      this.inflight.delete(path);
+      this.emit();
+    }
+  }
+
+  private async failure(path: string, entry: Entry, e: unknown) {
+    if (e instanceof NetworkError) {
+      this.offline = true;
+      return;
+    }
+    if (!(e instanceof ApiError)) throw e;
+    this.offline = false;
+    if (e.code === 'stale_revision') {
+      const currentRevision = Number(e.details?.currentRevision ?? 0);
+      // A save that reached the server before a crash comes back as stale with our own content.
+      const theirs = currentRevision
+        ? await api<FileBody>('GET', fileUrl(this.attemptId, path)).catch(() => null)
+        : null;
+      if (theirs && theirs.content === entry.content) {
+        this.revisions.set(path, theirs.revision);
+        if (this.pending.get(path) === entry) {
+          this.pending.delete(path);
+          await deletePending(this.attemptId, path);
+        }
+        return;
+      }
+      this.conflicts.set(path, {
+        path,
+        mine: this.pending.get(path)?.content ?? entry.content,
+        currentRevision,
+      });
+      return;
+    }
+    if (e.code === 'attempt_submitted' || e.code === 'deadline_passed') {
+      this.lock();
+      this.onLocked(e.message);
+      return;
+    }
+    this.failed.set(path, `${path}: ${e.message}`);
+  }
+
+  private emit() {
+    const s = this.state();
+    for (const l of this.listeners) l(s);
+  }
+}

@@ -1,0 +1,125 @@
+/** The workspace header: task title, countdown in server time, save state, Submit. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { formatLeft, serverNow } from '../lib/clock.ts';
+import type { Saver } from '../state/saver.ts';
+import { useSaverState } from '../state/hooks.ts';
+
+export function Header(props: {
+  title: string;
+  deadlineAt: number;
+  saver: Saver;
+  submitting: boolean;
+  onDeadline: () => void;
+  onSubmit: () => void;
+}) {
+  return (
+    <header class="topbar">
+      <h1 class="task-title" title={props.title}>
+        {props.title}
+      </h1>
+      <SaveIndicator saver={props.saver} />
+      <Countdown deadlineAt={props.deadlineAt} onZero={props.onDeadline} />
+      <SubmitButton saver={props.saver} submitting={props.submitting} onSubmit={props.onSubmit} />
+    </header>
+  );
+}
+
+function SaveIndicator({ saver }: { saver: Saver }) {
+  const s = useSaverState(saver);
+  const text = {
+    saved: 'All changes saved',
+    saving: 'Saving…',
+    offline: `Offline — ${s.queued} change${s.queued === 1 ? '' : 's'} queued`,
+    conflict: 'Conflict — choose a version',
+    error: s.error ? `Not saved: ${s.error}` : 'Not saved',
+    locked: 'Locked',
+  }[s.status];
+  return (
+    <p class={`save-state save-${s.status}`} data-testid="save-state" data-status={s.status} role="status">
+      <span class="dot" aria-hidden="true" />
+      {text}
+    </p>
+  );
+}
+
+function Countdown({ deadlineAt, onZero }: { deadlineAt: number; onZero: () => void }) {
+  const [left, setLeft] = useState(deadlineAt - serverNow());
+  const fired = useRef(false);
+  useEffect(() => {
+    const tick = () => {
+      const l = deadlineAt - serverNow();
+      setLeft(l);
+      if (l <= 0 && !fired.current) {
+        fired.current = true;
+        onZero();
+      }
+    };
+    tick();
+    const t = setInterval(tick, 500);
+    return () => clearInterval(t);
+  }, [deadlineAt]);
+  const urgent = left < 5 * 60_000;
+  return (
+    <p
+      class={`countdown${urgent ? ' urgent' : ''}`}
+      role="timer"
+      aria-label="Time left"
+      data-testid="countdown"
+    >
+      <span class="muted">Time left</span> <strong>{formatLeft(left)}</strong>
+    </p>
+  );
+}
+
+function SubmitButton({
+  saver,
+  submitting,
+  onSubmit,
+}: {
+  saver: Saver;
+  submitting: boolean;
+  onSubmit: () => void;
+}) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const s = useSaverState(saver);
+  return (
+    <>
+      <button
+        type="button"
+        class="primary"
+        disabled={submitting}
+        onClick={() => dialog.current?.showModal()}
+        data-testid="submit"
+      >
+        {submitting ? 'Submitting…' : 'Submit'}
+      </button>
+      <dialog ref={dialog} aria-labelledby="submit-h" class="modal" data-testid="submit-dialog">
+        <form method="dialog">
+          <h2 id="submit-h">Submit your work?</h2>
+          <p>After submitting you cannot change anything. The hiring team sees the workspace as it is now.</p>
+          {s.queued > 0 && (
+            <p class="warn">
+              {s.queued} change{s.queued === 1 ? ' is' : 's are'} not saved yet
+              {s.status === 'offline'
+                ? ' because you are offline. Reconnect first, or they will be lost.'
+                : '; they will be saved first.'}
+            </p>
+          )}
+          <div class="row end">
+            <button value="cancel" type="submit" autofocus>
+              Keep working
+            </button>
+            <button
+              type="button"
+              class="primary"
+              data-testid="confirm-submit"
+              onClick={() => (dialog.current?.close(), onSubmit())}
+            >
+              Submit now
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}

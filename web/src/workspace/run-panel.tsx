@@ -1,0 +1,202 @@
+/**
+ * Run / Run tests with live output. The run's events arrive over SSE (EventSource resumes with
+ * Last-Event-ID by itself after a dropped connection); stdout and stderr keep their ANSI colours.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { api, ApiError } from '../lib/api.ts';
+import { ansiToSegments, initialAnsi, type Segment } from '../lib/ansi.ts';
+import type { Saver } from '../state/saver.ts';
+
+interface Run {
+  id: string;
+  kind: 'run' | 'test';
+}
+interface Exit {
+  verdict: string;
+  exitCode: number | null;
+  durationMs: number;
+}
+interface Line extends Segment {
+  stream: 'stdout' | 'stderr' | 'info';
+}
+
+const MAX_SEGMENTS = 5000;
+
+export function RunPanel({
+  attemptId,
+  saver,
+  onFinished,
+}: {
+  attemptId: string;
+  saver: Saver;
+  onFinished: () => void;
+}) {
+  const [run, setRun] = useState<Run | null>(null);
+  const [status, setStatus] = useState<string>('idle');
+  const [out, setOut] = useState<Line[]>([]);
+  const [exit, setExit] = useState<Exit | null>(null);
+  const [stdin, setStdin] = useState('');
+  const source = useRef<EventSource | null>(null);
+  const pre = useRef<HTMLPreElement>(null);
+  const stick = useRef(true);
+
+  useEffect(() => () => source.current?.close(), []);
+  useEffect(() => {
+    if (stick.current && pre.current) pre.current.scrollTop = pre.current.scrollHeight;
+  }, [out]);
+
+  const append = (lines: Line[]) => setOut((prev) => [...prev, ...lines].slice(-MAX_SEGMENTS));
+  const info = (text: string) => append([{ text: text + '\n', cls: 'info', stream: 'info' }]);
+
+  const start = async (kind: 'run' | 'test') => {
+    source.current?.close();
+    setOut([]);
+    setExit(null);
+    setStatus('saving');
+    await saver.flush();
+    setStatus('queued');
+    let r: Run;
+    try {
+      ({ run: r } = await api<{ run: Run }>('POST', `/api/attempts/${attemptId}/runs`, {
+        kind,
+        interactive: true,
+      }));
+    } catch (e) {
+      setStatus('idle');
+      info(
+        e instanceof ApiError
+          ? `Could not start: ${e.message}`
+          : 'Could not start: you seem to be offline. Try again when connected.',
+      );
+      return;
+    }
+    setRun(r);
+    const ansi = { stdout: initialAnsi(), stderr: initialAnsi() };
+    const es = new EventSource(`/api/attempts/${attemptId}/runs/${r.id}/events`);
+    source.current = es;
+    for (const stream of ['stdout', 'stderr'] as const) {
+      es.addEventListener(stream, (e) => {
+        const text = JSON.parse((e as MessageEvent<string>).data) as string;
+        append(ansiToSegments(text, ansi[stream]).map((s) => ({ ...s, stream })));
+      });
+    }
+    es.addEventListener('status', (e) =>
+      setStatus((JSON.parse((e as MessageEvent<string>).data) as { status: string }).status),
+    );
+    es.addEventListener('exit', (e) => {
+      es.close();
+      setExit(JSON.parse((e as MessageEvent<string>).data) as Exit);
+      setStatus('done');
+      onFinished();
+    });
+  };
+
+  const running = status === 'queued' || status === 'running' || status === 'saving';
+  const send = async (close: boolean) => {
+    if (!run) return;
+    try {
+      await api('POST', `/api/attempts/${attemptId}/runs/${run.id}/stdin`, {
+        data: close ? stdin : stdin + '\n',
+        close,
+      });
+      append([{ text: stdin + (close ? '' : '\n'), cls: 'echo', stream: 'info' }]);
+      setStdin('');
+    } catch (e) {
+      info(`Input not sent: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const cancel = async () => {
+    if (!run) return;
+    await api('POST', `/api/attempts/${attemptId}/runs/${run.id}/cancel`).catch(() => {});
+  };
+
+  return (
+    <section class="run-panel" aria-labelledby="output-h" data-testid="run-panel">
+      <div class="panel-head">
+        <h2 id="output-h">Output</h2>
+        <div class="row">
+          <button
+            type="button"
+            class="primary"
+            onClick={() => void start('run')}
+            disabled={running}
+            data-testid="run"
+          >
+            ▶ Run
+          </button>
+          <button type="button" onClick={() => void start('test')} disabled={running} data-testid="run-tests">
+            Run tests
+          </button>
+          <button
+            type="button"
+            onClick={() => void cancel()}
+            disabled={!running || !run}
+            data-testid="cancel"
+          >
+            Cancel
+          </button>
+        </div>
+        <p class="run-status" aria-live="polite" data-testid="run-status">
+          {exit ? (
+            <span class={`verdict verdict-${exit.verdict}`} data-testid="verdict">
+              {exit.verdict}
+              {exit.exitCode !== null ? ` (exit ${exit.exitCode})` : ''} ·{' '}
+              {(exit.durationMs / 1000).toFixed(2)} s
+            </span>
+          ) : running ? (
+            `${status}…`
+          ) : (
+            'Not run yet'
+          )}
+        </p>
+      </div>
+      <pre
+        class="terminal"
+        ref={pre}
+        tabIndex={0}
+        aria-label="Program output"
+        data-testid="output"
+        onScroll={(e) => {
+          const t = e.currentTarget;
+          stick.current = t.scrollTop + t.clientHeight >= t.scrollHeight - 8;
+        }}
+      >
+        {out.map((s, i) => (
+          <span key={i} class={`${s.stream} ${s.cls}`}>
+            {s.text}
+          </span>
+        ))}
+      </pre>
+      <form
+        class="stdin row"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void send(false);
+        }}
+      >
+        <label for="stdin-input">Input</label>
+        <input
+          id="stdin-input"
+          value={stdin}
+          disabled={!running}
+          placeholder={
+            running ? 'Type a line for the program, Enter to send' : 'Available while a program runs'
+          }
+          onInput={(e) => setStdin((e.target as HTMLInputElement).value)}
+          data-testid="stdin"
+        />
+        <button type="submit" disabled={!running}>
+          Send
+        </button>
+        <button
+          type="button"
+          disabled={!running}
+          onClick={() => void send(true)}
+          title="Send and close input (end of file)"
+        >
+          Send EOF
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,140 @@
+/**
+ * One started attempt: loads materials and files, restores unsent edits from IndexedDB, and hosts the
+ * kind-specific workspace under the header. Submits (by the candidate or at the deadline) and locks.
+ */
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import {
+  api,
+  fileUrl,
+  type Attempt,
+  type CandidateView,
+  type FileBody,
+  type FileInfo,
+  type Materials,
+} from '../lib/api.ts';
+import { Saver } from '../state/saver.ts';
+import { Docs } from '../state/docs.ts';
+import { Header } from './header.tsx';
+import { ConflictBanner } from './conflicts.tsx';
+import { CodeWorkspace } from './code.tsx';
+import { CritiqueWorkspace } from './critique.tsx';
+import { WrittenWorkspace } from './written.tsx';
+
+export interface WorkspaceProps {
+  attemptId: string;
+  docs: Docs;
+  materials: Materials;
+  files: FileInfo[];
+}
+
+export function Workspace({
+  cand,
+  attempt,
+  onDone,
+}: {
+  cand: CandidateView;
+  attempt: Attempt;
+  onDone: (a: Attempt, note?: string) => void;
+}) {
+  const finishing = useRef(false);
+  const [submitting, setSubmitting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const saver = useMemo(() => new Saver(attempt.id, () => void finish(true)), [attempt.id]);
+  const docs = useMemo(() => new Docs(saver), [saver]);
+  const [sandboxWarning, setSandboxWarning] = useState<string | null>(null);
+  const [loaded, setLoaded] = useState<{ materials: Materials; files: FileInfo[] } | null>(null);
+
+  // The local sandbox gives no isolation: everyone who opens the workspace is told.
+  useEffect(() => {
+    fetch('/api/ready')
+      .then((r) => r.json() as Promise<{ sandbox?: { warning?: string } }>)
+      .then(
+        (r) => setSandboxWarning(r.sandbox?.warning ?? null),
+        () => {},
+      );
+  }, []);
+
+  useEffect(() => {
+    void (async () => {
+      try {
+        const [materials, { files }] = await Promise.all([
+          api<Materials>('GET', `/api/attempts/${attempt.id}/materials`),
+          api<{ files: FileInfo[] }>('GET', `/api/attempts/${attempt.id}/files`),
+        ]);
+        const bodies = await Promise.all(files.map((f) => api<FileBody>('GET', fileUrl(attempt.id, f.path))));
+        for (const b of bodies) if (b.encoding === 'utf8') docs.load(b.path, b.content);
+        const restored = await saver.init(files);
+        for (const [path, content] of restored) docs.load(path, content);
+        setLoaded({ materials, files });
+      } catch (e) {
+        setError(
+          `Could not load your workspace: ${e instanceof Error ? e.message : String(e)}. Reload the page to try again.`,
+        );
+      }
+    })();
+  }, [attempt.id]);
+
+  /** Saves what can be saved, submits, locks. At the deadline this runs without asking. */
+  async function finish(timeUp: boolean) {
+    if (finishing.current) return;
+    finishing.current = true;
+    setSubmitting(true);
+    // Writes are accepted for a short grace period after the deadline, so queued edits still land.
+    await Promise.race([saver.flush(), new Promise((r) => setTimeout(r, timeUp ? 8000 : 15000))]);
+    try {
+      const { attempt: a } = await api<{ attempt: Attempt }>('POST', `/api/attempts/${attempt.id}/submit`);
+      saver.lock();
+      onDone(
+        a,
+        timeUp ? 'The time limit was reached, so the page submitted your work automatically.' : undefined,
+      );
+    } catch (e) {
+      finishing.current = false;
+      setSubmitting(false);
+      setError(
+        `Submitting failed: ${e instanceof Error ? e.message : String(e)}. Check your connection and press Submit again.`,
+      );
+    }
+  }
+
+  const kind = loaded?.materials.kind ?? cand.task.kind;
+  return (
+    <div class={`app kind-${kind}`} data-testid="workspace">
+      <Header
+        title={cand.task.title}
+        deadlineAt={attempt.deadlineAt}
+        saver={saver}
+        submitting={submitting}
+        onDeadline={() => void finish(true)}
+        onSubmit={() => void finish(false)}
+      />
+      {submitting && (
+        <div class="lock-overlay" role="alert" data-testid="locking">
+          Submitting your work…
+        </div>
+      )}
+      {error && (
+        <p class="error banner" role="alert">
+          {error}
+        </p>
+      )}
+      {sandboxWarning && (
+        <p class="banner warn" role="note" data-testid="sandbox-warning">
+          {sandboxWarning}
+        </p>
+      )}
+      <ConflictBanner docs={docs} />
+      {loaded ? (
+        kind === 'code' ? (
+          <CodeWorkspace attemptId={attempt.id} docs={docs} {...loaded} />
+        ) : kind === 'critique' ? (
+          <CritiqueWorkspace attemptId={attempt.id} docs={docs} {...loaded} />
+        ) : (
+          <WrittenWorkspace attemptId={attempt.id} docs={docs} {...loaded} />
+        )
+      ) : (
+        !error && <p class="center">Loading your workspace…</p>
+      )}
+    </div>
+  );
+}
