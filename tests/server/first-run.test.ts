@@ -32,7 +32,12 @@ describe('first run of worksample serve', () => {
 
     const page = await fetch(`${server.url}/`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<main id="app"');
+    const html = await page.text();
+    expect(html).toContain('<div id="app">');
+    // The built web app's entry script is served too.
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeTruthy();
+    expect((await fetch(`${server.url}${script}`)).status).toBe(200);
 
     const login = await fetch(`${server.url}/api/auth/login`, {
       method: 'POST',
