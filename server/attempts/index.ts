@@ -185,8 +185,9 @@ export async function sweepDeadlines(ctx: ServiceContext): Promise<number> {
 }
 
 /**
- * Loads an attempt for whoever is asking. The owning candidate may read and write; staff with
- * admin or author may read; anyone else gets 404 (candidates: no existence oracle) or 403.
+ * Loads an attempt for whoever is asking. The owning candidate may read and write; admins and
+ * authors may read; reviewers may read the submissions assigned to them; anyone else gets 404
+ * (candidates: no existence oracle) or 403.
  */
 export async function attemptFor(
   ctx: ServiceContext,
@@ -199,8 +200,18 @@ export async function attemptFor(
   if (a && owner) return mode === 'write' ? assertWritable(ctx, a) : a;
   const staff = who.find((p) => p.kind === 'staff');
   if (!staff) throw new AppError('not_found', 'attempt not found');
-  if (staff.user.role === 'reviewer')
-    throw new AppError('forbidden', 'reviewers see submissions through their review queue');
+  if (staff.user.role === 'reviewer') {
+    // Reviewers see only submissions assigned to them (blind: no identity is on these routes).
+    const assigned =
+      a &&
+      (await ctx.db
+        .selectFrom('review_assignments')
+        .select('attempt_id')
+        .where('attempt_id', '=', a.id)
+        .where('reviewer_id', '=', staff.user.id)
+        .executeTakeFirst());
+    if (!assigned) throw new AppError('forbidden', 'you are not assigned to review this submission');
+  }
   if (!a) throw new AppError('not_found', 'attempt not found');
   if (mode === 'write') throw new AppError('forbidden', 'only the candidate can change their workspace');
   return a;

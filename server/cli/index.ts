@@ -63,7 +63,9 @@ function freeLoopbackPort(): Promise<number> {
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
       const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))));
+      s.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
+      );
     });
   });
 }
@@ -202,14 +204,21 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     // Its own gateway port, so verifying works beside a running server.
     const verifyConfig = { ...config, gatewayPort: await freeLoopbackPort() };
     const logger = createLogger('warn', process.stderr);
-    const llm = config.llmUpstream === 'openai' ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl }) : mockUpstream();
+    const llm =
+      config.llmUpstream === 'openai'
+        ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
+        : mockUpstream();
     let failed = 0;
     for (const dir of rest) {
       const checks = await verifyTask(dir, { config: verifyConfig, logger, llm });
       print(formatChecks(dir, checks));
       if (checks.some((c) => !c.ok)) failed++;
     }
-    print(failed ? `${failed} of ${rest.length} task(s) failed verification` : `all ${rest.length} task(s) verified`);
+    print(
+      failed
+        ? `${failed} of ${rest.length} task(s) failed verification`
+        : `all ${rest.length} task(s) verified`,
+    );
     return failed ? 1 : undefined;
   }
 

@@ -210,6 +210,44 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_reviews': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('review_assignments')
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('reviewer_id', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('assigned_at', ms, (c) => c.notNull())
+          .addColumn('due_at', ms, (c) => c.notNull())
+          .addColumn('assigned_by', 'text')
+          .addPrimaryKeyConstraint('review_assignments_pk', ['attempt_id', 'reviewer_id'])
+          .execute();
+        await db.schema
+          .createIndex('review_assignments_reviewer')
+          .on('review_assignments')
+          .columns(['reviewer_id'])
+          .execute();
+        await db.schema
+          .createTable('reviews')
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('reviewer_id', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('levels_json', 'text', (c) => c.notNull())
+          .addColumn('recommendation', 'integer')
+          .addColumn('notes', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .addColumn('submitted_at', ms)
+          .addPrimaryKeyConstraint('reviews_pk', ['attempt_id', 'reviewer_id'])
+          .execute();
+        await db.schema
+          .createTable('decisions')
+          .addColumn('attempt_id', 'text', (c) => c.primaryKey().references('attempts.id'))
+          .addColumn('decided_by', 'text', (c) => c.notNull())
+          .addColumn('decision', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('decided_at', ms, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -168,7 +168,41 @@ export interface LlmCallsTable {
   finished_at: number | null;
 }
 
+export interface ReviewAssignmentsTable {
+  attempt_id: string;
+  reviewer_id: string;
+  assigned_at: number;
+  due_at: number;
+  /** null: assigned automatically (round robin) at submit. */
+  assigned_by: string | null;
+}
+
+export interface ReviewsTable {
+  attempt_id: string;
+  reviewer_id: string;
+  status: 'draft' | 'submitted';
+  /** JSON: { [criterionId]: { level: 1-4, evidence: string } } */
+  levels_json: string;
+  /** 1 strong no, 2 no, 3 yes, 4 strong yes */
+  recommendation: number | null;
+  /** Private to the reviewer (and admins). */
+  notes: string;
+  updated_at: number;
+  submitted_at: number | null;
+}
+
+export interface DecisionsTable {
+  attempt_id: string;
+  decided_by: string;
+  decision: 'advance' | 'reject' | 'hold';
+  reason: string;
+  decided_at: number;
+}
+
 export interface DB {
+  review_assignments: ReviewAssignmentsTable;
+  reviews: ReviewsTable;
+  decisions: DecisionsTable;
   gateway_keys: GatewayKeysTable;
   llm_calls: LlmCallsTable;
   runs: RunsTable;

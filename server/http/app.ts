@@ -23,6 +23,8 @@ import { RunService } from '../runs/index.ts';
 import { Gateway } from '../llm-gateway/index.ts';
 import { registerLlm } from './routes/llm.ts';
 import { registerMaterials } from './routes/materials.ts';
+import { registerReviews } from './routes/reviews.ts';
+import { assignReviewers } from '../reviews/index.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -45,6 +47,8 @@ export function createApp(deps: AppDeps) {
     attemptSubmitted(id) {
       gateway.attemptSubmitted(id);
       runs.attemptSubmitted(id);
+      // Round robin to the task's number of reviewers (admins can reassign).
+      runs.track(assignReviewers(ctx, id));
     },
   };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -83,6 +87,7 @@ export function createApp(deps: AppDeps) {
   registerRuns(app, runs);
   registerLlm(app);
   registerMaterials(app);
+  registerReviews(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',

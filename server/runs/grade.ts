@@ -11,7 +11,7 @@ import type { SandboxManager } from '../sandbox/manager.ts';
 import type { SandboxFile } from '../sandbox/types.ts';
 import { recordEvent } from '../attempts/index.ts';
 import { networkFor, type LlmAccess } from './llm-access.ts';
-import { parseJunit, parseTap, summarize, type TestReport } from '../grading/report.ts';
+import { parseJunit, parseTap, summarize, type TestReport } from '../grading/index.ts';
 
 export interface GradeView {
   attemptId: string;

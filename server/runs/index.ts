@@ -70,7 +70,8 @@ export class RunService implements AttemptHooks {
     private readonly llm?: LlmAccess,
   ) {}
 
-  private track(p: Promise<unknown>) {
+  /** Runs p in the background; settle() waits for it (tests, shutdown). */
+  track(p: Promise<unknown>) {
     const q = p
       .catch((err) => this.ctx.logger.error({ err }, 'background sandbox job failed'))
       .finally(() => this.background.delete(q));

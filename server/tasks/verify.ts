@@ -30,7 +30,9 @@ export interface VerifyCheck {
 
 function staticChecks(task: LoadedTask): VerifyCheck[] {
   const m = task.manifest;
-  const checks: VerifyCheck[] = [{ check: 'manifest', ok: true, detail: `${m.kind} task, ${task.files.length} files` }];
+  const checks: VerifyCheck[] = [
+    { check: 'manifest', ok: true, detail: `${m.kind} task, ${task.files.length} files` },
+  ];
   const weights = m.rubric.criteria.map((c) => c.weight);
   checks.push({
     check: 'rubric',
@@ -40,9 +42,17 @@ function staticChecks(task: LoadedTask): VerifyCheck[] {
   const mock = task.files.find((f) => f.path === 'llm/mock.yaml');
   if (mock) {
     const parsed = parseMockScript('llm/mock.yaml', mock.content.toString('utf8'));
-    checks.push({ check: 'mock script', ok: parsed.ok, detail: parsed.ok ? `${parsed.script.rules.length} rules` : parsed.errors.join('; ') });
+    checks.push({
+      check: 'mock script',
+      ok: parsed.ok,
+      detail: parsed.ok ? `${parsed.script.rules.length} rules` : parsed.errors.join('; '),
+    });
   } else if (m.llm.enabled) {
-    checks.push({ check: 'mock script', ok: true, detail: 'none: the mock answers with its documented defaults' });
+    checks.push({
+      check: 'mock script',
+      ok: true,
+      detail: 'none: the mock answers with its documented defaults',
+    });
   }
   return checks;
 }
@@ -51,17 +61,30 @@ function staticChecks(task: LoadedTask): VerifyCheck[] {
 function overlay(task: LoadedTask, variant: string): Array<{ path: string; content: Buffer }> {
   if (variant === 'starter') return [];
   const prefix = `${variant}/`;
-  return task.files.filter((f) => f.path.startsWith(prefix)).map((f) => ({ path: f.path.slice(prefix.length), content: f.content }));
+  return task.files
+    .filter((f) => f.path.startsWith(prefix))
+    .map((f) => ({ path: f.path.slice(prefix.length), content: f.content }));
 }
 
 function judge(variant: string, grade: GradeView | undefined, mustFail: string[] | undefined): VerifyCheck {
   if (!grade || grade.status !== 'done') {
-    return { check: variant, ok: false, detail: `not graded: ${grade?.error ?? grade?.status ?? 'no grade'}` };
+    return {
+      check: variant,
+      ok: false,
+      detail: `not graded: ${grade?.error ?? grade?.status ?? 'no grade'}`,
+    };
   }
   const failed = grade.tests.filter((t) => t.status === 'failed').map((t) => t.name);
   const summary = `${grade.passed} passed, ${grade.failed} failed (verdict ${grade.verdict})`;
   if (variant === 'solution') {
-    return { check: 'solution passes', ok: grade.verdict === 'passed', detail: grade.verdict === 'passed' ? summary : `${summary}; failing: ${failed.join(', ') || grade.stderr.slice(0, 300)}` };
+    return {
+      check: 'solution passes',
+      ok: grade.verdict === 'passed',
+      detail:
+        grade.verdict === 'passed'
+          ? summary
+          : `${summary}; failing: ${failed.join(', ') || grade.stderr.slice(0, 300)}`,
+    };
   }
   if (variant === 'starter') {
     return { check: 'starter fails', ok: grade.verdict !== 'passed', detail: summary };
@@ -71,14 +94,19 @@ function judge(variant: string, grade: GradeView | undefined, mustFail: string[]
     return {
       check: `${variant} fails`,
       ok: missed.length === 0,
-      detail: missed.length ? `${summary}; should have failed: ${missed.join(', ')}` : `${summary}; fails all ${mustFail.length} declared`,
+      detail: missed.length
+        ? `${summary}; should have failed: ${missed.join(', ')}`
+        : `${summary}; fails all ${mustFail.length} declared`,
     };
   }
   return { check: `${variant} fails`, ok: grade.verdict !== 'passed', detail: summary };
 }
 
 /** Verifies one task folder. Code tasks are graded in real sandboxes; others get the static checks. */
-export async function verifyTask(dir: string, deps: { config: Config; logger: Logger; llm: LlmUpstream }): Promise<VerifyCheck[]> {
+export async function verifyTask(
+  dir: string,
+  deps: { config: Config; logger: Logger; llm: LlmUpstream },
+): Promise<VerifyCheck[]> {
   const loaded = await loadTaskDir(dir);
   if (!loaded.ok) return loaded.errors.map((e) => ({ check: 'manifest', ok: false, detail: e }));
   const task = loaded.task;
@@ -88,18 +116,43 @@ export async function verifyTask(dir: string, deps: { config: Config; logger: Lo
   const { config, logger } = deps;
   const database = await openDatabase('sqlite::memory:');
   const driver = await createSandboxDriver(config, logger, (env) => imageFor(env as EnvName));
-  const sandbox = new SandboxManager({ driver, logger, limits: limitsFromConfig(config), poolSize: 0, warmEnvs: [], maxConcurrent: config.sandbox.maxConcurrent });
-  const app = createApp({ database, clock: systemClock, ids: randomIds, sandbox, llm: deps.llm, logger, config });
+  const sandbox = new SandboxManager({
+    driver,
+    logger,
+    limits: limitsFromConfig(config),
+    poolSize: 0,
+    warmEnvs: [],
+    maxConcurrent: config.sandbox.maxConcurrent,
+  });
+  const app = createApp({
+    database,
+    clock: systemClock,
+    ids: randomIds,
+    sandbox,
+    llm: deps.llm,
+    logger,
+    config,
+  });
   try {
     const status = await driver.status();
-    if (!status.ready) return [...checks, { check: 'sandbox', ok: false, detail: status.detail ?? 'not ready' }];
+    if (!status.ready)
+      return [...checks, { check: 'sandbox', ok: false, detail: status.detail ?? 'not ready' }];
     await app.gateway.up('127.0.0.1');
     const { ctx } = app;
     const { version } = await importTask(ctx, dir);
     const variants = ['solution', 'starter', ...(task.manifest.wrong ?? []).map((w) => `wrong/${w.name}`)];
     const graded = await Promise.all(
       variants.map(async (variant, i) => {
-        const { invitation } = await createInvitation(ctx, { taskSlug: version.slug, taskVersion: version.version, candidateName: variant, candidateEmail: `verify-${i}@worksample.local` }, null);
+        const { invitation } = await createInvitation(
+          ctx,
+          {
+            taskSlug: version.slug,
+            taskVersion: version.version,
+            candidateName: variant,
+            candidateEmail: `verify-${i}@worksample.local`,
+          },
+          null,
+        );
         const attempt = await startAttempt(ctx, invitation.id);
         for (const f of overlay(task, variant)) await writeFile(ctx, attempt, f);
         await submitAttempt(ctx, attempt.id, 'candidate');
@@ -123,5 +176,8 @@ export async function verifyTask(dir: string, deps: { config: Config; logger: Lo
 /** The per-check table `tasks verify` prints. */
 export function formatChecks(dir: string, checks: VerifyCheck[]): string {
   const width = Math.max(...checks.map((c) => c.check.length), 5);
-  return [`${path.normalize(dir)}`, ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(width)}  ${c.detail}`)].join('\n');
+  return [
+    `${path.normalize(dir)}`,
+    ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(width)}  ${c.detail}`),
+  ].join('\n');
 }

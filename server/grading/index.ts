@@ -1,0 +1,3 @@
+/** Grading: per-test reports from test runners, rubric scores and inter-rater agreement. */
+export * from './report.ts';
+export * from './agreement.ts';

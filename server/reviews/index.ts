@@ -1,0 +1,429 @@
+/**
+ * Structured, blind, independent review. Stops three biases: reviewers see a code name, never the
+ * candidate's name or email, until an admin records the decision (and the reveal is recorded);
+ * a reviewer cannot read other reviews of a submission before submitting their own; a submitted
+ * review is final. Reviewers reach only the submissions assigned to them.
+ */
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { AppError } from '../errors/index.ts';
+import type { ServiceContext } from '../platform/index.ts';
+import type { StaffUser } from '../auth/sessions.ts';
+import type { ReviewsTable } from '../db/schema.ts';
+import { getVersion } from '../tasks/import.ts';
+import { recordEvent } from '../attempts/index.ts';
+import { disagreements, weightedScore } from '../grading/index.ts';
+
+export const REVIEW_DUE_MS = 3 * 86_400_000;
+
+/** A stable pseudonym for a submission; says nothing about the candidate. */
+export function codeName(attemptId: string): string {
+  return `C-${createHash('sha256').update(`codename:${attemptId}`).digest('hex').slice(0, 4).toUpperCase()}`;
+}
+
+export interface ReviewLevels {
+  [criterionId: string]: { level: number; evidence: string };
+}
+
+export const reviewInputSchema = z.object({
+  levels: z.record(
+    z.string(),
+    z.object({ level: z.number().int().min(1).max(4), evidence: z.string().max(10_000) }),
+  ),
+  recommendation: z.number().int().min(1).max(4).nullable().optional(),
+  notes: z.string().max(20_000).optional(),
+});
+export type ReviewInput = z.infer<typeof reviewInputSchema>;
+
+export interface ReviewView {
+  reviewer: { id: string; name: string };
+  status: ReviewsTable['status'];
+  levels: ReviewLevels;
+  recommendation: number | null;
+  /** Private notes: only for their author and admins. */
+  notes?: string;
+  score: number | null;
+  submittedAt: number | null;
+}
+
+async function attemptOrThrow(ctx: ServiceContext, attemptId: string) {
+  const a = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
+  if (!a) throw new AppError('not_found', 'submission not found');
+  return a;
+}
+
+/** Assigns reviewers: the given ones (admin), or round robin among the least loaded reviewers. */
+export async function assignReviewers(
+  ctx: ServiceContext,
+  attemptId: string,
+  opts: { reviewerIds?: string[]; assignedBy?: string | null; dueInDays?: number } = {},
+): Promise<string[]> {
+  const a = await attemptOrThrow(ctx, attemptId);
+  if (a.status === 'started') throw new AppError('conflict', 'the attempt is not submitted yet');
+  const { manifest } = await getVersion(ctx, a.task_version_id);
+  const already = new Set(
+    (
+      await ctx.db
+        .selectFrom('review_assignments')
+        .select('reviewer_id')
+        .where('attempt_id', '=', attemptId)
+        .execute()
+    ).map((r) => r.reviewer_id),
+  );
+  let chosen: string[];
+  if (opts.reviewerIds) {
+    const found = await ctx.db
+      .selectFrom('users')
+      .select(['id', 'role'])
+      .where('id', 'in', opts.reviewerIds.length ? opts.reviewerIds : [''])
+      .where('disabled', '=', 0)
+      .execute();
+    const bad = opts.reviewerIds.filter((id) => !found.some((u) => u.id === id));
+    if (bad.length)
+      throw new AppError('validation_failed', `reviewerIds: unknown or disabled users: ${bad.join(', ')}`);
+    chosen = opts.reviewerIds.filter((id) => !already.has(id));
+  } else {
+    const want = Math.max(0, manifest.review.reviewersPerSubmission - already.size);
+    const load = await ctx.db
+      .selectFrom('users')
+      .leftJoin('review_assignments as ra', 'ra.reviewer_id', 'users.id')
+      .select(['users.id', (eb) => eb.fn.count<number>('ra.attempt_id').as('n')])
+      .where('users.role', '=', 'reviewer')
+      .where('users.disabled', '=', 0)
+      .groupBy('users.id')
+      .orderBy('n')
+      .orderBy('users.id')
+      .execute();
+    chosen = load
+      .map((r) => r.id)
+      .filter((id) => !already.has(id))
+      .slice(0, want);
+  }
+  const now = ctx.clock.now();
+  const due = now + (opts.dueInDays ? opts.dueInDays * 86_400_000 : REVIEW_DUE_MS);
+  for (const reviewerId of chosen) {
+    await ctx.db
+      .insertInto('review_assignments')
+      .values({
+        attempt_id: attemptId,
+        reviewer_id: reviewerId,
+        assigned_at: now,
+        due_at: due,
+        assigned_by: opts.assignedBy ?? null,
+      })
+      .execute();
+  }
+  if (chosen.length)
+    await recordEvent(ctx.db, {
+      attemptId,
+      at: now,
+      type: 'review.assigned',
+      payload: { reviewers: chosen.length },
+    });
+  return chosen;
+}
+
+export async function queue(ctx: ServiceContext, reviewerId: string) {
+  const rows = await ctx.db
+    .selectFrom('review_assignments as ra')
+    .innerJoin('attempts as a', 'a.id', 'ra.attempt_id')
+    .innerJoin('task_versions as v', 'v.id', 'a.task_version_id')
+    .leftJoin('reviews as r', (j) =>
+      j.onRef('r.attempt_id', '=', 'ra.attempt_id').onRef('r.reviewer_id', '=', 'ra.reviewer_id'),
+    )
+    .select([
+      'ra.attempt_id',
+      'ra.due_at',
+      'ra.assigned_at',
+      'a.submitted_at',
+      'v.slug',
+      'v.title',
+      'v.version',
+      'r.status as review_status',
+    ])
+    .where('ra.reviewer_id', '=', reviewerId)
+    .orderBy('ra.due_at')
+    .execute();
+  return rows.map((r) => ({
+    attemptId: r.attempt_id,
+    codeName: codeName(r.attempt_id),
+    task: { slug: r.slug, title: r.title, version: r.version },
+    submittedAt: r.submitted_at,
+    assignedAt: r.assigned_at,
+    dueAt: r.due_at,
+    status: (r.review_status ?? 'to do') as 'to do' | 'draft' | 'submitted',
+  }));
+}
+
+async function assignedOrAdmin(ctx: ServiceContext, attemptId: string, user: StaffUser) {
+  if (user.role === 'admin') return;
+  const row = await ctx.db
+    .selectFrom('review_assignments')
+    .select('attempt_id')
+    .where('attempt_id', '=', attemptId)
+    .where('reviewer_id', '=', user.id)
+    .executeTakeFirst();
+  if (!row) throw new AppError('forbidden', 'you are not assigned to review this submission');
+}
+
+function toView(
+  r: ReviewsTable & { name: string },
+  criteria: Array<{ id: string; weight: number }>,
+  withNotes: boolean,
+): ReviewView {
+  const levels = JSON.parse(r.levels_json) as ReviewLevels;
+  return {
+    reviewer: { id: r.reviewer_id, name: r.name },
+    status: r.status,
+    levels,
+    recommendation: r.recommendation,
+    ...(withNotes ? { notes: r.notes } : {}),
+    score: weightedScore(criteria, Object.fromEntries(Object.entries(levels).map(([k, v]) => [k, v.level]))),
+    submittedAt: r.submitted_at,
+  };
+}
+
+async function reviewsOf(ctx: ServiceContext, attemptId: string) {
+  return ctx.db
+    .selectFrom('reviews')
+    .innerJoin('users', 'users.id', 'reviews.reviewer_id')
+    .selectAll('reviews')
+    .select('users.name')
+    .where('attempt_id', '=', attemptId)
+    .orderBy('reviews.submitted_at')
+    .execute();
+}
+
+/** The reviewer's page: code name, task and rubric (pinned version), auto score, own review, progress. */
+export async function reviewPage(ctx: ServiceContext, attemptId: string, user: StaffUser) {
+  await assignedOrAdmin(ctx, attemptId, user);
+  const a = await attemptOrThrow(ctx, attemptId);
+  const version = await getVersion(ctx, a.task_version_id);
+  const criteria = version.manifest.rubric.criteria;
+  const all = await reviewsOf(ctx, attemptId);
+  const mine = all.find((r) => r.reviewer_id === user.id);
+  const assigned = await ctx.db
+    .selectFrom('review_assignments')
+    .select('reviewer_id')
+    .where('attempt_id', '=', attemptId)
+    .execute();
+  const grade = await ctx.db
+    .selectFrom('grades')
+    .select(['status', 'verdict', 'passed', 'failed'])
+    .where('attempt_id', '=', attemptId)
+    .executeTakeFirst();
+  const decision = await ctx.db
+    .selectFrom('decisions')
+    .selectAll()
+    .where('attempt_id', '=', attemptId)
+    .executeTakeFirst();
+  return {
+    attemptId,
+    codeName: codeName(attemptId),
+    note: 'Workspace content is shown as written: it may contain self-identifying text.',
+    task: { slug: version.slug, version: version.version, title: version.title, kind: version.kind },
+    rubric: criteria,
+    autoScore: grade
+      ? {
+          status: grade.status,
+          verdict: grade.verdict,
+          passed: grade.passed,
+          failed: grade.failed,
+          percent:
+            grade.passed + grade.failed
+              ? Math.round((100 * grade.passed) / (grade.passed + grade.failed))
+              : null,
+        }
+      : null,
+    submittedAt: a.submitted_at,
+    myReview: mine ? toView(mine, criteria, true) : null,
+    progress: { assigned: assigned.length, submitted: all.filter((r) => r.status === 'submitted').length },
+    decided: Boolean(decision),
+  };
+}
+
+/** Saves the reviewer's draft. A submitted review is final. */
+export async function saveDraft(ctx: ServiceContext, attemptId: string, user: StaffUser, input: ReviewInput) {
+  await assignedOrAdmin(ctx, attemptId, user);
+  const a = await attemptOrThrow(ctx, attemptId);
+  const { manifest } = await getVersion(ctx, a.task_version_id);
+  const known = new Set(manifest.rubric.criteria.map((c) => c.id));
+  const unknown = Object.keys(input.levels).filter((k) => !known.has(k));
+  if (unknown.length)
+    throw new AppError(
+      'validation_failed',
+      `levels: unknown criteria ${unknown.join(', ')}; this rubric has ${[...known].join(', ')}`,
+    );
+  const existing = await ctx.db
+    .selectFrom('reviews')
+    .selectAll()
+    .where('attempt_id', '=', attemptId)
+    .where('reviewer_id', '=', user.id)
+    .executeTakeFirst();
+  if (existing?.status === 'submitted')
+    throw new AppError('conflict', 'your review is already submitted and can no longer change');
+  const row = {
+    attempt_id: attemptId,
+    reviewer_id: user.id,
+    status: 'draft' as const,
+    levels_json: JSON.stringify(input.levels),
+    recommendation: input.recommendation ?? null,
+    notes: input.notes ?? '',
+    updated_at: ctx.clock.now(),
+    submitted_at: null,
+  };
+  if (existing)
+    await ctx.db
+      .updateTable('reviews')
+      .set(row)
+      .where('attempt_id', '=', attemptId)
+      .where('reviewer_id', '=', user.id)
+      .execute();
+  else await ctx.db.insertInto('reviews').values(row).execute();
+  return reviewPage(ctx, attemptId, user);
+}
+
+/** Submits the draft: every criterion needs a level and written evidence, plus a recommendation. */
+export async function submitReview(ctx: ServiceContext, attemptId: string, user: StaffUser) {
+  await assignedOrAdmin(ctx, attemptId, user);
+  const a = await attemptOrThrow(ctx, attemptId);
+  const { manifest } = await getVersion(ctx, a.task_version_id);
+  const r = await ctx.db
+    .selectFrom('reviews')
+    .selectAll()
+    .where('attempt_id', '=', attemptId)
+    .where('reviewer_id', '=', user.id)
+    .executeTakeFirst();
+  if (!r) throw new AppError('validation_failed', 'save a draft with your levels and evidence first');
+  if (r.status === 'submitted') return reviewPage(ctx, attemptId, user);
+  const levels = JSON.parse(r.levels_json) as ReviewLevels;
+  const problems: string[] = [];
+  for (const c of manifest.rubric.criteria) {
+    if (!levels[c.id]) problems.push(`${c.id}: pick a level`);
+    else if (!levels[c.id]!.evidence.trim()) problems.push(`${c.id}: write the evidence for your level`);
+  }
+  if (r.recommendation === null) problems.push('recommendation: pick one (strong no … strong yes)');
+  if (problems.length)
+    throw new AppError('validation_failed', `the review is incomplete: ${problems.join('; ')}`, { problems });
+  const now = ctx.clock.now();
+  await ctx.db
+    .updateTable('reviews')
+    .set({ status: 'submitted', submitted_at: now, updated_at: now })
+    .where('attempt_id', '=', attemptId)
+    .where('reviewer_id', '=', user.id)
+    .execute();
+  await recordEvent(ctx.db, { attemptId, at: now, type: 'review.submitted', payload: {} });
+  return reviewPage(ctx, attemptId, user);
+}
+
+/**
+ * All reviews side by side, with disagreements flagged. A reviewer sees them only after submitting
+ * their own (independence); admins always. Private notes stay with their author (and admins).
+ */
+export async function consolidated(ctx: ServiceContext, attemptId: string, user: StaffUser) {
+  await assignedOrAdmin(ctx, attemptId, user);
+  const a = await attemptOrThrow(ctx, attemptId);
+  const all = await reviewsOf(ctx, attemptId);
+  if (user.role !== 'admin' && all.find((r) => r.reviewer_id === user.id)?.status !== 'submitted') {
+    throw new AppError('forbidden', 'submit your own review first; other reviews stay hidden until then');
+  }
+  const { manifest } = await getVersion(ctx, a.task_version_id);
+  const submitted = all.filter((r) => r.status === 'submitted');
+  const views = submitted.map((r) =>
+    toView(r, manifest.rubric.criteria, user.role === 'admin' || r.reviewer_id === user.id),
+  );
+  const byReviewer = Object.fromEntries(
+    views.map((v) => [
+      v.reviewer.id,
+      Object.fromEntries(Object.entries(v.levels).map(([k, x]) => [k, x.level])),
+    ]),
+  );
+  const decision = await ctx.db
+    .selectFrom('decisions')
+    .selectAll()
+    .where('attempt_id', '=', attemptId)
+    .executeTakeFirst();
+  return {
+    codeName: codeName(attemptId),
+    reviews: views,
+    disagreements: disagreements(byReviewer),
+    decision: decision
+      ? { decision: decision.decision, reason: decision.reason, decidedAt: decision.decided_at }
+      : null,
+  };
+}
+
+/** Records the final decision (admin) once every assigned review is in; reveals the identity. */
+export async function decide(
+  ctx: ServiceContext,
+  attemptId: string,
+  admin: StaffUser,
+  input: { decision: 'advance' | 'reject' | 'hold'; reason: string },
+) {
+  const a = await attemptOrThrow(ctx, attemptId);
+  if (!input.reason.trim()) throw new AppError('validation_failed', 'reason: explain the decision');
+  const assigned = await ctx.db
+    .selectFrom('review_assignments')
+    .select('reviewer_id')
+    .where('attempt_id', '=', attemptId)
+    .execute();
+  const submitted = (await reviewsOf(ctx, attemptId)).filter((r) => r.status === 'submitted');
+  if (!assigned.length || submitted.length < assigned.length) {
+    throw new AppError(
+      'conflict',
+      `wait for every assigned review: ${submitted.length} of ${assigned.length} submitted`,
+    );
+  }
+  const existing = await ctx.db
+    .selectFrom('decisions')
+    .select('attempt_id')
+    .where('attempt_id', '=', attemptId)
+    .executeTakeFirst();
+  if (existing) throw new AppError('conflict', 'a decision is already recorded for this submission');
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('decisions')
+      .values({
+        attempt_id: attemptId,
+        decided_by: admin.id,
+        decision: input.decision,
+        reason: input.reason.trim(),
+        decided_at: now,
+      })
+      .execute();
+    await trx.updateTable('attempts').set({ status: 'graded' }).where('id', '=', a.id).execute();
+    await recordEvent(trx, {
+      attemptId,
+      at: now,
+      type: 'decision.recorded',
+      payload: { decision: input.decision, by: admin.id },
+    });
+  });
+  return identity(ctx, attemptId, admin);
+}
+
+/** The candidate's identity: only once a decision is recorded; every reveal is recorded. */
+export async function identity(ctx: ServiceContext, attemptId: string, user: StaffUser) {
+  await assignedOrAdmin(ctx, attemptId, user);
+  const decision = await ctx.db
+    .selectFrom('decisions')
+    .select('attempt_id')
+    .where('attempt_id', '=', attemptId)
+    .executeTakeFirst();
+  if (!decision)
+    throw new AppError('forbidden', 'identities stay hidden until the final decision is recorded');
+  const row = await ctx.db
+    .selectFrom('attempts as a')
+    .innerJoin('invitations as i', 'i.id', 'a.invitation_id')
+    .select(['i.candidate_name', 'i.candidate_email'])
+    .where('a.id', '=', attemptId)
+    .executeTakeFirstOrThrow();
+  await recordEvent(ctx.db, {
+    attemptId,
+    at: ctx.clock.now(),
+    type: 'identity.revealed',
+    payload: { to: user.id },
+  });
+  return { codeName: codeName(attemptId), name: row.candidate_name, email: row.candidate_email };
+}
