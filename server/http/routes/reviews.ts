@@ -11,6 +11,7 @@ import {
   saveDraft,
   submitReview,
 } from '../../reviews/index.ts';
+import { taskAgreement } from '../../reviews/stats.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireStaff } from '../auth.ts';
@@ -119,6 +120,15 @@ const routes = {
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
+  agreement: createRoute({
+    method: 'get',
+    path: '/api/tasks/{slug}/agreement',
+    tags: ['reviews'],
+    summary:
+      'Inter-rater agreement per criterion and recommendation, and reviewer calibration (admin, author)',
+    request: { params: z.object({ slug: z.string().max(64) }) },
+    responses: { 200: { description: 'agreement', ...json(anyBody) }, ...errorResponses(401, 403, 404) },
+  }),
   identity: createRoute({
     method: 'get',
     path: '/api/reviews/{id}/identity',
@@ -175,6 +185,10 @@ export function registerReviews(app: OpenAPIHono<AppEnv>) {
   app.openapi(routes.decide, async (c) => {
     const staff = requireStaff(c, 'admin');
     return c.json(await decide(c.get('ctx'), c.req.valid('param').id, staff.user, c.req.valid('json')), 200);
+  });
+  app.openapi(routes.agreement, async (c) => {
+    requireStaff(c, 'author');
+    return c.json(await taskAgreement(c.get('ctx'), c.req.valid('param').slug), 200);
   });
   app.openapi(routes.identity, async (c) => {
     const staff = requireStaff(c, 'reviewer');
