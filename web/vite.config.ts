@@ -1,7 +1,23 @@
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
+import { monacoStubs } from './build/monacoStubs.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * monaco-editor internals the standalone API drags in but the product never uses, replaced by stubs
+ * (web/build/monacoStubs.ts) to keep the Monaco chunks within budget (bench/web.ts). Paths are under
+ * monaco-editor/esm/vs/. Each is reachable only through a feature we never turn on or call.
+ */
+const MONACO_STUBS = [
+  // Diff editors: only built by monaco.editor.createDiffEditor / createMultiFileDiffEditor, which
+  // the product never calls (the standalone API imports them unconditionally).
+  'editor/browser/widget/diffEditor/diffEditorWidget.js',
+  'editor/browser/widget/multiDiffEditor/multiDiffEditorWidget.js',
+  // WebGPU text rendering: only created when `experimentalGpuAcceleration: 'on'` (default 'off').
+  'editor/browser/gpu/viewGpuContext.js',
+  'editor/browser/viewParts/viewLinesGpu/viewLinesGpu.js',
+];
 
 /**
  * Preact's JSX is compiled by Vite's own transformer (no plugin). Monaco and its workers are split
@@ -9,6 +25,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
  */
 export default defineConfig({
   root,
+  plugins: [monacoStubs(MONACO_STUBS)],
   base: '/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   worker: { format: 'es' },
