@@ -24,6 +24,7 @@ import { Gateway } from '../llm-gateway/index.ts';
 import { registerLlm } from './routes/llm.ts';
 import { registerMaterials } from './routes/materials.ts';
 import { registerReviews } from './routes/reviews.ts';
+import { registerExport } from './routes/export.ts';
 import { assignReviewers } from '../reviews/index.ts';
 
 export type { AppDeps } from './deps.ts';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   registerLlm(app);
   registerMaterials(app);
   registerReviews(app);
+  registerExport(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',

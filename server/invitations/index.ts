@@ -6,11 +6,13 @@
 import { z } from 'zod';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import type { InvitationsTable } from '../db/schema.ts';
+import type { InvitationsTable, TaskVersionsTable } from '../db/schema.ts';
 import { createSession, hashSecret, type NewSession } from '../auth/sessions.ts';
 import { emailSchema } from '../users/index.ts';
 import { getVersion, resolveVersion } from '../tasks/import.ts';
 import { viewAttempt, type AttemptView } from '../attempts/index.ts';
+
+export const DAY_MS = 86_400_000;
 
 export type InvitationStatus = 'invited' | 'started' | 'submitted' | 'graded' | 'expired' | 'revoked';
 
@@ -46,6 +48,32 @@ export type NewInvitation = z.infer<typeof newInvitationSchema>;
 
 export const invitationLink = (ctx: ServiceContext, token: string) => `${ctx.config.publicUrl}/i/${token}`;
 
+/**
+ * A new invitation row for a resolved task version, and the token for its link (returned once,
+ * never stored). Shared by single and bulk invites so both hash and expire the same way.
+ */
+export function invitationRow(
+  ctx: ServiceContext,
+  version: Pick<TaskVersionsTable, 'id'>,
+  input: { candidateName: string; candidateEmail: string; expiresInDays?: number | undefined },
+  createdBy: string | null,
+): { row: InvitationsTable; token: string } {
+  const token = ctx.ids.secret();
+  const now = ctx.clock.now();
+  const row: InvitationsTable = {
+    id: ctx.ids.id('inv'),
+    token_hash: hashSecret(token),
+    task_version_id: version.id,
+    candidate_name: input.candidateName,
+    candidate_email: input.candidateEmail,
+    created_by: createdBy,
+    created_at: now,
+    expires_at: now + (input.expiresInDays ? input.expiresInDays * DAY_MS : ctx.config.invitationTtlMs),
+    revoked_at: null,
+  };
+  return { row, token };
+}
+
 export async function createInvitation(
   ctx: ServiceContext,
   raw: NewInvitation,
@@ -58,19 +86,7 @@ export async function createInvitation(
   }
   const input = parsed.data;
   const version = await resolveVersion(ctx, input.taskSlug, input.taskVersion);
-  const token = ctx.ids.secret();
-  const now = ctx.clock.now();
-  const row: InvitationsTable = {
-    id: ctx.ids.id('inv'),
-    token_hash: hashSecret(token),
-    task_version_id: version.id,
-    candidate_name: input.candidateName,
-    candidate_email: input.candidateEmail,
-    created_by: createdBy,
-    created_at: now,
-    expires_at: now + (input.expiresInDays ? input.expiresInDays * 86_400_000 : ctx.config.invitationTtlMs),
-    revoked_at: null,
-  };
+  const { row, token } = invitationRow(ctx, version, input, createdBy);
   await ctx.db.insertInto('invitations').values(row).execute();
   return { invitation: (await listInvitations(ctx, row.id))[0]!, link: invitationLink(ctx, token) };
 }
@@ -224,3 +240,7 @@ export async function candidateView(ctx: ServiceContext, invitationId: string): 
     serverNow: ctx.clock.now(),
   };
 }
+
+export { bulkInvite, MAX_BULK_ROWS, MAX_BULK_CSV_CHARS, type BulkInput, type BulkResult } from './bulk.ts';
+export { resendInvitation, extendInvitation } from './manage.ts';
+export { taskFunnel, funnelStage, FUNNEL_STAGES, type FunnelStage, type Funnel } from './funnel.ts';

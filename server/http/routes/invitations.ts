@@ -1,10 +1,17 @@
 /** Invitations (authors and admins) and the candidate's side of opening one. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import {
+  bulkInvite,
   createInvitation,
+  extendInvitation,
+  FUNNEL_STAGES,
   listInvitations,
+  MAX_BULK_CSV_CHARS,
+  MAX_BULK_ROWS,
   openInvitation,
+  resendInvitation,
   revokeInvitation,
+  taskFunnel,
 } from '../../invitations/index.ts';
 import { AppError } from '../../errors/index.ts';
 import type { AppDeps, AppEnv } from '../deps.ts';
@@ -87,6 +94,108 @@ const revoke = createRoute({
   },
 });
 
+const linked = z.object({ invitation: invitationSchema, link: z.string() });
+const idParams = z.object({ id: z.string().max(64) });
+
+const bulk = createRoute({
+  method: 'post',
+  path: '/api/invitations/bulk',
+  tags: ['invitations'],
+  summary: `Invite many candidates from a name,email file (header optional, at most ${MAX_BULK_ROWS} rows); bad rows are reported by line and skipped, a file with no good row creates nothing`,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: z.object({
+            taskSlug: z.string().max(64),
+            taskVersion: z.number().int().positive().optional(),
+            csv: z.string().max(MAX_BULK_CSV_CHARS),
+            expiresInDays: z.number().positive().max(365).optional(),
+          }),
+        },
+      },
+    },
+  },
+  responses: {
+    201: {
+      description: 'created (errors lists the rows that were skipped)',
+      content: {
+        'application/json': {
+          schema: z.object({
+            created: z.array(linked),
+            errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
+          }),
+        },
+      },
+    },
+    ...errorResponses(400, 401, 403, 404),
+  },
+});
+
+const resend = createRoute({
+  method: 'post',
+  path: '/api/invitations/{id}/resend',
+  tags: ['invitations'],
+  summary: 'Replace the link of an unstarted invitation; the old link stops working',
+  request: { params: idParams },
+  responses: {
+    200: { description: 'new link', content: { 'application/json': { schema: linked } } },
+    ...errorResponses(401, 403, 404, 409),
+  },
+});
+
+const extend = createRoute({
+  method: 'post',
+  path: '/api/invitations/{id}/extend',
+  tags: ['invitations'],
+  summary: 'Push the expiry of an unstarted invitation by some days (from now if it already expired)',
+  request: {
+    params: idParams,
+    body: {
+      required: true,
+      content: { 'application/json': { schema: z.object({ days: z.number().positive().max(365) }) } },
+    },
+  },
+  responses: {
+    200: {
+      description: 'extended',
+      content: { 'application/json': { schema: z.object({ invitation: invitationSchema }) } },
+    },
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
+});
+
+const stageCounts = z.object(Object.fromEntries(FUNNEL_STAGES.map((s) => [s, z.number().int()])));
+const funnel = createRoute({
+  method: 'get',
+  path: '/api/tasks/{slug}/funnel',
+  tags: ['invitations'],
+  summary:
+    "How many of a task's invitations are in each stage now (each counted once), overall and per version",
+  request: { params: z.object({ slug: z.string().max(64) }) },
+  responses: {
+    200: {
+      description: 'funnel',
+      content: {
+        'application/json': {
+          schema: z
+            .object({
+              task: z.string(),
+              total: z.number().int(),
+              counts: stageCounts,
+              versions: z.array(
+                z.object({ version: z.number().int(), total: z.number().int(), counts: stageCounts }),
+              ),
+            })
+            .openapi('Funnel'),
+        },
+      },
+    },
+    ...errorResponses(401, 403, 404),
+  },
+});
+
 const open = createRoute({
   method: 'post',
   path: '/api/invitations/open',
@@ -120,6 +229,27 @@ export function registerInvitations(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   app.openapi(revoke, async (c) => {
     requireStaff(c, 'author');
     return c.json({ invitation: await revokeInvitation(c.get('ctx'), c.req.valid('param').id) }, 200);
+  });
+  app.openapi(bulk, async (c) => {
+    const staff = requireStaff(c, 'author');
+    return c.json(await bulkInvite(c.get('ctx'), c.req.valid('json'), staff.user.id), 201);
+  });
+  app.openapi(resend, async (c) => {
+    requireStaff(c, 'author');
+    return c.json(await resendInvitation(c.get('ctx'), c.req.valid('param').id), 200);
+  });
+  app.openapi(extend, async (c) => {
+    requireStaff(c, 'author');
+    const invitation = await extendInvitation(
+      c.get('ctx'),
+      c.req.valid('param').id,
+      c.req.valid('json').days,
+    );
+    return c.json({ invitation }, 200);
+  });
+  app.openapi(funnel, async (c) => {
+    requireStaff(c, 'author');
+    return c.json(await taskFunnel(c.get('ctx'), c.req.valid('param').slug), 200);
   });
   app.openapi(open, async (c) => {
     const session = await openInvitation(c.get('ctx'), c.req.valid('json').token);

@@ -1,0 +1,86 @@
+/** The hiring funnel of one task: where each of its invitations stands now, overall and per version. */
+import { AppError } from '../errors/index.ts';
+import type { ServiceContext } from '../platform/index.ts';
+
+export const FUNNEL_STAGES = [
+  'invited',
+  'started',
+  'submitted',
+  'graded',
+  'decided',
+  'expired',
+  'revoked',
+] as const;
+export type FunnelStage = (typeof FUNNEL_STAGES)[number];
+export type FunnelCounts = Record<FunnelStage, number>;
+
+export interface Funnel {
+  task: string;
+  total: number;
+  counts: FunnelCounts;
+  versions: Array<{ version: number; total: number; counts: FunnelCounts }>;
+}
+
+/**
+ * The one stage an invitation is in now (the stages partition the invitations): decided beats graded
+ * (a finished grade) beats submitted; an unstarted one is revoked, expired or still invited.
+ */
+export function funnelStage(
+  r: {
+    revoked_at: number | null;
+    expires_at: number;
+    attempt_status: string | null;
+    grade_status: string | null;
+    decided: string | null;
+  },
+  now: number,
+): FunnelStage {
+  if (r.attempt_status === null) {
+    if (r.revoked_at !== null) return 'revoked';
+    return r.expires_at <= now ? 'expired' : 'invited';
+  }
+  if (r.decided !== null) return 'decided';
+  if (r.grade_status === 'done') return 'graded';
+  return r.attempt_status === 'started' ? 'started' : 'submitted';
+}
+
+const zero = (): FunnelCounts => Object.fromEntries(FUNNEL_STAGES.map((s) => [s, 0])) as FunnelCounts;
+
+export async function taskFunnel(ctx: ServiceContext, slug: string): Promise<Funnel> {
+  const versions = await ctx.db
+    .selectFrom('task_versions')
+    .select('version')
+    .where('slug', '=', slug)
+    .orderBy('version')
+    .execute();
+  if (!versions.length) throw new AppError('not_found', `task ${slug} not found`);
+  const rows = await ctx.db
+    .selectFrom('invitations as i')
+    .innerJoin('task_versions as v', 'v.id', 'i.task_version_id')
+    .leftJoin('attempts as a', 'a.invitation_id', 'i.id')
+    .leftJoin('grades as g', 'g.attempt_id', 'a.id')
+    .leftJoin('decisions as d', 'd.attempt_id', 'a.id')
+    .select([
+      'v.version',
+      'i.revoked_at',
+      'i.expires_at',
+      'a.status as attempt_status',
+      'g.status as grade_status',
+      'd.attempt_id as decided',
+    ])
+    .where('v.slug', '=', slug)
+    .execute();
+  const now = ctx.clock.now();
+  const counts = zero();
+  const byVersion = new Map(
+    versions.map((v) => [v.version, { version: v.version, total: 0, counts: zero() }]),
+  );
+  for (const r of rows) {
+    const stage = funnelStage(r, now);
+    counts[stage] += 1;
+    const v = byVersion.get(r.version)!;
+    v.total += 1;
+    v.counts[stage] += 1;
+  }
+  return { task: slug, total: rows.length, counts, versions: [...byVersion.values()] };
+}
