@@ -24,6 +24,7 @@ import { Gateway } from '../llm-gateway/index.ts';
 import { registerLlm } from './routes/llm.ts';
 import { registerMaterials } from './routes/materials.ts';
 import { registerReviews } from './routes/reviews.ts';
+import { registerReplay } from './routes/replay.ts';
 import { registerExport } from './routes/export.ts';
 import { assignReviewers } from '../reviews/index.ts';
 
@@ -89,6 +90,7 @@ export function createApp(deps: AppDeps) {
   registerLlm(app);
   registerMaterials(app);
   registerReviews(app);
+  registerReplay(app);
   registerExport(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
