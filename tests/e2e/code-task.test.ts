@@ -1,9 +1,11 @@
 /**
  * The full candidate flow for a code task in real Chromium: invite → start → type in Monaco → run
  * with streamed output → reload mid-edit → offline edit queued and replayed → submit → locked.
- * Plus: two tabs on one attempt get a conflict notice instead of overwriting each other.
+ * Plus: two tabs on one attempt get a conflict notice instead of overwriting each other, and an edit
+ * that only reached IndexedDB survives the tab crashing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import {
   attemptId,
   editorText,
@@ -19,6 +21,22 @@ import {
 } from './harness.ts';
 
 const FILE = 'parse-model-json.mjs';
+
+/** Resolves once IndexedDB's queue of unsent edits holds text containing `needle`. */
+async function queuedInIndexedDb(page: Page, needle: string) {
+  await page.waitForFunction(async (needle) => {
+    const db = await new Promise<IDBDatabase>((r) => {
+      const q = indexedDB.open('worksample', 1);
+      q.onsuccess = () => r(q.result);
+    });
+    const all = await new Promise<{ content: string }[]>((r) => {
+      const q = db.transaction('pending').objectStore('pending').getAll();
+      q.onsuccess = () => r(q.result as { content: string }[]);
+    });
+    db.close();
+    return all.some((x) => x.content.includes(needle));
+  }, needle);
+}
 
 describe.runIf(hasChromium())('code task in the browser', () => {
   let env: Env;
@@ -59,18 +77,7 @@ describe.runIf(hasChromium())('code task in the browser', () => {
 
     // Reload in the middle of an edit: the text sits in IndexedDB before any save, and comes back.
     await typeInEditor(page, '// mid-edit');
-    await page.waitForFunction(async () => {
-      const db = await new Promise<IDBDatabase>((r) => {
-        const q = indexedDB.open('worksample', 1);
-        q.onsuccess = () => r(q.result);
-      });
-      const all = await new Promise<{ content: string }[]>((r) => {
-        const q = db.transaction('pending').objectStore('pending').getAll();
-        q.onsuccess = () => r(q.result as { content: string }[]);
-      });
-      db.close();
-      return all.some((x) => x.content.includes('// mid-edit'));
-    });
+    await queuedInIndexedDb(page, '// mid-edit');
     await page.reload();
     await page.locator('body[data-editor-ready=true]').waitFor();
     expect(await editorText(page)).toContain('// mid-edit');
@@ -131,6 +138,45 @@ describe.runIf(hasChromium())('code task in the browser', () => {
       const now = await serverFile(two, id, FILE);
       expect(now).toContain('// from tab two');
       expect(now).not.toContain('// from tab one');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('keeps an edit that reached only IndexedDB when the tab crashes, and saves it on reopen', async () => {
+    const c = await openBrowser(env.server.url);
+    try {
+      const tab = c.page;
+      await tab.goto(await env.invite('hello-llm', 'crash@example.com'));
+      await tab.getByTestId('start').click();
+      await tab.locator('body[data-editor-ready=true]').waitFor();
+      const id = await attemptId(tab);
+
+      // The server never sees this edit: its save is refused at the network layer, not raced.
+      let attempted!: () => void;
+      const saveAttempted = new Promise<void>((r) => (attempted = r));
+      await tab.route('**/api/attempts/*/file', async (route) => {
+        if (route.request().method() !== 'PUT') return route.fallback();
+        attempted();
+        await route.abort('internetdisconnected');
+      });
+      await typeInEditor(tab, '\n// before-the-crash');
+      await queuedInIndexedDb(tab, '// before-the-crash');
+      await saveAttempted;
+      expect(await serverFile(tab, id, FILE)).not.toContain('// before-the-crash');
+
+      // Kill the tab's renderer process: no unload, pagehide or pending timers run.
+      const crashed = tab.waitForEvent('crash');
+      tab.goto('chrome://crash').catch(() => {});
+      await crashed;
+
+      const again = await c.context.newPage();
+      await again.goto('/attempt');
+      await again.locator('body[data-editor-ready=true]').waitFor();
+      expect(await editorText(again)).toContain('// before-the-crash');
+      await saved(again);
+      expect(await serverFile(again, id, FILE)).toContain('// before-the-crash');
+      expect(await again.getByTestId('conflict').count()).toBe(0);
     } finally {
       await c.close();
     }

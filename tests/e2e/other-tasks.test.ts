@@ -1,5 +1,6 @@
 /**
- * Critique and written tasks in the browser, the deadline auto-submit, and the invalid-link page.
+ * Critique and written tasks in the browser (including annotating with the keyboard alone), the deadline
+ * auto-submit, and the invalid-link page.
  */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,6 +44,18 @@ async function annotate(page: Page, text: string, category: string, comment: str
   await page.getByTestId('annotation-comment').fill(comment);
   await page.getByTestId('annotation-save').click();
 }
+
+/** Presses `key` `n` times. */
+async function press(page: Page, key: string, n: number) {
+  for (let i = 0; i < n; i++) await page.keyboard.press(key);
+}
+
+const focused = (page: Page) =>
+  page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);
+
+/** Waits until the element with this test id has keyboard focus. */
+const focusOn = (page: Page, testId: string) =>
+  page.waitForFunction((id) => document.activeElement?.getAttribute('data-testid') === id, testId);
 
 describe.runIf(hasChromium())('critique, written, deadline and links in the browser', () => {
   let env: Env;
@@ -98,6 +111,77 @@ describe.runIf(hasChromium())('critique, written, deadline and links in the brow
       await page.getByTestId('submit').click();
       await page.getByTestId('confirm-submit').click();
       await page.getByTestId('done').waitFor();
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('annotates a span with the keyboard alone; it survives a reload', async () => {
+    const b = await openBrowser(env.server.url);
+    try {
+      const { page } = b;
+      await page.goto(await env.invite('critique-support-bot', 'keys@example.com'));
+      await page.getByTestId('start').click();
+      await page.getByTestId('output-text').waitFor();
+      const id = await attemptId(page);
+      const text = await page.getByTestId('output-text').innerText();
+      const quote = 'up to 500 shipments per request';
+      const at = text.indexOf(quote);
+      const before = text.slice(0, at).split('\n');
+
+      // From here on only the keyboard: Tab to the output, Enter starts keyboard selection.
+      for (let i = 0; i < 60 && (await focused(page)) !== 'output-text'; i++)
+        await page.keyboard.press('Tab');
+      expect(await focused(page)).toBe('output-text');
+      await page.keyboard.press('Enter');
+      await page.locator('[data-testid=keyboard-select][aria-pressed=true]').waitFor();
+      await page.keyboard.press('Control+Home');
+      await press(page, 'ArrowDown', before.length - 1);
+      await press(page, 'ArrowRight', before.at(-1)!.length);
+      await press(page, 'Shift+ArrowRight', quote.length);
+      await page.getByTestId('selection-live').filter({ hasText: 'Selected' }).waitFor();
+      expect(await page.locator('[data-testid=output-text] .kb-sel').innerText()).toBe(quote);
+      expect(await page.getByTestId('selection-live').innerText()).toBe(
+        `Selected ${quote.length} characters: ${quote}`,
+      );
+      expect(await page.getByTestId('keyboard-status').innerText()).toContain(
+        `${quote.length} characters selected`,
+      );
+      await shot(page, '11-critique-keyboard-selection');
+
+      // Escape in the form cancels it and puts focus back in the text.
+      await page.keyboard.press('Enter');
+      await focusOn(page, 'annotation-category');
+      await page.keyboard.press('Escape');
+      await page.getByTestId('annotation-form').waitFor({ state: 'detached' });
+      await focusOn(page, 'output-text');
+
+      // Select again, backwards this time, and annotate: category by typing, comment, Save.
+      await press(page, 'Shift+ArrowLeft', quote.length);
+      expect(await page.getByTestId('selection-live').innerText()).toContain(quote);
+      await page.keyboard.press('Enter');
+      await focusOn(page, 'annotation-category');
+      await page.keyboard.type('logic');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type('Batches are capped at 50.');
+      await shot(page, '12-critique-keyboard-form');
+      await page.keyboard.press('Tab');
+      await focusOn(page, 'annotation-save');
+      await page.keyboard.press('Enter');
+      await focusOn(page, 'output-text');
+      expect(await page.locator('[data-testid=output-text] mark').allInnerTexts()).toEqual([quote]);
+      await saved(page);
+
+      await page.reload();
+      await page.getByTestId('output-text').waitFor();
+      expect(await page.locator('[data-testid=output-text] mark').allInnerTexts()).toEqual([quote]);
+      expect(await page.getByTestId('annotation').innerText()).toContain('Batches are capped at 50.');
+      const stored = JSON.parse(await serverFile(page, id, 'critique/annotations.json')) as {
+        annotations: { quote: string; category: string; comment: string }[];
+      };
+      expect(stored.annotations).toMatchObject([
+        { quote, category: 'logic-bug', comment: 'Batches are capped at 50.' },
+      ]);
     } finally {
       await b.close();
     }

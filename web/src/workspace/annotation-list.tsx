@@ -1,5 +1,5 @@
 /** The annotation form (new or edit) and the list of annotations. */
-import { useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Annotation } from './annotations.ts';
 
 export function Draft(props: {
@@ -11,7 +11,11 @@ export function Draft(props: {
 }) {
   const [category, setCategory] = useState(props.initial?.category ?? props.categories[0] ?? 'other');
   const [comment, setComment] = useState(props.initial?.comment ?? '');
-  const id = Math.random().toString(36).slice(2, 8);
+  const [id] = useState(() => Math.random().toString(36).slice(2, 8));
+  const first = useRef<HTMLSelectElement>(null);
+  // The form's first field takes focus, so a keyboard user lands in it (autofocus is unreliable on
+  // elements added after page load).
+  useLayoutEffect(() => first.current?.focus(), []);
   return (
     <form
       class="draft"
@@ -20,12 +24,21 @@ export function Draft(props: {
         e.preventDefault();
         props.onSave(category, comment.trim());
       }}
-      onKeyDown={(e) => e.key === 'Escape' && props.onCancel()}
+      aria-label={props.initial ? 'Edit annotation' : 'New annotation'}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') props.onCancel();
+        // Ctrl/⌘+Enter saves from the comment box, where Enter is a new line.
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+          e.preventDefault();
+          props.onSave(category, comment.trim());
+        }
+      }}
     >
       <blockquote>{props.quote.length > 240 ? props.quote.slice(0, 240) + '…' : props.quote}</blockquote>
       <label for={`cat-${id}`}>Category</label>
       <select
         id={`cat-${id}`}
+        ref={first}
         value={category}
         onChange={(e) => setCategory((e.target as HTMLSelectElement).value)}
         data-testid="annotation-category"
@@ -41,7 +54,6 @@ export function Draft(props: {
         id={`com-${id}`}
         rows={4}
         value={comment}
-        autoFocus
         onInput={(e) => setComment((e.target as HTMLTextAreaElement).value)}
         data-testid="annotation-comment"
       />
@@ -52,6 +64,9 @@ export function Draft(props: {
         <button type="button" class="small" onClick={props.onCancel}>
           Cancel
         </button>
+        <span class="muted small">
+          <kbd>Ctrl</kbd>+<kbd>Enter</kbd> saves · <kbd>Esc</kbd> cancels
+        </span>
       </div>
     </form>
   );

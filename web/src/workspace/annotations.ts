@@ -42,9 +42,13 @@ export function parseAnswers(text: string): Record<string, string> {
 
 export const serializeAnswers = (a: Record<string, string>) => JSON.stringify({ answers: a }, null, 2) + '\n';
 
-/** Splits text at annotation boundaries; each piece lists the annotations covering it. */
-export function pieces(text: string, list: Annotation[]): { text: string; ids: string[]; start: number }[] {
-  const cuts = new Set([0, text.length]);
+/** Splits text at annotation boundaries (and `extra` offsets); each piece lists the annotations covering it. */
+export function pieces(
+  text: string,
+  list: Annotation[],
+  extra: number[] = [],
+): { text: string; ids: string[]; start: number }[] {
+  const cuts = new Set([0, text.length, ...extra.map((x) => Math.max(0, Math.min(text.length, x)))]);
   for (const a of list) {
     cuts.add(Math.max(0, Math.min(text.length, a.start)));
     cuts.add(Math.max(0, Math.min(text.length, a.end)));

@@ -1,4 +1,7 @@
-/** The critique workspace: model outputs to annotate (select a span → category + comment), and questions. */
+/**
+ * The critique workspace: model outputs to annotate (select a span with the mouse or the keyboard →
+ * category + comment), and questions.
+ */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { WorkspaceProps } from './workspace.tsx';
 import { Statement } from './statement.tsx';
@@ -7,13 +10,13 @@ import {
   ANSWERS,
   parseAnnotations,
   parseAnswers,
-  pieces,
   selectionOffsets,
   serializeAnnotations,
   serializeAnswers,
   type Annotation,
 } from './annotations.ts';
 import { AnnotationList, Draft } from './annotation-list.tsx';
+import { OutputText } from './output-text.tsx';
 
 export function CritiqueWorkspace({ docs, materials }: WorkspaceProps) {
   const [list, setList] = useState<Annotation[]>(() => parseAnnotations(docs.get(ANNOTATIONS)));
@@ -46,11 +49,18 @@ export function CritiqueWorkspace({ docs, materials }: WorkspaceProps) {
     docs.edit(ANSWERS, serializeAnswers(next));
   };
 
+  const openDraft = (start: number, end: number) => {
+    setDraft({ output, start, end, quote: text.slice(start, end) });
+    setSide('annotations');
+  };
   const captureSelection = () => {
     const off = textRef.current && selectionOffsets(textRef.current);
-    if (!off || off.end <= off.start) return;
-    setDraft({ output, start: off.start, end: off.end, quote: text.slice(off.start, off.end) });
-    setSide('annotations');
+    if (off && off.end > off.start) openDraft(off.start, off.end);
+  };
+  // The form is gone once saved or cancelled: put focus back where the passage was chosen.
+  const closeDraft = () => {
+    setDraft(null);
+    textRef.current?.focus();
   };
 
   const mine = list.filter((a) => a.output === output);
@@ -71,42 +81,17 @@ export function CritiqueWorkspace({ docs, materials }: WorkspaceProps) {
             </button>
           ))}
         </div>
-        <p class="hint muted">
-          Select a passage (mouse, or Shift+arrows with caret browsing — F7), then press{' '}
-          <kbd>Annotate selection</kbd>.
-          <button
-            type="button"
-            class="small primary"
-            onMouseDown={(e) => e.preventDefault()}
-            onClick={captureSelection}
-            data-testid="annotate"
-          >
-            Annotate selection
-          </button>
-        </p>
-        <pre
-          class="output-text"
-          ref={textRef}
-          tabIndex={0}
-          aria-label={`Model output ${output}`}
-          data-testid="output-text"
-          onMouseUp={captureSelection}
-        >
-          {pieces(text, mine).map((p) =>
-            p.ids.length ? (
-              <mark
-                key={p.start}
-                class={p.ids.includes(focus ?? '') ? 'focus' : ''}
-                onClick={() => (setFocus(p.ids[0]!), setSide('annotations'))}
-                title="Annotated"
-              >
-                {p.text}
-              </mark>
-            ) : (
-              p.text
-            ),
-          )}
-        </pre>
+        <OutputText
+          path={output}
+          text={text}
+          annotations={mine}
+          focus={focus}
+          held={draft && draft.output === output ? draft : null}
+          textRef={textRef}
+          onMark={(id) => (setFocus(id), setSide('annotations'))}
+          onMouseSelection={captureSelection}
+          onKeyboardSelection={openDraft}
+        />
       </section>
       <aside class="right wide">
         <div class="tabs" role="tablist" aria-label="Side panel">
@@ -138,10 +123,10 @@ export function CritiqueWorkspace({ docs, materials }: WorkspaceProps) {
                   categories={materials.categories}
                   onSave={(category, comment) => {
                     saveList([...list, { ...draft, id: crypto.randomUUID().slice(0, 8), category, comment }]);
-                    setDraft(null);
                     getSelection()?.removeAllRanges();
+                    closeDraft();
                   }}
-                  onCancel={() => setDraft(null)}
+                  onCancel={closeDraft}
                 />
               )}
               <AnnotationList
