@@ -83,4 +83,9 @@ function App() {
   }
 }
 
-render(<App />, document.getElementById('app')!);
+// Staff pages (sign-in, review, admin) live in their own lazily loaded chunk: nothing of them is in
+// the candidate's initial JS.
+const STAFF_PATH = /^\/(login|review|admin)(\/|$)/;
+const root = document.getElementById('app')!;
+if (STAFF_PATH.test(location.pathname)) void import('./staff/index.tsx').then((m) => m.mountStaff(root));
+else render(<App />, root);

@@ -57,6 +57,7 @@ describe('reviews (security)', () => {
       `/api/reviews/${attemptId}`,
       `/api/attempts/${attemptId}/files`,
       `/api/attempts/${attemptId}`,
+      `/api/attempts/${attemptId}/grade`,
       `/api/reviews/${attemptId}/all`,
     ]) {
       expectError(await t.req(who(outsider), 'GET', url), 403, 'forbidden');
@@ -66,6 +67,8 @@ describe('reviews (security)', () => {
       403,
       'forbidden',
     );
+    // An assigned reviewer reads the hidden-test results (the grade), like admins and authors.
+    expect((await t.req(who(emails[0]!), 'GET', `/api/attempts/${attemptId}/grade`)).status).toBe(200);
     const queue = await t.req(who(emails[0]!), 'GET', '/api/reviews/queue');
     expect(queue.json.items).toEqual([
       expect.objectContaining({ attemptId, codeName: codeName(attemptId), status: 'to do' }),

@@ -160,7 +160,7 @@ const grade = createRoute({
   method: 'get',
   path: '/api/attempts/{id}/grade',
   tags: ['runs'],
-  summary: 'Hidden-test results of a submitted attempt (staff)',
+  summary: 'Hidden-test results of a submitted attempt (admins, authors, assigned reviewers)',
   request: { params: ids },
   responses: {
     200: {
@@ -213,7 +213,8 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
     return c.body(null, 204);
   });
   app.openapi(grade, async (c) => {
-    requireStaff(c, 'author');
+    // Staff only (candidates never see hidden-test results); reviewers only when assigned (attemptFor).
+    requireStaff(c);
     const a = await attemptFor(c.get('ctx'), principals(c), c.req.valid('param').id, 'read');
     return c.json({ grade: (await getGrade(c.get('ctx'), a.id)) ?? null }, 200);
   });

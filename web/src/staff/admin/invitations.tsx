@@ -1,0 +1,307 @@
+/**
+ * Invitations: the list with status, invite one candidate or many (CSV name,email), and resend,
+ * extend or revoke. A new link is shown once, right after it is made (only its hash is stored).
+ */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from '../../lib/api.ts';
+import { useGet } from '../hooks.ts';
+import { fmtTime, type Invitation, type TaskSummary } from '../types.ts';
+import { ExportLinks } from './tasks.tsx';
+
+type Linked = { invitation: Invitation; link: string };
+
+function NewLinks({ links }: { links: Linked[] }) {
+  if (!links.length) return null;
+  return (
+    <div class="new-links" role="status" data-testid="new-links">
+      <p>
+        <strong>Copy {links.length === 1 ? 'this link' : 'these links'} now</strong> — they are not shown
+        again.
+      </p>
+      <ul>
+        {links.map((l) => (
+          <li key={l.invitation.id}>
+            {l.invitation.candidateName} &lt;{l.invitation.candidateEmail}&gt;:{' '}
+            <code class="link">{l.link}</code>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function CreateForms({
+  tasks,
+  onCreated,
+}: {
+  tasks: TaskSummary[];
+  onCreated(l: Linked[], errors?: string[]): void;
+}) {
+  const [task, setTask] = useState('');
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [days, setDays] = useState('14');
+  const [csv, setCsv] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const slug = task || tasks[0]?.slug || '';
+  const expires = Number(days) > 0 ? { expiresInDays: Number(days) } : {};
+
+  const go = async (f: () => Promise<void>) => {
+    setError(null);
+    try {
+      await f();
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+  return (
+    <section class="card" aria-labelledby="inv-new-h">
+      <h2 id="inv-new-h">Invite</h2>
+      <div class="row">
+        <div>
+          <label for="inv-task">Task</label>
+          <select
+            id="inv-task"
+            value={slug}
+            onChange={(e) => setTask(e.currentTarget.value)}
+            data-testid="inv-task"
+          >
+            {tasks.map((t) => (
+              <option key={t.slug} value={t.slug}>
+                {t.title} (v{t.version})
+              </option>
+            ))}
+          </select>
+        </div>
+        <div>
+          <label for="inv-days">Link valid for (days)</label>
+          <input
+            id="inv-days"
+            type="number"
+            min={1}
+            max={365}
+            value={days}
+            onInput={(e) => setDays(e.currentTarget.value)}
+          />
+        </div>
+      </div>
+      <form
+        class="inv-one"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void go(async () => {
+            const r = await api<Linked>('POST', '/api/invitations', {
+              taskSlug: slug,
+              candidateName: name,
+              candidateEmail: email,
+              ...expires,
+            });
+            setName('');
+            setEmail('');
+            onCreated([r]);
+          });
+        }}
+      >
+        <h3>One candidate</h3>
+        <div class="row">
+          <div>
+            <label for="inv-name">Name</label>
+            <input
+              id="inv-name"
+              required
+              value={name}
+              onInput={(e) => setName(e.currentTarget.value)}
+              data-testid="inv-name"
+            />
+          </div>
+          <div>
+            <label for="inv-email">Email</label>
+            <input
+              id="inv-email"
+              type="email"
+              required
+              value={email}
+              onInput={(e) => setEmail(e.currentTarget.value)}
+              data-testid="inv-email"
+            />
+          </div>
+          <button type="submit" class="primary" data-testid="inv-create">
+            Invite
+          </button>
+        </div>
+      </form>
+      <form
+        class="inv-bulk"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void go(async () => {
+            const r = await api<{ created: Linked[]; errors: { line: number; message: string }[] }>(
+              'POST',
+              '/api/invitations/bulk',
+              {
+                taskSlug: slug,
+                csv,
+                ...expires,
+              },
+            );
+            setCsv('');
+            onCreated(
+              r.created,
+              r.errors.map((x) => `line ${x.line}: ${x.message}`),
+            );
+          });
+        }}
+      >
+        <h3>Many candidates (CSV: name,email)</h3>
+        <label for="inv-file">Upload a CSV file</label>
+        <input
+          id="inv-file"
+          type="file"
+          accept=".csv,text/csv,text/plain"
+          onChange={async (e) => {
+            const f = e.currentTarget.files?.[0];
+            if (f) setCsv(await f.text());
+          }}
+        />
+        <label for="inv-csv">…or paste it</label>
+        <textarea
+          id="inv-csv"
+          rows={4}
+          value={csv}
+          placeholder={'name,email\nAda Lovelace,ada@example.com'}
+          onInput={(e) => setCsv(e.currentTarget.value)}
+        />
+        <div class="row end">
+          <button type="submit" disabled={!csv.trim()}>
+            Invite all
+          </button>
+        </div>
+      </form>
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function Invitations() {
+  const list = useGet<{ invitations: Invitation[] }>('/api/invitations');
+  const tasks = useGet<{ tasks: TaskSummary[] }>('/api/tasks');
+  const [links, setLinks] = useState<Linked[]>([]);
+  const [msg, setMsg] = useState<string | null>(null);
+  useEffect(() => void (document.title = 'Invitations · worksample'), []);
+
+  const act = async (what: string, f: () => Promise<Partial<Linked>>) => {
+    setMsg(null);
+    try {
+      const r = await f();
+      if (r.link && r.invitation) setLinks([r as Linked]);
+      setMsg(what);
+      list.reload();
+    } catch (e) {
+      setMsg(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  return (
+    <section aria-labelledby="inv-h">
+      <h1 id="inv-h">Invitations</h1>
+      <ExportLinks />
+      {tasks.data && (
+        <CreateForms
+          tasks={tasks.data.tasks}
+          onCreated={(l, errors) => {
+            setLinks(l);
+            setMsg(errors?.length ? `Skipped: ${errors.join('; ')}` : `${l.length} invited.`);
+            list.reload();
+          }}
+        />
+      )}
+      <NewLinks links={links} />
+      {msg && (
+        <p role="status" class="small">
+          {msg}
+        </p>
+      )}
+      {list.error && <p class="error">{list.error}</p>}
+      {list.data && (
+        <table class="grid" data-testid="invitations">
+          <thead>
+            <tr>
+              <th scope="col">Candidate</th>
+              <th scope="col">Task</th>
+              <th scope="col">Status</th>
+              <th scope="col">Expires</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.data.invitations.map((i) => {
+              const open = i.status === 'invited' || i.status === 'expired';
+              const who = `${i.candidateName} (${i.candidateEmail})`;
+              return (
+                <tr key={i.id}>
+                  <td>
+                    {i.candidateName} <span class="muted small">{i.candidateEmail}</span>
+                  </td>
+                  <td>
+                    {i.taskSlug} <span class="muted small">v{i.taskVersion}</span>
+                  </td>
+                  <td>
+                    <span class={`pill pill-${i.status}`}>{i.status}</span>
+                  </td>
+                  <td>{fmtTime(i.expiresAt)}</td>
+                  <td>
+                    <div class="row">
+                      {open && (
+                        <>
+                          <button
+                            type="button"
+                            class="small"
+                            aria-label={`Resend to ${who}`}
+                            onClick={() =>
+                              void act('New link made.', () => api('POST', `/api/invitations/${i.id}/resend`))
+                            }
+                          >
+                            Resend
+                          </button>
+                          <button
+                            type="button"
+                            class="small"
+                            aria-label={`Extend ${who} by 7 days`}
+                            onClick={() =>
+                              void act('Extended by 7 days.', () =>
+                                api('POST', `/api/invitations/${i.id}/extend`, { days: 7 }),
+                              )
+                            }
+                          >
+                            Extend 7 days
+                          </button>
+                        </>
+                      )}
+                      {i.status === 'invited' && (
+                        <button
+                          type="button"
+                          class="small danger"
+                          aria-label={`Revoke ${who}`}
+                          onClick={() =>
+                            confirm(`Revoke the invitation for ${who}?`) &&
+                            void act('Revoked.', () => api('POST', `/api/invitations/${i.id}/revoke`))
+                          }
+                        >
+                          Revoke
+                        </button>
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

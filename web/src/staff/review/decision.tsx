@@ -1,0 +1,139 @@
+/**
+ * The admin's final decision (advance / reject / hold, with a reason). Recording it reveals the
+ * candidate's identity; on a decided submission the identity is shown only on request, because
+ * every reveal is recorded.
+ */
+import { useState } from 'preact/hooks';
+import { api } from '../../lib/api.ts';
+import type { Consolidated, Decision, Identity, ReviewPage } from '../types.ts';
+
+const CHOICES: { value: Decision; label: string }[] = [
+  { value: 'advance', label: 'Advance' },
+  { value: 'reject', label: 'Reject' },
+  { value: 'hold', label: 'Hold' },
+];
+
+export function DecisionPanel({
+  page,
+  all,
+  onDecided,
+}: {
+  page: ReviewPage;
+  all: Consolidated;
+  onDecided(): void;
+}) {
+  const [choice, setChoice] = useState<Decision | null>(null);
+  const [reason, setReason] = useState('');
+  const [who, setWho] = useState<Identity | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const ready = page.progress.assigned > 0 && page.progress.submitted >= page.progress.assigned;
+
+  const run = async (f: () => Promise<Identity>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      setWho(await f());
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const identity = who && (
+    <div class="identity" role="status" data-testid="identity">
+      <span class="muted small">{who.codeName} is</span> <strong>{who.name}</strong> &lt;{who.email}&gt;
+    </div>
+  );
+
+  if (all.decision)
+    return (
+      <section class="decision" aria-labelledby="dec-h" data-testid="decision-done">
+        <h2 id="dec-h">Decision</h2>
+        <p>
+          <strong class={`pill pill-${all.decision.decision}`}>{all.decision.decision}</strong> —{' '}
+          {all.decision.reason}
+        </p>
+        {identity ?? (
+          <button
+            type="button"
+            disabled={busy}
+            data-testid="reveal"
+            onClick={() => void run(() => api<Identity>('GET', `/api/reviews/${page.attemptId}/identity`))}
+          >
+            Show identity (the reveal is recorded)
+          </button>
+        )}
+        {error && (
+          <p class="field-error" role="alert">
+            {error}
+          </p>
+        )}
+      </section>
+    );
+
+  return (
+    <form
+      class="decision"
+      aria-labelledby="dec-h"
+      data-testid="decision-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!choice) return setError('Pick advance, reject or hold.');
+        if (!reason.trim()) return setError('Write the reason for the decision.');
+        void run(async () => {
+          const id = await api<Identity>('POST', `/api/reviews/${page.attemptId}/decision`, {
+            decision: choice,
+            reason,
+          });
+          onDecided();
+          return id;
+        });
+      }}
+    >
+      <h2 id="dec-h">Final decision</h2>
+      {!ready && (
+        <p class="warn small">
+          Waiting for reviews: {page.progress.submitted} of {page.progress.assigned} submitted.
+        </p>
+      )}
+      <fieldset>
+        <legend class="sr-only">Decision</legend>
+        <div class="rec-pick">
+          {CHOICES.map((c) => (
+            <label key={c.value} class={`rec${choice === c.value ? ' picked' : ''}`}>
+              <input
+                type="radio"
+                name="decision"
+                value={c.value}
+                checked={choice === c.value}
+                data-testid={`decision-${c.value}`}
+                onChange={() => setChoice(c.value)}
+              />
+              {c.label}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <label for="decision-reason">Reason</label>
+      <textarea
+        id="decision-reason"
+        rows={3}
+        data-testid="decision-reason"
+        value={reason}
+        onInput={(e) => setReason(e.currentTarget.value)}
+      />
+      {error && (
+        <p class="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      <div class="row end">
+        <button type="submit" class="primary" disabled={busy || !ready} data-testid="decision-submit">
+          Record decision and reveal identity
+        </button>
+      </div>
+    </form>
+  );
+}

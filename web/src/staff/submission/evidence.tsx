@@ -1,0 +1,111 @@
+/** Hidden-test results, run history and the LLM transcript of a submission. */
+import { useGet } from '../hooks.ts';
+import { fmtTime, type Grade, type LlmView, type Run } from '../types.ts';
+
+const ms = (n: number | null) =>
+  n === null ? '—' : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`;
+
+export function HiddenTests({ attemptId }: { attemptId: string }) {
+  const g = useGet<{ grade: Grade | null }>(`/api/attempts/${attemptId}/grade`);
+  if (g.error) return <p class="error">{g.error}</p>;
+  if (!g.data) return <p aria-busy="true">Loading…</p>;
+  const grade = g.data.grade;
+  if (!grade) return <p>No grade yet.</p>;
+  return (
+    <div data-testid="hidden-tests">
+      <p>
+        <strong class={grade.failed ? 'del-ink' : 'add-ink'}>{grade.verdict ?? grade.status}</strong>:{' '}
+        {grade.passed} passed, {grade.failed} failed, {grade.skipped} skipped
+      </p>
+      {grade.error && <p class="error">{grade.error}</p>}
+      <table class="grid">
+        <thead>
+          <tr>
+            <th scope="col">Test</th>
+            <th scope="col">Result</th>
+            <th scope="col">Duration</th>
+          </tr>
+        </thead>
+        <tbody>
+          {grade.tests.map((t, i) => (
+            <tr key={i} data-testid="test-row">
+              <td>
+                {t.name}
+                {t.message && t.status === 'failed' && (
+                  <details>
+                    <summary class="small">Message</summary>
+                    <pre class="out">{t.message}</pre>
+                  </details>
+                )}
+              </td>
+              <td>
+                <span class={`pill pill-${t.status}`}>{t.status}</span>
+              </td>
+              <td>{ms(t.durationMs)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function Runs({ attemptId }: { attemptId: string }) {
+  const r = useGet<{ runs: Run[] }>(`/api/attempts/${attemptId}/runs`);
+  if (r.error) return <p class="error">{r.error}</p>;
+  if (!r.data) return <p aria-busy="true">Loading…</p>;
+  if (!r.data.runs.length) return <p data-testid="no-runs">The candidate never ran the code.</p>;
+  return (
+    <ol class="runs">
+      {r.data.runs.map((run) => (
+        <li key={run.id}>
+          <details>
+            <summary>
+              {run.kind === 'test' ? 'Tests' : 'Run'} <code>{run.argv.join(' ')}</code> —{' '}
+              <span class={run.verdict === 'ok' ? 'add-ink' : 'del-ink'}>{run.verdict ?? run.status}</span>
+              {run.exitCode !== null && ` (exit ${run.exitCode})`} · {ms(run.durationMs)} ·{' '}
+              {fmtTime(run.createdAt)}
+            </summary>
+            <pre class="out">{run.stdout}</pre>
+            {run.stderr && <pre class="out err">{run.stderr}</pre>}
+            {run.outputTruncated && <p class="small muted">Output was truncated.</p>}
+          </details>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+const json = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v, null, 2));
+
+export function Transcript({ attemptId }: { attemptId: string }) {
+  const l = useGet<LlmView>(`/api/attempts/${attemptId}/llm`);
+  if (l.error) return <p class="error">{l.error}</p>;
+  if (!l.data) return <p aria-busy="true">Loading…</p>;
+  if (!l.data.enabled) return <p>This task has no model access.</p>;
+  if (!l.data.calls.length) return <p>No model calls were made.</p>;
+  return (
+    <div>
+      <p>
+        {l.data.usage.requests} calls, {l.data.usage.tokens} tokens.
+      </p>
+      <ol class="runs">
+        {l.data.calls.map((c) => (
+          <li key={c.id}>
+            <details>
+              <summary>
+                <code>{c.model}</code> {c.endpoint} — status {c.status}
+                {c.errorCode && <span class="del-ink"> ({c.errorCode})</span>} · {c.promptTokens}+
+                {c.completionTokens} tokens · {ms(c.latencyMs)} · {fmtTime(c.createdAt)}
+              </summary>
+              <h3 class="small">Request</h3>
+              <pre class="out">{json(c.request)}</pre>
+              <h3 class="small">Response</h3>
+              <pre class="out">{c.content ?? json(c.response)}</pre>
+            </details>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+/** Rebuilds which file held which content at any point of an attempt's timeline (for the replay). */
+import type { LlmCall, TimelineEvent } from '../types.ts';
+
+export type Snapshot = Map<string, { sha256: string | null; starter?: string }>;
+
+export interface Moment {
+  at: number;
+  label: string;
+  kind: 'file' | 'run' | 'llm' | 'attempt' | 'other';
+  path: string | null;
+}
+
+/** The timeline a reviewer scrubs: workspace and run events, plus LLM calls merged in by time. */
+export function moments(
+  events: TimelineEvent[],
+  calls: LlmCall[],
+): { moment: Moment; event: TimelineEvent | null }[] {
+  const fromEvents = events
+    .filter(
+      (e) =>
+        !e.type.startsWith('review.') && e.type !== 'identity.revealed' && e.type !== 'decision.recorded',
+    )
+    .map((e) => ({ moment: describe(e), event: e as TimelineEvent | null }));
+  const fromCalls = calls.map((c) => ({
+    moment: {
+      at: c.createdAt,
+      label: `LLM call to ${c.model} (status ${c.status}, ${c.promptTokens + c.completionTokens} tokens)`,
+      kind: 'llm' as const,
+      path: null,
+    },
+    event: null,
+  }));
+  return [...fromEvents, ...fromCalls].sort(
+    (a, b) => a.moment.at - b.moment.at || (a.event?.id ?? 0) - (b.event?.id ?? 0),
+  );
+}
+
+function describe(e: TimelineEvent): Moment {
+  const p = e.payload ?? {};
+  switch (e.type) {
+    case 'file.written':
+      return { at: e.at, label: `Saved ${e.path} (revision ${e.revision})`, kind: 'file', path: e.path };
+    case 'file.renamed':
+      return { at: e.at, label: `Renamed ${String(p.from)} → ${e.path}`, kind: 'file', path: e.path };
+    case 'file.deleted':
+      return { at: e.at, label: `Deleted ${e.path}`, kind: 'file', path: e.path };
+    case 'run.run':
+    case 'run.test':
+      return {
+        at: e.at,
+        label: `${e.type === 'run.test' ? 'Ran tests' : 'Ran the program'}: ${String(p.verdict ?? '')}`,
+        kind: 'run',
+        path: null,
+      };
+    case 'attempt.started':
+      return { at: e.at, label: 'Started (starter files)', kind: 'attempt', path: null };
+    case 'attempt.submitted':
+      return { at: e.at, label: `Submitted (${String(p.reason ?? '')})`, kind: 'attempt', path: null };
+    case 'attempt.graded':
+      return {
+        at: e.at,
+        label: `Graded: ${String(p.passed)} passed, ${String(p.failed)} failed`,
+        kind: 'attempt',
+        path: null,
+      };
+    default:
+      return { at: e.at, label: e.type, kind: 'other', path: e.path };
+  }
+}
+
+/** The workspace after applying every file event up to and including `upTo` to the starter files. */
+export function snapshotAt(
+  starter: { path: string; content: string }[],
+  events: (TimelineEvent | null)[],
+  upTo: number,
+): Snapshot {
+  const files: Snapshot = new Map(starter.map((f) => [f.path, { sha256: null, starter: f.content }]));
+  for (let i = 0; i <= upTo && i < events.length; i++) {
+    const e = events[i];
+    if (!e) continue;
+    if (e.type === 'file.written' && e.path) files.set(e.path, { sha256: e.sha256 });
+    else if (e.type === 'file.renamed' && e.path) {
+      const from = String(e.payload?.from ?? '');
+      const prev = files.get(from);
+      files.delete(from);
+      files.set(e.path, e.sha256 ? { sha256: e.sha256 } : (prev ?? { sha256: null }));
+    } else if (e.type === 'file.deleted' && e.path) files.delete(e.path);
+  }
+  return files;
+}
