@@ -23,6 +23,23 @@ describe.runIf(needs('docker', ready, sandboxesHint))('tasks verify', () => {
     expect(r.code).toBe(0);
   });
 
+  it('reports a reference solution that fails its own hidden tests', async () => {
+    const tmp = await tempDir();
+    try {
+      const dir = path.join(tmp.dir, 'hello-llm');
+      await cp(path.join(repoRoot, 'tasks/hello-llm'), dir, { recursive: true });
+      await cp(
+        path.join(dir, 'starter/parse-model-json.mjs'),
+        path.join(dir, 'solution/parse-model-json.mjs'),
+      );
+      const r = await runCli(['tasks', 'verify', dir], env);
+      expect(r.code).toBe(1);
+      expect(r.stdout).toMatch(/FAIL {2}solution passes\s+5 passed, 8 failed \(verdict failed\); failing: /);
+    } finally {
+      await tmp.remove();
+    }
+  });
+
   describe('on a broken task', () => {
     let tmp: Awaited<ReturnType<typeof tempDir>>;
     let dir: string;
