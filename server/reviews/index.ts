@@ -4,7 +4,6 @@
  * a reviewer cannot read other reviews of a submission before submitting their own; a submitted
  * review is final. Reviewers reach only the submissions assigned to them.
  */
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
@@ -13,13 +12,9 @@ import type { ReviewsTable } from '../db/schema.ts';
 import { getVersion } from '../tasks/import.ts';
 import { recordEvent } from '../attempts/index.ts';
 import { disagreements, weightedScore } from '../grading/index.ts';
+import { attemptOrThrow, codeName } from './assign.ts';
 
-export const REVIEW_DUE_MS = 3 * 86_400_000;
-
-/** A stable pseudonym for a submission; says nothing about the candidate. */
-export function codeName(attemptId: string): string {
-  return `C-${createHash('sha256').update(`codename:${attemptId}`).digest('hex').slice(0, 4).toUpperCase()}`;
-}
+export { assignReviewers, codeName, queue, REVIEW_DUE_MS } from './assign.ts';
 
 export interface ReviewLevels {
   [criterionId: string]: { level: number; evidence: string };
@@ -44,115 +39,6 @@ export interface ReviewView {
   notes?: string;
   score: number | null;
   submittedAt: number | null;
-}
-
-async function attemptOrThrow(ctx: ServiceContext, attemptId: string) {
-  const a = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
-  if (!a) throw new AppError('not_found', 'submission not found');
-  return a;
-}
-
-/** Assigns reviewers: the given ones (admin), or round robin among the least loaded reviewers. */
-export async function assignReviewers(
-  ctx: ServiceContext,
-  attemptId: string,
-  opts: { reviewerIds?: string[]; assignedBy?: string | null; dueInDays?: number } = {},
-): Promise<string[]> {
-  const a = await attemptOrThrow(ctx, attemptId);
-  if (a.status === 'started') throw new AppError('conflict', 'the attempt is not submitted yet');
-  const { manifest } = await getVersion(ctx, a.task_version_id);
-  const already = new Set(
-    (
-      await ctx.db
-        .selectFrom('review_assignments')
-        .select('reviewer_id')
-        .where('attempt_id', '=', attemptId)
-        .execute()
-    ).map((r) => r.reviewer_id),
-  );
-  let chosen: string[];
-  if (opts.reviewerIds) {
-    const found = await ctx.db
-      .selectFrom('users')
-      .select(['id', 'role'])
-      .where('id', 'in', opts.reviewerIds.length ? opts.reviewerIds : [''])
-      .where('disabled', '=', 0)
-      .execute();
-    const bad = opts.reviewerIds.filter((id) => !found.some((u) => u.id === id));
-    if (bad.length)
-      throw new AppError('validation_failed', `reviewerIds: unknown or disabled users: ${bad.join(', ')}`);
-    chosen = opts.reviewerIds.filter((id) => !already.has(id));
-  } else {
-    const want = Math.max(0, manifest.review.reviewersPerSubmission - already.size);
-    const load = await ctx.db
-      .selectFrom('users')
-      .leftJoin('review_assignments as ra', 'ra.reviewer_id', 'users.id')
-      .select(['users.id', (eb) => eb.fn.count<number>('ra.attempt_id').as('n')])
-      .where('users.role', '=', 'reviewer')
-      .where('users.disabled', '=', 0)
-      .groupBy('users.id')
-      .orderBy('n')
-      .orderBy('users.id')
-      .execute();
-    chosen = load
-      .map((r) => r.id)
-      .filter((id) => !already.has(id))
-      .slice(0, want);
-  }
-  const now = ctx.clock.now();
-  const due = now + (opts.dueInDays ? opts.dueInDays * 86_400_000 : REVIEW_DUE_MS);
-  for (const reviewerId of chosen) {
-    await ctx.db
-      .insertInto('review_assignments')
-      .values({
-        attempt_id: attemptId,
-        reviewer_id: reviewerId,
-        assigned_at: now,
-        due_at: due,
-        assigned_by: opts.assignedBy ?? null,
-      })
-      .execute();
-  }
-  if (chosen.length)
-    await recordEvent(ctx.db, {
-      attemptId,
-      at: now,
-      type: 'review.assigned',
-      payload: { reviewers: chosen.length },
-    });
-  return chosen;
-}
-
-export async function queue(ctx: ServiceContext, reviewerId: string) {
-  const rows = await ctx.db
-    .selectFrom('review_assignments as ra')
-    .innerJoin('attempts as a', 'a.id', 'ra.attempt_id')
-    .innerJoin('task_versions as v', 'v.id', 'a.task_version_id')
-    .leftJoin('reviews as r', (j) =>
-      j.onRef('r.attempt_id', '=', 'ra.attempt_id').onRef('r.reviewer_id', '=', 'ra.reviewer_id'),
-    )
-    .select([
-      'ra.attempt_id',
-      'ra.due_at',
-      'ra.assigned_at',
-      'a.submitted_at',
-      'v.slug',
-      'v.title',
-      'v.version',
-      'r.status as review_status',
-    ])
-    .where('ra.reviewer_id', '=', reviewerId)
-    .orderBy('ra.due_at')
-    .execute();
-  return rows.map((r) => ({
-    attemptId: r.attempt_id,
-    codeName: codeName(r.attempt_id),
-    task: { slug: r.slug, title: r.title, version: r.version },
-    submittedAt: r.submitted_at,
-    assignedAt: r.assigned_at,
-    dueAt: r.due_at,
-    status: (r.review_status ?? 'to do') as 'to do' | 'draft' | 'submitted',
-  }));
 }
 
 async function assignedOrAdmin(ctx: ServiceContext, attemptId: string, user: StaffUser) {
