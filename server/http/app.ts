@@ -25,6 +25,7 @@ import { registerLlm } from './routes/llm.ts';
 import { registerMaterials } from './routes/materials.ts';
 import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
+import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
 import { assignReviewers } from '../reviews/index.ts';
 
@@ -91,6 +92,7 @@ export function createApp(deps: AppDeps) {
   registerMaterials(app);
   registerReviews(app);
   registerReplay(app);
+  registerAnswerKey(app);
   registerExport(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {

@@ -15,6 +15,16 @@ import { disagreements, weightedScore } from '../grading/index.ts';
 import { attemptOrThrow, codeName } from './assign.ts';
 
 export { assignReviewers, codeName, queue, REVIEW_DUE_MS } from './assign.ts';
+export {
+  answerKeyProblems,
+  compareWithKey,
+  locateKey,
+  parseAnswerKey,
+  parseCandidateAnnotations,
+  type AnswerKey,
+  type Comparison,
+} from './answer-key.ts';
+export { answerKeyComparison } from './key-comparison.ts';
 
 export interface ReviewLevels {
   [criterionId: string]: { level: number; evidence: string };

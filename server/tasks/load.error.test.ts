@@ -123,6 +123,22 @@ describe('loadTaskDir: errors name the file and field', () => {
     ]);
   });
 
+  it('critique answer key must exist and stay reviewer-only', async () => {
+    const critique = await tmp.copy(path.join(FIXTURES, 'critique-min'));
+    await editManifest(critique, (m) => {
+      m.critique.answerKey = 'key/flaws.yaml';
+    });
+    expect(await errorsOf(critique)).toEqual([
+      `${critique}/task.yaml: critique.answerKey: file key/flaws.yaml does not exist`,
+    ]);
+    await editManifest(critique, (m) => {
+      m.critique.answerKey = 'outputs/answer-1.md';
+    });
+    expect(await errorsOf(critique)).toEqual([
+      `${critique}/task.yaml: critique.answerKey: outputs/answer-1.md would be shown to candidates; keep the key in a folder of its own, e.g. key/flaws.yaml`,
+    ]);
+  });
+
   it('collects every error instead of stopping at the first', async () => {
     await rm(path.join(dir, 'statement.md'));
     await rm(path.join(dir, 'tests/hidden.test.mjs'));

@@ -246,6 +246,16 @@ function checkTree(label: string, folderName: string, raw: Record<string, unknow
       }
     });
   }
+  const answerKey = isRecord(raw.critique) ? raw.critique.answerKey : undefined;
+  if (typeof answerKey === 'string' && isSafeRelativePath(answerKey)) {
+    const key = answerKey.normalize('NFC');
+    if (!files.has(key)) errors.push(`${at}: critique.answerKey: file ${answerKey} does not exist`);
+    // The key must stay reviewer-only: statement, outputs/ and starter/ reach the candidate.
+    else if (roleOf(key) !== 'other')
+      errors.push(
+        `${at}: critique.answerKey: ${answerKey} would be shown to candidates; keep the key in a folder of its own, e.g. key/flaws.yaml`,
+      );
+  }
   const wrongNames = new Set<string>();
   listAt(raw, 'wrong').forEach((w, i) => {
     const name = isRecord(w) ? w.name : undefined;

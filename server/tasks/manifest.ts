@@ -2,7 +2,7 @@
  * The `task.yaml` manifest schema and its error formatting.
  *
  * Stops: path traversal through the manifest. Every path an author lists
- * (`tests.visible`, `tests.hidden`, `critique.outputs`) must be a plain relative
+ * (`tests.visible`, `tests.hidden`, `critique.outputs`, `critique.answerKey`) must be a plain relative
  * path with no `..`, `.` or empty segments, no leading `/`, no backslash and no
  * control characters, so no consumer can be tricked into reading outside the
  * task folder by a value it joins onto a directory.
@@ -240,6 +240,11 @@ export const taskManifestSchema = z
           .min(1, { error: 'expected at least one category' })
           .default([...DEFAULT_CRITIQUE_CATEGORIES]),
         questions: questions.default([]),
+        /**
+         * Reviewer-only answer key (planted flaws with their spans), relative to the task folder,
+         * e.g. `key/flaws.yaml`. Its shape is checked by `tasks verify` (server/reviews/answer-key.ts).
+         */
+        answerKey: relPath.optional(),
         /**
          * Outputs made once by the configured model (`worksample tasks generate-outputs <dir>`)
          * and then stored as files, so every candidate critiques the same text.

@@ -21,6 +21,7 @@ import { writeFile } from '../workspace/index.ts';
 import { getGrade, type GradeView } from '../runs/grade.ts';
 import { loadTaskDir, type LoadedTask } from './load.ts';
 import { importTask } from './import.ts';
+import { answerKeyProblems, parseAnswerKey } from '../reviews/index.ts';
 
 export interface VerifyCheck {
   check: string;
@@ -54,7 +55,28 @@ function staticChecks(task: LoadedTask): VerifyCheck[] {
       detail: 'none: the mock answers with its documented defaults',
     });
   }
+  const key = answerKeyCheck(task);
+  if (key) checks.push(key);
   return checks;
+}
+
+/** The critique answer key parses and each of its spans occurs exactly once in the outputs. */
+function answerKeyCheck(task: LoadedTask): VerifyCheck | undefined {
+  const critique = task.manifest.critique;
+  if (!critique?.answerKey) return undefined;
+  const text = (p: string) => task.files.find((f) => f.path === p)?.content.toString('utf8');
+  const parsed = parseAnswerKey(critique.answerKey, text(critique.answerKey) ?? '');
+  if (!parsed.ok) return { check: 'answer key', ok: false, detail: parsed.errors.join('; ') };
+  const outputs = critique.outputs.map((p) => ({ path: p, content: text(`outputs/${p}`) ?? '' }));
+  const problems = answerKeyProblems(critique.answerKey, parsed.key, outputs, critique.categories);
+  const { flaws, notFlaws, defensible } = parsed.key;
+  return {
+    check: 'answer key',
+    ok: problems.length === 0,
+    detail: problems.length
+      ? problems.join('; ')
+      : `${flaws.length} planted flaws, ${notFlaws.length} correct statements, ${defensible.length} defensible points; every span occurs exactly once`,
+  };
 }
 
 /** A variant's files, laid over the starter workspace the attempt begins with (none for the starter). */

@@ -84,3 +84,43 @@ describe.runIf(needs('docker', ready, sandboxesHint))('tasks verify', () => {
     });
   });
 });
+
+// Critique tasks get static checks only (no sandbox), so these run without Docker.
+describe('tasks verify: critique answer key', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let dir: string;
+  let key: string;
+  beforeAll(async () => {
+    tmp = await tempDir();
+    dir = path.join(tmp.dir, 'critique-support-bot');
+    await cp(path.join(repoRoot, 'tasks/critique-support-bot'), dir, { recursive: true });
+    key = path.join(dir, 'key/flaws.yaml');
+  });
+  afterAll(() => tmp.remove());
+
+  it('reports a span that does not occur exactly once in the outputs', async () => {
+    const source = await readFile(path.join(repoRoot, 'tasks/critique-support-bot/key/flaws.yaml'), 'utf8');
+    await writeFile(
+      key,
+      source
+        .replace("span: 'take about 3 minutes'", "span: 'take about 30 minutes'")
+        .replace("span: 'contact support@parcelhub.io about a higher limit'", "span: 'the'"),
+    );
+    const r = await runCli(['tasks', 'verify', dir], {});
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(
+      /FAIL {2}answer key {2}key\/flaws\.yaml: flaws\[1\]\.span: "take about 30 minutes" occurs 0 times in the outputs \(expected exactly once\)/,
+    );
+    expect(r.stdout).toMatch(/key\/flaws\.yaml: notFlaws\[4\]\.span: "the" occurs \d+ times in the outputs/);
+    expect(r.stdout).toContain('1 of 1 task(s) failed verification');
+  });
+
+  it('reports a key of the wrong shape', async () => {
+    await writeFile(key, 'flaws:\n  - id: a-flaw\n    category: logic-bug\n    spam: typo\nnotFlaws: []\n');
+    const r = await runCli(['tasks', 'verify', dir], {});
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/FAIL {2}answer key {2}key\/flaws\.yaml: /);
+    expect(r.stdout).toContain('key/flaws.yaml: flaws[0].span: required');
+    expect(r.stdout).toContain('key/flaws.yaml: flaws[0].spam: unknown key');
+  });
+});

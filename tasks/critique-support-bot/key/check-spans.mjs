@@ -27,6 +27,9 @@ for (const f of key.flaws) {
   }
 }
 key.notFlaws.forEach((d, i) => check(`notFlaws[${i}]`, d.span));
+(key.defensible ?? []).forEach((d, i) => {
+  if (typeof d === 'object' && d !== null) check(`defensible[${i}]`, d.span);
+});
 
 console.log(
   `${key.flaws.length} flaws, categories: ${[...new Set(key.flaws.map((f) => f.category))].join(', ')}`,

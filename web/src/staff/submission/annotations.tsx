@@ -1,10 +1,12 @@
 /**
  * For critique tasks: the candidate's annotations (critique/annotations.json in the workspace) drawn
- * over the model outputs they critiqued, with the list of comments, and their answers to the questions.
+ * over the model outputs they critiqued, with the list of comments, the answer-key comparison (when the
+ * task has a key) and their answers to the questions.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, fileUrl, type FileBody, type Materials } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
+import { AnswerKey } from './answer-key.tsx';
 
 interface Annotation {
   id: string;
@@ -103,6 +105,7 @@ export function Annotations({ attemptId }: { attemptId: string }) {
           </section>
         );
       })}
+      <AnswerKey attemptId={attemptId} />
       {m.data.questions.length > 0 && (
         <section aria-label="Answers">
           <h3>Answers</h3>
