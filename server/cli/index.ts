@@ -16,7 +16,7 @@ import { createInvitation } from '../invitations/index.ts';
 import { startServer } from '../serve.ts';
 import { generateOutputs, GenerateError } from '../tasks/generate.ts';
 import { formatChecks, verifyTask } from '../tasks/verify.ts';
-import { createServer } from 'node:net';
+import { freeLoopbackPort } from '../platform/net.ts';
 import { mockUpstream, openaiUpstream } from '../llm/index.ts';
 
 export class CliError extends Error {
@@ -55,20 +55,6 @@ Usage:
   worksample invite --task SLUG --email E --name N [--version V] [--expires-days D]
                                                      invite a candidate; prints the link (shown once)
 `;
-
-/** A free TCP port on loopback (the OS picks it). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port')),
-      );
-    });
-  });
-}
 
 interface Io {
   env: Record<string, string | undefined>;

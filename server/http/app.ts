@@ -82,7 +82,7 @@ export function createApp(deps: AppDeps) {
   registerHealth(app, deps);
   registerAuth(app, deps);
   registerUsers(app);
-  registerTasks(app);
+  registerTasks(app, deps);
   registerInvitations(app, deps);
   registerCandidate(app);
   registerAttempts(app);

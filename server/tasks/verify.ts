@@ -6,6 +6,12 @@
  * the rubric is complete. Like Kattis problemtools' verifyproblem, for take-homes.
  */
 import path from 'node:path';
+import os from 'node:os';
+import { mkdir, mkdtemp, rm, writeFile as writeFs } from 'node:fs/promises';
+import type { ServiceContext } from '../platform/index.ts';
+import { freeLoopbackPort } from '../platform/net.ts';
+import { getBlob } from '../blobs/index.ts';
+import { getVersion } from './import.ts';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logger/index.ts';
 import { openDatabase } from '../db/index.ts';
@@ -202,4 +208,37 @@ export function formatChecks(dir: string, checks: VerifyCheck[]): string {
     `${path.normalize(dir)}`,
     ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(width)}  ${c.detail}`),
   ].join('\n');
+}
+
+/**
+ * Verifies an imported task version (the "Verify" button): its stored files are written to a
+ * temporary folder and checked exactly like `worksample tasks verify <dir>`, on a gateway port of
+ * its own so a running server is undisturbed.
+ */
+export async function verifyVersion(
+  ctx: ServiceContext,
+  versionId: string,
+  deps: { config: Config; logger: Logger; llm: LlmUpstream },
+): Promise<VerifyCheck[]> {
+  const version = await getVersion(ctx, versionId);
+  const root = await mkdtemp(path.join(os.tmpdir(), 'ws-verify-'));
+  const dir = path.join(root, version.slug);
+  try {
+    const files = await ctx.db
+      .selectFrom('task_version_files')
+      .select(['path', 'sha256'])
+      .where('task_version_id', '=', versionId)
+      .execute();
+    for (const f of files) {
+      const target = path.join(dir, f.path);
+      await mkdir(path.dirname(target), { recursive: true });
+      await writeFs(target, (await getBlob(ctx.db, f.sha256)) ?? Buffer.alloc(0));
+    }
+    return await verifyTask(dir, {
+      ...deps,
+      config: { ...deps.config, gatewayPort: await freeLoopbackPort() },
+    });
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }

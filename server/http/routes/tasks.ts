@@ -1,7 +1,9 @@
 /** Imported tasks and their versions (staff). Importing is done from the CLI in this release. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { listTasks, listVersions } from '../../tasks/import.ts';
-import type { AppEnv } from '../deps.ts';
+import { listTasks, listVersions, resolveVersion } from '../../tasks/import.ts';
+import { verifyVersion } from '../../tasks/verify.ts';
+import { AppError } from '../../errors/index.ts';
+import type { AppDeps, AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireStaff } from '../auth.ts';
 
@@ -50,7 +52,61 @@ const versions = createRoute({
   },
 });
 
-export function registerTasks(app: OpenAPIHono<AppEnv>) {
+const verify = createRoute({
+  method: 'post',
+  path: '/api/tasks/{slug}/verify',
+  tags: ['tasks'],
+  summary:
+    'Verify a task version in real sandboxes: solution passes, starter and wrong solutions fail, key and rubric valid',
+  request: {
+    params: z.object({ slug: z.string().max(64) }),
+    body: {
+      required: false,
+      content: {
+        'application/json': { schema: z.object({ version: z.number().int().positive().optional() }) },
+      },
+    },
+  },
+  responses: {
+    200: {
+      description: 'per-check results',
+      content: {
+        'application/json': {
+          schema: z.object({
+            slug: z.string(),
+            version: z.number().int(),
+            ok: z.boolean(),
+            checks: z.array(z.object({ check: z.string(), ok: z.boolean(), detail: z.string() })),
+          }),
+        },
+      },
+    },
+    ...errorResponses(401, 403, 404, 409),
+  },
+});
+
+export function registerTasks(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+  let verifying = false;
+  app.openapi(verify, async (c) => {
+    requireStaff(c, 'author');
+    if (verifying)
+      throw new AppError('conflict', 'a verification is already running; try again when it has finished');
+    const { slug } = c.req.valid('param');
+    const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : {};
+    const version = await resolveVersion(c.get('ctx'), slug, body.version);
+    verifying = true;
+    try {
+      const checks = await verifyVersion(c.get('ctx'), version.id, {
+        config: deps.config,
+        logger: deps.logger,
+        llm: deps.llm,
+      });
+      return c.json({ slug, version: version.version, ok: checks.every((x) => x.ok), checks }, 200);
+    } finally {
+      verifying = false;
+    }
+  });
+
   app.openapi(list, async (c) => {
     requireStaff(c, 'author');
     return c.json({ tasks: await listTasks(c.get('ctx')) }, 200);
