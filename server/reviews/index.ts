@@ -27,13 +27,18 @@ export {
 export { answerKeyComparison } from './key-comparison.ts';
 
 export interface ReviewLevels {
-  [criterionId: string]: { level: number; evidence: string };
+  [criterionId: string]: { level: number; evidence: string; shareable?: boolean };
 }
 
 export const reviewInputSchema = z.object({
   levels: z.record(
     z.string(),
-    z.object({ level: z.number().int().min(1).max(4), evidence: z.string().max(10_000) }),
+    z.object({
+      level: z.number().int().min(1).max(4),
+      evidence: z.string().max(10_000),
+      /** The reviewer agrees this evidence may go into the candidate's feedback report. */
+      shareable: z.boolean().optional(),
+    }),
   ),
   recommendation: z.number().int().min(1).max(4).nullable().optional(),
   notes: z.string().max(20_000).optional(),

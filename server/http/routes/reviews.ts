@@ -12,6 +12,7 @@ import {
   submitReview,
 } from '../../reviews/index.ts';
 import { taskAgreement } from '../../reviews/stats.ts';
+import { feedbackReport } from '../../reviews/feedback.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireStaff } from '../auth.ts';
@@ -129,6 +130,18 @@ const routes = {
     request: { params: z.object({ slug: z.string().max(64) }) },
     responses: { 200: { description: 'agreement', ...json(anyBody) }, ...errorResponses(401, 403, 404) },
   }),
+  feedback: createRoute({
+    method: 'get',
+    path: '/api/reviews/{id}/feedback',
+    tags: ['reviews'],
+    summary:
+      'Candidate feedback report after the decision (admin, author): median level per criterion and shareable evidence only',
+    request: { params },
+    responses: {
+      200: { description: 'report', ...json(z.object({ markdown: z.string(), criteria: z.array(anyBody) })) },
+      ...errorResponses(401, 403, 404, 409),
+    },
+  }),
   identity: createRoute({
     method: 'get',
     path: '/api/reviews/{id}/identity',
@@ -189,6 +202,10 @@ export function registerReviews(app: OpenAPIHono<AppEnv>) {
   app.openapi(routes.agreement, async (c) => {
     requireStaff(c, 'author');
     return c.json(await taskAgreement(c.get('ctx'), c.req.valid('param').slug), 200);
+  });
+  app.openapi(routes.feedback, async (c) => {
+    requireStaff(c, 'author');
+    return c.json(await feedbackReport(c.get('ctx'), c.req.valid('param').id), 200);
   });
   app.openapi(routes.identity, async (c) => {
     const staff = requireStaff(c, 'reviewer');

@@ -1,0 +1,60 @@
+/**
+ * The optional feedback report for a candidate, after the decision: per rubric criterion the
+ * consolidated level (median of the submitted reviews) with its anchored descriptor, and only the
+ * evidence reviewers marked shareable. No reviewer names, private notes or recommendation.
+ */
+import { AppError } from '../errors/index.ts';
+import type { ServiceContext } from '../platform/index.ts';
+import { getVersion } from '../tasks/import.ts';
+import type { ReviewLevels } from './index.ts';
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : Math.round((s[m - 1]! + s[m]!) / 2);
+};
+
+export async function feedbackReport(
+  ctx: ServiceContext,
+  attemptId: string,
+): Promise<{
+  markdown: string;
+  criteria: Array<{ id: string; title: string; level: number; descriptor: string; comments: string[] }>;
+}> {
+  const a = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
+  if (!a) throw new AppError('not_found', 'submission not found');
+  const decided = await ctx.db
+    .selectFrom('decisions')
+    .select('attempt_id')
+    .where('attempt_id', '=', attemptId)
+    .executeTakeFirst();
+  if (!decided)
+    throw new AppError('conflict', 'the feedback report is available once the decision is recorded');
+  const version = await getVersion(ctx, a.task_version_id);
+  const reviews = await ctx.db
+    .selectFrom('reviews')
+    .select('levels_json')
+    .where('attempt_id', '=', attemptId)
+    .where('status', '=', 'submitted')
+    .execute();
+  const parsed = reviews.map((r) => JSON.parse(r.levels_json) as ReviewLevels);
+  const criteria = version.manifest.rubric.criteria.flatMap((c) => {
+    const rated = parsed.map((p) => p[c.id]).filter((x) => x !== undefined);
+    if (!rated.length) return [];
+    const level = median(rated.map((x) => x.level));
+    const comments = rated.filter((x) => x.shareable && x.evidence.trim()).map((x) => x.evidence.trim());
+    return [{ id: c.id, title: c.title, level, descriptor: c.levels[level as 1 | 2 | 3 | 4], comments }];
+  });
+  const lines = [
+    `# Feedback: ${version.title}`,
+    '',
+    'How your work sample was assessed, criterion by criterion (levels 1–4).',
+    '',
+  ];
+  for (const c of criteria) {
+    lines.push(`## ${c.title} — level ${c.level} of 4`, '', `> ${c.descriptor}`, '');
+    for (const comment of c.comments) lines.push(`- ${comment.replace(/\n+/g, ' ')}`);
+    if (c.comments.length) lines.push('');
+  }
+  return { markdown: `${lines.join('\n').trimEnd()}\n`, criteria };
+}
