@@ -1,7 +1,8 @@
 /**
  * Blind review in real Chromium: a candidate submits (through the API), two reviewers grade it from
  * their queues with different levels, each seeing the others only after submitting; the admin sees
- * the disagreement, records the decision, sees the identity, and the CSV export holds the row.
+ * the disagreement, records the decision, sees the identity, and the CSV export holds the row. Then
+ * the admin verifies the task in sandboxes from its page and assigns a third reviewer by hand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -49,7 +50,8 @@ async function submitAttempt(env: Env): Promise<string> {
 async function signIn(page: Page, email: string) {
   await page.goto('/review');
   await page.getByTestId('login-form').waitFor();
-  expect(page.url()).toContain('/login?next=%2Freview');
+  // The login form renders before the app rewrites the URL (an effect), so wait for the redirect.
+  await page.waitForURL(/\/login\?next=%2Freview$/);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);
   await page.getByTestId('login-submit').click();
@@ -216,6 +218,97 @@ describe.runIf(hasChromium())('blind review in the browser', () => {
       expect(line).toContain('Correctness evidence split');
     } finally {
       await admin.close();
+    }
+  });
+
+  it('the admin verifies the task in sandboxes and adds a third reviewer, who then has it queued', async () => {
+    const added = await runCli(
+      [
+        'users',
+        'add',
+        '--role',
+        'reviewer',
+        '--email',
+        'rev3@example.com',
+        '--password',
+        PASSWORD,
+        '--name',
+        'Barbara Reviewer',
+      ],
+      env.env,
+    );
+    if (added.code !== 0) throw new Error(`users add rev3: ${added.stderr}`);
+
+    const admin = await openBrowser(env.server.url, { width: 1400, height: 1000 });
+    try {
+      const { page } = admin;
+      await signIn(page, 'admin@example.com');
+      await page.goto('/admin/tasks/hello-llm');
+      const run = page.getByTestId('verify-run');
+      await run.filter({ hasText: 'Verify this task (v1)' }).waitFor();
+      await run.click();
+      // Busy while the server grades solution, starter and wrong solutions (seconds, not instant).
+      await page.locator('[data-testid=verify][aria-busy=true]').waitFor();
+      expect(await run.isDisabled()).toBe(true);
+      expect(await page.getByTestId('verify-status').innerText()).toContain(
+        'Grading the reference solution, the starter and each wrong solution in sandboxes',
+      );
+
+      // A second tab asking meanwhile gets the server's 409, worded for the author.
+      const other = await admin.context.newPage();
+      await other.goto('/admin/tasks/hello-llm');
+      await other.getByTestId('verify-run').click();
+      expect(await other.getByTestId('verify-error').innerText()).toContain(
+        'Another verification is already running',
+      );
+      expect(await other.getByTestId('verify-checks').count()).toBe(0);
+      await other.close();
+
+      const solution = page.locator('[data-testid=verify-check][data-check="solution passes"]');
+      await solution.waitFor({ timeout: 60_000 });
+      expect(await solution.getAttribute('data-ok')).toBe('true');
+      expect(await solution.innerText()).toMatch(/^solution passes\s+ok\s+\d+ passed, 0 failed/);
+      const starter = page.locator('[data-testid=verify-check][data-check="starter fails"]');
+      expect(await starter.getAttribute('data-ok')).toBe('true');
+      expect(await page.locator('[data-testid=verify][aria-busy=true]').count()).toBe(0);
+      expect(await run.isEnabled()).toBe(true);
+      await page.getByTestId('verify-checks').scrollIntoViewIfNeeded();
+      await shot(page, 'review-05-verify');
+
+      // Add Barbara by hand with a 5-day due date; auto-assign then adds nobody (the quota is 2).
+      await page.goto(`/review/${attemptId}`);
+      const progress = page.getByTestId('reviewers-progress');
+      await progress.filter({ hasText: '2 assigned' }).waitFor();
+      await page
+        .getByTestId('assign-reviewer')
+        .selectOption({ label: 'Barbara Reviewer (rev3@example.com)' });
+      await page.getByTestId('assign-days').fill('5');
+      await page.getByTestId('assign-submit').click();
+      await page.getByTestId('assign-msg').filter({ hasText: 'Assigned Barbara Reviewer.' }).waitFor();
+      await progress.filter({ hasText: '3 assigned' }).waitFor();
+      await page.getByTestId('assign-auto').click();
+      await page.getByTestId('assign-msg').filter({ hasText: 'Nobody added' }).waitFor();
+      expect(await progress.innerText()).toContain('3 assigned');
+      await page.getByTestId('reviewers').scrollIntoViewIfNeeded();
+      await shot(page, 'review-06-reviewers');
+    } finally {
+      await admin.close();
+    }
+
+    const three = await openBrowser(env.server.url, { width: 1400, height: 1000 });
+    try {
+      const { page } = three;
+      await signIn(page, 'rev3@example.com');
+      const row = page.locator(`[data-testid=queue-row][data-attempt="${attemptId}"]`);
+      await row.waitFor();
+      expect(await row.innerText()).toContain('to do');
+      const { items } = (await (await page.request.get('/api/reviews/queue')).json()) as {
+        items: { attemptId: string; dueAt: number; assignedAt: number }[];
+      };
+      const mine = items.find((i) => i.attemptId === attemptId)!;
+      expect(mine.dueAt - mine.assignedAt).toBe(5 * 86_400_000);
+    } finally {
+      await three.close();
     }
   });
 });

@@ -133,6 +133,31 @@ export interface TaskSummary {
   versions: number;
 }
 
+export interface TaskVersion {
+  id: string;
+  slug: string;
+  version: number;
+  title: string;
+  kind: string;
+  createdAt: number;
+}
+
+/** POST /api/tasks/{slug}/verify: one row per check, `ok` when all pass. */
+export interface VerifyResult {
+  slug: string;
+  version: number;
+  ok: boolean;
+  checks: { check: string; ok: boolean; detail: string }[];
+}
+
+/** A staff account as GET /api/users lists it (admin only). */
+export interface StaffUser {
+  id: string;
+  email: string;
+  name: string;
+  role: Role;
+}
+
 export interface AgreementResult {
   method: 'weighted-kappa' | 'krippendorff-alpha';
   value: number | null;

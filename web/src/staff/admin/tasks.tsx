@@ -1,9 +1,13 @@
-/** Admin/author task pages: the task list, and per task its funnel, grading agreement and calibration. */
+/**
+ * Admin/author task pages: the task list, and per task a verify button, its funnel, grading agreement
+ * and calibration.
+ */
 import { useEffect } from 'preact/hooks';
 import { useGet } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import type { Agreement, Funnel, TaskSummary } from '../types.ts';
 import { AgreementPlot, CalibrationPlot, FunnelPlot } from './plots.tsx';
+import { VerifyPanel } from './verify.tsx';
 
 export function ExportLinks({ task }: { task?: string }) {
   const q = task ? `&task=${encodeURIComponent(task)}` : '';
@@ -72,6 +76,7 @@ export function TaskPage({ slug }: { slug: string }) {
         <code>{slug}</code>
       </h1>
       <ExportLinks task={slug} />
+      <VerifyPanel slug={slug} />
       <div class="cards">
         <section class="card" aria-labelledby="fun-h">
           <h2 id="fun-h">Invitations funnel</h2>

@@ -1,7 +1,8 @@
 /**
  * One submission for review: the evidence on the left (files against the starter, hidden tests,
  * runs, LLM transcript, critique annotations, replay), the rubric form on the right. After the
- * reviewer submits, all reviews show side by side; admins also record the decision here.
+ * reviewer submits, all reviews show side by side; admins also assign reviewers and record the
+ * decision here.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { useGet } from '../hooks.ts';
@@ -11,6 +12,7 @@ import { fmtTime, type Consolidated, type Me, type ReviewPage } from '../types.t
 import { RubricForm } from '../review/rubric-form.tsx';
 import { ConsolidationView } from '../review/consolidation.tsx';
 import { DecisionPanel } from '../review/decision.tsx';
+import { ReviewersPanel } from '../review/reviewers.tsx';
 import { SubmittedReview } from '../review/submitted.tsx';
 import { Files } from './files.tsx';
 import { HiddenTests, Runs, Transcript } from './evidence.tsx';
@@ -105,6 +107,13 @@ export function Submission({ id, me }: { id: string; me: Me }) {
           />
         </section>
         <section class="review-col" aria-label="Review">
+          {admin && (
+            <ReviewersPanel
+              page={page}
+              submittedBy={all.data?.reviews.map((r) => r.reviewer.name) ?? []}
+              onAssigned={loaded.reload}
+            />
+          )}
           {!submitted && (!admin || page.myReview) && <RubricForm page={page} onChanged={setPage} />}
           {submitted && <SubmittedReview page={page} />}
           {all.error && <p class="error">{all.error}</p>}
