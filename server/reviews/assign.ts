@@ -41,6 +41,13 @@ export async function assignReviewers(
     const bad = opts.reviewerIds.filter((id) => !found.some((u) => u.id === id));
     if (bad.length)
       throw new AppError('validation_failed', `reviewerIds: unknown or disabled users: ${bad.join(', ')}`);
+    const authors = found.filter((u) => u.role === 'author').map((u) => u.id);
+    if (authors.length) {
+      throw new AppError(
+        'validation_failed',
+        `reviewerIds: ${authors.join(', ')} cannot review (role author); choose reviewers or admins`,
+      );
+    }
     chosen = opts.reviewerIds.filter((id) => !already.has(id));
   } else {
     const want = Math.max(0, manifest.review.reviewersPerSubmission - already.size);

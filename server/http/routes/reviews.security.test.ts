@@ -177,6 +177,40 @@ describe('reviews (security)', () => {
     expect(events.map((e) => e.type)).toContain('decision.recorded');
   });
 
+  it('lets an admin assign only reviewers or admins, and refuses non-admins', async () => {
+    const author = await t.staff('author', 'au@example.com');
+    const authorId = (
+      await t.ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', 'au@example.com')
+        .executeTakeFirstOrThrow()
+    ).id;
+    expectError(
+      await t.req(admin, 'POST', `/api/reviews/${attemptId}/assignments`, { reviewerIds: [authorId] }),
+      400,
+      'validation_failed',
+      /cannot review \(role author\)/,
+    );
+    expectError(
+      await t.req(admin, 'POST', `/api/reviews/${attemptId}/assignments`, { reviewerIds: ['usr_nope'] }),
+      400,
+      'validation_failed',
+      /unknown or disabled/,
+    );
+    expectError(await t.req(author, 'POST', `/api/reviews/${attemptId}/assignments`, {}), 403, 'forbidden');
+    const r3id = (
+      await t.ctx.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', 'r3@example.com')
+        .executeTakeFirstOrThrow()
+    ).id;
+    const emails = await assigned();
+    const r = await t.req(admin, 'POST', `/api/reviews/${attemptId}/assignments`, { reviewerIds: [r3id] });
+    expect(r.json.assigned).toEqual(emails.includes('r3@example.com') ? [] : [r3id]);
+  });
+
   it('keeps candidates off every reviewer route', async () => {
     for (const [method, url] of [
       ['GET', '/api/reviews/queue'],
