@@ -63,6 +63,8 @@ async function grade(page: Page, levels: Record<string, number>, recommendation:
   for (const [criterion, level] of Object.entries(levels)) {
     await page.getByTestId(`level-${criterion}-${level}`).check();
     await page.getByTestId(`evidence-${criterion}`).fill(`Level ${level}: see ${FILE}, the JSON.parse line.`);
+    // Only correctness evidence is marked for the candidate's feedback report.
+    if (criterion === 'correctness') await page.getByTestId(`share-${criterion}`).check();
   }
   await page.getByTestId(`rec-${recommendation}`).check();
 }
@@ -198,6 +200,11 @@ describe.runIf(hasChromium())('blind review in the browser', () => {
       expect(await page.getByTestId('identity').innerText()).toContain('Ada Lovelace');
       await page.getByTestId('decision-done').waitFor();
       await page.getByTestId('identity').scrollIntoViewIfNeeded();
+      await page.getByTestId('feedback').click();
+      const report = await page.getByTestId('feedback-md').inputValue();
+      expect(report).toMatch(/## Correctness — level \d of 4/);
+      expect(report).toContain('the JSON.parse line');
+      expect(report).not.toMatch(/Reviewer|Ada/);
       await shot(page, 'review-03-decided');
 
       await page.goto('/admin');

@@ -18,7 +18,7 @@ export interface QueueItem {
 }
 
 export interface ReviewLevels {
-  [criterionId: string]: { level: number; evidence: string };
+  [criterionId: string]: { level: number; evidence: string; shareable?: boolean };
 }
 
 export interface ReviewView {

@@ -41,6 +41,17 @@ export function DecisionPanel({
     }
   };
 
+  const [feedback, setFeedback] = useState<string | null>(null);
+  const loadFeedback = async () => {
+    try {
+      setFeedback(
+        (await api<{ markdown: string }>('GET', `/api/reviews/${page.attemptId}/feedback`)).markdown,
+      );
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
   const identity = who && (
     <div class="identity" role="status" data-testid="identity">
       <span class="muted small">{who.codeName} is</span> <strong>{who.name}</strong> &lt;{who.email}&gt;
@@ -64,6 +75,18 @@ export function DecisionPanel({
           >
             Show identity (the reveal is recorded)
           </button>
+        )}
+        {feedback === null ? (
+          <button type="button" data-testid="feedback" onClick={() => void loadFeedback()}>
+            Candidate feedback report
+          </button>
+        ) : (
+          <>
+            <label for="feedback-md">
+              Feedback report (only evidence reviewers marked shareable; copy to send)
+            </label>
+            <textarea id="feedback-md" readOnly rows={12} value={feedback} data-testid="feedback-md" />
+          </>
         )}
         {error && (
           <p class="field-error" role="alert">

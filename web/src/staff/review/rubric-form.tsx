@@ -28,7 +28,7 @@ export function RubricForm({ page, onChanged }: { page: ReviewPage; onChanged(p:
   const [busy, setBusy] = useState(false);
   const dialog = useRef<HTMLDialogElement>(null);
 
-  const set = (id: string, patch: Partial<{ level: number; evidence: string }>) =>
+  const set = (id: string, patch: Partial<{ level: number; evidence: string; shareable: boolean }>) =>
     setLevels((l) => ({ ...l, [id]: { level: 0, evidence: '', ...l[id], ...patch } }));
   // Only complete picks go to the server: a criterion with evidence but no level yet stays local.
   const body = () => ({
@@ -122,6 +122,15 @@ export function RubricForm({ page, onChanged }: { page: ReviewPage; onChanged(p:
               value={v?.evidence ?? ''}
               onInput={(e) => set(c.id, { evidence: e.currentTarget.value })}
             />
+            <label class="share">
+              <input
+                type="checkbox"
+                data-testid={`share-${c.id}`}
+                checked={v?.shareable ?? false}
+                onChange={(e) => set(c.id, { shareable: e.currentTarget.checked })}
+              />{' '}
+              This evidence may appear in the candidate's feedback report
+            </label>
           </fieldset>
         );
       })}
