@@ -86,6 +86,12 @@ async function lockOpenAttempt(ctx: ServiceContext, trx: Db, attempt: Attempt) {
   }
 }
 
+/** In a write transaction: the attempt must be open; returns its current files. */
+async function openWorkspace(ctx: ServiceContext, trx: Db, attempt: Attempt) {
+  await lockOpenAttempt(ctx, trx, attempt);
+  return trx.selectFrom('workspace_files').selectAll().where('attempt_id', '=', attempt.id).execute();
+}
+
 function checkRevision(path: string, current: number | undefined, base: number | undefined) {
   if (base === undefined) return;
   if ((current ?? 0) !== base) {
@@ -115,12 +121,7 @@ export async function writeFile(
   }
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    await lockOpenAttempt(ctx, trx, attempt);
-    const files = await trx
-      .selectFrom('workspace_files')
-      .selectAll()
-      .where('attempt_id', '=', attempt.id)
-      .execute();
+    const files = await openWorkspace(ctx, trx, attempt);
     const current = files.find((f) => f.path === path);
     checkRevision(path, current?.revision, input.baseRevision);
     const sha256 = sha256Hex(input.content);
@@ -180,12 +181,7 @@ export async function renameFile(
   const to = checkPath(input.to, 'to');
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
-    await lockOpenAttempt(ctx, trx, attempt);
-    const files = await trx
-      .selectFrom('workspace_files')
-      .selectAll()
-      .where('attempt_id', '=', attempt.id)
-      .execute();
+    const files = await openWorkspace(ctx, trx, attempt);
     const current = files.find((f) => f.path === from);
     if (!current) throw new AppError('not_found', `file ${from} not found`);
     checkRevision(from, current.revision, input.baseRevision);
