@@ -105,7 +105,8 @@ export async function reviewPage(ctx: ServiceContext, attemptId: string, user: S
   const mine = all.find((r) => r.reviewer_id === user.id);
   const assigned = await ctx.db
     .selectFrom('review_assignments')
-    .select('reviewer_id')
+    .innerJoin('users', 'users.id', 'review_assignments.reviewer_id')
+    .select(['reviewer_id', 'users.name', 'due_at'])
     .where('attempt_id', '=', attemptId)
     .execute();
   const grade = await ctx.db
@@ -139,6 +140,17 @@ export async function reviewPage(ctx: ServiceContext, attemptId: string, user: S
     submittedAt: a.submitted_at,
     myReview: mine ? toView(mine, criteria, true) : null,
     progress: { assigned: assigned.length, submitted: all.filter((r) => r.status === 'submitted').length },
+    // Who reviews it is for admins (they assign); reviewers see only counts.
+    ...(user.role === 'admin'
+      ? {
+          assignees: assigned.map((r) => ({
+            id: r.reviewer_id,
+            name: r.name,
+            dueAt: r.due_at,
+            status: all.find((x) => x.reviewer_id === r.reviewer_id)?.status ?? 'to do',
+          })),
+        }
+      : {}),
     decided: Boolean(decision),
   };
 }

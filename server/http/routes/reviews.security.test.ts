@@ -211,6 +211,16 @@ describe('reviews (security)', () => {
     expect(r.json.assigned).toEqual(emails.includes('r3@example.com') ? [] : [r3id]);
   });
 
+  it('shows who is assigned to admins only', async () => {
+    const [e1] = await assigned();
+    const asReviewer = await t.req(who(e1!), 'GET', `/api/reviews/${attemptId}`);
+    expect(asReviewer.json.assignees).toBeUndefined();
+    const asAdmin = await t.req(admin, 'GET', `/api/reviews/${attemptId}`);
+    expect(
+      asAdmin.json.assignees.map((a: { name: string; status: string }) => `${a.name}:${a.status}`).sort(),
+    ).toEqual((await assigned()).map((e) => `${e.split('@')[0]}:to do`));
+  });
+
   it('keeps candidates off every reviewer route', async () => {
     for (const [method, url] of [
       ['GET', '/api/reviews/queue'],

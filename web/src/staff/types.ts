@@ -47,6 +47,8 @@ export interface ReviewPage {
   submittedAt: number | null;
   myReview: ReviewView | null;
   progress: { assigned: number; submitted: number };
+  /** Admins only: who is assigned and how far each is. */
+  assignees?: Array<{ id: string; name: string; dueAt: number; status: 'to do' | 'draft' | 'submitted' }>;
   decided: boolean;
 }
 

@@ -62,7 +62,17 @@ export function ReviewersPanel({
       <p data-testid="reviewers-progress">
         {page.progress.assigned} assigned, {page.progress.submitted} submitted.
       </p>
-      {submittedBy.length > 0 && <p class="small muted">Submitted by {submittedBy.join(', ')}.</p>}
+      {page.assignees?.length ? (
+        <ul class="small" data-testid="assignees">
+          {page.assignees.map((a) => (
+            <li key={a.id}>
+              {a.name} — {a.status}, due {new Date(a.dueAt).toLocaleDateString()}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        submittedBy.length > 0 && <p class="small muted">Submitted by {submittedBy.join(', ')}.</p>
+      )}
       {users.error && <p class="error">{users.error}</p>}
       <form
         onSubmit={(e) => {
