@@ -7,7 +7,6 @@ import { execFile } from 'node:child_process';
 import { createServer as createNetServer, type Server } from 'node:net';
 import os from 'node:os';
 import { promisify } from 'node:util';
-import Docker from 'dockerode';
 import { expect } from 'vitest';
 import { silentLogger } from '../../server/logger/index.ts';
 import { DockerDriver, type DockerSession } from '../../server/sandbox/docker/driver.ts';
@@ -15,39 +14,22 @@ import { CHAIN, hostFirewall } from '../../server/sandbox/docker/firewall.ts';
 import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
 import type { ExecRequest, ExecResult, SandboxLimits, SessionSpec } from '../../server/sandbox/types.ts';
 import { needs } from '../helpers/require.ts';
+import { docker, imageExists } from '../helpers/docker.ts';
 
-export const docker = new Docker();
-
-async function engineAnswers(): Promise<boolean> {
-  const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, 3000, false).unref());
-  return Promise.race([
-    docker.ping().then(
-      () => true,
-      () => false,
-    ),
-    timeout,
-  ]);
-}
-
-async function nodeImageBuilt(): Promise<boolean> {
-  const image = await imageFor('node');
-  return docker
-    .getImage(image)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
-}
+export { docker };
 
 /** True when the suite can run against a real engine with the node image built; throws if CI requires it. */
 export async function dockerReady(): Promise<boolean> {
-  const up = needs('docker', await engineAnswers(), 'install docker.io and start dockerd');
+  const up = needs(
+    'docker',
+    await DockerDriver.engineAnswers(docker, 3000),
+    'install docker.io and start dockerd',
+  );
   return (
     up &&
     needs(
       'docker',
-      await nodeImageBuilt(),
+      await imageExists(await imageFor('node')),
       'the node sandbox image is missing: run npm run sandboxes:build (add -- --offline without a registry)',
     )
   );

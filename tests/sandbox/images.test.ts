@@ -9,37 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import Docker from 'dockerode';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { environments, imageFor, recipeHash, type EnvName } from '../../server/sandbox/images/index.ts';
 import { needs } from '../helpers/require.ts';
+import { docker, imageExists } from '../helpers/docker.ts';
+import { DockerDriver } from '../../server/sandbox/index.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const docker = new Docker();
-
-async function answers(): Promise<boolean> {
-  const timeout = new Promise<boolean>((resolve) => setTimeout(resolve, 3000, false).unref());
-  return Promise.race([
-    docker.ping().then(
-      () => true,
-      () => false,
-    ),
-    timeout,
-  ]);
-}
-
-async function imageExists(name: string): Promise<boolean> {
-  return docker
-    .getImage(name)
-    .inspect()
-    .then(
-      () => true,
-      () => false,
-    );
-}
-
-const engineAnswers = await answers();
+const engineAnswers = await DockerDriver.engineAnswers(docker, 3000);
 const useDocker = needs('docker', engineAnswers, 'install docker.io and start dockerd');
 const images = Object.fromEntries(
   await Promise.all(environments.map(async (env) => [env, await imageFor(env)] as const)),
