@@ -234,3 +234,14 @@ export async function assertWritable(ctx: ServiceContext, a: Attempt): Promise<A
   }
   return a;
 }
+
+/** An attempt with the manifest of the task version it pinned. */
+export async function attemptWithManifest(ctx: ServiceContext, attemptId: string) {
+  const attempt = await ctx.db
+    .selectFrom('attempts')
+    .selectAll()
+    .where('id', '=', attemptId)
+    .executeTakeFirstOrThrow();
+  const { manifest } = await getVersion(ctx, attempt.task_version_id);
+  return { attempt, manifest };
+}

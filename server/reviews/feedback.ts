@@ -7,6 +7,7 @@ import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { getVersion } from '../tasks/import.ts';
 import type { ReviewLevels } from './index.ts';
+import { attemptOrThrow } from './assign.ts';
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -21,8 +22,7 @@ export async function feedbackReport(
   markdown: string;
   criteria: Array<{ id: string; title: string; level: number; descriptor: string; comments: string[] }>;
 }> {
-  const a = await ctx.db.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
-  if (!a) throw new AppError('not_found', 'submission not found');
+  const a = await attemptOrThrow(ctx, attemptId);
   const decided = await ctx.db
     .selectFrom('decisions')
     .select('attempt_id')

@@ -6,10 +6,9 @@
 import type { ServiceContext } from '../platform/index.ts';
 import type { GradesTable } from '../db/schema.ts';
 import { getBlob } from '../blobs/index.ts';
-import { getVersion } from '../tasks/import.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { SandboxFile } from '../sandbox/types.ts';
-import { recordEvent } from '../attempts/index.ts';
+import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import { networkFor, type LlmAccess } from './llm-access.ts';
 import { parseJunit, parseTap, summarize, type TestReport } from '../grading/index.ts';
 
@@ -77,12 +76,7 @@ export async function gradeAttempt(
   attemptId: string,
   llm?: LlmAccess,
 ): Promise<GradeView | undefined> {
-  const a = await ctx.db
-    .selectFrom('attempts')
-    .selectAll()
-    .where('id', '=', attemptId)
-    .executeTakeFirstOrThrow();
-  const { manifest } = await getVersion(ctx, a.task_version_id);
+  const { attempt: a, manifest } = await attemptWithManifest(ctx, attemptId);
   const network = networkFor(manifest);
   const env = manifest.environment;
   if (manifest.kind !== 'code' || !env) return undefined;

@@ -8,9 +8,8 @@ import { AppError } from '../errors/index.ts';
 import type { AttemptHooks, ServiceContext } from '../platform/index.ts';
 import type { RunsTable } from '../db/schema.ts';
 import { getBlob } from '../blobs/index.ts';
-import { getVersion } from '../tasks/import.ts';
 import type { TaskManifest } from '../tasks/manifest.ts';
-import { recordEvent } from '../attempts/index.ts';
+import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { ExecResult, RunningExec, SandboxFile } from '../sandbox/types.ts';
 import { RunHub } from './hub.ts';
@@ -87,12 +86,7 @@ export class RunService implements AttemptHooks {
     // Claim the sandbox now so the first Run does not wait for a container.
     this.track(
       (async () => {
-        const a = await this.ctx.db
-          .selectFrom('attempts')
-          .selectAll()
-          .where('id', '=', attemptId)
-          .executeTakeFirstOrThrow();
-        const { manifest } = await getVersion(this.ctx, a.task_version_id);
+        const { manifest } = await attemptWithManifest(this.ctx, attemptId);
         if (manifest.kind !== 'code' || !manifest.environment) return;
         if ((await this.manager.driver.status()).ready)
           await this.manager.forAttempt(attemptId, manifest.environment.image, networkFor(manifest));
@@ -116,12 +110,7 @@ export class RunService implements AttemptHooks {
     kind: 'run' | 'test',
     input: { stdin?: string; interactive?: boolean } = {},
   ): Promise<RunView> {
-    const a = await this.ctx.db
-      .selectFrom('attempts')
-      .selectAll()
-      .where('id', '=', attemptId)
-      .executeTakeFirstOrThrow();
-    const { manifest } = await getVersion(this.ctx, a.task_version_id);
+    const { manifest } = await attemptWithManifest(this.ctx, attemptId);
     const env = codeEnvironment(manifest);
     if ([...this.active.values()].some((r) => r.attemptId === attemptId)) {
       throw new AppError('conflict', 'a run is already in progress; wait for it or cancel it');
