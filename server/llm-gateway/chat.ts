@@ -1,21 +1,24 @@
 /**
  * Answers one chat completion: plain JSON or server-sent events, including the mock's scripted
- * behaviour (slowness, broken streams, errors). The call record is finished whatever happens,
- * with the streamed content joined.
+ * behaviour (slowness, broken streams, errors). The call is settled (recorded, then its reservation
+ * released) whatever happens, with the streamed content joined. Upstream failures reach the candidate
+ * only as the gateway's own messages (server/llm/upstream-errors.ts), also when a stream breaks off.
  */
 import type { Context } from 'hono';
 import { stream as honoStream } from 'hono/streaming';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
-import type { LlmUpstream, ChatCall } from '../llm/index.ts';
+import { UpstreamError, type LlmUpstream, type ChatCall } from '../llm/index.ts';
 import type { MockScript } from '../llm/mock/index.ts';
 import { openAiError } from './errors.ts';
-import type { CallRecorder, StartedCall } from './record.ts';
+import type { Finish, StartedCall } from './record.ts';
 
 export interface ChatJob {
   upstream: LlmUpstream;
-  recorder: CallRecorder;
   call: StartedCall;
-  release: () => void;
+  /** Records the call, then releases its budget reservation (once). */
+  settle: (f: Finish) => Promise<void>;
+  /** Logs an upstream failure's scrubbed original text for the operator. */
+  logUpstream: (callId: string, f: { upstreamStatus?: number; code: string; detail?: string }) => void;
   attemptId: string;
   alias: string;
   model: string;
@@ -95,8 +98,8 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
   });
 
   if (outcome.kind === 'error') {
-    job.release();
-    await job.recorder.finish(job.call, {
+    if (outcome.detail !== undefined) job.logUpstream(job.call.id, outcome);
+    await job.settle({
       status: outcome.status,
       errorCode: outcome.code,
       response: { error: outcome.message },
@@ -109,8 +112,10 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
       status: outcome.status as 429,
       type: outcome.type,
       code: outcome.code,
+      param: outcome.param,
       message: outcome.message,
       retryAfter: outcome.retryAfter,
+      retryable: outcome.retryable,
     });
   }
 
@@ -118,8 +123,7 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
     await sleep(outcome.delayMs, signal);
     if (signal.aborted) {
       // The client gave up while the scripted delay ran: nothing was delivered, nothing is spent.
-      job.release();
-      await job.recorder.finish(job.call, {
+      await job.settle({
         status: 499,
         errorCode: 'client_closed',
         response: { error: 'the client closed the connection before the answer was ready' },
@@ -142,8 +146,7 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
     status = 200,
     errorCode?: string,
   ) => {
-    job.release();
-    await job.recorder.finish(job.call, {
+    await job.settle({
       status,
       errorCode,
       response,
@@ -186,6 +189,7 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
     let content = '';
     let usage: ChatCompletion['usage'] | undefined;
     let truncated = false;
+    let broken: string | undefined;
     try {
       for await (const chunk of chunks) {
         if (signal.aborted) break;
@@ -205,6 +209,13 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
         await s.write(`data: ${JSON.stringify(chunk)}\n\n`);
       }
       if (!truncated && !signal.aborted) await s.write('data: [DONE]\n\n');
+    } catch (err) {
+      // The upstream broke off mid-stream: end with an error event of our own (SDKs raise it).
+      if (!(err instanceof UpstreamError)) throw err;
+      job.logUpstream(job.call.id, err.failure);
+      broken = err.failure.code;
+      const { message, type, code } = err.failure;
+      if (!signal.aborted) await s.write(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
     } finally {
       if (!usage && outcome.kind === 'completion') usage = outcome.completion.usage;
       await finish(
@@ -212,7 +223,7 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
         usage,
         { streamed: true },
         200,
-        truncated ? 'truncated' : signal.aborted ? 'client_closed' : undefined,
+        broken ?? (truncated ? 'truncated' : signal.aborted ? 'client_closed' : undefined),
       );
     }
   });
