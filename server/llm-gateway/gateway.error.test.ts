@@ -275,9 +275,16 @@ describe('request validation', () => {
       code: 'request_too_large',
       message: new RegExp(`larger than ${MAX_BODY_BYTES} bytes`),
     });
-    // Just under the limit is accepted.
-    expect((await chat(key, 'x'.repeat(MAX_BODY_BYTES - 200))).status).toBe(200);
-    expect(await callsOf(attemptId)).toHaveLength(1);
+    // Just under the limit passes the body limit, and then meets the token budget: a prompt of
+    // ~1 MiB cannot fit hello-llm's 20 000 tokens, so it is refused before the model is called.
+    await expectError(await chat(key, 'x'.repeat(MAX_BODY_BYTES - 200)), 429, {
+      type: 'insufficient_quota',
+      code: 'budget_tokens_insufficient',
+      message: /^Token budget: this call may use up to \d+ tokens .* has 20000 of 20000 left\. Lower max_tokens/,
+    });
+    expect(await callsOf(attemptId)).toEqual([
+      expect.objectContaining({ status: 429, counted: 0, error_code: 'budget_tokens_insufficient' }),
+    ]);
   });
 
   it('answers 404 unknown_url for paths it does not serve, under /v1 and outside it', async () => {
