@@ -1,9 +1,9 @@
 /**
  * The calls each spender (attempt and purpose) has in flight, and the tokens they hold. Stops: budget
- * checks racing their own recording. A check reads recorded usage from the database (async) and adds
- * what calls in flight hold; if a call could be recorded, or another admitted, between that read and
- * the claim, both would be missed and concurrent calls could overshoot together. So admission (check
- * then claim) and settlement (record then release) run one at a time per spender. Calls of different
+ * checks racing each other and their own recording. Two calls checked at the same time each see the
+ * other as not yet claimed, and both fit; a call whose reservation is released before its row is
+ * written is counted by neither. So admissions (check, then claim) run one at a time per spender, and
+ * settlement (write the row, then release) takes its turn in the same queue. Calls of different
  * attempts never wait for each other.
  */
 import type { BudgetRefusal, Grant, InFlight } from './policy.ts';

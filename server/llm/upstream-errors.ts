@@ -10,9 +10,9 @@ import OpenAI from 'openai';
 
 /** Key- and token-shaped strings: OpenAI-style keys (also masked: `sk-proj-ABCD****WXYZ`, `sk-...WXYZ`), bearer tokens, other providers' key prefixes, our own gateway keys. */
 const SECRET_PATTERNS: RegExp[] = [
-  /\b(?:sk|pk|rk)[-_][\w*.…-]*/gi,
+  /\b(?:sk|pk|rk)[-_](?:[\w*.…-]*[\w*…])?/gi,
   /\bBearer\s+\S+/gi,
-  /\b(?:wsk|gsk|xai|pplx|hf|r8|AIza|AKIA|ghp|gho|github_pat|org|proj)[-_][\w*.…-]+/g,
+  /\b(?:wsk|gsk|xai|pplx|hf|r8|AKIA|ghp|gho|github_pat|org|proj)[-_][\w*.…-]*[\w*…]/g,
   /\bAIza[\w-]{10,}/g,
   /\b(?:key|token)\s+(?:ending|ends)\s+(?:in|with)\s+\S+/gi,
   // Long opaque tokens (40+ base64-ish characters) are credentials more often than not.
