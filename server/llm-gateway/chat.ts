@@ -19,6 +19,12 @@ export interface ChatJob {
   settle: (f: Finish) => Promise<void>;
   /** Logs an upstream failure's scrubbed original text for the operator. */
   logUpstream: (callId: string, f: { upstreamStatus?: number; code: string; detail?: string }) => void;
+  /**
+   * The call's reserved worst case, charged when the upstream may have billed the call but its usage
+   * never arrived (the client left mid-stream, a timeout): otherwise aborting before the final usage
+   * chunk would make any call free.
+   */
+  worstCase: { promptTokens: number; completionTokens: number };
   attemptId: string;
   alias: string;
   model: string;
@@ -103,6 +109,7 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
       status: outcome.status,
       errorCode: outcome.code,
       response: { error: outcome.message },
+      ...(outcome.mayHaveBilled ? job.worstCase : {}),
       rule: outcome.rule,
       ruleHits: outcome.ruleHits,
       latencyMs: performance.now() - started,
@@ -218,6 +225,13 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
       if (!signal.aborted) await s.write(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
     } finally {
       if (!usage && outcome.kind === 'completion') usage = outcome.completion.usage;
+      if (!usage) {
+        usage = {
+          prompt_tokens: job.worstCase.promptTokens,
+          completion_tokens: job.worstCase.completionTokens,
+          total_tokens: job.worstCase.promptTokens + job.worstCase.completionTokens,
+        };
+      }
       await finish(
         content,
         usage,

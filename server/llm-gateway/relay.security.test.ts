@@ -313,6 +313,10 @@ describe('the gateway is not a parameter relay', () => {
     expect(text).toBe('half');
     expect(midstream).toBeInstanceOf(OpenAI.APIError);
     bodies.push(String(midstream));
+    // Its usage never arrived, and the provider may have billed it: the worst case is charged, or
+    // breaking a stream off before its usage chunk would make any call free.
+    const broken = (await rowsOf(attemptId)).find((r) => r.error_code === 'upstream_error' && r.status === 200);
+    expect(broken).toMatchObject({ status: 200, completion_tokens: 4096 });
     const embed = await post('/embeddings', { model: 'embed-test', input: 'fail-401' });
     expect(embed.status).toBe(502);
     bodies.push(await embed.text());

@@ -71,6 +71,8 @@ export type ChatOutcome =
       /** The upstream's original error text, scrubbed, for the server log only. */
       detail?: string;
       upstreamStatus?: number;
+      /** The provider may have billed the call without our seeing its usage (see upstream-errors.ts). */
+      mayHaveBilled?: boolean;
       rule?: string | null;
       ruleHits?: string[];
     };

@@ -38,6 +38,11 @@ export interface UpstreamFailure {
   retryable: boolean;
   /** The upstream's status (undefined when it could not be reached). */
   upstreamStatus?: number;
+  /**
+   * The provider may have done (and billed) the work without us seeing its usage: a timeout, an
+   * aborted request, a stream that broke off. The gateway then charges the call's worst case.
+   */
+  mayHaveBilled: boolean;
   /** The upstream's own error text, scrubbed: for the server log only, never for a response or row. */
   detail: string;
 }
@@ -71,6 +76,7 @@ export function mapUpstreamError(err: unknown, secrets: readonly string[]): Upst
         ? 'The upstream model provider did not answer in time.'
         : 'The upstream model provider failed while answering this request.',
       retryable: true,
+      mayHaveBilled: !(err instanceof OpenAI.APIConnectionError) || timeout,
       detail,
     };
   }
@@ -81,6 +87,7 @@ export function mapUpstreamError(err: unknown, secrets: readonly string[]): Upst
       code: 'upstream_unreachable',
       message: 'The upstream model provider could not be reached.',
       retryable: true,
+      mayHaveBilled: false,
       detail,
     };
   }
@@ -96,6 +103,7 @@ export function mapUpstreamError(err: unknown, secrets: readonly string[]): Upst
       message:
         "The gateway's upstream rejected its credentials. This is not a problem with your key or your code; tell the person who invited you.",
       retryable: false,
+      mayHaveBilled: false,
       upstreamStatus: status,
       detail,
     };
@@ -112,6 +120,7 @@ export function mapUpstreamError(err: unknown, secrets: readonly string[]): Upst
         : 'The upstream model provider is rate-limiting the gateway. Try again shortly.',
       ...(!quota && Number.isFinite(after) && after >= 0 ? { retryAfter: Math.min(600, Math.ceil(after)) } : {}),
       retryable: !quota,
+      mayHaveBilled: false,
       upstreamStatus: status,
       detail,
     };
@@ -128,6 +137,7 @@ export function mapUpstreamError(err: unknown, secrets: readonly string[]): Upst
       param,
       message: `The upstream model provider rejected this request as invalid${what.length ? ` (${what.join(', ')})` : ''}.`,
       retryable: false,
+      mayHaveBilled: false,
       upstreamStatus: status,
       detail,
     };
@@ -139,6 +149,7 @@ export function mapUpstreamError(err: unknown, secrets: readonly string[]): Upst
     code: 'upstream_error',
     message: `The upstream model provider failed (status ${status}).`,
     retryable: status >= 500,
+    mayHaveBilled: false,
     upstreamStatus: status,
     detail,
   };
