@@ -63,7 +63,11 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
       counted: !refusal,
     });
     if (refusal) {
-      await recorder.finish(call, { status: 429, errorCode: refusal.code, response: { error: refusal.message } });
+      await recorder.finish(call, {
+        status: 429,
+        errorCode: refusal.code,
+        response: { error: refusal.message },
+      });
       return { refused: openAiError(c, { status: 429, ...refusal }) };
     }
     const { grant, hold } = admitted as Exclude<typeof admitted, { refusal: unknown }>;
@@ -89,7 +93,11 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
     const upstreamModel = policy.models.get(body.model);
     if (!upstreamModel) return unknownModel(c, body.model, policy);
     const stream = body.stream === true;
-    const want = { promptTokens: estimatePromptTokens(body), choices: body.n ?? 1, maxOutput: requestedOutput(body) };
+    const want = {
+      promptTokens: estimatePromptTokens(body),
+      choices: body.n ?? 1,
+      maxOutput: requestedOutput(body),
+    };
     const admitted = await admit(c, 'chat', body.model, body, stream, want);
     if ('refused' in admitted) return admitted.refused;
     const { call, grant, settle } = admitted;
@@ -144,10 +152,15 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
       });
       // The openai SDK asks for base64 by default: little-endian float32, as OpenAI sends it.
       const base64 = body.encoding_format === 'base64';
-      const encode = (v: number[]) => (base64 ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v);
+      const encode = (v: number[]) =>
+        base64 ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
       const response = {
         object: 'list',
-        data: r.vectors.map((embedding, index) => ({ object: 'embedding', index, embedding: encode(embedding) })),
+        data: r.vectors.map((embedding, index) => ({
+          object: 'embedding',
+          index,
+          embedding: encode(embedding),
+        })),
         model: body.model,
         usage: { prompt_tokens: r.promptTokens, total_tokens: r.promptTokens },
       };
@@ -160,7 +173,8 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
       });
       return c.json(response);
     } catch (err) {
-      if (!(err instanceof UpstreamError)) ctx.logger.error({ err, callId: call.id }, 'embeddings call failed');
+      if (!(err instanceof UpstreamError))
+        ctx.logger.error({ err, callId: call.id }, 'embeddings call failed');
       const f = err instanceof UpstreamError ? err.failure : undefined;
       if (f) logUpstream(call.id, f);
       const answer = {

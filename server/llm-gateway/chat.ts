@@ -222,7 +222,8 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
       job.logUpstream(job.call.id, err.failure);
       broken = err.failure.code;
       const { message, type, code } = err.failure;
-      if (!signal.aborted) await s.write(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
+      if (!signal.aborted)
+        await s.write(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
     } finally {
       if (!usage && outcome.kind === 'completion') usage = outcome.completion.usage;
       if (!usage) {

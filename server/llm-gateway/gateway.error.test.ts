@@ -280,7 +280,8 @@ describe('request validation', () => {
     await expectError(await chat(key, 'x'.repeat(MAX_BODY_BYTES - 200)), 429, {
       type: 'insufficient_quota',
       code: 'budget_tokens_insufficient',
-      message: /^Token budget: this call may use up to \d+ tokens .* has 20000 of 20000 left\. Lower max_tokens/,
+      message:
+        /^Token budget: this call may use up to \d+ tokens .* has 20000 of 20000 left\. Lower max_tokens/,
     });
     expect(await callsOf(attemptId)).toEqual([
       expect.objectContaining({ status: 429, counted: 0, error_code: 'budget_tokens_insufficient' }),

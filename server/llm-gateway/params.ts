@@ -66,7 +66,8 @@ const message = z.object({
       ctx.addIssue({ code: 'custom', message: 'expected a string or a list of content parts' });
       return;
     }
-    for (const issue of parts.safeParse(v).error?.issues ?? []) ctx.addIssue({ ...issue, code: 'custom', path: issue.path });
+    for (const issue of parts.safeParse(v).error?.issues ?? [])
+      ctx.addIssue({ ...issue, code: 'custom', path: issue.path });
   }) as z.ZodType<string | z.output<typeof parts> | null | undefined>,
   name: z.string().max(256).optional(),
   refusal: z.string().nullish(),
@@ -172,13 +173,17 @@ const invalid = (param: string | null, message: string, code = 'invalid_request'
 function unknownField(raw: Record<string, unknown>, shape: object, refused: Record<string, string>) {
   for (const key of Object.keys(raw)) {
     if (key in shape && !(key === 'store' && raw.store === true)) continue;
-    if (key in refused) return invalid(key, `Unsupported parameter: '${key}': ${refused[key]}.`, 'unsupported_parameter');
+    if (key in refused)
+      return invalid(key, `Unsupported parameter: '${key}': ${refused[key]}.`, 'unsupported_parameter');
     return invalid(key, `Unrecognized request argument supplied: ${key}`, 'unknown_parameter');
   }
   return undefined;
 }
 
-function parse<T>(schema: z.ZodType<T>, raw: unknown): { ok: true; value: T } | { ok: false; error: Refusal } {
+function parse<T>(
+  schema: z.ZodType<T>,
+  raw: unknown,
+): { ok: true; value: T } | { ok: false; error: Refusal } {
   const parsed = schema.safeParse(raw);
   if (parsed.success) return { ok: true, value: parsed.data };
   const i = parsed.error.issues[0]!;
@@ -205,7 +210,11 @@ export function parseChatRequest(
     const allowed = `${budget.maxChoices} choice${budget.maxChoices === 1 ? '' : 's'}`;
     return {
       ok: false,
-      error: invalid('n', `Invalid 'n': this task allows at most ${allowed} per request (got ${r.n}).`, 'integer_above_max_value'),
+      error: invalid(
+        'n',
+        `Invalid 'n': this task allows at most ${allowed} per request (got ${r.n}).`,
+        'integer_above_max_value',
+      ),
     };
   }
   if (r.max_tokens != null && r.max_completion_tokens != null) {
@@ -261,7 +270,12 @@ export function forwardChat(r: ChatRequest, outputCap: number): ChatRequest & { 
  * tokenizer (characters / 4) never counts more.
  */
 export function estimatePromptTokens(r: ChatRequest): number {
-  const read = JSON.stringify([r.messages, r.tools ?? null, r.response_format ?? null, r.tool_choice ?? null]);
+  const read = JSON.stringify([
+    r.messages,
+    r.tools ?? null,
+    r.response_format ?? null,
+    r.tool_choice ?? null,
+  ]);
   return Math.ceil(Buffer.byteLength(read, 'utf8') / 3);
 }
 

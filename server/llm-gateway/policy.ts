@@ -191,15 +191,19 @@ function fitTokens(
   const left = budget.maxTotalTokens - used - held;
   const perChoice = want.noOutput
     ? 0
-    : (want.maxOutput ?? Math.min(budget.maxOutputTokens, Math.floor((left - want.promptTokens) / want.choices)));
+    : (want.maxOutput ??
+      Math.min(budget.maxOutputTokens, Math.floor((left - want.promptTokens) / want.choices)));
   const reserve = want.promptTokens + want.choices * perChoice;
   if ((want.noOutput || perChoice >= 1) && reserve <= left) return { reserve, outputCap: perChoice };
   const worst = want.noOutput
     ? `about ${want.promptTokens} input tokens`
     : `up to ${want.promptTokens + want.choices * (want.maxOutput ?? 1)} tokens (about ${want.promptTokens} prompt + ${want.choices} × ${want.maxOutput ?? 1} output)`;
-  const lower = want.noOutput ? 'Send less input' : `Lower max_tokens${want.choices > 1 ? ' or n' : ''}, or send a shorter prompt`;
+  const lower = want.noOutput
+    ? 'Send less input'
+    : `Lower max_tokens${want.choices > 1 ? ' or n' : ''}, or send a shorter prompt`;
   // Worth retrying only if the tokens held by calls in flight would make it fit once they settle.
-  const retryable = held > 0 && want.promptTokens + want.choices * (want.maxOutput ?? 1) <= budget.maxTotalTokens - used;
+  const retryable =
+    held > 0 && want.promptTokens + want.choices * (want.maxOutput ?? 1) <= budget.maxTotalTokens - used;
   return {
     budget: 'tokens',
     code: 'budget_tokens_insufficient',

@@ -30,8 +30,20 @@ function failures(r: SeenRequest): FakeAnswer {
   if (m[1] === 'midstream') {
     return {
       sse: [
-        { id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta: { content: 'half' }, finish_reason: null }] },
-        { error: { message: `Internal error for key ${PROVIDER_KEY} (Bearer ${PROVIDER_KEY})`, type: 'server_error', code: null } },
+        {
+          id: 'c',
+          object: 'chat.completion.chunk',
+          created: 1,
+          model: 'm',
+          choices: [{ index: 0, delta: { content: 'half' }, finish_reason: null }],
+        },
+        {
+          error: {
+            message: `Internal error for key ${PROVIDER_KEY} (Bearer ${PROVIDER_KEY})`,
+            type: 'server_error',
+            code: null,
+          },
+        },
       ],
     };
   }
@@ -46,7 +58,14 @@ function failures(r: SeenRequest): FakeAnswer {
   }[status];
   return {
     status,
-    json: { error: { message, type: 'invalid_request_error', param: status === 400 ? 'temperature' : null, code: status === 400 ? 'invalid_value' : null } },
+    json: {
+      error: {
+        message,
+        type: 'invalid_request_error',
+        param: status === 400 ? 'temperature' : null,
+        code: status === 400 ? 'invalid_value' : null,
+      },
+    },
     headers: status === 429 ? { 'retry-after': '7' } : {},
   };
 }
@@ -267,7 +286,8 @@ describe('the gateway is not a parameter relay', () => {
     for (const e of refused) expect(e.code).toMatch(/^budget_tokens_(insufficient|exhausted)$/);
     // Refused calls never reached the upstream; every call that did carried an output cap.
     expect(upstream.seen).toHaveLength(ok.length);
-    for (const s of upstream.seen) expect(s.body.max_completion_tokens ?? s.body.max_tokens).toBeLessThanOrEqual(4096);
+    for (const s of upstream.seen)
+      expect(s.body.max_completion_tokens ?? s.body.max_tokens).toBeLessThanOrEqual(4096);
     const rows = await rowsOf(attemptId);
     const spent = rows.reduce((n, r) => n + r.prompt_tokens + r.completion_tokens, 0);
     expect(spent).toBeGreaterThan(10_000);
@@ -303,9 +323,16 @@ describe('the gateway is not a parameter relay', () => {
       bodies.push(String(viaSdk), JSON.stringify(viaSdk));
     }
     expect(errors['fail-401']!.message).toMatch(/upstream rejected its credentials/);
-    expect(errors['fail-400']).toMatchObject({ param: 'temperature', message: expect.stringMatching(/rejected this request as invalid/) });
+    expect(errors['fail-400']).toMatchObject({
+      param: 'temperature',
+      message: expect.stringMatching(/rejected this request as invalid/),
+    });
     // An error in the middle of a stream ends the stream with an error event of our own.
-    const stream = await client.chat.completions.create({ model: 'gpt-test', messages: user('fail-midstream'), stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: user('fail-midstream'),
+      stream: true,
+    });
     let text = '';
     const midstream = await (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
@@ -315,7 +342,9 @@ describe('the gateway is not a parameter relay', () => {
     bodies.push(String(midstream));
     // Its usage never arrived, and the provider may have billed it: the worst case is charged, or
     // breaking a stream off before its usage chunk would make any call free.
-    const broken = (await rowsOf(attemptId)).find((r) => r.error_code === 'upstream_error' && r.status === 200);
+    const broken = (await rowsOf(attemptId)).find(
+      (r) => r.error_code === 'upstream_error' && r.status === 200,
+    );
     expect(broken).toMatchObject({ status: 200, completion_tokens: 4096 });
     const embed = await post('/embeddings', { model: 'embed-test', input: 'fail-401' });
     expect(embed.status).toBe(502);

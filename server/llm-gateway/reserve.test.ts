@@ -4,7 +4,13 @@ import { Reservations } from './reserve.ts';
 import type { BudgetRefusal, Grant, InFlight } from './policy.ts';
 
 const BUDGET = 100;
-const refusal: BudgetRefusal = { budget: 'tokens', code: 'budget_tokens_insufficient', type: 'insufficient_quota', message: 'no', retryable: false };
+const refusal: BudgetRefusal = {
+  budget: 'tokens',
+  code: 'budget_tokens_insufficient',
+  type: 'insufficient_quota',
+  message: 'no',
+  retryable: false,
+};
 
 describe('Reservations', () => {
   it('counts held tokens for concurrent admissions and gives them back once', async () => {

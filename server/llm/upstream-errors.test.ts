@@ -29,12 +29,20 @@ describe('scrubSecrets', () => {
 describe('mapUpstreamError', () => {
   it('maps by status class and never repeats the upstream message', () => {
     const cases: Array<[InstanceType<typeof OpenAI.APIError>, number, string]> = [
-      [apiError(400, `bad temperature for ${KEY}`, { param: 'temperature', code: 'invalid_value' }), 400, 'upstream_invalid_request'],
+      [
+        apiError(400, `bad temperature for ${KEY}`, { param: 'temperature', code: 'invalid_value' }),
+        400,
+        'upstream_invalid_request',
+      ],
       [apiError(401, `Incorrect API key provided: ${KEY}`), 502, 'upstream_auth_failed'],
       [apiError(403, 'region not allowed'), 502, 'upstream_auth_failed'],
       [apiError(404, 'The model gpt-x does not exist'), 502, 'upstream_error'],
       [apiError(429, 'slow down', {}, { 'retry-after': '3' }), 429, 'upstream_rate_limited'],
-      [apiError(429, 'You exceeded your quota', { code: 'insufficient_quota' }), 429, 'upstream_quota_exhausted'],
+      [
+        apiError(429, 'You exceeded your quota', { code: 'insufficient_quota' }),
+        429,
+        'upstream_quota_exhausted',
+      ],
       [apiError(503, `overloaded ${KEY}`), 502, 'upstream_error'],
     ];
     for (const [err, status, code] of cases) {
@@ -46,7 +54,8 @@ describe('mapUpstreamError', () => {
     }
     expect(mapUpstreamError(cases[0]![0], [KEY])).toMatchObject({
       param: 'temperature',
-      message: 'The upstream model provider rejected this request as invalid (parameter: temperature, code: invalid_value).',
+      message:
+        'The upstream model provider rejected this request as invalid (parameter: temperature, code: invalid_value).',
     });
     expect(mapUpstreamError(cases[4]![0], [KEY]).retryAfter).toBe(3);
     expect(mapUpstreamError(cases[1]![0], [KEY]).retryable).toBe(false);
@@ -59,11 +68,15 @@ describe('mapUpstreamError', () => {
   });
 
   it('maps connection failures and timeouts to 502 without detail for the candidate', () => {
-    expect(mapUpstreamError(new OpenAI.APIConnectionError({ message: `connect ECONNREFUSED ${KEY}` }), [KEY])).toMatchObject({
+    expect(
+      mapUpstreamError(new OpenAI.APIConnectionError({ message: `connect ECONNREFUSED ${KEY}` }), [KEY]),
+    ).toMatchObject({
       status: 502,
       code: 'upstream_unreachable',
     });
-    expect(mapUpstreamError(new OpenAI.APIConnectionTimeoutError(), [])).toMatchObject({ code: 'upstream_timeout' });
+    expect(mapUpstreamError(new OpenAI.APIConnectionTimeoutError(), [])).toMatchObject({
+      code: 'upstream_timeout',
+    });
     expect(mapUpstreamError(new TypeError(`fetch failed for ${KEY}`), [KEY])).toMatchObject({
       status: 502,
       code: 'upstream_unreachable',

@@ -65,13 +65,20 @@ export function mapUpstreamError(err: unknown, secrets: readonly string[]): Upst
   const raw = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   const detail = scrubSecrets(raw, secrets).slice(0, 2000);
   const status = err instanceof OpenAI.APIError ? err.status : undefined;
-  if (err instanceof OpenAI.APIConnectionTimeoutError || (err instanceof OpenAI.APIError && status === undefined)) {
+  if (
+    err instanceof OpenAI.APIConnectionTimeoutError ||
+    (err instanceof OpenAI.APIError && status === undefined)
+  ) {
     // No HTTP answer: a refused connection, a timeout, or an error event inside a stream.
     const timeout = err instanceof OpenAI.APIConnectionTimeoutError;
     return {
       status: 502,
       type: 'upstream_error',
-      code: timeout ? 'upstream_timeout' : err instanceof OpenAI.APIConnectionError ? 'upstream_unreachable' : 'upstream_error',
+      code: timeout
+        ? 'upstream_timeout'
+        : err instanceof OpenAI.APIConnectionError
+          ? 'upstream_unreachable'
+          : 'upstream_error',
       message: timeout
         ? 'The upstream model provider did not answer in time.'
         : 'The upstream model provider failed while answering this request.',
@@ -118,7 +125,9 @@ export function mapUpstreamError(err: unknown, secrets: readonly string[]): Upst
       message: quota
         ? "The upstream model provider's quota for this gateway is used up; tell the person who invited you."
         : 'The upstream model provider is rate-limiting the gateway. Try again shortly.',
-      ...(!quota && Number.isFinite(after) && after >= 0 ? { retryAfter: Math.min(600, Math.ceil(after)) } : {}),
+      ...(!quota && Number.isFinite(after) && after >= 0
+        ? { retryAfter: Math.min(600, Math.ceil(after)) }
+        : {}),
       retryable: !quota,
       mayHaveBilled: false,
       upstreamStatus: status,

@@ -130,7 +130,11 @@ describe('taskManifestSchema', () => {
     expect(
       errorsOf(
         codeTask({
-          llm: { enabled: true, models: [{ alias: 'm', upstream: 'm' }], budget: { maxChoices: 0, maxOutputTokens: 300_000 } },
+          llm: {
+            enabled: true,
+            models: [{ alias: 'm', upstream: 'm' }],
+            budget: { maxChoices: 0, maxOutputTokens: 300_000 },
+          },
         }),
       ),
     ).toEqual([

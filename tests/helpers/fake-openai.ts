@@ -16,16 +16,12 @@ export interface SeenRequest {
 
 /** A reply the test chooses: a status and JSON body, or server-sent events; undefined: the default answer. */
 export type FakeAnswer =
-  | { status: number; json: unknown; headers?: Record<string, string> }
-  | { sse: unknown[] }
-  | undefined;
+  { status: number; json: unknown; headers?: Record<string, string> } | { sse: unknown[] } | undefined;
 
 /** Output tokens per choice when the request carries no cap: huge, so an uncapped call is obvious. */
 export const UNCAPPED_OUTPUT = 100_000;
 
-export async function fakeOpenAi(
-  opts: { answer?: (req: SeenRequest) => FakeAnswer; delayMs?: number } = {},
-) {
+export async function fakeOpenAi(opts: { answer?: (req: SeenRequest) => FakeAnswer; delayMs?: number } = {}) {
   const seen: SeenRequest[] = [];
   const server = createServer((req, res) => {
     let raw = '';
@@ -92,7 +88,9 @@ function defaultAnswer(r: SeenRequest, res: ServerResponse) {
     });
   }
   if (r.url !== '/v1/chat/completions') {
-    return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error', param: null, code: null } });
+    return json(res, 404, {
+      error: { message: 'not found', type: 'invalid_request_error', param: null, code: null },
+    });
   }
   const n: number = body.n ?? 1;
   const usage = worstUsage(body);
@@ -101,11 +99,24 @@ function defaultAnswer(r: SeenRequest, res: ServerResponse) {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const send = (value: unknown) => res.write(`data: ${JSON.stringify(value)}\n\n`);
     for (let index = 0; index < n; index++) {
-      send({ ...base, object: 'chat.completion.chunk', choices: [{ index, delta: { role: 'assistant', content: 'streamed ' }, finish_reason: null }] });
-      send({ ...base, object: 'chat.completion.chunk', choices: [{ index, delta: { content: 'answer' }, finish_reason: null }] });
-      send({ ...base, object: 'chat.completion.chunk', choices: [{ index, delta: {}, finish_reason: 'length' }] });
+      send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index, delta: { role: 'assistant', content: 'streamed ' }, finish_reason: null }],
+      });
+      send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index, delta: { content: 'answer' }, finish_reason: null }],
+      });
+      send({
+        ...base,
+        object: 'chat.completion.chunk',
+        choices: [{ index, delta: {}, finish_reason: 'length' }],
+      });
     }
-    if (body.stream_options?.include_usage) send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
+    if (body.stream_options?.include_usage)
+      send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
     return res.end('data: [DONE]\n\n');
   }
   return json(res, 200, {
