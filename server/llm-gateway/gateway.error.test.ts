@@ -267,6 +267,43 @@ describe('request validation', () => {
     expect(await callsOf(attemptId)).toEqual([]);
   });
 
+  it('refuses fields outside the allow-list and past the task caps with 400 naming the field', async () => {
+    const { key, attemptId } = await attemptWithKey();
+    const invalid = { type: 'invalid_request_error' };
+    await expectError(await chat(key, 'hi', { frobnicate: 1 }), 400, {
+      ...invalid,
+      code: 'unknown_parameter',
+      param: 'frobnicate',
+      message: /^Unrecognized request argument supplied: frobnicate$/,
+    });
+    await expectError(await chat(key, 'hi', { store: true }), 400, {
+      ...invalid,
+      code: 'unsupported_parameter',
+      param: 'store',
+      message: /^Unsupported parameter: 'store': stored completions would keep your conversation/,
+    });
+    await expectError(await chat(key, 'hi', { n: 2 }), 400, {
+      ...invalid,
+      code: 'integer_above_max_value',
+      param: 'n',
+      message: /^Invalid 'n': this task allows at most 1 choice per request \(got 2\)\.$/,
+    });
+    await expectError(await chat(key, 'hi', { max_tokens: 10, max_completion_tokens: 10 }), 400, {
+      ...invalid,
+      code: 'invalid_request',
+      param: 'max_tokens',
+      message: /not both/,
+    });
+    await expectError(
+      await chat(key, 'hi', { stream: true, stream_options: { include_usage: true, extra: 1 } }),
+      400,
+      { ...invalid, code: 'invalid_request', param: 'stream_options', message: /stream_options/ },
+    );
+    // store: false is the default and careful code sends it: accepted.
+    expect((await chat(key, 'hi', { store: false, temperature: 0 })).status).toBe(200);
+    expect(await callsOf(attemptId)).toHaveLength(1);
+  });
+
   it('refuses a body over 1 MiB with 413', async () => {
     const { key, attemptId } = await attemptWithKey();
     const content = 'x'.repeat(MAX_BODY_BYTES + 1);
