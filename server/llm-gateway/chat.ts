@@ -47,44 +47,43 @@ const sleep = (ms: number, signal: AbortSignal) =>
     );
   });
 
-/** Splits a finished completion into the chunks a streaming client expects. */
+/** Splits a finished completion into the chunks a streaming client expects (choice by choice). */
 export function* chunksOf(c: ChatCompletion, includeUsage: boolean): Generator<ChatCompletionChunk> {
   const base = { id: c.id, object: 'chat.completion.chunk' as const, created: c.created, model: c.model };
-  const choice = c.choices[0]!;
-  yield {
-    ...base,
-    choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }],
-  };
-  const content = choice.message.content ?? '';
-  for (const piece of content.match(/[\s\S]{1,24}/g) ?? []) {
+  for (const choice of c.choices) {
+    const index = choice.index;
     yield {
       ...base,
-      choices: [{ index: 0, delta: { content: piece }, finish_reason: null, logprobs: null }],
+      choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }],
     };
-  }
-  const calls = choice.message.tool_calls ?? [];
-  if (calls.length) {
-    yield {
-      ...base,
-      choices: [
-        {
-          index: 0,
-          delta: {
-            tool_calls: calls.map((t, index) => ({
-              index,
-              id: t.id,
-              type: 'function' as const,
-              function:
-                'function' in t ? { name: t.function.name, arguments: t.function.arguments } : undefined,
-            })),
+    const content = choice.message.content ?? '';
+    for (const piece of content.match(/[\s\S]{1,24}/g) ?? []) {
+      yield { ...base, choices: [{ index, delta: { content: piece }, finish_reason: null, logprobs: null }] };
+    }
+    const calls = choice.message.tool_calls ?? [];
+    if (calls.length) {
+      yield {
+        ...base,
+        choices: [
+          {
+            index,
+            delta: {
+              tool_calls: calls.map((t, i) => ({
+                index: i,
+                id: t.id,
+                type: 'function' as const,
+                function:
+                  'function' in t ? { name: t.function.name, arguments: t.function.arguments } : undefined,
+              })),
+            },
+            finish_reason: null,
+            logprobs: null,
           },
-          finish_reason: null,
-          logprobs: null,
-        },
-      ],
-    };
+        ],
+      };
+    }
+    yield { ...base, choices: [{ index, delta: {}, finish_reason: choice.finish_reason, logprobs: null }] };
   }
-  yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason, logprobs: null }] };
   if (includeUsage && c.usage) yield { ...base, choices: [], usage: c.usage };
 }
 
@@ -200,7 +199,9 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
     try {
       for await (const chunk of chunks) {
         if (signal.aborted) break;
-        const delta = chunk.choices[0]?.delta?.content ?? '';
+        // The transcript keeps the first choice's text (with n > 1 the others are the same question).
+        const first = chunk.choices[0];
+        const delta = first && (first.index ?? 0) === 0 ? (first.delta?.content ?? '') : '';
         if (truncateAfter !== undefined && content.length + delta.length >= truncateAfter) {
           const cut = delta.slice(0, Math.max(0, truncateAfter - content.length));
           content += cut;

@@ -91,29 +91,29 @@ export interface LlmUpstream {
   }): Promise<{ vectors: number[][]; promptTokens: number }>;
 }
 
+/** The mock's reply as a completion: `n` identical choices (the mock is deterministic), each billed. */
 function completionOf(call: ChatCall, o: MockMessageOutcome, created: number): ChatCompletion {
+  const n = typeof call.body.n === 'number' && call.body.n > 1 ? call.body.n : 1;
   return {
     id: `chatcmpl-${call.callId}`,
     object: 'chat.completion',
     created,
     model: call.alias,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: o.content,
-          refusal: null,
-          ...(o.toolCalls?.length ? { tool_calls: o.toolCalls } : {}),
-        },
-        finish_reason: o.finishReason,
-        logprobs: null,
+    choices: Array.from({ length: n }, (_, index) => ({
+      index,
+      message: {
+        role: 'assistant' as const,
+        content: o.content,
+        refusal: null,
+        ...(o.toolCalls?.length ? { tool_calls: o.toolCalls } : {}),
       },
-    ],
+      finish_reason: o.finishReason,
+      logprobs: null,
+    })),
     usage: {
       prompt_tokens: o.usage.promptTokens,
-      completion_tokens: o.usage.completionTokens,
-      total_tokens: o.usage.promptTokens + o.usage.completionTokens,
+      completion_tokens: n * o.usage.completionTokens,
+      total_tokens: o.usage.promptTokens + n * o.usage.completionTokens,
     },
   };
 }
