@@ -299,6 +299,14 @@ describe('request validation', () => {
       400,
       { ...invalid, code: 'invalid_request', param: 'stream_options', message: /stream_options/ },
     );
+    for (const raw of ['{"toString": 1', '{"__proto__": {"n": 5}']) {
+      const res = await gw('/v1/chat/completions', {
+        key,
+        raw: `${raw}, "model": "mock-small", "messages": [{"role": "user", "content": "x"}]}`,
+      });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.code).toBe('unknown_parameter');
+    }
     // store: false is the default and careful code sends it: accepted.
     expect((await chat(key, 'hi', { store: false, temperature: 0 })).status).toBe(200);
     expect(await callsOf(attemptId)).toHaveLength(1);

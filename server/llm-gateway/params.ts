@@ -172,8 +172,9 @@ const invalid = (param: string | null, message: string, code = 'invalid_request'
 /** The first top-level field that is refused or unknown, as a 400. */
 function unknownField(raw: Record<string, unknown>, shape: object, refused: Record<string, string>) {
   for (const key of Object.keys(raw)) {
-    if (key in shape && !(key === 'store' && raw.store === true)) continue;
-    if (key in refused)
+    // Own keys only: `toString` or `__proto__` are not fields of ours.
+    if (Object.hasOwn(shape, key) && !(key === 'store' && raw.store === true)) continue;
+    if (Object.hasOwn(refused, key))
       return invalid(key, `Unsupported parameter: '${key}': ${refused[key]}.`, 'unsupported_parameter');
     return invalid(key, `Unrecognized request argument supplied: ${key}`, 'unknown_parameter');
   }
