@@ -258,7 +258,8 @@ async function main() {
         const steps: Record<string, () => Promise<unknown>> = {
           'checkKey (2 selects)': () => checkKey(ctx, key),
           'policy (cached)': () => policyOf(live.attempt.task_version_id),
-          'checkBudgets (usage sum + rpm aggregate)': () => checkBudgets(ctx, who, policy.budget, 0),
+          'checkBudgets (usage sum + rpm aggregate)': () =>
+            checkBudgets(ctx, who, policy.budget, { calls: 0, tokens: 0 }),
           'ruleCounts (cached)': () => recorder.ruleCounts(attemptId, 'attempt'),
           'recorder.finish (one insert, commit)': async () => {
             const call = recorder.begin({

@@ -1,21 +1,30 @@
 /**
  * Answers one chat completion: plain JSON or server-sent events, including the mock's scripted
- * behaviour (slowness, broken streams, errors). The call record is finished whatever happens,
- * with the streamed content joined.
+ * behaviour (slowness, broken streams, errors). The call is settled (recorded, then its reservation
+ * released) whatever happens, with the streamed content joined. Upstream failures reach the candidate
+ * only as the gateway's own messages (server/llm/upstream-errors.ts), also when a stream breaks off.
  */
 import type { Context } from 'hono';
 import { stream as honoStream } from 'hono/streaming';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
-import type { LlmUpstream, ChatCall } from '../llm/index.ts';
+import { UpstreamError, type LlmUpstream, type ChatCall } from '../llm/index.ts';
 import type { MockScript } from '../llm/mock/index.ts';
 import { openAiError } from './errors.ts';
-import type { CallRecorder, StartedCall } from './record.ts';
+import type { Finish, StartedCall } from './record.ts';
 
 export interface ChatJob {
   upstream: LlmUpstream;
-  recorder: CallRecorder;
   call: StartedCall;
-  release: () => void;
+  /** Records the call, then releases its budget reservation (once). */
+  settle: (f: Finish) => Promise<void>;
+  /** Logs an upstream failure's scrubbed original text for the operator. */
+  logUpstream: (callId: string, f: { upstreamStatus?: number; code: string; detail?: string }) => void;
+  /**
+   * The call's reserved worst case, charged when the upstream may have billed the call but its usage
+   * never arrived (the client left mid-stream, a timeout): otherwise aborting before the final usage
+   * chunk would make any call free.
+   */
+  worstCase: { promptTokens: number; completionTokens: number };
   attemptId: string;
   alias: string;
   model: string;
@@ -38,44 +47,43 @@ const sleep = (ms: number, signal: AbortSignal) =>
     );
   });
 
-/** Splits a finished completion into the chunks a streaming client expects. */
+/** Splits a finished completion into the chunks a streaming client expects (choice by choice). */
 export function* chunksOf(c: ChatCompletion, includeUsage: boolean): Generator<ChatCompletionChunk> {
   const base = { id: c.id, object: 'chat.completion.chunk' as const, created: c.created, model: c.model };
-  const choice = c.choices[0]!;
-  yield {
-    ...base,
-    choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }],
-  };
-  const content = choice.message.content ?? '';
-  for (const piece of content.match(/[\s\S]{1,24}/g) ?? []) {
+  for (const choice of c.choices) {
+    const index = choice.index;
     yield {
       ...base,
-      choices: [{ index: 0, delta: { content: piece }, finish_reason: null, logprobs: null }],
+      choices: [{ index, delta: { role: 'assistant', content: '' }, finish_reason: null, logprobs: null }],
     };
-  }
-  const calls = choice.message.tool_calls ?? [];
-  if (calls.length) {
-    yield {
-      ...base,
-      choices: [
-        {
-          index: 0,
-          delta: {
-            tool_calls: calls.map((t, index) => ({
-              index,
-              id: t.id,
-              type: 'function' as const,
-              function:
-                'function' in t ? { name: t.function.name, arguments: t.function.arguments } : undefined,
-            })),
+    const content = choice.message.content ?? '';
+    for (const piece of content.match(/[\s\S]{1,24}/g) ?? []) {
+      yield { ...base, choices: [{ index, delta: { content: piece }, finish_reason: null, logprobs: null }] };
+    }
+    const calls = choice.message.tool_calls ?? [];
+    if (calls.length) {
+      yield {
+        ...base,
+        choices: [
+          {
+            index,
+            delta: {
+              tool_calls: calls.map((t, i) => ({
+                index: i,
+                id: t.id,
+                type: 'function' as const,
+                function:
+                  'function' in t ? { name: t.function.name, arguments: t.function.arguments } : undefined,
+              })),
+            },
+            finish_reason: null,
+            logprobs: null,
           },
-          finish_reason: null,
-          logprobs: null,
-        },
-      ],
-    };
+        ],
+      };
+    }
+    yield { ...base, choices: [{ index, delta: {}, finish_reason: choice.finish_reason, logprobs: null }] };
   }
-  yield { ...base, choices: [{ index: 0, delta: {}, finish_reason: choice.finish_reason, logprobs: null }] };
   if (includeUsage && c.usage) yield { ...base, choices: [], usage: c.usage };
 }
 
@@ -95,11 +103,12 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
   });
 
   if (outcome.kind === 'error') {
-    job.release();
-    await job.recorder.finish(job.call, {
+    if (outcome.detail !== undefined) job.logUpstream(job.call.id, outcome);
+    await job.settle({
       status: outcome.status,
       errorCode: outcome.code,
       response: { error: outcome.message },
+      ...(outcome.mayHaveBilled ? job.worstCase : {}),
       rule: outcome.rule,
       ruleHits: outcome.ruleHits,
       latencyMs: performance.now() - started,
@@ -109,8 +118,10 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
       status: outcome.status as 429,
       type: outcome.type,
       code: outcome.code,
+      param: outcome.param,
       message: outcome.message,
       retryAfter: outcome.retryAfter,
+      retryable: outcome.retryable,
     });
   }
 
@@ -118,8 +129,7 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
     await sleep(outcome.delayMs, signal);
     if (signal.aborted) {
       // The client gave up while the scripted delay ran: nothing was delivered, nothing is spent.
-      job.release();
-      await job.recorder.finish(job.call, {
+      await job.settle({
         status: 499,
         errorCode: 'client_closed',
         response: { error: 'the client closed the connection before the answer was ready' },
@@ -142,8 +152,7 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
     status = 200,
     errorCode?: string,
   ) => {
-    job.release();
-    await job.recorder.finish(job.call, {
+    await job.settle({
       status,
       errorCode,
       response,
@@ -186,10 +195,13 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
     let content = '';
     let usage: ChatCompletion['usage'] | undefined;
     let truncated = false;
+    let broken: string | undefined;
     try {
       for await (const chunk of chunks) {
         if (signal.aborted) break;
-        const delta = chunk.choices[0]?.delta?.content ?? '';
+        // The transcript keeps the first choice's text (with n > 1 the others are the same question).
+        const first = chunk.choices[0];
+        const delta = first && (first.index ?? 0) === 0 ? (first.delta?.content ?? '') : '';
         if (truncateAfter !== undefined && content.length + delta.length >= truncateAfter) {
           const cut = delta.slice(0, Math.max(0, truncateAfter - content.length));
           content += cut;
@@ -205,14 +217,29 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
         await s.write(`data: ${JSON.stringify(chunk)}\n\n`);
       }
       if (!truncated && !signal.aborted) await s.write('data: [DONE]\n\n');
+    } catch (err) {
+      // The upstream broke off mid-stream: end with an error event of our own (SDKs raise it).
+      if (!(err instanceof UpstreamError)) throw err;
+      job.logUpstream(job.call.id, err.failure);
+      broken = err.failure.code;
+      const { message, type, code } = err.failure;
+      if (!signal.aborted)
+        await s.write(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
     } finally {
       if (!usage && outcome.kind === 'completion') usage = outcome.completion.usage;
+      if (!usage) {
+        usage = {
+          prompt_tokens: job.worstCase.promptTokens,
+          completion_tokens: job.worstCase.completionTokens,
+          total_tokens: job.worstCase.promptTokens + job.worstCase.completionTokens,
+        };
+      }
       await finish(
         content,
         usage,
         { streamed: true },
         200,
-        truncated ? 'truncated' : signal.aborted ? 'client_closed' : undefined,
+        broken ?? (truncated ? 'truncated' : signal.aborted ? 'client_closed' : undefined),
       );
     }
   });

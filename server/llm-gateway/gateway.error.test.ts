@@ -267,6 +267,51 @@ describe('request validation', () => {
     expect(await callsOf(attemptId)).toEqual([]);
   });
 
+  it('refuses fields outside the allow-list and past the task caps with 400 naming the field', async () => {
+    const { key, attemptId } = await attemptWithKey();
+    const invalid = { type: 'invalid_request_error' };
+    await expectError(await chat(key, 'hi', { frobnicate: 1 }), 400, {
+      ...invalid,
+      code: 'unknown_parameter',
+      param: 'frobnicate',
+      message: /^Unrecognized request argument supplied: frobnicate$/,
+    });
+    await expectError(await chat(key, 'hi', { store: true }), 400, {
+      ...invalid,
+      code: 'unsupported_parameter',
+      param: 'store',
+      message: /^Unsupported parameter: 'store': stored completions would keep your conversation/,
+    });
+    await expectError(await chat(key, 'hi', { n: 2 }), 400, {
+      ...invalid,
+      code: 'integer_above_max_value',
+      param: 'n',
+      message: /^Invalid 'n': this task allows at most 1 choice per request \(got 2\)\.$/,
+    });
+    await expectError(await chat(key, 'hi', { max_tokens: 10, max_completion_tokens: 10 }), 400, {
+      ...invalid,
+      code: 'invalid_request',
+      param: 'max_tokens',
+      message: /not both/,
+    });
+    await expectError(
+      await chat(key, 'hi', { stream: true, stream_options: { include_usage: true, extra: 1 } }),
+      400,
+      { ...invalid, code: 'invalid_request', param: 'stream_options', message: /stream_options/ },
+    );
+    for (const raw of ['{"toString": 1', '{"__proto__": {"n": 5}']) {
+      const res = await gw('/v1/chat/completions', {
+        key,
+        raw: `${raw}, "model": "mock-small", "messages": [{"role": "user", "content": "x"}]}`,
+      });
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.code).toBe('unknown_parameter');
+    }
+    // store: false is the default and careful code sends it: accepted.
+    expect((await chat(key, 'hi', { store: false, temperature: 0 })).status).toBe(200);
+    expect(await callsOf(attemptId)).toHaveLength(1);
+  });
+
   it('refuses a body over 1 MiB with 413', async () => {
     const { key, attemptId } = await attemptWithKey();
     const content = 'x'.repeat(MAX_BODY_BYTES + 1);
@@ -275,9 +320,17 @@ describe('request validation', () => {
       code: 'request_too_large',
       message: new RegExp(`larger than ${MAX_BODY_BYTES} bytes`),
     });
-    // Just under the limit is accepted.
-    expect((await chat(key, 'x'.repeat(MAX_BODY_BYTES - 200))).status).toBe(200);
-    expect(await callsOf(attemptId)).toHaveLength(1);
+    // Just under the limit passes the body limit, and then meets the token budget: a prompt of
+    // ~1 MiB cannot fit hello-llm's 20 000 tokens, so it is refused before the model is called.
+    await expectError(await chat(key, 'x'.repeat(MAX_BODY_BYTES - 200)), 429, {
+      type: 'insufficient_quota',
+      code: 'budget_tokens_insufficient',
+      message:
+        /^Token budget: this call may use up to \d+ tokens .* has 20000 of 20000 left\. Lower max_tokens/,
+    });
+    expect(await callsOf(attemptId)).toEqual([
+      expect.objectContaining({ status: 429, counted: 0, error_code: 'budget_tokens_insufficient' }),
+    ]);
   });
 
   it('answers 404 unknown_url for paths it does not serve, under /v1 and outside it', async () => {

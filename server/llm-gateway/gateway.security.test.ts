@@ -179,15 +179,17 @@ describe('gateway security', () => {
       stream: true,
     });
     expect(streamed.text).toContain('answer');
-    // The upstream rejects these and echoes the key it was sent.
+    // The upstream rejects these and echoes the key it was sent: the candidate is told the gateway's
+    // credentials were refused (502, not 401: the candidate's own key is fine), in the gateway's words.
     const leakChat = await send('/v1/chat/completions', { model: 'mock-small', messages: msg('leak') });
-    expect(leakChat.status).toBe(401);
+    expect(leakChat.status).toBe(502);
+    expect(JSON.parse(leakChat.text).error.code).toBe('upstream_auth_failed');
     const leakStream = await send('/v1/chat/completions', {
       model: 'mock-small',
       messages: msg('leak'),
       stream: true,
     });
-    expect(leakStream.status).toBe(401);
+    expect(leakStream.status).toBe(502);
     expect((await send('/v1/embeddings', { model: 'mock-small', input: 'hello' })).status).toBe(200);
     const leakEmbed = await send('/v1/embeddings', { model: 'mock-small', input: 'leak' });
     expect(leakEmbed.status).toBe(502);

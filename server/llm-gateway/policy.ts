@@ -2,6 +2,11 @@
  * The task's LLM policy (allowed models, budgets, mock script) and the budget checks. Exceeding a
  * budget answers an OpenAI-style 429 that names the budget; exhausted budgets also say
  * `x-should-retry: false` so SDKs do not retry in vain.
+ *
+ * Stops: calls overshooting the token budget together. A call's cost is only known when it ends, so
+ * checking "used < budget" let 20 concurrent calls (or one with n: 5000) spend far past it. Each call
+ * now reserves its worst case (prompt estimate + n × output cap) before it is sent; the check counts
+ * what is recorded plus what calls in flight hold (reserve.ts), and refuses a call that does not fit.
  */
 import type { ServiceContext } from '../platform/index.ts';
 import { getBlob } from '../blobs/index.ts';
@@ -12,7 +17,16 @@ export interface LlmPolicy {
   enabled: boolean;
   /** alias → upstream model */
   models: Map<string, string>;
-  budget: { maxRequests: number; maxTotalTokens: number; maxConcurrent: number; requestsPerMinute: number };
+  budget: {
+    maxRequests: number;
+    maxTotalTokens: number;
+    maxConcurrent: number;
+    requestsPerMinute: number;
+    /** Most choices (`n`) per chat request. */
+    maxChoices: number;
+    /** Most output tokens per choice; also the cap sent when the candidate sends none. */
+    maxOutputTokens: number;
+  };
   script?: MockScript;
 }
 
@@ -61,6 +75,8 @@ export function policyLoader(ctx: ServiceContext) {
             maxTotalTokens: 0,
             maxConcurrent: 0,
             requestsPerMinute: 0,
+            maxChoices: 1,
+            maxOutputTokens: 1,
           },
           script,
         };
@@ -72,15 +88,42 @@ export function policyLoader(ctx: ServiceContext) {
   };
 }
 
-/** The first budget this call would exceed, or undefined. `inFlight`: the spender's other calls still running (not yet recorded). */
+/** The spender's other calls admitted and not yet recorded, and the tokens they hold. */
+export interface InFlight {
+  calls: number;
+  tokens: number;
+}
+
+/** A call's worst case: its prompt estimate, its choices, and the output cap it asked for (if any). */
+export interface TokenWant {
+  promptTokens: number;
+  choices: number;
+  /** Per choice; undefined: the gateway picks the cap (the task's, or what is left). */
+  maxOutput?: number;
+  /** Embeddings have no output. */
+  noOutput?: boolean;
+}
+
+/** An admitted call: the tokens it holds until it is recorded, and the output cap to send. */
+export interface Grant {
+  reserve: number;
+  outputCap: number;
+}
+
+/**
+ * The first budget this call would exceed, or what it may reserve. `inFlight`: the spender's other
+ * calls still running; the caller holds the spender's ledger while this runs (reserve.ts), so no call
+ * is recorded or admitted in between.
+ */
 export async function checkBudgets(
   ctx: ServiceContext,
   who: Spender,
   budget: LlmPolicy['budget'],
-  inFlight: number,
-): Promise<BudgetRefusal | undefined> {
+  inFlight: InFlight,
+  want: TokenWant = { promptTokens: 0, choices: 1, noOutput: true },
+): Promise<BudgetRefusal | Grant> {
   const used = await usageOf(ctx, who);
-  if (used.requests + inFlight >= budget.maxRequests) {
+  if (used.requests + inFlight.calls >= budget.maxRequests) {
     return {
       budget: 'requests',
       code: 'budget_requests_exhausted',
@@ -98,6 +141,8 @@ export async function checkBudgets(
       retryable: false,
     };
   }
+  const grant = fitTokens(budget, used.tokens, inFlight.tokens, want);
+  if ('code' in grant) return grant;
   const now = ctx.clock.now();
   const recent = await ctx.db
     .selectFrom('llm_calls')
@@ -107,7 +152,7 @@ export async function checkBudgets(
     .where('counted', '=', 1)
     .where('created_at', '>', now - 60_000)
     .executeTakeFirstOrThrow();
-  if (Number(recent.n) + inFlight >= budget.requestsPerMinute) {
+  if (Number(recent.n) + inFlight.calls >= budget.requestsPerMinute) {
     const oldest = recent.oldest === null ? now : Number(recent.oldest);
     const retryAfter = Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000));
     return {
@@ -119,7 +164,7 @@ export async function checkBudgets(
       retryable: true,
     };
   }
-  if (inFlight >= budget.maxConcurrent) {
+  if (inFlight.calls >= budget.maxConcurrent) {
     return {
       budget: 'concurrency',
       code: 'too_many_concurrent_requests',
@@ -129,7 +174,44 @@ export async function checkBudgets(
       retryable: true,
     };
   }
-  return undefined;
+  return grant;
+}
+
+/**
+ * Whether the call's worst case fits what is left after recorded usage and in-flight reservations.
+ * Without an explicit output cap the gateway sends the task's cap, or what is left when that is less
+ * (the reply may end with finish_reason "length"); an explicit cap that does not fit is refused.
+ */
+function fitTokens(
+  budget: LlmPolicy['budget'],
+  used: number,
+  held: number,
+  want: TokenWant,
+): BudgetRefusal | Grant {
+  const left = budget.maxTotalTokens - used - held;
+  const perChoice = want.noOutput
+    ? 0
+    : (want.maxOutput ??
+      Math.min(budget.maxOutputTokens, Math.floor((left - want.promptTokens) / want.choices)));
+  const reserve = want.promptTokens + want.choices * perChoice;
+  if ((want.noOutput || perChoice >= 1) && reserve <= left) return { reserve, outputCap: perChoice };
+  const worst = want.noOutput
+    ? `about ${want.promptTokens} input tokens`
+    : `up to ${want.promptTokens + want.choices * (want.maxOutput ?? 1)} tokens (about ${want.promptTokens} prompt + ${want.choices} × ${want.maxOutput ?? 1} output)`;
+  const lower = want.noOutput
+    ? 'Send less input'
+    : `Lower max_tokens${want.choices > 1 ? ' or n' : ''}, or send a shorter prompt`;
+  // Worth retrying only if the tokens held by calls in flight would make it fit once they settle.
+  const retryable =
+    held > 0 && want.promptTokens + want.choices * (want.maxOutput ?? 1) <= budget.maxTotalTokens - used;
+  return {
+    budget: 'tokens',
+    code: 'budget_tokens_insufficient',
+    type: 'insufficient_quota',
+    message: `Token budget: this call may use ${worst}, and this attempt has ${Math.max(0, left)} of ${budget.maxTotalTokens} left${held > 0 ? ` (${held} more are held by calls still running)` : ''}. ${lower}.`,
+    ...(retryable ? { retryAfter: 1 } : {}),
+    retryable,
+  };
 }
 
 export interface Usage {

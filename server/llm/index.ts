@@ -19,6 +19,9 @@ import {
   type MockOutcome,
   type MockScript,
 } from './mock/index.ts';
+import { mapUpstreamError, UpstreamError } from './upstream-errors.ts';
+
+export { scrubSecrets, UpstreamError, type UpstreamFailure } from './upstream-errors.ts';
 
 export interface ChatCall {
   attemptId: string;
@@ -28,7 +31,10 @@ export interface ChatCall {
   alias: string;
   /** The upstream model the alias maps to. */
   model: string;
-  /** The request body as the candidate sent it. */
+  /**
+   * The request body to send: the gateway's allow-listed copy of the candidate's request with the
+   * output cap set (server/llm-gateway/params.ts), never the raw body.
+   */
   body: Record<string, unknown> & { messages: unknown[] };
   stream: boolean;
   script?: MockScript;
@@ -49,14 +55,24 @@ export type ChatOutcome =
       /** Cut the answer after this many characters of content (scripted broken stream). */
       truncateAfter?: number;
     }
+  /** Chunks passed through from the upstream; a stream that breaks off throws an UpstreamError. */
   | { kind: 'stream'; chunks: AsyncIterable<ChatCompletionChunk> }
   | {
       kind: 'error';
       status: number;
       type: string;
       code: string;
+      /** Our own words (scripted by the task for the mock): safe to show the candidate. */
       message: string;
+      param?: string | null;
       retryAfter?: number;
+      /** false: an SDK should not retry (the failure will not go away). */
+      retryable?: boolean;
+      /** The upstream's original error text, scrubbed, for the server log only. */
+      detail?: string;
+      upstreamStatus?: number;
+      /** The provider may have billed the call without our seeing its usage (see upstream-errors.ts). */
+      mayHaveBilled?: boolean;
       rule?: string | null;
       ruleHits?: string[];
     };
@@ -66,36 +82,38 @@ export interface LlmUpstream {
   /** Model ids the upstream serves. */
   models(): Promise<string[]>;
   chat(call: ChatCall): Promise<ChatOutcome>;
+  /** Throws an UpstreamError when the upstream fails. */
   embed(call: {
     model: string;
     input: string[];
+    dimensions?: number;
     signal: AbortSignal;
   }): Promise<{ vectors: number[][]; promptTokens: number }>;
 }
 
+/** The mock's reply as a completion: `n` identical choices (the mock is deterministic), each billed. */
 function completionOf(call: ChatCall, o: MockMessageOutcome, created: number): ChatCompletion {
+  const n = typeof call.body.n === 'number' && call.body.n > 1 ? call.body.n : 1;
   return {
     id: `chatcmpl-${call.callId}`,
     object: 'chat.completion',
     created,
     model: call.alias,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: o.content,
-          refusal: null,
-          ...(o.toolCalls?.length ? { tool_calls: o.toolCalls } : {}),
-        },
-        finish_reason: o.finishReason,
-        logprobs: null,
+    choices: Array.from({ length: n }, (_, index) => ({
+      index,
+      message: {
+        role: 'assistant' as const,
+        content: o.content,
+        refusal: null,
+        ...(o.toolCalls?.length ? { tool_calls: o.toolCalls } : {}),
       },
-    ],
+      finish_reason: o.finishReason,
+      logprobs: null,
+    })),
     usage: {
       prompt_tokens: o.usage.promptTokens,
-      completion_tokens: o.usage.completionTokens,
-      total_tokens: o.usage.promptTokens + o.usage.completionTokens,
+      completion_tokens: n * o.usage.completionTokens,
+      total_tokens: o.usage.promptTokens + n * o.usage.completionTokens,
     },
   };
 }
@@ -156,9 +174,9 @@ export function mockUpstream(clock: { now(): number } = { now: () => Date.now() 
       });
       return toOutcome(call, o);
     },
-    async embed({ input }) {
+    async embed({ input, dimensions }) {
       return {
-        vectors: input.map((t) => mockEmbedding(t)),
+        vectors: input.map((t) => mockEmbedding(t, dimensions)),
         promptTokens: input.reduce((n, t) => n + countTokens(t), 0),
       };
     },
@@ -174,27 +192,18 @@ export function openaiUpstream(opts: { apiKey: string; baseURL?: string; timeout
     maxRetries: 0,
     timeout: opts.timeoutMs ?? 120_000,
   });
-  const asError = (err: unknown): ChatOutcome => {
-    if (err instanceof OpenAI.APIError) {
-      const retryAfter = Number(err.headers?.get?.('retry-after'));
-      return {
-        kind: 'error',
-        status: err.status ?? 502,
-        type: (err.type as string) ?? 'upstream_error',
-        code: (err.code as string) ?? 'upstream_error',
-        // The upstream's message can echo request details but never our provider key.
-        message: `upstream: ${err.message}`.replaceAll(opts.apiKey, '[redacted]'),
-        ...(Number.isFinite(retryAfter) ? { retryAfter } : {}),
-      };
+  // Upstream error text never leaves the server as it came (see upstream-errors.ts).
+  const secrets = [opts.apiKey];
+  const fail = (err: unknown) => mapUpstreamError(err, secrets);
+  const asError = (err: unknown): ChatOutcome => ({ kind: 'error', ...fail(err) });
+  /** Passes chunks through; a stream that breaks off (an error event, a dropped connection) throws mapped. */
+  async function* guarded(chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<ChatCompletionChunk> {
+    try {
+      yield* chunks;
+    } catch (err) {
+      throw new UpstreamError(fail(err));
     }
-    return {
-      kind: 'error',
-      status: 502,
-      type: 'upstream_error',
-      code: 'upstream_unreachable',
-      message: 'the upstream model provider could not be reached',
-    };
-  };
+  }
   return {
     name: 'openai',
     async models() {
@@ -216,7 +225,7 @@ export function openaiUpstream(opts: { apiKey: string; baseURL?: string; timeout
             },
           } as unknown as ChatCompletionCreateParamsStreaming;
           const stream = await client.chat.completions.create(params, { signal: call.signal });
-          return { kind: 'stream', chunks: stream };
+          return { kind: 'stream', chunks: guarded(stream) };
         }
         const params = { ...body, stream: false } as unknown as ChatCompletionCreateParamsNonStreaming;
         const completion = await client.chat.completions.create(params, { signal: call.signal });
@@ -225,18 +234,15 @@ export function openaiUpstream(opts: { apiKey: string; baseURL?: string; timeout
         return asError(err);
       }
     },
-    async embed({ model, input, signal }) {
+    async embed({ model, input, dimensions, signal }) {
       try {
-        const r = await client.embeddings.create({ model, input, encoding_format: 'float' }, { signal });
+        const r = await client.embeddings.create(
+          { model, input, encoding_format: 'float', ...(dimensions ? { dimensions } : {}) },
+          { signal },
+        );
         return { vectors: r.data.map((d) => d.embedding), promptTokens: r.usage?.prompt_tokens ?? 0 };
       } catch (err) {
-        // Providers echo the key in some errors; what leaves here never contains it.
-        throw new Error(
-          `upstream: ${err instanceof Error ? err.message : String(err)}`.replaceAll(
-            opts.apiKey,
-            '[redacted]',
-          ),
-        );
+        throw new UpstreamError(fail(err));
       }
     },
   };

@@ -35,7 +35,14 @@ describe('taskManifestSchema', () => {
     expect(m.llm).toEqual({
       enabled: false,
       models: [],
-      budget: { maxRequests: 50, maxTotalTokens: 100_000, maxConcurrent: 2, requestsPerMinute: 20 },
+      budget: {
+        maxRequests: 50,
+        maxTotalTokens: 100_000,
+        maxConcurrent: 2,
+        requestsPerMinute: 20,
+        maxChoices: 1,
+        maxOutputTokens: 4096,
+      },
     });
     expect(m.rubric.visibleToCandidate).toBe(false);
     expect(m.rubric.criteria[0]?.weight).toBe(1);
@@ -116,6 +123,26 @@ describe('taskManifestSchema', () => {
       'task.yaml: llm.budget.maxRequests: expected a positive whole number',
       'task.yaml: llm.budget.maxConcurrent: expected a positive whole number',
       'task.yaml: llm.models: expected at least one model when llm.enabled is true',
+    ]);
+  });
+
+  it('bounds the choices and output tokens a gateway call may ask for', () => {
+    expect(
+      errorsOf(
+        codeTask({
+          llm: {
+            enabled: true,
+            models: [{ alias: 'm', upstream: 'm' }],
+            budget: { maxChoices: 0, maxOutputTokens: 300_000 },
+          },
+        }),
+      ),
+    ).toEqual([
+      'task.yaml: llm.budget.maxChoices: expected a positive whole number',
+      'task.yaml: llm.budget.maxOutputTokens: expected at most 200000',
+    ]);
+    expect(errorsOf(codeTask({ llm: { budget: { maxChoices: 17 } } }))).toEqual([
+      'task.yaml: llm.budget.maxChoices: expected at most 16',
     ]);
   });
 

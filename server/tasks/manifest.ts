@@ -204,6 +204,15 @@ export const taskManifestSchema = z
             maxTotalTokens: positiveInt(100_000),
             maxConcurrent: positiveInt(2),
             requestsPerMinute: positiveInt(20),
+            /** Most choices (`n`) one chat request may ask for: each choice is billed in full. */
+            maxChoices: positiveInt(1).pipe(z.number().max(16, { error: 'expected at most 16' })),
+            /**
+             * Most output tokens per choice (`max_tokens` / `max_completion_tokens`); the gateway sends
+             * this cap when the candidate sends none, so every call has a known worst case to reserve.
+             */
+            maxOutputTokens: positiveInt(4096).pipe(
+              z.number().max(200_000, { error: 'expected at most 200000' }),
+            ),
           })
           .prefault({}),
       })

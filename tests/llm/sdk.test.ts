@@ -18,7 +18,8 @@ describe('the openai SDK against the gateway', () => {
 
   beforeEach(async () => {
     t = await makeTestApp({ env: { GATEWAY_PORT: String(await freePort()) } });
-    for (const slug of ['gw-scripted', 'gw-tight']) await importTask(t.ctx, path.join(fixtures, slug));
+    for (const slug of ['gw-scripted', 'gw-tight', 'gw-relay-choices'])
+      await importTask(t.ctx, path.join(fixtures, slug));
     await t.app.gateway.up('127.0.0.1');
   });
   afterEach(async () => {
@@ -314,6 +315,26 @@ describe('the openai SDK against the gateway', () => {
     // One refusal recorded: x-should-retry: false kept the SDK from retrying twice more.
     expect(calls.filter((c) => c.status === 429)).toHaveLength(1);
     expect(usage.requests).toBe(3);
+  });
+
+  it('answers n choices when the task allows them, billing each, streamed choice by choice', async () => {
+    const { client, attemptId } = await clientFor('gw-relay-choices');
+    const one = await client.chat.completions.create({ model: 'gpt-test', messages: user('hi') });
+    const three = await client.chat.completions.create({ model: 'gpt-test', messages: user('hi'), n: 3 });
+    expect(three.choices.map((c) => c.index)).toEqual([0, 1, 2]);
+    expect(three.choices.every((c) => c.message.content === one.choices[0]!.message.content)).toBe(true);
+    expect(three.usage!.completion_tokens).toBe(3 * one.usage!.completion_tokens);
+    const stream = await client.chat.completions.create({
+      model: 'gpt-test',
+      messages: user('hi'),
+      n: 2,
+      stream: true,
+    });
+    const texts = ['', ''];
+    for await (const chunk of stream) for (const c of chunk.choices) texts[c.index] += c.delta?.content ?? '';
+    expect(texts).toEqual([one.choices[0]!.message.content, one.choices[0]!.message.content]);
+    const { calls } = await transcript(attemptId);
+    expect(calls[2]).toMatchObject({ stream: true, content: one.choices[0]!.message.content });
   });
 
   it("lists the task's model aliases", async () => {

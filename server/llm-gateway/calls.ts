@@ -1,0 +1,199 @@
+/**
+ * The two counted endpoints, `/v1/chat/completions` and `/v1/embeddings`: validate against the
+ * allow-list (params.ts), reserve the worst case against the budgets (policy.ts, reserve.ts), call the
+ * upstream with the allow-listed body, record the call and settle the reservation with the real usage.
+ */
+import type { Context, Hono } from 'hono';
+import type { ServiceContext } from '../platform/index.ts';
+import { UpstreamError, type LlmUpstream } from '../llm/index.ts';
+import type { GatewayEnv } from './app.ts';
+import { checkBudgets, type TokenWant } from './policy.ts';
+import { openAiError, unknownModel } from './errors.ts';
+import type { CallRecorder, Finish } from './record.ts';
+import { Reservations } from './reserve.ts';
+import { respondChat } from './chat.ts';
+import {
+  estimateInputTokens,
+  estimatePromptTokens,
+  forwardChat,
+  parseChatRequest,
+  parseEmbeddingsRequest,
+  requestedOutput,
+} from './params.ts';
+
+export interface CallDeps {
+  ctx: ServiceContext;
+  upstream: LlmUpstream;
+  recorder: CallRecorder;
+  reservations: Reservations;
+}
+
+export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, reservations }: CallDeps) {
+  const badJson = (c: Context) =>
+    openAiError(c, {
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'invalid_json',
+      message: 'We could not parse the JSON body of your request.',
+    });
+
+  /** Admits one counted call (budgets checked, worst case reserved) or records and answers its refusal. */
+  async function admit(
+    c: Context<GatewayEnv>,
+    endpoint: 'chat' | 'embeddings',
+    model: string,
+    body: unknown,
+    stream: boolean,
+    want: TokenWant,
+  ) {
+    const { key, attempt } = c.get('live');
+    const who = { attemptId: attempt.id, purpose: key.purpose };
+    const admitted = await reservations.admit(`${attempt.id}/${key.purpose}`, (inFlight) =>
+      checkBudgets(ctx, who, c.get('policy').budget, inFlight, want),
+    );
+    const refusal = 'refusal' in admitted ? admitted.refusal : undefined;
+    const call = recorder.begin({
+      attemptId: attempt.id,
+      keyId: key.id,
+      purpose: key.purpose,
+      endpoint,
+      model,
+      stream,
+      body,
+      counted: !refusal,
+    });
+    if (refusal) {
+      await recorder.finish(call, {
+        status: 429,
+        errorCode: refusal.code,
+        response: { error: refusal.message },
+      });
+      return { refused: openAiError(c, { status: 429, ...refusal }) };
+    }
+    const { grant, hold } = admitted as Exclude<typeof admitted, { refusal: unknown }>;
+    /** Records the call, then gives its reservation back (once, whatever path ends the call). */
+    const settle = (f: Finish) => reservations.settle(hold, () => recorder.finish(call, f));
+    return { call, grant, settle };
+  }
+
+  /** Logs an upstream failure for the operator: its original text, scrubbed of anything key-shaped. */
+  const logUpstream = (callId: string, f: { upstreamStatus?: number; code: string; detail?: string }) =>
+    ctx.logger.warn(
+      { callId, upstreamStatus: f.upstreamStatus, code: f.code, upstreamError: f.detail },
+      'upstream model provider error',
+    );
+
+  app.post('/v1/chat/completions', async (c) => {
+    const raw = await c.req.json().catch(() => undefined);
+    if (raw === undefined) return badJson(c);
+    const policy = c.get('policy');
+    const parsed = parseChatRequest(raw, policy.budget);
+    if (!parsed.ok) return openAiError(c, parsed.error);
+    const body = parsed.value;
+    const upstreamModel = policy.models.get(body.model);
+    if (!upstreamModel) return unknownModel(c, body.model, policy);
+    const stream = body.stream === true;
+    const want = {
+      promptTokens: estimatePromptTokens(body),
+      choices: body.n ?? 1,
+      maxOutput: requestedOutput(body),
+    };
+    const admitted = await admit(c, 'chat', body.model, body, stream, want);
+    if ('refused' in admitted) return admitted.refused;
+    const { call, grant, settle } = admitted;
+    try {
+      return await respondChat(c, {
+        upstream,
+        call,
+        settle,
+        logUpstream,
+        attemptId: c.get('live').attempt.id,
+        alias: body.model,
+        model: upstreamModel,
+        body: forwardChat(body, grant.outputCap),
+        worstCase: { promptTokens: want.promptTokens, completionTokens: want.choices * grant.outputCap },
+        stream,
+        script: upstream.name === 'mock' ? policy.script : undefined,
+        ruleCounts: await recorder.ruleCounts(c.get('live').attempt.id, c.get('live').key.purpose),
+      });
+    } catch (err) {
+      await settle({ status: 500, errorCode: 'gateway_error', response: { error: 'the gateway failed' } });
+      ctx.logger.error({ err, callId: call.id }, 'gateway call failed');
+      return openAiError(c, {
+        status: 500,
+        type: 'server_error',
+        code: 'gateway_error',
+        message: 'The gateway failed while handling this request.',
+      });
+    }
+  });
+
+  app.post('/v1/embeddings', async (c) => {
+    const raw = await c.req.json().catch(() => undefined);
+    if (raw === undefined) return badJson(c);
+    const parsed = parseEmbeddingsRequest(raw);
+    if (!parsed.ok) return openAiError(c, parsed.error);
+    const body = parsed.value;
+    const policy = c.get('policy');
+    const upstreamModel = policy.models.get(body.model);
+    if (!upstreamModel) return unknownModel(c, body.model, policy);
+    const input = typeof body.input === 'string' ? [body.input] : body.input;
+    const want = { promptTokens: estimateInputTokens(body), choices: 1, noOutput: true };
+    const admitted = await admit(c, 'embeddings', body.model, body, false, want);
+    if ('refused' in admitted) return admitted.refused;
+    const { call, settle } = admitted;
+    const started = performance.now();
+    try {
+      const r = await upstream.embed({
+        model: upstreamModel,
+        input,
+        dimensions: body.dimensions,
+        signal: c.req.raw.signal,
+      });
+      // The openai SDK asks for base64 by default: little-endian float32, as OpenAI sends it.
+      const base64 = body.encoding_format === 'base64';
+      const encode = (v: number[]) =>
+        base64 ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
+      const response = {
+        object: 'list',
+        data: r.vectors.map((embedding, index) => ({
+          object: 'embedding',
+          index,
+          embedding: encode(embedding),
+        })),
+        model: body.model,
+        usage: { prompt_tokens: r.promptTokens, total_tokens: r.promptTokens },
+      };
+      await settle({
+        status: 200,
+        response: { ...response, data: `[${r.vectors.length} vectors]` },
+        promptTokens: r.promptTokens,
+        latencyMs: performance.now() - started,
+        upstreamModel,
+      });
+      return c.json(response);
+    } catch (err) {
+      if (!(err instanceof UpstreamError))
+        ctx.logger.error({ err, callId: call.id }, 'embeddings call failed');
+      const f = err instanceof UpstreamError ? err.failure : undefined;
+      if (f) logUpstream(call.id, f);
+      const answer = {
+        status: f?.status ?? 502,
+        type: f?.type ?? 'upstream_error',
+        code: f?.code ?? 'upstream_error',
+        param: f?.param,
+        message: f?.message ?? 'The upstream model provider failed.',
+        retryAfter: f?.retryAfter,
+        retryable: f?.retryable,
+      } as const;
+      await settle({
+        status: answer.status,
+        errorCode: answer.code,
+        response: { error: answer.message },
+        latencyMs: performance.now() - started,
+        upstreamModel,
+      });
+      return openAiError(c, answer);
+    }
+  });
+}
