@@ -94,8 +94,13 @@ const revoke = createRoute({
   },
 });
 
-const linked = z.object({ invitation: invitationSchema, link: z.string() });
+export const linkedSchema = z.object({ invitation: invitationSchema, link: z.string() });
 const idParams = z.object({ id: z.string().max(64) });
+
+export const bulkResultSchema = z.object({
+  created: z.array(linkedSchema),
+  errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
+});
 
 const bulk = createRoute({
   method: 'post',
@@ -122,10 +127,7 @@ const bulk = createRoute({
       description: 'created (errors lists the rows that were skipped)',
       content: {
         'application/json': {
-          schema: z.object({
-            created: z.array(linked),
-            errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
-          }),
+          schema: bulkResultSchema,
         },
       },
     },
@@ -140,7 +142,7 @@ const resend = createRoute({
   summary: 'Replace the link of an unstarted invitation; the old link stops working',
   request: { params: idParams },
   responses: {
-    200: { description: 'new link', content: { 'application/json': { schema: linked } } },
+    200: { description: 'new link', content: { 'application/json': { schema: linkedSchema } } },
     ...errorResponses(401, 403, 404, 409),
   },
 });
@@ -167,6 +169,14 @@ const extend = createRoute({
 });
 
 const stageCounts = z.object(Object.fromEntries(FUNNEL_STAGES.map((s) => [s, z.number().int()])));
+export const funnelSchema = z
+  .object({
+    task: z.string(),
+    total: z.number().int(),
+    counts: stageCounts,
+    versions: z.array(z.object({ version: z.number().int(), total: z.number().int(), counts: stageCounts })),
+  })
+  .openapi('Funnel');
 const funnel = createRoute({
   method: 'get',
   path: '/api/tasks/{slug}/funnel',
@@ -179,16 +189,7 @@ const funnel = createRoute({
       description: 'funnel',
       content: {
         'application/json': {
-          schema: z
-            .object({
-              task: z.string(),
-              total: z.number().int(),
-              counts: stageCounts,
-              versions: z.array(
-                z.object({ version: z.number().int(), total: z.number().int(), counts: stageCounts }),
-              ),
-            })
-            .openapi('Funnel'),
+          schema: funnelSchema,
         },
       },
     },
