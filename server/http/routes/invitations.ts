@@ -1,5 +1,6 @@
 /** Invitations (authors and admins) and the candidate's side of opening one. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { html } from 'hono/html';
 import {
   bulkInvite,
   createInvitation,
@@ -274,14 +275,35 @@ export function registerInvitations(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   });
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
-  );
-
+/** The friendly error page; `html` escapes every interpolated value. */
 function friendlyPage(title: string, message: string) {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · worksample</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.4rem}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}.</p><p>If you think this is a mistake, reply to the email that brought you here.</p></main></body></html>`;
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>${title} · worksample</title>
+        <style>
+          body {
+            font:
+              16px/1.5 system-ui,
+              sans-serif;
+            max-width: 36rem;
+            margin: 4rem auto;
+            padding: 0 1rem;
+            color: #1f2328;
+          }
+          h1 {
+            font-size: 1.4rem;
+          }
+        </style>
+      </head>
+      <body>
+        <main>
+          <h1>${title}</h1>
+          <p>${message}.</p>
+          <p>If you think this is a mistake, reply to the email that brought you here.</p>
+        </main>
+      </body>
+    </html>`;
 }
