@@ -167,7 +167,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     const upstream =
       config.llmUpstream === 'openai'
         ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
-        : mockUpstream();
+        : mockUpstream(systemClock);
     try {
       for (const r of await generateOutputs(positionals[0]!, upstream, { force: values.force })) {
         print(
@@ -193,7 +193,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     const llm =
       config.llmUpstream === 'openai'
         ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
-        : mockUpstream();
+        : mockUpstream(systemClock);
     let failed = 0;
     for (const dir of rest) {
       const checks = await verifyTask(dir, { config: verifyConfig, logger, llm });

@@ -36,6 +36,3 @@ export class AppError extends Error {
     return errorStatus[this.code];
   }
 }
-
-export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
-export const forbidden = (message = 'you do not have access to this') => new AppError('forbidden', message);

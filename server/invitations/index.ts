@@ -10,6 +10,7 @@ import type { InvitationsTable, TaskVersionsTable } from '../db/schema.ts';
 import { createSession, hashSecret, type NewSession } from '../auth/sessions.ts';
 import { emailSchema } from '../users/index.ts';
 import { getVersion, resolveVersion } from '../tasks/import.ts';
+import type { TaskManifest } from '../tasks/manifest.ts';
 import { viewAttempt, type AttemptView } from '../attempts/index.ts';
 
 export const DAY_MS = 86_400_000;
@@ -197,10 +198,10 @@ export interface CandidateView {
   task: {
     title: string;
     summary: string;
-    kind: string;
+    kind: TaskManifest['kind'];
     timeLimitMinutes: number;
-    llm: { enabled: boolean; models: string[]; budget?: unknown };
-    rubric?: unknown;
+    llm: { enabled: boolean; models: string[]; budget?: NonNullable<TaskManifest['llm']>['budget'] };
+    rubric?: TaskManifest['rubric']['criteria'];
     /** The statement is shown once the attempt has started. */
     statement?: string;
   };

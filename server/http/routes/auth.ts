@@ -17,7 +17,7 @@ export const userSchema = z
     role: z.enum(['admin', 'author', 'reviewer']),
   })
   .openapi('User');
-const meSchema = z.object({ user: userSchema, csrfToken: z.string() }).openapi('Me');
+export const meSchema = z.object({ user: userSchema, csrfToken: z.string() }).openapi('Me');
 
 const login = createRoute({
   method: 'post',

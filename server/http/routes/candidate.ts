@@ -5,6 +5,7 @@ import { startAttempt, viewAttempt } from '../../attempts/index.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireCandidate } from '../auth.ts';
+import { rubricCriterionSchema } from '../schemas/reviews.ts';
 
 export const attemptSchema = z
   .object({
@@ -20,16 +21,25 @@ export const attemptSchema = z
   })
   .openapi('Attempt');
 
-const candidateSchema = z
+export const budgetSchema = z
+  .object({
+    maxRequests: z.number(),
+    maxTotalTokens: z.number(),
+    maxConcurrent: z.number(),
+    requestsPerMinute: z.number(),
+  })
+  .openapi('LlmBudget');
+
+export const candidateSchema = z
   .object({
     candidateName: z.string(),
     task: z.object({
       title: z.string(),
       summary: z.string(),
-      kind: z.string(),
+      kind: z.enum(['code', 'critique', 'written']),
       timeLimitMinutes: z.number(),
-      llm: z.object({ enabled: z.boolean(), models: z.array(z.string()), budget: z.unknown().optional() }),
-      rubric: z.unknown().optional(),
+      llm: z.object({ enabled: z.boolean(), models: z.array(z.string()), budget: budgetSchema.optional() }),
+      rubric: z.array(rubricCriterionSchema).optional(),
       statement: z.string().optional(),
     }),
     invitation: z.object({ expiresAt: z.number(), status: z.string() }),

@@ -9,7 +9,7 @@ import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { principals, requireStaff } from '../auth.ts';
 
-const runSchema = z
+export const runSchema = z
   .object({
     id: z.string(),
     attemptId: z.string(),
@@ -30,7 +30,7 @@ const runSchema = z
   })
   .openapi('Run');
 
-const gradeSchema = z
+export const gradeSchema = z
   .object({
     attemptId: z.string(),
     status: z.enum(['pending', 'running', 'done', 'error']),

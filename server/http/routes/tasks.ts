@@ -19,6 +19,16 @@ export const taskVersionSchema = z
   })
   .openapi('TaskVersion');
 
+export const verifyResultSchema = z
+  .object({
+    slug: z.string(),
+    version: z.number().int(),
+    ok: z.boolean(),
+    checks: z.array(z.object({ check: z.string(), ok: z.boolean(), detail: z.string() })),
+  })
+  .openapi('VerifyResult');
+export const taskSummarySchema = taskVersionSchema.extend({ versions: z.number().int() });
+
 const list = createRoute({
   method: 'get',
   path: '/api/tasks',
@@ -29,7 +39,7 @@ const list = createRoute({
       description: 'tasks',
       content: {
         'application/json': {
-          schema: z.object({ tasks: z.array(taskVersionSchema.extend({ versions: z.number().int() })) }),
+          schema: z.object({ tasks: z.array(taskSummarySchema) }),
         },
       },
     },
@@ -72,12 +82,7 @@ const verify = createRoute({
       description: 'per-check results',
       content: {
         'application/json': {
-          schema: z.object({
-            slug: z.string(),
-            version: z.number().int(),
-            ok: z.boolean(),
-            checks: z.array(z.object({ check: z.string(), ok: z.boolean(), detail: z.string() })),
-          }),
+          schema: verifyResultSchema,
         },
       },
     },
