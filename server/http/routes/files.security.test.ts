@@ -137,4 +137,39 @@ describe('attempt and file access (security)', () => {
     );
     expect(await workspaceState(t, mallory.attemptId)).toEqual(before);
   });
+
+  it('refuses file names with bidi, zero-width and other invisible characters on every file route (Trojan Source)', async () => {
+    const id = victim.attemptId;
+    const b = victim.browser;
+    const before = await workspaceState(t, id);
+    const hostile = [
+      // U+202A–202E: embeddings and overrides; "helper‮sj.exe" renders as "helperexe.js"
+      ...['\u202A', '\u202B', '\u202C', '\u202D', '\u202E'].map((c) => `helper${c}sj.exe`),
+      // U+2066–2069: isolates
+      ...['\u2066', '\u2067', '\u2068', '\u2069'].map((c) => `src/a${c}b.py`),
+      // U+200B–200F: zero-width characters and direction marks
+      ...['\u200B', '\u200C', '\u200D', '\u200E', '\u200F'].map((c) => `ma${c}in.py`),
+      // others: Arabic letter mark, BOM, line/paragraph separators
+      'x\u061C.py',
+      '\uFEFFmain.py',
+      'a\u2028b.py',
+      'a\u2029b.py',
+    ];
+    for (const p of hostile) {
+      const put = await t.req(b, 'PUT', `/api/attempts/${id}/file`, { path: p, content: 'x' });
+      expectError(put, 400, 'validation_failed');
+      expect(put.json.error.message, JSON.stringify(p)).toMatch(/invisible or text-direction|control/);
+      expectError(
+        await t.req(b, 'POST', `/api/attempts/${id}/file/rename`, { from: 'secret.md', to: p }),
+        400,
+        'validation_failed',
+      );
+    }
+    expect(await workspaceState(t, id)).toEqual(before);
+    // The message names the code point, so the candidate can find it.
+    const named = await t.req(b, 'PUT', `/api/attempts/${id}/file`, { path: 'helper\u202Esj.exe', content: 'x' });
+    expect(named.json.error.message).toMatch(/U\+202E/);
+    // An ordinary non-ASCII name is still fine.
+    expect((await t.req(b, 'PUT', `/api/attempts/${id}/file`, { path: 'données/café.py', content: 'x' })).status).toBe(200);
+  });
 });

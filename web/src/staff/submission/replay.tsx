@@ -7,6 +7,7 @@ import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import type { LlmView, TimelineEvent } from '../types.ts';
 import { moments, snapshotAt } from './replay-state.ts';
+import { Reveal, revealText } from '../../lib/reveal.tsx';
 
 const clock = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -85,7 +86,7 @@ export function Replay({ attemptId }: { attemptId: string }) {
           max={line.length - 1}
           value={at}
           data-testid="replay-range"
-          aria-valuetext={`${clock(here!.moment.at - t0)}: ${here!.moment.label}`}
+          aria-valuetext={`${clock(here!.moment.at - t0)}: ${revealText(here!.moment.label)}`}
           onInput={(e) => setPos(Number(e.currentTarget.value))}
         />
         <button
@@ -108,7 +109,7 @@ export function Replay({ attemptId }: { attemptId: string }) {
         ))}
       </ol>
       <p aria-live="polite" data-testid="replay-moment">
-        <strong>{clock(here!.moment.at - t0)}</strong> after start — {here!.moment.label}
+        <strong>{clock(here!.moment.at - t0)}</strong> after start — <Reveal text={here!.moment.label} />
       </p>
       <div class="files-view">
         <nav aria-label="Files at this moment" class="file-list">
@@ -121,7 +122,9 @@ export function Replay({ attemptId }: { attemptId: string }) {
                   aria-current={p === path ? 'true' : undefined}
                   onClick={() => setChosen(p)}
                 >
-                  <code>{p}</code>
+                  <code>
+                    <Reveal text={p} />
+                  </code>
                   {p === here!.moment.path && <span class="small muted"> (changed here)</span>}
                 </button>
               </li>
@@ -129,10 +132,10 @@ export function Replay({ attemptId }: { attemptId: string }) {
           </ul>
         </nav>
         <div class="file-body">
-          {path && text === undefined && <p aria-busy="true">Loading {path}…</p>}
+          {path && text === undefined && <p aria-busy="true">Loading <Reveal text={path} />…</p>}
           {path && text !== undefined && (
-            <pre class="out code-view" data-testid="replay-file" aria-label={`${path} at this moment`}>
-              {text}
+            <pre class="out code-view" data-testid="replay-file" aria-label={`${revealText(path)} at this moment`}>
+              <Reveal text={text} />
             </pre>
           )}
           {!path && <p class="muted">No files at this moment.</p>}
