@@ -180,7 +180,11 @@ describe('staff auth (security)', () => {
           },
           { incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } } },
         )
-        .then(async (r) => ({ status: r.status, retryAfter: r.headers.get('retry-after'), body: await r.text() }));
+        .then(async (r) => ({
+          status: r.status,
+          retryAfter: r.headers.get('retry-after'),
+          body: await r.text(),
+        }));
 
     it('checks at most maxFailures of 150 concurrent wrong passwords; the rest get 429 without a hash', async () => {
       t = await makeTestApp();

@@ -167,9 +167,14 @@ describe('attempt and file access (security)', () => {
     }
     expect(await workspaceState(t, id)).toEqual(before);
     // The message names the code point, so the candidate can find it.
-    const named = await t.req(b, 'PUT', `/api/attempts/${id}/file`, { path: 'helper\u202Esj.exe', content: 'x' });
+    const named = await t.req(b, 'PUT', `/api/attempts/${id}/file`, {
+      path: 'helper\u202Esj.exe',
+      content: 'x',
+    });
     expect(named.json.error.message).toMatch(/U\+202E/);
     // An ordinary non-ASCII name is still fine.
-    expect((await t.req(b, 'PUT', `/api/attempts/${id}/file`, { path: 'données/café.py', content: 'x' })).status).toBe(200);
+    expect(
+      (await t.req(b, 'PUT', `/api/attempts/${id}/file`, { path: 'données/café.py', content: 'x' })).status,
+    ).toBe(200);
   });
 });

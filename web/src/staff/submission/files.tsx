@@ -56,7 +56,10 @@ export function Files({ attemptId }: { attemptId: string }) {
                 onClick={() => setSelected(p)}
                 data-testid="file-item"
               >
-                <code><Reveal text={p} /></code> {status(p) !== 'starter' && <span class="small muted">({status(p)})</span>}
+                <code>
+                  <Reveal text={p} />
+                </code>{' '}
+                {status(p) !== 'starter' && <span class="small muted">({status(p)})</span>}
               </button>
             </li>
           ))}
@@ -66,7 +69,11 @@ export function Files({ attemptId }: { attemptId: string }) {
         {sel && !inSubmission && (
           <DiffView before={before} after={null} label={`${revealText(sel)} against the starter`} />
         )}
-        {sel && inSubmission && body?.path !== sel && <p aria-busy="true">Loading <Reveal text={sel} />…</p>}
+        {sel && inSubmission && body?.path !== sel && (
+          <p aria-busy="true">
+            Loading <Reveal text={sel} />…
+          </p>
+        )}
         {sel && body?.path === sel && body.encoding === 'base64' && (
           <p class="muted">
             <Reveal text={sel} /> is a binary file ({body.size} bytes).

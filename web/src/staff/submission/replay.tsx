@@ -132,9 +132,17 @@ export function Replay({ attemptId }: { attemptId: string }) {
           </ul>
         </nav>
         <div class="file-body">
-          {path && text === undefined && <p aria-busy="true">Loading <Reveal text={path} />…</p>}
+          {path && text === undefined && (
+            <p aria-busy="true">
+              Loading <Reveal text={path} />…
+            </p>
+          )}
           {path && text !== undefined && (
-            <pre class="out code-view" data-testid="replay-file" aria-label={`${revealText(path)} at this moment`}>
+            <pre
+              class="out code-view"
+              data-testid="replay-file"
+              aria-label={`${revealText(path)} at this moment`}
+            >
               <Reveal text={text} />
             </pre>
           )}
