@@ -210,7 +210,8 @@ export async function attemptFor(
         .where('attempt_id', '=', a.id)
         .where('reviewer_id', '=', staff.user.id)
         .executeTakeFirst());
-    if (!assigned) throw new AppError('forbidden', 'you are not assigned to review this submission');
+    // 404 like a missing attempt: a 403 would tell an unassigned reviewer the submission exists.
+    if (!assigned) throw new AppError('not_found', 'attempt not found');
   }
   if (!a) throw new AppError('not_found', 'attempt not found');
   if (mode === 'write') throw new AppError('forbidden', 'only the candidate can change their workspace');

@@ -57,11 +57,19 @@ describe('attempt and file access (security)', () => {
       expectError(await t.req(victim.browser, method, url, body), 404, 'not_found');
   });
 
-  it('refuses a reviewer with 403 on every attempt route, and nothing changes', async () => {
+  it('answers an unassigned reviewer 404 on every attempt route, like a missing attempt, and nothing changes', async () => {
     const reviewer = await t.staff('reviewer');
     const before = await workspaceState(t, victim.attemptId);
-    for (const [method, url, body] of attemptRoutes(victim.attemptId))
-      expectError(await t.req(reviewer, method, url, body), 403, 'forbidden');
+    for (const [method, url, body] of attemptRoutes(victim.attemptId)) {
+      const r = await t.req(reviewer, method, url, body);
+      expectError(r, 404, 'not_found');
+      // The same answer as for an attempt that does not exist: no existence oracle.
+      const missing = await t.req(reviewer, method, url.replace(victim.attemptId, 'att_doesnotexist'), body);
+      expect({ status: r.status, error: r.json.error.message }).toEqual({
+        status: missing.status,
+        error: missing.json.error.message,
+      });
+    }
     expect(await workspaceState(t, victim.attemptId)).toEqual(before);
   });
 
@@ -127,9 +135,10 @@ describe('attempt and file access (security)', () => {
     expect(r.status).toBe(200);
     const mallory = await t.startedCandidate('Mallory', 'mallory@example.com');
     const before = await workspaceState(t, mallory.attemptId);
-    // On a read the reviewer counts (403, as for any reviewer); on a mutation its CSRF token does not
-    // match, so only the candidate counts (404, as for any other candidate). Neither reaches the files.
-    expectError(await t.req(both, 'GET', `/api/attempts/${mallory.attemptId}/files`), 403, 'forbidden');
+    // On a read the reviewer counts (404, as for any unassigned reviewer); on a mutation its CSRF token
+    // does not match, so only the candidate counts (404, as for any other candidate). Neither reaches
+    // the files.
+    expectError(await t.req(both, 'GET', `/api/attempts/${mallory.attemptId}/files`), 404, 'not_found');
     expectError(
       await t.req(both, 'PUT', `/api/attempts/${mallory.attemptId}/file`, { path: 'x', content: 'x' }),
       404,
