@@ -246,3 +246,5 @@ export async function attemptWithManifest(ctx: ServiceContext, attemptId: string
   const { manifest } = await getVersion(ctx, attempt.task_version_id);
   return { attempt, manifest };
 }
+
+export { deviceLabel, noteDevice, noteDeviceForInvitation, type DeviceSeen } from './devices.ts';

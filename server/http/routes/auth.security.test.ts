@@ -169,22 +169,18 @@ describe('staff auth (security)', () => {
 
   describe('sign-in throttling', () => {
     /** Signs in as a browser at `address` (app.request with the socket the node adapter would give). */
-    const signIn = (address: string, email: string, password: string) =>
-      t.app
-        .request(
-          '/api/auth/login',
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ email, password }),
-          },
-          { incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } } },
-        )
-        .then(async (r) => ({
-          status: r.status,
-          retryAfter: r.headers.get('retry-after'),
-          body: await r.text(),
-        }));
+    const signIn = async (address: string, email: string, password: string) => {
+      const r = await t.app.request(
+        '/api/auth/login',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email, password }),
+        },
+        { incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } } },
+      );
+      return { status: r.status, retryAfter: r.headers.get('retry-after'), body: await r.text() };
+    };
 
     it('checks at most maxFailures of 150 concurrent wrong passwords; the rest get 429 without a hash', async () => {
       t = await makeTestApp();

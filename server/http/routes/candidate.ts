@@ -1,7 +1,8 @@
 /** The candidate's own invitation: what they see before and after starting, and the Start button. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { candidateView } from '../../invitations/index.ts';
-import { startAttempt, viewAttempt } from '../../attempts/index.ts';
+import { noteDevice, noteDeviceForInvitation, startAttempt, viewAttempt } from '../../attempts/index.ts';
+import { deviceOf } from '../device.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireCandidate } from '../auth.ts';
@@ -46,7 +47,7 @@ const get = createRoute({
   summary: 'The invitation this browser holds: task facts, rules, and the attempt once started',
   responses: {
     200: { description: 'view', content: { 'application/json': { schema: candidateSchema } } },
-    ...errorResponses(401),
+    ...errorResponses(401, 409),
   },
 });
 
@@ -60,13 +61,16 @@ const start = createRoute({
       description: 'started',
       content: { 'application/json': { schema: z.object({ attempt: attemptSchema }) } },
     },
-    ...errorResponses(401, 403, 410),
+    ...errorResponses(401, 403, 409, 410),
   },
 });
 
 export function registerCandidate(app: OpenAPIHono<AppEnv>) {
   app.openapi(get, async (c) => {
     const cand = requireCandidate(c);
+    // Loading the workspace counts as opening the attempt in this browser (sessions opened before
+    // the start reach the attempt without the link).
+    await noteDeviceForInvitation(c.get('ctx'), cand.invitationId, deviceOf(c, 'workspace', cand.cookie));
     return c.json(
       { ...(await candidateView(c.get('ctx'), cand.invitationId)), csrfToken: cand.session.csrf_token },
       200,
@@ -75,6 +79,8 @@ export function registerCandidate(app: OpenAPIHono<AppEnv>) {
   app.openapi(start, async (c) => {
     const cand = requireCandidate(c);
     const ctx = c.get('ctx');
-    return c.json({ attempt: viewAttempt(ctx, await startAttempt(ctx, cand.invitationId)) }, 200);
+    const attempt = await startAttempt(ctx, cand.invitationId);
+    await noteDevice(ctx, attempt, deviceOf(c, 'start', cand.cookie));
+    return c.json({ attempt: viewAttempt(ctx, attempt) }, 200);
   });
 }
