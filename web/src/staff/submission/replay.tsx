@@ -6,7 +6,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import type { LlmView, TimelineEvent } from '../types.ts';
-import { moments, snapshotAt } from './replay-state.ts';
+import { deviceSummary, moments, snapshotAt } from './replay-state.ts';
 import { Reveal, revealText } from '../../lib/reveal.tsx';
 
 const clock = (ms: number) => {
@@ -108,6 +108,7 @@ export function Replay({ attemptId }: { attemptId: string }) {
           />
         ))}
       </ol>
+      <Devices events={ev.data?.events ?? []} />
       <p aria-live="polite" data-testid="replay-moment">
         <strong>{clock(here!.moment.at - t0)}</strong> after start — <Reveal text={here!.moment.label} />
       </p>
@@ -150,5 +151,19 @@ export function Replay({ attemptId }: { attemptId: string }) {
         </div>
       </div>
     </div>
+  );
+}
+
+/** A note when the attempt was opened in more than one browser (or another one was refused). */
+function Devices({ events }: { events: TimelineEvent[] }) {
+  const { browsers, refused } = deviceSummary(events);
+  if (browsers.length <= 1 && refused === 0) return null;
+  return (
+    <p class="note small" data-testid="devices">
+      Opened in {browsers.length} browser{browsers.length === 1 ? '' : 's'}:{' '}
+      {browsers.map((b, i) => `${i + 1}. ${b}`).join('; ')}
+      {refused > 0 && ` · ${refused} other browser${refused === 1 ? '' : 's'} refused (locked to the first)`}.
+      The moments are on the timeline below.
+    </p>
   );
 }
