@@ -2,7 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { candidateView } from '../../invitations/index.ts';
 import { noteDevice, noteDeviceForInvitation, startAttempt, viewAttempt } from '../../attempts/index.ts';
-import { deviceOf } from '../device.ts';
+import { deviceOf, rememberDevice } from '../device.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireCandidate } from '../auth.ts';
@@ -70,7 +70,9 @@ export function registerCandidate(app: OpenAPIHono<AppEnv>) {
     const cand = requireCandidate(c);
     // Loading the workspace counts as opening the attempt in this browser (sessions opened before
     // the start reach the attempt without the link).
-    await noteDeviceForInvitation(c.get('ctx'), cand.invitationId, deviceOf(c, 'workspace', cand.cookie));
+    const device = deviceOf(c, 'workspace', cand.cookie);
+    rememberDevice(c, device);
+    await noteDeviceForInvitation(c.get('ctx'), cand.invitationId, device);
     return c.json(
       { ...(await candidateView(c.get('ctx'), cand.invitationId)), csrfToken: cand.session.csrf_token },
       200,
@@ -80,7 +82,9 @@ export function registerCandidate(app: OpenAPIHono<AppEnv>) {
     const cand = requireCandidate(c);
     const ctx = c.get('ctx');
     const attempt = await startAttempt(ctx, cand.invitationId);
-    await noteDevice(ctx, attempt, deviceOf(c, 'start', cand.cookie));
+    const device = deviceOf(c, 'start', cand.cookie);
+    rememberDevice(c, device);
+    await noteDevice(ctx, attempt, device);
     return c.json({ attempt: viewAttempt(ctx, attempt) }, 200);
   });
 }
