@@ -13,6 +13,7 @@ export const errorStatus = {
   deadline_passed: 409,
   stale_revision: 409,
   attempt_submitted: 409,
+  open_elsewhere: 409,
   invitation_expired: 410,
   invitation_revoked: 410,
   payload_too_large: 413,

@@ -18,6 +18,7 @@ import { AppError } from '../../errors/index.ts';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { CANDIDATE_COOKIE, requireStaff, setSessionCookie } from '../auth.ts';
+import { deviceOf, rememberDevice } from '../device.ts';
 
 export const invitationSchema = z
   .object({
@@ -214,7 +215,7 @@ const open = createRoute({
       description: 'session started',
       content: { 'application/json': { schema: z.object({ csrfToken: z.string() }) } },
     },
-    ...errorResponses(400, 404, 410),
+    ...errorResponses(400, 404, 409, 410),
   },
 });
 
@@ -254,7 +255,15 @@ export function registerInvitations(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     return c.json(await taskFunnel(c.get('ctx'), c.req.valid('param').slug), 200);
   });
   app.openapi(open, async (c) => {
-    const session = await openInvitation(c.get('ctx'), c.req.valid('json').token);
+    const device = deviceOf(c, 'link');
+    const session = await openInvitation(c.get('ctx'), c.req.valid('json').token, device).catch(
+      (err: unknown) => {
+        // A refused browser keeps its device id, so reloading it is not recorded again.
+        if (err instanceof AppError && err.code === 'open_elsewhere') rememberDevice(c, device);
+        throw err;
+      },
+    );
+    rememberDevice(c, device);
     setSessionCookie(c, CANDIDATE_COOKIE, session, secure);
     return c.json({ csrfToken: session.csrfToken }, 200);
   });
@@ -262,15 +271,22 @@ export function registerInvitations(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   // The link a candidate clicks: trade the token for a cookie, then redirect so the token leaves the
   // address bar and history. Not part of the JSON API; errors are a friendly page.
   app.get('/i/:token', async (c) => {
+    const device = deviceOf(c, 'link');
     try {
-      const session = await openInvitation(c.get('ctx'), c.req.param('token'));
+      const session = await openInvitation(c.get('ctx'), c.req.param('token'), device);
+      rememberDevice(c, device);
       setSessionCookie(c, CANDIDATE_COOKIE, session, secure);
       c.header('Referrer-Policy', 'no-referrer');
       return c.redirect('/attempt', 303);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       c.header('Referrer-Policy', 'no-referrer');
-      return c.html(friendlyPage('This invitation link cannot be used', err.message), err.status);
+      if (err.code === 'open_elsewhere') rememberDevice(c, device);
+      const title =
+        err.code === 'open_elsewhere'
+          ? 'This attempt is open in another browser'
+          : 'This invitation link cannot be used';
+      return c.html(friendlyPage(title, err.message), err.status);
     }
   });
 }

@@ -151,7 +151,7 @@ const cancel = createRoute({
   method: 'post',
   path: '/api/attempts/{id}/runs/{runId}/cancel',
   tags: ['runs'],
-  summary: 'Stop a run (its verdict becomes cancelled)',
+  summary: 'Stop a run (its verdict becomes cancelled); only the candidate who owns it',
   request: { params: runIds },
   responses: { 204: { description: 'cancelled' }, ...errorResponses(401, 403, 404, 409) },
 });
@@ -208,7 +208,8 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
   });
   app.openapi(cancel, async (c) => {
     const { id, runId } = c.req.valid('param');
-    await runOf(c, id, runId, 'read');
+    // Only the candidate stops their own run ('write'): staff may watch a live run, not end it.
+    await runOf(c, id, runId, 'write');
     if (!runs.cancel(runId)) throw new AppError('conflict', 'the run has already finished');
     return c.body(null, 204);
   });
