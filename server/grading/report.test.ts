@@ -51,7 +51,6 @@ describe('parseTap', () => {
       'passed works',
     ]);
   });
-  });
 });
 
 describe('parseJunit', () => {
