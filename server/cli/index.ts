@@ -196,8 +196,9 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
         : mockUpstream();
     let failed = 0;
     for (const dir of rest) {
+      const started = performance.now();
       const checks = await verifyTask(dir, { config: verifyConfig, logger, llm });
-      print(formatChecks(dir, checks));
+      print(formatChecks(dir, checks, performance.now() - started));
       if (checks.some((c) => !c.ok)) failed++;
     }
     print(

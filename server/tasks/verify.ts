@@ -1,13 +1,20 @@
 /**
  * `worksample tasks verify <dir>`: proves a task package grades the way its author claims, in real
- * sandboxes through the same path a submission takes (attempt → workspace → submit → fresh-container
- * grading with the gateway's mock model): the reference solution passes every hidden test, the
- * starter fails at least one, each wrong/<name> fails what it declares, the mock script parses and
- * the rubric is complete. Like Kattis problemtools' verifyproblem, for take-homes.
+ * sandboxes through the same path a submission takes (attempt → workspace → Run → submit →
+ * fresh-container grading with the gateway's mock model). Rows, by group:
+ * - static: manifest, rubric, mock script, answer key, and every file the statement or tests open;
+ * - visible tests: the reference solution passes the visible tests through the candidate's "Run tests";
+ * - starter: the starter's `run` command exits 0 within the time limit;
+ * - hidden tests: the reference solution passes every hidden test, the starter fails at least one,
+ *   each wrong/<name> fails what it declares;
+ * - tamper: each case of the built-in tamper corpus (server/tasks/tamper/) grades no better than
+ *   the starter.
+ * Like Kattis problemtools' verifyproblem, for take-homes.
  */
 import path from 'node:path';
 import os from 'node:os';
 import { mkdir, mkdtemp, rm, writeFile as writeFs } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceContext } from '../platform/index.ts';
 import { freeLoopbackPort } from '../platform/net.ts';
 import { getBlob } from '../blobs/index.ts';
@@ -25,11 +32,20 @@ import { createInvitation } from '../invitations/index.ts';
 import { startAttempt, submitAttempt } from '../attempts/index.ts';
 import { writeFile } from '../workspace/index.ts';
 import { getGrade, type GradeView } from '../runs/grade.ts';
+import { getRun, viewRun, type RunView } from '../runs/index.ts';
+import type { RunService } from '../runs/index.ts';
+import { missingReferences } from './references.ts';
+import { visibleTestSummary } from './verify-output.ts';
+import { judgeTamper, tamperCorpus } from './tamper/index.ts';
 import { loadTaskDir, type LoadedTask } from './load.ts';
 import { importTask } from './import.ts';
 import { answerKeyProblems, parseAnswerKey } from '../reviews/index.ts';
 
+/** Where a row belongs in the verify table (the admin panel groups rows by it). */
+export type VerifyGroup = 'static' | 'visible' | 'starter' | 'hidden' | 'tamper';
+
 export interface VerifyCheck {
+  group: VerifyGroup;
   check: string;
   ok: boolean;
   detail: string;
@@ -38,10 +54,11 @@ export interface VerifyCheck {
 function staticChecks(task: LoadedTask): VerifyCheck[] {
   const m = task.manifest;
   const checks: VerifyCheck[] = [
-    { check: 'manifest', ok: true, detail: `${m.kind} task, ${task.files.length} files` },
+    { group: 'static', check: 'manifest', ok: true, detail: `${m.kind} task, ${task.files.length} files` },
   ];
   const weights = m.rubric.criteria.map((c) => c.weight);
   checks.push({
+    group: 'static',
     check: 'rubric',
     ok: m.rubric.criteria.length > 0 && weights.every((w) => w > 0),
     detail: `${m.rubric.criteria.length} criteria, 4 anchored levels each, total weight ${weights.reduce((a, b) => a + b, 0)}`,
@@ -50,12 +67,14 @@ function staticChecks(task: LoadedTask): VerifyCheck[] {
   if (mock) {
     const parsed = parseMockScript('llm/mock.yaml', mock.content.toString('utf8'));
     checks.push({
+      group: 'static',
       check: 'mock script',
       ok: parsed.ok,
       detail: parsed.ok ? `${parsed.script.rules.length} rules` : parsed.errors.join('; '),
     });
   } else if (m.llm.enabled) {
     checks.push({
+      group: 'static',
       check: 'mock script',
       ok: true,
       detail: 'none: the mock answers with its documented defaults',
@@ -63,7 +82,21 @@ function staticChecks(task: LoadedTask): VerifyCheck[] {
   }
   const key = answerKeyCheck(task);
   if (key) checks.push(key);
+  checks.push(referencesCheck(task));
   return checks;
+}
+
+/** Every file the statement names or the starter/tests open is in the package. */
+function referencesCheck(task: LoadedTask): VerifyCheck {
+  const missing = missingReferences(task);
+  return {
+    group: 'static',
+    check: 'task files',
+    ok: missing.length === 0,
+    detail: missing.length
+      ? `missing from the package: ${missing.map((r) => `${r.path} (named in ${r.from})`).join(', ')}`
+      : 'every file the statement names or the starter and tests open is in the package',
+  };
 }
 
 /** The critique answer key parses and each of its spans occurs exactly once in the outputs. */
@@ -72,11 +105,13 @@ function answerKeyCheck(task: LoadedTask): VerifyCheck | undefined {
   if (!critique?.answerKey) return undefined;
   const text = (p: string) => task.files.find((f) => f.path === p)?.content.toString('utf8');
   const parsed = parseAnswerKey(critique.answerKey, text(critique.answerKey) ?? '');
-  if (!parsed.ok) return { check: 'answer key', ok: false, detail: parsed.errors.join('; ') };
+  if (!parsed.ok)
+    return { group: 'static', check: 'answer key', ok: false, detail: parsed.errors.join('; ') };
   const outputs = critique.outputs.map((p) => ({ path: p, content: text(`outputs/${p}`) ?? '' }));
   const problems = answerKeyProblems(critique.answerKey, parsed.key, outputs, critique.categories);
   const { flaws, notFlaws, defensible } = parsed.key;
   return {
+    group: 'static',
     check: 'answer key',
     ok: problems.length === 0,
     detail: problems.length
@@ -95,9 +130,11 @@ function overlay(task: LoadedTask, variant: string): Array<{ path: string; conte
 }
 
 function judge(variant: string, grade: GradeView | undefined, mustFail: string[] | undefined): VerifyCheck {
+  const check = variant === 'solution' ? 'solution passes' : `${variant} fails`;
   if (!grade || grade.status !== 'done') {
     return {
-      check: variant,
+      group: 'hidden',
+      check,
       ok: false,
       detail: `not graded: ${grade?.error ?? grade?.status ?? 'no grade'}`,
     };
@@ -106,7 +143,8 @@ function judge(variant: string, grade: GradeView | undefined, mustFail: string[]
   const summary = `${grade.passed} passed, ${grade.failed} failed (verdict ${grade.verdict})`;
   if (variant === 'solution') {
     return {
-      check: 'solution passes',
+      group: 'hidden',
+      check,
       ok: grade.verdict === 'passed',
       detail:
         grade.verdict === 'passed'
@@ -114,20 +152,97 @@ function judge(variant: string, grade: GradeView | undefined, mustFail: string[]
           : `${summary}; failing: ${failed.join(', ') || grade.stderr.slice(0, 300)}`,
     };
   }
-  if (variant === 'starter') {
-    return { check: 'starter fails', ok: grade.verdict !== 'passed', detail: summary };
-  }
+  if (variant === 'starter')
+    return { group: 'hidden', check, ok: grade.verdict !== 'passed', detail: summary };
   if (mustFail?.length) {
     const missed = mustFail.filter((name) => !failed.includes(name));
     return {
-      check: `${variant} fails`,
+      group: 'hidden',
+      check,
       ok: missed.length === 0,
       detail: missed.length
         ? `${summary}; should have failed: ${missed.join(', ')}`
         : `${summary}; fails all ${mustFail.length} declared`,
     };
   }
-  return { check: `${variant} fails`, ok: grade.verdict !== 'passed', detail: summary };
+  return { group: 'hidden', check, ok: grade.verdict !== 'passed', detail: summary };
+}
+
+const tail = (text: string, n = 300) => (text.length > n ? `…${text.slice(-n)}` : text).trim();
+
+/** The reference solution's "Run tests": the visible tests pass (exit 0, results read from the output). */
+function judgeVisible(run: RunView | undefined): VerifyCheck {
+  const row = { group: 'visible' as const, check: 'solution passes visible tests' };
+  if (!run) return { ...row, ok: false, detail: 'the test command did not run' };
+  const summary = visibleTestSummary(run.stdout);
+  const counts = summary
+    ? `${summary.passed} passed, ${summary.failed} failed`
+    : 'no test results in the output';
+  const ok = run.verdict === 'ok' && !!summary && summary.failed === 0 && summary.passed > 0;
+  return {
+    ...row,
+    ok,
+    detail: ok
+      ? `${counts} (${run.argv.join(' ')})`
+      : `${counts}; verdict ${run.verdict}, exit ${run.exitCode}: ${tail(run.stderr) || tail(run.stdout)}`,
+  };
+}
+
+/** The starter's "Run": the demo entry point exits 0 within the run time limit. */
+function judgeStarterRun(run: RunView | undefined): VerifyCheck {
+  const row = { group: 'starter' as const, check: 'starter runs' };
+  if (!run) return { ...row, ok: false, detail: 'the run command did not run' };
+  const ok = run.verdict === 'ok';
+  return {
+    ...row,
+    ok,
+    detail: ok
+      ? `exit 0 in ${run.durationMs} ms (${run.argv.join(' ')})`
+      : `verdict ${run.verdict}, exit ${run.exitCode}: ${tail(run.stderr) || tail(run.stdout)}`,
+  };
+}
+
+/** Runs jobs with at most n in flight. */
+async function inParallel<T>(n: number, jobs: Array<() => Promise<T>>): Promise<T[]> {
+  const out: T[] = new Array(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const i = next++;
+      out[i] = await jobs[i]!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, jobs.length) }, worker));
+  return out;
+}
+
+/** Starts a Run / Run tests exactly as the candidate's buttons do and waits for it to end. */
+async function runAndWait(ctx: ServiceContext, runs: RunService, attemptId: string, kind: 'run' | 'test') {
+  const started = await runs.start(attemptId, kind);
+  await new Promise<void>((resolve) => {
+    const stop = runs.hub.subscribe(started.id, 0, (e) => {
+      if (e.type === 'exit') resolve();
+    });
+    if (!stop) resolve(); // already finished and forgotten by the hub
+  });
+  // The exit event follows the stored record; read it back.
+  while (runs.isActive(started.id)) await sleep(50);
+  return viewRun(await getRun(ctx, started.id));
+}
+
+/** Waits until the attempt's grade is final (done, error, or pending because sandboxes are down). */
+async function gradeOf(
+  ctx: ServiceContext,
+  attemptId: string,
+  limitMs: number,
+): Promise<GradeView | undefined> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const grade = await getGrade(ctx, attemptId);
+    if (grade && grade.status !== 'running') return grade;
+    if (Date.now() > deadline) return grade;
+    await sleep(200);
+  }
 }
 
 /** Verifies one task folder. Code tasks are graded in real sandboxes; others get the static checks. */
@@ -136,7 +251,8 @@ export async function verifyTask(
   deps: { config: Config; logger: Logger; llm: LlmUpstream },
 ): Promise<VerifyCheck[]> {
   const loaded = await loadTaskDir(dir);
-  if (!loaded.ok) return loaded.errors.map((e) => ({ check: 'manifest', ok: false, detail: e }));
+  if (!loaded.ok)
+    return loaded.errors.map((e) => ({ group: 'static' as const, check: 'manifest', ok: false, detail: e }));
   const task = loaded.task;
   const checks = staticChecks(task);
   if (task.manifest.kind !== 'code') return checks;
@@ -164,34 +280,55 @@ export async function verifyTask(
   try {
     const status = await driver.status();
     if (!status.ready)
-      return [...checks, { check: 'sandbox', ok: false, detail: status.detail ?? 'not ready' }];
+      return [
+        ...checks,
+        { group: 'static', check: 'sandbox', ok: false, detail: status.detail ?? 'not ready' },
+      ];
     await app.gateway.up('127.0.0.1');
     const { ctx } = app;
     const { version } = await importTask(ctx, dir);
-    const variants = ['solution', 'starter', ...(task.manifest.wrong ?? []).map((w) => `wrong/${w.name}`)];
-    const graded = await Promise.all(
-      variants.map(async (variant, i) => {
-        const { invitation } = await createInvitation(
-          ctx,
-          {
-            taskSlug: version.slug,
-            taskVersion: version.version,
-            candidateName: variant,
-            candidateEmail: `verify-${i}@worksample.local`,
-          },
-          null,
-        );
-        const attempt = await startAttempt(ctx, invitation.id);
-        for (const f of overlay(task, variant)) await writeFile(ctx, attempt, f);
-        await submitAttempt(ctx, attempt.id, 'candidate');
-        return { variant, attemptId: attempt.id };
-      }),
-    );
-    await app.runs.settle();
-    for (const { variant, attemptId } of graded) {
-      const mustFail = task.manifest.wrong?.find((w) => `wrong/${w.name}` === variant)?.mustFail;
-      checks.push(judge(variant, await getGrade(ctx, attemptId), mustFail));
-    }
+    const gradeLimit = config.sandbox.gradeMs + 120_000;
+    let n = 0;
+    /** One candidate: start, write files, optionally Run before submitting, then the grade. */
+    const candidate = async (
+      name: string,
+      files: Array<{ path: string; content: Buffer }>,
+      before?: (attemptId: string) => Promise<RunView>,
+    ) => {
+      const { invitation } = await createInvitation(
+        ctx,
+        {
+          taskSlug: version.slug,
+          taskVersion: version.version,
+          candidateName: name,
+          candidateEmail: `verify-${n++}@worksample.local`,
+        },
+        null,
+      );
+      const attempt = await startAttempt(ctx, invitation.id);
+      for (const f of files) await writeFile(ctx, attempt, f);
+      const run = before ? await before(attempt.id).catch(() => undefined) : undefined;
+      await submitAttempt(ctx, attempt.id, 'candidate');
+      return { run, grade: await gradeOf(ctx, attempt.id, gradeLimit) };
+    };
+
+    const wrong = (task.manifest.wrong ?? []).map((w) => ({ name: `wrong/${w.name}`, mustFail: w.mustFail }));
+    const corpus = tamperCorpus(task);
+    // Candidates run a few at a time: each holds an attempt sandbox and then a grading sandbox.
+    const width = Math.max(1, config.sandbox.maxConcurrent);
+    const [solution, starter, ...rest] = await inParallel(width, [
+      () => candidate('solution', overlay(task, 'solution'), (id) => runAndWait(ctx, app.runs, id, 'test')),
+      () => candidate('starter', [], (id) => runAndWait(ctx, app.runs, id, 'run')),
+      ...wrong.map((w) => () => candidate(w.name, overlay(task, w.name))),
+      ...corpus.map((c) => () => candidate(`tamper ${c.id}`, c.files)),
+    ]);
+    checks.push(judgeVisible(solution!.run), judgeStarterRun(starter!.run));
+    checks.push(judge('solution', solution!.grade, undefined), judge('starter', starter!.grade, undefined));
+    wrong.forEach((w, i) => checks.push(judge(w.name, rest[i]!.grade, w.mustFail)));
+    corpus.forEach((c, i) => {
+      const verdict = judgeTamper(c, rest[wrong.length + i]!.grade, starter!.grade);
+      checks.push({ group: 'tamper', check: `tamper: ${c.id}`, ...verdict });
+    });
     return checks;
   } finally {
     await app.runs.settle();
@@ -201,13 +338,26 @@ export async function verifyTask(
   }
 }
 
-/** The per-check table `tasks verify` prints. */
-export function formatChecks(dir: string, checks: VerifyCheck[]): string {
+const GROUPS: Record<VerifyGroup, string> = {
+  static: 'static',
+  visible: 'visible tests',
+  starter: 'starter',
+  hidden: 'hidden tests',
+  tamper: 'tamper',
+};
+
+/** The per-check table `tasks verify` prints, grouped like the admin panel. */
+export function formatChecks(dir: string, checks: VerifyCheck[], elapsedMs?: number): string {
   const width = Math.max(...checks.map((c) => c.check.length), 5);
-  return [
-    `${path.normalize(dir)}`,
-    ...checks.map((c) => `  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(width)}  ${c.detail}`),
-  ].join('\n');
+  const lines = [`${path.normalize(dir)}`];
+  for (const group of Object.keys(GROUPS) as VerifyGroup[]) {
+    const rows = checks.filter((c) => c.group === group);
+    if (!rows.length) continue;
+    lines.push(`  ${GROUPS[group]}`);
+    for (const c of rows) lines.push(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.check.padEnd(width)}  ${c.detail}`);
+  }
+  if (elapsedMs !== undefined) lines.push(`  verified in ${(elapsedMs / 1000).toFixed(1)} s`);
+  return lines.join('\n');
 }
 
 /**
