@@ -9,7 +9,10 @@ export interface VisibleSummary {
 }
 
 /** Passed and failed counts from a test command's output, or undefined when it printed no results. */
-export function visibleTestSummary(stdout: string): VisibleSummary | undefined {
+export function visibleTestSummary(output: string): VisibleSummary | undefined {
+  // pytest and node colour their output when the environment asks for it.
+  // eslint-disable-next-line no-control-regex
+  const stdout = output.replace(/\u001b\[[0-9;]*m/g, '');
   const tap = parseTap(stdout);
   if (tap.tests.length) return { passed: tap.passed, failed: tap.failed, format: 'tap' };
   // pytest -q: "1 failed, 2 passed in 0.05s" (also "=== 2 passed in 0.03s ===").
@@ -28,4 +31,22 @@ export function visibleTestSummary(stdout: string): VisibleSummary | undefined {
   const fail = /^\W*fail (\d+)\s*$/m.exec(stdout);
   if (pass && fail) return { passed: Number(pass[1]), failed: Number(fail[1]), format: 'node-summary' };
   return undefined;
+}
+
+/**
+ * Whether a failed Run stopped only at a stub the candidate is meant to fill in (Python's
+ * NotImplementedError, a JavaScript "not implemented" error) rather than at a broken package
+ * (a missing file, a failed import).
+ */
+export function stoppedAtStub(stderr: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  const lines = stderr
+    .replace(/\u001b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const last = lines[lines.length - 1] ?? '';
+  if (/^NotImplementedError\b/.test(last)) return last;
+  const js = lines.find((l) => /^(?:Uncaught )?\w*Error: (?:not implemented|TODO\b)/i.test(l));
+  return js;
 }
