@@ -251,10 +251,13 @@ async function gradeOf(
   }
 }
 
-/** Verifies one task folder. Code tasks are graded in real sandboxes; others get the static checks. */
+/**
+ * Verifies one task folder. Code tasks are graded in real sandboxes; others get the static checks.
+ * `tamper: false` skips the tamper corpus (a quicker check while writing a task).
+ */
 export async function verifyTask(
   dir: string,
-  deps: { config: Config; logger: Logger; llm: LlmUpstream },
+  deps: { config: Config; logger: Logger; llm: LlmUpstream; tamper?: boolean },
 ): Promise<VerifyCheck[]> {
   const loaded = await loadTaskDir(dir);
   if (!loaded.ok)
@@ -325,7 +328,10 @@ export async function verifyTask(
     };
 
     const wrong = (task.manifest.wrong ?? []).map((w) => ({ name: `wrong/${w.name}`, mustFail: w.mustFail }));
-    const corpus = tamperCorpus(task);
+    // The corpus attacks the machine it runs on (walks /, kills its parent, rewrites files): only
+    // inside an isolating driver.
+    const isolated = driver.name === 'docker';
+    const corpus = deps.tamper === false || !isolated ? [] : tamperCorpus(task);
     // A few candidates in flight beyond the sandbox slots, so a slot never waits on database work.
     const width = Math.max(1, config.sandbox.maxConcurrent) + 2;
     const [solution, starter, ...rest] = await inParallel(width, [
@@ -337,6 +343,13 @@ export async function verifyTask(
     checks.push(judgeVisible(solution!.run), judgeStarterRun(starter!.run));
     checks.push(judge('solution', solution!.grade, undefined), judge('starter', starter!.grade, undefined));
     wrong.forEach((w, i) => checks.push(judge(w.name, rest[i]!.grade, w.mustFail)));
+    if (deps.tamper !== false && !isolated)
+      checks.push({
+        group: 'tamper',
+        check: 'tamper corpus',
+        ok: false,
+        detail: `not run: the ${driver.name} sandbox driver gives no isolation, and these submissions attack the machine they run on; verify with SANDBOX_DRIVER=docker`,
+      });
     corpus.forEach((c, i) => {
       const verdict = judgeTamper(c, rest[wrong.length + i]!.grade, starter!.grade);
       checks.push({ group: 'tamper', check: `tamper: ${c.id}`, ...verdict });

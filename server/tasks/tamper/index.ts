@@ -8,6 +8,9 @@
  * descriptors, killing the parent, a detached process that rewrites files later, reading and
  * rewriting the hidden tests. A case is harmless when its submission grades no better than the
  * starter; a case that scores higher names the tampering that worked.
+ *
+ * These are real attacks: they walk the filesystem, rewrite files, kill their parent process. Grade
+ * them only inside an isolating sandbox (verify refuses to run them on the local driver).
  */
 import type { LoadedTask } from '../load.ts';
 import type { GradeView } from '../../runs/grade.ts';

@@ -149,8 +149,11 @@ export interface VerifyResult {
   slug: string;
   version: number;
   ok: boolean;
-  checks: { check: string; ok: boolean; detail: string }[];
+  checks: { group: VerifyGroup; check: string; ok: boolean; detail: string }[];
 }
+
+/** Where a verify row belongs (server/tasks/verify.ts VerifyGroup). */
+export type VerifyGroup = 'static' | 'visible' | 'starter' | 'hidden' | 'tamper';
 
 /** A staff account as GET /api/users lists it (admin only). */
 export interface StaffUser {
