@@ -231,8 +231,7 @@ async function runAndWait(ctx: ServiceContext, runs: RunService, attemptId: stri
     });
     if (!stop) resolve(); // already finished and forgotten by the hub
   });
-  // The exit event follows the stored record; read it back.
-  while (runs.isActive(started.id)) await sleep(50);
+  // The hub emits "exit" after the run's record is stored; read it back.
   return viewRun(await getRun(ctx, started.id));
 }
 
