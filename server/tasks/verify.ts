@@ -138,7 +138,8 @@ export async function verifyTask(
     const gradeLimit = config.sandbox.gradeMs + 120_000;
     let n = 0;
     /** One candidate: start, write files, optionally Run before submitting, then the grade. */
-    const candidate = async (
+    /** One candidate: start the attempt, write its files, and optionally Run before submitting. */
+    const prepare = async (
       name: string,
       files: Array<{ path: string; content: Buffer }>,
       before?: (attemptId: string) => Promise<RunView>,
@@ -162,9 +163,14 @@ export async function verifyTask(
       const attempt = await startAttempt(before ? ctx : quiet, invitation.id);
       for (const f of files) await writeFile(ctx, attempt, f);
       const run = before ? await before(attempt.id).catch(() => undefined) : undefined;
-      await submitAttempt(ctx, attempt.id, 'candidate');
-      return { run, grade: await gradeOf(ctx, attempt.id, gradeLimit) };
+      return { attemptId: attempt.id, run };
     };
+    const submit = async (p: { attemptId: string; run?: RunView }) => {
+      await submitAttempt(ctx, p.attemptId, 'candidate');
+      return { run: p.run, grade: await gradeOf(ctx, p.attemptId, gradeLimit) };
+    };
+    const candidate = async (name: string, files: Array<{ path: string; content: Buffer }>) =>
+      submit(await prepare(name, files));
 
     const wrong = (task.manifest.wrong ?? []).map((w) => ({ name: `wrong/${w.name}`, mustFail: w.mustFail }));
     // The corpus attacks the machine it runs on (walks /, kills its parent, rewrites files): only
@@ -173,9 +179,15 @@ export async function verifyTask(
     const corpus = deps.tamper === false || !isolated ? [] : tamperCorpus(task);
     // A few candidates in flight beyond the sandbox slots, so a slot never waits on database work.
     const width = Math.max(1, config.sandbox.maxConcurrent) + 2;
+    // The two Runs go first and alone: they have the candidate's run time limit, which a host busy
+    // grading everything else could push them over.
+    const runs = await Promise.all([
+      prepare('solution', overlay(task, 'solution'), (id) => runAndWait(ctx, app.runs, id, 'test')),
+      prepare('starter', [], (id) => runAndWait(ctx, app.runs, id, 'run')),
+    ]);
     const [solution, starter, ...rest] = await inParallel(width, [
-      () => candidate('solution', overlay(task, 'solution'), (id) => runAndWait(ctx, app.runs, id, 'test')),
-      () => candidate('starter', [], (id) => runAndWait(ctx, app.runs, id, 'run')),
+      () => submit(runs[0]),
+      () => submit(runs[1]),
       ...wrong.map((w) => () => candidate(w.name, overlay(task, w.name))),
       ...corpus.map((c) => () => candidate(`tamper ${c.id}`, c.files)),
     ]);

@@ -13,7 +13,8 @@ import { repoRoot, runCli, tempDir } from '../helpers/process.ts';
 const ready = await sandboxesReady();
 const env = { SANDBOX_DRIVER: 'docker', LOG_LEVEL: 'warn' };
 
-describe.runIf(needs('docker', ready, sandboxesHint))('tasks verify', () => {
+// Each verify grades several submissions in sandboxes: minutes on a busy CI host.
+describe.runIf(needs('docker', ready, sandboxesHint))('tasks verify', { timeout: 300_000 }, () => {
   it('reports a data file missing from the package and the visible tests it breaks', async () => {
     const tmp = await tempDir();
     try {
