@@ -8,7 +8,8 @@ import { sandboxesHint, sandboxesReady } from '../helpers/docker.ts';
 const ready = await sandboxesReady();
 
 describe.runIf(needs('docker', ready, sandboxesHint))('POST /api/tasks/{slug}/verify', () => {
-  it('verifies the imported version for authors and refuses reviewers', async () => {
+  // The whole verify, tamper corpus included: a few minutes on a busy host.
+  it('verifies the imported version for authors and refuses reviewers', { timeout: 600_000 }, async () => {
     const t = await makeTestApp({ env: { SANDBOX_DRIVER: 'docker' } });
     try {
       await t.importExample();
