@@ -64,9 +64,9 @@ export function VerifyPanel({ slug }: { slug: string }) {
       <h2 id="ver-h">Verify</h2>
       <p class="small muted">
         Checks the manifest, rubric, answer key and the files the task names; runs the visible tests on the
-        reference solution and the starter’s demo; checks that the reference solution passes while the
-        starter and every wrong solution fail the hidden tests; and submits standard tampering (exit at
-        import, no-op assertions, forged reports, …) that must score no better than the starter.
+        reference solution and the starter’s demo; checks that the reference solution passes while the starter
+        and every wrong solution fail the hidden tests; and submits standard tampering (exit at import, no-op
+        assertions, forged reports, …) that must score no better than the starter.
       </p>
       {vers.error && <p class="error">{vers.error}</p>}
       <div class="row">
