@@ -24,7 +24,14 @@ export const verifyResultSchema = z
     slug: z.string(),
     version: z.number().int(),
     ok: z.boolean(),
-    checks: z.array(z.object({ check: z.string(), ok: z.boolean(), detail: z.string() })),
+    checks: z.array(
+      z.object({
+        group: z.enum(['static', 'visible', 'starter', 'hidden', 'tamper']),
+        check: z.string(),
+        ok: z.boolean(),
+        detail: z.string(),
+      }),
+    ),
   })
   .openapi('VerifyResult');
 export const taskSummarySchema = taskVersionSchema.extend({ versions: z.number().int() });
@@ -67,7 +74,7 @@ const verify = createRoute({
   path: '/api/tasks/{slug}/verify',
   tags: ['tasks'],
   summary:
-    'Verify a task version in real sandboxes: solution passes, starter and wrong solutions fail, key and rubric valid',
+    'Verify a task version in real sandboxes: files present, visible tests and starter run, solution passes, starter and wrong solutions fail, the tamper corpus scores no better than the starter, key and rubric valid',
   request: {
     params: z.object({ slug: z.string().max(64) }),
     body: {

@@ -36,3 +36,6 @@ export const RECOMMENDATIONS = ['strong no', 'no', 'yes', 'strong yes'] as const
 
 export const fmtTime = (ms: number | null | undefined) =>
   ms ? new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+
+/** Where a verify row belongs (server/tasks/verify.ts VerifyGroup). */
+export type VerifyGroup = import('../../../server/http/api-types.ts').VerifyResult['checks'][number]['group'];
