@@ -254,10 +254,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<any>) {
         await db
           .updateTable('runs')
-          .set({ status: 'done', verdict: 'error', stderr: 'worksample: the server restarted during this run\n' })
+          .set({
+            status: 'done',
+            verdict: 'error',
+            stderr: 'worksample: the server restarted during this run\n',
+          })
           .where('status', '!=', 'done')
           .execute();
-        await sql`create unique index runs_one_active on runs (attempt_id) where status <> 'done'`.execute(db);
+        await sql`create unique index runs_one_active on runs (attempt_id) where status <> 'done'`.execute(
+          db,
+        );
       },
     },
   };

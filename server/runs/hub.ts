@@ -16,7 +16,11 @@ export type RunEvent = { seq: number; out: number; err: number } & (
   | { type: 'exit'; data: { verdict: string; exitCode: number | null; durationMs: number } }
 );
 
-export type RunEventInput = RunEvent extends infer E ? (E extends RunEvent ? Omit<E, 'seq' | 'out' | 'err'> : never) : never;
+export type RunEventInput = RunEvent extends infer E
+  ? E extends RunEvent
+    ? Omit<E, 'seq' | 'out' | 'err'>
+    : never
+  : never;
 
 type Listener = (e: RunEvent) => void;
 
@@ -134,7 +138,9 @@ export class RunHub {
         seq: ch.droppedThrough,
         ...ch.droppedAt,
         type: 'notice',
-        data: { message: 'Earlier output of this run is no longer kept for live replay; see the run history.' },
+        data: {
+          message: 'Earlier output of this run is no longer kept for live replay; see the run history.',
+        },
       });
     }
     for (const e of ch.events) if (e.seq > after) listener(e);

@@ -39,7 +39,10 @@ export interface RunView {
 }
 
 const inProgress = () =>
-  new AppError('conflict', 'a run is already in progress for this attempt; wait for it to finish or cancel it');
+  new AppError(
+    'conflict',
+    'a run is already in progress for this attempt; wait for it to finish or cancel it',
+  );
 
 export const viewRun = (r: RunsTable): RunView => ({
   id: r.id,

@@ -36,7 +36,8 @@ const runSchema = z
     createdAt: z.number(),
     finishedAt: z.number().nullable(),
     queuePosition: z.number().nullable().optional().openapi({
-      description: 'while waiting for a sandbox: place in line (1 = next); 0 once started; null when not live',
+      description:
+        'while waiting for a sandbox: place in line (1 = next); 0 once started; null when not live',
     }),
   })
   .openapi('Run');
@@ -267,7 +268,8 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
         const stderr = r.stderr.slice(resume.err ?? 0);
         let seq = resume.seq;
         const at = { out: r.stdout.length, err: r.stderr.length };
-        if (stdout) void send({ seq: ++seq, out: at.out, err: resume.err ?? 0, type: 'stdout', data: stdout });
+        if (stdout)
+          void send({ seq: ++seq, out: at.out, err: resume.err ?? 0, type: 'stdout', data: stdout });
         if (stderr) void send({ seq: ++seq, ...at, type: 'stderr', data: stderr });
         await send({
           seq: ++seq,

@@ -276,11 +276,17 @@ export class DockerDriver implements SandboxDriver {
     const s = session as DockerSession;
     let left = await this.reap(s);
     if (left === '') return;
-    this.opts.logger.warn({ container: s.id, left }, 'candidate processes survived the reaper; restarting the sandbox');
+    this.opts.logger.warn(
+      { container: s.id, left },
+      'candidate processes survived the reaper; restarting the sandbox',
+    );
     await s.container.restart({ t: 0 });
     left = await this.reap(s);
     if (left === '') return;
-    this.opts.logger.error({ container: s.id, left }, 'candidate processes survived a restart of the sandbox');
+    this.opts.logger.error(
+      { container: s.id, left },
+      'candidate processes survived a restart of the sandbox',
+    );
     throw new Error(`candidate processes survived cleanup: ${left}`);
   }
 
@@ -316,7 +322,11 @@ export class DockerDriver implements SandboxDriver {
 
   /** A short internal command as the candidate uid; returns stdout. */
   private async run(s: DockerSession, argv: string[]): Promise<string>;
-  private async run(s: DockerSession, argv: string[], o: { exitCode: true }): Promise<{ out: string; code: number | null }>;
+  private async run(
+    s: DockerSession,
+    argv: string[],
+    o: { exitCode: true },
+  ): Promise<{ out: string; code: number | null }>;
   private async run(s: DockerSession, argv: string[], o?: { exitCode: true }) {
     const exec = await s.container.exec({
       Cmd: argv,
