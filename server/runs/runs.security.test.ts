@@ -4,7 +4,7 @@
  * hub nor from the stored record once the hub has forgotten the run.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type Browser, type TestApp } from '../testing/index.ts';
+import { dialects, makeTestApp, type Browser, type TestApp } from '../testing/index.ts';
 import { followEvents } from '../testing/sse.ts';
 import { LocalDriver } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
@@ -84,5 +84,41 @@ describe('runs under attack (local driver)', () => {
     // Without an id, the record replays everything once.
     const fresh = await rawEvents(browser, url);
     expect(fresh.filter((e) => e.event === 'stdout').map((e) => e.data)).toEqual(['first\nsecond\n']);
+  });
+});
+
+describe.each(dialects())('one unfinished run per attempt in the database (%s)', (dialect) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await makeTestApp({ dialect });
+    await t.importExample();
+  });
+  afterEach(() => t.close());
+
+  it('refuses a second queued or running run of one attempt, as a second server process would try', async () => {
+    const { attemptId } = await t.startedCandidate();
+    const row = (id: string, status: 'queued' | 'running' | 'done') => ({
+      id,
+      attempt_id: attemptId,
+      kind: 'run' as const,
+      argv_json: '[]',
+      status,
+      verdict: null,
+      exit_code: null,
+      duration_ms: null,
+      stdout: '',
+      stderr: '',
+      output_truncated: 0,
+      created_at: 1,
+      finished_at: null,
+    });
+    await t.ctx.db.insertInto('runs').values(row('run_a', 'queued')).execute();
+    await expect(t.ctx.db.insertInto('runs').values(row('run_b', 'running')).execute()).rejects.toThrow(
+      /unique|duplicate/i,
+    );
+    // Finished runs do not count.
+    await t.ctx.db.updateTable('runs').set({ status: 'done' }).where('id', '=', 'run_a').execute();
+    await t.ctx.db.insertInto('runs').values(row('run_b', 'queued')).execute();
+    await t.ctx.db.insertInto('runs').values(row('run_c', 'done')).execute();
   });
 });
