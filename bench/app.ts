@@ -3,11 +3,12 @@
  * browser: the same code path a candidate's "Run" takes (route → RunService → SandboxManager →
  * driver), with the pool size and job cap the benchmark chooses (the test harness fixes both).
  */
-import { createApp } from '../server/http/app.ts';
+import { createApp } from '../server/http/index.ts';
+import { createServices } from '../server/services/index.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { silentLogger } from '../server/logger/index.ts';
 import { FakeClock, randomIds } from '../server/platform/index.ts';
-import { defaultLimits, SandboxManager, type SandboxDriver } from '../server/sandbox/index.ts';
+import { defaultLimits, type SandboxDriver } from '../server/sandbox/index.ts';
 import { mockUpstream } from '../server/llm/index.ts';
 import { importTask } from '../server/tasks/import.ts';
 import { createInvitation } from '../server/invitations/index.ts';
@@ -42,28 +43,27 @@ export async function benchApp(opts: {
   onEmit?: (type: string, at: number) => void;
 }) {
   const database = await openDatabase('sqlite::memory:');
-  const sandbox = new SandboxManager({
-    driver: opts.driver,
-    logger: silentLogger,
-    limits: defaultLimits,
-    poolSize: opts.poolSize ?? 0,
-    warmEnvs: ['node'],
-    maxConcurrent: opts.maxConcurrent,
-  });
-  const app = createApp({
+  const services = createServices({
     database,
     clock: new FakeClock(),
     ids: randomIds,
-    sandbox,
+    driver: opts.driver,
+    sandbox: {
+      limits: defaultLimits,
+      poolSize: opts.poolSize ?? 0,
+      warmEnvs: ['node'],
+      maxConcurrent: opts.maxConcurrent,
+    },
     llm: mockUpstream(),
     logger: silentLogger,
     config: testConfig(),
   });
-  await importTask(app.ctx, exampleTaskDir);
+  const app = createApp(services);
+  await importTask(services.ctx, exampleTaskDir);
   // Instrumentation only: when the server published each run event (replays would be late).
   const emitted = new Map<string, Map<string, number>>();
-  const emit = app.runs.hub.emit.bind(app.runs.hub);
-  app.runs.hub.emit = (runId, e) => {
+  const emit = services.runs.hub.emit.bind(services.runs.hub);
+  services.runs.hub.emit = (runId, e) => {
     const seen = emitted.get(runId) ?? new Map<string, number>();
     emitted.set(runId, seen);
     if (!seen.has(e.type)) seen.set(e.type, performance.now());
@@ -97,7 +97,7 @@ export async function benchApp(opts: {
   /** Invites, opens the link and starts the attempt; the session is claimed in the background. */
   async function startCandidate(n: number): Promise<{ who: Browser; attemptId: string; startMs: number }> {
     const { link } = await createInvitation(
-      app.ctx,
+      services.ctx,
       { taskSlug: 'hello-llm', candidateName: `Bench ${n}`, candidateEmail: `bench-${n}@example.com` },
       null,
     );
@@ -139,13 +139,13 @@ export async function benchApp(opts: {
 
   return {
     app,
-    sandbox,
+    services,
+    sandbox: services.sandbox,
     startCandidate,
     writeFile,
     timedRun,
     async close() {
-      await app.runs.settle();
-      await sandbox.close();
+      await services.close();
       await database.close();
     },
   };

@@ -11,11 +11,12 @@ import type { AddressInfo } from 'node:net';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp } from '../server/http/app.ts';
+import { createApp } from '../server/http/index.ts';
+import { createServices } from '../server/services/index.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { silentLogger } from '../server/logger/index.ts';
 import { randomIds, type Clock } from '../server/platform/index.ts';
-import { defaultLimits, noSandbox, SandboxManager } from '../server/sandbox/index.ts';
+import { defaultLimits, noSandbox } from '../server/sandbox/index.ts';
 import { mockUpstream, type ChatCall } from '../server/llm/index.ts';
 import { importTask } from '../server/tasks/import.ts';
 import { createInvitation } from '../server/invitations/index.ts';
@@ -57,29 +58,23 @@ async function benchTask(dir: string): Promise<string> {
 /** The product app on a database, listening as the gateway on loopback, with `n` started attempts. */
 async function gatewayUnder(dbUrl: string, taskDir: string, n: number) {
   const database = await openDatabase(dbUrl);
-  const sandbox = new SandboxManager({
-    driver: noSandbox(),
-    logger: silentLogger,
-    limits: defaultLimits,
-    poolSize: 0,
-    warmEnvs: [],
-    maxConcurrent: 2,
-  });
   const port = await freePort();
-  const app = createApp({
+  const services = createServices({
     database,
     clock,
     ids: randomIds,
-    sandbox,
+    driver: noSandbox(),
+    sandbox: { limits: defaultLimits, poolSize: 0, warmEnvs: [], maxConcurrent: 2 },
     llm: mockUpstream(clock),
     logger: silentLogger,
     config: testConfig({ GATEWAY_PORT: String(port) }),
   });
-  await importTask(app.ctx, taskDir);
+  const app = createApp(services);
+  await importTask(services.ctx, taskDir);
   const keys: Array<{ attemptId: string; key: string }> = [];
   for (let i = 0; i < n; i++) {
     const { link } = await createInvitation(
-      app.ctx,
+      services.ctx,
       { taskSlug: 'gw-scripted', candidateName: `Bench ${i}`, candidateEmail: `bench-${i}@example.com` },
       null,
     );
@@ -98,17 +93,17 @@ async function gatewayUnder(dbUrl: string, taskDir: string, n: number) {
       headers: { cookie, 'x-csrf-token': csrfToken },
     });
     const attemptId = ((await started.json()) as { attempt: { id: string } }).attempt.id;
-    keys.push({ attemptId, key: (await app.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY! });
+    keys.push({ attemptId, key: (await services.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY! });
+    services.gateway.openWindow(attemptId, 'attempt'); // calls count only inside a live Run
   }
-  await app.gateway.up('127.0.0.1');
+  await services.gateway.up('127.0.0.1');
   return {
     app,
+    services,
     url: `http://127.0.0.1:${port}/v1/chat/completions`,
     keys,
     async close() {
-      await app.gateway.close();
-      await app.runs.settle();
-      await sandbox.close();
+      await services.close();
       await database.close();
     },
   };
@@ -247,7 +242,7 @@ async function main() {
       }
       // Where the gateway's time goes: its database steps, one at a time, at concurrency 1.
       for (const [name, g] of Object.entries(gateways)) {
-        const ctx = g.app.ctx;
+        const ctx = g.services.ctx;
         const { key, attemptId } = g.keys[0]!;
         const policyOf = policyLoader(ctx);
         const recorder = new CallRecorder(ctx);

@@ -152,17 +152,17 @@ async function floor(session: SandboxSession) {
 async function productRun(app: BenchApp) {
   const c = await app.startCandidate(0);
   const t0 = performance.now();
-  await app.app.runs.settle();
+  await app.services.runs.settle();
   samples.add('3 product: sandbox claimed after start (cold, gateway)', since(t0));
   await app.writeFile(c.who, c.attemptId, 'main.mjs', MAIN);
-  const sb = await app.app.runs.manager.existing(c.attemptId)!;
+  const sb = await app.services.runs.manager.existing(c.attemptId)!;
   const container = docker.getContainer(sb.session.id);
   const traces: Array<ReturnType<typeof callsOf>> = [];
   const product = async (keep: boolean) => {
     const from = calls.length;
     const t0 = performance.now();
     const run = await app.timedRun(c.who, c.attemptId);
-    await app.app.runs.settle();
+    await app.services.runs.settle();
     if (run.stdout.replace(/\x1b\[[0-9;]*m/g, '') !== '1\n' || run.verdict !== 'ok')
       throw new Error(`unexpected run: ${JSON.stringify(run)}`);
     if (!keep) return;
@@ -204,13 +204,13 @@ async function concurrent(app: BenchApp, maxConcurrent: number) {
     samples.add('4 product: POST /candidate/start', c.startMs);
     cands.push(c);
   }
-  await app.app.runs.settle();
+  await app.services.runs.settle();
   for (const c of cands) await app.writeFile(c.who, c.attemptId, 'main.mjs', MAIN);
   for (let round = 0; round < ROUNDS + 1 && inTime(); round++) {
     const t0 = performance.now();
     const runs = await Promise.all(cands.map((c) => app.timedRun(c.who, c.attemptId)));
     const wall = since(t0);
-    await app.app.runs.settle();
+    await app.services.runs.settle();
     if (runs.some((r) => r.verdict !== 'ok')) throw new Error('a concurrent run failed');
     if (round === 0) continue; // warm-up round
     samples.add(`${label}: wall`, wall);

@@ -7,12 +7,13 @@ import { ConfigError, type Config } from './config/index.ts';
 import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger/index.ts';
 import { randomIds, systemClock } from './platform/index.ts';
-import { createApp } from './http/app.ts';
-import { createSandboxDriver, DockerDriver, limitsFromConfig, SandboxManager } from './sandbox/index.ts';
-import { buildImages, imageFor, environments, type EnvName } from './sandbox/images/index.ts';
+import { createApp } from './http/index.ts';
+import { createServices } from './services/index.ts';
+import { createSandboxDriver, limitsFromConfig } from './sandbox/index.ts';
+import { imageFor, environments, type EnvName } from './sandbox/images/index.ts';
 import { mockUpstream, openaiUpstream } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
-import { deleteExpiredSessions } from './auth/sessions.ts';
+import { deleteExpiredSessions } from './auth/index.ts';
 import { seedDemo } from './demo/index.ts';
 
 export interface RunningServer {
@@ -33,36 +34,35 @@ export async function startServer(
     return images.get(env)!;
   };
   const driver = await createSandboxDriver(config, logger, imageOf);
-  const sandbox = new SandboxManager({
-    driver,
-    logger,
-    limits: limitsFromConfig(config),
-    poolSize: config.sandbox.poolSize,
-    warmEnvs: [...environments],
-    maxConcurrent: config.sandbox.maxConcurrent,
-  });
   const llm =
     config.llmUpstream === 'openai'
       ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
       : mockUpstream(systemClock);
-  const app = createApp({
+  const services = createServices({
     database,
     clock: systemClock,
     ids: randomIds,
-    sandbox,
+    driver,
+    sandbox: {
+      limits: limitsFromConfig(config),
+      poolSize: config.sandbox.poolSize,
+      warmEnvs: [...environments],
+      maxConcurrent: config.sandbox.maxConcurrent,
+    },
     llm,
     logger,
     config,
   });
+  const app = createApp(services);
+  const { ctx, sandbox } = services;
   // The gateway answers on loopback (local driver, tools) and on each sandbox network as it appears.
-  await app.gateway.up('127.0.0.1').catch((err: NodeJS.ErrnoException) => {
+  await services.gateway.up('127.0.0.1').catch((err: NodeJS.ErrnoException) => {
     throw err.code === 'EADDRINUSE'
       ? new ConfigError([
           `GATEWAY_PORT=${config.gatewayPort}: the port is already in use; choose a free port`,
         ])
       : err;
   });
-  const { ctx } = app;
 
   // Runs cut off by a previous crash are recorded as such; their containers are orphans now.
   await database.db
@@ -75,30 +75,9 @@ export async function startServer(
     })
     .where('status', '!=', 'done')
     .execute();
-  await sandbox
-    .removeOrphans()
-    .catch((err: unknown) => logger.warn({ err }, 'could not remove orphaned sandboxes'));
-  if (driver instanceof DockerDriver) await driver.removeDanglingResources().catch(() => {});
-  const sandboxStatus = await driver.status();
-  if (sandboxStatus.ready) sandbox.warm();
-  else if (
-    driver instanceof DockerDriver &&
-    config.sandbox.autoBuild &&
-    /images missing/.test(sandboxStatus.detail ?? '')
-  ) {
-    // First start on a machine with Docker: build the images now rather than failing every Run.
-    void driver
-      .buildMissingImages(() =>
-        buildImages({ docker: driver.docker, log: (line) => logger.info({ line }, 'sandbox image build') }),
-      )
-      .then(() => {
-        logger.info('sandbox images are ready');
-        sandbox.warm();
-      })
-      .catch((err: unknown) =>
-        logger.error({ err }, 'building sandbox images failed; run: npm run sandboxes:build'),
-      );
-  }
+  // Orphans of a previous process go; missing images are built in the background; the pool warms.
+  await sandbox.start({ autoBuild: config.sandbox.autoBuild });
+  const sandboxStatus = await sandbox.status();
 
   // Deadlines that passed while the server was down are settled before the first request.
   await sweepDeadlines(ctx);
@@ -128,7 +107,7 @@ export async function startServer(
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
   logger.info({ url, database: database.dialect, sandbox: sandboxStatus }, 'worksample listening');
 
-  const shown = await driver.status(); // may now say the images are being built
+  const shown = await sandbox.status(); // may now say the images are being built
   const lines = [
     `\nworksample is running at ${url}`,
     `  database: ${database.dialect}   LLM: ${config.llmUpstream}   sandbox: ${shown.driver}${shown.ready ? '' : ` (not ready: ${shown.detail})`}`,
@@ -154,9 +133,7 @@ export async function startServer(
       clearInterval(timer);
       clearInterval(orphanTimer);
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await app.runs.settle();
-      await sandbox.close();
-      await app.gateway.close();
+      await services.close();
       await database.close();
     },
   };

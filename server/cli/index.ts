@@ -10,12 +10,14 @@ import { openDatabase } from '../db/index.ts';
 import { createLogger } from '../logger/index.ts';
 import { randomIds, systemClock, type ServiceContext } from '../platform/index.ts';
 import { createUser, roles, type Role } from '../users/index.ts';
-import { loadTaskDir } from '../tasks/index.ts';
-import { importTask, listTasks } from '../tasks/import.ts';
+import { importTask, listTasks, loadTaskDir } from '../tasks/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { startServer } from '../serve.ts';
 import { generateOutputs, GenerateError } from '../tasks/generate.ts';
-import { formatChecks, verifyTask } from '../tasks/verify.ts';
+import { formatChecks } from '../verify/index.ts';
+import { createServices } from '../services/index.ts';
+import { createSandboxDriver, limitsFromConfig } from '../sandbox/index.ts';
+import { imageFor, type EnvName } from '../sandbox/images/index.ts';
 import { freeLoopbackPort } from '../platform/net.ts';
 import { mockUpstream, openaiUpstream } from '../llm/index.ts';
 
@@ -190,19 +192,46 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     const skipTamper = rest.includes('--skip-tamper');
     const dirs = rest.filter((a) => a !== '--skip-tamper');
     if (!dirs.length) throw new CliError('tasks verify: give one or more task folders, e.g. tasks/hello-llm');
-    // Its own gateway port, so verifying works beside a running server.
-    const verifyConfig = { ...config, gatewayPort: await freeLoopbackPort() };
+    // Its own scratch database, gateway port and sandbox label, so verifying works beside a running
+    // server (whose orphan sweep leaves sessions of another instance alone).
+    const verifyConfig: Config = {
+      ...config,
+      gatewayPort: await freeLoopbackPort(),
+      sandbox: { ...config.sandbox, instance: `${config.sandbox.instance}-verify-${process.pid}` },
+    };
     const logger = createLogger('warn', process.stderr);
     const llm =
       config.llmUpstream === 'openai'
         ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
         : mockUpstream(systemClock);
+    const database = await openDatabase('sqlite::memory:');
+    const services = createServices({
+      database,
+      clock: systemClock,
+      ids: randomIds,
+      driver: await createSandboxDriver(verifyConfig, logger, (env) => imageFor(env as EnvName)),
+      sandbox: {
+        limits: limitsFromConfig(verifyConfig),
+        poolSize: 0,
+        warmEnvs: [],
+        maxConcurrent: verifyConfig.sandbox.maxConcurrent,
+      },
+      llm,
+      logger,
+      config: verifyConfig,
+    });
     let failed = 0;
-    for (const dir of dirs) {
-      const started = performance.now();
-      const checks = await verifyTask(dir, { config: verifyConfig, logger, llm, tamper: !skipTamper });
-      print(formatChecks(dir, checks, performance.now() - started));
-      if (checks.some((c) => !c.ok)) failed++;
+    try {
+      await services.gateway.up('127.0.0.1');
+      for (const dir of dirs) {
+        const started = performance.now();
+        const checks = await services.verify.dir(dir, { tamper: !skipTamper });
+        print(formatChecks(dir, checks, performance.now() - started));
+        if (checks.some((c) => !c.ok)) failed++;
+      }
+    } finally {
+      await services.close();
+      await database.close();
     }
     print(
       failed

@@ -266,6 +266,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         );
       },
     },
+    '0006_invitation_purpose': {
+      // Verification runs a task through real attempts in the application's own database; they are
+      // marked so candidate lists, review queues, funnels and exports leave them out.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .alterTable('invitations')
+          .addColumn('purpose', 'text', (c) => c.notNull().defaultTo('candidate'))
+          .execute();
+      },
+    },
   };
 }
 

@@ -66,6 +66,8 @@ export interface InvitationsTable {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  /** 'verify': made by task verification, kept out of candidate lists, reviews and exports. */
+  purpose: 'candidate' | 'verify';
 }
 
 export interface AttemptsTable {

@@ -85,6 +85,7 @@ export async function exportSubmissions(
       'd.reason',
     ])
     .where('a.submitted_at', 'is not', null)
+    .where('i.purpose', '=', 'candidate')
     .orderBy('a.submitted_at')
     .orderBy('a.id');
   if (opts.task) attemptsQ = attemptsQ.where('v.slug', '=', opts.task);

@@ -1,11 +1,11 @@
-/** createApp(deps): the whole HTTP surface, with every dependency injected. */
+/** createApp(services): the whole HTTP surface over the services of the composition root (server/services/). */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { requestId } from 'hono/request-id';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
 import { AppError } from '../errors/index.ts';
-import type { ServiceContext } from '../platform/index.ts';
-import type { AppDeps, AppEnv } from './deps.ts';
+import type { AppEnv } from './deps.ts';
+import type { Services } from '../services/index.ts';
 import { errorJson, handleError, validationHook } from './errors.ts';
 import { loadPrincipals } from './auth.ts';
 import { requestLog } from './request-log.ts';
@@ -20,41 +20,16 @@ import { registerCandidate } from './routes/candidate.ts';
 import { registerAttempts } from './routes/attempts.ts';
 import { registerFiles } from './routes/files.ts';
 import { registerRuns } from './routes/runs.ts';
-import { RunService } from '../runs/index.ts';
-import { Gateway } from '../llm-gateway/index.ts';
 import { registerLlm } from './routes/llm.ts';
 import { registerMaterials } from './routes/materials.ts';
 import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
-import { assignReviewers } from '../reviews/index.ts';
 
-export type { AppDeps } from './deps.ts';
 
-export function createApp(deps: AppDeps) {
-  const ctx: ServiceContext = {
-    db: deps.database.db,
-    clock: deps.clock,
-    ids: deps.ids,
-    config: deps.config,
-    logger: deps.logger,
-  };
-  const gateway = new Gateway(ctx, deps.llm, deps.config.gatewayPort);
-  deps.sandbox.useGatewayNetworks(gateway);
-  const runs = new RunService(ctx, deps.sandbox, gateway);
-  ctx.hooks = {
-    attemptStarted(id) {
-      gateway.attemptStarted(id);
-      runs.attemptStarted(id);
-    },
-    attemptSubmitted(id) {
-      gateway.attemptSubmitted(id);
-      runs.attemptSubmitted(id);
-      // Round robin to the task's number of reviewers (admins can reassign).
-      runs.track(assignReviewers(ctx, id));
-    },
-  };
+export function createApp(services: Services) {
+  const { ctx } = services;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use('*', requestId());
@@ -62,7 +37,7 @@ export function createApp(deps: AppDeps) {
     c.set('ctx', ctx);
     await next();
   });
-  app.use('*', requestLog(deps.logger));
+  app.use('*', requestLog(services.logger));
   app.use(
     '*',
     secureHeaders({
@@ -73,7 +48,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   // Base64 inflates a max-size file by 4/3; leave room for the JSON around it.
-  const maxBody = Math.ceil((deps.config.limits.maxFileBytes * 4) / 3) + 64 * 1024;
+  const maxBody = Math.ceil((services.config.limits.maxFileBytes * 4) / 3) + 64 * 1024;
   app.use(
     '/api/*',
     bodyLimit({
@@ -85,15 +60,15 @@ export function createApp(deps: AppDeps) {
   app.use('/api/*', loadPrincipals());
   app.use('/i/*', loadPrincipals());
 
-  registerHealth(app, deps);
-  registerAuth(app, deps);
+  registerHealth(app, services);
+  registerAuth(app, services);
   registerUsers(app);
-  registerTasks(app, deps);
-  registerInvitations(app, deps);
+  registerTasks(app, services);
+  registerInvitations(app, services);
   registerCandidate(app);
   registerAttempts(app);
   registerFiles(app);
-  registerRuns(app, runs);
+  registerRuns(app, services.runs);
   registerLlm(app);
   registerMaterials(app);
   registerReviews(app);
@@ -124,9 +99,9 @@ export function createApp(deps: AppDeps) {
   app.all('/api/*', (c) =>
     errorJson(c, new AppError('not_found', `no API route ${c.req.method} ${c.req.path}`)),
   );
-  serveWeb(app, deps.config.webDist);
-  app.onError(handleError(deps.logger));
-  return Object.assign(app, { runs, ctx, gateway });
+  serveWeb(app, services.config.webDist);
+  app.onError(handleError(services.logger));
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

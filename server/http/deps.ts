@@ -1,25 +1,6 @@
-/** Everything createApp needs, injected. */
-import type { Config } from '../config/index.ts';
-import type { Database } from '../db/index.ts';
-import type { Logger } from '../logger/index.ts';
-import type { Clock, IdGenerator, ServiceContext } from '../platform/index.ts';
-import type { SandboxManager } from '../sandbox/manager.ts';
-import type { LlmUpstream } from '../llm/index.ts';
-import type { LoginThrottle } from '../auth/rate-limit.ts';
+/** The Hono environment every route sees: the request's id, service context and principals. */
+import type { ServiceContext } from '../platform/index.ts';
 import type { StaffUser, SessionsTableRow } from './types.ts';
-
-export interface AppDeps {
-  database: Database;
-  clock: Clock;
-  ids: IdGenerator;
-  /** Sandbox sessions over the configured driver. */
-  sandbox: SandboxManager;
-  llm: LlmUpstream;
-  logger: Logger;
-  config: Config;
-  /** Sign-in throttling; defaults to an in-memory throttle from config.login. */
-  loginThrottle?: LoginThrottle;
-}
 
 export interface AppEnv {
   Variables: {

@@ -69,6 +69,7 @@ export async function taskFunnel(ctx: ServiceContext, slug: string): Promise<Fun
       'd.attempt_id as decided',
     ])
     .where('v.slug', '=', slug)
+    .where('i.purpose', '=', 'candidate')
     .execute();
   const now = ctx.clock.now();
   const counts = zero();

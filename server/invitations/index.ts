@@ -58,6 +58,7 @@ export function invitationRow(
   version: Pick<TaskVersionsTable, 'id'>,
   input: { candidateName: string; candidateEmail: string; expiresInDays?: number | undefined },
   createdBy: string | null,
+  purpose: InvitationsTable['purpose'] = 'candidate',
 ): { row: InvitationsTable; token: string } {
   const token = ctx.ids.secret();
   const now = ctx.clock.now();
@@ -71,6 +72,7 @@ export function invitationRow(
     created_at: now,
     expires_at: now + (input.expiresInDays ? input.expiresInDays * DAY_MS : ctx.config.invitationTtlMs),
     revoked_at: null,
+    purpose,
   };
   return { row, token };
 }
@@ -79,6 +81,8 @@ export async function createInvitation(
   ctx: ServiceContext,
   raw: NewInvitation,
   createdBy: string | null,
+  /** 'verify' for task verification's own attempts (kept out of lists, reviews and exports). */
+  purpose: InvitationsTable['purpose'] = 'candidate',
 ): Promise<{ invitation: InvitationView; link: string }> {
   const parsed = newInvitationSchema.safeParse(raw);
   if (!parsed.success) {
@@ -87,7 +91,7 @@ export async function createInvitation(
   }
   const input = parsed.data;
   const version = await resolveVersion(ctx, input.taskSlug, input.taskVersion);
-  const { row, token } = invitationRow(ctx, version, input, createdBy);
+  const { row, token } = invitationRow(ctx, version, input, createdBy, purpose);
   await ctx.db.insertInto('invitations').values(row).execute();
   return { invitation: (await listInvitations(ctx, row.id))[0]!, link: invitationLink(ctx, token) };
 }
@@ -113,6 +117,7 @@ export async function listInvitations(ctx: ServiceContext, id?: string): Promise
     ])
     .orderBy('i.created_at', 'desc');
   if (id) q = q.where('i.id', '=', id);
+  else q = q.where('i.purpose', '=', 'candidate');
   const now = ctx.clock.now();
   const rows = await q.execute();
   return rows.map((r) => ({

@@ -24,8 +24,8 @@ afterEach(() => t.close());
 /** A started attempt of the task and its gateway key. */
 async function attemptWithKey(slug = 'hello-llm', who = 'ada') {
   const started = await t.startedCandidate(who, `${who}@example.com`, slug);
-  const env = await t.app.gateway.envFor(started.attemptId, 'attempt');
-  t.app.gateway.openWindow(started.attemptId, 'attempt'); // as a live Run does
+  const env = await t.services.gateway.envFor(started.attemptId, 'attempt');
+  t.services.gateway.openWindow(started.attemptId, 'attempt'); // as a live Run does
   return { ...started, key: env.OPENAI_API_KEY! };
 }
 
@@ -46,7 +46,7 @@ function gw(
   else if (opts.key !== undefined) headers.authorization = `Bearer ${opts.key}`;
   const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return t.app.gateway.app.request(`http://gateway${url}`, {
+  return t.services.gateway.app.request(`http://gateway${url}`, {
     method: opts.method ?? (body === undefined ? 'GET' : 'POST'),
     headers,
     body,
@@ -425,7 +425,7 @@ describe('budgets', () => {
       signal: abort.signal,
     });
     // The slow call is admitted and sleeping in its scripted delay.
-    await vi.waitFor(() => expect(t.app.gateway.app.inFlightOf(attemptId)).toBe(1));
+    await vi.waitFor(() => expect(t.services.gateway.app.inFlightOf(attemptId)).toBe(1));
     await new Promise((resolve) => setImmediate(resolve));
     const second = await chat(key, 'quick');
     expect(second.headers.get('retry-after')).toBe('1');

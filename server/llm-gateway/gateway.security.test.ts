@@ -115,7 +115,7 @@ describe('gateway security', () => {
   });
 
   const gw = (key: string, url: string, body?: unknown) =>
-    t.app.gateway.app.request(`http://gateway${url}`, {
+    t.services.gateway.app.request(`http://gateway${url}`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -124,10 +124,10 @@ describe('gateway security', () => {
   it("does not let one attempt's key or session read another attempt's usage", async () => {
     const a = await t.startedCandidate('Ada', 'ada@example.com');
     const b = await t.startedCandidate('Bob', 'bob@example.com');
-    const keyA = (await t.app.gateway.envFor(a.attemptId, 'attempt')).OPENAI_API_KEY!;
-    const keyB = (await t.app.gateway.envFor(b.attemptId, 'attempt')).OPENAI_API_KEY!;
-    t.app.gateway.openWindow(a.attemptId, 'attempt'); // as live Runs do
-    t.app.gateway.openWindow(b.attemptId, 'attempt');
+    const keyA = (await t.services.gateway.envFor(a.attemptId, 'attempt')).OPENAI_API_KEY!;
+    const keyB = (await t.services.gateway.envFor(b.attemptId, 'attempt')).OPENAI_API_KEY!;
+    t.services.gateway.openWindow(a.attemptId, 'attempt'); // as live Runs do
+    t.services.gateway.openWindow(b.attemptId, 'attempt');
     expect(keyA).not.toBe(keyB);
     const res = await gw(keyB, '/v1/chat/completions', {
       model: 'mock-small',
@@ -162,8 +162,8 @@ describe('gateway security', () => {
 
   it('never shows the provider key: not in gateway answers, the transcript or the logs', async () => {
     const { attemptId, browser } = await t.startedCandidate();
-    const key = (await t.app.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
-    t.app.gateway.openWindow(attemptId, 'attempt'); // as a live Run does
+    const key = (await t.services.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
+    t.services.gateway.openWindow(attemptId, 'attempt'); // as a live Run does
     const answers: Array<{ status: number; text: string; headers: string }> = [];
     const send = async (url: string, body?: unknown) => {
       const res = await gw(key, url, body);

@@ -9,8 +9,7 @@
  * what is recorded plus what calls in flight hold (reserve.ts), and refuses a call that does not fit.
  */
 import type { ServiceContext } from '../platform/index.ts';
-import { getBlob } from '../blobs/index.ts';
-import { getVersion } from '../tasks/import.ts';
+import { getVersion, versionFileText } from '../tasks/index.ts';
 import { parseMockScript, type MockScript } from '../llm/mock/index.ts';
 
 export interface LlmPolicy {
@@ -48,18 +47,10 @@ export function policyLoader(ctx: ServiceContext) {
       p = (async () => {
         const { manifest } = await getVersion(ctx, taskVersionId);
         const llm = manifest.llm;
-        const file = await ctx.db
-          .selectFrom('task_version_files')
-          .select('sha256')
-          .where('task_version_id', '=', taskVersionId)
-          .where('path', '=', 'llm/mock.yaml')
-          .executeTakeFirst();
+        const source = await versionFileText(ctx, taskVersionId, 'llm/mock.yaml');
         let script: MockScript | undefined;
-        if (file) {
-          const parsed = parseMockScript(
-            'llm/mock.yaml',
-            (await getBlob(ctx.db, file.sha256))?.toString('utf8') ?? '',
-          );
+        if (source !== undefined) {
+          const parsed = parseMockScript('llm/mock.yaml', source);
           if (parsed.ok) script = parsed.script;
           else
             ctx.logger.warn(

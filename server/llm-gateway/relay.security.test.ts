@@ -89,13 +89,13 @@ describe('the gateway is not a parameter relay', () => {
       logger: createLogger('trace', sink),
     });
     for (const slug of ['gw-relay', 'gw-relay-choices']) await importTask(t.ctx, path.join(fixtures, slug));
-    await t.app.gateway.up('127.0.0.1');
+    await t.services.gateway.up('127.0.0.1');
   }
   beforeEach(() => {
     logs.length = 0;
   });
   afterEach(async () => {
-    await t.app.gateway.close();
+    await t.services.gateway.close();
     await t.close();
     await upstream.close();
   });
@@ -103,8 +103,8 @@ describe('the gateway is not a parameter relay', () => {
   /** A started attempt of the task, its SDK client (as the sandbox configures it) and raw fetch. */
   async function candidate(slug = 'gw-relay') {
     const started = await t.startedCandidate(undefined, undefined, slug);
-    const env = await t.app.gateway.envFor(started.attemptId, 'attempt');
-    t.app.gateway.openWindow(started.attemptId, 'attempt'); // as a live Run does
+    const env = await t.services.gateway.envFor(started.attemptId, 'attempt');
+    t.services.gateway.openWindow(started.attemptId, 'attempt'); // as a live Run does
     const client = new OpenAI({ baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, maxRetries: 0 });
     const post = (url: string, body: unknown) =>
       fetch(`${env.OPENAI_BASE_URL}${url}`, {

@@ -13,13 +13,13 @@ describe('gateway with the openai SDK', () => {
     t = await makeTestApp({ env: { GATEWAY_PORT: String(port) } });
     await t.importExample();
     ({ attemptId } = await t.startedCandidate());
-    const env = await t.app.gateway.envFor(attemptId, 'attempt');
-    t.app.gateway.openWindow(attemptId, 'attempt'); // as a live Run does
-    await t.app.gateway.up('127.0.0.1');
+    const env = await t.services.gateway.envFor(attemptId, 'attempt');
+    t.services.gateway.openWindow(attemptId, 'attempt'); // as a live Run does
+    await t.services.gateway.up('127.0.0.1');
     client = new OpenAI({ baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, maxRetries: 0 });
   });
   afterEach(async () => {
-    await t.app.gateway.close();
+    await t.services.gateway.close();
     await t.close();
   });
 

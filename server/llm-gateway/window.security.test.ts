@@ -15,7 +15,7 @@ describe('gateway calls outside a live Run', () => {
   afterEach(() => t.close());
 
   const chat = (key: string) =>
-    t.app.gateway.app.request('/v1/chat/completions', {
+    t.services.gateway.app.request('/v1/chat/completions', {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'mock-small', messages: [{ role: 'user', content: 'hello' }] }),
@@ -23,7 +23,7 @@ describe('gateway calls outside a live Run', () => {
 
   it('refuses and records a call before, and after, the window of a Run; accepts it during', async () => {
     const { attemptId } = await t.startedCandidate();
-    const key = (await t.app.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
+    const key = (await t.services.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
 
     const before = await chat(key);
     expect(before.status).toBe(409);
@@ -37,7 +37,7 @@ describe('gateway calls outside a live Run', () => {
       },
     });
 
-    const close = t.app.gateway.openWindow(attemptId, 'attempt');
+    const close = t.services.gateway.openWindow(attemptId, 'attempt');
     expect((await chat(key)).status).toBe(200);
     close();
     close(); // closing twice does not close another Run's window
@@ -57,9 +57,9 @@ describe('gateway calls outside a live Run', () => {
 
   it('keeps the window open while any Run of the attempt is live', async () => {
     const { attemptId } = await t.startedCandidate();
-    const key = (await t.app.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
-    const first = t.app.gateway.openWindow(attemptId, 'attempt');
-    const second = t.app.gateway.openWindow(attemptId, 'attempt');
+    const key = (await t.services.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
+    const first = t.services.gateway.openWindow(attemptId, 'attempt');
+    const second = t.services.gateway.openWindow(attemptId, 'attempt');
     first();
     expect((await chat(key)).status).toBe(200);
     second();

@@ -33,9 +33,9 @@ describe('mock upstream in the app', () => {
     try {
       await t.importExample();
       const { attemptId } = await t.startedCandidate('ada', 'ada@example.com', 'hello-llm');
-      const key = (await t.app.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
+      const key = (await t.services.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
       t.clock.advance(61_000);
-      const res = await t.app.gateway.app.request('http://gateway/v1/chat/completions', {
+      const res = await t.services.gateway.app.request('http://gateway/v1/chat/completions', {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify({ model: 'mock-small', messages: [{ role: 'user', content: 'hi' }] }),

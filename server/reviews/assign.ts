@@ -20,6 +20,13 @@ export async function assignReviewers(
 ): Promise<string[]> {
   const a = await attemptOrThrow(ctx, attemptId);
   if (a.status === 'started') throw new AppError('conflict', 'the attempt is not submitted yet');
+  const { purpose } = await ctx.db
+    .selectFrom('invitations')
+    .select('purpose')
+    .where('id', '=', a.invitation_id)
+    .executeTakeFirstOrThrow();
+  // Task verification's attempts are not candidates: nobody reviews them.
+  if (purpose === 'verify') return [];
   const { manifest } = await getVersion(ctx, a.task_version_id);
   const already = new Set(
     (

@@ -8,8 +8,7 @@
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import type { Attempt } from '../attempts/index.ts';
-import { getBlob } from '../blobs/index.ts';
-import { getVersion } from '../tasks/import.ts';
+import { getVersion, versionFileText } from '../tasks/index.ts';
 import { readFile } from '../workspace/index.ts';
 import {
   compareWithKey,
@@ -21,20 +20,6 @@ import {
 
 export const ANNOTATIONS_FILE = 'critique/annotations.json';
 
-async function packageText(
-  ctx: ServiceContext,
-  versionId: string,
-  path: string,
-): Promise<string | undefined> {
-  const row = await ctx.db
-    .selectFrom('task_version_files')
-    .select('sha256')
-    .where('task_version_id', '=', versionId)
-    .where('path', '=', path)
-    .executeTakeFirst();
-  return row ? (await getBlob(ctx.db, row.sha256))?.toString('utf8') : undefined;
-}
-
 /** Compares the attempt's annotations with its task's answer key; 404 when the task has no key. */
 export async function answerKeyComparison(
   ctx: ServiceContext,
@@ -43,7 +28,7 @@ export async function answerKeyComparison(
   const { manifest } = await getVersion(ctx, attempt.task_version_id);
   const keyPath = manifest.critique?.answerKey;
   if (!keyPath) throw new AppError('not_found', 'this task has no answer key');
-  const source = await packageText(ctx, attempt.task_version_id, keyPath);
+  const source = await versionFileText(ctx, attempt.task_version_id, keyPath);
   if (source === undefined) throw new AppError('not_found', `answer key ${keyPath} is missing`);
   const parsed = parseAnswerKey(keyPath, source);
   if (!parsed.ok)
@@ -55,7 +40,7 @@ export async function answerKeyComparison(
   for (const p of manifest.critique!.outputs)
     outputs.push({
       path: p,
-      content: (await packageText(ctx, attempt.task_version_id, `outputs/${p}`)) ?? '',
+      content: (await versionFileText(ctx, attempt.task_version_id, `outputs/${p}`)) ?? '',
     });
   let annotations = {
     annotations: [] as ReturnType<typeof parseCandidateAnnotations>['annotations'],

@@ -96,7 +96,7 @@ export async function gradeAttempt(
     finished_at: null,
   };
   await ctx.db.deleteFrom('grades').where('attempt_id', '=', attemptId).execute();
-  const sandbox = await manager.driver.status();
+  const sandbox = await manager.status();
   if (!sandbox.ready) {
     // Nothing ran: keep it pending so it can be graded once sandboxes work again.
     const pending = {
@@ -116,20 +116,20 @@ export async function gradeAttempt(
         'grade',
         attemptId,
         async (session) => {
-          await manager.driver.putFiles(session, await gradingFiles(ctx, attemptId, a.task_version_id));
+          await manager.putFiles(session, await gradingFiles(ctx, attemptId, a.task_version_id));
           const llmEnv =
             network === 'gateway' && llm
               ? await llm.envFor(attemptId, 'grade', session.gatewayAddress)
               : undefined;
-          const result = await manager.driver.exec(session, {
+          const result = await manager.exec(session, {
             argv: env.grade,
             env: llmEnv,
             closeStdin: true,
           }).result;
-          await manager.driver.stopProcesses(session).catch(() => {});
+          await manager.stopProcesses(session).catch(() => {});
           let report: TestReport;
           if (env.report.format === 'junit') {
-            const [file] = await manager.driver.getFiles(session, {
+            const [file] = await manager.getFiles(session, {
               under: env.report.path,
               maxBytes: 8 * 1024 * 1024,
             });

@@ -11,13 +11,14 @@ import { getBlob } from '../blobs/index.ts';
 import type { TaskManifest } from '../tasks/manifest.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import type { SandboxManager, SlotTicket } from '../sandbox/manager.ts';
-import type { ExecResult, RunningExec, SandboxFile } from '../sandbox/types.ts';
+import type { ExecResult, RunningExec, SandboxFile, SandboxSession } from '../sandbox/types.ts';
 import { RunHub } from './hub.ts';
 import { OutputCoalescer } from './coalesce.ts';
 import { gradeAttempt } from './grade.ts';
 
 export { RunHub, eventId, parseEventId, type RunEvent } from './hub.ts';
 export { networkFor, type LlmAccess } from './llm-access.ts';
+export { getGrade, gradeAttempt, viewGrade, type GradeView } from './grade.ts';
 import { networkFor, type LlmAccess } from './llm-access.ts';
 
 export interface RunView {
@@ -116,7 +117,7 @@ export class RunService implements AttemptHooks {
       (async () => {
         const { manifest } = await attemptWithManifest(this.ctx, attemptId);
         if (manifest.kind !== 'code' || !manifest.environment) return;
-        if ((await this.manager.driver.status()).ready)
+        if ((await this.manager.status()).ready)
           await this.manager.forAttempt(attemptId, manifest.environment.image, networkFor(manifest));
       })(),
     );
@@ -149,7 +150,7 @@ export class RunService implements AttemptHooks {
     try {
       const { manifest } = await attemptWithManifest(this.ctx, attemptId);
       const env = codeEnvironment(manifest);
-      const status = await this.manager.driver.status();
+      const status = await this.manager.status();
       if (!status.ready)
         throw new AppError(
           'unavailable',
@@ -231,7 +232,7 @@ export class RunService implements AttemptHooks {
           closeWindow = this.llm.openWindow(row.attempt_id, 'attempt');
           env = await this.llm.envFor(row.attempt_id, 'attempt', sb.session.gatewayAddress);
         }
-        const exec = this.manager.driver.exec(sb.session, {
+        const exec = this.manager.exec(sb.session, {
           argv: JSON.parse(row.argv_json) as string[],
           env,
           stdin: input.stdin,
@@ -299,7 +300,7 @@ export class RunService implements AttemptHooks {
   /** Sends the sandbox only what changed since the last sync, and deletes what was removed. */
   private async sync(
     attemptId: string,
-    session: Parameters<SandboxManager['driver']['putFiles']>[0],
+    session: SandboxSession,
     synced: Map<string, string>,
   ) {
     const rows = await this.ctx.db
@@ -316,7 +317,7 @@ export class RunService implements AttemptHooks {
       if (content) changed.push({ path, content });
     }
     if (!changed.length && !deletes.length) return;
-    await this.manager.driver.putFiles(session, changed, deletes);
+    await this.manager.putFiles(session, changed, deletes);
     for (const p of deletes) synced.delete(p);
     for (const f of changed) synced.set(f.path, want.get(f.path)!);
   }

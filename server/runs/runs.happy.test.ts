@@ -107,7 +107,7 @@ describe('runs and grading (local driver)', () => {
       content: solution,
     });
     await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`);
-    await t.app.runs.settle();
+    await t.services.runs.settle();
     const author = await t.staff('author');
     const grade = await t.req(author, 'GET', `/api/attempts/${attemptId}/grade`);
     expect(grade.json.grade).toMatchObject({ status: 'done', verdict: 'passed', failed: 0 });
@@ -122,7 +122,7 @@ describe('runs and grading (local driver)', () => {
   it('grades the untouched starter as failed, naming the failing tests', async () => {
     const { browser, attemptId } = await t.startedCandidate();
     await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`);
-    await t.app.runs.settle();
+    await t.services.runs.settle();
     const grade = await t.req(await t.staff('admin'), 'GET', `/api/attempts/${attemptId}/grade`);
     expect(grade.json.grade).toMatchObject({ status: 'done', verdict: 'failed' });
     expect(grade.json.grade.failed).toBeGreaterThan(0);

@@ -16,7 +16,7 @@ describe('runs under attack (local driver)', () => {
     await t.importExample();
   });
   afterEach(async () => {
-    await t.app.runs.settle();
+    await t.services.runs.settle();
     await t.close();
   });
 
@@ -34,7 +34,7 @@ describe('runs under attack (local driver)', () => {
       code: 'conflict',
       message: expect.stringMatching(/already in progress/),
     });
-    await t.app.runs.settle();
+    await t.services.runs.settle();
     const history = await t.req(browser, 'GET', `/api/attempts/${attemptId}/runs`);
     expect(history.json.runs).toHaveLength(1);
     // Once it is done, the next run is accepted.
@@ -77,7 +77,7 @@ describe('runs under attack (local driver)', () => {
     expect(live.filter((e) => e.event === 'stdout').map((e) => e.data)).toEqual(['second\n']);
     expect(live.at(-1)?.event).toBe('exit');
 
-    t.app.runs.hub.forget(runId); // as after the hub's retention, or a restart
+    t.services.runs.hub.forget(runId); // as after the hub's retention, or a restart
     const recorded = await rawEvents(browser, url, seenFirst);
     expect(recorded.filter((e) => e.event === 'stdout').map((e) => e.data)).toEqual(['second\n']);
     expect(recorded.at(-1)).toMatchObject({ event: 'exit', data: { verdict: 'ok' } });

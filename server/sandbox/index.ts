@@ -13,7 +13,7 @@ import { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
 import { hostFirewall } from './docker/firewall.ts';
 
 export * from './types.ts';
-export { SandboxManager } from './manager.ts';
+export { SandboxManager, type ManagerOptions, type SlotOptions, type SlotTicket, type AttemptSandbox } from './manager.ts';
 export { DockerDriver } from './docker/driver.ts';
 export { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
 export { hostFirewall, type Firewall } from './docker/firewall.ts';

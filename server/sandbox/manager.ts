@@ -11,7 +11,16 @@
  */
 import { AppError } from '../errors/index.ts';
 import type { Logger } from '../logger/index.ts';
-import type { SandboxDriver, SandboxLimits, SandboxSession, SessionSpec } from './types.ts';
+import type {
+  ExecRequest,
+  RunningExec,
+  SandboxDriver,
+  SandboxFile,
+  SandboxLimits,
+  SandboxSession,
+  SandboxStatus,
+  SessionSpec,
+} from './types.ts';
 
 export interface AttemptSandbox {
   session: SandboxSession;
@@ -82,13 +91,60 @@ export class SandboxManager {
 
   constructor(private readonly opts: ManagerOptions) {}
 
-  /** Connects the LLM gateway, which listens on each private network's gateway address. */
-  useGatewayNetworks(hooks: NonNullable<ManagerOptions['gatewayNetworks']>) {
-    this.opts.gatewayNetworks = hooks;
+  /** The driver's name (docker, local, none): what isolation sessions get. */
+  get driverName() {
+    return this.opts.driver.name;
   }
 
-  get driver() {
-    return this.opts.driver;
+  /** Whether sessions can be created now (engine answers, images present), and why not. */
+  status(): Promise<SandboxStatus> {
+    return this.opts.driver.status();
+  }
+
+  /** Copies files into a session's /workspace (replacing same-named files) and deletes the listed paths. */
+  putFiles(session: SandboxSession, files: SandboxFile[], deletes?: string[]): Promise<void> {
+    return this.opts.driver.putFiles(session, files, deletes);
+  }
+
+  /** Regular files under a session's /workspace; symlinks and special files are skipped. */
+  getFiles(session: SandboxSession, opts?: { maxBytes?: number; under?: string }): Promise<SandboxFile[]> {
+    return this.opts.driver.getFiles(session, opts);
+  }
+
+  /** Starts one exec in a session; callers hold a slot (`claim`/`slot`) while it runs. */
+  exec(session: SandboxSession, req: ExecRequest): RunningExec {
+    return this.opts.driver.exec(session, req);
+  }
+
+  /** Ends every candidate process in a session; throws when some survive. */
+  stopProcesses(session: SandboxSession): Promise<void> {
+    return this.opts.driver.stopProcesses(session);
+  }
+
+  /**
+   * Startup: removes what a previous process left behind (orphaned sessions, dangling networks),
+   * lets the driver build missing images in the background, and fills the warm pool once ready.
+   */
+  async start(opts: { autoBuild: boolean }): Promise<void> {
+    await this.removeOrphans().catch((err: unknown) =>
+      this.opts.logger.warn({ err }, 'could not remove orphaned sandboxes'),
+    );
+    const prepared = await this.opts.driver
+      .prepare?.({ autoBuild: opts.autoBuild, log: (line) => this.opts.logger.info({ line }, 'sandbox image build') })
+      .catch((err: unknown): { building?: Promise<void> } => {
+        this.opts.logger.warn({ err }, 'sandbox driver startup failed');
+        return {};
+      });
+    if (prepared?.building) {
+      prepared.building
+        .then(() => {
+          this.opts.logger.info('sandbox images are ready');
+          this.warm();
+        })
+        .catch((err: unknown) =>
+          this.opts.logger.error({ err }, 'building sandbox images failed; run: npm run sandboxes:build'),
+        );
+    } else if ((await this.status()).ready) this.warm();
   }
 
   get limits() {

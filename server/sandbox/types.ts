@@ -130,5 +130,17 @@ export interface SandboxDriver {
     isLive: (sessionId: string) => boolean,
   ): Promise<Array<{ id: string; ownerId: string; purpose: string }>>;
   removeOrphan(id: string): Promise<void>;
+  /**
+   * Startup housekeeping of this driver (leftover networks and volumes; images built in the
+   * background when missing and `autoBuild` allows). Resolves when startup is done; `building`,
+   * if set, resolves once images built in the background are ready.
+   */
+  prepare?(opts: PrepareOptions): Promise<{ building?: Promise<void> }>;
   close(): Promise<void>;
+}
+
+export interface PrepareOptions {
+  /** Build missing images now (first start on a machine with an engine). */
+  autoBuild: boolean;
+  log: (line: string) => void;
 }

@@ -1,7 +1,6 @@
 /**
- * Task packages: load a `tasks/<slug>/` folder from disk, validate its
- * `task.yaml` manifest and file tree, and hash its content. The database import
- * service consumes `loadTaskDir`; nothing here touches the database.
+ * Task packages: load a `tasks/<slug>/` folder from disk, validate its `task.yaml` manifest and file
+ * tree, hash its content, import it as an immutable version, and read a version's stored files.
  */
 export {
   loadTaskDir,
@@ -24,3 +23,14 @@ export {
   type TaskManifest,
 } from './manifest.ts';
 export { computeContentHash, sha256Hex } from './hash.ts';
+export {
+  importTask,
+  listTasks,
+  listVersions,
+  resolveVersion,
+  getVersion,
+  toSummary,
+  type TaskVersionSummary,
+} from './import.ts';
+export { versionFiles, versionFileText, type VersionFile } from './files.ts';
+export { generateOutputs } from './generate.ts';

@@ -41,6 +41,6 @@ export async function submittedCritique(t: TestApp) {
   });
   expect(put.status, put.text).toBe(200);
   expect((await t.req(c.browser, 'POST', `/api/attempts/${c.attemptId}/submit`)).status).toBe(200);
-  await t.app.runs.settle();
+  await t.services.runs.settle();
   return c;
 }

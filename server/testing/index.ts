@@ -9,9 +9,9 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
 import { silentLogger, type Logger } from '../logger/index.ts';
 import { FakeClock, randomIds, type ServiceContext } from '../platform/index.ts';
-import { createApp } from '../http/app.ts';
-import { noSandbox, SandboxManager, defaultLimits, type SandboxDriver } from '../sandbox/index.ts';
-import type { ManagerOptions } from '../sandbox/manager.ts';
+import { createApp } from '../http/index.ts';
+import { createServices } from '../services/index.ts';
+import { noSandbox, defaultLimits, type ManagerOptions, type SandboxDriver } from '../sandbox/index.ts';
 import { mockUpstream, type LlmUpstream } from '../llm/index.ts';
 import { createUser, type Role } from '../users/index.ts';
 import { importTask } from '../tasks/import.ts';
@@ -82,25 +82,24 @@ export async function makeTestApp(
   const database: Database = await openDatabase(fresh.url);
   const clock = new FakeClock();
   const config = testConfig(opts.env);
-  const deps = {
+  const services = createServices({
     database,
     clock,
     ids: randomIds,
-    sandbox: new SandboxManager({
-      driver: opts.driver ?? noSandbox(),
-      logger: silentLogger,
+    driver: opts.driver ?? noSandbox(),
+    sandbox: {
       limits: defaultLimits,
       poolSize: 0,
       warmEnvs: [],
       maxConcurrent: 2,
       ...opts.sandbox,
-    }),
+    },
     llm: opts.llm ?? mockUpstream(clock),
     logger: opts.logger ?? silentLogger,
     config,
-  };
-  const app = createApp(deps);
-  const ctx: ServiceContext = app.ctx;
+  });
+  const app = createApp(services);
+  const ctx: ServiceContext = services.ctx;
 
   /** Sends a request as `who`, keeping cookies like a browser and sending its CSRF token on mutations. */
   async function req(
@@ -191,7 +190,7 @@ export async function makeTestApp(
 
   return {
     app,
-    deps,
+    services,
     ctx,
     clock,
     config,
@@ -203,8 +202,7 @@ export async function makeTestApp(
     candidate,
     startedCandidate,
     async close() {
-      await app.runs.settle();
-      await deps.sandbox.close();
+      await services.close();
       await database.close();
       await fresh.drop();
     },

@@ -52,7 +52,7 @@ describe.runIf(
   });
   afterEach(async () => {
     await t.close();
-    await t.app.gateway.close();
+    await t.services.gateway.close();
   });
 
   /** Saves the file, runs the task's run command and returns the live stdout and the final verdict. */
@@ -78,8 +78,8 @@ describe.runIf(
 
   it('runs node code using the openai SDK; only the gateway port is reachable and no provider key is in the env', async () => {
     const { browser, attemptId } = await t.startedCandidate();
-    await t.app.runs.settle();
-    const sandbox = await t.deps.sandbox.existing(attemptId);
+    await t.services.runs.settle();
+    const sandbox = await t.services.sandbox.existing(attemptId);
     expect(sandbox, 'a container is assigned at start').toBeDefined();
     const { session } = await sandbox!;
     const gatewayAddress = session.gatewayAddress!;

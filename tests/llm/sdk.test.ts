@@ -20,18 +20,18 @@ describe('the openai SDK against the gateway', () => {
     t = await makeTestApp({ env: { GATEWAY_PORT: String(await freePort()) } });
     for (const slug of ['gw-scripted', 'gw-tight', 'gw-relay-choices'])
       await importTask(t.ctx, path.join(fixtures, slug));
-    await t.app.gateway.up('127.0.0.1');
+    await t.services.gateway.up('127.0.0.1');
   });
   afterEach(async () => {
-    await t.app.gateway.close();
+    await t.services.gateway.close();
     await t.close();
   });
 
   /** A started attempt and an SDK client configured from the variables its sandbox gets. */
   async function clientFor(slug = 'gw-scripted', opts: { maxRetries?: number; timeout?: number } = {}) {
     const started = await t.startedCandidate(undefined, undefined, slug);
-    const env = await t.app.gateway.envFor(started.attemptId, 'attempt');
-    t.app.gateway.openWindow(started.attemptId, 'attempt'); // as a live Run does
+    const env = await t.services.gateway.envFor(started.attemptId, 'attempt');
+    t.services.gateway.openWindow(started.attemptId, 'attempt'); // as a live Run does
     const client = new OpenAI({
       baseURL: env.OPENAI_BASE_URL,
       apiKey: env.OPENAI_API_KEY,

@@ -76,7 +76,7 @@ describe.runIf(
   });
   afterEach(async () => {
     await t.close();
-    await t.app.gateway.close();
+    await t.services.gateway.close();
   });
 
   async function runFile(browser: Browser, attemptId: string, content: string) {
@@ -97,7 +97,7 @@ describe.runIf(
     expect(key).toMatch(/^wsk-/);
 
     // Right after the Run: nothing of the candidate's runs in the container (listed from the host).
-    const { session } = await t.deps.sandbox.existing(attemptId)!;
+    const { session } = await t.services.sandbox.existing(attemptId)!;
     const procs = await containerProcesses(session as DockerSession);
     // (Zombies — already dead, waiting for the engine's shim to collect them — run nothing.)
     expect(procs.filter((p) => p.uid === 1000 && !p.args.includes('<defunct>'))).toEqual([]);
@@ -109,7 +109,7 @@ describe.runIf(
     expect(after).toBe(before);
 
     // A call with the run's key after the Run ended: refused, OpenAI-shaped, and recorded as such.
-    const late = await t.app.gateway.app.request('/v1/chat/completions', {
+    const late = await t.services.gateway.app.request('/v1/chat/completions', {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'mock-small', messages: [{ role: 'user', content: 'still here?' }] }),

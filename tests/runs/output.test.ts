@@ -45,7 +45,7 @@ describe.runIf(
   });
   afterEach(async () => {
     await t.close();
-    await t.app.gateway.close();
+    await t.services.gateway.close();
   });
 
   it('arrives intact in a bounded number of events, and the hub keeps at most the cap', async () => {
@@ -73,7 +73,7 @@ for (let i = 0; i < ${2 * N}; i++) writeSync(i % 2 ? 2 : 1, i % 2 ? 'e' : 'o');
     const bound = 2 * Math.ceil(exit.data.durationMs / 25) + 2 * Math.ceil(N / (16 * 1024)) + 10;
     expect(output).toBeLessThanOrEqual(bound);
     expect(output).toBeLessThan(2000);
-    const kept = t.app.runs.hub.stats(runId)!;
+    const kept = t.services.runs.hub.stats(runId)!;
     expect(kept.keptChars).toBeLessThanOrEqual(2 * defaultLimits.outputBytes + 1024);
     expect(kept.events).toBeLessThanOrEqual(output + 10);
   });

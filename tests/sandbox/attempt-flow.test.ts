@@ -35,8 +35,8 @@ describe.runIf(needs('docker', ready, sandboxesHint))('attempts in Docker sandbo
 
   it('runs code live in a container taken at start, and grades the submission in a fresh one', async () => {
     const { browser, attemptId } = await t.startedCandidate();
-    await t.app.runs.settle(); // the attempt's container is claimed in the background at start
-    const sandbox = await t.deps.sandbox.existing(attemptId);
+    await t.services.runs.settle(); // the attempt's container is claimed in the background at start
+    const sandbox = await t.services.sandbox.existing(attemptId);
     expect(sandbox, 'a container is assigned at start').toBeDefined();
     const { session } = await sandbox!;
     const info = await docker.getContainer(session.id).inspect();
@@ -57,7 +57,7 @@ describe.runIf(needs('docker', ready, sandboxesHint))('attempts in Docker sandbo
     expect(testEvents.at(-1)?.data.verdict).toBe('ok');
 
     await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`);
-    await t.app.runs.settle();
+    await t.services.runs.settle();
     await expect(docker.getContainer(session.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
     const grade = await t.req(await t.staff('author'), 'GET', `/api/attempts/${attemptId}/grade`);
     expect(grade.json.grade).toMatchObject({ status: 'done', verdict: 'passed', failed: 0 });
@@ -72,7 +72,7 @@ describe.runIf(needs('docker', ready, sandboxesHint))('attempts in Docker sandbo
       content: wrong,
     });
     await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`);
-    await t.app.runs.settle();
+    await t.services.runs.settle();
     const { grade } = (await t.req(await t.staff('admin'), 'GET', `/api/attempts/${attemptId}/grade`)).json;
     expect(grade.verdict).toBe('failed');
     const failed = grade.tests
@@ -104,7 +104,7 @@ describe.runIf(needs('docker', ready, sandboxesHint))('attempts in Docker sandbo
     });
     await t.req(good.browser, 'POST', `/api/attempts/${good.attemptId}/submit`);
     await t.req(hostile.browser, 'POST', `/api/attempts/${hostile.attemptId}/submit`);
-    await t.app.runs.settle();
+    await t.services.runs.settle();
     const admin = await t.staff('admin');
     const g1 = (await t.req(admin, 'GET', `/api/attempts/${good.attemptId}/grade`)).json.grade;
     expect(g1, JSON.stringify(g1)).toMatchObject({ status: 'done', verdict: 'passed', passed: 4, failed: 0 });
@@ -117,13 +117,13 @@ describe.runIf(needs('docker', ready, sandboxesHint))('attempts in Docker sandbo
 
   it('leaves no containers behind once attempts are submitted and the pool is closed', async () => {
     const { browser, attemptId } = await t.startedCandidate('C', 'c@example.com');
-    await t.app.runs.settle();
-    const { session } = await t.deps.sandbox.existing(attemptId)!;
-    const held = await t.deps.sandbox.sessionIds();
+    await t.services.runs.settle();
+    const { session } = await t.services.sandbox.existing(attemptId)!;
+    const held = await t.services.sandbox.sessionIds();
     expect(held).toContain(session.id);
     await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`);
-    await t.app.runs.settle();
-    await t.deps.sandbox.close();
+    await t.services.runs.settle();
+    await t.services.sandbox.close();
     for (const id of held)
       await expect(docker.getContainer(id).inspect(), id).rejects.toMatchObject({ statusCode: 404 });
   });

@@ -3,11 +3,11 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { AppError } from '../../errors/index.ts';
 import { authenticate } from '../../users/index.ts';
-import { createSession, deleteSession } from '../../auth/sessions.ts';
-import type { AppDeps, AppEnv } from '../deps.ts';
+import { createSession, deleteSession } from '../../auth/index.ts';
+import type { AppEnv } from '../deps.ts';
+import type { Services } from '../../services/index.ts';
 import { errorResponses } from '../errors.ts';
 import { clearSessionCookie, requireStaff, setSessionCookie, STAFF_COOKIE } from '../auth.ts';
-import { createLoginThrottle, loginPolicy } from '../../auth/rate-limit.ts';
 
 export const userSchema = z
   .object({
@@ -67,10 +67,9 @@ function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
   }
 }
 
-export function registerAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
-  const { maxFailures, windowMs } = deps.config.login;
-  const throttle = deps.loginThrottle ?? createLoginThrottle(deps.clock, loginPolicy(maxFailures, windowMs));
-  const secure = deps.config.publicUrl.startsWith('https:');
+export function registerAuth(app: OpenAPIHono<AppEnv>, services: Services) {
+  const throttle = services.loginThrottle;
+  const secure = services.config.publicUrl.startsWith('https:');
 
   app.openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');

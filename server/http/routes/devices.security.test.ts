@@ -76,7 +76,7 @@ describe('browsers opening an attempt (security)', () => {
 
     // After submit, the assigned reviewers see both browsers on the timeline.
     await t.req(laptop, 'POST', `/api/attempts/${attemptId}/submit`);
-    await t.app.runs.settle();
+    await t.services.runs.settle();
     for (const r of reviewers) {
       const events = await deviceEvents(r, attemptId);
       expect(events.map((e) => e.payload.browser)).toEqual([1, 2]);

@@ -39,7 +39,7 @@ describe('export', () => {
       const c = await t.startedCandidate(name, email);
       t.clock.advance(60_000);
       expect((await t.req(c.browser, 'POST', `/api/attempts/${c.attemptId}/submit`)).status).toBe(200);
-      await t.app.runs.settle();
+      await t.services.runs.settle();
       return c.attemptId;
     };
     decided = await submit('Hopper, Grace', 'grace@example.com');

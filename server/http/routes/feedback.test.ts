@@ -16,7 +16,7 @@ describe('feedback report', () => {
     const c = await t.startedCandidate();
     attemptId = c.attemptId;
     await t.req(c.browser, 'POST', `/api/attempts/${attemptId}/submit`);
-    await t.app.runs.settle();
+    await t.services.runs.settle();
   });
   afterEach(() => t.close());
 

@@ -1,6 +1,7 @@
 /** Liveness and readiness. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import type { AppDeps, AppEnv } from '../deps.ts';
+import type { AppEnv } from '../deps.ts';
+import type { Services } from '../../services/index.ts';
 
 const health = createRoute({
   method: 'get',
@@ -41,15 +42,15 @@ const ready = createRoute({
   },
 });
 
-export function registerHealth(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
+export function registerHealth(app: OpenAPIHono<AppEnv>, services: Services) {
   app.openapi(health, (c) => c.json({ ok: true as const }, 200));
   app.openapi(ready, async (c) => {
-    const [dbOk, sandbox] = await Promise.all([deps.database.ping(), deps.sandbox.driver.status()]);
+    const [dbOk, sandbox] = await Promise.all([services.database.ping(), services.sandbox.status()]);
     const body = {
       ok: dbOk,
-      database: { ok: dbOk, dialect: deps.database.dialect },
+      database: { ok: dbOk, dialect: services.database.dialect },
       sandbox,
-      llm: { upstream: deps.llm.name },
+      llm: { upstream: services.llm.name },
     };
     // The sandbox is reported, not required: authors and reviewers can work while it is down.
     return dbOk ? c.json(body, 200) : c.json(body, 503);

@@ -151,7 +151,7 @@ describe('invitations admin (happy path)', () => {
     const submitted = async (name: string) => {
       const c = await t.startedCandidate(name, `${name}@example.com`);
       await t.req(c.browser, 'POST', `/api/attempts/${c.attemptId}/submit`);
-      await t.app.runs.settle();
+      await t.services.runs.settle();
       return c.attemptId;
     };
     await submitted('sub');

@@ -15,7 +15,8 @@ import {
   taskFunnel,
 } from '../../invitations/index.ts';
 import { AppError } from '../../errors/index.ts';
-import type { AppDeps, AppEnv } from '../deps.ts';
+import type { AppEnv } from '../deps.ts';
+import type { Services } from '../../services/index.ts';
 import { errorResponses } from '../errors.ts';
 import { CANDIDATE_COOKIE, requireStaff, setSessionCookie } from '../auth.ts';
 import { deviceOf, rememberDevice } from '../device.ts';
@@ -219,8 +220,8 @@ const open = createRoute({
   },
 });
 
-export function registerInvitations(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
-  const secure = deps.config.publicUrl.startsWith('https:');
+export function registerInvitations(app: OpenAPIHono<AppEnv>, services: Services) {
+  const secure = services.config.publicUrl.startsWith('https:');
   app.openapi(create, async (c) => {
     const staff = requireStaff(c, 'author');
     return c.json(await createInvitation(c.get('ctx'), c.req.valid('json'), staff.user.id), 201);

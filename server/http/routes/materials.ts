@@ -1,8 +1,7 @@
 /** What the candidate works from once started: statement, critique outputs, structured questions. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { attemptFor } from '../../attempts/index.ts';
-import { getVersion } from '../../tasks/import.ts';
-import { getBlob } from '../../blobs/index.ts';
+import { getVersion, versionFiles } from '../../tasks/index.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { principals } from '../auth.ts';
@@ -46,22 +45,12 @@ export function registerMaterials(app: OpenAPIHono<AppEnv>) {
     const a = await attemptFor(ctx, principals(c), c.req.valid('param').id, 'read');
     const version = await getVersion(ctx, a.task_version_id);
     const m = version.manifest;
-    const files = await ctx.db
-      .selectFrom('task_version_files')
-      .select(['path', 'sha256'])
-      .where('task_version_id', '=', a.task_version_id)
-      .where('role', '=', 'outputs')
-      .orderBy('path')
-      .execute();
+    const files = await versionFiles(ctx, a.task_version_id, { role: 'outputs' });
     // Only the outputs the manifest lists are shown (an answer key elsewhere in the package stays hidden).
     const listed = new Set((m.critique?.outputs ?? []).map((p) => `outputs/${p}`));
-    const outputs = [];
-    for (const f of files.filter((f) => listed.has(f.path))) {
-      outputs.push({
-        path: f.path.slice('outputs/'.length),
-        content: (await getBlob(ctx.db, f.sha256))?.toString('utf8') ?? '',
-      });
-    }
+    const outputs = files
+      .filter((f) => listed.has(f.path))
+      .map((f) => ({ path: f.path.slice('outputs/'.length), content: f.content.toString('utf8') }));
     return c.json(
       {
         kind: m.kind,

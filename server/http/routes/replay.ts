@@ -2,6 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { attemptFor } from '../../attempts/index.ts';
 import { getBlob } from '../../blobs/index.ts';
+import { versionFiles } from '../../tasks/index.ts';
 import { AppError } from '../../errors/index.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
@@ -45,19 +46,10 @@ export function registerReplay(app: OpenAPIHono<AppEnv>) {
     requireStaff(c);
     const ctx = c.get('ctx');
     const a = await attemptFor(ctx, principals(c), c.req.valid('param').id, 'read');
-    const rows = await ctx.db
-      .selectFrom('task_version_files')
-      .select(['path', 'sha256'])
-      .where('task_version_id', '=', a.task_version_id)
-      .where('role', '=', 'starter')
-      .orderBy('path')
-      .execute();
-    const files = [];
-    for (const r of rows)
-      files.push({
-        path: r.path.slice('starter/'.length),
-        content: (await getBlob(ctx.db, r.sha256))?.toString('utf8') ?? '',
-      });
+    const files = (await versionFiles(ctx, a.task_version_id, { role: 'starter' })).map((f) => ({
+      path: f.path.slice('starter/'.length),
+      content: f.content.toString('utf8'),
+    }));
     return c.json({ files }, 200);
   });
 
@@ -74,13 +66,7 @@ export function registerReplay(app: OpenAPIHono<AppEnv>) {
         .where('attempt_id', '=', a.id)
         .where('sha256', '=', sha256)
         .executeTakeFirst()) ??
-      (await ctx.db
-        .selectFrom('task_version_files')
-        .select('path')
-        .where('task_version_id', '=', a.task_version_id)
-        .where('sha256', '=', sha256)
-        .where('role', '=', 'starter')
-        .executeTakeFirst());
+      (await versionFiles(ctx, a.task_version_id, { role: 'starter', sha256 }))[0];
     if (!named) throw new AppError('not_found', 'no such file content in this attempt');
     return c.json({ sha256, content: (await getBlob(ctx.db, sha256))?.toString('utf8') ?? '' }, 200);
   });

@@ -43,7 +43,7 @@ describe('reviews (happy path)', () => {
       await t.req(c.browser, 'POST', `/api/attempts/${c.attemptId}/submit`);
       ids.push(c.attemptId);
     }
-    await t.app.runs.settle();
+    await t.services.runs.settle();
     // r1 is systematically one level harsher than r2 on correctness.
     const mine = await review(r1, ids[0]!, 2, 3, 3, 2);
     expect(mine.myReview.score).toBeCloseTo((((2 * 1) / 3 + 2 / 3 + 2 / 3) / 4) * 100, 5); // weights 2,1,1

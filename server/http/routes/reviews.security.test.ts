@@ -33,7 +33,7 @@ describe('reviews (security)', () => {
     ({ attemptId } = c);
     candidate = c.browser;
     await t.req(candidate, 'POST', `/api/attempts/${attemptId}/submit`);
-    await t.app.runs.settle();
+    await t.services.runs.settle();
   });
   afterEach(() => t.close());
 

@@ -1,9 +1,8 @@
 /** Imported tasks and their versions (staff). Importing is done from the CLI in this release. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { listTasks, listVersions, resolveVersion } from '../../tasks/import.ts';
-import { verifyVersion } from '../../tasks/verify.ts';
-import { AppError } from '../../errors/index.ts';
-import type { AppDeps, AppEnv } from '../deps.ts';
+import type { AppEnv } from '../deps.ts';
+import type { Services } from '../../services/index.ts';
 import { errorResponses } from '../errors.ts';
 import { requireStaff } from '../auth.ts';
 
@@ -97,26 +96,14 @@ const verify = createRoute({
   },
 });
 
-export function registerTasks(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
-  let verifying = false;
+export function registerTasks(app: OpenAPIHono<AppEnv>, services: Services) {
   app.openapi(verify, async (c) => {
     requireStaff(c, 'author');
-    if (verifying)
-      throw new AppError('conflict', 'a verification is already running; try again when it has finished');
     const { slug } = c.req.valid('param');
     const body = c.req.header('content-type')?.includes('json') ? c.req.valid('json') : {};
     const version = await resolveVersion(c.get('ctx'), slug, body.version);
-    verifying = true;
-    try {
-      const checks = await verifyVersion(c.get('ctx'), version.id, {
-        config: deps.config,
-        logger: deps.logger,
-        llm: deps.llm,
-      });
-      return c.json({ slug, version: version.version, ok: checks.every((x) => x.ok), checks }, 200);
-    } finally {
-      verifying = false;
-    }
+    const checks = await services.verify.version(version.id);
+    return c.json({ slug, version: version.version, ok: checks.every((x) => x.ok), checks }, 200);
   });
 
   app.openapi(list, async (c) => {

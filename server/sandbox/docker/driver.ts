@@ -16,7 +16,9 @@ import type {
   SandboxSession,
   SandboxStatus,
   SessionSpec,
+  PrepareOptions,
 } from '../types.ts';
+import { buildImages } from '../images/index.ts';
 import { packFiles, unpackFiles } from './archive.ts';
 import { dockerExec } from './exec.ts';
 import { CANDIDATE_UID, containerOptions, LABEL, volumeOptions, WORKSPACE } from './hardening.ts';
@@ -381,6 +383,15 @@ export class DockerDriver implements SandboxDriver {
     for (const m of info.Mounts ?? []) if (m.Type === 'volume' && m.Name) await this.removeVolume(m.Name);
     for (const net of Object.keys(info.NetworkSettings?.Networks ?? {}))
       if (net.startsWith('ws-')) await this.removeNetwork(net);
+  }
+
+  /** Removes dangling resources; starts building missing images in the background when asked. */
+  async prepare(opts: PrepareOptions): Promise<{ building?: Promise<void> }> {
+    await this.removeDanglingResources().catch(() => {});
+    const status = await this.status();
+    if (status.ready || !opts.autoBuild || !/images missing/.test(status.detail ?? '')) return {};
+    // First start on a machine with Docker: build the images now rather than failing every Run.
+    return { building: this.buildMissingImages(() => buildImages({ docker: this.docker, log: opts.log })) };
   }
 
   /** Volumes and networks left without a container (a crash between create steps). */

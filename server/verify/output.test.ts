@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { stoppedAtStub, visibleTestSummary } from './verify-output.ts';
+import { stoppedAtStub, visibleTestSummary } from './output.ts';
 
 describe('visibleTestSummary', () => {
   it('reads pytest -q summaries, coloured or not', () => {

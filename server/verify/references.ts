@@ -3,7 +3,7 @@
  * visible tests or the hidden tests open for reading, must exist in the task package. Catches data
  * files lost on the way (an ignore rule, a forgotten copy) before a candidate hits FileNotFoundError.
  */
-import type { LoadedTask } from './load.ts';
+import type { LoadedTask } from '../tasks/index.ts';
 
 export interface Reference {
   /** The file that names the path (statement.md, starter/main.py, tests/test_hidden.py …). */

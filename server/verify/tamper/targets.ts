@@ -1,6 +1,6 @@
 /** What a tampering submission aims at, read from the task package: the modules and test names. */
 import path from 'node:path';
-import type { LoadedTask } from '../load.ts';
+import type { LoadedTask } from '../../tasks/index.ts';
 
 const NODE_SOURCE = /\.(?:[cm]?js|[cm]?ts)$/;
 const NODE_TEST = /(?:^|[./_-])test\.[cm]?[jt]s$|(?:^|\/)test-[^/]*$|\.spec\.[cm]?[jt]s$/;

@@ -12,7 +12,7 @@
  * These are real attacks: they walk the filesystem, rewrite files, kill their parent process. Grade
  * them only inside an isolating sandbox (verify refuses to run them on the local driver).
  */
-import type { LoadedTask } from '../load.ts';
+import type { LoadedTask } from '../../tasks/index.ts';
 import type { GradeView } from '../../runs/grade.ts';
 import { candidateModules, hiddenTestNames, preloadedPackages, starterFiles } from './targets.ts';
 import { nodeCases } from './node.ts';

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { loadTaskDir, type LoadedTask } from '../load.ts';
+import { loadTaskDir, type LoadedTask } from '../../tasks/index.ts';
 import { judgeTamper, tamperCorpus } from './index.ts';
 import { parseJunit, parseTap } from '../../grading/index.ts';
 import type { GradeView } from '../../runs/grade.ts';

@@ -2,9 +2,9 @@
 import path from 'node:path';
 import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadTaskDir, type LoadedTask } from './load.ts';
+import { loadTaskDir, type LoadedTask } from '../tasks/index.ts';
 import { fileReferences, missingReferences } from './references.ts';
-import { tempTasks } from './fixtures/helpers.ts';
+import { tempTasks } from '../tasks/fixtures/helpers.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 async function load(dir: string): Promise<LoadedTask> {

@@ -8,8 +8,8 @@ import type { RunView } from '../runs/index.ts';
 import { parseMockScript } from '../llm/mock/index.ts';
 import { answerKeyProblems, parseAnswerKey } from '../reviews/index.ts';
 import { missingReferences } from './references.ts';
-import { stoppedAtStub, visibleTestSummary } from './verify-output.ts';
-import type { LoadedTask } from './load.ts';
+import { stoppedAtStub, visibleTestSummary } from './output.ts';
+import type { LoadedTask } from '../tasks/index.ts';
 
 /** Where a row belongs in the verify table (the admin panel groups rows by it). */
 export type VerifyGroup = 'static' | 'visible' | 'starter' | 'hidden' | 'tamper';

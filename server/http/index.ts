@@ -1,0 +1,3 @@
+/** The HTTP surface: createApp(services) and the request environment routes see. */
+export { createApp } from './app.ts';
+export type { AppEnv } from './deps.ts';

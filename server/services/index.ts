@@ -1,0 +1,109 @@
+/**
+ * The composition root: `createServices(deps)` builds every long-lived service of the application
+ * once — the sandbox manager, the LLM gateway, the run and grading queue, task verification, sign-in
+ * throttling — and wires the attempt hooks between them. `createApp(services)` (server/http/) only
+ * maps HTTP onto these services; `serve`, the CLI, benchmarks and tests all build through here.
+ */
+import type { Config } from '../config/index.ts';
+import type { Database } from '../db/index.ts';
+import type { Logger } from '../logger/index.ts';
+import type { Clock, IdGenerator, ServiceContext } from '../platform/index.ts';
+import { SandboxManager, type ManagerOptions, type SandboxDriver } from '../sandbox/index.ts';
+import type { LlmUpstream } from '../llm/index.ts';
+import { Gateway } from '../llm-gateway/index.ts';
+import { RunService } from '../runs/index.ts';
+import { assignReviewers } from '../reviews/index.ts';
+import { VerifyService } from '../verify/index.ts';
+import { createLoginThrottle, loginPolicy, type LoginThrottle } from '../auth/index.ts';
+
+export interface ServiceDeps {
+  database: Database;
+  clock: Clock;
+  ids: IdGenerator;
+  /** Where candidate code runs (Docker, the local fallback, or none). */
+  driver: SandboxDriver;
+  /** How the sandbox manager uses the driver: limits, warm pool, concurrency and queue bounds. */
+  sandbox: Omit<ManagerOptions, 'driver' | 'logger' | 'gatewayNetworks'>;
+  llm: LlmUpstream;
+  logger: Logger;
+  config: Config;
+  /** Sign-in throttling; defaults to an in-memory throttle from config.login. */
+  loginThrottle?: LoginThrottle;
+}
+
+export interface Services {
+  readonly ctx: ServiceContext;
+  readonly database: Database;
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly llm: LlmUpstream;
+  readonly sandbox: SandboxManager;
+  readonly gateway: Gateway;
+  readonly runs: RunService;
+  readonly verify: VerifyService;
+  readonly loginThrottle: LoginThrottle;
+  /** Waits for background jobs (grading, releases): tests and shutdown. */
+  settle(): Promise<void>;
+  /** Settles, then closes the sandboxes and the gateway's listeners (the database is the caller's). */
+  close(): Promise<void>;
+}
+
+export function createServices(deps: ServiceDeps): Services {
+  const ctx: ServiceContext = {
+    db: deps.database.db,
+    clock: deps.clock,
+    ids: deps.ids,
+    config: deps.config,
+    logger: deps.logger,
+  };
+  const gateway = new Gateway(ctx, deps.llm, deps.config.gatewayPort);
+  const sandbox = new SandboxManager({
+    ...deps.sandbox,
+    driver: deps.driver,
+    logger: deps.logger,
+    // The gateway listens on each sandbox network's gateway address as it comes and goes.
+    gatewayNetworks: gateway,
+  });
+  const runs = new RunService(ctx, sandbox, gateway);
+  ctx.hooks = {
+    attemptStarted(id) {
+      gateway.attemptStarted(id);
+      runs.attemptStarted(id);
+    },
+    attemptSubmitted(id) {
+      gateway.attemptSubmitted(id);
+      runs.attemptSubmitted(id);
+      // Round robin to the task's number of reviewers (admins can reassign).
+      runs.track(assignReviewers(ctx, id));
+    },
+  };
+  const verify = new VerifyService({
+    ctx,
+    runs,
+    gateway,
+    driverName: sandbox.driverName,
+    sandboxStatus: () => sandbox.status(),
+  });
+  const { maxFailures, windowMs } = deps.config.login;
+  const loginThrottle = deps.loginThrottle ?? createLoginThrottle(deps.clock, loginPolicy(maxFailures, windowMs));
+  return {
+    ctx,
+    database: deps.database,
+    config: deps.config,
+    logger: deps.logger,
+    clock: deps.clock,
+    llm: deps.llm,
+    sandbox,
+    gateway,
+    runs,
+    verify,
+    loginThrottle,
+    settle: () => runs.settle(),
+    async close() {
+      await runs.settle();
+      await sandbox.close();
+      await gateway.close();
+    },
+  };
+}
