@@ -10,7 +10,7 @@ import { randomIds, systemClock } from './platform/index.ts';
 import { createApp } from './http/index.ts';
 import { createServices } from './services/index.ts';
 import { createSandboxDriver, limitsFromConfig } from './sandbox/index.ts';
-import { imageFor, environments, type EnvName } from './sandbox/images/index.ts';
+import { imageFor, environments, type EnvName } from './sandbox/index.ts';
 import { mockUpstream, openaiUpstream } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
 import { deleteExpiredSessions } from './auth/index.ts';

@@ -12,9 +12,9 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import { hashSecret } from '../auth/sessions.ts';
-import { getVersion } from '../tasks/import.ts';
-import { recordEvent, type Attempt } from './index.ts';
+import { hashSecret } from '../auth/index.ts';
+import { getVersion } from '../tasks/index.ts';
+import { recordEvent, type Attempt } from './attempts.ts';
 
 export interface DeviceSeen {
   /** The raw device cookie value (never stored). */

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServiceContext } from '../platform/index.ts';
-import type { SessionsTable, UsersTable } from '../db/schema.ts';
+import type { SessionsTable, UsersTable } from '../db/index.ts';
 
 export const STAFF_SESSION_MS = 12 * 3600_000;
 export const CANDIDATE_SESSION_MS = 7 * 24 * 3600_000;

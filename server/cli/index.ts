@@ -13,12 +13,12 @@ import { createUser, roles, type Role } from '../users/index.ts';
 import { importTask, listTasks, loadTaskDir } from '../tasks/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { startServer } from '../serve.ts';
-import { generateOutputs, GenerateError } from '../tasks/generate.ts';
+import { generateOutputs, GenerateError } from '../tasks/index.ts';
 import { formatChecks } from '../verify/index.ts';
 import { createServices } from '../services/index.ts';
 import { createSandboxDriver, limitsFromConfig } from '../sandbox/index.ts';
-import { imageFor, type EnvName } from '../sandbox/images/index.ts';
-import { freeLoopbackPort } from '../platform/net.ts';
+import { imageFor, type EnvName } from '../sandbox/index.ts';
+import { freeLoopbackPort } from '../platform/index.ts';
 import { mockUpstream, openaiUpstream } from '../llm/index.ts';
 
 export class CliError extends Error {

@@ -89,3 +89,15 @@ async function migrate(db: Db, dialect: Database['dialect']) {
       `database migration ${failed?.migrationName ?? ''} failed: ${String((error as Error).message ?? error)}`,
     );
 }
+export type {
+  AttemptsTable,
+  SessionsTable,
+  UsersTable,
+  InvitationsTable,
+  TaskVersionsTable,
+  GatewayKeysTable,
+  LlmCallsTable,
+  ReviewsTable,
+  GradesTable,
+  RunsTable,
+} from './schema.ts';

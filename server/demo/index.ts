@@ -7,7 +7,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ServiceContext } from '../platform/index.ts';
 import { countUsers, createUser } from '../users/index.ts';
-import { importTask } from '../tasks/import.ts';
+import { importTask } from '../tasks/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { AppError } from '../errors/index.ts';
 

@@ -5,8 +5,8 @@
  */
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import type { StaffUser } from '../auth/sessions.ts';
-import type { TaskManifest } from '../tasks/manifest.ts';
+import type { StaffUser } from '../auth/index.ts';
+import type { TaskManifest } from '../tasks/index.ts';
 import type { ReviewLevels } from '../reviews/index.ts';
 import { codeName } from '../reviews/index.ts';
 import { weightedScore } from '../grading/index.ts';

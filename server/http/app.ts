@@ -27,7 +27,6 @@ import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
 
-
 export function createApp(services: Services) {
   const { ctx } = services;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

@@ -6,8 +6,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
 import { AppError } from '../errors/index.ts';
-import { findSession, type NewSession } from '../auth/sessions.ts';
-import type { Principal } from '../auth/sessions.ts';
+import { findSession, type NewSession } from '../auth/index.ts';
+import type { Principal } from '../auth/index.ts';
 import type { Role } from '../users/index.ts';
 import type { AppEnv } from './deps.ts';
 

@@ -1,2 +1,2 @@
-export type { StaffUser } from '../auth/sessions.ts';
-export type { SessionsTable as SessionsTableRow } from '../db/schema.ts';
+export type { StaffUser } from '../auth/index.ts';
+export type { SessionsTable as SessionsTableRow } from '../db/index.ts';

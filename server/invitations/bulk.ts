@@ -4,11 +4,11 @@
  */
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import type { InvitationsTable } from '../db/schema.ts';
+import type { InvitationsTable } from '../db/index.ts';
 import { emailSchema } from '../users/index.ts';
-import { resolveVersion } from '../tasks/import.ts';
+import { resolveVersion } from '../tasks/index.ts';
 import { parseCsv, type CsvRecord } from './csv.ts';
-import { invitationLink, invitationRow, newInvitationSchema, type InvitationView } from './index.ts';
+import { invitationLink, invitationRow, newInvitationSchema, type InvitationView } from './invitations.ts';
 
 export const MAX_BULK_ROWS = 500;
 export const MAX_BULK_CSV_CHARS = 256 * 1024;

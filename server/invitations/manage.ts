@@ -5,8 +5,8 @@
  */
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import { hashSecret } from '../auth/sessions.ts';
-import { DAY_MS, invitationLink, listInvitations, type InvitationView } from './index.ts';
+import { hashSecret } from '../auth/index.ts';
+import { DAY_MS, invitationLink, listInvitations, type InvitationView } from './invitations.ts';
 
 async function unstarted(ctx: ServiceContext, id: string, verb: string): Promise<InvitationView> {
   const [inv] = await listInvitations(ctx, id);

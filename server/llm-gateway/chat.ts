@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { stream as honoStream } from 'hono/streaming';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { UpstreamError, type LlmUpstream, type ChatCall } from '../llm/index.ts';
-import type { MockScript } from '../llm/mock/index.ts';
+import type { MockScript } from '../llm/index.ts';
 import { openAiError } from './errors.ts';
 import type { Finish, StartedCall } from './record.ts';
 

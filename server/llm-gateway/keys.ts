@@ -5,8 +5,8 @@
  * key is issued and the old ones are revoked).
  */
 import type { ServiceContext } from '../platform/index.ts';
-import { hashSecret } from '../auth/sessions.ts';
-import type { AttemptsTable, GatewayKeysTable } from '../db/schema.ts';
+import { hashSecret } from '../auth/index.ts';
+import type { AttemptsTable, GatewayKeysTable } from '../db/index.ts';
 
 export const KEY_PREFIX = 'wsk-';
 

@@ -10,7 +10,7 @@
  */
 import type { ServiceContext } from '../platform/index.ts';
 import { getVersion, versionFileText } from '../tasks/index.ts';
-import { parseMockScript, type MockScript } from '../llm/mock/index.ts';
+import { parseMockScript, type MockScript } from '../llm/index.ts';
 
 export interface LlmPolicy {
   enabled: boolean;

@@ -4,7 +4,7 @@
  * commit per call); calls in flight are tracked in memory by the gateway.
  */
 import type { ServiceContext } from '../platform/index.ts';
-import type { LlmCallsTable } from '../db/schema.ts';
+import type { LlmCallsTable } from '../db/index.ts';
 
 const MAX_STORED = 256 * 1024;
 const clip = (s: string) => (s.length > MAX_STORED ? `${s.slice(0, MAX_STORED)}…[truncated]` : s);

@@ -34,6 +34,7 @@ describe('mock upstream in the app', () => {
       await t.importExample();
       const { attemptId } = await t.startedCandidate('ada', 'ada@example.com', 'hello-llm');
       const key = (await t.services.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
+      t.services.gateway.openWindow(attemptId, 'attempt'); // as a live Run does
       t.clock.advance(61_000);
       const res = await t.services.gateway.app.request('http://gateway/v1/chat/completions', {
         method: 'POST',

@@ -252,3 +252,5 @@ export function openaiUpstream(opts: { apiKey: string; baseURL?: string; timeout
     },
   };
 }
+export { parseMockScript } from './mock/index.ts';
+export type { MockScript } from './mock/index.ts';

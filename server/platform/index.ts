@@ -44,3 +44,4 @@ export function sequentialIds(): IdGenerator {
 }
 
 export type { ServiceContext, AttemptHooks } from './context.ts';
+export { freeLoopbackPort } from './net.ts';

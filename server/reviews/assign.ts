@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import { getVersion } from '../tasks/import.ts';
+import { getVersion } from '../tasks/index.ts';
 import { recordEvent } from '../attempts/index.ts';
 
 export const REVIEW_DUE_MS = 3 * 86_400_000;

@@ -5,7 +5,7 @@
  */
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import { getVersion } from '../tasks/import.ts';
+import { getVersion } from '../tasks/index.ts';
 import type { ReviewLevels } from './index.ts';
 import { attemptOrThrow } from './assign.ts';
 

@@ -7,9 +7,9 @@
 import { z } from 'zod';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import type { StaffUser } from '../auth/sessions.ts';
-import type { ReviewsTable } from '../db/schema.ts';
-import { getVersion } from '../tasks/import.ts';
+import type { StaffUser } from '../auth/index.ts';
+import type { ReviewsTable } from '../db/index.ts';
+import { getVersion } from '../tasks/index.ts';
 import { recordEvent } from '../attempts/index.ts';
 import { disagreements, weightedScore } from '../grading/index.ts';
 import { attemptOrThrow, codeName } from './assign.ts';
@@ -343,3 +343,5 @@ export async function identity(ctx: ServiceContext, attemptId: string, user: Sta
   });
   return { codeName: codeName(attemptId), name: row.candidate_name, email: row.candidate_email };
 }
+export { taskAgreement } from './stats.ts';
+export { feedbackReport } from './feedback.ts';

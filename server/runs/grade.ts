@@ -4,10 +4,10 @@
  * replace them. A broken or hostile submission yields a failed grade, never a crashed server.
  */
 import type { ServiceContext } from '../platform/index.ts';
-import type { GradesTable } from '../db/schema.ts';
+import type { GradesTable } from '../db/index.ts';
 import { getBlob } from '../blobs/index.ts';
-import type { SandboxManager } from '../sandbox/manager.ts';
-import type { SandboxFile } from '../sandbox/types.ts';
+import type { SandboxManager } from '../sandbox/index.ts';
+import type { SandboxFile } from '../sandbox/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import { networkFor, type LlmAccess } from './llm-access.ts';
 import { parseJunit, parseTap, summarize, type TestReport } from '../grading/index.ts';

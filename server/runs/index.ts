@@ -6,12 +6,12 @@
  */
 import { AppError } from '../errors/index.ts';
 import type { AttemptHooks, ServiceContext } from '../platform/index.ts';
-import type { RunsTable } from '../db/schema.ts';
+import type { RunsTable } from '../db/index.ts';
 import { getBlob } from '../blobs/index.ts';
-import type { TaskManifest } from '../tasks/manifest.ts';
+import type { TaskManifest } from '../tasks/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
-import type { SandboxManager, SlotTicket } from '../sandbox/manager.ts';
-import type { ExecResult, RunningExec, SandboxFile, SandboxSession } from '../sandbox/types.ts';
+import type { SandboxManager, SlotTicket } from '../sandbox/index.ts';
+import type { ExecResult, RunningExec, SandboxFile, SandboxSession } from '../sandbox/index.ts';
 import { RunHub } from './hub.ts';
 import { OutputCoalescer } from './coalesce.ts';
 import { gradeAttempt } from './grade.ts';
@@ -298,11 +298,7 @@ export class RunService implements AttemptHooks {
   }
 
   /** Sends the sandbox only what changed since the last sync, and deletes what was removed. */
-  private async sync(
-    attemptId: string,
-    session: SandboxSession,
-    synced: Map<string, string>,
-  ) {
+  private async sync(attemptId: string, session: SandboxSession, synced: Map<string, string>) {
     const rows = await this.ctx.db
       .selectFrom('workspace_files')
       .select(['path', 'sha256'])

@@ -1,5 +1,5 @@
 /** How runs and grading reach the LLM gateway. */
-import type { TaskManifest } from '../tasks/manifest.ts';
+import type { TaskManifest } from '../tasks/index.ts';
 
 /** What runs and grading need from the LLM gateway: the variables that point a sandbox at it. */
 export interface LlmAccess {

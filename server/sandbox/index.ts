@@ -13,7 +13,13 @@ import { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
 import { hostFirewall } from './docker/firewall.ts';
 
 export * from './types.ts';
-export { SandboxManager, type ManagerOptions, type SlotOptions, type SlotTicket, type AttemptSandbox } from './manager.ts';
+export {
+  SandboxManager,
+  type ManagerOptions,
+  type SlotOptions,
+  type SlotTicket,
+  type AttemptSandbox,
+} from './manager.ts';
 export { DockerDriver } from './docker/driver.ts';
 export { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
 export { hostFirewall, type Firewall } from './docker/firewall.ts';
@@ -88,3 +94,6 @@ export function limitsFromConfig(config: Config): SandboxLimits {
     pids: config.sandbox.pids,
   };
 }
+export { imageFor, environments } from './images/index.ts';
+export type { EnvName } from './images/index.ts';
+export type { SandboxFile, ExecResult, RunningExec, SandboxSession } from './types.ts';

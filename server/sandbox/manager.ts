@@ -130,7 +130,10 @@ export class SandboxManager {
       this.opts.logger.warn({ err }, 'could not remove orphaned sandboxes'),
     );
     const prepared = await this.opts.driver
-      .prepare?.({ autoBuild: opts.autoBuild, log: (line) => this.opts.logger.info({ line }, 'sandbox image build') })
+      .prepare?.({
+        autoBuild: opts.autoBuild,
+        log: (line) => this.opts.logger.info({ line }, 'sandbox image build'),
+      })
       .catch((err: unknown): { building?: Promise<void> } => {
         this.opts.logger.warn({ err }, 'sandbox driver startup failed');
         return {};

@@ -86,7 +86,8 @@ export function createServices(deps: ServiceDeps): Services {
     sandboxStatus: () => sandbox.status(),
   });
   const { maxFailures, windowMs } = deps.config.login;
-  const loginThrottle = deps.loginThrottle ?? createLoginThrottle(deps.clock, loginPolicy(maxFailures, windowMs));
+  const loginThrottle =
+    deps.loginThrottle ?? createLoginThrottle(deps.clock, loginPolicy(maxFailures, windowMs));
   return {
     ctx,
     database: deps.database,

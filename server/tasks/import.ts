@@ -6,7 +6,7 @@
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { putBlob } from '../blobs/index.ts';
-import type { TaskVersionsTable } from '../db/schema.ts';
+import type { TaskVersionsTable } from '../db/index.ts';
 import { loadTaskDir } from './load.ts';
 import type { TaskManifest } from './manifest.ts';
 

@@ -34,3 +34,4 @@ export {
 } from './import.ts';
 export { versionFiles, versionFileText, type VersionFile } from './files.ts';
 export { generateOutputs } from './generate.ts';
+export { GenerateError } from './generate.ts';

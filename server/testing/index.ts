@@ -14,7 +14,7 @@ import { createServices } from '../services/index.ts';
 import { noSandbox, defaultLimits, type ManagerOptions, type SandboxDriver } from '../sandbox/index.ts';
 import { mockUpstream, type LlmUpstream } from '../llm/index.ts';
 import { createUser, type Role } from '../users/index.ts';
-import { importTask } from '../tasks/import.ts';
+import { importTask } from '../tasks/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');

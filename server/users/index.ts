@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import { dummyHash, hashPassword, passwordProblem, verifyPassword } from '../auth/password.ts';
-import type { StaffUser } from '../auth/sessions.ts';
+import { dummyHash, hashPassword, passwordProblem, verifyPassword } from '../auth/index.ts';
+import type { StaffUser } from '../auth/index.ts';
 
 export const roles = ['admin', 'author', 'reviewer'] as const;
 export type Role = (typeof roles)[number];

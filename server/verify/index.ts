@@ -28,7 +28,8 @@ export class VerifyService {
   }
 
   private async once<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.busy) throw new AppError('conflict', 'a verification is already running; try again when it ends');
+    if (this.busy)
+      throw new AppError('conflict', 'a verification is already running; try again when it ends');
     this.busy = true;
     try {
       return await fn();

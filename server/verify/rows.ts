@@ -3,9 +3,9 @@
  * sandbox result (visible tests, starter run, hidden-test grades) against what the author claims.
  */
 import path from 'node:path';
-import type { GradeView } from '../runs/grade.ts';
+import type { GradeView } from '../runs/index.ts';
 import type { RunView } from '../runs/index.ts';
-import { parseMockScript } from '../llm/mock/index.ts';
+import { parseMockScript } from '../llm/index.ts';
 import { answerKeyProblems, parseAnswerKey } from '../reviews/index.ts';
 import { missingReferences } from './references.ts';
 import { stoppedAtStub, visibleTestSummary } from './output.ts';

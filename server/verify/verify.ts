@@ -108,7 +108,10 @@ export async function verifyLoaded(
   const { ctx, runs, gateway } = services;
   const status = await services.sandboxStatus();
   if (!status.ready)
-    return [...checks, { group: 'static', check: 'sandbox', ok: false, detail: status.detail ?? 'not ready' }];
+    return [
+      ...checks,
+      { group: 'static', check: 'sandbox', ok: false, detail: status.detail ?? 'not ready' },
+    ];
   const config = ctx.config;
   const gradeLimit = config.sandbox.gradeMs + 120_000;
   let n = 0;
@@ -219,7 +222,12 @@ export async function verifyVersion(
     }
     const loaded = await loadTaskDir(dir);
     if (!loaded.ok)
-      return loaded.errors.map((e) => ({ group: 'static' as const, check: 'manifest', ok: false, detail: e }));
+      return loaded.errors.map((e) => ({
+        group: 'static' as const,
+        check: 'manifest',
+        ok: false,
+        detail: e,
+      }));
     return await verifyLoaded(services, loaded.task, version, opts);
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /** The attempt's LLM usage and transcript: the candidate sees their own calls, staff see all. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { attemptFor } from '../../attempts/index.ts';
-import { getVersion } from '../../tasks/import.ts';
+import { getVersion } from '../../tasks/index.ts';
 import { usageOf } from '../../llm-gateway/index.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';

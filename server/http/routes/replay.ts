@@ -65,8 +65,7 @@ export function registerReplay(app: OpenAPIHono<AppEnv>) {
         .select('id')
         .where('attempt_id', '=', a.id)
         .where('sha256', '=', sha256)
-        .executeTakeFirst()) ??
-      (await versionFiles(ctx, a.task_version_id, { role: 'starter', sha256 }))[0];
+        .executeTakeFirst()) ?? (await versionFiles(ctx, a.task_version_id, { role: 'starter', sha256 }))[0];
     if (!named) throw new AppError('not_found', 'no such file content in this attempt');
     return c.json({ sha256, content: (await getBlob(ctx.db, sha256))?.toString('utf8') ?? '' }, 200);
   });

@@ -11,8 +11,8 @@ import {
   saveDraft,
   submitReview,
 } from '../../reviews/index.ts';
-import { taskAgreement } from '../../reviews/stats.ts';
-import { feedbackReport } from '../../reviews/feedback.ts';
+import { taskAgreement } from '../../reviews/index.ts';
+import { feedbackReport } from '../../reviews/index.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireStaff } from '../auth.ts';

@@ -12,7 +12,7 @@ import {
   type RunEvent,
   type RunService,
 } from '../../runs/index.ts';
-import { getGrade } from '../../runs/grade.ts';
+import { getGrade } from '../../runs/index.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { principals, requireStaff } from '../auth.ts';

@@ -1,6 +1,6 @@
 /** Imported tasks and their versions (staff). Importing is done from the CLI in this release. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { listTasks, listVersions, resolveVersion } from '../../tasks/import.ts';
+import { listTasks, listVersions, resolveVersion } from '../../tasks/index.ts';
 import type { AppEnv } from '../deps.ts';
 import type { Services } from '../../services/index.ts';
 import { errorResponses } from '../errors.ts';

@@ -6,7 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
-import { pathProblem } from '../../workspace/paths.ts';
+import { pathProblem } from '../../workspace/index.ts';
 import type { SandboxFile } from '../types.ts';
 
 /** A tar archive of the files, owned by uid/gid, ready for putArchive. */

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import type { Logger } from '../../logger/index.ts';
-import { pathProblem } from '../../workspace/paths.ts';
+import { pathProblem } from '../../workspace/index.ts';
 import type {
   ExecRequest,
   RunningExec,

@@ -16,7 +16,7 @@ import { lstat, mkdir, mkdtemp, open, readdir, readFile, rm, symlink } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../logger/index.ts';
-import { pathProblem } from '../../workspace/paths.ts';
+import { pathProblem } from '../../workspace/index.ts';
 import { CappedOutput } from '../output.ts';
 import type {
   ExecRequest,
