@@ -1,0 +1,47 @@
+/**
+ * The harness's main: runs the task's grade command on the hidden tests in this private folder and
+ * then prints the report between nonce-marked lines on its own stdout, the only channel the server
+ * reads a verdict from (the candidate's uid can neither write it nor read this folder).
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+const MAX_REPORT = 8 * 1024 * 1024;
+
+export async function main({ dir, argv, report, nonce, socket, modules }) {
+  const tmp = path.join(dir, '.tmp');
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  const env = {
+    ...process.env,
+    HOME: dir,
+    TMPDIR: tmp,
+    WORKSAMPLE_SUBJECT_SOCKET: socket,
+    WORKSAMPLE_SUBJECT_MODULES: JSON.stringify(modules),
+  };
+  const chunks = [];
+  let size = 0;
+  const { code, error } = await new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.stdout.on('data', (c) => {
+      if (report.format !== 'tap') process.stdout.write(c);
+      if (size < MAX_REPORT) chunks.push(c);
+      size += c.length;
+    });
+    child.on('error', (err) => resolve({ code: null, error: err.message }));
+    child.on('close', (c, signal) => resolve({ code: c ?? (signal ? 128 : null) }));
+  });
+  let body;
+  if (report.format === 'tap') body = Buffer.concat(chunks);
+  else {
+    try {
+      body = readFileSync(path.join(dir, report.path));
+    } catch {
+      body = undefined;
+    }
+  }
+  const head = [`exit=${code ?? 'none'}`, body ? `bytes=${body.length}` : 'missing=1'];
+  if (error) head.push(`error=${encodeURIComponent(error)}`);
+  const frame = `\n@@worksample-report ${nonce} ${head.join(' ')}\n${body ? body.toString('base64') : ''}\n@@worksample-report-end ${nonce}\n`;
+  await new Promise((resolve) => process.stdout.write(frame, resolve));
+}
