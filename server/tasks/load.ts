@@ -246,6 +246,23 @@ function checkTree(label: string, folderName: string, raw: Record<string, unknow
       }
     });
   }
+  const env = isRecord(raw.environment) ? raw.environment : {};
+  listAt(env.subject, 'modules').forEach((m, i) => {
+    if (typeof m !== 'string' || m === '') return;
+    // The file a module name or path stands for; the schema reports names that are not valid.
+    const candidates =
+      env.image === 'python'
+        ? [`${m.replace(/\./g, '/')}.py`, `${m.replace(/\./g, '/')}/__init__.py`]
+        : isSafeRelativePath(m)
+          ? [m]
+          : [];
+    if (candidates.length === 0) return;
+    const found = candidates.some((c) => ['starter', 'solution'].some((d) => files.has(`${d}/${c}`)));
+    if (!found)
+      errors.push(
+        `${at}: environment.subject.modules[${i}]: neither starter/${candidates[0]} nor solution/${candidates[0]} exists`,
+      );
+  });
   const answerKey = isRecord(raw.critique) ? raw.critique.answerKey : undefined;
   if (typeof answerKey === 'string' && isSafeRelativePath(answerKey)) {
     const key = answerKey.normalize('NFC');

@@ -69,6 +69,25 @@ function uniqueList<T extends z.ZodType>(item: T, key: (v: z.output<T>) => strin
   });
 }
 
+const PY_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/**
+ * The candidate modules hidden tests may call through the grading bridge: relative paths for node
+ * (`src/triage.ts`), dotted module names for python (`rag`). Checked against the image in the
+ * environment refinement below.
+ */
+const subjectSchema = z
+  .strictObject({
+    modules: uniqueList(
+      z.string({ error: typeError('a module') }).min(1, { error: 'must not be empty' }).max(200, {
+        error: 'expected at most 200 characters',
+      }),
+      (m) => m,
+      'module',
+    ).default([]),
+  })
+  .prefault({});
+
 const question = z.strictObject({ id: kebab('id'), prompt: text(4000) });
 const questions = uniqueList(question, (q) => q.id, 'question id');
 
@@ -84,12 +103,29 @@ const environmentSchema = z
     report: z
       .strictObject({
         format: z.enum(['tap', 'junit'], { error: 'expected tap or junit' }),
+        /** The JUnit file, relative to the harness's private folder where the grade command runs. */
         path: relPath.optional(),
       })
       .refine((r) => r.format !== 'junit' || r.path, {
         error: 'junit reports need a path (the file the grade command writes)',
       })
       .default({ format: 'tap' }),
+    /** What the grading harness's hidden tests may call in the candidate's code (docs/HIDDEN-TESTS.md). */
+    subject: subjectSchema,
+  })
+  .superRefine((env, ctx) => {
+    env.subject.modules.forEach((m, i) => {
+      const ok = env.image === 'python' ? PY_MODULE.test(m) : isSafeRelativePath(m);
+      if (!ok)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['subject', 'modules', i],
+          message:
+            env.image === 'python'
+              ? 'expected a Python module name like "rag" or "pkg.module"'
+              : 'expected a relative path inside the workspace like "src/triage.ts"',
+        });
+    });
   })
   .transform((env) => ({ ...env, grade: env.grade ?? env.test }));
 
@@ -149,6 +185,14 @@ function crossFieldIssues(value: unknown): Array<{ path: PropertyKey[]; message:
   if (kind === 'code' && isEmptyList(tests.hidden)) {
     issues.push({ path: ['tests', 'hidden'], message: 'a code task needs at least one hidden test' });
   }
+  if (Array.isArray(tests.hidden))
+    tests.hidden.forEach((p, i) => {
+      if (typeof p === 'string' && /^(worksample[-_]|\.worksample)/.test(p))
+        issues.push({
+          path: ['tests', 'hidden', i],
+          message: 'names starting with "worksample-", "worksample_" or ".worksample" belong to the grading harness',
+        });
+    });
   const llm = isRecord(value.llm) ? value.llm : {};
   if (llm.enabled === true && isEmptyList(llm.models)) {
     issues.push({ path: ['llm', 'models'], message: 'expected at least one model when llm.enabled is true' });

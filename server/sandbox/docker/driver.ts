@@ -19,7 +19,7 @@ import type {
 } from '../types.ts';
 import { packFiles, unpackFiles } from './archive.ts';
 import { dockerExec } from './exec.ts';
-import { CANDIDATE_UID, containerOptions, LABEL, volumeOptions, WORKSPACE } from './hardening.ts';
+import { CANDIDATE_UID, containerOptions, HARNESS_UID, LABEL, volumeOptions, WORKSPACE } from './hardening.ts';
 import type { Firewall } from './firewall.ts';
 
 export interface DockerSession extends SandboxSession {
@@ -234,7 +234,10 @@ export class DockerDriver implements SandboxDriver {
         docker: this.docker,
         container: s.container,
         limits: s.spec.limits,
-        killAll: () => this.stopProcesses(s),
+        killAll: () =>
+          req.user === 'harness'
+            ? this.run(s, ['sh', '-c', 'kill -9 -1 2>/dev/null; exit 0'], HARNESS_UID).then(() => {})
+            : this.stopProcesses(s),
         oomSinceLastCheck: () => this.oomSinceLastCheck(s),
       },
       req,
@@ -273,11 +276,11 @@ export class DockerDriver implements SandboxDriver {
     return count > before;
   }
 
-  /** A short internal command as the candidate uid; returns stdout. */
-  private async run(s: DockerSession, argv: string[]): Promise<string> {
+  /** A short internal command as the candidate uid (or another); returns stdout. */
+  private async run(s: DockerSession, argv: string[], uid = CANDIDATE_UID): Promise<string> {
     const exec = await s.container.exec({
       Cmd: argv,
-      User: `${CANDIDATE_UID}:${CANDIDATE_UID}`,
+      User: `${uid}:${uid}`,
       AttachStdout: true,
       AttachStderr: true,
     });
