@@ -170,7 +170,7 @@ export class Peer {
         entry.timer = setTimeout(() => {
           this.pending.delete(id);
           const err = new SubjectError(
-            `${this.describeTarget(target)} did not answer within ${Math.round(timeoutMs / 1000)} s`,
+            `${this.describeTarget(target)} did not answer within ${+(timeoutMs / 1000).toFixed(1)} s`,
           );
           reject(err);
           this.close(err, 'timeout');
@@ -224,7 +224,7 @@ export class Peer {
         for (const k of Object.keys(value))
           if (k !== 'message' && k !== 'name' && k !== 'stack') {
             try {
-              props[k] = inner(value[k]);
+              define(props, k, inner(value[k]));
             } catch {
               /* an unencodable property is left out */
             }
@@ -242,7 +242,7 @@ export class Peer {
       const v = {};
       // Methods keep their object, so a test's fake client can use `this`.
       for (const k of Object.keys(value))
-        v[k] = typeof value[k] === 'function' ? this.encodeFunction(value[k], value) : inner(value[k]);
+        define(v, k, typeof value[k] === 'function' ? this.encodeFunction(value[k], value) : inner(value[k]));
       if (isPlainObject(value)) return { $: 'o', v };
       return { $: 'o', cls: String(value.constructor?.name ?? 'Object'), v };
     } finally {

@@ -70,7 +70,7 @@ async function worker(config) {
         const v = {};
         for (const [k, value] of Object.entries(exportsRef)) {
           try {
-            v[k] = peer.encode(value);
+            Object.defineProperty(v, k, { value: peer.encode(value), enumerable: true, writable: true, configurable: true });
           } catch {
             /* left out */
           }

@@ -85,7 +85,9 @@ export function dockerExec(deps: ExecDeps, req: ExecRequest): RunningExec {
       const info = await exec.inspect();
       const exitCode = info.ExitCode ?? null;
       let verdict: Verdict = killReason ?? (exitCode === 0 ? 'ok' : 'error');
-      if (!killReason && exitCode === 137 && (await deps.oomSinceLastCheck())) verdict = 'out-of-memory';
+      // The check itself can fail (a fork bomb left no pids, or the container is restarting): not OOM then.
+      if (!killReason && exitCode === 137 && (await deps.oomSinceLastCheck().catch(() => false)))
+        verdict = 'out-of-memory';
       return {
         verdict,
         exitCode,
