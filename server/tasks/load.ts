@@ -13,7 +13,7 @@ import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { computeContentHash, sha256Hex } from './hash.ts';
-import { isSafeRelativePath, parseTaskManifest, type TaskManifest } from './manifest.ts';
+import { isSafeRelativePath, parseTaskManifest, subjectModuleProblem, type TaskManifest } from './manifest.ts';
 
 export type TaskFileRole =
   'statement' | 'starter' | 'tests' | 'solution' | 'wrong' | 'llm' | 'outputs' | 'manifest' | 'other';
@@ -247,16 +247,13 @@ function checkTree(label: string, folderName: string, raw: Record<string, unknow
     });
   }
   const env = isRecord(raw.environment) ? raw.environment : {};
+  const haveCode = dirs.has('starter') || dirs.has('solution');
   listAt(env.subject, 'modules').forEach((m, i) => {
-    if (typeof m !== 'string' || m === '') return;
-    // The file a module name or path stands for; the schema reports names that are not valid.
-    const candidates =
-      env.image === 'python'
-        ? [`${m.replace(/\./g, '/')}.py`, `${m.replace(/\./g, '/')}/__init__.py`]
-        : isSafeRelativePath(m)
-          ? [m]
-          : [];
-    if (candidates.length === 0) return;
+    // The schema reports invalid names, and a missing starter/ and solution/ is reported above.
+    if (typeof m !== 'string' || m === '' || subjectModuleProblem(env.image, m) || !haveCode) return;
+    // The file a module name or path stands for.
+    const base = env.image === 'python' ? m.replace(/\./g, '/') : m;
+    const candidates = env.image === 'python' ? [`${base}.py`, `${base}/__init__.py`] : [m];
     const found = candidates.some((c) => ['starter', 'solution'].some((d) => files.has(`${d}/${c}`)));
     if (!found)
       errors.push(

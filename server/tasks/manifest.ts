@@ -71,6 +71,15 @@ function uniqueList<T extends z.ZodType>(item: T, key: (v: z.output<T>) => strin
 
 const PY_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
+/** Why `module` cannot name a subject module in environment `image`, or undefined. */
+export function subjectModuleProblem(image: unknown, module: string): string | undefined {
+  if (image === 'python')
+    return PY_MODULE.test(module) ? undefined : 'expected a Python module name like "rag" or "pkg.module"';
+  return isSafeRelativePath(module)
+    ? undefined
+    : 'expected a relative path inside the workspace like "src/triage.ts"';
+}
+
 /**
  * The candidate modules hidden tests may call through the grading bridge: relative paths for node
  * (`src/triage.ts`), dotted module names for python (`rag`). Checked against the image in the
@@ -115,16 +124,8 @@ const environmentSchema = z
   })
   .superRefine((env, ctx) => {
     env.subject.modules.forEach((m, i) => {
-      const ok = env.image === 'python' ? PY_MODULE.test(m) : isSafeRelativePath(m);
-      if (!ok)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['subject', 'modules', i],
-          message:
-            env.image === 'python'
-              ? 'expected a Python module name like "rag" or "pkg.module"'
-              : 'expected a relative path inside the workspace like "src/triage.ts"',
-        });
+      const problem = subjectModuleProblem(env.image, m);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['subject', 'modules', i], message: problem });
     });
   })
   .transform((env) => ({ ...env, grade: env.grade ?? env.test }));
