@@ -9,6 +9,22 @@ import path from 'node:path';
 
 const MAX_REPORT = 8 * 1024 * 1024;
 
+/**
+ * `node … --test …` with the harness's TAP reporter instead of whatever reporters argv names (see
+ * worksample-tap.mjs for why); any other command is left as it is.
+ */
+export function withOwnReporter(argv, reporter) {
+  if (path.basename(argv[0] ?? '') !== 'node' || !argv.includes('--test')) return argv;
+  const out = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--test-reporter' || a === '--test-reporter-destination') i++;
+    else if (!a.startsWith('--test-reporter=') && !a.startsWith('--test-reporter-destination=')) out.push(a);
+  }
+  out.splice(out.indexOf('--test') + 1, 0, `--test-reporter=${reporter}`);
+  return out;
+}
+
 export async function main({ dir, argv, report, nonce, socket, modules }) {
   const tmp = path.join(dir, '.tmp');
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
@@ -19,10 +35,11 @@ export async function main({ dir, argv, report, nonce, socket, modules }) {
     WORKSAMPLE_SUBJECT_SOCKET: socket,
     WORKSAMPLE_SUBJECT_MODULES: JSON.stringify(modules),
   };
+  const command = report.format === 'tap' ? withOwnReporter(argv, path.join(dir, 'worksample-tap.mjs')) : argv;
   const chunks = [];
   let size = 0;
   const { code, error } = await new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command[0], command.slice(1), { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
     child.stdout.on('data', (c) => {
       if (report.format !== 'tap') process.stdout.write(c);
       if (size < MAX_REPORT) chunks.push(c);

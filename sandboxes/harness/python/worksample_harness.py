@@ -89,7 +89,9 @@ class _Module:
 
     def __getattr__(self, attr):
         __tracebackhide__ = True
-        if attr.startswith("__"):
+        # pytest and other tools probe objects for _private and __dunder__ names; the candidate's
+        # module exports neither, and a probe must not load it (a broken module would fail collection).
+        if attr.startswith("_"):
             raise AttributeError(attr)
         exports = self._open()
         if attr not in exports:

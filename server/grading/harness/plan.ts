@@ -17,6 +17,7 @@ interface Kit {
   boot: string;
   subjectArgv: (boot: string) => string[];
   harnessArgv: (boot: string) => string[];
+  /** Files of each side; the first one's main() runs. */
   subjectFiles: string[];
   harnessFiles: string[];
   /** Files the harness folder gets unless the task's tests bring their own. */
@@ -29,8 +30,8 @@ const KITS: Record<string, Kit> = {
     // tsx lets the subject import .ts modules; the harness's own bootstrap needs nothing.
     subjectArgv: (boot) => ['node', '--import', 'tsx', '--input-type=module', '-e', boot],
     harnessArgv: (boot) => ['node', '--input-type=module', '-e', boot],
-    subjectFiles: ['worksample-bridge.mjs', 'worksample-subject.mjs'],
-    harnessFiles: ['worksample-bridge.mjs', 'worksample-harness.mjs', 'worksample-run.mjs'],
+    subjectFiles: ['worksample-subject.mjs', 'worksample-bridge.mjs'],
+    harnessFiles: ['worksample-run.mjs', 'worksample-bridge.mjs', 'worksample-harness.mjs', 'worksample-tap.mjs'],
     defaults: { 'package.json': '{ "private": true, "type": "module" }\n' },
   },
   python: {
@@ -38,8 +39,8 @@ const KITS: Record<string, Kit> = {
     // -I: no user site-packages, no PYTHON* variables, no script folder on sys.path.
     subjectArgv: (boot) => ['python3', '-I', '-c', boot],
     harnessArgv: (boot) => ['python3', '-I', '-c', boot],
-    subjectFiles: ['worksample_bridge.py', 'worksample_subject.py'],
-    harnessFiles: ['worksample_bridge.py', 'worksample_harness.py', 'worksample_run.py'],
+    subjectFiles: ['worksample_subject.py', 'worksample_bridge.py'],
+    harnessFiles: ['worksample_run.py', 'worksample_bridge.py', 'worksample_harness.py'],
     defaults: {},
   },
 };
@@ -100,7 +101,7 @@ export async function planGrade(input: GradePlanInput): Promise<GradePlan> {
     subject: {
       argv: kit.subjectArgv(boot),
       env: input.llmEnv,
-      stdin: line({ root: 'tmp', files: subjectFiles, main: kit.subjectFiles[1], config }),
+      stdin: line({ root: 'tmp', files: subjectFiles, main: kit.subjectFiles[0], config }),
       closeStdin: true,
     },
     harness: {
@@ -110,7 +111,7 @@ export async function planGrade(input: GradePlanInput): Promise<GradePlan> {
       stdin: line({
         root: 'cwd',
         files: harnessFiles,
-        main: kit.harnessFiles[2],
+        main: kit.harnessFiles[0],
         config: { ...config, argv: input.grade, report: input.report, nonce },
       }),
       closeStdin: true,
