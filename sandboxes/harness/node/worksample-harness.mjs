@@ -22,6 +22,8 @@ const RECONNECT_MS = 2_000;
 let connected = false;
 let unreachable = false;
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Starting a worker (node, tsx) and importing the module get at least this long, whatever timeoutMs says. */
+const MIN_LOAD_MS = 20_000;
 
 const links = new Map();
 
@@ -128,13 +130,11 @@ class ModuleLink {
     return new Promise((resolve, reject) => {
       let pid;
       let loaded = false;
+      const loadMs = Math.max(this.timeoutMs, MIN_LOAD_MS);
       const timer = setTimeout(
         () =>
-          peer.close(
-            new SubjectError(`loading ${this.modulePath} took longer than ${Math.round(this.timeoutMs / 1000)} s`),
-            'timeout',
-          ),
-        this.timeoutMs,
+          peer.close(new SubjectError(`loading ${this.modulePath} took longer than ${loadMs / 1000} s`), 'timeout'),
+        loadMs,
       );
       const peer = new Peer(socket, {
         trusted: true,
@@ -156,7 +156,9 @@ class ModuleLink {
           clearTimeout(timer);
           if (this.current === attempt) this.current = undefined;
           if (why === 'timeout' && pid) killWorker(this.socket, pid);
-          reject(loaded ? err : new SubjectError(`${err.message} while loading ${this.modulePath}`));
+          reject(
+            loaded || why === 'timeout' ? err : new SubjectError(`${err.message} while loading ${this.modulePath}`),
+          );
         },
       });
       peer.send({ op: 'open', module: this.modulePath });

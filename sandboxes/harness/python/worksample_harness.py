@@ -31,6 +31,8 @@ from worksample_bridge import Peer, SubjectFailure, exception_base
 __all__ = ["subject", "SubjectFailure"]
 
 DEFAULT_TIMEOUT = 30.0
+# Starting a worker and importing the module get at least this long, whatever the call timeout says.
+MIN_LOAD = 20.0
 # The subject may still be starting at the first connect; later, a missing listener means it died.
 FIRST_CONNECT = 20.0
 RECONNECT = 2.0
@@ -152,9 +154,9 @@ class _Module:
         self.__dict__["_peer"] = peer
         try:
             peer.send({"op": "open", "module": self._name})
-            msg = peer.recv(time.monotonic() + self._timeout)
+            msg = peer.recv(time.monotonic() + max(self._timeout, MIN_LOAD))
         except TimeoutError:
-            peer.closed = f"loading {self._name} took longer than {self._timeout:g} s"
+            peer.closed = f"loading {self._name} took longer than {max(self._timeout, MIN_LOAD):g} s"
             peer.close()
             raise SubjectFailure(peer.closed) from None
         except BaseException as error:  # noqa: BLE001
