@@ -152,7 +152,7 @@ describe.runIf(
 
     it('names the failure when the candidate module cannot load', () => {
       const g = grades.get('sys.exit(0) at import')!;
-      expect(g.tests.map((x) => x.message ?? '').join('\n')).toMatch(/calc could not be loaded: SystemExit/);
+      expect(g.tests.map((x) => x.message ?? '').join('\n')).toMatch(/calc could not be loaded: the candidate code raised SystemExit: 0/);
     });
   });
 });

@@ -168,7 +168,8 @@ class _Module:
             error = peer.decode_error(msg.get("error"))
             peer.closed = f"{self._name} could not be loaded"
             peer.close()
-            raise SubjectFailure(f"{self._name} could not be loaded: {type(error).__name__}: {error}")
+            what = str(error) if isinstance(error, SubjectFailure) else f"{type(error).__name__}: {error}"
+            raise SubjectFailure(f"{self._name} could not be loaded: {what}")
         exports = (msg.get("exports") or {}).get("v") or {}
         self.__dict__["_exports"] = exports
         return exports
