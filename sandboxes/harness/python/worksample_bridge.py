@@ -307,10 +307,12 @@ class Peer:
         if cls is None:
             return SubjectFailure(f"the candidate code raised {name}: {message}")
         try:
-            args = [self.decode(a) for a in value.get("args") or []]
-            error = cls(*args)
-        except BaseException:  # noqa: BLE001
-            error = cls(message)
+            error = cls(*[self.decode(a) for a in value.get("args") or []])
+        except BaseException:  # noqa: BLE001 - e.g. UnicodeDecodeError wants five arguments
+            try:
+                error = cls(message)
+            except BaseException:  # noqa: BLE001
+                return SubjectFailure(f"the candidate code raised {name}: {message}")
         trace = value.get("trace")
         if trace and hasattr(error, "add_note"):
             error.add_note("raised in the candidate's code:\n" + str(trace))
