@@ -17,7 +17,8 @@ const tasks = (await readdir(path.join(repoRoot, 'tasks'), { withFileTypes: true
 const env = { SANDBOX_DRIVER: 'docker', LOG_LEVEL: 'warn' };
 
 describe.runIf(needs('docker', ready, sandboxesHint))('tasks verify', () => {
-  it.each(tasks)('verifies tasks/%s', async (slug) => {
+  // A code task grades five submissions, each in two processes per sandbox: minutes on a busy host.
+  it.each(tasks)('verifies tasks/%s', { timeout: 300_000 }, async (slug) => {
     const r = await runCli(['tasks', 'verify', `tasks/${slug}`], env);
     expect(r.stdout, r.stderr).toContain('all 1 task(s) verified');
     expect(r.code).toBe(0);

@@ -18,7 +18,8 @@ const self = fileURLToPath(import.meta.url);
 export async function main({ socket, modules }) {
   rmSync(socket, { force: true });
   const server = net.createServer({ pauseOnConnect: true }, (conn) => {
-    const worker = spawn(process.execPath, [...process.execArgv.filter(isLoaderFlag), self], {
+    // tsx (from the image's /node_modules) lets the worker import .ts modules.
+    const worker = spawn(process.execPath, ['--import', 'tsx', self], {
       cwd: process.cwd(),
       stdio: ['ignore', 'inherit', 'inherit', conn],
       env: { ...process.env, WORKSAMPLE_SUBJECT_WORKER: JSON.stringify({ modules }) },
@@ -33,14 +34,6 @@ export async function main({ socket, modules }) {
   });
   // The harness runs as another uid: it needs write permission on the socket to connect.
   chmodSync(socket, 0o777);
-}
-
-/** `--import tsx` (and similar) carry over to workers; `-e <source>` does not. */
-function isLoaderFlag(arg, i, all) {
-  if (arg === '--import' || arg === '--loader' || arg === '--experimental-loader') return true;
-  const prev = all[i - 1];
-  if (prev === '--import' || prev === '--loader' || prev === '--experimental-loader') return true;
-  return /^--(import|loader|experimental-loader)=/.test(arg);
 }
 
 /** Worker: one connection, one module. */

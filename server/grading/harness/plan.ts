@@ -27,8 +27,8 @@ interface Kit {
 const KITS: Record<string, Kit> = {
   node: {
     boot: 'node/boot.mjs',
-    // tsx lets the subject import .ts modules; the harness's own bootstrap needs nothing.
-    subjectArgv: (boot) => ['node', '--import', 'tsx', '--input-type=module', '-e', boot],
+    // The subject's workers run with tsx (so .ts modules load); its listener and the harness need nothing.
+    subjectArgv: (boot) => ['node', '--input-type=module', '-e', boot],
     harnessArgv: (boot) => ['node', '--input-type=module', '-e', boot],
     subjectFiles: ['worksample-subject.mjs', 'worksample-bridge.mjs'],
     harnessFiles: ['worksample-run.mjs', 'worksample-bridge.mjs', 'worksample-harness.mjs', 'worksample-tap.mjs'],
