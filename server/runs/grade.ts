@@ -53,7 +53,11 @@ export async function gradingFiles(
   ctx: ServiceContext,
   attemptId: string,
   taskVersionId: string,
-): Promise<{ workspace: SandboxFile[]; hidden: SandboxFile[]; dropped: Array<{ path: string; reason: string }> }> {
+): Promise<{
+  workspace: SandboxFile[];
+  hidden: SandboxFile[];
+  dropped: Array<{ path: string; reason: string }>;
+}> {
   const ws = await ctx.db
     .selectFrom('workspace_files')
     .select(['path', 'sha256'])
@@ -74,7 +78,10 @@ export async function gradingFiles(
     return out;
   };
   const hidden = await load(tests.map((h) => ({ ...h, path: h.path.replace(/^tests\//, '') })));
-  const { kept, dropped } = cleanSlate(ws, hidden.map((h) => h.path));
+  const { kept, dropped } = cleanSlate(
+    ws,
+    hidden.map((h) => h.path),
+  );
   return { workspace: await load(kept), hidden, dropped };
 }
 

@@ -94,7 +94,7 @@ describe('loadTaskDir: errors name the file and field', () => {
     ]);
   });
 
-  it('hidden tests may not take the harness runtime\'s names', async () => {
+  it("hidden tests may not take the harness runtime's names", async () => {
     await editManifest(dir, (m) => {
       m.tests.hidden = ['worksample-harness.mjs'];
     });

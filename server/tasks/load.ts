@@ -13,7 +13,12 @@ import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { computeContentHash, sha256Hex } from './hash.ts';
-import { isSafeRelativePath, parseTaskManifest, subjectModuleProblem, type TaskManifest } from './manifest.ts';
+import {
+  isSafeRelativePath,
+  parseTaskManifest,
+  subjectModuleProblem,
+  type TaskManifest,
+} from './manifest.ts';
 
 export type TaskFileRole =
   'statement' | 'starter' | 'tests' | 'solution' | 'wrong' | 'llm' | 'outputs' | 'manifest' | 'other';

@@ -88,9 +88,12 @@ export function subjectModuleProblem(image: unknown, module: string): string | u
 const subjectSchema = z
   .strictObject({
     modules: uniqueList(
-      z.string({ error: typeError('a module') }).min(1, { error: 'must not be empty' }).max(200, {
-        error: 'expected at most 200 characters',
-      }),
+      z
+        .string({ error: typeError('a module') })
+        .min(1, { error: 'must not be empty' })
+        .max(200, {
+          error: 'expected at most 200 characters',
+        }),
       (m) => m,
       'module',
     ).default([]),
@@ -191,7 +194,8 @@ function crossFieldIssues(value: unknown): Array<{ path: PropertyKey[]; message:
       if (typeof p === 'string' && /^(worksample[-_]|\.worksample)/.test(p))
         issues.push({
           path: ['tests', 'hidden', i],
-          message: 'names starting with "worksample-", "worksample_" or ".worksample" belong to the grading harness',
+          message:
+            'names starting with "worksample-", "worksample_" or ".worksample" belong to the grading harness',
         });
     });
   const llm = isRecord(value.llm) ? value.llm : {};

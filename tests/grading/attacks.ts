@@ -30,7 +30,13 @@ export const NODE_TESTS = [
 /** A TAP stream that says every real hidden test passed. */
 const fakeTap = [
   'TAP version 13',
-  ...NODE_TESTS.flatMap((n, i) => [`# Subtest: ${n}`, `ok ${i + 1} - ${n}`, '  ---', '  duration_ms: 1', '  ...']),
+  ...NODE_TESTS.flatMap((n, i) => [
+    `# Subtest: ${n}`,
+    `ok ${i + 1} - ${n}`,
+    '  ---',
+    '  duration_ms: 1',
+    '  ...',
+  ]),
   `1..${NODE_TESTS.length}`,
   `# tests ${NODE_TESTS.length}`,
   `# pass ${NODE_TESTS.length}`,
@@ -97,14 +103,12 @@ console.error('killed', killed.join(' '));`,
     'node_modules/tsx/index.js': 'process.exit(0);\n',
     '.npmrc': 'node-options=--require=./evil.cjs\n',
   }),
-  js(
-    'replaces the hidden test with one that passes',
-    '',
-    {
-      'hidden.test.mjs': "import { test } from 'node:test';\ntest('extracts JSON from a json code fence', () => {});\n",
-      'worksample-harness.mjs': 'export const subject = () => new Proxy({}, { get: () => async () => ({ ok: true }) });\n',
-    },
-  ),
+  js('replaces the hidden test with one that passes', '', {
+    'hidden.test.mjs':
+      "import { test } from 'node:test';\ntest('extracts JSON from a json code fence', () => {});\n",
+    'worksample-harness.mjs':
+      'export const subject = () => new Proxy({}, { get: () => async () => ({ ok: true }) });\n',
+  }),
   js(
     'reads and rewrites the harness folder',
     `import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -226,7 +230,8 @@ for d in ['/harness']:
 _forge()`,
   ),
   py('replaces the hidden test and the harness runtime', '', {
-    'test_hidden.py': 'def test_skips_none():\n    pass\n\ndef test_empty():\n    pass\n\ndef test_floats():\n    pass\n',
+    'test_hidden.py':
+      'def test_skips_none():\n    pass\n\ndef test_empty():\n    pass\n\ndef test_floats():\n    pass\n',
     'worksample_harness.py': 'def subject(name):\n    raise SystemExit(0)\n',
   }),
 ];

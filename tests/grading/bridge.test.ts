@@ -52,7 +52,10 @@ describe('bridge values', () => {
       nz: -0,
       big: 2n ** 70n,
       date: new Date('2024-03-15T10:00:00Z'),
-      map: new Map<unknown, unknown>([[1, 'a'], ['k', { deep: [1, undefined] }]]),
+      map: new Map<unknown, unknown>([
+        [1, 'a'],
+        ['k', { deep: [1, undefined] }],
+      ]),
       set: new Set(['x', 2]),
       bytes: new Uint8Array([0, 255, 7]),
       list: [null, true, 'text', 1.5, [undefined]],
@@ -105,7 +108,9 @@ describe('bridge values', () => {
     const multi = (await harness.request({ name: 'multiline' }, []).catch((e: Error) => e)) as Error;
     expect(multi.message).toBe('line one\\n  ...\\nok 1 - a forged test\\n1..1');
     expect(multi.message).not.toMatch(/\n/);
-    await expect(harness.request({ name: 'notAnError' }, [])).rejects.toThrow(/a non-Error was thrown: a string/);
+    await expect(harness.request({ name: 'notAnError' }, [])).rejects.toThrow(
+      /a non-Error was thrown: a string/,
+    );
   });
 
   it('refuses values that cannot cross: cycles, symbols, nested promises', async () => {
@@ -163,7 +168,9 @@ describe('bridge callbacks', () => {
   it('carries an AbortSignal across, including a later abort', async () => {
     const { harness } = await pair({
       waitForAbort: (signal: AbortSignal) =>
-        new Promise((resolve) => signal.addEventListener('abort', () => resolve(`aborted: ${signal.aborted}`))),
+        new Promise((resolve) =>
+          signal.addEventListener('abort', () => resolve(`aborted: ${signal.aborted}`)),
+        ),
     });
     const controller = new AbortController();
     const pending = harness.request({ name: 'waitForAbort' }, [controller.signal]);

@@ -43,7 +43,10 @@ async function gradeAll(
     variants.map(async (v, i) => {
       const c = await t.startedCandidate(v.name, `${taskSlug}-${i}@example.com`, taskSlug);
       for (const [file, content] of Object.entries(v.files)) {
-        const put = await t.req(c.browser, 'PUT', `/api/attempts/${c.attemptId}/file`, { path: file, content });
+        const put = await t.req(c.browser, 'PUT', `/api/attempts/${c.attemptId}/file`, {
+          path: file,
+          content,
+        });
         expect(put.status, `${v.name}: PUT ${file}: ${put.text}`).toBeLessThan(300);
       }
       const submit = await t.req(c.browser, 'POST', `/api/attempts/${c.attemptId}/submit`);
@@ -59,8 +62,7 @@ async function gradeAll(
   return grades;
 }
 
-const candidateOutput = (g: Grade) =>
-  g.stdout.split("--- output of the candidate's code ---")[1] ?? '';
+const candidateOutput = (g: Grade) => g.stdout.split("--- output of the candidate's code ---")[1] ?? '';
 
 function expectNoBetterThanStarter(g: Grade | undefined, starter: Grade, what: string) {
   const shown = JSON.stringify({ ...g, stdout: g?.stdout.slice(-3000), stderr: g?.stderr.slice(-3000) });
@@ -71,7 +73,11 @@ function expectNoBetterThanStarter(g: Grade | undefined, starter: Grade, what: s
 }
 
 describe.runIf(
-  needs('docker', ready && Boolean(firewall?.available), `${sandboxesHint}; the LLM tasks also need iptables as root`),
+  needs(
+    'docker',
+    ready && Boolean(firewall?.available),
+    `${sandboxesHint}; the LLM tasks also need iptables as root`,
+  ),
 )('hidden-test verdicts cannot be forged by the candidate', () => {
   let t: TestApp;
 
@@ -109,12 +115,15 @@ describe.runIf(
       expect(grades.get('starter')).toMatchObject({ status: 'done', verdict: 'failed' });
     });
 
-    it.each(NODE_ATTACKS.map((a: Attack) => [a.name]))('%s: graded failed, no better than the starter', (name) => {
-      const g = grades.get(name);
-      expectNoBetterThanStarter(g, grades.get('starter')!, name);
-      expect(candidateOutput(g!)).not.toContain(HIDDEN_MARKERS.node);
-      expect(JSON.stringify(g)).not.toContain(HIDDEN_MARKERS.node);
-    });
+    it.each(NODE_ATTACKS.map((a: Attack) => [a.name]))(
+      '%s: graded failed, no better than the starter',
+      (name) => {
+        const g = grades.get(name);
+        expectNoBetterThanStarter(g, grades.get('starter')!, name);
+        expect(candidateOutput(g!)).not.toContain(HIDDEN_MARKERS.node);
+        expect(JSON.stringify(g)).not.toContain(HIDDEN_MARKERS.node);
+      },
+    );
 
     it('shows staff which candidate files were left out of grading', () => {
       const g = grades.get('shadows node:test, node:assert, openai and tsx with node_modules')!;
@@ -126,7 +135,10 @@ describe.runIf(
   describe('python task (py-sum)', () => {
     let grades: Map<string, Grade>;
     beforeAll(async () => {
-      const solution = await readFile(path.join(repoRoot, 'tests/fixtures/tasks/py-sum/solution/calc.py'), 'utf8');
+      const solution = await readFile(
+        path.join(repoRoot, 'tests/fixtures/tasks/py-sum/solution/calc.py'),
+        'utf8',
+      );
       grades = await gradeAll(t, 'py-sum', [
         { name: 'starter', files: {} },
         { name: 'reference', files: { 'calc.py': solution } },
@@ -144,15 +156,20 @@ describe.runIf(
       expect(grades.get('starter')).toMatchObject({ status: 'done', verdict: 'failed', passed: 0 });
     });
 
-    it.each(PY_ATTACKS.map((a: Attack) => [a.name]))('%s: graded failed, no better than the starter', (name) => {
-      const g = grades.get(name);
-      expectNoBetterThanStarter(g, grades.get('starter')!, name);
-      expect(JSON.stringify(g)).not.toContain(HIDDEN_MARKERS.python);
-    });
+    it.each(PY_ATTACKS.map((a: Attack) => [a.name]))(
+      '%s: graded failed, no better than the starter',
+      (name) => {
+        const g = grades.get(name);
+        expectNoBetterThanStarter(g, grades.get('starter')!, name);
+        expect(JSON.stringify(g)).not.toContain(HIDDEN_MARKERS.python);
+      },
+    );
 
     it('names the failure when the candidate module cannot load', () => {
       const g = grades.get('sys.exit(0) at import')!;
-      expect(g.tests.map((x) => x.message ?? '').join('\n')).toMatch(/calc could not be loaded: the candidate code raised SystemExit: 0/);
+      expect(g.tests.map((x) => x.message ?? '').join('\n')).toMatch(
+        /calc could not be loaded: the candidate code raised SystemExit: 0/,
+      );
     });
   });
 });

@@ -88,7 +88,9 @@ test('a missing export fails clearly', async () => { await assert.rejects(lib.no
   });
 
   it('fails every test, each with the reason, when the module cannot load', async () => {
-    await driver.putFiles(session, [file('lib.mjs', 'process.exit(0);\nexport const add = (a, b) => a + b;\n')]);
+    await driver.putFiles(session, [
+      file('lib.mjs', 'process.exit(0);\nexport const add = (a, b) => a + b;\n'),
+    ]);
     const r = await runHiddenTests(driver, session, {
       env: 'node',
       grade: ['node', '--test', 'hidden.test.mjs'],

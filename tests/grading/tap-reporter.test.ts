@@ -34,9 +34,9 @@ test.skip('is skipped # TODO not really', () => {});
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function tapOf(reporter: string): Promise<string> {
-  const r = await run(process.execPath, ['--test', `--test-reporter=${reporter}`, 'forge.test.mjs'], { cwd: dir }).catch(
-    (e: { stdout: string }) => e,
-  );
+  const r = await run(process.execPath, ['--test', `--test-reporter=${reporter}`, 'forge.test.mjs'], {
+    cwd: dir,
+  }).catch((e: { stdout: string }) => e);
   return r.stdout;
 }
 

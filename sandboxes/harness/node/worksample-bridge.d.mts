@@ -18,7 +18,11 @@ export declare class Peer {
   constructor(socket: Socket, opts?: PeerOptions);
   closed: Error | undefined;
   send(msg: unknown): void;
-  request(target: { name: string } | { fn: number; label?: string }, args: unknown[], timeoutMs?: number): Promise<any>;
+  request(
+    target: { name: string } | { fn: number; label?: string },
+    args: unknown[],
+    timeoutMs?: number,
+  ): Promise<any>;
   close(err: Error, why?: 'timeout' | 'closed'): void;
   encode(value: unknown): unknown;
   decode(value: unknown): any;

@@ -5,4 +5,7 @@ export type SubjectModule = Record<string, (...args: any[]) => Promise<any>>;
 
 export declare function subject(modulePath: string, opts?: { timeoutMs?: number }): SubjectModule;
 
-export declare function loadSubject(modulePath: string, opts?: { timeoutMs?: number }): Promise<Record<string, any>>;
+export declare function loadSubject(
+  modulePath: string,
+  opts?: { timeoutMs?: number },
+): Promise<Record<string, any>>;

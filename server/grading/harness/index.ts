@@ -4,6 +4,12 @@
  * sandboxes/harness/. See docs/HIDDEN-TESTS.md and "Grading integrity" in docs/ARCHITECTURE.md.
  */
 export { cleanSlate, excludedReason } from './clean-slate.ts';
-export { hasHarness, planGrade, RESERVED_TEST_PREFIXES, type GradePlan, type GradePlanInput } from './plan.ts';
+export {
+  hasHarness,
+  planGrade,
+  RESERVED_TEST_PREFIXES,
+  type GradePlan,
+  type GradePlanInput,
+} from './plan.ts';
 export { runHiddenTests, type HiddenTestRun } from './run.ts';
 export { harnessVerdict, junitProblem, readFrame, tapProblem, type GradeVerdict } from './verdict.ts';

@@ -31,7 +31,12 @@ const KITS: Record<string, Kit> = {
     subjectArgv: (boot) => ['node', '--input-type=module', '-e', boot],
     harnessArgv: (boot) => ['node', '--input-type=module', '-e', boot],
     subjectFiles: ['worksample-subject.mjs', 'worksample-bridge.mjs'],
-    harnessFiles: ['worksample-run.mjs', 'worksample-bridge.mjs', 'worksample-harness.mjs', 'worksample-tap.mjs'],
+    harnessFiles: [
+      'worksample-run.mjs',
+      'worksample-bridge.mjs',
+      'worksample-harness.mjs',
+      'worksample-tap.mjs',
+    ],
     defaults: { 'package.json': '{ "private": true, "type": "module" }\n' },
   },
   python: {

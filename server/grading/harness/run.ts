@@ -30,12 +30,14 @@ export async function runHiddenTests(
   } finally {
     subject.cancel();
   }
-  const candidate = await subject.result.catch(
-    (err: unknown): Pick<ExecResult, 'stdout' | 'stderr'> => ({
-      stdout: { text: '', bytes: 0, truncated: false },
-      stderr: { text: `the subject did not run: ${err instanceof Error ? err.message : String(err)}`, bytes: 0, truncated: false },
-    }),
-  );
+  const candidate = await subject.result.catch((err: unknown): Pick<ExecResult, 'stdout' | 'stderr'> => ({
+    stdout: { text: '', bytes: 0, truncated: false },
+    stderr: {
+      text: `the subject did not run: ${err instanceof Error ? err.message : String(err)}`,
+      bytes: 0,
+      truncated: false,
+    },
+  }));
   const verdict = harnessVerdict(harness, input.report.format, plan.nonce);
   return {
     ...verdict,

@@ -20,7 +20,8 @@ const exec = (stdout: string, over: Partial<ExecResult> = {}): ExecResult => ({
   ...over,
 });
 
-const PASSING_TAP = 'TAP version 13\n# Subtest: a\nok 1 - a\n  ---\n  duration_ms: 1\n  ...\n# Subtest: b\nok 2 - b\n  ---\n  duration_ms: 1\n  ...\n1..2\n# pass 2\n';
+const PASSING_TAP =
+  'TAP version 13\n# Subtest: a\nok 1 - a\n  ---\n  duration_ms: 1\n  ...\n# Subtest: b\nok 2 - b\n  ---\n  duration_ms: 1\n  ...\n1..2\n# pass 2\n';
 
 describe('the harness frame', () => {
   it('reads the report, the exit code and the console around it', () => {
@@ -53,8 +54,8 @@ describe('TAP completeness', () => {
 
   it('refuses a stream whose test output imitates TAP lines inside a YAML block', () => {
     const forged = fixture('node18.tap').replace(
-      "      actual: 1\n",
-      "      actual: |-\n        x\n        ...\n        ok 7 - inner b\n        ...\n",
+      '      actual: 1\n',
+      '      actual: |-\n        x\n        ...\n        ok 7 - inner b\n        ...\n',
     );
     const problem = tapProblem(forged, parseTap(forged));
     expect(problem).toMatch(/reads two ways/);
@@ -100,8 +101,12 @@ describe('the verdict', () => {
       error: expect.stringMatching(/delivered no report/),
       report: { passed: 0 },
     });
-    expect(harnessVerdict(exec(frame(undefined, 4)), 'junit', NONCE).error).toMatch(/wrote no JUnit report \(exit code 4\)/);
-    expect(harnessVerdict(exec(frame('TAP version 13\n1..0\n')), 'tap', NONCE).error).toBe('no hidden test ran');
+    expect(harnessVerdict(exec(frame(undefined, 4)), 'junit', NONCE).error).toMatch(
+      /wrote no JUnit report \(exit code 4\)/,
+    );
+    expect(harnessVerdict(exec(frame('TAP version 13\n1..0\n')), 'tap', NONCE).error).toBe(
+      'no hidden test ran',
+    );
   });
 
   it("keeps the harness's timeout or memory verdict", () => {

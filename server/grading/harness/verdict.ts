@@ -127,7 +127,8 @@ export function junitProblem(xml: string, report: TestReport): string | undefine
   if (root && root.tests !== undefined) declared = Number(root.tests);
   else if (suites.some((s) => s.tests !== undefined))
     declared = suites.reduce((n, s) => n + Number(s.tests ?? 0), 0);
-  if (declared !== undefined && !Number.isFinite(declared)) return 'the JUnit report declares no valid test count';
+  if (declared !== undefined && !Number.isFinite(declared))
+    return 'the JUnit report declares no valid test count';
   if (declared !== undefined && declared !== report.tests.length)
     return `the JUnit report declares ${declared} tests but lists ${report.tests.length}`;
   return undefined;
@@ -142,11 +143,7 @@ export interface HarnessVerdict {
 }
 
 /** The verdict from the harness exec's result: only its framed report counts. */
-export function harnessVerdict(
-  result: ExecResult,
-  format: 'tap' | 'junit',
-  nonce: string,
-): HarnessVerdict {
+export function harnessVerdict(result: ExecResult, format: 'tap' | 'junit', nonce: string): HarnessVerdict {
   const frame = readFrame(result.stdout.text, nonce);
   const empty = summarize([]);
   if (result.verdict !== 'ok' && result.verdict !== 'error') {
@@ -166,7 +163,12 @@ export function harnessVerdict(
     };
   const shown = format === 'tap' && frame.body ? frame.body : frame.console;
   if (frame.error)
-    return { verdict: 'failed', report: empty, error: `the grade command could not start: ${frame.error}`, console: shown };
+    return {
+      verdict: 'failed',
+      report: empty,
+      error: `the grade command could not start: ${frame.error}`,
+      console: shown,
+    };
   if (frame.body === undefined)
     return {
       verdict: 'failed',
@@ -180,7 +182,8 @@ export function harnessVerdict(
     (report.tests.length === 0 ? 'no hidden test ran' : undefined);
   // A TAP stream with any structural problem may have been shaped by test output: none of it counts
   // (staff still see it). A JUnit report is unambiguous XML, so what it lists stays visible.
-  if (problem) return { verdict: 'failed', report: format === 'tap' ? empty : report, error: problem, console: shown };
+  if (problem)
+    return { verdict: 'failed', report: format === 'tap' ? empty : report, error: problem, console: shown };
   const passed = report.failed === 0 && report.passed > 0 && frame.exitCode === 0;
   return {
     verdict: passed ? 'passed' : 'failed',

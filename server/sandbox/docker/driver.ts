@@ -19,7 +19,14 @@ import type {
 } from '../types.ts';
 import { packFiles, unpackFiles } from './archive.ts';
 import { dockerExec } from './exec.ts';
-import { CANDIDATE_UID, containerOptions, HARNESS_UID, LABEL, volumeOptions, WORKSPACE } from './hardening.ts';
+import {
+  CANDIDATE_UID,
+  containerOptions,
+  HARNESS_UID,
+  LABEL,
+  volumeOptions,
+  WORKSPACE,
+} from './hardening.ts';
 import type { Firewall } from './firewall.ts';
 
 export interface DockerSession extends SandboxSession {
