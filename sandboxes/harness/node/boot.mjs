@@ -16,7 +16,8 @@ process.stdin.destroy();
 const root = bundle.root === 'tmp' ? os.tmpdir() : process.cwd();
 const dir = mkdtempSync(path.join(root, 'ws-'));
 for (const [name, b64] of Object.entries(bundle.files)) {
-  if (name.split('/').some((seg) => seg === '' || seg === '.' || seg === '..')) throw new Error(`bad path ${name}`);
+  if (name.split('/').some((seg) => seg === '' || seg === '.' || seg === '..'))
+    throw new Error(`bad path ${name}`);
   const file = path.join(dir, name);
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   writeFileSync(file, Buffer.from(b64, 'base64'), { mode: 0o600 });

@@ -100,7 +100,8 @@ export class Peer {
       if (line.trim()) this.dispatch(line);
       if (this.closed) return;
     }
-    if (this.buffer.length > MAX_LINE) this.close(new SubjectError('the subject sent a message over the size limit'));
+    if (this.buffer.length > MAX_LINE)
+      this.close(new SubjectError('the subject sent a message over the size limit'));
   }
 
   dispatch(line) {
@@ -231,14 +232,19 @@ export class Peer {
           }
         return { $: 'err', name: String(value.name), message: String(value.message), props };
       }
-      if (value instanceof Date) return { $: 'date', v: Number.isNaN(value.getTime()) ? null : value.toISOString() };
+      if (value instanceof Date)
+        return { $: 'date', v: Number.isNaN(value.getTime()) ? null : value.toISOString() };
       if (value instanceof Map) return { $: 'map', v: [...value].map(([k, v]) => [inner(k), inner(v)]) };
       if (value instanceof Set) return { $: 'set', v: [...value].map(inner) };
       if (ArrayBuffer.isView(value) && !(value instanceof DataView))
-        return { $: 'bytes', v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+        return {
+          $: 'bytes',
+          v: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64'),
+        };
       if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return this.encodeSignal(value);
       if (typeof Headers !== 'undefined' && value instanceof Headers) return { $: 'headers', v: [...value] };
-      if (typeof value.then === 'function') throw new TypeError('a Promise nested in a value cannot cross the bridge');
+      if (typeof value.then === 'function')
+        throw new TypeError('a Promise nested in a value cannot cross the bridge');
       const v = {};
       // Methods keep their object, so a test's fake client can use `this`.
       for (const k of Object.keys(value))
@@ -291,7 +297,12 @@ export class Peer {
   }
 
   decode(value, depth = 0) {
-    if (value === null || typeof value === 'boolean' || typeof value === 'string' || typeof value === 'number')
+    if (
+      value === null ||
+      typeof value === 'boolean' ||
+      typeof value === 'string' ||
+      typeof value === 'number'
+    )
       return value;
     if (depth > MAX_DEPTH + 2) throw new SubjectError('a value nested too deeply');
     const inner = (v) => this.decode(v, depth + 1);
@@ -335,7 +346,8 @@ export class Peer {
   }
 
   decodeError(value) {
-    if (!value || typeof value !== 'object' || value.$ !== 'err') return new SubjectError('an unreadable error');
+    if (!value || typeof value !== 'object' || value.$ !== 'err')
+      return new SubjectError('an unreadable error');
     const name = this.trusted ? oneLine(value.name ?? 'Error').slice(0, 200) : String(value.name ?? 'Error');
     const message = this.trusted ? oneLine(value.message ?? '').slice(0, 4000) : String(value.message ?? '');
     const Cls = Object.hasOwn(ERROR_CLASSES, name) ? ERROR_CLASSES[name] : Error;

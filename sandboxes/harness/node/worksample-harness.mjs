@@ -72,7 +72,8 @@ export async function loadSubject(modulePath, { timeoutMs = DEFAULT_TIMEOUT_MS }
   const { peer, exports } = await link.open();
   const out = {};
   for (const [name, value] of Object.entries(exports)) {
-    const v = value && typeof value === 'object' && value.$ === 'fn' ? link.exportFunction(name) : peer.decode(value);
+    const v =
+      value && typeof value === 'object' && value.$ === 'fn' ? link.exportFunction(name) : peer.decode(value);
     Object.defineProperty(out, name, { value: v, enumerable: true });
   }
   return Object.freeze(out);
@@ -118,7 +119,10 @@ class ModuleLink {
   async connect() {
     let socket;
     try {
-      socket = await connectWithRetry(this.socket, unreachable ? 0 : connected ? RECONNECT_MS : FIRST_CONNECT_MS);
+      socket = await connectWithRetry(
+        this.socket,
+        unreachable ? 0 : connected ? RECONNECT_MS : FIRST_CONNECT_MS,
+      );
     } catch (err) {
       unreachable = true;
       throw err;
@@ -133,7 +137,10 @@ class ModuleLink {
       const loadMs = Math.max(this.timeoutMs, MIN_LOAD_MS);
       const timer = setTimeout(
         () =>
-          peer.close(new SubjectError(`loading ${this.modulePath} took longer than ${loadMs / 1000} s`), 'timeout'),
+          peer.close(
+            new SubjectError(`loading ${this.modulePath} took longer than ${loadMs / 1000} s`),
+            'timeout',
+          ),
         loadMs,
       );
       const peer = new Peer(socket, {
@@ -147,7 +154,9 @@ class ModuleLink {
           pid = Number(msg.pid);
           if (msg.error) {
             const err = peer.decodeError(msg.error);
-            peer.close(new SubjectError(`${this.modulePath} could not be loaded: ${err.name}: ${err.message}`));
+            peer.close(
+              new SubjectError(`${this.modulePath} could not be loaded: ${err.name}: ${err.message}`),
+            );
             return;
           }
           resolve({ peer, exports: msg.exports?.v ?? {} });
@@ -157,7 +166,9 @@ class ModuleLink {
           if (this.current === attempt) this.current = undefined;
           if (why === 'timeout' && pid) killWorker(this.socket, pid);
           reject(
-            loaded || why === 'timeout' ? err : new SubjectError(`${err.message} while loading ${this.modulePath}`),
+            loaded || why === 'timeout'
+              ? err
+              : new SubjectError(`${err.message} while loading ${this.modulePath}`),
           );
         },
       });

@@ -35,11 +35,16 @@ export async function main({ dir, argv, report, nonce, socket, modules }) {
     WORKSAMPLE_SUBJECT_SOCKET: socket,
     WORKSAMPLE_SUBJECT_MODULES: JSON.stringify(modules),
   };
-  const command = report.format === 'tap' ? withOwnReporter(argv, path.join(dir, 'worksample-tap.mjs')) : argv;
+  const command =
+    report.format === 'tap' ? withOwnReporter(argv, path.join(dir, 'worksample-tap.mjs')) : argv;
   const chunks = [];
   let size = 0;
   const { code, error } = await new Promise((resolve) => {
-    const child = spawn(command[0], command.slice(1), { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command[0], command.slice(1), {
+      cwd: dir,
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     child.stdout.on('data', (c) => {
       if (report.format !== 'tap') process.stdout.write(c);
       if (size < MAX_REPORT) chunks.push(c);

@@ -63,7 +63,12 @@ async function worker(config) {
         const v = {};
         for (const [k, value] of Object.entries(exportsRef)) {
           try {
-            Object.defineProperty(v, k, { value: peer.encode(value), enumerable: true, writable: true, configurable: true });
+            Object.defineProperty(v, k, {
+              value: peer.encode(value),
+              enumerable: true,
+              writable: true,
+              configurable: true,
+            });
           } catch {
             /* left out */
           }
