@@ -1,16 +1,17 @@
 /**
- * Grading at submit: the submitted workspace plus the task's hidden tests, in a fresh sandbox, with
- * the task's grade command. Hidden tests overwrite same-named workspace files, so a candidate cannot
- * replace them. A broken or hostile submission yields a failed grade, never a crashed server.
+ * Grading at submit, in a fresh sandbox: the submitted workspace is copied in as data (minus runtime
+ * configuration, see server/grading/harness/clean-slate.ts), the candidate's code runs in the subject
+ * process, and the task's grade command runs the hidden tests in the trusted harness — another uid,
+ * a private folder, tests and report nonce on its stdin. Only the harness's report decides. A broken
+ * or hostile submission yields a failed grade, never a crashed server.
  */
 import type { ServiceContext } from '../platform/index.ts';
 import type { GradesTable } from '../db/index.ts';
 import { getBlob } from '../blobs/index.ts';
-import type { SandboxManager } from '../sandbox/index.ts';
-import type { SandboxFile } from '../sandbox/index.ts';
+import type { SandboxFile, SandboxManager } from '../sandbox/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import { networkFor, type LlmAccess } from './llm-access.ts';
-import { parseJunit, parseTap, summarize, type TestReport } from '../grading/index.ts';
+import { cleanSlate, runHiddenTests, type TestReport } from '../grading/index.ts';
 
 export interface GradeView {
   attemptId: string;
@@ -42,32 +43,44 @@ export const viewGrade = (g: GradesTable): GradeView => ({
   finishedAt: g.finished_at,
 });
 
-/** Files for grading: the workspace, then the hidden tests on top (tests/x → x). */
+/**
+ * Files for grading: the candidate's workspace after the clean slate (what goes into /workspace,
+ * and what was left out with why), and the hidden tests (tests/x → x), which go only to the harness.
+ */
 export async function gradingFiles(
   ctx: ServiceContext,
   attemptId: string,
   taskVersionId: string,
-): Promise<SandboxFile[]> {
-  const files = new Map<string, SandboxFile>();
+): Promise<{
+  workspace: SandboxFile[];
+  hidden: SandboxFile[];
+  dropped: Array<{ path: string; reason: string }>;
+}> {
   const ws = await ctx.db
     .selectFrom('workspace_files')
     .select(['path', 'sha256'])
     .where('attempt_id', '=', attemptId)
     .execute();
-  const hidden = await ctx.db
+  const tests = await ctx.db
     .selectFrom('task_version_files')
     .select(['path', 'sha256'])
     .where('task_version_id', '=', taskVersionId)
     .where('role', '=', 'tests')
     .execute();
-  for (const f of [...ws, ...hidden.map((h) => ({ ...h, path: h.path.replace(/^tests\//, '') }))]) {
-    const content = await getBlob(ctx.db, f.sha256);
-    if (content) files.set(f.path, { path: f.path, content });
-  }
-  // A workspace file may not sit where a hidden test's folder goes (a file "a" vs test "a/b").
-  for (const p of [...files.keys()])
-    if ([...files.keys()].some((q) => q.startsWith(`${p}/`))) files.delete(p);
-  return [...files.values()];
+  const load = async (rows: Array<{ path: string; sha256: string }>) => {
+    const out: SandboxFile[] = [];
+    for (const f of rows) {
+      const content = await getBlob(ctx.db, f.sha256);
+      if (content) out.push({ path: f.path, content });
+    }
+    return out;
+  };
+  const hidden = await load(tests.map((h) => ({ ...h, path: h.path.replace(/^tests\//, '') })));
+  const { kept, dropped } = cleanSlate(
+    ws,
+    hidden.map((h) => h.path),
+  );
+  return { workspace: await load(kept), hidden, dropped };
 }
 
 export async function gradeAttempt(
@@ -116,43 +129,38 @@ export async function gradeAttempt(
         'grade',
         attemptId,
         async (session) => {
-          await manager.putFiles(session, await gradingFiles(ctx, attemptId, a.task_version_id));
+          const files = await gradingFiles(ctx, attemptId, a.task_version_id);
+          await manager.putFiles(session, files.workspace);
           const llmEnv =
             network === 'gateway' && llm
               ? await llm.envFor(attemptId, 'grade', session.gatewayAddress)
               : undefined;
-          const result = await manager.exec(session, {
-            argv: env.grade,
-            env: llmEnv,
-            closeStdin: true,
-          }).result;
+          const outcome = await runHiddenTests(
+            manager,
+            session,
+            {
+              env: env.image,
+              grade: env.grade,
+              report: env.report,
+              modules: env.subject.modules,
+              hidden: files.hidden,
+              llmEnv,
+            },
+            files.dropped.map((d) => `left out of grading: ${d.path} (${d.reason})`),
+          );
           await manager.stopProcesses(session).catch(() => {});
-          let report: TestReport;
-          if (env.report.format === 'junit') {
-            const [file] = await manager.getFiles(session, {
-              under: env.report.path,
-              maxBytes: 8 * 1024 * 1024,
-            });
-            report = file ? parseJunit(file.content.toString('utf8')) : summarize([]);
-          } else {
-            report = parseTap(result.stdout.text);
-          }
-          const passedAll = report.failed === 0 && report.passed > 0 && result.verdict === 'ok';
+          const report: TestReport = outcome.report;
           return {
             ...base,
             status: 'done' as const,
-            verdict:
-              result.verdict !== 'ok' && result.verdict !== 'error'
-                ? result.verdict
-                : passedAll
-                  ? 'passed'
-                  : 'failed',
+            verdict: outcome.verdict,
             passed: report.passed,
             failed: report.failed,
             skipped: report.skipped,
             report_json: JSON.stringify(report.tests),
-            stdout: result.stdout.text,
-            stderr: result.stderr.text,
+            stdout: outcome.stdout,
+            stderr: outcome.stderr,
+            error: outcome.error,
             finished_at: ctx.clock.now(),
           };
         },

@@ -97,3 +97,4 @@ export function limitsFromConfig(config: Config): SandboxLimits {
 export { imageFor, environments } from './images/index.ts';
 export type { EnvName } from './images/index.ts';
 export type { SandboxFile, ExecResult, RunningExec, SandboxSession } from './types.ts';
+export type { ExecRequest, SandboxDriver, Verdict } from './types.ts';

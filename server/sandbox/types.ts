@@ -56,12 +56,20 @@ export interface SandboxSession {
   readonly spec: SessionSpec;
   /** Address the LLM gateway must listen on for this session (network 'gateway' only). */
   readonly gatewayAddress?: string;
+  /** Absolute path of the workspace as the session's processes see it (default /workspace). */
+  readonly workspacePath?: string;
 }
 
 export type Verdict = 'ok' | 'error' | 'timeout' | 'out-of-memory' | 'output-limit' | 'cancelled';
 
 export interface ExecRequest {
   argv: string[];
+  /**
+   * Who runs it: the candidate's uid in the workspace (default), or the grading harness — a uid the
+   * candidate's processes can neither signal nor read, in a private folder outside the workspace.
+   * Only grading code sets 'harness'; Runs never do, and nothing a task or candidate sends reaches it.
+   */
+  user?: 'candidate' | 'harness';
   /** Extra environment (never secrets of the server). */
   env?: Record<string, string>;
   /** Optional stdin: a string written at start, and/or more via the returned handle. */

@@ -75,6 +75,34 @@ describe('loadTaskDir: errors name the file and field', () => {
     ]);
   });
 
+  it('subject modules must be valid for the image and exist in starter/ or solution/', async () => {
+    await editManifest(dir, (m) => {
+      m.environment.subject.modules = ['parse-model-json.mjs', 'src/missing.mjs', '../escape.mjs'];
+    });
+    expect(await errorsOf(dir)).toEqual([
+      `${dir}/task.yaml: environment.subject.modules[2]: expected a relative path inside the workspace like "src/triage.ts"`,
+      `${dir}/task.yaml: environment.subject.modules[1]: neither starter/src/missing.mjs nor solution/src/missing.mjs exists`,
+    ]);
+    await editManifest(dir, (m) => {
+      m.environment.image = 'python';
+      m.environment.subject.modules = ['rag', 'not-a-module', 'pkg.mod'];
+    });
+    expect(await errorsOf(dir)).toEqual([
+      `${dir}/task.yaml: environment.subject.modules[1]: expected a Python module name like "rag" or "pkg.module"`,
+      `${dir}/task.yaml: environment.subject.modules[0]: neither starter/rag.py nor solution/rag.py exists`,
+      `${dir}/task.yaml: environment.subject.modules[2]: neither starter/pkg/mod.py nor solution/pkg/mod.py exists`,
+    ]);
+  });
+
+  it("hidden tests may not take the harness runtime's names", async () => {
+    await editManifest(dir, (m) => {
+      m.tests.hidden = ['worksample-harness.mjs'];
+    });
+    expect(await errorsOf(dir)).toContain(
+      `${dir}/task.yaml: tests.hidden[0]: names starting with "worksample-", "worksample_" or ".worksample" belong to the grading harness`,
+    );
+  });
+
   it('YAML syntax error reports the line', async () => {
     const file = path.join(dir, 'task.yaml');
     await writeFile(file, 'slug: hello-llm\ntitle: x\nsummary: y\nkind: [code\ntimeLimitMinutes: 15\n');

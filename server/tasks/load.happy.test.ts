@@ -17,8 +17,9 @@ describe('loadTaskDir: valid packages', () => {
     const { manifest, statement, files, contentHash } = result.task;
     expect(manifest.slug).toBe('hello-llm');
     expect(manifest.kind).toBe('code');
-    expect(manifest.environment?.grade).toEqual(['node', '--test', '--test-reporter=tap']);
+    expect(manifest.environment?.grade).toEqual(['node', '--test', '--test-reporter=tap', 'hidden.test.mjs']);
     expect(manifest.environment?.report).toEqual({ format: 'tap' });
+    expect(manifest.environment?.subject).toEqual({ modules: ['parse-model-json.mjs'] });
     expect(manifest.llm.models).toEqual([{ alias: 'mock-small', upstream: 'mock-small' }]);
     expect(manifest.rubric.criteria).toHaveLength(3);
     expect(statement).toContain('parseModelJson');

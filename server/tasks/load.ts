@@ -13,7 +13,12 @@ import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
 import { computeContentHash, sha256Hex } from './hash.ts';
-import { isSafeRelativePath, parseTaskManifest, type TaskManifest } from './manifest.ts';
+import {
+  isSafeRelativePath,
+  parseTaskManifest,
+  subjectModuleProblem,
+  type TaskManifest,
+} from './manifest.ts';
 
 export type TaskFileRole =
   'statement' | 'starter' | 'tests' | 'solution' | 'wrong' | 'llm' | 'outputs' | 'manifest' | 'other';
@@ -246,6 +251,20 @@ function checkTree(label: string, folderName: string, raw: Record<string, unknow
       }
     });
   }
+  const env = isRecord(raw.environment) ? raw.environment : {};
+  const haveCode = dirs.has('starter') || dirs.has('solution');
+  listAt(env.subject, 'modules').forEach((m, i) => {
+    // The schema reports invalid names, and a missing starter/ and solution/ is reported above.
+    if (typeof m !== 'string' || m === '' || subjectModuleProblem(env.image, m) || !haveCode) return;
+    // The file a module name or path stands for.
+    const base = env.image === 'python' ? m.replace(/\./g, '/') : m;
+    const candidates = env.image === 'python' ? [`${base}.py`, `${base}/__init__.py`] : [m];
+    const found = candidates.some((c) => ['starter', 'solution'].some((d) => files.has(`${d}/${c}`)));
+    if (!found)
+      errors.push(
+        `${at}: environment.subject.modules[${i}]: neither starter/${candidates[0]} nor solution/${candidates[0]} exists`,
+      );
+  });
   const answerKey = isRecord(raw.critique) ? raw.critique.answerKey : undefined;
   if (typeof answerKey === 'string' && isSafeRelativePath(answerKey)) {
     const key = answerKey.normalize('NFC');

@@ -69,6 +69,37 @@ function uniqueList<T extends z.ZodType>(item: T, key: (v: z.output<T>) => strin
   });
 }
 
+const PY_MODULE = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** Why `module` cannot name a subject module in environment `image`, or undefined. */
+export function subjectModuleProblem(image: unknown, module: string): string | undefined {
+  if (image === 'python')
+    return PY_MODULE.test(module) ? undefined : 'expected a Python module name like "rag" or "pkg.module"';
+  return isSafeRelativePath(module)
+    ? undefined
+    : 'expected a relative path inside the workspace like "src/triage.ts"';
+}
+
+/**
+ * The candidate modules hidden tests may call through the grading bridge: relative paths for node
+ * (`src/triage.ts`), dotted module names for python (`rag`). Checked against the image in the
+ * environment refinement below.
+ */
+const subjectSchema = z
+  .strictObject({
+    modules: uniqueList(
+      z
+        .string({ error: typeError('a module') })
+        .min(1, { error: 'must not be empty' })
+        .max(200, {
+          error: 'expected at most 200 characters',
+        }),
+      (m) => m,
+      'module',
+    ).default([]),
+  })
+  .prefault({});
+
 const question = z.strictObject({ id: kebab('id'), prompt: text(4000) });
 const questions = uniqueList(question, (q) => q.id, 'question id');
 
@@ -84,12 +115,21 @@ const environmentSchema = z
     report: z
       .strictObject({
         format: z.enum(['tap', 'junit'], { error: 'expected tap or junit' }),
+        /** The JUnit file, relative to the harness's private folder where the grade command runs. */
         path: relPath.optional(),
       })
       .refine((r) => r.format !== 'junit' || r.path, {
         error: 'junit reports need a path (the file the grade command writes)',
       })
       .default({ format: 'tap' }),
+    /** What the grading harness's hidden tests may call in the candidate's code (docs/HIDDEN-TESTS.md). */
+    subject: subjectSchema,
+  })
+  .superRefine((env, ctx) => {
+    env.subject.modules.forEach((m, i) => {
+      const problem = subjectModuleProblem(env.image, m);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['subject', 'modules', i], message: problem });
+    });
   })
   .transform((env) => ({ ...env, grade: env.grade ?? env.test }));
 
@@ -149,6 +189,15 @@ function crossFieldIssues(value: unknown): Array<{ path: PropertyKey[]; message:
   if (kind === 'code' && isEmptyList(tests.hidden)) {
     issues.push({ path: ['tests', 'hidden'], message: 'a code task needs at least one hidden test' });
   }
+  if (Array.isArray(tests.hidden))
+    tests.hidden.forEach((p, i) => {
+      if (typeof p === 'string' && /^(worksample[-_]|\.worksample)/.test(p))
+        issues.push({
+          path: ['tests', 'hidden', i],
+          message:
+            'names starting with "worksample-", "worksample_" or ".worksample" belong to the grading harness',
+        });
+    });
   const llm = isRecord(value.llm) ? value.llm : {};
   if (llm.enabled === true && isEmptyList(llm.models)) {
     issues.push({ path: ['llm', 'models'], message: 'expected at least one model when llm.enabled is true' });

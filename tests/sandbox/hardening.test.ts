@@ -71,6 +71,38 @@ describe.runIf(useDocker)('sandbox hardening (network none)', () => {
     expect(r).toMatchObject({ verdict: 'ok', stdout: { text: '1000\n' } });
   });
 
+  it("keeps the grading harness's folder and processes out of the candidate's reach", async () => {
+    // A session of its own with a longer wall clock, so the harness outlives the probe even on a busy host.
+    const own = await driver.createSession(spec({ limits: { ...limits, wallMs: 30_000 } }));
+    try {
+      let ended = false;
+      const h = driver.exec(own, {
+        argv: ['sh', '-c', 'id -u; pwd; echo expected > t; exec sleep 60'],
+        user: 'harness',
+      });
+      void h.result.then(() => (ended = true));
+      await new Promise((r) => setTimeout(r, 1000));
+      const probe = await sh(
+        driver,
+        own,
+        'ls /harness 2>&1; cat /harness/t 2>&1; (echo x > /harness/y) 2>&1; pkill -9 -u 1002 2>&1; kill -9 -1',
+      );
+      expect(probe.stdout.text).toMatch(/ls: cannot open directory '\/harness': Permission denied/);
+      expect(probe.stdout.text).toMatch(/\/harness\/t: Permission denied/);
+      expect(probe.stdout.text).toMatch(/\/harness\/y: Permission denied/);
+      expect(probe.stdout.text).toMatch(/pkill: killing pid \d+ failed: Operation not permitted/);
+      // The harness survived the candidate's kills: it ends only when cancelled.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(ended).toBe(false);
+      h.cancel();
+      const done = await h.result;
+      expect(done.stdout.text).toBe('1002\n/harness\n');
+      expect(done.verdict).toBe('cancelled');
+    } finally {
+      await driver.destroy(own);
+    }
+  });
+
   it('drops every capability', async () => {
     expect(info.HostConfig.CapDrop).toEqual(['ALL']);
     expect(info.HostConfig.CapAdd ?? []).toEqual([]);
@@ -110,7 +142,10 @@ describe.runIf(useDocker)('sandbox hardening (network none)', () => {
     const vol = await docker.getVolume(session.volume).inspect();
     expect(vol.Options).toMatchObject({ type: 'tmpfs', device: 'tmpfs' });
     expect(vol.Options?.o).toContain(`size=${limits.workspaceBytes}`);
-    expect(info.HostConfig.Tmpfs).toEqual({ '/tmp': expect.stringContaining(`size=${limits.tmpBytes}`) });
+    expect(info.HostConfig.Tmpfs).toEqual({
+      '/tmp': expect.stringContaining(`size=${limits.tmpBytes}`),
+      '/harness': expect.stringContaining('mode=0700,uid=1002,gid=1002'),
+    });
 
     const df = await run(driver, session, ['df', '-B1', '--output=target,size,fstype', '/workspace', '/tmp']);
     const rows = df.stdout.text

@@ -21,7 +21,14 @@ import type {
 import { buildImages } from '../images/index.ts';
 import { packFiles, unpackFiles } from './archive.ts';
 import { dockerExec } from './exec.ts';
-import { CANDIDATE_UID, containerOptions, LABEL, volumeOptions, WORKSPACE } from './hardening.ts';
+import {
+  CANDIDATE_UID,
+  containerOptions,
+  HARNESS_UID,
+  LABEL,
+  volumeOptions,
+  WORKSPACE,
+} from './hardening.ts';
 import type { Firewall } from './firewall.ts';
 
 export interface DockerSession extends SandboxSession {
@@ -259,7 +266,10 @@ export class DockerDriver implements SandboxDriver {
         docker: this.docker,
         container: s.container,
         limits: s.spec.limits,
-        killAll: () => this.stopProcesses(s),
+        killAll: () =>
+          req.user === 'harness'
+            ? this.run(s, ['sh', '-c', 'kill -9 -1 2>/dev/null; exit 0'], { uid: HARNESS_UID }).then(() => {})
+            : this.stopProcesses(s),
         oomSinceLastCheck: () => this.oomSinceLastCheck(s),
       },
       req,
@@ -322,17 +332,18 @@ export class DockerDriver implements SandboxDriver {
     return count > before;
   }
 
-  /** A short internal command as the candidate uid; returns stdout. */
-  private async run(s: DockerSession, argv: string[]): Promise<string>;
+  /** A short internal command as the candidate uid (or `o.uid`); returns stdout. */
+  private async run(s: DockerSession, argv: string[], o?: { uid?: number }): Promise<string>;
   private async run(
     s: DockerSession,
     argv: string[],
-    o: { exitCode: true },
+    o: { exitCode: true; uid?: number },
   ): Promise<{ out: string; code: number | null }>;
-  private async run(s: DockerSession, argv: string[], o?: { exitCode: true }) {
+  private async run(s: DockerSession, argv: string[], o?: { exitCode?: true; uid?: number }) {
+    const uid = o?.uid ?? CANDIDATE_UID;
     const exec = await s.container.exec({
       Cmd: argv,
-      User: `${CANDIDATE_UID}:${CANDIDATE_UID}`,
+      User: `${uid}:${uid}`,
       AttachStdout: true,
       AttachStderr: true,
     });

@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { CappedOutput } from '../output.ts';
 import type { ExecRequest, ExecResult, RunningExec, SandboxLimits, Verdict } from '../types.ts';
-import { baseEnv, CANDIDATE_UID, WORKSPACE } from './hardening.ts';
+import { baseEnv, CANDIDATE_UID, HARNESS_DIR, HARNESS_UID, WORKSPACE } from './hardening.ts';
 
 type KillReason = Extract<Verdict, 'timeout' | 'cancelled' | 'output-limit'>;
 
@@ -20,7 +20,10 @@ export interface ExecDeps {
   docker: Docker;
   container: Docker.Container;
   limits: SandboxLimits;
-  /** Kills every candidate process in the container and checks none is left (throws if some are). */
+  /**
+   * Kills every process of the exec's uid in the container (the candidate's: the reaper, which checks
+   * none is left and throws if some are; or the grading harness's).
+   */
   killAll(): Promise<void>;
   /** True when the kernel OOM-killed something in this container since the last call. */
   oomSinceLastCheck(): Promise<boolean>;
@@ -64,12 +67,14 @@ export function dockerExec(deps: ExecDeps, req: ExecRequest): RunningExec {
     let timer: NodeJS.Timeout | undefined;
     try {
       // prime
+      const harness = req.user === 'harness';
+      const uid = harness ? HARNESS_UID : CANDIDATE_UID;
       const exec = await deps.container.exec({
-        // When the program ends, everything it left running as the candidate uid goes with it
+        // When the program ends, everything it left running as its uid goes with it
         // (kill(-1) spares the calling shell), so no background process outlives its run.
         Cmd: ['sh', '-c', '"$@"; s=$?; kill -9 -1 2>/dev/null; exit $s', 'sh', ...req.argv],
-        User: `${CANDIDATE_UID}:${CANDIDATE_UID}`,
-        WorkingDir: WORKSPACE,
+        User: `${uid}:${uid}`,
+        WorkingDir: harness ? HARNESS_DIR : WORKSPACE,
         Env: baseEnv(req.env),
         AttachStdin: true,
         AttachStdout: true,

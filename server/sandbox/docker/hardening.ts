@@ -15,6 +15,10 @@ import type { SandboxLimits, SessionSpec } from '../types.ts';
 export const CANDIDATE_UID = 1000;
 /** A different unprivileged uid for PID 1's child, so `kill -9 -1` from a run cannot stop the container. */
 export const KEEPER_UID = 1001;
+/** The grading harness (hidden tests, report writer): neither the candidate nor the keeper. */
+export const HARNESS_UID = 1002;
+/** The harness's tmpfs, mode 0700 and owned by HARNESS_UID: the candidate can neither read nor write it. */
+export const HARNESS_DIR = '/harness';
 /** Marks what a worksample deployment created; the value names the deployment (its instance id). */
 export const LABEL = 'org.worksample.managed';
 export const WORKSPACE = '/workspace';
@@ -75,7 +79,10 @@ export function containerOptions(input: {
       // Only the per-session tmpfs volume: no bind mounts, never the Docker socket.
       Binds: [],
       Mounts: [{ Type: 'volume', Source: input.volume, Target: WORKSPACE, ReadOnly: false }],
-      Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${l.tmpBytes},mode=1777` },
+      Tmpfs: {
+        '/tmp': `rw,nosuid,nodev,size=${l.tmpBytes},mode=1777`,
+        [HARNESS_DIR]: `rw,nosuid,nodev,size=${l.tmpBytes},mode=0700,uid=${HARNESS_UID},gid=${HARNESS_UID}`,
+      },
       Memory: l.memoryBytes,
       MemorySwap: l.memoryBytes,
       MemorySwappiness: 0,

@@ -36,6 +36,8 @@ export const LOCAL_WARNING =
 interface LocalSession extends SandboxSession {
   readonly root: string;
   readonly dir: string;
+  /** Where harness execs run; the same user as the candidate here, so integrity needs Docker. */
+  readonly harnessDir: string;
   readonly children: Set<ChildProcess>;
   /** Value of MARKER in every process of this session's runs. */
   readonly marker: string;
@@ -81,10 +83,21 @@ export class LocalDriver implements SandboxDriver {
   async createSession(spec: SessionSpec): Promise<LocalSession> {
     const root = await mkdtemp(path.join(os.tmpdir(), `ws-local-${spec.purpose}-`));
     const dir = path.join(root, 'workspace');
+    const harnessDir = path.join(root, 'harness');
     await mkdir(dir);
+    await mkdir(harnessDir, { mode: 0o700 });
     // Lets `import OpenAI from 'openai'` resolve the way it does in the node image.
     await symlink(repoNodeModules, path.join(root, 'node_modules')).catch(() => {});
-    return { id: root, spec, root, dir, children: new Set(), marker: randomBytes(12).toString('hex') };
+    return {
+      id: root,
+      spec,
+      root,
+      dir,
+      harnessDir,
+      workspacePath: dir,
+      children: new Set(),
+      marker: randomBytes(12).toString('hex'),
+    };
   }
 
   /** Resolves a workspace path, refusing any existing symlink on the way (planted by candidate code). */
@@ -156,6 +169,8 @@ export class LocalDriver implements SandboxDriver {
     const s = session as LocalSession;
     const limits = s.spec.limits;
     let killReason: Extract<Verdict, 'timeout' | 'cancelled' | 'output-limit'> | undefined;
+    // No uid separation here: a harness exec only gets its own folder.
+    const cwd = req.user === 'harness' ? s.harnessDir : s.dir;
     const argv = this.bwrap
       ? [
           this.bwrap,
@@ -175,13 +190,13 @@ export class LocalDriver implements SandboxDriver {
           '--die-with-parent',
           '--new-session',
           '--chdir',
-          s.dir,
+          cwd,
           '--',
           ...req.argv,
         ]
       : req.argv;
     const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: s.dir,
+      cwd,
       detached: true, // its own process group, so the whole tree can be killed
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',

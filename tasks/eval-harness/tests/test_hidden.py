@@ -8,9 +8,11 @@ ticket's rules.
 import time
 
 import pytest
+from worksample_harness import subject
 
-from graders import grade
-from harness import run_eval
+# The candidate's graders.py and harness.py run in the subject process; calls cross the bridge.
+graders = subject("graders")
+harness = subject("harness")
 
 
 def case(marker, category, grader, system=None):
@@ -47,7 +49,7 @@ SUITE = [
 
 @pytest.fixture(scope="module")
 def report():
-    return run_eval(SUITE)
+    return harness.run_eval(SUITE)
 
 
 def by_id(report):
@@ -58,33 +60,33 @@ def by_id(report):
 
 
 def test_exact_grader_strips_whitespace_and_is_case_sensitive():
-    assert grade(EXACT("billing"), "  billing\n") is True
-    assert grade(EXACT("billing"), "Billing") is False
-    assert grade(EXACT("billing"), "billing.") is False
-    assert grade(EXACT("billing"), "") is False
+    assert graders.grade(EXACT("billing"), "  billing\n") is True
+    assert graders.grade(EXACT("billing"), "Billing") is False
+    assert graders.grade(EXACT("billing"), "billing.") is False
+    assert graders.grade(EXACT("billing"), "") is False
 
 
 def test_json_field_grader_follows_dotted_paths_with_strict_types():
     out = '{"order": {"id": "A-17", "total": 42, "paid": false}, "tags": ["x"]}'
-    assert grade(FIELD("order.total", 42), out) is True
-    assert grade(FIELD("order.paid", False), out) is True
-    assert grade(FIELD("tags", ["x"]), out) is True
-    assert grade(FIELD("order.total", "42"), out) is False
-    assert grade(FIELD("order.missing", None), out) is False
-    assert grade(FIELD("order.total.value", 42), out) is False
+    assert graders.grade(FIELD("order.total", 42), out) is True
+    assert graders.grade(FIELD("order.paid", False), out) is True
+    assert graders.grade(FIELD("tags", ["x"]), out) is True
+    assert graders.grade(FIELD("order.total", "42"), out) is False
+    assert graders.grade(FIELD("order.missing", None), out) is False
+    assert graders.grade(FIELD("order.total.value", 42), out) is False
 
 
 def test_json_field_grader_fails_bad_json_without_raising():
-    assert grade(FIELD("city", "Oslo"), '{"city": "Oslo", ') is False
-    assert grade(FIELD("city", "Oslo"), "The city is Oslo.") is False
-    assert grade(FIELD("city", "Oslo"), '["Oslo"]') is False
-    assert grade(FIELD("city", "Oslo"), "") is False
+    assert graders.grade(FIELD("city", "Oslo"), '{"city": "Oslo", ') is False
+    assert graders.grade(FIELD("city", "Oslo"), "The city is Oslo.") is False
+    assert graders.grade(FIELD("city", "Oslo"), '["Oslo"]') is False
+    assert graders.grade(FIELD("city", "Oslo"), "") is False
 
 
 def test_regex_grader_searches_the_output():
-    assert grade(REGEX(r"\bUSD\b"), "Total: 120 USD") is True
-    assert grade(REGEX(r"^\d{4}-\d{2}-\d{2}$"), "2024-03-15") is True
-    assert grade(REGEX(r"^\d{4}-\d{2}-\d{2}$"), "on 2024-03-15") is False
+    assert graders.grade(REGEX(r"\bUSD\b"), "Total: 120 USD") is True
+    assert graders.grade(REGEX(r"^\d{4}-\d{2}-\d{2}$"), "2024-03-15") is True
+    assert graders.grade(REGEX(r"^\d{4}-\d{2}-\d{2}$"), "on 2024-03-15") is False
 
 
 # --- running a suite against the scripted model ------------------------------------------------
@@ -135,7 +137,7 @@ def test_broken_json_and_missing_text_are_failures_not_errors(report):
 
 def test_waits_for_retry_after():
     started = time.monotonic()
-    single = run_eval([case("EV-R1", "timing", EXACT("ok"))])
+    single = harness.run_eval([case("EV-R1", "timing", EXACT("ok"))])
     elapsed = time.monotonic() - started
     assert single["results"][0]["status"] == "pass"
     assert single["results"][0]["attempts"] == 2
@@ -143,12 +145,12 @@ def test_waits_for_retry_after():
 
 
 def test_sends_the_system_message():
-    single = run_eval([case("EV-S1", "chat", EXACT("PONG"), system="ALWAYS ANSWER IN CAPITALS.")])
+    single = harness.run_eval([case("EV-S1", "chat", EXACT("PONG"), system="ALWAYS ANSWER IN CAPITALS.")])
     assert single["results"][0]["status"] == "pass"
 
 
 def test_empty_suite():
-    assert run_eval([]) == {
+    assert harness.run_eval([]) == {
         "total": 0,
         "passed": 0,
         "failed": 0,
@@ -162,4 +164,4 @@ def test_empty_suite():
 def test_invalid_grader_raises_value_error():
     bad = [case("EV-C1", "x", EXACT("billing")), case("EV-C5", "x", {"type": "contains", "expected": "b"})]
     with pytest.raises(ValueError):
-        run_eval(bad)
+        harness.run_eval(bad)

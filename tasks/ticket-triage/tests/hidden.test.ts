@@ -3,7 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import OpenAI from 'openai';
-import { triage } from './src/triage.ts';
+import { subject } from './worksample-harness.mjs';
+
+// The candidate's src/triage.ts runs in the subject process; triage() is called across the bridge.
+const { triage } = subject('src/triage.ts');
 
 const T = { timeout: 20_000 };
 
@@ -33,13 +36,19 @@ test('returns the model classification for a well-formed answer', T, async () =>
 });
 
 test('asks for JSON output with response_format and sends the ticket text', T, async () => {
-  const client = new OpenAI();
+  const openai = new OpenAI();
   const seen: Array<Record<string, any>> = [];
-  const create = client.chat.completions.create.bind(client.chat.completions);
-  client.chat.completions.create = ((body: any, opts?: any) => {
-    seen.push(body);
-    return create(body, opts);
-  }) as typeof client.chat.completions.create;
+  // An OpenAI-shaped client whose create() records each request and forwards it to the real API.
+  const client = {
+    chat: {
+      completions: {
+        create: (body: any, opts?: any) => {
+          seen.push(body);
+          return openai.chat.completions.create(body, opts);
+        },
+      },
+    },
+  };
   const result = await triage(ticket('CASE-BILLING-7Q', 'Charged twice'), client);
   assert.equal(result.source, 'model');
   assert.ok(seen.length >= 1, 'the injected client was used');
@@ -115,7 +124,7 @@ test('empty or missing tickets get the fallback without a model call', T, async 
         },
       },
     },
-  } as unknown as OpenAI;
+  };
   for (const empty of [
     { subject: '', body: '' },
     { subject: '  ', body: '\n\t ' },
@@ -123,7 +132,7 @@ test('empty or missing tickets get the fallback without a model call', T, async 
     { subject: null, body: null },
     null,
   ]) {
-    assertFallback(await triage(empty as any, client), 'empty', '');
+    assertFallback(await triage(empty, client), 'empty', '');
   }
   assert.equal(calls, 0);
 });
