@@ -11,7 +11,7 @@
 import { constants } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import YAML from 'yaml';
+import { parseYamlText } from '../authoring/index.ts';
 import { computeContentHash, sha256Hex } from './hash.ts';
 import {
   isSafeRelativePath,
@@ -191,28 +191,6 @@ function decodeUtf8(content: Buffer): string | undefined {
   }
 }
 
-/** Parses YAML text; syntax errors become `file: line N: message`. */
-function parseYaml(
-  file: string,
-  text: string,
-): { ok: true; data: unknown } | { ok: false; errors: string[] } {
-  const doc = YAML.parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => {
-        const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-        return e.linePos ? `${file}: line ${e.linePos[0].line}: ${message}` : `${file}: ${message}`;
-      }),
-    };
-  }
-  try {
-    return { ok: true, data: doc.toJS({ maxAliasCount: 100 }) };
-  } catch (e) {
-    return { ok: false, errors: [`${file}: ${e instanceof Error ? e.message : String(e)}`] };
-  }
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 const listAt = (v: unknown, key: string): unknown[] => (isRecord(v) && Array.isArray(v[key]) ? v[key] : []);
@@ -339,7 +317,7 @@ export async function loadTaskDir(dir: string, options: LoadOptions = {}): Promi
     const parsed =
       text === undefined
         ? { ok: false as const, errors: [`${file}: not valid UTF-8`] }
-        : parseYaml(file, text);
+        : parseYamlText(file, text);
     if (!parsed.ok) {
       errors.push(...parsed.errors);
     } else {

@@ -7,7 +7,10 @@
  * control characters, so no consumer can be tricked into reading outside the
  * task folder by a value it joins onto a directory.
  */
-import { z, type ZodError } from 'zod';
+import { z } from 'zod';
+import { fallbackMessage, formatIssuePath, formatZodIssues } from '../authoring/index.ts';
+
+export { formatIssuePath, formatZodIssues } from '../authoring/index.ts';
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 // eslint-disable-next-line no-control-regex
@@ -337,47 +340,6 @@ export const taskManifestSchema = z
 
 /** A validated manifest, with defaults filled in (`environment.grade` defaults to `test`). */
 export type TaskManifest = z.output<typeof taskManifestSchema>;
-
-/** Renders a zod path as `rubric.criteria[2].weight`. */
-export function formatIssuePath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
-  }
-  return out;
-}
-
-/**
- * Turns a zod error into one `file: field: message` line per problem, e.g.
- * `tasks/x/task.yaml: rubric.criteria[2].weight: expected a positive number`.
- * Unknown keys get one line each, named by their own path.
- */
-export function formatZodIssues(file: string, error: ZodError): string[] {
-  const lines: string[] = [];
-  for (const issue of error.issues) {
-    if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) {
-        lines.push(`${file}: ${formatIssuePath([...issue.path, key])}: unknown key`);
-      }
-      continue;
-    }
-    const where = formatIssuePath(issue.path);
-    lines.push(where === '' ? `${file}: ${issue.message}` : `${file}: ${where}: ${issue.message}`);
-  }
-  return [...new Set(lines)];
-}
-
-/** Fallback messages for issues without a custom one (mostly root-level type errors). */
-function fallbackMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code === 'invalid_type') {
-    if (issue.input === undefined) return 'required';
-    return issue.expected === 'object'
-      ? 'expected a mapping of keys to values'
-      : `expected ${issue.expected}`;
-  }
-  return undefined;
-}
 
 /** Validates parsed YAML; on failure returns formatted `file: field: message` lines. */
 export function parseTaskManifest(

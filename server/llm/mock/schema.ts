@@ -2,9 +2,8 @@
  * The `llm/mock.yaml` script format (see README.md next to this file) and its parser.
  * Patterns are compiled while parsing, so a script that parses can always be run.
  */
-import YAML from 'yaml';
 import { z } from 'zod';
-import { formatZodIssues } from '../../tasks/index.ts';
+import { fallbackMessage, formatZodIssues, parseYamlText } from '../../authoring/index.ts';
 import { compileModelPattern, compilePattern } from './regex.ts';
 
 const typeError = (what: string) => (issue: { input?: unknown }) =>
@@ -158,16 +157,6 @@ export type MockRule = MockScript['rules'][number];
 export type MockThen = NonNullable<Extract<NonNullable<MockRule['fault']>, { kind: 'delay' }>['then']>;
 export type MockToolCallSpec = z.output<typeof toolCallSchema>;
 
-function fallbackMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code === 'invalid_type') {
-    if (issue.input === undefined) return 'required';
-    return issue.expected === 'object'
-      ? 'expected a mapping of keys to values'
-      : `expected ${issue.expected}`;
-  }
-  return undefined;
-}
-
 /**
  * Parses and validates `llm/mock.yaml` text. `file` is the path shown in errors, which read
  * `llm/mock.yaml: rules[2].match.content: invalid regular expression: Unterminated group`.
@@ -177,22 +166,9 @@ export function parseMockScript(
   file: string,
   text: string,
 ): { ok: true; script: MockScript } | { ok: false; errors: string[] } {
-  const doc = YAML.parseDocument(text, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      errors: doc.errors.map((e) => {
-        const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-        return e.linePos ? `${file}: line ${e.linePos[0].line}: ${message}` : `${file}: ${message}`;
-      }),
-    };
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 }) ?? {};
-  } catch (e) {
-    return { ok: false, errors: [`${file}: ${e instanceof Error ? e.message : String(e)}`] };
-  }
+  const parsed = parseYamlText(file, text);
+  if (!parsed.ok) return parsed;
+  const data = parsed.data ?? {};
   const result = mockScriptSchema.safeParse(data, { error: fallbackMessage });
   if (result.success) return { ok: true, script: result.data };
   return { ok: false, errors: formatZodIssues(file, result.error) };
