@@ -2,13 +2,13 @@
  * `worksample serve`: wires real dependencies, runs migrations, seeds a demo on first run,
  * auto-submits overdue attempts at startup and periodically, sweeps orphaned sandboxes, and listens.
  */
-import { serve } from '@hono/node-server';
 import { ConfigError, type Config } from './config/index.ts';
 import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger/index.ts';
 import { randomIds, systemClock } from './platform/index.ts';
 import { createApp } from './http/app.ts';
-import { createSandboxDriver, DockerDriver, limitsFromConfig, SandboxManager } from './sandbox/index.ts';
+import { isWildcard, listenAll } from './http/listen.ts';
+import { apiAddresses, createSandboxDriver, DockerDriver, limitsFromConfig, SandboxManager } from './sandbox/index.ts';
 import { buildImages, imageFor, environments, type EnvName } from './sandbox/images/index.ts';
 import { mockUpstream, openaiUpstream } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
@@ -113,18 +113,14 @@ export async function startServer(
   }, config.sandbox.orphanSweepMs);
   orphanTimer.unref();
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new ConfigError([`PORT=${config.port}: the port is already in use; choose a free port`])
-          : err,
-      ),
-    );
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
+  // Attach mode: the container joins sandbox networks, so the API must not bind the wildcard.
+  const hosts =
+    driver instanceof DockerDriver && driver.attachedTo && isWildcard(config.host)
+      ? await apiAddresses(driver.docker, driver.attachedTo)
+      : [config.host];
+  const server = await listenAll(app.fetch, hosts, config.port);
+  const port = server.port;
+  if (hosts.length > 1) logger.info({ hosts, port }, 'API listening on these addresses only');
   const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
   logger.info({ url, database: database.dialect, sandbox: sandboxStatus }, 'worksample listening');
 
@@ -153,7 +149,7 @@ export async function startServer(
     async close() {
       clearInterval(timer);
       clearInterval(orphanTimer);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
       await app.runs.settle();
       await sandbox.close();
       await app.gateway.close();

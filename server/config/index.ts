@@ -67,6 +67,9 @@ const envSchema = z.object({
     .max(65535, { message: 'expected a port number 1-65535' })
     .default(8081),
   SANDBOX_ALLOW_UNFIREWALLED_GATEWAY: bool.default(false),
+  SANDBOX_GATEWAY_MODE: z
+    .enum(['auto', 'host', 'attach'], { message: 'expected auto, host or attach' })
+    .default('auto'),
   SANDBOX_INSTANCE: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'expected 1-40 lowercase letters, digits or dashes' })
@@ -119,6 +122,12 @@ export interface Config {
     /** Build missing sandbox images in the background at startup. */
     autoBuild: boolean;
     allowUnfirewalledGateway: boolean;
+    /**
+     * How sandboxes reach the LLM gateway: `host` (the server runs on the engine's host and listens on
+     * each network's bridge address, confined by the host firewall), `attach` (the server runs in a
+     * container and attaches itself to each sandbox network), `auto` (attach when in a container).
+     */
+    gatewayMode: 'auto' | 'host' | 'attach';
     poolSize: number;
     maxConcurrent: number;
     runMs: number;
@@ -195,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         e.SANDBOX_INSTANCE ?? `db-${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`,
       autoBuild: e.SANDBOX_AUTO_BUILD,
       allowUnfirewalledGateway: e.SANDBOX_ALLOW_UNFIREWALLED_GATEWAY,
+      gatewayMode: e.SANDBOX_GATEWAY_MODE,
       poolSize: e.SANDBOX_POOL_SIZE,
       maxConcurrent: e.SANDBOX_MAX_CONCURRENT,
       runMs: e.SANDBOX_RUN_SECONDS * 1000,

@@ -102,6 +102,11 @@ export interface SandboxStatus {
   /** Shown to staff and candidates when the driver gives no isolation. */
   warning?: string;
   detail?: string;
+  /**
+   * Whether sessions on a 'gateway' network (tasks that use the LLM) can be created, and why not.
+   * Absent means "same as ready" (drivers without private networks).
+   */
+  gatewayNetworks?: { ready: boolean; detail?: string };
 }
 
 export interface SandboxDriver {

@@ -133,6 +133,8 @@ export interface TaskSummary {
   title: string;
   kind: string;
   versions: number;
+  /** The /api/ready capability candidates need for this task. */
+  needs: 'nothing' | 'codeTasks' | 'llmTasks';
 }
 
 export interface TaskVersion {

@@ -9,6 +9,20 @@ import { fmtTime, type Invitation, type TaskSummary } from '../types.ts';
 import { ExportLinks } from './tasks.tsx';
 
 type Linked = { invitation: Invitation; link: string };
+type Capability = { ok: boolean; reason?: string };
+type Capabilities = { codeTasks: Capability; llmTasks: Capability };
+
+/** Warns before inviting to a task this deployment cannot run now (GET /api/ready capabilities). */
+function CannotRun({ task, capabilities }: { task?: TaskSummary; capabilities?: Capabilities }) {
+  const needed = task && task.needs !== 'nothing' ? capabilities?.[task.needs] : undefined;
+  if (!needed || needed.ok) return null;
+  return (
+    <p class="banner warn" role="alert" data-testid="inv-cannot-run">
+      <strong>This deployment cannot run “{task!.title}” right now</strong> — candidates would not be able
+      to run their code{task!.needs === 'llmTasks' ? ' with the model' : ''}. {needed.reason}
+    </p>
+  );
+}
 
 function NewLinks({ links }: { links: Linked[] }) {
   if (!links.length) return null;
@@ -32,9 +46,11 @@ function NewLinks({ links }: { links: Linked[] }) {
 
 function CreateForms({
   tasks,
+  capabilities,
   onCreated,
 }: {
   tasks: TaskSummary[];
+  capabilities?: Capabilities;
   onCreated(l: Linked[], errors?: string[]): void;
 }) {
   const [task, setTask] = useState('');
@@ -85,6 +101,7 @@ function CreateForms({
           />
         </div>
       </div>
+      <CannotRun task={tasks.find((t) => t.slug === slug)} capabilities={capabilities} />
       <form
         class="inv-one"
         onSubmit={(e) => {
@@ -189,6 +206,7 @@ function CreateForms({
 export function Invitations() {
   const list = useGet<{ invitations: Invitation[] }>('/api/invitations');
   const tasks = useGet<{ tasks: TaskSummary[] }>('/api/tasks');
+  const ready = useGet<{ capabilities?: Capabilities }>('/api/ready');
   const [links, setLinks] = useState<Linked[]>([]);
   const [msg, setMsg] = useState<string | null>(null);
   useEffect(() => void (document.title = 'Invitations · worksample'), []);
@@ -212,6 +230,7 @@ export function Invitations() {
       {tasks.data && (
         <CreateForms
           tasks={tasks.data.tasks}
+          capabilities={ready.data?.capabilities}
           onCreated={(l, errors) => {
             setLinks(l);
             setMsg(errors?.length ? `Skipped: ${errors.join('; ')}` : `${l.length} invited.`);
