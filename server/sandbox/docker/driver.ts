@@ -193,10 +193,11 @@ export class DockerDriver implements SandboxDriver {
             'org.worksample.bridge': bridgeName,
           },
           Options: {
-            'com.docker.network.bridge.enable_icc': 'false',
             'com.docker.network.bridge.name': bridgeName,
-            // Attach mode: the host gets no address on the bridge, so none of its ports is reachable.
-            ...(attachTo ? NO_HOST_ADDRESS : {}),
+            // Attach mode: the host gets no address on the bridge (none of its ports is reachable), and
+            // containers on it may talk, since the gateway is the server's container; the only other
+            // one is the session's sandbox.
+            ...(attachTo ? NO_HOST_ADDRESS : { 'com.docker.network.bridge.enable_icc': 'false' }),
           },
         });
         created.push(() => net.remove());
