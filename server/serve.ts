@@ -14,6 +14,7 @@ import { mockUpstream, openaiUpstream } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
 import { deleteExpiredSessions } from './auth/sessions.ts';
 import { seedDemo } from './demo/index.ts';
+import { resumeGrading, shutdown } from './shutdown/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -102,6 +103,8 @@ export async function startServer(
 
   // Deadlines that passed while the server was down are settled before the first request.
   await sweepDeadlines(ctx);
+  // Grading cut off by a shutdown (or never started) runs again.
+  await resumeGrading(ctx, (attemptId) => app.runs.attemptSubmitted(attemptId));
   const seed = config.demoSeed ? await seedDemo(ctx) : undefined;
   const timer = setInterval(() => {
     sweepDeadlines(ctx).catch((err: unknown) => logger.error({ err }, 'deadline sweep failed'));
@@ -149,11 +152,23 @@ export async function startServer(
     async close() {
       clearInterval(timer);
       clearInterval(orphanTimer);
-      await server.close();
-      await app.runs.settle();
-      await sandbox.close();
-      await app.gateway.close();
-      await database.close();
+      // Within Docker's 10 s stop timeout; what an abandoned step leaves is picked up at next start.
+      await shutdown(
+        [
+          { name: 'stopped accepting connections', run: async () => server.stopAccepting() },
+          {
+            name: 'ended live run streams',
+            run: async () => app.runs.hub.closeAll('the server is restarting'),
+          },
+          { name: 'closed HTTP connections', run: () => server.close(1000), maxMs: 1500 },
+          // Grading still running is left in the database as running, and graded again at start.
+          { name: 'waited for grading to finish', run: () => app.runs.settle(), maxMs: 1500 },
+          { name: 'closed the database', run: () => database.close(), maxMs: 1000 },
+          { name: 'destroyed sandboxes', run: () => sandbox.close(), maxMs: 3000 },
+          { name: 'closed the LLM gateway', run: () => app.gateway.close(), maxMs: 500 },
+        ],
+        { logger, budgetMs: 7500 },
+      );
     },
   };
 }

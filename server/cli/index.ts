@@ -88,12 +88,20 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
 
   if (verb === 'serve') {
     const server = await startServer(config, io.out);
+    let stopping = false;
     const stop = async () => {
+      if (stopping) process.exit(1); // a second signal: stop now
+      stopping = true;
+      // A backstop under Docker's 10 s kill: the steps have their own budget (server/shutdown/).
+      setTimeout(() => {
+        process.stderr.write('worksample: shutdown took too long; exiting\n');
+        process.exit(1);
+      }, 8000).unref();
       await server.close();
       process.exit(0);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     return new Promise(() => {}); // runs until a signal
   }
 

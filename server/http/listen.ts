@@ -12,7 +12,10 @@ export const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' 
 export interface Listening {
   port: number;
   servers: ServerType[];
-  close(): Promise<void>;
+  /** Stops accepting connections and closes idle keep-alive ones; open requests go on. */
+  stopAccepting(): void;
+  /** Resolves when every connection is closed; after graceMs the rest are cut. */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Serves `fetch` on every host at one port (port 0: the first bind picks it, the rest reuse it). */
@@ -43,9 +46,28 @@ export async function listenAll(
     await closeAll(servers);
     throw err;
   }
-  return { port: chosen, servers, close: () => closeAll(servers) };
+  let closed: Promise<void> | undefined;
+  const stopAccepting = () => {
+    closed ??= closeAll(servers);
+    for (const s of servers) (s as import('node:http').Server).closeIdleConnections?.();
+  };
+  return {
+    port: chosen,
+    servers,
+    stopAccepting,
+    async close(graceMs = 1000) {
+      stopAccepting();
+      const cut = setTimeout(() => {
+        for (const s of servers) (s as import('node:http').Server).closeAllConnections?.();
+      }, graceMs);
+      await closed;
+      clearTimeout(cut);
+    },
+  };
 }
 
-async function closeAll(servers: ServerType[]) {
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+function closeAll(servers: ServerType[]): Promise<void> {
+  return Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(
+    () => undefined,
+  );
 }

@@ -6,7 +6,9 @@
 export type RunEvent =
   | { seq: number; type: 'stdout' | 'stderr'; data: string }
   | { seq: number; type: 'status'; data: { status: string } }
-  | { seq: number; type: 'exit'; data: { verdict: string; exitCode: number | null; durationMs: number } };
+  | { seq: number; type: 'exit'; data: { verdict: string; exitCode: number | null; durationMs: number } }
+  /** The stream ends without an exit (the server is shutting down); the run's record tells the outcome. */
+  | { seq: number; type: 'closed'; data: { reason: string } };
 
 type Listener = (e: RunEvent) => void;
 
@@ -36,6 +38,20 @@ export class RunHub {
       ch.listeners.clear();
       setTimeout(() => this.channels.delete(runId), this.keepFinishedMs).unref();
     }
+  }
+
+  /** Ends every live stream with a `closed` event (shutdown); later subscribers get the stored record. */
+  closeAll(reason: string): number {
+    let ended = 0;
+    for (const [runId, ch] of this.channels) {
+      this.channels.delete(runId);
+      if (ch.done) continue;
+      ch.done = true;
+      const event: RunEvent = { seq: ch.events.length + 1, type: 'closed', data: { reason } };
+      for (const l of ch.listeners) l(event), ended++;
+      ch.listeners.clear();
+    }
+    return ended;
   }
 
   /** Replays events after `afterSeq`, then follows live ones. Returns undefined when the run is unknown here. */

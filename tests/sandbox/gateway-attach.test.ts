@@ -6,6 +6,7 @@
  * creates (standing in for the compose network); the listeners probed are the test's own.
  */
 import { realpathSync } from 'node:fs';
+import type { Server } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL } from '../../server/sandbox/docker/hardening.ts';
@@ -25,11 +26,11 @@ describe.runIf(ready)('LLM gateway in attach mode (containerised server, no host
   let hostPort: number;
   let apiPort: number;
   let gatewayPort: number;
-  const host = greeterHolder();
+  const host: { server?: Server } = {};
 
   beforeAll(async () => {
     const net = await docker.createNetwork({ Name: netName, Driver: 'bridge' });
-    hostAddr = (await net.inspect()).IPAM.Config[0].Gateway;
+    hostAddr = (await net.inspect()).IPAM?.Config?.[0]?.Gateway as string;
     [hostPort, apiPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
     // A listener on every host address: what a host service (sshd, a database) looks like.
     host.server = await greeter('0.0.0.0', hostPort, 'hello-host');
@@ -115,7 +116,3 @@ describe.runIf(ready)('LLM gateway in attach mode (containerised server, no host
     expect(containers).toEqual([]);
   });
 });
-
-function greeterHolder(): { server?: import('node:net').Server } {
-  return {};
-}
