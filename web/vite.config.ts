@@ -32,7 +32,11 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // Maps are written for debugging but not referenced from the bundles, and never served
+    // (server/http/static.ts answers 404 for *.map).
+    sourcemap: 'hidden',
+    // No plugin-timing report on `npm start` (an operator's terminal is not a profiler).
+    rolldownOptions: { checks: { pluginTimings: false } },
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
   },
