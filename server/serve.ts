@@ -124,7 +124,8 @@ export async function startServer(
   const server = await listenAll(app.fetch, hosts, config.port);
   const port = server.port;
   if (hosts.length > 1) logger.info({ hosts, port }, 'API listening on these addresses only');
-  const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
+  // PUBLIC_URL is used as given (a proxy's address); only PORT=0 makes the port known late.
+  const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
   logger.info({ url, database: database.dialect, sandbox: sandboxStatus }, 'worksample listening');
 
   const shown = await driver.status(); // may now say the images are being built

@@ -49,7 +49,7 @@ const envSchema = z.object({
   LLM_UPSTREAM: z.enum(['mock', 'openai'], { message: 'expected mock or openai' }).default('mock'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
-  DEMO_SEED: bool.default(true),
+  DEMO_SEED: bool.optional(),
   SUBMIT_GRACE_SECONDS: z.coerce
     .number({ message: 'expected a number of seconds >= 0' })
     .int()
@@ -188,7 +188,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     llmUpstream: e.LLM_UPSTREAM,
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
-    demoSeed: e.DEMO_SEED,
+    // A production deployment gets no demo admin unless asked for.
+    demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== 'production',
     submitGraceMs: e.SUBMIT_GRACE_SECONDS * 1000,
     deadlineSweepMs: e.DEADLINE_SWEEP_SECONDS * 1000,
     invitationTtlMs: e.INVITATION_TTL_DAYS * 86_400_000,

@@ -73,14 +73,30 @@ export class DockerDriver implements SandboxDriver {
 
   /** True when the engine answers within the timeout. */
   static async engineAnswers(docker = new Docker(), timeoutMs = 2000): Promise<boolean> {
+    return (await DockerDriver.engineProblem(docker, timeoutMs)) === undefined;
+  }
+
+  /** Why the engine does not answer, in words an operator can act on; undefined when it does. */
+  static async engineProblem(docker = new Docker(), timeoutMs = 2000): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         docker.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs)),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs))),
       ]);
-      return true;
-    } catch {
-      return false;
+      return undefined;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { address?: string };
+      if (e.code === 'EACCES' || e.code === 'EPERM') {
+        const socket = e.address ?? '/var/run/docker.sock';
+        return (
+          `permission denied on ${socket}: the server's user is not in the socket's group; ` +
+          'add it (docker-compose: DOCKER_GID=$(stat -c %g /var/run/docker.sock))'
+        );
+      }
+      return 'the Docker engine does not answer';
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -108,9 +124,8 @@ export class DockerDriver implements SandboxDriver {
   }
 
   private async checkStatus(): Promise<SandboxStatus> {
-    if (!(await DockerDriver.engineAnswers(this.docker))) {
-      return { driver: 'docker', ready: false, detail: 'the Docker engine does not answer' };
-    }
+    const problem = await DockerDriver.engineProblem(this.docker);
+    if (problem) return { driver: 'docker', ready: false, detail: problem };
     const missing: string[] = [];
     for (const env of ['node', 'python']) {
       const image = await this.opts.imageFor(env).catch(() => undefined);
