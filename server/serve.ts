@@ -45,7 +45,7 @@ export async function startServer(
   const llm =
     config.llmUpstream === 'openai'
       ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
-      : mockUpstream();
+      : mockUpstream(systemClock);
   const app = createApp({
     database,
     clock: systemClock,

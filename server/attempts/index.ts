@@ -210,7 +210,8 @@ export async function attemptFor(
         .where('attempt_id', '=', a.id)
         .where('reviewer_id', '=', staff.user.id)
         .executeTakeFirst());
-    if (!assigned) throw new AppError('forbidden', 'you are not assigned to review this submission');
+    // 404 like a missing attempt: a 403 would tell an unassigned reviewer the submission exists.
+    if (!assigned) throw new AppError('not_found', 'attempt not found');
   }
   if (!a) throw new AppError('not_found', 'attempt not found');
   if (mode === 'write') throw new AppError('forbidden', 'only the candidate can change their workspace');
@@ -245,3 +246,5 @@ export async function attemptWithManifest(ctx: ServiceContext, attemptId: string
   const { manifest } = await getVersion(ctx, attempt.task_version_id);
   return { attempt, manifest };
 }
+
+export { deviceLabel, noteDevice, noteDeviceForInvitation, type DeviceSeen } from './devices.ts';

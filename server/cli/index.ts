@@ -47,8 +47,9 @@ Usage:
                                                      without --password one is generated and printed
   worksample tasks validate <dir>                    check a task folder; lists every problem
   worksample tasks import <dir>...                   import task folders as new versions
-  worksample tasks verify <dir>...                   grade solution/, starter/ and wrong/* in real sandboxes;
-                                                     prints a per-check table, exits 1 on any failure
+  worksample tasks verify <dir>... [--skip-tamper]   check files, run the visible tests and the starter, grade
+                                                     solution/, starter/, wrong/* and the tamper corpus in real
+                                                     sandboxes; prints a per-check table, exits 1 on any failure
   worksample tasks list                              imported tasks and their newest versions
   worksample tasks generate-outputs <dir> [--force]  write a critique task's model outputs once, through
                                                      the configured LLM upstream (LLM_UPSTREAM)
@@ -175,7 +176,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     const upstream =
       config.llmUpstream === 'openai'
         ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
-        : mockUpstream();
+        : mockUpstream(systemClock);
     try {
       for (const r of await generateOutputs(positionals[0]!, upstream, { force: values.force })) {
         print(
@@ -194,24 +195,27 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
   }
 
   if (verb === 'tasks' && sub === 'verify') {
-    if (!rest.length) throw new CliError('tasks verify: give one or more task folders, e.g. tasks/hello-llm');
+    const skipTamper = rest.includes('--skip-tamper');
+    const dirs = rest.filter((a) => a !== '--skip-tamper');
+    if (!dirs.length) throw new CliError('tasks verify: give one or more task folders, e.g. tasks/hello-llm');
     // Its own gateway port, so verifying works beside a running server.
     const verifyConfig = { ...config, gatewayPort: await freeLoopbackPort() };
     const logger = createLogger('warn', process.stderr);
     const llm =
       config.llmUpstream === 'openai'
         ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
-        : mockUpstream();
+        : mockUpstream(systemClock);
     let failed = 0;
-    for (const dir of rest) {
-      const checks = await verifyTask(dir, { config: verifyConfig, logger, llm });
-      print(formatChecks(dir, checks));
+    for (const dir of dirs) {
+      const started = performance.now();
+      const checks = await verifyTask(dir, { config: verifyConfig, logger, llm, tamper: !skipTamper });
+      print(formatChecks(dir, checks, performance.now() - started));
       if (checks.some((c) => !c.ok)) failed++;
     }
     print(
       failed
-        ? `${failed} of ${rest.length} task(s) failed verification`
-        : `all ${rest.length} task(s) verified`,
+        ? `${failed} of ${dirs.length} task(s) failed verification`
+        : `all ${dirs.length} task(s) verified`,
     );
     return failed ? 1 : undefined;
   }

@@ -248,6 +248,24 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005_runs_one_active': {
+      // One unfinished run per attempt, enforced by the database too (a second server process, or a
+      // race the in-process check misses). Runs cut off by an older version are closed first.
+      async up(db: Kysely<any>) {
+        await db
+          .updateTable('runs')
+          .set({
+            status: 'done',
+            verdict: 'error',
+            stderr: 'worksample: the server restarted during this run\n',
+          })
+          .where('status', '!=', 'done')
+          .execute();
+        await sql`create unique index runs_one_active on runs (attempt_id) where status <> 'done'`.execute(
+          db,
+        );
+      },
+    },
   };
 }
 

@@ -13,6 +13,7 @@ export const errorStatus = {
   deadline_passed: 409,
   stale_revision: 409,
   attempt_submitted: 409,
+  open_elsewhere: 409,
   invitation_expired: 410,
   invitation_revoked: 410,
   payload_too_large: 413,
@@ -36,6 +37,3 @@ export class AppError extends Error {
     return errorStatus[this.code];
   }
 }
-
-export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
-export const forbidden = (message = 'you do not have access to this') => new AppError('forbidden', message);

@@ -9,6 +9,7 @@ import type { AppDeps, AppEnv } from './deps.ts';
 import { errorJson, handleError, validationHook } from './errors.ts';
 import { loadPrincipals } from './auth.ts';
 import { requestLog } from './request-log.ts';
+import { contentSecurityPolicy } from './csp.ts';
 import { serveWeb } from './static.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerAuth } from './routes/auth.ts';
@@ -64,7 +65,12 @@ export function createApp(deps: AppDeps) {
   app.use('*', requestLog(deps.logger));
   app.use(
     '*',
-    secureHeaders({ referrerPolicy: 'same-origin', crossOriginEmbedderPolicy: false, overwrite: false }),
+    secureHeaders({
+      referrerPolicy: 'same-origin',
+      crossOriginEmbedderPolicy: false,
+      contentSecurityPolicy,
+      overwrite: false,
+    }),
   );
   // Base64 inflates a max-size file by 4/3; leave room for the JSON around it.
   const maxBody = Math.ceil((deps.config.limits.maxFileBytes * 4) / 3) + 64 * 1024;

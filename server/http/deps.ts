@@ -5,7 +5,7 @@ import type { Logger } from '../logger/index.ts';
 import type { Clock, IdGenerator, ServiceContext } from '../platform/index.ts';
 import type { SandboxManager } from '../sandbox/manager.ts';
 import type { LlmUpstream } from '../llm/index.ts';
-import type { LoginLimiter } from '../auth/rate-limit.ts';
+import type { LoginThrottle } from '../auth/rate-limit.ts';
 import type { StaffUser, SessionsTableRow } from './types.ts';
 
 export interface AppDeps {
@@ -17,8 +17,8 @@ export interface AppDeps {
   llm: LlmUpstream;
   logger: Logger;
   config: Config;
-  /** Defaults to an in-memory limiter from config.login. */
-  loginLimiter?: LoginLimiter;
+  /** Sign-in throttling; defaults to an in-memory throttle from config.login. */
+  loginThrottle?: LoginThrottle;
 }
 
 export interface AppEnv {

@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { AppError, errorStatus } from '../errors/index.ts';
 import type { AppEnv } from './deps.ts';
 import type { Logger } from '../logger/index.ts';
+import { redactPath } from './request-log.ts';
 
 export const errorBodySchema = z
   .object({
@@ -65,7 +66,7 @@ export function handleError(logger: Logger) {
     }
     if (err instanceof SyntaxError)
       return errorJson(c, new AppError('bad_request', 'request body is not valid JSON'));
-    logger.error({ err, requestId: c.get('requestId'), path: c.req.path }, 'unhandled error');
+    logger.error({ err, requestId: c.get('requestId'), path: redactPath(c.req.path) }, 'unhandled error');
     return errorJson(c, new AppError('internal', 'something went wrong on our side; the error was logged'));
   };
 }

@@ -10,7 +10,8 @@ import type { InvitationsTable, TaskVersionsTable } from '../db/schema.ts';
 import { createSession, hashSecret, type NewSession } from '../auth/sessions.ts';
 import { emailSchema } from '../users/index.ts';
 import { getVersion, resolveVersion } from '../tasks/import.ts';
-import { viewAttempt, type AttemptView } from '../attempts/index.ts';
+import type { TaskManifest } from '../tasks/manifest.ts';
+import { noteDevice, viewAttempt, type AttemptView, type DeviceSeen } from '../attempts/index.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -156,6 +157,8 @@ export async function revokeInvitation(ctx: ServiceContext, id: string): Promise
 export async function openInvitation(
   ctx: ServiceContext,
   token: string,
+  /** The browser opening the link: recorded on a started attempt, refused when the task is locked to another. */
+  device?: DeviceSeen,
 ): Promise<NewSession & { invitationId: string }> {
   if (typeof token !== 'string' || token.length < 20 || token.length > 200) {
     throw new AppError(
@@ -175,9 +178,10 @@ export async function openInvitation(
     );
   const attempt = await ctx.db
     .selectFrom('attempts')
-    .select('id')
+    .selectAll()
     .where('invitation_id', '=', inv.id)
     .executeTakeFirst();
+  if (attempt && device) await noteDevice(ctx, attempt, device);
   if (!attempt) {
     if (inv.revoked_at !== null)
       throw new AppError('invitation_revoked', 'this invitation was withdrawn; contact the hiring team');
@@ -197,10 +201,10 @@ export interface CandidateView {
   task: {
     title: string;
     summary: string;
-    kind: string;
+    kind: TaskManifest['kind'];
     timeLimitMinutes: number;
-    llm: { enabled: boolean; models: string[]; budget?: unknown };
-    rubric?: unknown;
+    llm: { enabled: boolean; models: string[]; budget?: NonNullable<TaskManifest['llm']>['budget'] };
+    rubric?: TaskManifest['rubric']['criteria'];
     /** The statement is shown once the attempt has started. */
     statement?: string;
   };

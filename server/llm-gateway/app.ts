@@ -25,9 +25,18 @@ export type GatewayEnv = Env;
 export interface GatewayDeps {
   ctx: ServiceContext;
   upstream: LlmUpstream;
+  /**
+   * Whether a Run (purpose 'attempt') or grading ('grade') of the attempt is live. When given, calls
+   * outside that window are refused (409 outside_run) and recorded: a process that outlived its run
+   * must not keep using the candidate's model budget. Unset: keys alone decide (unit tests of the API).
+   */
+  isLive?: (attemptId: string, purpose: 'attempt' | 'grade') => boolean;
 }
 
-export function createGatewayApp({ ctx, upstream }: GatewayDeps) {
+const endpointOf = (path: string): 'chat' | 'embeddings' | 'models' =>
+  path.startsWith('/v1/chat') ? 'chat' : path.startsWith('/v1/embeddings') ? 'embeddings' : 'models';
+
+export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
   const app = new Hono<Env>();
   const policyOf = policyLoader(ctx);
   const recorder = new CallRecorder(ctx);
@@ -68,6 +77,33 @@ export function createGatewayApp({ ctx, upstream }: GatewayDeps) {
         type: 'invalid_request_error',
         code: 'llm_not_allowed',
         message: 'This task does not allow calls to a language model.',
+      });
+    }
+    if (isLive && !isLive(live.attempt.id, live.key.purpose)) {
+      // Recorded (uncounted) so reviewers see that something called the model between runs.
+      const body = c.req.method === 'POST' ? await c.req.json().catch(() => null) : null;
+      const model = typeof body?.model === 'string' ? body.model.slice(0, 200) : '';
+      const message =
+        live.key.purpose === 'grade'
+          ? 'This API key works only while grading runs.'
+          : 'This API key works only while one of your Runs is running; this call came from outside a Run.';
+      const call = recorder.begin({
+        attemptId: live.attempt.id,
+        keyId: live.key.id,
+        purpose: live.key.purpose,
+        endpoint: endpointOf(c.req.path),
+        model,
+        stream: body?.stream === true,
+        body: body ?? { method: c.req.method, path: c.req.path },
+        counted: false,
+      });
+      await recorder.finish(call, { status: 409, errorCode: 'outside_run', response: { error: message } });
+      return openAiError(c, {
+        status: 409,
+        type: 'invalid_request_error',
+        code: 'outside_run',
+        message,
+        retryable: false,
       });
     }
     c.set('live', live);

@@ -25,6 +25,7 @@ afterEach(() => t.close());
 async function attemptWithKey(slug = 'hello-llm', who = 'ada') {
   const started = await t.startedCandidate(who, `${who}@example.com`, slug);
   const env = await t.app.gateway.envFor(started.attemptId, 'attempt');
+  t.app.gateway.openWindow(started.attemptId, 'attempt'); // as a live Run does
   return { ...started, key: env.OPENAI_API_KEY! };
 }
 

@@ -126,6 +126,8 @@ describe('gateway security', () => {
     const b = await t.startedCandidate('Bob', 'bob@example.com');
     const keyA = (await t.app.gateway.envFor(a.attemptId, 'attempt')).OPENAI_API_KEY!;
     const keyB = (await t.app.gateway.envFor(b.attemptId, 'attempt')).OPENAI_API_KEY!;
+    t.app.gateway.openWindow(a.attemptId, 'attempt'); // as live Runs do
+    t.app.gateway.openWindow(b.attemptId, 'attempt');
     expect(keyA).not.toBe(keyB);
     const res = await gw(keyB, '/v1/chat/completions', {
       model: 'mock-small',
@@ -161,6 +163,7 @@ describe('gateway security', () => {
   it('never shows the provider key: not in gateway answers, the transcript or the logs', async () => {
     const { attemptId, browser } = await t.startedCandidate();
     const key = (await t.app.gateway.envFor(attemptId, 'attempt')).OPENAI_API_KEY!;
+    t.app.gateway.openWindow(attemptId, 'attempt'); // as a live Run does
     const answers: Array<{ status: number; text: string; headers: string }> = [];
     const send = async (url: string, body?: unknown) => {
       const res = await gw(key, url, body);

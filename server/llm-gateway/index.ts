@@ -20,13 +20,37 @@ export class Gateway implements AttemptHooks, LlmAccess {
   private readonly keys = new Map<string, Promise<string>>();
   private readonly gradeKeys = new Map<string, Promise<string>>();
   private readonly servers = new Map<string, { server: Promise<ServerType>; refs: number }>();
+  /** `attempt/purpose` → live Runs or gradings using that key (see openWindow). */
+  private readonly windows = new Map<string, number>();
 
   constructor(
     private readonly ctx: ServiceContext,
     upstream: LlmUpstream,
     readonly port: number,
   ) {
-    this.app = createGatewayApp({ ctx, upstream });
+    this.app = createGatewayApp({ ctx, upstream, isLive: (a, p) => this.isLive(a, p) });
+  }
+
+  /** True while a Run (attempt key) or grading (grade key) of the attempt is live. */
+  isLive(attemptId: string, purpose: 'attempt' | 'grade'): boolean {
+    return (this.windows.get(`${attemptId}/${purpose}`) ?? 0) > 0;
+  }
+
+  /**
+   * Opens the window in which the attempt's key of this purpose is accepted; the returned function
+   * closes it (once). Runs open it when their exec starts and close it after their processes are gone.
+   */
+  openWindow(attemptId: string, purpose: 'attempt' | 'grade'): () => void {
+    const k = `${attemptId}/${purpose}`;
+    this.windows.set(k, (this.windows.get(k) ?? 0) + 1);
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      const n = (this.windows.get(k) ?? 1) - 1;
+      if (n > 0) this.windows.set(k, n);
+      else this.windows.delete(k);
+    };
   }
 
   /** Starts listening on an address (refcounted: several networks can come and go). */
@@ -67,17 +91,25 @@ export class Gateway implements AttemptHooks, LlmAccess {
     return key;
   }
 
+  private readonly gradeWindows = new Map<string, () => void>();
+
   async envFor(
     attemptId: string,
     purpose: 'attempt' | 'grade',
     address = '127.0.0.1',
   ): Promise<Record<string, string>> {
+    // Grading asks for its key just before its exec and ends with endGrading (after its sandbox is
+    // destroyed): that is its window.
+    if (purpose === 'grade' && !this.gradeWindows.has(attemptId))
+      this.gradeWindows.set(attemptId, this.openWindow(attemptId, 'grade'));
     const key = await this.keyFor(purpose === 'attempt' ? this.keys : this.gradeKeys, attemptId, purpose);
     const host = address.includes(':') ? `[${address}]` : address;
     return { OPENAI_BASE_URL: `http://${host}:${this.port}/v1`, OPENAI_API_KEY: key };
   }
 
   async endGrading(attemptId: string): Promise<void> {
+    this.gradeWindows.get(attemptId)?.();
+    this.gradeWindows.delete(attemptId);
     this.gradeKeys.delete(attemptId);
     await revokeKeys(this.ctx, attemptId, 'grade');
   }

@@ -104,6 +104,7 @@ describe('the gateway is not a parameter relay', () => {
   async function candidate(slug = 'gw-relay') {
     const started = await t.startedCandidate(undefined, undefined, slug);
     const env = await t.app.gateway.envFor(started.attemptId, 'attempt');
+    t.app.gateway.openWindow(started.attemptId, 'attempt'); // as a live Run does
     const client = new OpenAI({ baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, maxRetries: 0 });
     const post = (url: string, body: unknown) =>
       fetch(`${env.OPENAI_BASE_URL}${url}`, {

@@ -14,6 +14,7 @@ describe('gateway with the openai SDK', () => {
     await t.importExample();
     ({ attemptId } = await t.startedCandidate());
     const env = await t.app.gateway.envFor(attemptId, 'attempt');
+    t.app.gateway.openWindow(attemptId, 'attempt'); // as a live Run does
     await t.app.gateway.up('127.0.0.1');
     client = new OpenAI({ baseURL: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY, maxRetries: 0 });
   });

@@ -4,6 +4,7 @@
  * in the server process: it is never sent to a sandbox, a log line or an API response.
  */
 import OpenAI from 'openai';
+import { systemClock, type Clock } from '../platform/index.ts';
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -118,8 +119,12 @@ function completionOf(call: ChatCall, o: MockMessageOutcome, created: number): C
   };
 }
 
-/** The built-in deterministic model, scripted by the task's llm/mock.yaml. */
-export function mockUpstream(clock: { now(): number } = { now: () => Date.now() }): LlmUpstream {
+/**
+ * The built-in deterministic model, scripted by the task's llm/mock.yaml. Its `created` timestamps
+ * come from the injected clock (the app's, so a FakeClock pins them in tests); a scripted delay is
+ * returned as `delayMs` and waited out by the gateway, which owns the request's abort signal.
+ */
+export function mockUpstream(clock: Clock = systemClock): LlmUpstream {
   const toOutcome = (call: ChatCall, o: MockOutcome): ChatOutcome => {
     const created = Math.floor(clock.now() / 1000);
     const ruleHits = o.counted;

@@ -64,7 +64,10 @@ async function assignedOrAdmin(ctx: ServiceContext, attemptId: string, user: Sta
     .where('attempt_id', '=', attemptId)
     .where('reviewer_id', '=', user.id)
     .executeTakeFirst();
-  if (!row) throw new AppError('forbidden', 'you are not assigned to review this submission');
+  if (row) return;
+  // A reviewer learns nothing about submissions outside their queue: the same 404 as a missing one.
+  if (user.role === 'reviewer') throw new AppError('not_found', 'attempt not found');
+  throw new AppError('forbidden', 'you are not assigned to review this submission');
 }
 
 function toView(

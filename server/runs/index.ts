@@ -10,12 +10,13 @@ import type { RunsTable } from '../db/schema.ts';
 import { getBlob } from '../blobs/index.ts';
 import type { TaskManifest } from '../tasks/manifest.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
-import type { SandboxManager } from '../sandbox/manager.ts';
+import type { SandboxManager, SlotTicket } from '../sandbox/manager.ts';
 import type { ExecResult, RunningExec, SandboxFile } from '../sandbox/types.ts';
 import { RunHub } from './hub.ts';
+import { OutputCoalescer } from './coalesce.ts';
 import { gradeAttempt } from './grade.ts';
 
-export { RunHub, type RunEvent } from './hub.ts';
+export { RunHub, eventId, parseEventId, type RunEvent } from './hub.ts';
 export { networkFor, type LlmAccess } from './llm-access.ts';
 import { networkFor, type LlmAccess } from './llm-access.ts';
 
@@ -33,7 +34,15 @@ export interface RunView {
   outputTruncated: boolean;
   createdAt: number;
   finishedAt: number | null;
+  /** While waiting for a sandbox: place in line (1 = next); 0 once started; absent when not live. */
+  queuePosition?: number | null;
 }
+
+const inProgress = () =>
+  new AppError(
+    'conflict',
+    'a run is already in progress for this attempt; wait for it to finish or cancel it',
+  );
 
 export const viewRun = (r: RunsTable): RunView => ({
   id: r.id,
@@ -58,9 +67,28 @@ export function codeEnvironment(manifest: TaskManifest) {
   return env;
 }
 
+interface ActiveRun {
+  attemptId: string;
+  exec?: RunningExec;
+  ticket?: SlotTicket;
+  cancelled: boolean;
+  /** Place in line for a sandbox (1 = next), 0 once started. */
+  position: number;
+}
+
+const isUniqueViolation = (err: unknown) =>
+  /unique/i.test(String((err as { message?: string })?.message)) ||
+  (err as { code?: string })?.code === '23505';
+
 export class RunService implements AttemptHooks {
   readonly hub = new RunHub();
-  private readonly active = new Map<string, { attemptId: string; exec?: RunningExec; cancelled: boolean }>();
+  private readonly active = new Map<string, ActiveRun>();
+  /**
+   * Attempts with a run being started or in progress. Claimed synchronously, before any await, so
+   * concurrent requests for one attempt cannot all pass the "one run at a time" check; the database
+   * backs it with a partial unique index (one unfinished run per attempt) across processes.
+   */
+  private readonly busy = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
 
   constructor(
@@ -104,88 +132,136 @@ export class RunService implements AttemptHooks {
     );
   }
 
-  /** Starts a run of the task's run or test command. One run at a time per attempt. */
+  /**
+   * Starts a run of the task's run or test command. One run at a time per attempt (409); a place in
+   * the sandbox queue is claimed before anything is recorded (429 with Retry-After when it is full).
+   */
   async start(
     attemptId: string,
     kind: 'run' | 'test',
     input: { stdin?: string; interactive?: boolean } = {},
   ): Promise<RunView> {
-    const { manifest } = await attemptWithManifest(this.ctx, attemptId);
-    const env = codeEnvironment(manifest);
-    if ([...this.active.values()].some((r) => r.attemptId === attemptId)) {
-      throw new AppError('conflict', 'a run is already in progress; wait for it or cancel it');
+    // Synchronous check-and-claim: no await between them.
+    if (this.busy.has(attemptId)) throw inProgress();
+    this.busy.add(attemptId);
+    const runId = this.ctx.ids.id('run');
+    let entry: ActiveRun | undefined;
+    try {
+      const { manifest } = await attemptWithManifest(this.ctx, attemptId);
+      const env = codeEnvironment(manifest);
+      const status = await this.manager.driver.status();
+      if (!status.ready)
+        throw new AppError(
+          'unavailable',
+          `code cannot run right now: ${status.detail ?? 'the sandbox is not ready'}`,
+        );
+      const argv = kind === 'run' ? env.run : env.test;
+      const now = this.ctx.clock.now();
+      const row: RunsTable = {
+        id: runId,
+        attempt_id: attemptId,
+        kind,
+        argv_json: JSON.stringify(argv),
+        status: 'queued',
+        verdict: null,
+        exit_code: null,
+        duration_ms: null,
+        stdout: '',
+        stderr: '',
+        output_truncated: 0,
+        created_at: now,
+        finished_at: null,
+      };
+      // Both streams' caps plus their truncation markers: the most a run's live replay may hold.
+      this.hub.open(runId, { maxBytes: 2 * this.manager.limits.outputBytes + 1024 });
+      const e: ActiveRun = { attemptId, cancelled: false, position: 0 };
+      entry = e;
+      e.ticket = this.manager.claim({
+        owner: attemptId,
+        kind: 'run',
+        onPosition: (position) => {
+          e.position = position;
+          if (position > 0) this.hub.emit(runId, { type: 'queued', data: { position } });
+        },
+      });
+      try {
+        await this.ctx.db.insertInto('runs').values(row).execute();
+      } catch (err) {
+        // Another server process on the same database started a run of this attempt.
+        throw isUniqueViolation(err) ? inProgress() : err;
+      }
+      this.active.set(runId, e);
+      this.track(this.execute(row, e, env.image, networkFor(manifest), input));
+      return { ...viewRun(row), queuePosition: e.position };
+    } catch (err) {
+      entry?.ticket?.cancel();
+      this.hub.forget(runId);
+      this.busy.delete(attemptId);
+      throw err;
     }
-    const status = await this.manager.driver.status();
-    if (!status.ready)
-      throw new AppError(
-        'unavailable',
-        `code cannot run right now: ${status.detail ?? 'the sandbox is not ready'}`,
-      );
-    const argv = kind === 'run' ? env.run : env.test;
-    const now = this.ctx.clock.now();
-    const row: RunsTable = {
-      id: this.ctx.ids.id('run'),
-      attempt_id: attemptId,
-      kind,
-      argv_json: JSON.stringify(argv),
-      status: 'queued',
-      verdict: null,
-      exit_code: null,
-      duration_ms: null,
-      stdout: '',
-      stderr: '',
-      output_truncated: 0,
-      created_at: now,
-      finished_at: null,
-    };
-    await this.ctx.db.insertInto('runs').values(row).execute();
-    this.hub.open(row.id);
-    this.active.set(row.id, { attemptId, cancelled: false });
-    this.track(this.execute(row, env.image, networkFor(manifest), input));
-    return viewRun(row);
+  }
+
+  /** Place in line of a live run (1 = next), 0 once started; null when not live here. */
+  queuePosition(runId: string): number | null {
+    return this.active.get(runId)?.position ?? null;
   }
 
   private async execute(
     row: RunsTable,
+    entry: ActiveRun,
     image: string,
     network: 'none' | 'gateway',
     input: { stdin?: string; interactive?: boolean },
   ) {
     let result: ExecResult | undefined;
     let failure: string | undefined;
-    const entry = this.active.get(row.id)!;
+    let closeWindow: (() => void) | undefined;
+    const out = new OutputCoalescer((stream, data) => this.hub.emit(row.id, { type: stream, data }));
     try {
       // prime
-      await this.manager.slot(async () => {
+      await entry.ticket!.run(async () => {
         if (entry.cancelled) return;
         const sb = await this.manager.forAttempt(row.attempt_id, image, network);
         await this.sync(row.attempt_id, sb.session, sb.synced);
         await this.ctx.db.updateTable('runs').set({ status: 'running' }).where('id', '=', row.id).execute();
         this.hub.emit(row.id, { type: 'status', data: { status: 'running' } });
-        // execute
-        const env =
-          network === 'gateway' && this.llm
-            ? await this.llm.envFor(row.attempt_id, 'attempt', sb.session.gatewayAddress)
-            : undefined;
+        // execute; the gateway accepts this attempt's key only while a run is live
+        let env: Record<string, string> | undefined;
+        if (network === 'gateway' && this.llm) {
+          closeWindow = this.llm.openWindow(row.attempt_id, 'attempt');
+          env = await this.llm.envFor(row.attempt_id, 'attempt', sb.session.gatewayAddress);
+        }
         const exec = this.manager.driver.exec(sb.session, {
           argv: JSON.parse(row.argv_json) as string[],
           env,
           stdin: input.stdin,
           // Interactive runs keep stdin open for the terminal; others see EOF after the given input.
           closeStdin: !input.interactive,
-          onStdout: (c) => this.hub.emit(row.id, { type: 'stdout', data: c.toString('utf8') }),
-          onStderr: (c) => this.hub.emit(row.id, { type: 'stderr', data: c.toString('utf8') }),
+          onStdout: (c) => out.push('stdout', c),
+          onStderr: (c) => out.push('stderr', c),
         });
         entry.exec = exec;
         if (entry.cancelled) exec.cancel();
-        // The driver ends the run's leftover background processes as part of the exec.
+        // The driver ends every process of the candidate after the exec (whatever the program did to
+        // its own parent) and checks that none is left; if it could not, the container goes.
         result = await exec.result;
+        if (result.cleanup && !result.cleanup.ok) {
+          this.ctx.logger.error(
+            { runId: row.id, attemptId: row.attempt_id, detail: result.cleanup.detail },
+            'processes of a run survived cleanup; destroying the sandbox',
+          );
+          await this.manager.release(row.attempt_id);
+        }
       });
     } catch (err) {
-      failure = err instanceof Error ? err.message : String(err);
-      this.ctx.logger.error({ err, runId: row.id }, 'run failed in the sandbox');
+      if (!entry.cancelled || result) {
+        failure = err instanceof Error ? err.message : String(err);
+        this.ctx.logger.error({ err, runId: row.id }, 'run failed in the sandbox');
+      }
     } finally {
       // cleanup
+      closeWindow?.();
+      out.close();
       this.active.delete(row.id);
       const verdict = result?.verdict ?? (entry.cancelled ? 'cancelled' : 'error');
       const update = {
@@ -198,21 +274,25 @@ export class RunService implements AttemptHooks {
         output_truncated: result && (result.stdout.truncated || result.stderr.truncated) ? 1 : 0,
         finished_at: this.ctx.clock.now(),
       };
-      // One transaction: one synchronous commit for the record and the timeline event.
-      await this.ctx.db.transaction().execute(async (trx) => {
-        await trx.updateTable('runs').set(update).where('id', '=', row.id).execute();
-        await recordEvent(trx, {
-          attemptId: row.attempt_id,
-          at: update.finished_at,
-          type: `run.${row.kind}`,
-          payload: { runId: row.id, verdict },
+      try {
+        // One transaction: one synchronous commit for the record and the timeline event.
+        await this.ctx.db.transaction().execute(async (trx) => {
+          await trx.updateTable('runs').set(update).where('id', '=', row.id).execute();
+          await recordEvent(trx, {
+            attemptId: row.attempt_id,
+            at: update.finished_at,
+            type: `run.${row.kind}`,
+            payload: { runId: row.id, verdict },
+          });
         });
-      });
-      if (failure && !result) this.hub.emit(row.id, { type: 'stderr', data: update.stderr });
-      this.hub.emit(row.id, {
-        type: 'exit',
-        data: { verdict, exitCode: update.exit_code, durationMs: update.duration_ms },
-      });
+      } finally {
+        this.busy.delete(row.attempt_id);
+        if (failure && !result) this.hub.emit(row.id, { type: 'stderr', data: update.stderr });
+        this.hub.emit(row.id, {
+          type: 'exit',
+          data: { verdict, exitCode: update.exit_code, durationMs: update.duration_ms },
+        });
+      }
     }
   }
 
@@ -245,6 +325,7 @@ export class RunService implements AttemptHooks {
     const entry = this.active.get(runId);
     if (!entry) return false;
     entry.cancelled = true;
+    entry.ticket?.cancel(); // gives up a place in line; a started run is stopped below
     entry.exec?.cancel();
     return true;
   }

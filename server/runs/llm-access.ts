@@ -5,6 +5,12 @@ import type { TaskManifest } from '../tasks/manifest.ts';
 export interface LlmAccess {
   /** OPENAI_BASE_URL and OPENAI_API_KEY for a sandbox of this attempt (address: its network's gateway). */
   envFor(attemptId: string, purpose: 'attempt' | 'grade', address?: string): Promise<Record<string, string>>;
+  /**
+   * Opens the window in which the attempt's key of this purpose is accepted (a Run or grading is
+   * live); the returned function closes it, after the job's processes are gone. Calls outside every
+   * window are refused and recorded as such.
+   */
+  openWindow(attemptId: string, purpose: 'attempt' | 'grade'): () => void;
   /** Revokes the grading key once grading is over. */
   endGrading(attemptId: string): Promise<void>;
 }

@@ -3,7 +3,13 @@
  * attempt starts instantly), one session per running attempt with a record of which files it
  * already holds (so a Run sends only what changed), a cap on concurrent jobs (excess runs queue
  * instead of overloading the host), and orphan removal (sessions no live owner claims).
+ *
+ * The queue is bounded and fair (stops one attempt — or many runs of one attempt — from filling every
+ * slot and starving other candidates): waiting jobs are served round robin across owners (attempts),
+ * each owner may have only `maxQueuedPerOwner` runs waiting, and past `maxQueued` waiting runs new
+ * ones are refused with 429 and a Retry-After. Grading jobs are never refused and wait their turn.
  */
+import { AppError } from '../errors/index.ts';
 import type { Logger } from '../logger/index.ts';
 import type { SandboxDriver, SandboxLimits, SandboxSession, SessionSpec } from './types.ts';
 
@@ -17,6 +23,31 @@ export interface AttemptSandbox {
 
 type Flavor = `${string}/${SessionSpec['network']}`;
 
+export interface SlotOptions {
+  /** Whose job this is (the attempt id); waiting jobs are served round robin across owners. */
+  owner?: string;
+  /** 'grade' jobs are never refused for a full queue (they still wait their turn). Default 'run'. */
+  kind?: 'run' | 'grade';
+  /** Told the job's place in line (1 = next to start) whenever it changes, and 0 once it starts. */
+  onPosition?: (position: number) => void;
+}
+
+interface Waiter {
+  owner: string;
+  kind: 'run' | 'grade';
+  grant: () => void;
+  onPosition?: (position: number) => void;
+  position: number;
+}
+
+/** A place in line, claimed synchronously (so a full queue is refused before anything else happens). */
+export interface SlotTicket {
+  /** Runs fn once a slot is free; the slot is freed when fn settles. */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Gives up the place (or the slot, if granted and not yet used). */
+  cancel(): void;
+}
+
 export interface ManagerOptions {
   driver: SandboxDriver;
   logger: Logger;
@@ -25,8 +56,12 @@ export interface ManagerOptions {
   poolSize: number;
   /** Environments to keep warm. */
   warmEnvs: string[];
-  /** Jobs (runs, grading) that may execute at once; the rest wait in order. */
+  /** Jobs (runs, grading) that may execute at once; the rest wait, served round robin per owner. */
   maxConcurrent: number;
+  /** Runs that may wait for a slot in all (grading is not counted); default 8 × maxConcurrent. */
+  maxQueued?: number;
+  /** Runs one owner (attempt) may have waiting; default 1. */
+  maxQueuedPerOwner?: number;
   /** Told when a session's private network comes and goes, so the LLM gateway listens on it. */
   gatewayNetworks?: { up(address: string): Promise<void>; down(address: string): Promise<void> };
 }
@@ -39,7 +74,10 @@ export class SandboxManager {
   private running = 0;
   /** Sessions being created right now (not yet known by id): orphan sweeps wait for zero. */
   private creating = 0;
-  private readonly queue: Array<() => void> = [];
+  /** owner → its waiting jobs (oldest first); `turns` is the order owners are served in. */
+  private readonly waiting = new Map<string, Waiter[]>();
+  private turns: string[] = [];
+  private jobs = 0;
   private closed = false;
 
   constructor(private readonly opts: ManagerOptions) {}
@@ -174,17 +212,142 @@ export class SandboxManager {
     }
   }
 
-  /** Runs fn when a job slot is free (FIFO). */
-  async slot<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.running >= this.opts.maxConcurrent)
-      await new Promise<void>((resolve) => this.queue.push(resolve));
-    this.running++;
-    try {
-      return await fn();
-    } finally {
+  /** Runs fn when a job slot is free (round robin across owners). */
+  async slot<T>(fn: () => Promise<T>, opts: SlotOptions = {}): Promise<T> {
+    return this.claim({ kind: 'grade', ...opts }).run(fn);
+  }
+
+  /**
+   * Claims a place in line now. Throws AppError('rate_limited', …, { retryAfterSeconds }) when the
+   * owner already has maxQueuedPerOwner runs waiting or the queue holds maxQueued runs.
+   */
+  claim(opts: SlotOptions = {}): SlotTicket {
+    // A job without an owner is its own owner: it keeps its place among the turns.
+    const owner = opts.owner ?? `job-${++this.jobs}`;
+    const kind = opts.kind ?? 'run';
+    let state: 'waiting' | 'granted' | 'running' | 'done' = 'waiting';
+    let granted!: () => void;
+    const ready = new Promise<void>((resolve) => (granted = resolve));
+    const grant = () => {
+      state = 'granted';
+      this.running++;
+      opts.onPosition?.(0);
+      granted();
+    };
+    const free = () => {
       this.running--;
-      this.queue.shift()?.();
+      this.next();
+    };
+    if (this.running < this.opts.maxConcurrent && this.turns.length === 0) grant();
+    else {
+      if (kind === 'run') this.refuseIfFull(owner);
+      const w: Waiter = { owner, kind, grant, onPosition: opts.onPosition, position: 0 };
+      const list = this.waiting.get(owner);
+      if (list) list.push(w);
+      else {
+        this.waiting.set(owner, [w]);
+        this.turns.push(owner);
+      }
+      this.reposition();
     }
+    const cancelWaiter = () => {
+      const list = this.waiting.get(owner);
+      const i = list?.findIndex((w) => w.grant === grant) ?? -1;
+      if (!list || i < 0) return;
+      list.splice(i, 1);
+      if (!list.length) {
+        this.waiting.delete(owner);
+        this.turns = this.turns.filter((o) => o !== owner);
+      }
+      this.reposition();
+    };
+    return {
+      run: async <T>(fn: () => Promise<T>): Promise<T> => {
+        await ready;
+        if (state !== 'granted') throw new Error('this place in line was given up');
+        state = 'running';
+        try {
+          return await fn();
+        } finally {
+          state = 'done';
+          free();
+        }
+      },
+      cancel: () => {
+        if (state === 'waiting') {
+          state = 'done';
+          cancelWaiter();
+          granted(); // wakes run(), which then refuses
+        } else if (state === 'granted') {
+          state = 'done';
+          free();
+        }
+      },
+    };
+  }
+
+  private refuseIfFull(owner: string) {
+    const perOwner = this.opts.maxQueuedPerOwner ?? 1;
+    const max = this.opts.maxQueued ?? 8 * this.opts.maxConcurrent;
+    const mine = (this.waiting.get(owner) ?? []).filter((w) => w.kind === 'run').length;
+    let all = 0;
+    for (const list of this.waiting.values()) for (const w of list) if (w.kind === 'run') all++;
+    // A rough wait: one run's wall clock per round of the queue.
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil(((all / this.opts.maxConcurrent + 1) * this.opts.limits.wallMs) / 1000),
+    );
+    if (mine >= perOwner)
+      throw new AppError(
+        'rate_limited',
+        `you already have ${mine === 1 ? 'a run' : `${mine} runs`} waiting for a sandbox; wait for it to start`,
+        { retryAfterSeconds },
+      );
+    if (all >= max)
+      throw new AppError(
+        'rate_limited',
+        `all sandboxes are busy and ${all} runs are waiting; try again in ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
+      );
+  }
+
+  /** Starts the next waiting job: the first owner in turn, who then goes to the back of the line. */
+  private next() {
+    while (this.running < this.opts.maxConcurrent && this.turns.length) {
+      const owner = this.turns.shift()!;
+      const list = this.waiting.get(owner)!;
+      const w = list.shift()!;
+      if (list.length) this.turns.push(owner);
+      else this.waiting.delete(owner);
+      w.grant();
+    }
+    this.reposition();
+  }
+
+  /** Recomputes every waiting job's place (round robin order) and tells those whose place changed. */
+  private reposition() {
+    let position = 0;
+    for (let round = 0; ; round++) {
+      let any = false;
+      for (const owner of this.turns) {
+        const w = this.waiting.get(owner)?.[round];
+        if (!w) continue;
+        any = true;
+        position++;
+        if (w.position !== position) {
+          w.position = position;
+          w.onPosition?.(position);
+        }
+      }
+      if (!any) break;
+    }
+  }
+
+  /** Jobs waiting for a slot (all owners). */
+  get queued(): number {
+    let n = 0;
+    for (const list of this.waiting.values()) n += list.length;
+    return n;
   }
 
   /** Ids of every session this manager holds (pool, attempts, one-off jobs). */

@@ -8,7 +8,9 @@ import type { CapturedStream } from './types.ts';
 export const truncationMarker = (limit: number) => `\n[worksample: output truncated after ${limit} bytes]\n`;
 
 export class CappedOutput {
-  private chunks: Buffer[] = [];
+  // One buffer grown by doubling (up to the cap): a million 1-byte writes cost a few copies, not a
+  // million Buffer objects.
+  private buf = Buffer.alloc(0);
   private kept = 0;
   private seen = 0;
   private overflowed = false;
@@ -25,7 +27,12 @@ export class CappedOutput {
     const room = this.limit - this.kept;
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
     if (part.length) {
-      this.chunks.push(Buffer.from(part));
+      if (this.kept + part.length > this.buf.length) {
+        const grown = Buffer.alloc(Math.min(this.limit, Math.max(4096, 2 * (this.kept + part.length))));
+        this.buf.copy(grown, 0, 0, this.kept);
+        this.buf = grown;
+      }
+      part.copy(this.buf, this.kept);
       this.kept += part.length;
       this.forward?.(part);
     }
@@ -41,7 +48,7 @@ export class CappedOutput {
   }
 
   result(): CapturedStream {
-    const text = Buffer.concat(this.chunks).toString('utf8');
+    const text = this.buf.subarray(0, this.kept).toString('utf8');
     return {
       text: this.overflowed ? text + truncationMarker(this.limit) : text,
       bytes: this.seen,

@@ -84,6 +84,11 @@ export interface ExecResult {
   durationMs: number;
   stdout: CapturedStream;
   stderr: CapturedStream;
+  /**
+   * The end-of-exec cleanup: every candidate process in the session was ended and none is left
+   * (ok), or some survived every attempt (the caller must destroy the session).
+   */
+  cleanup?: { ok: boolean; detail?: string };
 }
 
 export interface RunningExec {
@@ -119,7 +124,10 @@ export interface SandboxDriver {
   /** Regular files under /workspace; symlinks and special files are skipped, never followed. */
   getFiles(session: SandboxSession, opts?: { maxBytes?: number; under?: string }): Promise<SandboxFile[]>;
   exec(session: SandboxSession, req: ExecRequest): RunningExec;
-  /** Kills every process the candidate started in the session (runs, background jobs). */
+  /**
+   * Kills every process the candidate started in the session (runs, background jobs), and checks
+   * that none is left; throws when some survive (the caller then destroys the session).
+   */
   stopProcesses(session: SandboxSession): Promise<void>;
   destroy(session: SandboxSession): Promise<void>;
   /** Sessions this driver created (found by label) that the caller does not hold as live. */

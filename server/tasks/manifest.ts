@@ -233,6 +233,15 @@ export const taskManifestSchema = z
           .default(2),
       })
       .prefault({}),
+    integrity: z
+      .strictObject({
+        /**
+         * Only the browser that started an attempt may continue it; another browser opening the
+         * link is refused (and recorded). See server/attempts/devices.ts.
+         */
+        lockToFirstBrowser: flag(false),
+      })
+      .prefault({}),
     wrong: uniqueList(
       z.strictObject({
         name: kebab('name'),

@@ -95,7 +95,7 @@ export async function makeTestApp(
       maxConcurrent: 2,
       ...opts.sandbox,
     }),
-    llm: opts.llm ?? mockUpstream(),
+    llm: opts.llm ?? mockUpstream(clock),
     logger: opts.logger ?? silentLogger,
     config,
   };

@@ -54,6 +54,15 @@ describe('pathProblem', () => {
     [' a', /spaces/],
     ['a /b', /spaces/],
     ['e\u0301', /NFC/],
+    ['helper\u202Esj.exe', /invisible or text-direction character \(U\+202E\)/],
+    ['a\u2066b\u2069', /U\+2066/],
+    ['a\u200Bb', /U\+200B/],
+    ['a\u200Fb', /U\+200F/],
+    ['a\u061Cb', /U\+061C/],
+    ['\uFEFFmain.py', /U\+FEFF/],
+    ['soft\u00ADhyphen', /U\+00AD/],
+    ['tag\u{E0041}', /U\+E0041/],
+    ['filler\u3164.py', /U\+3164/],
   ])('refuses %j', (p, reason) => {
     expect(pathProblem(p)).toMatch(reason);
   });

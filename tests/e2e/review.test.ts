@@ -258,7 +258,7 @@ describe.runIf(hasChromium())('blind review in the browser', () => {
       await page.locator('[data-testid=verify][aria-busy=true]').waitFor();
       expect(await run.isDisabled()).toBe(true);
       expect(await page.getByTestId('verify-status').innerText()).toContain(
-        'Grading the reference solution, the starter and each wrong solution in sandboxes',
+        'Grading the reference solution, the starter, each wrong solution and the tamper corpus in sandboxes',
       );
 
       // A second tab asking meanwhile gets the server's 409, worded for the author.
@@ -277,6 +277,18 @@ describe.runIf(hasChromium())('blind review in the browser', () => {
       expect(await solution.innerText()).toMatch(/^solution passes\s+ok\s+\d+ passed, 0 failed/);
       const starter = page.locator('[data-testid=verify-check][data-check="starter fails"]');
       expect(await starter.getAttribute('data-ok')).toBe('true');
+      // Rows come grouped; this server runs the local driver, where the tamper corpus refuses to run
+      // (it attacks the machine it runs on) and says so in its own row.
+      expect(
+        await page.getByTestId('verify-group').evaluateAll((els) => els.map((e) => e.dataset.group)),
+      ).toEqual(['static', 'visible', 'starter', 'hidden', 'tamper']);
+      const tamper = page.locator('[data-testid=verify-check][data-group=tamper]');
+      expect(await tamper.getAttribute('data-ok')).toBe('false');
+      expect(await tamper.innerText()).toMatch(
+        /^tamper corpus\s+FAIL\s+not run: the local sandbox driver gives no isolation/,
+      );
+      const files = page.locator('[data-testid=verify-check][data-check="task files"]');
+      expect(await files.getAttribute('data-ok')).toBe('true');
       expect(await page.locator('[data-testid=verify][aria-busy=true]').count()).toBe(0);
       expect(await run.isEnabled()).toBe(true);
       await page.getByTestId('verify-checks').scrollIntoViewIfNeeded();

@@ -31,6 +31,7 @@ describe('the openai SDK against the gateway', () => {
   async function clientFor(slug = 'gw-scripted', opts: { maxRetries?: number; timeout?: number } = {}) {
     const started = await t.startedCandidate(undefined, undefined, slug);
     const env = await t.app.gateway.envFor(started.attemptId, 'attempt');
+    t.app.gateway.openWindow(started.attemptId, 'attempt'); // as a live Run does
     const client = new OpenAI({
       baseURL: env.OPENAI_BASE_URL,
       apiKey: env.OPENAI_API_KEY,

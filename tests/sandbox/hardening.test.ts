@@ -84,7 +84,7 @@ describe.runIf(useDocker)('sandbox hardening (network none)', () => {
     expect(await status('NoNewPrivs')).toBe('1');
   });
 
-  it('keeps the default seccomp profile', async () => {
+  it("applies a seccomp filter (worksample's own profile: tests/sandbox/seccomp.test.ts)", async () => {
     expect(info.HostConfig.SecurityOpt ?? []).not.toContainEqual(
       expect.stringMatching(/seccomp[=:]unconfined/),
     );

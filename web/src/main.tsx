@@ -15,7 +15,7 @@ import { loadMonaco } from './editor/load.ts';
 type View =
   | { page: 'loading' }
   | { page: 'none' }
-  | { page: 'error'; message: string }
+  | { page: 'error'; message: string; title?: string }
   | { page: 'landing' | 'workspace' | 'done'; cand: CandidateView; attempt: Attempt | null; note?: string };
 
 function App() {
@@ -32,6 +32,8 @@ function App() {
       else setView({ page: 'done', cand, attempt: a });
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) setView({ page: 'none' });
+      else if (e instanceof ApiError && e.code === 'open_elsewhere')
+        setView({ page: 'error', title: 'This attempt is open in another browser', message: e.message });
       else setView({ page: 'error', message: e instanceof Error ? e.message : String(e) });
     }
   };
@@ -59,7 +61,7 @@ function App() {
     case 'none':
       return <NoInvitation />;
     case 'error':
-      return <Problem message={view.message} retry={load} />;
+      return <Problem message={view.message} title={view.title} retry={load} />;
     case 'landing':
       return (
         <Landing

@@ -68,10 +68,10 @@ describe('answer-key comparison (security)', () => {
     for (const who of [assigned, await t.staff('admin'), await t.staff('author')]) {
       expect((await t.req(who, 'GET', url)).status).toBe(200);
     }
-    expectError(await t.req(other, 'GET', url), 403, 'forbidden');
+    expectError(await t.req(other, 'GET', url), 404, 'not_found');
     // A candidate cookie for this very attempt does not stand in for the missing assignment.
     other.cookies = new Map([...other.cookies, ...c.browser.cookies]);
-    expectError(await t.req(other, 'GET', url), 403, 'forbidden');
-    expectError(await t.req(assigned, 'GET', '/api/attempts/nope/answer-key'), 403, 'forbidden');
+    expectError(await t.req(other, 'GET', url), 404, 'not_found');
+    expectError(await t.req(assigned, 'GET', '/api/attempts/nope/answer-key'), 404, 'not_found');
   });
 });

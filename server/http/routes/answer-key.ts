@@ -22,7 +22,7 @@ const annotationSchema = z.object({
   comment: z.string(),
 });
 
-const comparisonSchema = z
+export const comparisonSchema = z
   .object({
     answerKey: z.string(),
     flaws: z.array(

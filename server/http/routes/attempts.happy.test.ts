@@ -55,8 +55,13 @@ describe('attempts (happy path)', () => {
     expect(second.status).toBe(200);
     expect(second.json.attempt.submittedAt).toBe(first.json.attempt.submittedAt);
     const events = (await t.req(browser, 'GET', `/api/attempts/${attemptId}/events`)).json.events;
-    expect(events.map((e: { type: string }) => e.type)).toEqual(['attempt.started', 'attempt.submitted']);
-    expect(events[1]).toMatchObject({ at: first.json.attempt.submittedAt, payload: { reason: 'candidate' } });
+    // attempt.device: the browser that started it (server/attempts/devices.ts).
+    expect(events.map((e: { type: string }) => e.type)).toEqual([
+      'attempt.started',
+      'attempt.device',
+      'attempt.submitted',
+    ]);
+    expect(events[2]).toMatchObject({ at: first.json.attempt.submittedAt, payload: { reason: 'candidate' } });
   });
 
   it('lets the candidate read their workspace after submitting', async () => {

@@ -39,15 +39,17 @@ const submit = createRoute({
   },
 });
 
-const eventSchema = z.object({
+export const eventSchema = z.object({
   id: z.number(),
   at: z.number(),
   type: z.string(),
   path: z.string().nullable(),
   sha256: z.string().nullable(),
   revision: z.number().nullable(),
-  payload: z.unknown(),
+  /** Event-specific facts (e.g. `from` of a rename, the verdict of a run). */
+  payload: z.record(z.string(), z.unknown()).nullable(),
 });
+export const eventsSchema = z.object({ events: z.array(eventSchema) });
 
 const events = createRoute({
   method: 'get',
@@ -58,7 +60,7 @@ const events = createRoute({
   responses: {
     200: {
       description: 'events',
-      content: { 'application/json': { schema: z.object({ events: z.array(eventSchema) }) } },
+      content: { 'application/json': { schema: eventsSchema } },
     },
     ...errorResponses(401, 403, 404),
   },
@@ -88,6 +90,6 @@ export function registerAttempts(app: OpenAPIHono<AppEnv>) {
   app.openapi(events, async (c) => {
     const ctx = c.get('ctx');
     const a = await attemptFor(ctx, principals(c), c.req.valid('param').id, 'read');
-    return c.json({ events: await listEvents(ctx, a.id) }, 200);
+    return c.json(eventsSchema.parse({ events: await listEvents(ctx, a.id) }), 200);
   });
 }

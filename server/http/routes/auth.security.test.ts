@@ -166,4 +166,83 @@ describe('staff auth (security)', () => {
     expect(JSON.stringify(rows)).not.toContain(cookie);
     expect(rows.map((r) => r.id_hash)).toContain(hashSecret(cookie));
   });
+
+  describe('sign-in throttling', () => {
+    /** Signs in as a browser at `address` (app.request with the socket the node adapter would give). */
+    const signIn = async (address: string, email: string, password: string) => {
+      const r = await t.app.request(
+        '/api/auth/login',
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email, password }),
+        },
+        { incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } } },
+      );
+      return { status: r.status, retryAfter: r.headers.get('retry-after'), body: await r.text() };
+    };
+
+    it('checks at most maxFailures of 150 concurrent wrong passwords; the rest get 429 without a hash', async () => {
+      t = await makeTestApp();
+      await createUser(t.ctx, { email: 'victim@example.com', role: 'admin', password: PASSWORD });
+      const { maxFailures } = t.config.login;
+      const results = await Promise.all(
+        Array.from({ length: 150 }, (_, i) => signIn('203.0.113.7', 'victim@example.com', `guess ${i}`)),
+      );
+      const checked = results.filter((r) => r.status === 401).length; // 401 = the password was hashed
+      const refused = results.filter((r) => r.status === 429);
+      expect(checked).toBe(maxFailures);
+      expect(refused.length).toBe(150 - maxFailures);
+      for (const r of refused) expect(Number(r.retryAfter)).toBeGreaterThan(0);
+      expect(results.every((r) => r.status === 401 || r.status === 429)).toBe(true);
+    });
+
+    it('a burst from one address locks neither the real user elsewhere nor other accounts from that address', async () => {
+      t = await makeTestApp();
+      await createUser(t.ctx, { email: 'victim@example.com', role: 'admin', password: PASSWORD });
+      await createUser(t.ctx, { email: 'colleague@example.com', role: 'author', password: PASSWORD });
+      await Promise.all(
+        Array.from({ length: 150 }, (_, i) => signIn('203.0.113.7', 'victim@example.com', `guess ${i}`)),
+      );
+      // The attacker's address is throttled for this account, even with the right password...
+      expect((await signIn('203.0.113.7', 'victim@example.com', PASSWORD)).status).toBe(429);
+      // ...but the real user at home signs in, and so does a colleague in the attacker's office.
+      expect((await signIn('198.51.100.20', 'victim@example.com', PASSWORD)).status).toBe(200);
+      expect((await signIn('203.0.113.7', 'colleague@example.com', PASSWORD)).status).toBe(200);
+    });
+
+    it('slows guessing spread over many addresses progressively, without locking the account', async () => {
+      t = await makeTestApp();
+      await createUser(t.ctx, { email: 'victim@example.com', role: 'admin', password: PASSWORD });
+      const { maxFailures } = t.config.login;
+      // Each address stays under its own limit; the account as a whole collects 2×maxFailures failures.
+      for (let i = 0; i < maxFailures * 2; i++)
+        expect((await signIn(`192.0.2.${i}`, 'victim@example.com', `guess ${i}`)).status).toBe(401);
+      const slowed = await signIn('192.0.2.200', 'victim@example.com', 'another guess');
+      expect(slowed.status).toBe(429);
+      expect(slowed.retryAfter).toBe('1');
+      t.clock.advance(1000);
+      expect((await signIn('192.0.2.201', 'victim@example.com', 'guess again')).status).toBe(401);
+      // The delay doubles with each further failure...
+      expect((await signIn('192.0.2.202', 'victim@example.com', PASSWORD)).retryAfter).toBe('2');
+      t.clock.advance(2000);
+      // ...and once it has passed, the real user gets in.
+      expect((await signIn('198.51.100.20', 'victim@example.com', PASSWORD)).status).toBe(200);
+    });
+
+    it('caps failures from one address across many accounts (credential stuffing)', async () => {
+      // A low LOGIN_MAX_FAILURES keeps the number of (slow) hashes small; the ceiling is 20× it.
+      t = await makeTestApp({ env: { LOGIN_MAX_FAILURES: '1' } });
+      const ceiling = t.config.login.maxFailures * 20;
+      const results = await Promise.all(
+        Array.from({ length: ceiling + 10 }, (_, i) =>
+          signIn('203.0.113.9', `user${i}@example.com`, 'Password1!'),
+        ),
+      );
+      expect(results.filter((r) => r.status === 401)).toHaveLength(ceiling);
+      expect(results.filter((r) => r.status === 429)).toHaveLength(10);
+      expect((await signIn('203.0.113.9', 'someone-else@example.com', 'Password1!')).status).toBe(429);
+      expect((await signIn('203.0.113.10', 'someone-else@example.com', 'Password1!')).status).toBe(401);
+    });
+  });
 });

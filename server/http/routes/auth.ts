@@ -7,7 +7,7 @@ import { createSession, deleteSession } from '../../auth/sessions.ts';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { clearSessionCookie, requireStaff, setSessionCookie, STAFF_COOKIE } from '../auth.ts';
-import { createLoginLimiter } from '../../auth/rate-limit.ts';
+import { createLoginThrottle, loginPolicy } from '../../auth/rate-limit.ts';
 
 export const userSchema = z
   .object({
@@ -17,7 +17,7 @@ export const userSchema = z
     role: z.enum(['admin', 'author', 'reviewer']),
   })
   .openapi('User');
-const meSchema = z.object({ user: userSchema, csrfToken: z.string() }).openapi('Me');
+export const meSchema = z.object({ user: userSchema, csrfToken: z.string() }).openapi('Me');
 
 const login = createRoute({
   method: 'post',
@@ -69,30 +69,31 @@ function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
 
 export function registerAuth(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   const { maxFailures, windowMs } = deps.config.login;
-  const limiter = deps.loginLimiter ?? createLoginLimiter(deps.clock, maxFailures, windowMs);
-  // One address may hold several people (an office, a proxy): it gets a wider allowance than one account.
-  const addressLimiter = createLoginLimiter(deps.clock, maxFailures * 5, windowMs);
+  const throttle = deps.loginThrottle ?? createLoginThrottle(deps.clock, loginPolicy(maxFailures, windowMs));
   const secure = deps.config.publicUrl.startsWith('https:');
 
   app.openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
-    const emailKey = `email:${email.trim().toLowerCase()}`;
-    const addressKey = `ip:${clientAddress(c)}`;
-    const wait = Math.max(limiter.retryAfter(emailKey), addressLimiter.retryAfter(addressKey));
-    if (wait > 0) {
-      c.header('Retry-After', String(Math.ceil(wait / 1000)));
-      throw new AppError(
-        'rate_limited',
-        `too many failed sign-ins; try again in ${Math.ceil(wait / 60_000)} minute(s)`,
-      );
+    // Reserved before the slow hash, so concurrent guesses count while they are still in flight.
+    const reservation = await throttle.begin({
+      account: email.trim().toLowerCase(),
+      address: clientAddress(c),
+    });
+    if (!reservation.ok) {
+      const seconds = Math.max(1, Math.ceil(reservation.retryAfterMs / 1000));
+      c.header('Retry-After', String(seconds));
+      const when = seconds < 120 ? `${seconds} second(s)` : `${Math.ceil(seconds / 60)} minute(s)`;
+      throw new AppError('rate_limited', `too many failed sign-ins; try again in ${when}`);
     }
-    const user = await authenticate(c.get('ctx'), email, password);
+    const user = await authenticate(c.get('ctx'), email, password).catch(async (err: unknown) => {
+      await reservation.ticket.failed();
+      throw err;
+    });
     if (!user) {
-      limiter.fail(emailKey);
-      addressLimiter.fail(addressKey);
+      await reservation.ticket.failed();
       throw new AppError('unauthenticated', 'wrong email or password');
     }
-    limiter.reset(emailKey);
+    await reservation.ticket.succeeded();
     const session = await createSession(c.get('ctx'), { kind: 'staff', userId: user.id });
     setSessionCookie(c, STAFF_COOKIE, session, secure);
     return c.json({ user, csrfToken: session.csrfToken }, 200);

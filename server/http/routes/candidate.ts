@@ -1,10 +1,12 @@
 /** The candidate's own invitation: what they see before and after starting, and the Start button. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { candidateView } from '../../invitations/index.ts';
-import { startAttempt, viewAttempt } from '../../attempts/index.ts';
+import { noteDevice, noteDeviceForInvitation, startAttempt, viewAttempt } from '../../attempts/index.ts';
+import { deviceOf, rememberDevice } from '../device.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireCandidate } from '../auth.ts';
+import { rubricCriterionSchema } from '../schemas/reviews.ts';
 
 export const attemptSchema = z
   .object({
@@ -20,16 +22,25 @@ export const attemptSchema = z
   })
   .openapi('Attempt');
 
-const candidateSchema = z
+export const budgetSchema = z
+  .object({
+    maxRequests: z.number(),
+    maxTotalTokens: z.number(),
+    maxConcurrent: z.number(),
+    requestsPerMinute: z.number(),
+  })
+  .openapi('LlmBudget');
+
+export const candidateSchema = z
   .object({
     candidateName: z.string(),
     task: z.object({
       title: z.string(),
       summary: z.string(),
-      kind: z.string(),
+      kind: z.enum(['code', 'critique', 'written']),
       timeLimitMinutes: z.number(),
-      llm: z.object({ enabled: z.boolean(), models: z.array(z.string()), budget: z.unknown().optional() }),
-      rubric: z.unknown().optional(),
+      llm: z.object({ enabled: z.boolean(), models: z.array(z.string()), budget: budgetSchema.optional() }),
+      rubric: z.array(rubricCriterionSchema).optional(),
       statement: z.string().optional(),
     }),
     invitation: z.object({ expiresAt: z.number(), status: z.string() }),
@@ -46,7 +57,7 @@ const get = createRoute({
   summary: 'The invitation this browser holds: task facts, rules, and the attempt once started',
   responses: {
     200: { description: 'view', content: { 'application/json': { schema: candidateSchema } } },
-    ...errorResponses(401),
+    ...errorResponses(401, 409),
   },
 });
 
@@ -60,13 +71,18 @@ const start = createRoute({
       description: 'started',
       content: { 'application/json': { schema: z.object({ attempt: attemptSchema }) } },
     },
-    ...errorResponses(401, 403, 410),
+    ...errorResponses(401, 403, 409, 410),
   },
 });
 
 export function registerCandidate(app: OpenAPIHono<AppEnv>) {
   app.openapi(get, async (c) => {
     const cand = requireCandidate(c);
+    // Loading the workspace counts as opening the attempt in this browser (sessions opened before
+    // the start reach the attempt without the link).
+    const device = deviceOf(c, 'workspace', cand.cookie);
+    rememberDevice(c, device);
+    await noteDeviceForInvitation(c.get('ctx'), cand.invitationId, device);
     return c.json(
       { ...(await candidateView(c.get('ctx'), cand.invitationId)), csrfToken: cand.session.csrf_token },
       200,
@@ -75,6 +91,10 @@ export function registerCandidate(app: OpenAPIHono<AppEnv>) {
   app.openapi(start, async (c) => {
     const cand = requireCandidate(c);
     const ctx = c.get('ctx');
-    return c.json({ attempt: viewAttempt(ctx, await startAttempt(ctx, cand.invitationId)) }, 200);
+    const attempt = await startAttempt(ctx, cand.invitationId);
+    const device = deviceOf(c, 'start', cand.cookie);
+    rememberDevice(c, device);
+    await noteDevice(ctx, attempt, device);
+    return c.json({ attempt: viewAttempt(ctx, attempt) }, 200);
   });
 }

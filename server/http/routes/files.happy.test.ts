@@ -166,7 +166,7 @@ describe('workspace files (happy path)', () => {
         (await t.req(staff, 'GET', `/api/attempts/${id}/events`)).json.events.map(
           (e: { type: string }) => e.type,
         ),
-      ).toEqual(['attempt.started', 'file.written']);
+      ).toEqual(['attempt.started', 'attempt.device', 'file.written']);
     }
   });
 });

@@ -57,11 +57,19 @@ describe('attempt and file access (security)', () => {
       expectError(await t.req(victim.browser, method, url, body), 404, 'not_found');
   });
 
-  it('refuses a reviewer with 403 on every attempt route, and nothing changes', async () => {
+  it('answers an unassigned reviewer 404 on every attempt route, like a missing attempt, and nothing changes', async () => {
     const reviewer = await t.staff('reviewer');
     const before = await workspaceState(t, victim.attemptId);
-    for (const [method, url, body] of attemptRoutes(victim.attemptId))
-      expectError(await t.req(reviewer, method, url, body), 403, 'forbidden');
+    for (const [method, url, body] of attemptRoutes(victim.attemptId)) {
+      const r = await t.req(reviewer, method, url, body);
+      expectError(r, 404, 'not_found');
+      // The same answer as for an attempt that does not exist: no existence oracle.
+      const missing = await t.req(reviewer, method, url.replace(victim.attemptId, 'att_doesnotexist'), body);
+      expect({ status: r.status, error: r.json.error.message }).toEqual({
+        status: missing.status,
+        error: missing.json.error.message,
+      });
+    }
     expect(await workspaceState(t, victim.attemptId)).toEqual(before);
   });
 
@@ -127,14 +135,55 @@ describe('attempt and file access (security)', () => {
     expect(r.status).toBe(200);
     const mallory = await t.startedCandidate('Mallory', 'mallory@example.com');
     const before = await workspaceState(t, mallory.attemptId);
-    // On a read the reviewer counts (403, as for any reviewer); on a mutation its CSRF token does not
-    // match, so only the candidate counts (404, as for any other candidate). Neither reaches the files.
-    expectError(await t.req(both, 'GET', `/api/attempts/${mallory.attemptId}/files`), 403, 'forbidden');
+    // On a read the reviewer counts (404, as for any unassigned reviewer); on a mutation its CSRF token
+    // does not match, so only the candidate counts (404, as for any other candidate). Neither reaches
+    // the files.
+    expectError(await t.req(both, 'GET', `/api/attempts/${mallory.attemptId}/files`), 404, 'not_found');
     expectError(
       await t.req(both, 'PUT', `/api/attempts/${mallory.attemptId}/file`, { path: 'x', content: 'x' }),
       404,
       'not_found',
     );
     expect(await workspaceState(t, mallory.attemptId)).toEqual(before);
+  });
+
+  it('refuses file names with bidi, zero-width and other invisible characters on every file route (Trojan Source)', async () => {
+    const id = victim.attemptId;
+    const b = victim.browser;
+    const before = await workspaceState(t, id);
+    const hostile = [
+      // U+202A–202E: embeddings and overrides; "helper‮sj.exe" renders as "helperexe.js"
+      ...['\u202A', '\u202B', '\u202C', '\u202D', '\u202E'].map((c) => `helper${c}sj.exe`),
+      // U+2066–2069: isolates
+      ...['\u2066', '\u2067', '\u2068', '\u2069'].map((c) => `src/a${c}b.py`),
+      // U+200B–200F: zero-width characters and direction marks
+      ...['\u200B', '\u200C', '\u200D', '\u200E', '\u200F'].map((c) => `ma${c}in.py`),
+      // others: Arabic letter mark, BOM, line/paragraph separators
+      'x\u061C.py',
+      '\uFEFFmain.py',
+      'a\u2028b.py',
+      'a\u2029b.py',
+    ];
+    for (const p of hostile) {
+      const put = await t.req(b, 'PUT', `/api/attempts/${id}/file`, { path: p, content: 'x' });
+      expectError(put, 400, 'validation_failed');
+      expect(put.json.error.message, JSON.stringify(p)).toMatch(/invisible or text-direction|control/);
+      expectError(
+        await t.req(b, 'POST', `/api/attempts/${id}/file/rename`, { from: 'secret.md', to: p }),
+        400,
+        'validation_failed',
+      );
+    }
+    expect(await workspaceState(t, id)).toEqual(before);
+    // The message names the code point, so the candidate can find it.
+    const named = await t.req(b, 'PUT', `/api/attempts/${id}/file`, {
+      path: 'helper\u202Esj.exe',
+      content: 'x',
+    });
+    expect(named.json.error.message).toMatch(/U\+202E/);
+    // An ordinary non-ASCII name is still fine.
+    expect(
+      (await t.req(b, 'PUT', `/api/attempts/${id}/file`, { path: 'données/café.py', content: 'x' })).status,
+    ).toBe(200);
   });
 });

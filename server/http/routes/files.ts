@@ -8,7 +8,7 @@ import { errorResponses } from '../errors.ts';
 import { principals } from '../auth.ts';
 import { attemptParams } from './attempts.ts';
 
-const fileInfoSchema = z
+export const fileInfoSchema = z
   .object({
     path: z.string(),
     size: z.number(),
@@ -17,7 +17,7 @@ const fileInfoSchema = z
     updatedAt: z.number(),
   })
   .openapi('FileInfo');
-const fileSchema = fileInfoSchema
+export const fileSchema = fileInfoSchema
   .extend({ content: z.string(), encoding: z.enum(['utf8', 'base64']) })
   .openapi('File');
 const pathQuery = z.object({ path: z.string().max(1024) });

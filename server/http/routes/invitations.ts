@@ -1,5 +1,6 @@
 /** Invitations (authors and admins) and the candidate's side of opening one. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { html } from 'hono/html';
 import {
   bulkInvite,
   createInvitation,
@@ -17,6 +18,7 @@ import { AppError } from '../../errors/index.ts';
 import type { AppDeps, AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { CANDIDATE_COOKIE, requireStaff, setSessionCookie } from '../auth.ts';
+import { deviceOf, rememberDevice } from '../device.ts';
 
 export const invitationSchema = z
   .object({
@@ -94,8 +96,13 @@ const revoke = createRoute({
   },
 });
 
-const linked = z.object({ invitation: invitationSchema, link: z.string() });
+export const linkedSchema = z.object({ invitation: invitationSchema, link: z.string() });
 const idParams = z.object({ id: z.string().max(64) });
+
+export const bulkResultSchema = z.object({
+  created: z.array(linkedSchema),
+  errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
+});
 
 const bulk = createRoute({
   method: 'post',
@@ -122,10 +129,7 @@ const bulk = createRoute({
       description: 'created (errors lists the rows that were skipped)',
       content: {
         'application/json': {
-          schema: z.object({
-            created: z.array(linked),
-            errors: z.array(z.object({ line: z.number().int(), message: z.string() })),
-          }),
+          schema: bulkResultSchema,
         },
       },
     },
@@ -140,7 +144,7 @@ const resend = createRoute({
   summary: 'Replace the link of an unstarted invitation; the old link stops working',
   request: { params: idParams },
   responses: {
-    200: { description: 'new link', content: { 'application/json': { schema: linked } } },
+    200: { description: 'new link', content: { 'application/json': { schema: linkedSchema } } },
     ...errorResponses(401, 403, 404, 409),
   },
 });
@@ -167,6 +171,14 @@ const extend = createRoute({
 });
 
 const stageCounts = z.object(Object.fromEntries(FUNNEL_STAGES.map((s) => [s, z.number().int()])));
+export const funnelSchema = z
+  .object({
+    task: z.string(),
+    total: z.number().int(),
+    counts: stageCounts,
+    versions: z.array(z.object({ version: z.number().int(), total: z.number().int(), counts: stageCounts })),
+  })
+  .openapi('Funnel');
 const funnel = createRoute({
   method: 'get',
   path: '/api/tasks/{slug}/funnel',
@@ -179,16 +191,7 @@ const funnel = createRoute({
       description: 'funnel',
       content: {
         'application/json': {
-          schema: z
-            .object({
-              task: z.string(),
-              total: z.number().int(),
-              counts: stageCounts,
-              versions: z.array(
-                z.object({ version: z.number().int(), total: z.number().int(), counts: stageCounts }),
-              ),
-            })
-            .openapi('Funnel'),
+          schema: funnelSchema,
         },
       },
     },
@@ -212,7 +215,7 @@ const open = createRoute({
       description: 'session started',
       content: { 'application/json': { schema: z.object({ csrfToken: z.string() }) } },
     },
-    ...errorResponses(400, 404, 410),
+    ...errorResponses(400, 404, 409, 410),
   },
 });
 
@@ -252,7 +255,15 @@ export function registerInvitations(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
     return c.json(await taskFunnel(c.get('ctx'), c.req.valid('param').slug), 200);
   });
   app.openapi(open, async (c) => {
-    const session = await openInvitation(c.get('ctx'), c.req.valid('json').token);
+    const device = deviceOf(c, 'link');
+    const session = await openInvitation(c.get('ctx'), c.req.valid('json').token, device).catch(
+      (err: unknown) => {
+        // A refused browser keeps its device id, so reloading it is not recorded again.
+        if (err instanceof AppError && err.code === 'open_elsewhere') rememberDevice(c, device);
+        throw err;
+      },
+    );
+    rememberDevice(c, device);
     setSessionCookie(c, CANDIDATE_COOKIE, session, secure);
     return c.json({ csrfToken: session.csrfToken }, 200);
   });
@@ -260,27 +271,55 @@ export function registerInvitations(app: OpenAPIHono<AppEnv>, deps: AppDeps) {
   // The link a candidate clicks: trade the token for a cookie, then redirect so the token leaves the
   // address bar and history. Not part of the JSON API; errors are a friendly page.
   app.get('/i/:token', async (c) => {
+    const device = deviceOf(c, 'link');
     try {
-      const session = await openInvitation(c.get('ctx'), c.req.param('token'));
+      const session = await openInvitation(c.get('ctx'), c.req.param('token'), device);
+      rememberDevice(c, device);
       setSessionCookie(c, CANDIDATE_COOKIE, session, secure);
       c.header('Referrer-Policy', 'no-referrer');
       return c.redirect('/attempt', 303);
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       c.header('Referrer-Policy', 'no-referrer');
-      return c.html(friendlyPage('This invitation link cannot be used', err.message), err.status);
+      if (err.code === 'open_elsewhere') rememberDevice(c, device);
+      const title =
+        err.code === 'open_elsewhere'
+          ? 'This attempt is open in another browser'
+          : 'This invitation link cannot be used';
+      return c.html(friendlyPage(title, err.message), err.status);
     }
   });
 }
 
-const escapeHtml = (s: string) =>
-  s.replace(
-    /[&<>"']/g,
-    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!,
-  );
-
+/** The friendly error page; `html` escapes every interpolated value. */
 function friendlyPage(title: string, message: string) {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)} · worksample</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.4rem}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}.</p><p>If you think this is a mistake, reply to the email that brought you here.</p></main></body></html>`;
+  return html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width,initial-scale=1" />
+        <title>${title} · worksample</title>
+        <style>
+          body {
+            font:
+              16px/1.5 system-ui,
+              sans-serif;
+            max-width: 36rem;
+            margin: 4rem auto;
+            padding: 0 1rem;
+            color: #1f2328;
+          }
+          h1 {
+            font-size: 1.4rem;
+          }
+        </style>
+      </head>
+      <body>
+        <main>
+          <h1>${title}</h1>
+          <p>${message}.</p>
+          <p>If you think this is a mistake, reply to the email that brought you here.</p>
+        </main>
+      </body>
+    </html>`;
 }

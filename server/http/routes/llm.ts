@@ -6,8 +6,9 @@ import { usageOf } from '../../llm-gateway/index.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { principals } from '../auth.ts';
+import { budgetSchema } from './candidate.ts';
 
-const callSchema = z
+export const llmCallSchema = z
   .object({
     id: z.string(),
     purpose: z.enum(['attempt', 'grade']),
@@ -27,11 +28,17 @@ const callSchema = z
   })
   .openapi('LlmCall');
 
-const budgetSchema = z.object({
-  maxRequests: z.number(),
-  maxTotalTokens: z.number(),
-  maxConcurrent: z.number(),
-  requestsPerMinute: z.number(),
+export const llmViewSchema = z.object({
+  enabled: z.boolean(),
+  budget: budgetSchema.nullable(),
+  usage: z.object({
+    requests: z.number(),
+    tokens: z.number(),
+    promptTokens: z.number(),
+    completionTokens: z.number(),
+  }),
+  remaining: z.object({ requests: z.number(), tokens: z.number() }).nullable(),
+  calls: z.array(llmCallSchema),
 });
 
 const get = createRoute({
@@ -45,18 +52,7 @@ const get = createRoute({
       description: 'usage and transcript',
       content: {
         'application/json': {
-          schema: z.object({
-            enabled: z.boolean(),
-            budget: budgetSchema.nullable(),
-            usage: z.object({
-              requests: z.number(),
-              tokens: z.number(),
-              promptTokens: z.number(),
-              completionTokens: z.number(),
-            }),
-            remaining: z.object({ requests: z.number(), tokens: z.number() }).nullable(),
-            calls: z.array(callSchema),
-          }),
+          schema: llmViewSchema,
         },
       },
     },

@@ -9,6 +9,18 @@ import { principals } from '../auth.ts';
 
 const questionSchema = z.object({ id: z.string(), prompt: z.string() });
 
+export const materialsSchema = z
+  .object({
+    kind: z.enum(['code', 'critique', 'written']),
+    title: z.string(),
+    statement: z.string(),
+    outputs: z.array(z.object({ path: z.string(), content: z.string() })),
+    categories: z.array(z.string()),
+    questions: z.array(questionSchema),
+    visibleTests: z.array(z.string()),
+  })
+  .openapi('Materials');
+
 const get = createRoute({
   method: 'get',
   path: '/api/attempts/{id}/materials',
@@ -20,17 +32,7 @@ const get = createRoute({
       description: 'materials',
       content: {
         'application/json': {
-          schema: z
-            .object({
-              kind: z.enum(['code', 'critique', 'written']),
-              title: z.string(),
-              statement: z.string(),
-              outputs: z.array(z.object({ path: z.string(), content: z.string() })),
-              categories: z.array(z.string()),
-              questions: z.array(questionSchema),
-              visibleTests: z.array(z.string()),
-            })
-            .openapi('Materials'),
+          schema: materialsSchema,
         },
       },
     },

@@ -74,6 +74,39 @@ describe('OpenAPI document (happy path)', () => {
     });
   });
 
+  it('gives every JSON success response a schema that names its fields (the web types come from them)', async () => {
+    const doc = (await t.req(undefined, 'GET', '/api/openapi.json')).json;
+    // A named schema is a $ref; an extended one is allOf [base, extra]: merge their fields.
+    const resolve = (s: Record<string, any>): Record<string, any> => {
+      if (typeof s.$ref === 'string') return resolve(doc.components.schemas[s.$ref.split('/').pop()!]);
+      if (Array.isArray(s.allOf))
+        return { properties: Object.assign({}, ...s.allOf.map((x: any) => resolve(x).properties)) };
+      return s;
+    };
+    const untyped: string[] = [];
+    let checked = 0;
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, any>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, res] of Object.entries(op.responses as Record<string, any>)) {
+          const schema = res.content?.['application/json']?.schema;
+          if (!status.startsWith('2') || !schema) continue;
+          checked++;
+          const s = resolve(schema);
+          if (!s.properties || !Object.keys(s.properties).length) untyped.push(`${method} ${path} ${status}`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(30);
+    expect(untyped).toEqual([]);
+    const page = resolve(
+      doc.paths['/api/reviews/{id}'].get.responses['200'].content['application/json'].schema,
+    );
+    expect(Object.keys(page.properties as object)).toEqual(
+      expect.arrayContaining(['codeName', 'rubric', 'myReview', 'progress']),
+    );
+    expect(page.properties).not.toHaveProperty('email');
+  });
+
   it('answers the liveness probe', async () => {
     const r = await t.req(undefined, 'GET', '/api/health');
     expect(r.status).toBe(200);

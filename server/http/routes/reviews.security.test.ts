@@ -49,7 +49,7 @@ describe('reviews (security)', () => {
   const who = (email: string) =>
     ({ 'r1@example.com': r1, 'r2@example.com': r2, 'r3@example.com': r3 })[email]!;
 
-  it('assigns two reviewers round robin at submit; an unassigned reviewer cannot open the submission', async () => {
+  it('assigns two reviewers round robin at submit; an unassigned reviewer cannot open the submission or learn it exists', async () => {
     const emails = await assigned();
     expect(emails).toHaveLength(2); // the task's reviewersPerSubmission
     const outsider = ['r1@example.com', 'r2@example.com', 'r3@example.com'].find((e) => !emails.includes(e))!;
@@ -60,12 +60,16 @@ describe('reviews (security)', () => {
       `/api/attempts/${attemptId}/grade`,
       `/api/reviews/${attemptId}/all`,
     ]) {
-      expectError(await t.req(who(outsider), 'GET', url), 403, 'forbidden');
+      // 404, exactly like a submission that does not exist: a 403 would confirm it exists.
+      const r = await t.req(who(outsider), 'GET', url);
+      expectError(r, 404, 'not_found');
+      const missing = await t.req(who(outsider), 'GET', url.replace(attemptId, 'att_doesnotexist'));
+      expect([r.status, r.json.error.message]).toEqual([missing.status, missing.json.error.message]);
     }
     expectError(
       await t.req(who(outsider), 'PUT', `/api/reviews/${attemptId}/mine`, fullReview),
-      403,
-      'forbidden',
+      404,
+      'not_found',
     );
     // An assigned reviewer reads the hidden-test results (the grade), like admins and authors.
     expect((await t.req(who(emails[0]!), 'GET', `/api/attempts/${attemptId}/grade`)).status).toBe(200);

@@ -16,10 +16,19 @@ import { feedbackReport } from '../../reviews/feedback.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireStaff } from '../auth.ts';
+import {
+  agreementSchema,
+  assignedSchema,
+  consolidatedSchema,
+  decisionSchema,
+  feedbackSchema,
+  identitySchema,
+  queueSchema,
+  reviewPageSchema,
+} from '../schemas/reviews.ts';
 
 const params = z.object({ id: z.string().max(64) });
 const json = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
-const anyBody = z.record(z.string(), z.unknown());
 
 const routes = {
   queue: createRoute({
@@ -28,7 +37,7 @@ const routes = {
     tags: ['reviews'],
     summary: 'Submissions assigned to me (code names, due dates, status)',
     responses: {
-      200: { description: 'queue', ...json(z.object({ items: z.array(anyBody) })) },
+      200: { description: 'queue', ...json(queueSchema) },
       ...errorResponses(401, 403),
     },
   }),
@@ -38,7 +47,10 @@ const routes = {
     tags: ['reviews'],
     summary: 'My review page for a submission: code name, rubric (pinned), auto score, my review, progress',
     request: { params },
-    responses: { 200: { description: 'review page', ...json(anyBody) }, ...errorResponses(401, 403, 404) },
+    responses: {
+      200: { description: 'review page', ...json(reviewPageSchema) },
+      ...errorResponses(401, 403, 404),
+    },
   }),
   save: createRoute({
     method: 'put',
@@ -50,7 +62,7 @@ const routes = {
       body: { required: true, content: { 'application/json': { schema: reviewInputSchema } } },
     },
     responses: {
-      200: { description: 'saved', ...json(anyBody) },
+      200: { description: 'saved', ...json(reviewPageSchema) },
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -60,7 +72,10 @@ const routes = {
     tags: ['reviews'],
     summary: 'Submit my review (every criterion needs a level and evidence); final',
     request: { params },
-    responses: { 200: { description: 'submitted', ...json(anyBody) }, ...errorResponses(400, 401, 403, 404) },
+    responses: {
+      200: { description: 'submitted', ...json(reviewPageSchema) },
+      ...errorResponses(400, 401, 403, 404),
+    },
   }),
   all: createRoute({
     method: 'get',
@@ -68,7 +83,10 @@ const routes = {
     tags: ['reviews'],
     summary: 'All submitted reviews side by side with disagreements (after submitting my own; admins always)',
     request: { params },
-    responses: { 200: { description: 'reviews', ...json(anyBody) }, ...errorResponses(401, 403, 404) },
+    responses: {
+      200: { description: 'reviews', ...json(consolidatedSchema) },
+      ...errorResponses(401, 403, 404),
+    },
   }),
   assign: createRoute({
     method: 'post',
@@ -90,7 +108,7 @@ const routes = {
       },
     },
     responses: {
-      200: { description: 'assigned', ...json(z.object({ assigned: z.array(z.string()) })) },
+      200: { description: 'assigned', ...json(assignedSchema) },
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -106,7 +124,7 @@ const routes = {
         content: {
           'application/json': {
             schema: z.object({
-              decision: z.enum(['advance', 'reject', 'hold']),
+              decision: decisionSchema,
               reason: z.string().max(10_000),
             }),
           },
@@ -114,10 +132,7 @@ const routes = {
       },
     },
     responses: {
-      200: {
-        description: 'decided',
-        ...json(z.object({ codeName: z.string(), name: z.string(), email: z.string() })),
-      },
+      200: { description: 'decided', ...json(identitySchema) },
       ...errorResponses(400, 401, 403, 404, 409),
     },
   }),
@@ -128,7 +143,10 @@ const routes = {
     summary:
       'Inter-rater agreement per criterion and recommendation, and reviewer calibration (admin, author)',
     request: { params: z.object({ slug: z.string().max(64) }) },
-    responses: { 200: { description: 'agreement', ...json(anyBody) }, ...errorResponses(401, 403, 404) },
+    responses: {
+      200: { description: 'agreement', ...json(agreementSchema) },
+      ...errorResponses(401, 403, 404),
+    },
   }),
   feedback: createRoute({
     method: 'get',
@@ -138,7 +156,7 @@ const routes = {
       'Candidate feedback report after the decision (admin, author): median level per criterion and shareable evidence only',
     request: { params },
     responses: {
-      200: { description: 'report', ...json(z.object({ markdown: z.string(), criteria: z.array(anyBody) })) },
+      200: { description: 'report', ...json(feedbackSchema) },
       ...errorResponses(401, 403, 404, 409),
     },
   }),
@@ -149,10 +167,7 @@ const routes = {
     summary: "The candidate's name and email, once decided (each reveal is recorded)",
     request: { params },
     responses: {
-      200: {
-        description: 'identity',
-        ...json(z.object({ codeName: z.string(), name: z.string(), email: z.string() })),
-      },
+      200: { description: 'identity', ...json(identitySchema) },
       ...errorResponses(401, 403, 404),
     },
   }),
@@ -161,54 +176,61 @@ const routes = {
 export function registerReviews(app: OpenAPIHono<AppEnv>) {
   app.openapi(routes.queue, async (c) => {
     const staff = requireStaff(c, 'reviewer');
-    return c.json({ items: await queue(c.get('ctx'), staff.user.id) }, 200);
+    return c.json(queueSchema.parse({ items: await queue(c.get('ctx'), staff.user.id) }), 200);
   });
   app.openapi(routes.page, async (c) => {
     const staff = requireStaff(c, 'reviewer');
-    return c.json(await reviewPage(c.get('ctx'), c.req.valid('param').id, staff.user), 200);
-  });
-  app.openapi(routes.save, async (c) => {
-    const staff = requireStaff(c, 'reviewer');
     return c.json(
-      await saveDraft(c.get('ctx'), c.req.valid('param').id, staff.user, c.req.valid('json')),
+      reviewPageSchema.parse(await reviewPage(c.get('ctx'), c.req.valid('param').id, staff.user)),
       200,
     );
   });
+  app.openapi(routes.save, async (c) => {
+    const staff = requireStaff(c, 'reviewer');
+    const page = await saveDraft(c.get('ctx'), c.req.valid('param').id, staff.user, c.req.valid('json'));
+    return c.json(reviewPageSchema.parse(page), 200);
+  });
   app.openapi(routes.submit, async (c) => {
     const staff = requireStaff(c, 'reviewer');
-    return c.json(await submitReview(c.get('ctx'), c.req.valid('param').id, staff.user), 200);
+    return c.json(
+      reviewPageSchema.parse(await submitReview(c.get('ctx'), c.req.valid('param').id, staff.user)),
+      200,
+    );
   });
   app.openapi(routes.all, async (c) => {
     const staff = requireStaff(c, 'reviewer');
-    return c.json(await consolidated(c.get('ctx'), c.req.valid('param').id, staff.user), 200);
+    return c.json(
+      consolidatedSchema.parse(await consolidated(c.get('ctx'), c.req.valid('param').id, staff.user)),
+      200,
+    );
   });
   app.openapi(routes.assign, async (c) => {
     const staff = requireStaff(c, 'admin');
     const body = c.req.valid('json');
-    return c.json(
-      {
-        assigned: await assignReviewers(c.get('ctx'), c.req.valid('param').id, {
-          ...body,
-          assignedBy: staff.user.id,
-        }),
-      },
-      200,
-    );
+    const assigned = await assignReviewers(c.get('ctx'), c.req.valid('param').id, {
+      ...body,
+      assignedBy: staff.user.id,
+    });
+    return c.json(assignedSchema.parse({ assigned }), 200);
   });
   app.openapi(routes.decide, async (c) => {
     const staff = requireStaff(c, 'admin');
-    return c.json(await decide(c.get('ctx'), c.req.valid('param').id, staff.user, c.req.valid('json')), 200);
+    const revealed = await decide(c.get('ctx'), c.req.valid('param').id, staff.user, c.req.valid('json'));
+    return c.json(identitySchema.parse(revealed), 200);
   });
   app.openapi(routes.agreement, async (c) => {
     requireStaff(c, 'author');
-    return c.json(await taskAgreement(c.get('ctx'), c.req.valid('param').slug), 200);
+    return c.json(agreementSchema.parse(await taskAgreement(c.get('ctx'), c.req.valid('param').slug)), 200);
   });
   app.openapi(routes.feedback, async (c) => {
     requireStaff(c, 'author');
-    return c.json(await feedbackReport(c.get('ctx'), c.req.valid('param').id), 200);
+    return c.json(feedbackSchema.parse(await feedbackReport(c.get('ctx'), c.req.valid('param').id)), 200);
   });
   app.openapi(routes.identity, async (c) => {
     const staff = requireStaff(c, 'reviewer');
-    return c.json(await identity(c.get('ctx'), c.req.valid('param').id, staff.user), 200);
+    return c.json(
+      identitySchema.parse(await identity(c.get('ctx'), c.req.valid('param').id, staff.user)),
+      200,
+    );
   });
 }

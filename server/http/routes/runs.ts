@@ -3,13 +3,21 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { attemptFor } from '../../attempts/index.ts';
 import { AppError } from '../../errors/index.ts';
-import { getRun, listRuns, viewRun, type RunEvent, type RunService } from '../../runs/index.ts';
+import {
+  eventId,
+  getRun,
+  listRuns,
+  parseEventId,
+  viewRun,
+  type RunEvent,
+  type RunService,
+} from '../../runs/index.ts';
 import { getGrade } from '../../runs/grade.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { principals, requireStaff } from '../auth.ts';
 
-const runSchema = z
+export const runSchema = z
   .object({
     id: z.string(),
     attemptId: z.string(),
@@ -27,10 +35,14 @@ const runSchema = z
     outputTruncated: z.boolean(),
     createdAt: z.number(),
     finishedAt: z.number().nullable(),
+    queuePosition: z.number().nullable().optional().openapi({
+      description:
+        'while waiting for a sandbox: place in line (1 = next); 0 once started; null when not live',
+    }),
   })
   .openapi('Run');
 
-const gradeSchema = z
+export const gradeSchema = z
   .object({
     attemptId: z.string(),
     status: z.enum(['pending', 'running', 'done', 'error']),
@@ -85,7 +97,7 @@ const start = createRoute({
       description: 'queued; follow …/events',
       content: { 'application/json': { schema: z.object({ run: runSchema }) } },
     },
-    ...errorResponses(400, 401, 403, 404, 409, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 429, 503),
   },
 });
 
@@ -120,7 +132,8 @@ const events = createRoute({
   method: 'get',
   path: '/api/attempts/{id}/runs/{runId}/events',
   tags: ['runs'],
-  summary: 'Live output as server-sent events: stdout, stderr, status, exit (resumable with Last-Event-ID)',
+  summary:
+    'Live output as server-sent events: queued (place in line), status, stdout, stderr, exit; resumable with Last-Event-ID',
   request: { params: runIds },
   responses: {
     200: { description: 'event stream', content: { 'text/event-stream': { schema: z.string() } } },
@@ -151,7 +164,7 @@ const cancel = createRoute({
   method: 'post',
   path: '/api/attempts/{id}/runs/{runId}/cancel',
   tags: ['runs'],
-  summary: 'Stop a run (its verdict becomes cancelled)',
+  summary: 'Stop a run (its verdict becomes cancelled); only the candidate who owns it',
   request: { params: runIds },
   responses: { 204: { description: 'cancelled' }, ...errorResponses(401, 403, 404, 409) },
 });
@@ -188,7 +201,13 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
   app.openapi(start, async (c) => {
     const a = await attemptFor(c.get('ctx'), principals(c), c.req.valid('param').id, 'write');
     const body = c.req.valid('json');
-    return c.json({ run: await runs.start(a.id, body.kind, body) }, 202);
+    try {
+      return c.json({ run: await runs.start(a.id, body.kind, body) }, 202);
+    } catch (err) {
+      const retry = err instanceof AppError ? err.details?.retryAfterSeconds : undefined;
+      if (typeof retry === 'number') c.header('Retry-After', String(retry));
+      throw err;
+    }
   });
   app.openapi(list, async (c) => {
     const a = await attemptFor(c.get('ctx'), principals(c), c.req.valid('param').id, 'read');
@@ -196,7 +215,8 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
   });
   app.openapi(get, async (c) => {
     const { id, runId } = c.req.valid('param');
-    return c.json({ run: viewRun(await runOf(c, id, runId, 'read')) }, 200);
+    const run = viewRun(await runOf(c, id, runId, 'read'));
+    return c.json({ run: { ...run, queuePosition: runs.queuePosition(runId) } }, 200);
   });
   app.openapi(stdin, async (c) => {
     const { id, runId } = c.req.valid('param');
@@ -208,7 +228,8 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
   });
   app.openapi(cancel, async (c) => {
     const { id, runId } = c.req.valid('param');
-    await runOf(c, id, runId, 'read');
+    // Only the candidate stops their own run ('write'): staff may watch a live run, not end it.
+    await runOf(c, id, runId, 'write');
     if (!runs.cancel(runId)) throw new AppError('conflict', 'the run has already finished');
     return c.body(null, 204);
   });
@@ -223,30 +244,37 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
   app.openapi(events, async (c) => {
     const { id, runId } = c.req.valid('param');
     const run = await runOf(c, id, runId, 'read');
-    const after = Number(c.req.header('last-event-id') ?? c.req.query('after') ?? 0) || 0;
+    // EventSource sends the id of the last event it saw when it reconnects; `after` is for other clients.
+    const resume = parseEventId(c.req.header('last-event-id') ?? c.req.query('after'));
     return streamSSE(c, async (stream) => {
       // Writes are chained so they reach the client in order and all before the stream closes.
       let queue = Promise.resolve();
       const send = (e: RunEvent) => {
         queue = queue
-          .then(() => stream.writeSSE({ id: String(e.seq), event: e.type, data: JSON.stringify(e.data) }))
+          .then(() => stream.writeSSE({ id: eventId(e), event: e.type, data: JSON.stringify(e.data) }))
           .catch(() => {});
         return queue;
       };
       let finished!: () => void;
       const done = new Promise<void>((resolve) => (finished = resolve));
-      const unsubscribe = runs.hub.subscribe(run.id, after, (e) => {
+      const unsubscribe = runs.hub.subscribe(run.id, resume, (e) => {
         void send(e);
         if (e.type === 'exit' || e.type === 'closed') finished();
       });
       if (!unsubscribe) {
-        // Not live here (finished a while ago, or the server restarted): replay the record.
+        // Not live here (finished a while ago, or the server restarted): replay the record, minus what
+        // the reader already has (the offsets in its Last-Event-ID).
         const r = viewRun(await getRun(c.get('ctx'), run.id));
-        let seq = 0;
-        if (r.stdout) void send({ seq: ++seq, type: 'stdout', data: r.stdout });
-        if (r.stderr) void send({ seq: ++seq, type: 'stderr', data: r.stderr });
+        const stdout = r.stdout.slice(resume.out ?? 0);
+        const stderr = r.stderr.slice(resume.err ?? 0);
+        let seq = resume.seq;
+        const at = { out: r.stdout.length, err: r.stderr.length };
+        if (stdout)
+          void send({ seq: ++seq, out: at.out, err: resume.err ?? 0, type: 'stdout', data: stdout });
+        if (stderr) void send({ seq: ++seq, ...at, type: 'stderr', data: stderr });
         await send({
           seq: ++seq,
+          ...at,
           type: 'exit',
           data: { verdict: r.verdict ?? 'error', exitCode: r.exitCode, durationMs: r.durationMs ?? 0 },
         });

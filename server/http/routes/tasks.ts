@@ -22,6 +22,23 @@ export const taskVersionSchema = z
   })
   .openapi('TaskVersion');
 
+export const verifyResultSchema = z
+  .object({
+    slug: z.string(),
+    version: z.number().int(),
+    ok: z.boolean(),
+    checks: z.array(
+      z.object({
+        group: z.enum(['static', 'visible', 'starter', 'hidden', 'tamper']),
+        check: z.string(),
+        ok: z.boolean(),
+        detail: z.string(),
+      }),
+    ),
+  })
+  .openapi('VerifyResult');
+export const taskSummarySchema = taskVersionSchema.extend({ versions: z.number().int() });
+
 const list = createRoute({
   method: 'get',
   path: '/api/tasks',
@@ -32,7 +49,7 @@ const list = createRoute({
       description: 'tasks',
       content: {
         'application/json': {
-          schema: z.object({ tasks: z.array(taskVersionSchema.extend({ versions: z.number().int() })) }),
+          schema: z.object({ tasks: z.array(taskSummarySchema) }),
         },
       },
     },
@@ -60,7 +77,7 @@ const verify = createRoute({
   path: '/api/tasks/{slug}/verify',
   tags: ['tasks'],
   summary:
-    'Verify a task version in real sandboxes: solution passes, starter and wrong solutions fail, key and rubric valid',
+    'Verify a task version in real sandboxes: files present, visible tests and starter run, solution passes, starter and wrong solutions fail, the tamper corpus scores no better than the starter, key and rubric valid',
   request: {
     params: z.object({ slug: z.string().max(64) }),
     body: {
@@ -75,12 +92,7 @@ const verify = createRoute({
       description: 'per-check results',
       content: {
         'application/json': {
-          schema: z.object({
-            slug: z.string(),
-            version: z.number().int(),
-            ok: z.boolean(),
-            checks: z.array(z.object({ check: z.string(), ok: z.boolean(), detail: z.string() })),
-          }),
+          schema: verifyResultSchema,
         },
       },
     },

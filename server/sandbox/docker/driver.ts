@@ -56,6 +56,29 @@ export interface DockerDriverOptions {
 
 const shortId = () => randomBytes(6).toString('hex');
 
+/**
+ * The reaper, run as the candidate uid: SIGKILL to every process it may signal (kill -1 spares the
+ * caller), until /proc shows no live candidate process but itself. Shell builtins only, so it forks
+ * nothing that it would then have to exclude. Exits 1 printing the survivors if it gives up.
+ */
+export const REAPER = `me=$$; n=0
+while :; do
+  kill -9 -1 2>/dev/null
+  left=
+  for d in /proc/[0-9]*; do
+    p=\${d#/proc/}
+    [ "$p" = "$me" ] && continue
+    u=; st=
+    while read -r k v _; do
+      case $k in State:) st=$v ;; Uid:) u=$v; break ;; esac
+    done 2>/dev/null < "$d/status" || continue
+    [ "$u" = ${CANDIDATE_UID} ] && [ "$st" != Z ] && left="$left $p"
+  done
+  [ -z "$left" ] && exit 0
+  n=$((n+1))
+  [ $n -ge 200 ] && { echo "$left"; exit 1; }
+done`;
+
 export class DockerDriver implements SandboxDriver {
   readonly name = 'docker' as const;
   readonly docker: Docker;
@@ -295,22 +318,46 @@ export class DockerDriver implements SandboxDriver {
   }
 
   /**
-   * `kill -9 -1` as the candidate uid: every candidate process dies; the keeper (another uid) stays.
-   * Repeated, since a fork bomb forks while the kill walks the process list. When even that cannot
-   * run (the pids limit is exhausted, so no exec can start), the container is restarted: everything
-   * in it dies, and the workspace volume survives.
+   * Ends every candidate process in the container and checks that none is left. This is the server's
+   * own exec (nothing the candidate started can kill it): `kill -9 -1` as the candidate uid, repeated
+   * until /proc lists no candidate process besides the reaper itself (a fork bomb forks while the kill
+   * walks the process list). When the reaper cannot even start (the pids limit is exhausted) or gives
+   * up, the container is restarted — everything in it dies, the workspace volume survives — and checked
+   * again. Throws when processes still survive; the caller then destroys the session.
    */
   async stopProcesses(session: SandboxSession): Promise<void> {
     const s = session as DockerSession;
-    const kill = this.run(s, ['sh', '-c', 'for i in 1 2 3; do kill -9 -1 2>/dev/null; done; exit 0']);
-    const timeout = new Promise<never>((_, reject) =>
-      setTimeout(() => reject(new Error('kill timed out')), 3000).unref(),
+    let left = await this.reap(s);
+    if (left === '') return;
+    this.opts.logger.warn(
+      { container: s.id, left },
+      'candidate processes survived the reaper; restarting the sandbox',
     );
+    await s.container.restart({ t: 0 });
+    left = await this.reap(s);
+    if (left === '') return;
+    this.opts.logger.error(
+      { container: s.id, left },
+      'candidate processes survived a restart of the sandbox',
+    );
+    throw new Error(`candidate processes survived cleanup: ${left}`);
+  }
+
+  /** Runs the reaper with a time limit; '' when no candidate process is left, else what is. */
+  private async reap(s: DockerSession): Promise<string> {
+    const job = this.run(s, ['sh', '-c', REAPER], { exitCode: true });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the reaper timed out')), 5000);
+    });
     try {
-      await Promise.race([kill, timeout]);
-    } catch {
-      kill.catch(() => {});
-      await s.container.restart({ t: 0 });
+      const { out, code } = await Promise.race([job, timeout]);
+      return code === 0 ? '' : `pids:${out.trim() || ' unknown'}`;
+    } catch (err) {
+      job.catch(() => {});
+      return `reaper failed: ${err instanceof Error ? err.message : String(err)}`;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -327,7 +374,13 @@ export class DockerDriver implements SandboxDriver {
   }
 
   /** A short internal command as the candidate uid; returns stdout. */
-  private async run(s: DockerSession, argv: string[]): Promise<string> {
+  private async run(s: DockerSession, argv: string[]): Promise<string>;
+  private async run(
+    s: DockerSession,
+    argv: string[],
+    o: { exitCode: true },
+  ): Promise<{ out: string; code: number | null }>;
+  private async run(s: DockerSession, argv: string[], o?: { exitCode: true }) {
     const exec = await s.container.exec({
       Cmd: argv,
       User: `${CANDIDATE_UID}:${CANDIDATE_UID}`,
@@ -345,7 +398,9 @@ export class DockerDriver implements SandboxDriver {
       stream.on('end', resolve);
       stream.on('error', reject);
     });
-    return Buffer.concat(chunks).toString('utf8');
+    const out = Buffer.concat(chunks).toString('utf8');
+    if (!o?.exitCode) return out;
+    return { out, code: (await exec.inspect()).ExitCode ?? null };
   }
 
   async destroy(session: SandboxSession): Promise<void> {

@@ -1,7 +1,12 @@
 /**
  * One exec in a container as an explicit job: prime (create the exec, attach) → execute (stream
- * output through caps, enforce the wall clock) → cleanup (kill leftovers on timeout/cancel/overflow,
- * read the exit code), cleanup in `finally`. Every limit comes from the session's spec.
+ * output through caps, enforce the wall clock) → cleanup (read the exit code, then end every candidate
+ * process through the server's own reaper and check none is left), cleanup in `finally`. Every limit
+ * comes from the session's spec.
+ *
+ * Stops processes outliving their run: the wrapper's `kill -9 -1` ends background jobs promptly, but
+ * a program can kill its wrapper; the reaper is a separate exec the candidate cannot touch, so after
+ * every exec — any verdict — nothing of the candidate's runs on, unless the result says so.
  */
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -15,7 +20,7 @@ export interface ExecDeps {
   docker: Docker;
   container: Docker.Container;
   limits: SandboxLimits;
-  /** Kills every candidate process in the container. */
+  /** Kills every candidate process in the container and checks none is left (throws if some are). */
   killAll(): Promise<void>;
   /** True when the kernel OOM-killed something in this container since the last call. */
   oomSinceLastCheck(): Promise<boolean>;
@@ -40,6 +45,16 @@ export function dockerExec(deps: ExecDeps, req: ExecRequest): RunningExec {
     if (killReason) return;
     killReason = reason;
     if (live) killing = deps.killAll().catch(() => {});
+  };
+
+  let cleanup: ExecResult['cleanup'];
+  const reap = async () => {
+    await killing;
+    cleanup = await deps.killAll().then(
+      () => ({ ok: true }),
+      (err: unknown) => ({ ok: false, detail: err instanceof Error ? err.message : String(err) }),
+    );
+    return cleanup;
   };
 
   const result = (async (): Promise<ExecResult> => {
@@ -82,19 +97,18 @@ export function dockerExec(deps: ExecDeps, req: ExecRequest): RunningExec {
       await ended;
       const info = await exec.inspect();
       const exitCode = info.ExitCode ?? null;
-      let verdict: Verdict = killReason ?? (exitCode === 0 ? 'ok' : 'error');
-      if (!killReason && exitCode === 137 && (await deps.oomSinceLastCheck())) verdict = 'out-of-memory';
-      return {
-        verdict,
-        exitCode,
-        durationMs: Math.round(performance.now() - started),
-        stdout: stdout.result(),
-        stderr: stderr.result(),
-      };
-    } finally {
-      // cleanup
+      const durationMs = Math.round(performance.now() - started);
       clearTimeout(timer);
-      await killing;
+      let verdict: Verdict = killReason ?? (exitCode === 0 ? 'ok' : 'error');
+      if (!killReason && exitCode === 137 && (await deps.oomSinceLastCheck().catch(() => false)))
+        verdict = 'out-of-memory';
+      // cleanup: whatever the program did, nothing of the candidate's outlives the exec
+      await reap();
+      return { verdict, exitCode, durationMs, stdout: stdout.result(), stderr: stderr.result(), cleanup };
+    } finally {
+      clearTimeout(timer);
+      if (live && !cleanup) await reap();
+      else await killing;
       stream?.removeAllListeners('data');
     }
   })();

@@ -1,10 +1,13 @@
 /**
  * The container recipe for candidate code. Stops: privilege escalation (non-root, no capabilities,
- * no-new-privileges, default seccomp), host tampering (read-only root, no bind mounts, never the
+ * no-new-privileges, worksample's own seccomp allow-list — seccomp.json: Docker's default minus
+ * io_uring, userfaultfd, keyrings, bpf, perf, ptrace and cross-process memory, namespaces, mounts,
+ * odd socket families and personalities, and 32-bit syscalls), host tampering (read-only root, no bind mounts, never the
  * Docker socket), resource exhaustion (memory = memory+swap, CPU quota, pids, ulimits, sized tmpfs),
  * secret theft (an environment with nothing from the server) and exfiltration (no network, or a
  * private network that reaches only the LLM gateway). Every line has a test in tests/sandbox/.
  */
+import { readFileSync } from 'node:fs';
 import type { ContainerCreateOptions } from 'dockerode';
 import type { SandboxLimits, SessionSpec } from '../types.ts';
 
@@ -26,6 +29,13 @@ export const baseEnv = (extra: Record<string, string> = {}) => [
   'FORCE_COLOR=1',
   ...Object.entries(extra).map(([k, v]) => `${k}=${v}`),
 ];
+
+let profile: string | undefined;
+/** The seccomp profile every sandbox gets (server/sandbox/docker/seccomp.json), as one JSON line. */
+export function seccompProfile(): string {
+  profile ??= JSON.stringify(JSON.parse(readFileSync(new URL('./seccomp.json', import.meta.url), 'utf8')));
+  return profile;
+}
 
 export function containerOptions(input: {
   name: string;
@@ -59,7 +69,7 @@ export function containerOptions(input: {
       Init: true,
       NetworkMode: input.network,
       CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges:true'],
+      SecurityOpt: ['no-new-privileges:true', `seccomp=${seccompProfile()}`],
       ReadonlyRootfs: true,
       Privileged: false,
       // Only the per-session tmpfs volume: no bind mounts, never the Docker socket.

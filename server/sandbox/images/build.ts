@@ -3,12 +3,15 @@
  * base cannot be pulled (no registry), or with `offline`, FROM the debootstrapped base instead.
  * Images are named by recipe hash, so an existing name means there is nothing to do.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { defaultCacheDir, ensureBaseImage, hostMirror, type BaseResult, type Log } from './base.ts';
 import { buildContext } from './context.ts';
 import { enginePlatform, followProgress, imageExists, pullImage } from './engine.ts';
 import { environments, loadRecipe, type EnvName, type Recipe } from './recipe.ts';
 import { assertPlatform } from './vendor.ts';
+import { withFileLock } from './lock.ts';
 
 export interface BuildOptions {
   docker: Docker;
@@ -54,10 +57,22 @@ async function buildEnvImage(docker: Docker, recipe: Recipe, from: string, log: 
   }
 }
 
-/** Builds the images the current recipes name that do not exist yet; returns what happened per env. */
+/**
+ * Builds the images the current recipes name that do not exist yet; returns what happened per env.
+ * Holds `<cacheDir>/images.lock` throughout, so a second builder (another process) waits and then
+ * finds the first one's images ('cached') instead of debootstrapping into the same folder.
+ */
 export async function buildImages(opts: BuildOptions): Promise<BuildResult[]> {
-  const { docker } = opts;
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const log = opts.log ?? (() => {});
+  await mkdir(cacheDir, { recursive: true });
+  return withFileLock(join(cacheDir, 'images.lock'), () => buildUnlocked({ ...opts, cacheDir, log }), {
+    onWait: (h) => log(`waiting for another image build (pid ${h.pid} on ${h.host}) to finish`),
+  });
+}
+
+async function buildUnlocked(opts: BuildOptions & { cacheDir: string; log: Log }): Promise<BuildResult[]> {
+  const { docker, log } = opts;
   let offline = opts.offline ?? false;
   let base: Promise<BaseResult> | undefined;
   const offlineBase = async () => {
@@ -65,7 +80,7 @@ export async function buildImages(opts: BuildOptions): Promise<BuildResult[]> {
       const b = await ensureBaseImage({
         docker,
         log,
-        cacheDir: opts.cacheDir ?? defaultCacheDir(),
+        cacheDir: opts.cacheDir,
         mirror: opts.mirror ?? (await hostMirror()),
       });
       log(

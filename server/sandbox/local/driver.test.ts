@@ -72,6 +72,24 @@ describe('local driver under attack', () => {
     await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 2000, interval: 20 });
   });
 
+  it('kills a setsid daemon whose parent shell was killed: gone when the run ends', async () => {
+    // The daemon leaves the run's process group; only the environment sweep can find it.
+    const r = await run([
+      'sh',
+      '-c',
+      "setsid sh -c 'while :; do echo x >> beat; sleep 0.05; done' >/dev/null 2>&1 & echo $!; sleep 0.3; kill -9 $$",
+    ]);
+    expect(r.cleanup).toEqual({ ok: true });
+    const pid = Number(r.stdout.text.trim());
+    expect(pid).toBeGreaterThan(1);
+    expect(alive(pid)).toBe(false);
+    const beat = () => readFileSync(path.join(session.id, 'workspace', 'beat')).length;
+    const before = beat();
+    expect(before).toBeGreaterThan(0);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(beat()).toBe(before);
+  });
+
   it('does not follow planted symlinks in putFiles or getFiles', async () => {
     const outside = await mkdtemp(path.join(os.tmpdir(), 'ws-local-outside-'));
     try {

@@ -2,10 +2,17 @@
  * The local fallback driver: child processes in a temporary folder, with a wall clock, output caps
  * and process-group kills — and, when `bwrap` is installed, a read-only view of the host. It is NOT
  * isolation: candidate code can read what the server's user can read. The server says so loudly.
+ *
+ * Processes outliving their run, as far as this driver can stop them: after every exec the run's
+ * process group is killed, then every process carrying the session's marker variable in its
+ * environment (found through /proc, so `setsid` and a killed parent do not hide it) is killed until
+ * none is left. A program that wipes its own environment (`env -i`) escapes the sweep; under bwrap the
+ * run has its own PID namespace and dies with its parent. Only Docker gives a real boundary.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
-import { lstat, mkdir, mkdtemp, open, readdir, rm, symlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdir, mkdtemp, open, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../logger/index.ts';
@@ -30,6 +37,25 @@ interface LocalSession extends SandboxSession {
   readonly root: string;
   readonly dir: string;
   readonly children: Set<ChildProcess>;
+  /** Value of MARKER in every process of this session's runs. */
+  readonly marker: string;
+}
+
+const MARKER = 'WORKSAMPLE_LOCAL_SANDBOX';
+
+/** Pids of live processes whose environment carries the session's marker (Linux /proc; [] elsewhere). */
+async function marked(marker: string): Promise<number[]> {
+  const needle = Buffer.from(`${MARKER}=${marker}\0`);
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((d) => /^\d+$/.test(d));
+  const found: number[] = [];
+  for (const pid of pids) {
+    if (Number(pid) === process.pid) continue;
+    const env = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
+    if (!env?.includes(needle)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (/^\d+ \(.*\) [^Z] /s.test(stat)) found.push(Number(pid));
+  }
+  return found;
 }
 
 const repoNodeModules = path.resolve(import.meta.dirname, '../../../node_modules');
@@ -58,7 +84,7 @@ export class LocalDriver implements SandboxDriver {
     await mkdir(dir);
     // Lets `import OpenAI from 'openai'` resolve the way it does in the node image.
     await symlink(repoNodeModules, path.join(root, 'node_modules')).catch(() => {});
-    return { id: root, spec, root, dir, children: new Set() };
+    return { id: root, spec, root, dir, children: new Set(), marker: randomBytes(12).toString('hex') };
   }
 
   /** Resolves a workspace path, refusing any existing symlink on the way (planted by candidate code). */
@@ -164,6 +190,7 @@ export class LocalDriver implements SandboxDriver {
         PYTHONUNBUFFERED: '1',
         FORCE_COLOR: '1',
         ...req.env,
+        [MARKER]: s.marker,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -186,18 +213,25 @@ export class LocalDriver implements SandboxDriver {
     if (req.closeStdin !== false) child.stdin!.end();
     const timer = setTimeout(() => killTree('timeout'), limits.wallMs);
     const result = new Promise<ExecResult>((resolve) => {
+      let finished = false;
       const finish = (code: number | null) => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         s.children.delete(child);
         killTree(undefined); // background processes of this run die with it
         const verdict: Verdict = killReason ?? (code === 0 ? 'ok' : 'error');
-        resolve({
-          verdict,
-          exitCode: code,
-          durationMs: Math.round(performance.now() - started),
-          stdout: stdout.result(),
-          stderr: stderr.result(),
-        });
+        const durationMs = Math.round(performance.now() - started);
+        void this.sweep(s).then((left) =>
+          resolve({
+            verdict,
+            exitCode: code,
+            durationMs,
+            stdout: stdout.result(),
+            stderr: stderr.result(),
+            cleanup: left.length ? { ok: false, detail: `pids: ${left.join(' ')}` } : { ok: true },
+          }),
+        );
       };
       child.on('error', (err) => {
         stderr.push(Buffer.from(`${err.message}\n`));
@@ -216,17 +250,38 @@ export class LocalDriver implements SandboxDriver {
   }
 
   async stopProcesses(session: SandboxSession): Promise<void> {
-    for (const c of (session as LocalSession).children) {
+    const s = session as LocalSession;
+    for (const c of s.children) {
       try {
         if (c.pid) process.kill(-c.pid, 'SIGKILL');
       } catch {
         /* gone */
       }
     }
+    const left = await this.sweep(s);
+    if (left.length) throw new Error(`candidate processes survived cleanup: pids ${left.join(' ')}`);
+  }
+
+  /** Kills every process carrying the session's marker until none is left; returns survivors. */
+  private async sweep(s: LocalSession): Promise<number[]> {
+    let left: number[] = [];
+    for (let round = 0; round < 50; round++) {
+      left = await marked(s.marker);
+      if (!left.length) return [];
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return left;
   }
 
   async destroy(session: SandboxSession): Promise<void> {
-    await this.stopProcesses(session);
+    await this.stopProcesses(session).catch(() => {});
     await rm((session as LocalSession).root, { recursive: true, force: true });
   }
 

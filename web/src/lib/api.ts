@@ -49,71 +49,17 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
   return data as T;
 }
 
-export interface Attempt {
-  id: string;
-  status: 'started' | 'submitted' | 'graded';
-  startedAt: number;
-  deadlineAt: number;
-  submittedAt: number | null;
-  submitReason: 'candidate' | 'deadline' | null;
-  writable: boolean;
-  serverNow: number;
-}
-
-export interface Budget {
-  maxRequests: number;
-  maxTotalTokens: number;
-  maxConcurrent: number;
-  requestsPerMinute: number;
-}
-
-export interface RubricCriterion {
-  id: string;
-  title: string;
-  description?: string;
-  weight?: number;
-  levels: Record<string, string>;
-}
-
-export interface CandidateView {
-  candidateName: string;
-  task: {
-    title: string;
-    summary: string;
-    kind: 'code' | 'critique' | 'written';
-    timeLimitMinutes: number;
-    llm: { enabled: boolean; models: string[]; budget?: Budget };
-    rubric?: RubricCriterion[];
-    statement?: string;
-  };
-  invitation: { expiresAt: number; status: string };
-  attempt: Attempt | null;
-  serverNow: number;
-  csrfToken: string;
-}
-
-export interface Materials {
-  kind: 'code' | 'critique' | 'written';
-  title: string;
-  statement: string;
-  outputs: { path: string; content: string }[];
-  categories: string[];
-  questions: { id: string; prompt: string }[];
-  visibleTests: string[];
-}
-
-export interface FileInfo {
-  path: string;
-  size: number;
-  sha256: string;
-  revision: number;
-  updatedAt: number;
-}
-
-export interface FileBody extends FileInfo {
-  content: string;
-  encoding: 'utf8' | 'base64';
-}
+/** Response shapes, inferred from the server's zod schemas (type-only: erased from the bundle). */
+export type {
+  Attempt,
+  Budget,
+  CandidateView,
+  FileBody,
+  FileInfo,
+  LlmView,
+  Materials,
+  RubricCriterion,
+} from '../../../server/http/api-types.ts';
 
 export const fileUrl = (attemptId: string, path: string) =>
   `/api/attempts/${attemptId}/file?path=${encodeURIComponent(path)}`;

@@ -39,12 +39,12 @@ export function NoInvitation() {
   );
 }
 
-export function Problem({ message, retry }: { message: string; retry: () => void }) {
+export function Problem({ message, title, retry }: { message: string; title?: string; retry: () => void }) {
   return (
     <main class="center">
-      <h1>Something went wrong</h1>
+      <h1>{title ?? 'Something went wrong'}</h1>
       <p role="alert">{message}</p>
-      <p>Check your connection, then try again. Your saved work is safe on the server.</p>
+      {!title && <p>Check your connection, then try again. Your saved work is safe on the server.</p>}
       <button type="button" class="primary" onClick={retry}>
         Try again
       </button>

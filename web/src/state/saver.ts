@@ -43,12 +43,24 @@ export class Saver {
   private retryMs = 1000;
   private listeners = new Set<(s: SaverState) => void>();
   private idle: (() => void)[] = [];
+  /** Back online: retry at once instead of waiting out the backoff. */
+  private readonly onOnline = () => this.schedule(0);
 
   constructor(
     readonly attemptId: string,
     private onLocked: (reason: string) => void,
   ) {
-    addEventListener('online', () => this.schedule(0));
+    addEventListener('online', this.onOnline);
+  }
+
+  /**
+   * The workspace is gone (unmounted, another attempt opened): stop listening and stop the timer.
+   * Unsent edits stay in IndexedDB and are restored by the next Saver for this attempt.
+   */
+  dispose() {
+    removeEventListener('online', this.onOnline);
+    clearTimeout(this.timer);
+    this.listeners.clear();
   }
 
   /** Loads the server's revisions and any edits left in IndexedDB; returns those edits by path. */

@@ -7,6 +7,7 @@ import { LlmPanel } from './llm-panel.tsx';
 import { Statement } from './statement.tsx';
 import { EditorHost, modelFor } from '../editor/host.tsx';
 import { useMonaco } from '../state/hooks.ts';
+import { Tabs } from '../ui/tabs.tsx';
 
 /** The file to open first: the one the candidate is most likely to edit. */
 function firstFile(paths: string[], tests: string[]): string | null {
@@ -65,62 +66,45 @@ export function CodeWorkspace({ attemptId, docs, materials }: WorkspaceProps) {
         />
       </aside>
       <section class="center-col" aria-label="Editor">
-        <div class="tabs" role="tablist" aria-label="Open files">
-          {tabs.map((t) => (
-            <div key={t} class={`tab${t === active ? ' active' : ''}`}>
-              <button
-                type="button"
-                role="tab"
-                aria-selected={t === active}
-                onClick={() => setActive(t)}
-                data-testid="tab"
-              >
-                {t}
-              </button>
-              <button type="button" class="icon" aria-label={`Close ${t}`} onClick={() => close(t)}>
-                ×
-              </button>
+        <Tabs
+          look="bar"
+          label="Open files"
+          panelClass="editor-panel"
+          tabs={tabs.map((t) => ({ id: t, label: t, testId: 'tab', onClose: () => close(t) }))}
+          active={active}
+          onChange={setActive}
+        >
+          {active && m ? (
+            <EditorHost m={m} docs={docs} path={active} label={`Editing ${active}`} />
+          ) : (
+            <div class="editor placeholder">
+              {active ? 'Loading the editor…' : 'Open a file from the list.'}
             </div>
-          ))}
-        </div>
-        {active && m ? (
-          <EditorHost m={m} docs={docs} path={active} label={`Editing ${active}`} />
-        ) : (
-          <div class="editor placeholder">
-            {active ? 'Loading the editor…' : 'Open a file from the list.'}
-          </div>
-        )}
+          )}
+        </Tabs>
         <RunPanel attemptId={attemptId} saver={docs.saver} onFinished={() => setRunsDone((n) => n + 1)} />
       </section>
       <aside class="right">
-        <div class="tabs" role="tablist" aria-label="Side panel">
-          <button
-            type="button"
-            role="tab"
-            aria-selected={side === 'statement'}
-            class={side === 'statement' ? 'active' : ''}
-            onClick={() => setSide('statement')}
-          >
-            Statement
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={side === 'llm'}
-            class={side === 'llm' ? 'active' : ''}
-            onClick={() => setSide('llm')}
-            data-testid="llm-tab"
-          >
-            LLM usage
-          </button>
-        </div>
-        <div class="side-body">
-          {side === 'statement' ? (
-            <Statement markdown={materials.statement} />
-          ) : (
-            <LlmPanel attemptId={attemptId} refresh={runsDone} />
-          )}
-        </div>
+        <Tabs
+          look="bar"
+          label="Side panel"
+          panelClass="side-body"
+          tabs={[
+            {
+              id: 'statement',
+              label: 'Statement',
+              render: () => <Statement markdown={materials.statement} />,
+            },
+            {
+              id: 'llm',
+              label: 'LLM usage',
+              testId: 'llm-tab',
+              render: () => <LlmPanel attemptId={attemptId} refresh={runsDone} />,
+            },
+          ]}
+          active={side}
+          onChange={(s) => setSide(s as typeof side)}
+        />
       </aside>
     </div>
   );

@@ -17,6 +17,7 @@ import {
 } from './annotations.ts';
 import { AnnotationList, Draft } from './annotation-list.tsx';
 import { OutputText } from './output-text.tsx';
+import { Tabs } from '../ui/tabs.tsx';
 
 export function CritiqueWorkspace({ docs, materials }: WorkspaceProps) {
   const [list, setList] = useState<Annotation[]>(() => parseAnnotations(docs.get(ANNOTATIONS)));
@@ -67,53 +68,48 @@ export function CritiqueWorkspace({ docs, materials }: WorkspaceProps) {
   return (
     <div class="critique-layout">
       <section class="center-col" aria-label="Model outputs">
-        <div class="tabs" role="tablist" aria-label="Outputs">
-          {materials.outputs.map((o) => (
-            <button
-              key={o.path}
-              type="button"
-              role="tab"
-              aria-selected={o.path === output}
-              class={o.path === output ? 'active' : ''}
-              onClick={() => setOutput(o.path)}
-            >
-              {o.path} <span class="count">{list.filter((a) => a.output === o.path).length}</span>
-            </button>
-          ))}
-        </div>
-        <OutputText
-          path={output}
-          text={text}
-          annotations={mine}
-          focus={focus}
-          held={draft && draft.output === output ? draft : null}
-          textRef={textRef}
-          onMark={(id) => (setFocus(id), setSide('annotations'))}
-          onMouseSelection={captureSelection}
-          onKeyboardSelection={openDraft}
-        />
+        <Tabs
+          look="bar"
+          label="Outputs"
+          panelClass="output-panel"
+          tabs={materials.outputs.map((o) => ({
+            id: o.path,
+            label: (
+              <>
+                {o.path} <span class="count">{list.filter((a) => a.output === o.path).length}</span>
+              </>
+            ),
+            testId: `output-tab-${o.path}`,
+          }))}
+          active={output}
+          onChange={setOutput}
+        >
+          <OutputText
+            path={output}
+            text={text}
+            annotations={mine}
+            focus={focus}
+            held={draft && draft.output === output ? draft : null}
+            textRef={textRef}
+            onMark={(id) => (setFocus(id), setSide('annotations'))}
+            onMouseSelection={captureSelection}
+            onKeyboardSelection={openDraft}
+          />
+        </Tabs>
       </section>
       <aside class="right wide">
-        <div class="tabs" role="tablist" aria-label="Side panel">
-          {(['statement', 'annotations', 'questions'] as const).map((s) => (
-            <button
-              key={s}
-              type="button"
-              role="tab"
-              aria-selected={side === s}
-              class={side === s ? 'active' : ''}
-              onClick={() => setSide(s)}
-              data-testid={`side-${s}`}
-            >
-              {s === 'statement'
-                ? 'Brief'
-                : s === 'annotations'
-                  ? `Annotations (${list.length})`
-                  : 'Questions'}
-            </button>
-          ))}
-        </div>
-        <div class="side-body">
+        <Tabs
+          look="bar"
+          label="Side panel"
+          panelClass="side-body"
+          tabs={[
+            { id: 'statement', label: 'Brief', testId: 'side-statement' },
+            { id: 'annotations', label: `Annotations (${list.length})`, testId: 'side-annotations' },
+            { id: 'questions', label: 'Questions', testId: 'side-questions' },
+          ]}
+          active={side}
+          onChange={(s) => setSide(s as typeof side)}
+        >
           {side === 'statement' && <Statement markdown={materials.statement} />}
           {side === 'annotations' && (
             <>
@@ -154,7 +150,7 @@ export function CritiqueWorkspace({ docs, materials }: WorkspaceProps) {
               ))}
             </ol>
           )}
-        </div>
+        </Tabs>
       </aside>
     </div>
   );

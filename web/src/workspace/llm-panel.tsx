@@ -1,32 +1,15 @@
 /** The candidate's own LLM usage: calls, tokens, budget left, and the transcript. */
 import { useEffect, useState } from 'preact/hooks';
-import { api, type Budget } from '../lib/api.ts';
+import { api, type LlmView } from '../lib/api.ts';
 
-interface Call {
-  id: string;
-  model: string;
-  status: number;
-  errorCode: string | null;
-  request: { messages?: { role: string; content: unknown }[] } | null;
-  content: string | null;
-  promptTokens: number;
-  completionTokens: number;
-  latencyMs: number | null;
-  createdAt: number;
-}
-interface Usage {
-  enabled: boolean;
-  budget: Budget | null;
-  usage: { requests: number; tokens: number };
-  remaining: { requests: number; tokens: number } | null;
-  calls: Call[];
-}
+/** The request as the candidate's code sent it: chat messages are what the transcript shows. */
+type ChatRequest = { messages?: { role: string; content: unknown }[] } | null;
 
 export function LlmPanel({ attemptId, refresh }: { attemptId: string; refresh: number }) {
-  const [u, setU] = useState<Usage | null>(null);
+  const [u, setU] = useState<LlmView | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    api<Usage>('GET', `/api/attempts/${attemptId}/llm`).then(
+    api<LlmView>('GET', `/api/attempts/${attemptId}/llm`).then(
       (x) => (setU(x), setError(null)),
       (e) => setError(e instanceof Error ? e.message : String(e)),
     );
@@ -72,7 +55,7 @@ export function LlmPanel({ attemptId, refresh }: { attemptId: string; refresh: n
                 {new Date(c.createdAt).toLocaleTimeString()} · {c.model} · {c.status}
                 {c.errorCode ? ` ${c.errorCode}` : ''} · {c.promptTokens + c.completionTokens} tokens
               </summary>
-              {(c.request?.messages ?? []).map((m, i) => (
+              {((c.request as ChatRequest)?.messages ?? []).map((m, i) => (
                 <p key={i} class="msg">
                   <strong>{m.role}:</strong>{' '}
                   {typeof m.content === 'string' ? m.content : JSON.stringify(m.content)}

@@ -10,6 +10,8 @@ import type { Saver } from '../state/saver.ts';
 interface Run {
   id: string;
   kind: 'run' | 'test';
+  /** Place in line for a sandbox (1 = next), 0 once started. */
+  queuePosition?: number | null;
 }
 interface Exit {
   verdict: string;
@@ -21,6 +23,22 @@ interface Line extends Segment {
 }
 
 const MAX_SEGMENTS = 5000;
+
+/** 1 → "1st", 2 → "2nd", 11 → "11th", 23 → "23rd". */
+export function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${suffix}`;
+}
+
+/** What the status line says while a run waits or runs. */
+export function waitingText(status: string, position: number): string {
+  if (status === 'queued' && position > 0)
+    return position === 1
+      ? 'Waiting for a sandbox — next in line…'
+      : `Waiting for a sandbox — ${ordinal(position)} in line…`;
+  return `${status}…`;
+}
 
 export function RunPanel({
   attemptId,
@@ -36,6 +54,7 @@ export function RunPanel({
   const [out, setOut] = useState<Line[]>([]);
   const [exit, setExit] = useState<Exit | null>(null);
   const [stdin, setStdin] = useState('');
+  const [position, setPosition] = useState(0);
   const source = useRef<EventSource | null>(null);
   const pre = useRef<HTMLPreElement>(null);
   const stick = useRef(true);
@@ -71,6 +90,7 @@ export function RunPanel({
       return;
     }
     setRun(r);
+    setPosition(r.queuePosition ?? 0);
     const ansi = { stdout: initialAnsi(), stderr: initialAnsi() };
     const es = new EventSource(`/api/attempts/${attemptId}/runs/${r.id}/events`);
     source.current = es;
@@ -80,15 +100,20 @@ export function RunPanel({
         append(ansiToSegments(text, ansi[stream]).map((s) => ({ ...s, stream })));
       });
     }
-    es.addEventListener('status', (e) =>
-      setStatus((JSON.parse((e as MessageEvent<string>).data) as { status: string }).status),
+    es.addEventListener('queued', (e) =>
+      setPosition((JSON.parse((e as MessageEvent<string>).data) as { position: number }).position),
     );
+    es.addEventListener('status', (e) => {
+      setPosition(0);
+      setStatus((JSON.parse((e as MessageEvent<string>).data) as { status: string }).status);
+    });
     // The server is shutting down: the stream ends without an exit (EventSource would reconnect).
     es.addEventListener('closed', (e) => {
       es.close();
       const { reason } = JSON.parse((e as MessageEvent<string>).data) as { reason: string };
       info(`Stopped: ${reason}. Your files are saved; run again in a moment.`);
       setStatus('idle');
+      setPosition(0);
       onFinished();
     });
     es.addEventListener('exit', (e) => {
@@ -152,7 +177,7 @@ export function RunPanel({
               {(exit.durationMs / 1000).toFixed(2)} s
             </span>
           ) : running ? (
-            `${status}…`
+            <span data-testid="run-waiting">{waitingText(status, position)}</span>
           ) : (
             'Not run yet'
           )}

@@ -41,6 +41,7 @@ export function Workspace({
   const [error, setError] = useState<string | null>(null);
   const saver = useMemo(() => new Saver(attempt.id, () => void finish(true)), [attempt.id]);
   const docs = useMemo(() => new Docs(saver), [saver]);
+  useEffect(() => () => saver.dispose(), [saver]);
   const [sandboxWarning, setSandboxWarning] = useState<string | null>(null);
   const [loaded, setLoaded] = useState<{ materials: Materials; files: FileInfo[] } | null>(null);
 

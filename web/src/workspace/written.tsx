@@ -5,6 +5,7 @@ import { EditorHost } from '../editor/host.tsx';
 import { useMonaco } from '../state/hooks.ts';
 import { renderMarkdown } from '../lib/markdown.ts';
 import { Statement } from './statement.tsx';
+import { Tabs } from '../ui/tabs.tsx';
 
 export const ANSWER = 'answer.md';
 
@@ -53,27 +54,17 @@ export function WrittenWorkspace({ docs, materials }: WorkspaceProps) {
         <article class="prose" data-testid="preview" dangerouslySetInnerHTML={{ __html: html }} />
       </section>
       <aside class="right">
-        <div class="tabs" role="tablist" aria-label="Side panel">
-          <button
-            type="button"
-            role="tab"
-            aria-selected={side === 'questions'}
-            class={side === 'questions' ? 'active' : ''}
-            onClick={() => setSide('questions')}
-          >
-            Questions
-          </button>
-          <button
-            type="button"
-            role="tab"
-            aria-selected={side === 'statement'}
-            class={side === 'statement' ? 'active' : ''}
-            onClick={() => setSide('statement')}
-          >
-            Brief
-          </button>
-        </div>
-        <div class="side-body">
+        <Tabs
+          look="bar"
+          label="Side panel"
+          panelClass="side-body"
+          tabs={[
+            { id: 'questions', label: 'Questions', testId: 'side-questions' },
+            { id: 'statement', label: 'Brief', testId: 'side-statement' },
+          ]}
+          active={side}
+          onChange={(s) => setSide(s as typeof side)}
+        >
           {side === 'statement' ? (
             <Statement markdown={materials.statement} />
           ) : (
@@ -88,7 +79,7 @@ export function WrittenWorkspace({ docs, materials }: WorkspaceProps) {
               ))}
             </ol>
           )}
-        </div>
+        </Tabs>
       </aside>
     </div>
   );

@@ -5,10 +5,9 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
-import { fmtTime, type Invitation, type TaskSummary } from '../types.ts';
+import { fmtTime, type BulkResult, type Invitation, type Linked, type TaskSummary } from '../types.ts';
 import { ExportLinks } from './tasks.tsx';
 
-type Linked = { invitation: Invitation; link: string };
 type Capability = { ok: boolean; reason?: string };
 type Capabilities = { codeTasks: Capability; llmTasks: Capability };
 
@@ -152,15 +151,11 @@ function CreateForms({
         onSubmit={(e) => {
           e.preventDefault();
           void go(async () => {
-            const r = await api<{ created: Linked[]; errors: { line: number; message: string }[] }>(
-              'POST',
-              '/api/invitations/bulk',
-              {
-                taskSlug: slug,
-                csv,
-                ...expires,
-              },
-            );
+            const r = await api<BulkResult>('POST', '/api/invitations/bulk', {
+              taskSlug: slug,
+              csv,
+              ...expires,
+            });
             setCsv('');
             onCreated(
               r.created,

@@ -1,12 +1,23 @@
 /**
- * "Verify this task" on the admin task page: grades the reference solution, the starter and each
- * wrong solution in real sandboxes on the server and shows one row per check. The server runs one
- * verification at a time and answers 409 while another is running.
+ * "Verify this task" on the admin task page: checks the package's files, runs the visible tests and
+ * the starter, grades the reference solution, the starter, each wrong solution and the tamper
+ * corpus in real sandboxes on the server, and shows the rows grouped (static, visible tests,
+ * starter, hidden tests, tamper). The server runs one verification at a time and answers 409 while
+ * another is running.
  */
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, NetworkError } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
-import type { TaskVersion, VerifyResult } from '../types.ts';
+import type { TaskVersion, VerifyGroup, VerifyResult } from '../types.ts';
+
+/** Table sections, in the order the checks build on each other. */
+const GROUPS: Array<{ group: VerifyGroup; title: string }> = [
+  { group: 'static', title: 'Static checks' },
+  { group: 'visible', title: 'Visible tests' },
+  { group: 'starter', title: 'Starter' },
+  { group: 'hidden', title: 'Hidden tests' },
+  { group: 'tamper', title: 'Tamper corpus (each must score no better than the starter)' },
+];
 
 /** Turns a failed verify call into a sentence the author can act on. */
 function explain(e: unknown): string {
@@ -52,8 +63,10 @@ export function VerifyPanel({ slug }: { slug: string }) {
     <section class="card verify" aria-labelledby="ver-h" aria-busy={busy} data-testid="verify">
       <h2 id="ver-h">Verify</h2>
       <p class="small muted">
-        Checks the manifest, rubric and answer key, and that the reference solution passes while the starter
-        and every wrong solution fail the hidden tests.
+        Checks the manifest, rubric, answer key and the files the task names; runs the visible tests on the
+        reference solution and the starter’s demo; checks that the reference solution passes while the starter
+        and every wrong solution fail the hidden tests; and submits standard tampering (exit at import, no-op
+        assertions, forged reports, …) that must score no better than the starter.
       </p>
       {vers.error && <p class="error">{vers.error}</p>}
       <div class="row">
@@ -85,7 +98,8 @@ export function VerifyPanel({ slug }: { slug: string }) {
         </button>
       </div>
       <p role="status" class="small" data-testid="verify-status">
-        {busy && 'Grading the reference solution, the starter and each wrong solution in sandboxes…'}
+        {busy &&
+          'Grading the reference solution, the starter, each wrong solution and the tamper corpus in sandboxes…'}
         {result &&
           (result.ok
             ? `v${result.version}: all ${result.checks.length} checks pass.`
@@ -105,17 +119,40 @@ export function VerifyPanel({ slug }: { slug: string }) {
               <th scope="col">Detail</th>
             </tr>
           </thead>
-          <tbody>
-            {result.checks.map((c, i) => (
-              <tr key={i} data-testid="verify-check" data-check={c.check} data-ok={String(c.ok)}>
-                <th scope="row">{c.check}</th>
-                <td>
-                  <span class={`pill ${c.ok ? 'pill-passed' : 'pill-failed'}`}>{c.ok ? 'ok' : 'FAIL'}</span>
-                </td>
-                <td class="small verify-detail">{c.detail}</td>
-              </tr>
-            ))}
-          </tbody>
+          {GROUPS.map(({ group, title }) => {
+            const rows = result.checks.filter((c) => (c.group ?? 'static') === group);
+            if (!rows.length) return null;
+            const bad = rows.filter((c) => !c.ok).length;
+            return (
+              <tbody key={group} data-testid="verify-group" data-group={group}>
+                <tr class="verify-group">
+                  <th scope="colgroup" colSpan={3}>
+                    {title}{' '}
+                    <span class="small muted">
+                      {bad ? `${bad} of ${rows.length} fail` : `all ${rows.length} ok`}
+                    </span>
+                  </th>
+                </tr>
+                {rows.map((c) => (
+                  <tr
+                    key={c.check}
+                    data-testid="verify-check"
+                    data-group={group}
+                    data-check={c.check}
+                    data-ok={String(c.ok)}
+                  >
+                    <th scope="row">{c.check}</th>
+                    <td>
+                      <span class={`pill ${c.ok ? 'pill-passed' : 'pill-failed'}`}>
+                        {c.ok ? 'ok' : 'FAIL'}
+                      </span>
+                    </td>
+                    <td class="small verify-detail">{c.detail}</td>
+                  </tr>
+                ))}
+              </tbody>
+            );
+          })}
         </table>
       )}
     </section>

@@ -47,7 +47,7 @@ export function ConsolidationView({ page, all }: { page: ReviewPage; all: Consol
                         {v ? (
                           <>
                             <strong class="lvl">Level {v.level}</strong>
-                            <span class="small muted"> — {c.levels[String(v.level)]}</span>
+                            <span class="small muted"> — {c.levels[v.level as keyof typeof c.levels]}</span>
                             <p class="evidence">{v.evidence}</p>
                           </>
                         ) : (

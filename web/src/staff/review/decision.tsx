@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
-import type { Consolidated, Decision, Identity, ReviewPage } from '../types.ts';
+import type { Consolidated, Decision, FeedbackReport, Identity, ReviewPage } from '../types.ts';
 
 const CHOICES: { value: Decision; label: string }[] = [
   { value: 'advance', label: 'Advance' },
@@ -44,9 +44,7 @@ export function DecisionPanel({
   const [feedback, setFeedback] = useState<string | null>(null);
   const loadFeedback = async () => {
     try {
-      setFeedback(
-        (await api<{ markdown: string }>('GET', `/api/reviews/${page.attemptId}/feedback`)).markdown,
-      );
+      setFeedback((await api<FeedbackReport>('GET', `/api/reviews/${page.attemptId}/feedback`)).markdown);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }

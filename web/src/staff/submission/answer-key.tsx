@@ -4,39 +4,10 @@
  * and recall/precision. A guide for the rubric, not a score: the explanation is what counts.
  */
 import { useGet } from '../hooks.ts';
+import type { AnswerKeyComparison } from '../types.ts';
 
-interface KeyAnnotation {
-  id: string;
-  quote: string;
-  category: string;
-  comment: string;
-}
-
-interface Comparison {
-  answerKey: string;
-  flaws: Array<{
-    id: string;
-    category: string;
-    acceptAlso: string[];
-    severity?: string;
-    why?: string;
-    found: boolean;
-    categoryMatch: boolean;
-    annotations: KeyAnnotation[];
-  }>;
-  extras: Array<{ annotation: KeyAnnotation; kind: 'notFlaw' | 'defensible' | 'other'; note?: string }>;
-  summary: {
-    planted: number;
-    found: number;
-    categoryMatched: number;
-    annotations: number;
-    onPlanted: number;
-    defensible: number;
-    recall: number | null;
-    precision: number | null;
-  };
-  problems: string[];
-}
+type Comparison = AnswerKeyComparison;
+type KeyAnnotation = Comparison['flaws'][number]['annotations'][number];
 
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)}%`);
 

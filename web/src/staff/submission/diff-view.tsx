@@ -1,6 +1,7 @@
 /** A unified diff with old/new line numbers; unchanged stretches fold to "N unchanged lines". */
 import { useMemo } from 'preact/hooks';
 import { diffLines, hunks } from './diff.ts';
+import { Reveal } from '../../lib/reveal.tsx';
 
 export function DiffView({
   before,
@@ -48,7 +49,7 @@ export function DiffView({
                     <span class="sr-only">
                       {l.kind === 'add' ? 'added: ' : l.kind === 'del' ? 'removed: ' : ''}
                     </span>
-                    {l.text}
+                    <Reveal text={l.text} />
                   </td>
                 </tr>
               ))

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, fileUrl, type FileBody, type FileInfo } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import { DiffView } from './diff-view.tsx';
+import { Reveal, revealText } from '../../lib/reveal.tsx';
 
 export function Files({ attemptId }: { attemptId: string }) {
   const files = useGet<{ files: FileInfo[] }>(`/api/attempts/${attemptId}/files`);
@@ -55,7 +56,10 @@ export function Files({ attemptId }: { attemptId: string }) {
                 onClick={() => setSelected(p)}
                 data-testid="file-item"
               >
-                <code>{p}</code> {status(p) !== 'starter' && <span class="small muted">({status(p)})</span>}
+                <code>
+                  <Reveal text={p} />
+                </code>{' '}
+                {status(p) !== 'starter' && <span class="small muted">({status(p)})</span>}
               </button>
             </li>
           ))}
@@ -63,16 +67,20 @@ export function Files({ attemptId }: { attemptId: string }) {
       </nav>
       <div class="file-body">
         {sel && !inSubmission && (
-          <DiffView before={before} after={null} label={`${sel} against the starter`} />
+          <DiffView before={before} after={null} label={`${revealText(sel)} against the starter`} />
         )}
-        {sel && inSubmission && body?.path !== sel && <p aria-busy="true">Loading {sel}…</p>}
+        {sel && inSubmission && body?.path !== sel && (
+          <p aria-busy="true">
+            Loading <Reveal text={sel} />…
+          </p>
+        )}
         {sel && body?.path === sel && body.encoding === 'base64' && (
           <p class="muted">
-            {sel} is a binary file ({body.size} bytes).
+            <Reveal text={sel} /> is a binary file ({body.size} bytes).
           </p>
         )}
         {sel && body?.path === sel && body.encoding === 'utf8' && (
-          <DiffView before={before} after={body.content} label={`${sel} against the starter`} />
+          <DiffView before={before} after={body.content} label={`${revealText(sel)} against the starter`} />
         )}
       </div>
     </div>

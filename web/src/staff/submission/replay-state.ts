@@ -63,6 +63,8 @@ function describe(e: TimelineEvent): Moment {
         kind: 'attempt',
         path: null,
       };
+    case 'attempt.device':
+      return { at: e.at, label: deviceLabel(p), kind: 'attempt', path: null };
     default:
       return { at: e.at, label: e.type, kind: 'other', path: e.path };
   }
@@ -87,4 +89,49 @@ export function snapshotAt(
     } else if (e.type === 'file.deleted' && e.path) files.delete(e.path);
   }
   return files;
+}
+
+/** "Firefox on Windows" from a user agent; the raw string when nothing is recognised. */
+export function browserName(ua: string): string {
+  const browser = /Edg\//.test(ua)
+    ? 'Edge'
+    : /Firefox\//.test(ua)
+      ? 'Firefox'
+      : /Chrom(e|ium)\//.test(ua)
+        ? 'Chrome'
+        : /Safari\//.test(ua)
+          ? 'Safari'
+          : '';
+  const os = /Android/.test(ua)
+    ? 'Android'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Windows/.test(ua)
+        ? 'Windows'
+        : /Mac OS X|Macintosh/.test(ua)
+          ? 'macOS'
+          : /Linux|X11/.test(ua)
+            ? 'Linux'
+            : '';
+  if (!browser && !os) return ua ? ua.slice(0, 80) : 'unknown browser';
+  return [browser || 'a browser', os && `on ${os}`].filter(Boolean).join(' ');
+}
+
+/** The timeline line for an `attempt.device` event (server/attempts/devices.ts). */
+export function deviceLabel(p: Record<string, unknown>): string {
+  const ua = browserName(String(p.userAgent ?? ''));
+  const id = String(p.device ?? '').slice(0, 6);
+  if (p.refused)
+    return `Refused another browser (${ua}, device ${id}): the task is locked to the first browser`;
+  if (p.browser === 1) return `Opened in browser 1 (${ua}, device ${id})`;
+  return `Opened in another browser: browser ${String(p.browser)} (${ua}, device ${id})`;
+}
+
+/** Device events of a timeline: how many browsers opened the attempt, and how many were refused. */
+export function deviceSummary(events: TimelineEvent[]): { browsers: string[]; refused: number } {
+  const devices = events.filter((e) => e.type === 'attempt.device').map((e) => e.payload ?? {});
+  return {
+    browsers: devices.filter((d) => !d.refused).map((d) => browserName(String(d.userAgent ?? ''))),
+    refused: devices.filter((d) => d.refused).length,
+  };
 }

@@ -6,7 +6,8 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import type { LlmView, TimelineEvent } from '../types.ts';
-import { moments, snapshotAt } from './replay-state.ts';
+import { deviceSummary, moments, snapshotAt } from './replay-state.ts';
+import { Reveal, revealText } from '../../lib/reveal.tsx';
 
 const clock = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -85,7 +86,7 @@ export function Replay({ attemptId }: { attemptId: string }) {
           max={line.length - 1}
           value={at}
           data-testid="replay-range"
-          aria-valuetext={`${clock(here!.moment.at - t0)}: ${here!.moment.label}`}
+          aria-valuetext={`${clock(here!.moment.at - t0)}: ${revealText(here!.moment.label)}`}
           onInput={(e) => setPos(Number(e.currentTarget.value))}
         />
         <button
@@ -107,8 +108,9 @@ export function Replay({ attemptId }: { attemptId: string }) {
           />
         ))}
       </ol>
+      <Devices events={ev.data?.events ?? []} />
       <p aria-live="polite" data-testid="replay-moment">
-        <strong>{clock(here!.moment.at - t0)}</strong> after start — {here!.moment.label}
+        <strong>{clock(here!.moment.at - t0)}</strong> after start — <Reveal text={here!.moment.label} />
       </p>
       <div class="files-view">
         <nav aria-label="Files at this moment" class="file-list">
@@ -121,7 +123,9 @@ export function Replay({ attemptId }: { attemptId: string }) {
                   aria-current={p === path ? 'true' : undefined}
                   onClick={() => setChosen(p)}
                 >
-                  <code>{p}</code>
+                  <code>
+                    <Reveal text={p} />
+                  </code>
                   {p === here!.moment.path && <span class="small muted"> (changed here)</span>}
                 </button>
               </li>
@@ -129,15 +133,37 @@ export function Replay({ attemptId }: { attemptId: string }) {
           </ul>
         </nav>
         <div class="file-body">
-          {path && text === undefined && <p aria-busy="true">Loading {path}…</p>}
+          {path && text === undefined && (
+            <p aria-busy="true">
+              Loading <Reveal text={path} />…
+            </p>
+          )}
           {path && text !== undefined && (
-            <pre class="out code-view" data-testid="replay-file" aria-label={`${path} at this moment`}>
-              {text}
+            <pre
+              class="out code-view"
+              data-testid="replay-file"
+              aria-label={`${revealText(path)} at this moment`}
+            >
+              <Reveal text={text} />
             </pre>
           )}
           {!path && <p class="muted">No files at this moment.</p>}
         </div>
       </div>
     </div>
+  );
+}
+
+/** A note when the attempt was opened in more than one browser (or another one was refused). */
+function Devices({ events }: { events: TimelineEvent[] }) {
+  const { browsers, refused } = deviceSummary(events);
+  if (browsers.length <= 1 && refused === 0) return null;
+  return (
+    <p class="note small" data-testid="devices">
+      Opened in {browsers.length} browser{browsers.length === 1 ? '' : 's'}:{' '}
+      {browsers.map((b, i) => `${i + 1}. ${b}`).join('; ')}
+      {refused > 0 && ` · ${refused} other browser${refused === 1 ? '' : 's'} refused (locked to the first)`}.
+      The moments are on the timeline below.
+    </p>
   );
 }

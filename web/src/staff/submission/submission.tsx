@@ -7,7 +7,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useGet } from '../hooks.ts';
 import { Link } from '../router.tsx';
-import { Tabs, type Tab } from '../tabs.tsx';
+import { Tabs, type Tab } from '../../ui/tabs.tsx';
 import { fmtTime, type Consolidated, type Me, type ReviewPage } from '../types.ts';
 import { RubricForm } from '../review/rubric-form.tsx';
 import { ConsolidationView } from '../review/consolidation.tsx';
@@ -95,7 +95,7 @@ export function Submission({ id, me }: { id: string; me: Me }) {
         </p>
       </header>
       <div class="sub-cols">
-        <section class="evidence-col" aria-label="Submission">
+        <section class="evidence-col stabs" aria-label="Submission">
           <Tabs
             label="Submission evidence"
             tabs={tabs}
