@@ -50,6 +50,7 @@ const envSchema = z.object({
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
   DEMO_SEED: bool.optional(),
+  METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
   SUBMIT_GRACE_SECONDS: z.coerce
     .number({ message: 'expected a number of seconds >= 0' })
     .int()
@@ -110,6 +111,8 @@ export interface Config {
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
   demoSeed: boolean;
+  /** Bearer token for GET /metrics; without it only direct loopback requests are answered. */
+  metricsToken: string | undefined;
   submitGraceMs: number;
   deadlineSweepMs: number;
   invitationTtlMs: number;
@@ -190,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     openaiBaseUrl: e.OPENAI_BASE_URL,
     // A production deployment gets no demo admin unless asked for.
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== 'production',
+    metricsToken: e.METRICS_TOKEN,
     submitGraceMs: e.SUBMIT_GRACE_SECONDS * 1000,
     deadlineSweepMs: e.DEADLINE_SWEEP_SECONDS * 1000,
     invitationTtlMs: e.INVITATION_TTL_DAYS * 86_400_000,

@@ -29,6 +29,7 @@ import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
 import { assignReviewers } from '../reviews/index.ts';
+import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 export type { AppDeps } from './deps.ts';
 
@@ -57,6 +58,13 @@ export function createApp(deps: AppDeps) {
   };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  const metrics = createMetrics({
+    db: ctx.db,
+    queued: () => deps.sandbox.queued,
+    sessions: async () => (await deps.sandbox.sessionIds()).length,
+    logger: deps.logger,
+  });
+  app.use('*', metrics.middleware);
   app.use('*', requestId());
   app.use('*', async (c, next) => {
     c.set('ctx', ctx);
@@ -86,6 +94,7 @@ export function createApp(deps: AppDeps) {
   app.use('/i/*', loadPrincipals());
 
   registerHealth(app, deps);
+  registerMetrics(app, metrics, deps.config.metricsToken);
   registerAuth(app, deps);
   registerUsers(app);
   registerTasks(app, deps);
@@ -126,7 +135,7 @@ export function createApp(deps: AppDeps) {
   );
   serveWeb(app, deps.config.webDist);
   app.onError(handleError(deps.logger));
-  return Object.assign(app, { runs, ctx, gateway });
+  return Object.assign(app, { runs, ctx, gateway, metrics });
 }
 
 export type App = ReturnType<typeof createApp>;

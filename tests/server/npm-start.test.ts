@@ -16,7 +16,7 @@ describe('npm start', () => {
     await tmp.remove();
   });
 
-  it('stops the server when npm gets SIGTERM, and prints no plugin-timing report', async () => {
+  it('stops the server when npm gets SIGTERM, and prints no plugin-timing report; /metrics is scraped from loopback', async () => {
     const port = await freePort();
     const child = spawn('npm', ['start'], {
       cwd: repoRoot,
@@ -44,6 +44,13 @@ describe('npm start', () => {
       });
       expect((await fetch(`http://127.0.0.1:${port}/api/health`)).status).toBe(200);
       expect(out).not.toMatch(/PLUGIN_TIMINGS|slowest callbacks/i);
+
+      // A scraper on the machine reads /metrics; a request relayed by a proxy does not.
+      const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
+      expect(scrape.status).toBe(200);
+      expect(await scrape.text()).toMatch(/worksample_http_request_duration_seconds_count\{method="GET",route="\/api\/health",status="200"\} 1/);
+      const relayed = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expect(relayed.status).toBe(404);
 
       child.kill('SIGTERM');
       await exited;
