@@ -50,13 +50,16 @@ describe('SIGTERM with a live run and a grading in progress', () => {
 
     const start = async (link: string): Promise<Candidate> => {
       const open = await fetch(link, { redirect: 'manual' });
-      const cookie = open.headers.getSetCookie()[0]!.split(';')[0]!;
+      const cookie = open.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0]!)
+        .join('; ');
       const { csrfToken } = await fetch(`${url}/api/candidate`, { headers: { cookie } }).then((r) => r.json());
       const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
-      const { attempt } = await fetch(`${url}/api/candidate/start`, { method: 'POST', headers }).then((r) =>
-        r.json(),
-      );
-      return { headers, attemptId: attempt.id };
+      const started = await fetch(`${url}/api/candidate/start`, { method: 'POST', headers });
+      const body = await started.text();
+      expect(started.status, body).toBe(200);
+      return { headers, attemptId: JSON.parse(body).attempt.id };
     };
     const put = async (c: Candidate, file: string, content: string) => {
       const r = await fetch(`${url}/api/attempts/${c.attemptId}/file`, {
