@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { monacoStubs } from './build/monacoStubs.ts';
+import { precompress } from './build/compress.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -25,7 +26,7 @@ const MONACO_STUBS = [
  */
 export default defineConfig({
   root,
-  plugins: [monacoStubs(MONACO_STUBS)],
+  plugins: [monacoStubs(MONACO_STUBS), precompress()],
   base: '/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   worker: { format: 'es' },
