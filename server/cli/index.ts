@@ -14,6 +14,7 @@ import { loadTaskDir } from '../tasks/index.ts';
 import { importTask, listTasks } from '../tasks/import.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { startServer } from '../serve.ts';
+import { helpOrVersion } from './help.ts';
 import { generateOutputs, GenerateError } from '../tasks/generate.ts';
 import { formatChecks, verifyTask } from '../tasks/verify.ts';
 import { freeLoopbackPort } from '../platform/net.ts';
@@ -42,6 +43,8 @@ export const usage = `worksample — work-sample hiring for AI engineers
 
 Usage:
   worksample serve                                   run the server (config from env; see README)
+  worksample --version                               print the version
+  worksample <verb> --help                           usage of one verb
   worksample users add --email E --role R [--name N] [--password P]
                                                      create a staff user (roles: ${roles.join(', ')});
                                                      without --password one is generated and printed
@@ -84,6 +87,11 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
   if (!verb || verb === '--help' || verb === '-h' || verb === 'help') {
     print(usage);
     return verb ? 0 : 2;
+  }
+  const asked = helpOrVersion(argv, usage);
+  if (asked) {
+    print(asked.text);
+    return asked.code;
   }
   const config = loadConfig(io.env);
 
