@@ -11,6 +11,7 @@ import { loadPrincipals } from './auth.ts';
 import { requestLog } from './request-log.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { serveWeb } from './static.ts';
+import { describeOperations } from './openapi.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerAuth } from './routes/auth.ts';
 import { registerUsers } from './routes/users.ts';
@@ -120,6 +121,7 @@ export function createApp(deps: AppDeps) {
     in: 'cookie',
     name: 'ws_candidate',
   });
+  describeOperations(app.openAPIRegistry);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: {
