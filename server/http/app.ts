@@ -124,9 +124,12 @@ export function createApp(deps: AppDeps) {
   describeOperations(app.openAPIRegistry);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
+    // Relative: the API is on the same origin as the document, wherever it is deployed.
+    servers: [{ url: '/', description: 'this worksample server' }],
     info: {
       title: 'worksample API',
       version: '0.1.0',
+      license: { name: 'MIT', identifier: 'MIT' },
       description:
         'Cookie-authenticated mutations must send the session CSRF token (from /api/auth/me or /api/candidate) as x-csrf-token.',
     },
