@@ -8,7 +8,13 @@ import { createLogger } from './logger/index.ts';
 import { randomIds, systemClock } from './platform/index.ts';
 import { createApp } from './http/app.ts';
 import { isWildcard, listenAll } from './http/listen.ts';
-import { apiAddresses, createSandboxDriver, DockerDriver, limitsFromConfig, SandboxManager } from './sandbox/index.ts';
+import {
+  apiAddresses,
+  createSandboxDriver,
+  DockerDriver,
+  limitsFromConfig,
+  SandboxManager,
+} from './sandbox/index.ts';
 import { buildImages, imageFor, environments, type EnvName } from './sandbox/images/index.ts';
 import { mockUpstream, openaiUpstream } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';

@@ -25,7 +25,8 @@ export function verbUsage(usage: string, verb: string): string | undefined {
 /** What to print for a help or version request, or undefined when argv is an ordinary command. */
 export function helpOrVersion(argv: string[], usage: string): { text: string; code: number } | undefined {
   const [verb] = argv;
-  if (verb === '--version' || verb === '-V' || verb === 'version') return { text: `worksample ${version()}`, code: 0 };
+  if (verb === '--version' || verb === '-V' || verb === 'version')
+    return { text: `worksample ${version()}`, code: 0 };
   if (verb && argv.some((a) => a === '--help' || a === '-h')) {
     const text = verbUsage(usage, verb);
     return text ? { text, code: 0 } : { text: usage, code: 2 };

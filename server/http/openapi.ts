@@ -15,7 +15,12 @@ const CANDIDATE: Security = [{ candidateCookie: [] }];
 const EITHER: Security = [{ staffCookie: [] }, { candidateCookie: [] }];
 
 /** Answered without a session. */
-const PUBLIC = new Set(['GET /api/health', 'GET /api/ready', 'POST /api/auth/login', 'POST /api/invitations/open']);
+const PUBLIC = new Set([
+  'GET /api/health',
+  'GET /api/ready',
+  'POST /api/auth/login',
+  'POST /api/invitations/open',
+]);
 /** Under an attempt but for staff only (review material). */
 const STAFF_ONLY_IN_ATTEMPT = /^\/api\/attempts\/\{id\}\/(answer-key|starter|revisions)(\/|$)/;
 
@@ -47,7 +52,11 @@ export function operationIdFor(method: string, path: string): string {
 export function describeOperations(registry: OpenAPIRegistry): void {
   for (const def of registry.definitions) {
     if (def.type !== 'route') continue;
-    const route = def.route as typeof def.route & { operationId?: string; security?: Security; tags?: string[] };
+    const route = def.route as typeof def.route & {
+      operationId?: string;
+      security?: Security;
+      tags?: string[];
+    };
     route.operationId ??= operationIdFor(route.method, route.path);
     route.tags ??= [route.path.split('/')[2] ?? 'api'];
     route.security ??= securityFor(route.method, route.path);

@@ -39,7 +39,15 @@ describe('serving the web app', () => {
   });
 
   it('answers 404 for paths that are not the app (not the shell with 200)', async () => {
-    for (const url of ['/wp-login.php', '/.env', '/favicon.ico', '/attempts', '/adminx', '/secret.txt', '/assets/nope.js']) {
+    for (const url of [
+      '/wp-login.php',
+      '/.env',
+      '/favicon.ico',
+      '/attempts',
+      '/adminx',
+      '/secret.txt',
+      '/assets/nope.js',
+    ]) {
       const res = await get(url);
       expect(res.status, url).toBe(404);
       expect(await res.text()).not.toContain('<title>shell</title>');

@@ -5,7 +5,13 @@ import { formatLine } from './pretty.ts';
 
 describe('readable logs on a terminal', () => {
   it('turns a JSON line into time, level, message and fields', () => {
-    const line = JSON.stringify({ level: 30, time: Date.UTC(2026, 0, 1, 12, 4, 5), msg: 'worksample listening', url: 'http://x', n: 2 });
+    const line = JSON.stringify({
+      level: 30,
+      time: Date.UTC(2026, 0, 1, 12, 4, 5),
+      msg: 'worksample listening',
+      url: 'http://x',
+      n: 2,
+    });
     expect(formatLine(line)).toBe('12:04:05 INFO  worksample listening url=http://x n=2');
     expect(formatLine('not json')).toBe('not json');
   });

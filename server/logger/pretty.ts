@@ -5,7 +5,14 @@
  */
 import { Writable } from 'node:stream';
 
-const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
+const LEVELS: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 const COLOURS: Record<number, string> = { 40: '\x1b[33m', 50: '\x1b[31m', 60: '\x1b[31m' };
 
 /** One pino JSON line → one readable line (no colour when `colour` is false). */
@@ -16,7 +23,12 @@ export function formatLine(line: string, colour = false): string {
   } catch {
     return line;
   }
-  const { level, time, msg, err, ...rest } = rec as { level?: number; time?: number; msg?: string; err?: { stack?: string; message?: string } };
+  const { level, time, msg, err, ...rest } = rec as {
+    level?: number;
+    time?: number;
+    msg?: string;
+    err?: { stack?: string; message?: string };
+  };
   const clock = typeof time === 'number' ? new Date(time).toISOString().slice(11, 19) : '';
   const name = LEVELS[level ?? 30] ?? String(level);
   const tag = colour && COLOURS[level ?? 0] ? `${COLOURS[level!]}${name}\x1b[0m` : name;

@@ -86,33 +86,46 @@ export function createMetrics(src: MetricsSources) {
       .groupBy(['kind', 'verdict'])
       .execute(),
   );
-  fromDb('worksample_gradings', 'Gradings recorded, by status and verdict', ['status', 'verdict'] as const, () =>
-    src.db
-      .selectFrom('grades')
-      .select(['status', 'verdict', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy(['status', 'verdict'])
-      .execute(),
+  fromDb(
+    'worksample_gradings',
+    'Gradings recorded, by status and verdict',
+    ['status', 'verdict'] as const,
+    () =>
+      src.db
+        .selectFrom('grades')
+        .select(['status', 'verdict', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy(['status', 'verdict'])
+        .execute(),
   );
-  fromDb('worksample_gateway_calls', 'LLM gateway calls recorded, by purpose and HTTP status', ['purpose', 'status'] as const, () =>
-    src.db
-      .selectFrom('llm_calls')
-      .select(['purpose', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy(['purpose', 'status'])
-      .execute(),
+  fromDb(
+    'worksample_gateway_calls',
+    'LLM gateway calls recorded, by purpose and HTTP status',
+    ['purpose', 'status'] as const,
+    () =>
+      src.db
+        .selectFrom('llm_calls')
+        .select(['purpose', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+        .groupBy(['purpose', 'status'])
+        .execute(),
   );
-  fromDb('worksample_gateway_tokens', 'LLM gateway tokens recorded, by kind (prompt, completion)', ['kind'] as const, async () => {
-    const r = await src.db
-      .selectFrom('llm_calls')
-      .select((eb) => [
-        eb.fn.coalesce(eb.fn.sum<number>('prompt_tokens'), eb.lit(0)).as('prompt'),
-        eb.fn.coalesce(eb.fn.sum<number>('completion_tokens'), eb.lit(0)).as('completion'),
-      ])
-      .executeTakeFirst();
-    return [
-      { kind: 'prompt', n: r?.prompt ?? 0 },
-      { kind: 'completion', n: r?.completion ?? 0 },
-    ];
-  });
+  fromDb(
+    'worksample_gateway_tokens',
+    'LLM gateway tokens recorded, by kind (prompt, completion)',
+    ['kind'] as const,
+    async () => {
+      const r = await src.db
+        .selectFrom('llm_calls')
+        .select((eb) => [
+          eb.fn.coalesce(eb.fn.sum<number>('prompt_tokens'), eb.lit(0)).as('prompt'),
+          eb.fn.coalesce(eb.fn.sum<number>('completion_tokens'), eb.lit(0)).as('completion'),
+        ])
+        .executeTakeFirst();
+      return [
+        { kind: 'prompt', n: r?.prompt ?? 0 },
+        { kind: 'completion', n: r?.completion ?? 0 },
+      ];
+    },
+  );
 
   /** Observes every request's latency under its route pattern (unmatched paths share one label). */
   const middleware: MiddlewareHandler = async (c, next) => {

@@ -13,7 +13,10 @@ describe('/metrics', () => {
     t = await makeTestApp({ env: { METRICS_TOKEN: TOKEN } });
     await t.importExample();
     const { browser, attemptId } = await t.startedCandidate();
-    const put = await t.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, { path: 'a.txt', content: 'x' });
+    const put = await t.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
+      path: 'a.txt',
+      content: 'x',
+    });
     expect(put.status).toBe(200);
     const res = await t.app.request('/metrics', { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(res.status).toBe(200);

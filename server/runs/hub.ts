@@ -124,7 +124,7 @@ export class RunHub {
       if (ch.done) continue;
       ch.done = true;
       const event: RunEvent = { seq: ch.seq + 1, out: ch.out, err: ch.err, type: 'closed', data: { reason } };
-      for (const l of ch.listeners) l(event), ended++;
+      for (const l of ch.listeners) (l(event), ended++);
       ch.listeners.clear();
     }
     return ended;

@@ -33,7 +33,8 @@ export async function shutdown(
     if (outcome === 'done') opts.logger.info({ ms }, `shutdown: ${step.name}`);
     else {
       clean = false;
-      if (outcome === 'timeout') opts.logger.warn({ ms }, `shutdown: ${step.name} (abandoned after ${allowed} ms)`);
+      if (outcome === 'timeout')
+        opts.logger.warn({ ms }, `shutdown: ${step.name} (abandoned after ${allowed} ms)`);
       else opts.logger.error({ err: outcome.err, ms }, `shutdown: ${step.name} failed`);
     }
   }
@@ -44,7 +45,13 @@ async function within(p: Promise<unknown>, ms: number): Promise<'done' | 'timeou
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
   try {
-    return await Promise.race([p.then(() => 'done' as const, (err: unknown) => ({ err })), timeout]);
+    return await Promise.race([
+      p.then(
+        () => 'done' as const,
+        (err: unknown) => ({ err }),
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -5,7 +5,10 @@
 import type { ServiceContext } from '../platform/index.ts';
 
 /** Attempt ids to grade again; `regrade` queues each (RunService.attemptSubmitted in production). */
-export async function resumeGrading(ctx: ServiceContext, regrade: (attemptId: string) => void): Promise<string[]> {
+export async function resumeGrading(
+  ctx: ServiceContext,
+  regrade: (attemptId: string) => void,
+): Promise<string[]> {
   const rows = await ctx.db
     .selectFrom('attempts')
     .innerJoin('task_versions', 'task_versions.id', 'attempts.task_version_id')

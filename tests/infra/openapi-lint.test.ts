@@ -62,7 +62,12 @@ describe('OpenAPI document', () => {
     await writeFile(file, JSON.stringify(doc));
     const result = await run(redocly, ['lint', file, '--format=json'], {
       cwd: dir,
-      env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        REDOCLY_TELEMETRY: 'off',
+        REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
+        NO_COLOR: '1',
+      },
       maxBuffer: 16 * 1024 * 1024,
     }).catch((err: { stdout?: string; stderr?: string }) => err);
     const out = String(result.stdout ?? '');

@@ -16,7 +16,11 @@ import { sandboxesReady } from '../helpers/docker.ts';
 import { needs } from '../helpers/require.ts';
 import { docker } from './fixtures.ts';
 
-const ready = needs('docker', await sandboxesReady(), 'start dockerd, then npm run sandboxes:build -- --offline');
+const ready = needs(
+  'docker',
+  await sandboxesReady(),
+  'start dockerd, then npm run sandboxes:build -- --offline',
+);
 
 describe.runIf(ready)('worksample serve in a container: LLM tasks in attach mode', () => {
   const instance = `attach-serve-${process.pid}`;
@@ -99,9 +103,19 @@ describe.runIf(ready)('worksample serve in a container: LLM tasks in attach mode
     expect(ready.capabilities).toEqual({ codeTasks: { ok: true }, llmTasks: { ok: true } });
     expect(logs).toMatch(/attaching this container to sandbox networks/);
 
-    expect(await exec(['/opt/node', 'bin/worksample.js', 'tasks', 'import', 'tasks/hello-llm'])).toMatch(/hello-llm/);
+    expect(await exec(['/opt/node', 'bin/worksample.js', 'tasks', 'import', 'tasks/hello-llm'])).toMatch(
+      /hello-llm/,
+    );
     const invited = await exec([
-      '/opt/node', 'bin/worksample.js', 'invite', '--task', 'hello-llm', '--email', 'c@example.com', '--name', 'C',
+      '/opt/node',
+      'bin/worksample.js',
+      'invite',
+      '--task',
+      'hello-llm',
+      '--email',
+      'c@example.com',
+      '--name',
+      'C',
     ]);
     const token = /\/i\/([A-Za-z0-9_-]+)/.exec(invited)![1]!;
 
@@ -112,7 +126,9 @@ describe.runIf(ready)('worksample serve in a container: LLM tasks in attach mode
       .join('; ');
     const { csrfToken } = await fetch(`${base}/api/candidate`, { headers: { cookie } }).then((r) => r.json());
     const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
-    const started = await fetch(`${base}/api/candidate/start`, { method: 'POST', headers }).then((r) => r.json());
+    const started = await fetch(`${base}/api/candidate/start`, { method: 'POST', headers }).then((r) =>
+      r.json(),
+    );
     const attemptId = started.attempt.id as string;
     const main = `
 import OpenAI from 'openai';

@@ -48,8 +48,12 @@ describe('npm start', () => {
       // A scraper on the machine reads /metrics; a request relayed by a proxy does not.
       const scrape = await fetch(`http://127.0.0.1:${port}/metrics`);
       expect(scrape.status).toBe(200);
-      expect(await scrape.text()).toMatch(/worksample_http_request_duration_seconds_count\{method="GET",route="\/api\/health",status="200"\} 1/);
-      const relayed = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+      expect(await scrape.text()).toMatch(
+        /worksample_http_request_duration_seconds_count\{method="GET",route="\/api\/health",status="200"\} 1/,
+      );
+      const relayed = await fetch(`http://127.0.0.1:${port}/metrics`, {
+        headers: { 'x-forwarded-for': '203.0.113.9' },
+      });
       expect(relayed.status).toBe(404);
 
       child.kill('SIGTERM');

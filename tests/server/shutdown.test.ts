@@ -54,7 +54,9 @@ describe('SIGTERM with a live run and a grading in progress', () => {
         .getSetCookie()
         .map((c) => c.split(';')[0]!)
         .join('; ');
-      const { csrfToken } = await fetch(`${url}/api/candidate`, { headers: { cookie } }).then((r) => r.json());
+      const { csrfToken } = await fetch(`${url}/api/candidate`, { headers: { cookie } }).then((r) =>
+        r.json(),
+      );
       const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
       const started = await fetch(`${url}/api/candidate/start`, { method: 'POST', headers });
       const body = await started.text();
@@ -94,7 +96,10 @@ describe('SIGTERM with a live run and a grading in progress', () => {
 
     // Grace submits a correct solution whose import takes a few seconds: grading is still running.
     const grace = await start(links[1]!);
-    const solution = await readFile(path.join(repoRoot, 'tasks/hello-llm/solution/parse-model-json.mjs'), 'utf8');
+    const solution = await readFile(
+      path.join(repoRoot, 'tasks/hello-llm/solution/parse-model-json.mjs'),
+      'utf8',
+    );
     await put(
       grace,
       'parse-model-json.mjs',
@@ -111,8 +116,7 @@ describe('SIGTERM with a live run and a grading in progress', () => {
       try {
         return (
           db.prepare('select status from grades where attempt_id = ?').get(grace.attemptId) as
-            | { status: string }
-            | undefined
+            { status: string } | undefined
         )?.status;
       } finally {
         db.close();
@@ -121,7 +125,9 @@ describe('SIGTERM with a live run and a grading in progress', () => {
     await until(() => gradeStatus() === 'running');
 
     const signalled = performance.now();
-    const exited = new Promise<number | null>((resolve) => server!.child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) =>
+      server!.child.once('exit', (code) => resolve(code)),
+    );
     server.child.kill('SIGTERM');
     const code = await exited;
     const tookMs = performance.now() - signalled;

@@ -172,7 +172,8 @@ export class DockerDriver implements SandboxDriver {
     if (this.opts.allowUnfirewalledGateway)
       return {
         ready: true,
-        detail: 'sandboxes of LLM tasks can reach every port of the host (SANDBOX_ALLOW_UNFIREWALLED_GATEWAY=true)',
+        detail:
+          'sandboxes of LLM tasks can reach every port of the host (SANDBOX_ALLOW_UNFIREWALLED_GATEWAY=true)',
       };
     return {
       ready: false,

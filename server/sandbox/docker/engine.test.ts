@@ -16,21 +16,40 @@ const failingPing = (code: string) =>
 
 describe('Docker engine status', () => {
   it('names a socket permission problem and the fix, not "does not answer"', async () => {
-    const driver = new DockerDriver({ docker: failingPing('EACCES'), imageFor: async () => 'x', logger: silentLogger });
+    const driver = new DockerDriver({
+      docker: failingPing('EACCES'),
+      imageFor: async () => 'x',
+      logger: silentLogger,
+    });
     const status = await driver.status();
     expect(status.ready).toBe(false);
     expect(status.detail).toMatch(/^permission denied on \/var\/run\/docker\.sock: .*DOCKER_GID/);
   });
 
   it('says the engine does not answer when nothing listens', async () => {
-    const driver = new DockerDriver({ docker: failingPing('ENOENT'), imageFor: async () => 'x', logger: silentLogger });
+    const driver = new DockerDriver({
+      docker: failingPing('ENOENT'),
+      imageFor: async () => 'x',
+      logger: silentLogger,
+    });
     expect((await driver.status()).detail).toBe('the Docker engine does not answer');
   });
 
   it('reports LLM tasks unavailable, with the reason for staff, without firewall or attach mode', async () => {
-    const docker = { ping: async () => 'OK', getImage: () => ({ inspect: async () => ({}) }) } as unknown as Docker;
-    const host = new DockerDriver({ docker, imageFor: async () => 'x', logger: silentLogger, gatewayPort: 8081 });
-    expect((await host.status()).gatewayNetworks).toMatchObject({ ready: false, detail: expect.stringMatching(/firewall/) });
+    const docker = {
+      ping: async () => 'OK',
+      getImage: () => ({ inspect: async () => ({}) }),
+    } as unknown as Docker;
+    const host = new DockerDriver({
+      docker,
+      imageFor: async () => 'x',
+      logger: silentLogger,
+      gatewayPort: 8081,
+    });
+    expect((await host.status()).gatewayNetworks).toMatchObject({
+      ready: false,
+      detail: expect.stringMatching(/firewall/),
+    });
     const attached = new DockerDriver({
       docker,
       imageFor: async () => 'x',

@@ -17,8 +17,8 @@ function CannotRun({ task, capabilities }: { task?: TaskSummary; capabilities?: 
   if (!needed || needed.ok) return null;
   return (
     <p class="banner warn" role="alert" data-testid="inv-cannot-run">
-      <strong>This deployment cannot run “{task!.title}” right now</strong> — candidates would not be able
-      to run their code{task!.needs === 'llmTasks' ? ' with the model' : ''}. {needed.reason}
+      <strong>This deployment cannot run “{task!.title}” right now</strong> — candidates would not be able to
+      run their code{task!.needs === 'llmTasks' ? ' with the model' : ''}. {needed.reason}
     </p>
   );
 }
