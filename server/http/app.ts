@@ -129,7 +129,7 @@ export function createApp(deps: AppDeps) {
     info: {
       title: 'worksample API',
       version: '0.1.0',
-      license: { name: 'MIT', identifier: 'MIT' },
+      license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
       description:
         'Cookie-authenticated mutations must send the session CSRF token (from /api/auth/me or /api/candidate) as x-csrf-token.',
     },
