@@ -35,7 +35,11 @@ describe('server restart after a deadline', () => {
 
     server = await startServe(env);
     const open = await fetch(link, { redirect: 'manual' });
-    const cookie = open.headers.getSetCookie()[0]!.split(';')[0]!;
+    // Every cookie the link sets (the candidate session and the browser's device id).
+    const cookie = open.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .join('; ');
     const { csrfToken } = await fetch(`${server.url}/api/candidate`, { headers: { cookie } }).then((r) =>
       r.json(),
     );
