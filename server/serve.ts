@@ -171,7 +171,16 @@ export async function startServer(
           // Grading still running is left in the database as running, and graded again at start.
           { name: 'waited for grading to finish', run: () => app.runs.settle(), maxMs: 1500 },
           { name: 'closed the database', run: () => database.close(), maxMs: 1000 },
-          { name: 'destroyed sandboxes', run: () => sandbox.close(), maxMs: 3000 },
+          { name: 'destroyed sandboxes', run: () => sandbox.close(), maxMs: 2500 },
+          {
+            // Grading and verification sessions still busy: everything of this instance goes.
+            name: 'removed sandboxes of unfinished jobs',
+            run: async () => {
+              for (const o of await driver.listOrphans(() => false)) await driver.removeOrphan(o.id);
+              if (driver instanceof DockerDriver) await driver.removeDanglingResources();
+            },
+            maxMs: 2000,
+          },
           { name: 'closed the LLM gateway', run: () => app.gateway.close(), maxMs: 500 },
         ],
         { logger, budgetMs: 7500 },

@@ -2,8 +2,8 @@
  * The real `worksample serve` in a container with the Docker socket (as docker-compose runs it, on a
  * network this test creates): it picks attach mode by itself, reports LLM tasks as runnable, and a
  * candidate's Run of an LLM task calls the gateway from its sandbox with the openai SDK. The CLI runs
- * inside the deployment (docker exec). SIGTERM (docker stop) ends the server in time and leaves no
- * sandbox behind.
+ * inside the deployment (docker exec). SIGTERM (docker stop) while a grading runs ends the server in
+ * time and leaves no sandbox, network or volume behind.
  */
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -98,7 +98,7 @@ describe.runIf(ready)('worksample serve in a container: LLM tasks in attach mode
       .catch(() => {});
   });
 
-  it('reports LLM tasks runnable and runs one that calls the gateway; SIGTERM cleans up', async () => {
+  it('reports LLM tasks runnable and runs one that calls the gateway; SIGTERM mid-grading leaves nothing behind', async () => {
     const ready = await (await fetch(`${base}/api/ready`)).json();
     expect(ready.capabilities).toEqual({ codeTasks: { ok: true }, llmTasks: { ok: true } });
     expect(logs).toMatch(/attaching this container to sandbox networks/);
@@ -152,6 +152,32 @@ console.log('ANSWER: ' + r.choices[0].message.content);
     }).then((r) => r.text());
     expect(events).toContain('ANSWER: Hi! Ask me for some JSON.');
     expect(events).toMatch(/event: exit\n.*"verdict":"ok"/);
+
+    // Submit with code whose import takes a while: SIGTERM arrives while grading runs in its sandbox.
+    const slow = await fetch(`${base}/api/attempts/${attemptId}/file`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({
+        path: 'parse-model-json.mjs',
+        content:
+          'await new Promise((r) => setTimeout(r, 20000));\nexport const parseModelJson = () => null;\n',
+      }),
+    });
+    expect(slow.status).toBe(200);
+    const submitted = await fetch(`${base}/api/attempts/${attemptId}/submit`, {
+      method: 'POST',
+      headers,
+      body: '{}',
+    });
+    expect(submitted.status).toBe(200);
+    const grading = async () =>
+      (
+        await docker.listContainers({
+          filters: { label: [`${LABEL}=${instance}`, 'org.worksample.purpose=grade'] },
+        })
+      ).length;
+    for (let i = 0; i < 100 && (await grading()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await grading(), 'a grading sandbox is running').toBeGreaterThan(0);
 
     const stopped = performance.now();
     await server.stop({ t: 10 });
