@@ -14,7 +14,10 @@ RUN apt-get update \
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# Source maps (35 MB) stay out of the image: they are never served (server/http/static.ts).
+# Web-only packages (Monaco, Preact…) are devDependencies, so the prune drops them too.
 RUN npm run build:web \
+ && find web/dist -name '*.map' -delete \
  && npm prune --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 

@@ -2,13 +2,14 @@
  * `worksample serve`: wires real dependencies, runs migrations, seeds a demo on first run,
  * auto-submits overdue attempts at startup and periodically, sweeps orphaned sandboxes, and listens.
  */
-import { serve } from '@hono/node-server';
 import { ConfigError, type Config } from './config/index.ts';
 import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger/index.ts';
 import { randomIds, systemClock } from './platform/index.ts';
 import { createApp } from './http/index.ts';
 import { createServices } from './services/index.ts';
+import { isWildcard, listenAll } from './http/index.ts';
+import { resumeGrading, shutdown } from './shutdown/index.ts';
 import { createSandboxDriver, limitsFromConfig } from './sandbox/index.ts';
 import { imageFor, environments, type EnvName } from './sandbox/index.ts';
 import { mockUpstream, openaiUpstream } from './llm/index.ts';
@@ -79,6 +80,8 @@ export async function startServer(
   await sandbox.start({ autoBuild: config.sandbox.autoBuild });
   const sandboxStatus = await sandbox.status();
 
+  // Grading cut off by a shutdown (or never started) runs again.
+  await resumeGrading(ctx, (attemptId) => services.runs.attemptSubmitted(attemptId));
   // Deadlines that passed while the server was down are settled before the first request.
   await sweepDeadlines(ctx);
   const seed = config.demoSeed ? await seedDemo(ctx) : undefined;
@@ -92,19 +95,14 @@ export async function startServer(
   }, config.sandbox.orphanSweepMs);
   orphanTimer.unref();
 
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-    s.once('error', (err: NodeJS.ErrnoException) =>
-      reject(
-        err.code === 'EADDRINUSE'
-          ? new ConfigError([`PORT=${config.port}: the port is already in use; choose a free port`])
-          : err,
-      ),
-    );
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = config.publicUrl.replace(/:\d+$/, `:${port}`);
+  // Attach mode: the container joins sandbox networks, so the API must not bind the wildcard.
+  const attached = isWildcard(config.host) ? await sandbox.apiAddresses() : undefined;
+  const hosts = attached ?? [config.host];
+  const server = await listenAll(app.fetch, hosts, config.port);
+  const port = server.port;
+  if (hosts.length > 1) logger.info({ hosts, port }, 'API listening on these addresses only');
+  // PUBLIC_URL is used as given (a proxy's address); only PORT=0 makes the port known late.
+  const url = config.port === 0 ? config.publicUrl.replace(/:0$/, `:${port}`) : config.publicUrl;
   logger.info({ url, database: database.dialect, sandbox: sandboxStatus }, 'worksample listening');
 
   const shown = await sandbox.status(); // may now say the images are being built
@@ -132,9 +130,29 @@ export async function startServer(
     async close() {
       clearInterval(timer);
       clearInterval(orphanTimer);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await services.close();
-      await database.close();
+      // Within Docker's 10 s stop timeout; what an abandoned step leaves is picked up at next start.
+      await shutdown(
+        [
+          { name: 'stopped accepting connections', run: async () => server.stopAccepting() },
+          {
+            name: 'ended live run streams',
+            run: async () => services.runs.hub.closeAll('the server is restarting'),
+          },
+          { name: 'closed HTTP connections', run: () => server.close(1000), maxMs: 1500 },
+          // Grading still running is left in the database as running, and graded again at start.
+          { name: 'waited for grading to finish', run: () => services.settle(), maxMs: 1500 },
+          { name: 'closed the database', run: () => database.close(), maxMs: 1000 },
+          { name: 'destroyed sandboxes', run: () => sandbox.close(), maxMs: 2500 },
+          {
+            // Grading and verification sessions still busy: everything of this instance goes.
+            name: 'removed sandboxes of unfinished jobs',
+            run: () => sandbox.removeEverything(),
+            maxMs: 2000,
+          },
+          { name: 'closed the LLM gateway', run: () => services.gateway.close(), maxMs: 500 },
+        ],
+        { logger, budgetMs: 7500 },
+      );
     },
   };
 }

@@ -1,6 +1,7 @@
 import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { monacoStubs } from './build/monacoStubs.ts';
+import { precompress } from './build/compress.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -25,14 +26,18 @@ const MONACO_STUBS = [
  */
 export default defineConfig({
   root,
-  plugins: [monacoStubs(MONACO_STUBS)],
+  plugins: [monacoStubs(MONACO_STUBS), precompress()],
   base: '/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // Maps are written for debugging but not referenced from the bundles, and never served
+    // (server/http/static.ts answers 404 for *.map).
+    sourcemap: 'hidden',
+    // No plugin-timing report on `npm start` (an operator's terminal is not a profiler).
+    rolldownOptions: { checks: { pluginTimings: false } },
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
   },

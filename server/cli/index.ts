@@ -19,6 +19,7 @@ import { createServices } from '../services/index.ts';
 import { createSandboxDriver, limitsFromConfig } from '../sandbox/index.ts';
 import { imageFor, type EnvName } from '../sandbox/index.ts';
 import { freeLoopbackPort } from '../platform/index.ts';
+import { helpOrVersion } from './help.ts';
 import { mockUpstream, openaiUpstream } from '../llm/index.ts';
 
 export class CliError extends Error {
@@ -44,6 +45,8 @@ export const usage = `worksample — work-sample hiring for AI engineers
 
 Usage:
   worksample serve                                   run the server (config from env; see README)
+  worksample --version                               print the version
+  worksample <verb> --help                           usage of one verb
   worksample users add --email E --role R [--name N] [--password P]
                                                      create a staff user (roles: ${roles.join(', ')});
                                                      without --password one is generated and printed
@@ -87,16 +90,29 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     print(usage);
     return verb ? 0 : 2;
   }
+  const asked = helpOrVersion(argv, usage);
+  if (asked) {
+    print(asked.text);
+    return asked.code;
+  }
   const config = loadConfig(io.env);
 
   if (verb === 'serve') {
     const server = await startServer(config, io.out);
+    let stopping = false;
     const stop = async () => {
+      if (stopping) process.exit(1); // a second signal: stop now
+      stopping = true;
+      // A backstop under Docker's 10 s kill: the steps have their own budget (server/shutdown/).
+      setTimeout(() => {
+        process.stderr.write('worksample: shutdown took too long; exiting\n');
+        process.exit(1);
+      }, 8000).unref();
       await server.close();
       process.exit(0);
     };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     return new Promise(() => {}); // runs until a signal
   }
 

@@ -42,4 +42,17 @@ describe('loadConfig', () => {
       publicUrl: 'https://hire.example.com',
     });
   });
+
+  it('seeds no demo admin in production unless DEMO_SEED asks for it', () => {
+    expect(loadConfig({}).demoSeed).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).demoSeed).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', DEMO_SEED: 'true' }).demoSeed).toBe(true);
+    expect(loadConfig({ DEMO_SEED: 'false' }).demoSeed).toBe(false);
+  });
+
+  it('takes SANDBOX_GATEWAY_MODE auto, host or attach', () => {
+    expect(loadConfig({}).sandbox.gatewayMode).toBe('auto');
+    expect(loadConfig({ SANDBOX_GATEWAY_MODE: 'attach' }).sandbox.gatewayMode).toBe('attach');
+    expect(() => loadConfig({ SANDBOX_GATEWAY_MODE: 'relay' })).toThrow(/SANDBOX_GATEWAY_MODE/);
+  });
 });

@@ -49,7 +49,8 @@ const envSchema = z.object({
   LLM_UPSTREAM: z.enum(['mock', 'openai'], { message: 'expected mock or openai' }).default('mock'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
-  DEMO_SEED: bool.default(true),
+  DEMO_SEED: bool.optional(),
+  METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
   SUBMIT_GRACE_SECONDS: z.coerce
     .number({ message: 'expected a number of seconds >= 0' })
     .int()
@@ -67,6 +68,9 @@ const envSchema = z.object({
     .max(65535, { message: 'expected a port number 1-65535' })
     .default(8081),
   SANDBOX_ALLOW_UNFIREWALLED_GATEWAY: bool.default(false),
+  SANDBOX_GATEWAY_MODE: z
+    .enum(['auto', 'host', 'attach'], { message: 'expected auto, host or attach' })
+    .default('auto'),
   SANDBOX_INSTANCE: z
     .string()
     .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'expected 1-40 lowercase letters, digits or dashes' })
@@ -107,6 +111,8 @@ export interface Config {
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
   demoSeed: boolean;
+  /** Bearer token for GET /metrics; without it only direct loopback requests are answered. */
+  metricsToken: string | undefined;
   submitGraceMs: number;
   deadlineSweepMs: number;
   invitationTtlMs: number;
@@ -119,6 +125,12 @@ export interface Config {
     /** Build missing sandbox images in the background at startup. */
     autoBuild: boolean;
     allowUnfirewalledGateway: boolean;
+    /**
+     * How sandboxes reach the LLM gateway: `host` (the server runs on the engine's host and listens on
+     * each network's bridge address, confined by the host firewall), `attach` (the server runs in a
+     * container and attaches itself to each sandbox network), `auto` (attach when in a container).
+     */
+    gatewayMode: 'auto' | 'host' | 'attach';
     poolSize: number;
     maxConcurrent: number;
     runMs: number;
@@ -179,7 +191,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     llmUpstream: e.LLM_UPSTREAM,
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
-    demoSeed: e.DEMO_SEED,
+    // A production deployment gets no demo admin unless asked for.
+    demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== 'production',
+    metricsToken: e.METRICS_TOKEN,
     submitGraceMs: e.SUBMIT_GRACE_SECONDS * 1000,
     deadlineSweepMs: e.DEADLINE_SWEEP_SECONDS * 1000,
     invitationTtlMs: e.INVITATION_TTL_DAYS * 86_400_000,
@@ -195,6 +209,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         e.SANDBOX_INSTANCE ?? `db-${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`,
       autoBuild: e.SANDBOX_AUTO_BUILD,
       allowUnfirewalledGateway: e.SANDBOX_ALLOW_UNFIREWALLED_GATEWAY,
+      gatewayMode: e.SANDBOX_GATEWAY_MODE,
       poolSize: e.SANDBOX_POOL_SIZE,
       maxConcurrent: e.SANDBOX_MAX_CONCURRENT,
       runMs: e.SANDBOX_RUN_SECONDS * 1000,

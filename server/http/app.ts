@@ -11,6 +11,7 @@ import { loadPrincipals } from './auth.ts';
 import { requestLog } from './request-log.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { serveWeb } from './static.ts';
+import { describeOperations } from './openapi.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerAuth } from './routes/auth.ts';
 import { registerUsers } from './routes/users.ts';
@@ -26,11 +27,19 @@ import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
+import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 export function createApp(services: Services) {
   const { ctx } = services;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
+  const metrics = createMetrics({
+    db: ctx.db,
+    queued: () => services.sandbox.queued,
+    sessions: async () => (await services.sandbox.sessionIds()).length,
+    logger: services.logger,
+  });
+  app.use('*', metrics.middleware);
   app.use('*', requestId());
   app.use('*', async (c, next) => {
     c.set('ctx', ctx);
@@ -60,6 +69,7 @@ export function createApp(services: Services) {
   app.use('/i/*', loadPrincipals());
 
   registerHealth(app, services);
+  registerMetrics(app, metrics, services.config.metricsToken);
   registerAuth(app, services);
   registerUsers(app);
   registerTasks(app, services);
@@ -85,11 +95,15 @@ export function createApp(services: Services) {
     in: 'cookie',
     name: 'ws_candidate',
   });
+  describeOperations(app.openAPIRegistry);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
+    // Relative: the API is on the same origin as the document, wherever it is deployed.
+    servers: [{ url: '/', description: 'this worksample server' }],
     info: {
       title: 'worksample API',
       version: '0.1.0',
+      license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
       description:
         'Cookie-authenticated mutations must send the session CSRF token (from /api/auth/me or /api/candidate) as x-csrf-token.',
     },

@@ -3,6 +3,7 @@
  * Invitation links carry a token in the path; request logging strips it (see http/request-log.ts).
  */
 import { pino, type Logger } from 'pino';
+import { prettyStream } from './pretty.ts';
 
 export type { Logger };
 
@@ -21,10 +22,19 @@ export const redactPaths = [
   'req.headers.authorization',
 ];
 
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/**
+ * A logger writing JSON lines to `destination` (default stdout) — or, with format 'pretty' (default
+ * when stdout is a terminal), short readable lines (see pretty.ts).
+ */
+export function createLogger(
+  level: string,
+  destination?: NodeJS.WritableStream,
+  format: 'auto' | 'json' | 'pretty' = 'auto',
+): Logger {
+  const pretty = format === 'pretty' || (format === 'auto' && !destination && process.stdout.isTTY === true);
   return pino(
     { level, redact: { paths: redactPaths, censor: '[redacted]' }, base: undefined },
-    destination as never,
+    (pretty ? prettyStream(destination ?? process.stdout) : destination) as never,
   );
 }
 

@@ -14,6 +14,8 @@ export type RunEvent = { seq: number; out: number; err: number } & (
   | { type: 'queued'; data: { position: number } }
   | { type: 'notice'; data: { message: string } }
   | { type: 'exit'; data: { verdict: string; exitCode: number | null; durationMs: number } }
+  /** The stream ends without an exit (the server is shutting down); the run's record tells the outcome. */
+  | { type: 'closed'; data: { reason: string } }
 );
 
 export type RunEventInput = RunEvent extends infer E
@@ -112,6 +114,20 @@ export class RunHub {
       } else keep.push(ev);
     }
     ch.events = keep;
+  }
+
+  /** Ends every live stream with a `closed` event (shutdown); later readers get the stored record. */
+  closeAll(reason: string): number {
+    let ended = 0;
+    for (const [runId, ch] of this.channels) {
+      this.channels.delete(runId);
+      if (ch.done) continue;
+      ch.done = true;
+      const event: RunEvent = { seq: ch.seq + 1, out: ch.out, err: ch.err, type: 'closed', data: { reason } };
+      for (const l of ch.listeners) (l(event), ended++);
+      ch.listeners.clear();
+    }
+    return ended;
   }
 
   /** Forgets a run that never started (its start was refused). */

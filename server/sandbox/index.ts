@@ -4,6 +4,7 @@
  * isolation, refused in production unless explicitly allowed), and `none` (nothing can run).
  * `auto` picks docker when an engine answers, else local.
  */
+import Docker from 'dockerode';
 import type { Config } from '../config/index.ts';
 import type { Logger } from '../logger/index.ts';
 import { AppError } from '../errors/index.ts';
@@ -11,6 +12,7 @@ import { defaultLimits, type SandboxDriver, type SandboxLimits } from './types.t
 import { DockerDriver } from './docker/driver.ts';
 import { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
 import { hostFirewall } from './docker/firewall.ts';
+import { inContainer, ownContainerId } from './docker/attach.ts';
 
 export * from './types.ts';
 export {
@@ -23,6 +25,7 @@ export {
 export { DockerDriver } from './docker/driver.ts';
 export { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
 export { hostFirewall, type Firewall } from './docker/firewall.ts';
+export { apiAddresses, ownContainerId } from './docker/attach.ts';
 
 /** A driver that runs nothing: every run answers 503 with the reason. */
 export function noSandbox(reason = 'no sandbox driver is configured'): SandboxDriver {
@@ -58,17 +61,20 @@ export async function createSandboxDriver(
   if (choice === 'none') return noSandbox('SANDBOX_DRIVER=none');
   if (choice === 'auto') choice = (await DockerDriver.engineAnswers()) ? 'docker' : 'local';
   if (choice === 'docker') {
+    const attachTo = await gatewayAttachment(config, logger);
     // The firewall is applied on this machine, so it only protects a local engine.
     const remote = /^(tcp|https?|ssh):/.test(process.env.DOCKER_HOST ?? '');
-    const firewall = remote ? undefined : await hostFirewall();
-    if (!firewall?.available)
+    const firewall = attachTo || remote ? undefined : await hostFirewall();
+    if (!attachTo && !firewall?.available)
       logger.warn(
-        'sandbox host firewall unavailable: tasks that use the LLM gateway cannot run unless SANDBOX_ALLOW_UNFIREWALLED_GATEWAY=true',
+        'sandbox host firewall unavailable: tasks that use the LLM gateway cannot run unless SANDBOX_ALLOW_UNFIREWALLED_GATEWAY=true ' +
+          '(or run the server in a container with the Docker socket: SANDBOX_GATEWAY_MODE=attach)',
       );
     return new DockerDriver({
       imageFor,
       logger,
       firewall,
+      attachTo,
       instance: config.sandbox.instance,
       gatewayPort: config.gatewayPort,
       allowUnfirewalledGateway: config.sandbox.allowUnfirewalledGateway,
@@ -98,3 +104,23 @@ export { imageFor, environments } from './images/index.ts';
 export type { EnvName } from './images/index.ts';
 export type { SandboxFile, ExecResult, RunningExec, SandboxSession } from './types.ts';
 export type { ExecRequest, SandboxDriver, Verdict } from './types.ts';
+
+/**
+ * The container to attach to gateway networks (attach mode), or undefined for host mode.
+ * `auto` attaches when this process runs in a container of the engine it drives.
+ */
+async function gatewayAttachment(config: Config, logger: Logger): Promise<string | undefined> {
+  const mode = config.sandbox.gatewayMode;
+  if (mode === 'host' || (mode === 'auto' && !inContainer())) return undefined;
+  const id = await ownContainerId(new Docker());
+  if (id) {
+    logger.info({ container: id.slice(0, 12) }, 'LLM gateway: attaching this container to sandbox networks');
+    return id;
+  }
+  if (mode === 'attach')
+    throw new Error(
+      'SANDBOX_GATEWAY_MODE=attach: this process does not run in a container of the Docker engine it drives ' +
+        '(no container matches its hostname); use SANDBOX_GATEWAY_MODE=host on the Docker host',
+    );
+  return undefined;
+}

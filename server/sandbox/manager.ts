@@ -420,6 +420,18 @@ export class SandboxManager {
     return ids;
   }
 
+  /** Where the API may listen when this process sits on sandbox networks (attach mode); else undefined. */
+  apiAddresses(): Promise<string[] | undefined> {
+    return this.opts.driver.apiAddresses?.() ?? Promise.resolve(undefined);
+  }
+
+  /** Shutdown: removes every session of this instance, held or not, and what they left behind. */
+  async removeEverything(): Promise<void> {
+    for (const o of await this.opts.driver.listOrphans(() => false))
+      await this.opts.driver.removeOrphan(o.id);
+    await this.opts.driver.removeDanglingResources?.();
+  }
+
   /** Removes sandboxes no live owner claims: leftovers of a crash, or of an attempt that is gone. */
   async removeOrphans(): Promise<number> {
     if (this.creating > 0) return 0; // a session being created is not known by id yet; try next time

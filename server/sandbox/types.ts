@@ -115,6 +115,11 @@ export interface SandboxStatus {
   /** Shown to staff and candidates when the driver gives no isolation. */
   warning?: string;
   detail?: string;
+  /**
+   * Whether sessions on a 'gateway' network (tasks that use the LLM) can be created, and why not.
+   * Absent means "same as ready" (drivers without private networks).
+   */
+  gatewayNetworks?: { ready: boolean; detail?: string };
 }
 
 export interface SandboxDriver {
@@ -144,6 +149,13 @@ export interface SandboxDriver {
    * if set, resolves once images built in the background are ready.
    */
   prepare?(opts: PrepareOptions): Promise<{ building?: Promise<void> }>;
+  /**
+   * When this process joins sandbox networks itself (the gateway's attach mode), the only addresses
+   * the API may bind (never the wildcard, which would answer on sandbox networks); else undefined.
+   */
+  apiAddresses?(): Promise<string[] | undefined>;
+  /** Networks and volumes of this instance left without a container. */
+  removeDanglingResources?(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -18,6 +18,14 @@ export interface TaskVersionSummary {
   title: string;
   kind: TaskVersionsTable['kind'];
   createdAt: number;
+  /** What the deployment must provide for candidates to do the task (see /api/ready capabilities). */
+  needs: 'nothing' | 'codeTasks' | 'llmTasks';
+}
+
+function needsOf(v: TaskVersionsTable): TaskVersionSummary['needs'] {
+  if (v.kind !== 'code') return 'nothing';
+  const manifest = JSON.parse(v.manifest_json) as { llm?: { enabled?: boolean } };
+  return manifest.llm?.enabled ? 'llmTasks' : 'codeTasks';
 }
 
 export const toSummary = (v: TaskVersionsTable): TaskVersionSummary => ({
@@ -28,6 +36,7 @@ export const toSummary = (v: TaskVersionsTable): TaskVersionSummary => ({
   title: v.title,
   kind: v.kind,
   createdAt: v.created_at,
+  needs: needsOf(v),
 });
 
 export async function importTask(

@@ -29,19 +29,41 @@ const compose = composeCommand();
 describe.runIf(needs('compose', compose !== undefined, 'apt-get install docker-compose'))(
   'docker-compose CLI',
   () => {
-    it('accepts docker-compose.yml (config -q)', () => {
-      const [bin, ...args] = compose as [string, ...string[]];
-      // Interpolation must work with an empty environment: every variable has a default.
-      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-      const r = spawnSync(bin, [...args, '-f', composeFile, 'config', '-q'], {
+    const config = (extra: NodeJS.ProcessEnv, args: string[] = []) => {
+      const [bin, ...rest] = compose as [string, ...string[]];
+      // Only what the operator sets: no variable leaks in from the test's environment.
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+      return spawnSync(bin, [...rest, '-f', composeFile, 'config', ...args], {
         cwd: root,
         env,
         encoding: 'utf8',
         timeout: 30_000,
       });
+    };
+
+    it('accepts docker-compose.yml once POSTGRES_PASSWORD is set, with a default for the rest', () => {
+      const r = config({ POSTGRES_PASSWORD: 'pw' }, ['-q']);
       expect(r.error).toBeUndefined();
       expect(r.stderr).not.toMatch(/variable is not set/i);
       expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    });
+
+    it('refuses to start without POSTGRES_PASSWORD, saying so (no silent default password)', () => {
+      const r = config({}, ['-q']);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/set POSTGRES_PASSWORD/);
+    });
+
+    it('publishes on loopback by default, on the address and port the operator chooses otherwise', () => {
+      expect(config({ POSTGRES_PASSWORD: 'pw' }).stdout).toMatch(/- 127\.0\.0\.1:8080:8080\/tcp/);
+      const chosen = config({ POSTGRES_PASSWORD: 'pw', WORKSAMPLE_BIND: '0.0.0.0', WORKSAMPLE_PORT: '9000' });
+      expect(chosen.stdout).toMatch(/- 0\.0\.0\.0:9000:8080\/tcp/);
+    });
+
+    it('passes every setting of the env file to the server', () => {
+      const out = config({ POSTGRES_PASSWORD: 'pw' }).stdout;
+      expect(out).toMatch(/NODE_ENV: production/);
+      expect(out).toMatch(/SANDBOX_GATEWAY_MODE: attach/);
     });
   },
 );
@@ -72,10 +94,14 @@ describe('docker-compose.yml structure', () => {
     expect(db).toBeDefined();
   });
 
-  it('builds worksample from the repository root and publishes 8080', () => {
+  it('builds worksample from the repository root and publishes container port 8080', () => {
     const build = app!.build;
     expect(typeof build === 'string' ? build : build?.context).toBe('.');
-    expect(app!.ports?.map(String)).toContain('8080:8080');
+    expect(app!.ports?.map(String).some((p) => p.endsWith(':8080'))).toBe(true);
+  });
+
+  it('mounts the tasks folder read-only', () => {
+    expect((app!.volumes ?? []).map(String)).toContain('${WORKSAMPLE_TASKS_DIR:-./tasks}:/app/tasks:ro');
   });
 
   it('starts worksample only once db is healthy', () => {

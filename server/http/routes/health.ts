@@ -2,6 +2,7 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../deps.ts';
 import type { Services } from '../../services/index.ts';
+import type { SandboxStatus } from '../../sandbox/index.ts';
 
 const health = createRoute({
   method: 'get',
@@ -16,6 +17,22 @@ const health = createRoute({
   },
 });
 
+const capability = z.object({ ok: z.boolean(), reason: z.string().optional() });
+
+/** Code tasks need a ready sandbox; LLM tasks also need sandbox networks that reach the gateway. */
+export function capabilitiesOf(sandbox: SandboxStatus) {
+  const codeTasks = sandbox.ready
+    ? { ok: true }
+    : { ok: false, reason: sandbox.detail ?? 'the sandbox is not ready' };
+  const networks = sandbox.gatewayNetworks;
+  const llmTasks = !codeTasks.ok
+    ? codeTasks
+    : networks && !networks.ready
+      ? { ok: false, reason: networks.detail ?? 'sandboxes cannot reach the LLM gateway' }
+      : { ok: true };
+  return { codeTasks, llmTasks };
+}
+
 const readySchema = z.object({
   ok: z.boolean(),
   database: z.object({ ok: z.boolean(), dialect: z.enum(['sqlite', 'postgres']) }),
@@ -24,8 +41,12 @@ const readySchema = z.object({
     ready: z.boolean(),
     warning: z.string().optional(),
     detail: z.string().optional(),
+    gatewayNetworks: z.object({ ready: z.boolean(), detail: z.string().optional() }).optional(),
   }),
   llm: z.object({ upstream: z.string() }),
+  capabilities: z
+    .object({ codeTasks: capability, llmTasks: capability })
+    .describe('what kinds of task this deployment can run now, with the reason when it cannot'),
 });
 
 const ready = createRoute({
@@ -51,6 +72,7 @@ export function registerHealth(app: OpenAPIHono<AppEnv>, services: Services) {
       database: { ok: dbOk, dialect: services.database.dialect },
       sandbox,
       llm: { upstream: services.llm.name },
+      capabilities: capabilitiesOf(sandbox),
     };
     // The sandbox is reported, not required: authors and reviewers can work while it is down.
     return dbOk ? c.json(body, 200) : c.json(body, 503);

@@ -259,7 +259,7 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
       const done = new Promise<void>((resolve) => (finished = resolve));
       const unsubscribe = runs.hub.subscribe(run.id, resume, (e) => {
         void send(e);
-        if (e.type === 'exit') finished();
+        if (e.type === 'exit' || e.type === 'closed') finished();
       });
       if (!unsubscribe) {
         // Not live here (finished a while ago, or the server restarted): replay the record, minus what

@@ -15,6 +15,9 @@ export const taskVersionSchema = z
     title: z.string(),
     kind: z.enum(['code', 'critique', 'written']),
     createdAt: z.number(),
+    needs: z
+      .enum(['nothing', 'codeTasks', 'llmTasks'])
+      .describe('the /api/ready capability candidates need for this task'),
   })
   .openapi('TaskVersion');
 

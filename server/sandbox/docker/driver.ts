@@ -30,6 +30,7 @@ import {
   WORKSPACE,
 } from './hardening.ts';
 import type { Firewall } from './firewall.ts';
+import { apiAddresses, attachSelf, detachSelf, NO_HOST_ADDRESS } from './attach.ts';
 
 export interface DockerSession extends SandboxSession {
   readonly container: Docker.Container;
@@ -52,6 +53,11 @@ export interface DockerDriverOptions {
   firewall?: Firewall;
   /** Allow gateway networks without the firewall (they can then reach any host port). */
   allowUnfirewalledGateway?: boolean;
+  /**
+   * Attach mode (the server runs in a container): this container joins each gateway network and the
+   * gateway listens on its address there; no host firewall is needed (see attach.ts).
+   */
+  attachTo?: string;
   /** Image (name:tag) for an environment; throws or returns undefined when unknown. */
   imageFor(env: string): Promise<string>;
   logger: Logger;
@@ -92,16 +98,37 @@ export class DockerDriver implements SandboxDriver {
     this.instance = opts.instance ?? 'default';
   }
 
+  /** The server's own container in attach mode (joined to every gateway network), else undefined. */
+  get attachedTo(): string | undefined {
+    return this.opts.attachTo;
+  }
+
   /** True when the engine answers within the timeout. */
   static async engineAnswers(docker = new Docker(), timeoutMs = 2000): Promise<boolean> {
+    return (await DockerDriver.engineProblem(docker, timeoutMs)) === undefined;
+  }
+
+  /** Why the engine does not answer, in words an operator can act on; undefined when it does. */
+  static async engineProblem(docker = new Docker(), timeoutMs = 2000): Promise<string | undefined> {
+    let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         docker.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), timeoutMs)),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), timeoutMs))),
       ]);
-      return true;
-    } catch {
-      return false;
+      return undefined;
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException & { address?: string };
+      if (e.code === 'EACCES' || e.code === 'EPERM') {
+        const socket = e.address ?? '/var/run/docker.sock';
+        return (
+          `permission denied on ${socket}: the server's user is not in the socket's group; ` +
+          'add it (docker-compose: DOCKER_GID=$(stat -c %g /var/run/docker.sock))'
+        );
+      }
+      return 'the Docker engine does not answer';
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -129,9 +156,8 @@ export class DockerDriver implements SandboxDriver {
   }
 
   private async checkStatus(): Promise<SandboxStatus> {
-    if (!(await DockerDriver.engineAnswers(this.docker))) {
-      return { driver: 'docker', ready: false, detail: 'the Docker engine does not answer' };
-    }
+    const problem = await DockerDriver.engineProblem(this.docker);
+    if (problem) return { driver: 'docker', ready: false, detail: problem };
     const missing: string[] = [];
     for (const env of ['node', 'python']) {
       const image = await this.opts.imageFor(env).catch(() => undefined);
@@ -145,7 +171,26 @@ export class DockerDriver implements SandboxDriver {
             ? `building sandbox images for ${missing.join(', ')} (the first start takes a minute or two)`
             : `sandbox images missing for ${missing.join(', ')}; run: npm run sandboxes:build`,
         }
-      : { driver: 'docker', ready: true };
+      : { driver: 'docker', ready: true, gatewayNetworks: this.gatewayNetworkStatus() };
+  }
+
+  /** Whether LLM tasks can get a gateway network here; the detail is for staff, never candidates. */
+  private gatewayNetworkStatus(): { ready: boolean; detail?: string } {
+    if (!this.opts.gatewayPort) return { ready: false, detail: 'no LLM gateway port is configured' };
+    if (this.opts.attachTo || this.opts.firewall?.available) return { ready: true };
+    if (this.opts.allowUnfirewalledGateway)
+      return {
+        ready: true,
+        detail:
+          'sandboxes of LLM tasks can reach every port of the host (SANDBOX_ALLOW_UNFIREWALLED_GATEWAY=true)',
+      };
+    return {
+      ready: false,
+      detail:
+        'tasks that use the LLM cannot run: the host firewall is unavailable (the server needs root and iptables ' +
+        'on the Docker host); run the server in a container with the Docker socket (SANDBOX_GATEWAY_MODE=attach), ' +
+        'or as root on the Docker host',
+    };
   }
 
   private async imageExists(image: string) {
@@ -171,13 +216,14 @@ export class DockerDriver implements SandboxDriver {
       if (spec.network === 'gateway') {
         // One internal network per session: no route off the host, and no other attempt on it
         // (moby#29108: enable_icc=false is not enforced on internal networks).
-        const { gatewayPort, firewall } = this.opts;
-        if (!gatewayPort)
-          throw new Error('this task uses the LLM gateway, but no gateway port is configured');
-        if (!firewall?.available && !this.opts.allowUnfirewalledGateway) {
+        const { gatewayPort, firewall, attachTo } = this.opts;
+        const usable = this.gatewayNetworkStatus();
+        if (!usable.ready) {
+          // The reason names the firewall and iptables: for the operator's log, not for the candidate.
+          this.opts.logger.error({ reason: usable.detail }, 'refusing a sandbox network for an LLM task');
           throw new Error(
-            'refusing a gateway network without the host firewall (needs root and iptables on the Docker host; ' +
-              'SANDBOX_ALLOW_UNFIREWALLED_GATEWAY=true accepts the risk)',
+            'this task needs the AI model service, which this deployment cannot provide to sandboxes right now; ' +
+              'please tell the hiring team',
           );
         }
         networkName = `${name}-net`;
@@ -195,18 +241,26 @@ export class DockerDriver implements SandboxDriver {
             'org.worksample.bridge': bridgeName,
           },
           Options: {
-            'com.docker.network.bridge.enable_icc': 'false',
             'com.docker.network.bridge.name': bridgeName,
+            // Attach mode: the host gets no address on the bridge (none of its ports is reachable), and
+            // containers on it may talk, since the gateway is the server's container; the only other
+            // one is the session's sandbox.
+            ...(attachTo ? NO_HOST_ADDRESS : { 'com.docker.network.bridge.enable_icc': 'false' }),
           },
         });
         created.push(() => net.remove());
-        if (firewall?.available) {
-          // Rules go in before any container joins the network.
-          await firewall.allowOnly(bridgeName, gatewayPort);
-          created.push(() => firewall.remove(bridgeName));
+        if (attachTo) {
+          gatewayAddress = await attachSelf(this.docker, attachTo, networkName);
+          created.push(() => detachSelf(this.docker, attachTo, networkName!));
+        } else {
+          if (firewall?.available) {
+            // Rules go in before any container joins the network.
+            await firewall.allowOnly(bridgeName, gatewayPort!);
+            created.push(() => firewall.remove(bridgeName));
+          }
+          const info = await net.inspect();
+          gatewayAddress = info.IPAM?.Config?.[0]?.Gateway;
         }
-        const info = await net.inspect();
-        gatewayAddress = info.IPAM?.Config?.[0]?.Gateway;
       }
       const container = await this.docker.createContainer(
         containerOptions({
@@ -396,6 +450,11 @@ export class DockerDriver implements SandboxDriver {
       if (net.startsWith('ws-')) await this.removeNetwork(net);
   }
 
+  /** In attach mode: loopback and this container's addresses on its non-sandbox networks. */
+  async apiAddresses(): Promise<string[] | undefined> {
+    return this.attachedTo ? apiAddresses(this.docker, this.attachedTo) : undefined;
+  }
+
   /** Removes dangling resources; starts building missing images in the background when asked. */
   async prepare(opts: PrepareOptions): Promise<{ building?: Promise<void> }> {
     await this.removeDanglingResources().catch(() => {});
@@ -416,7 +475,8 @@ export class DockerDriver implements SandboxDriver {
         .getNetwork(n.Id)
         .inspect()
         .catch(() => undefined);
-      if (info && Object.keys(info.Containers ?? {}).length === 0) await this.removeNetwork(n.Id);
+      const others = Object.keys(info?.Containers ?? {}).filter((id) => id !== this.opts.attachTo);
+      if (info && others.length === 0) await this.removeNetwork(n.Id);
     }
   }
 
@@ -431,6 +491,7 @@ export class DockerDriver implements SandboxDriver {
   private async removeNetwork(idOrName: string) {
     const net = this.docker.getNetwork(idOrName);
     const info = await net.inspect().catch(() => undefined);
+    if (this.opts.attachTo) await detachSelf(this.docker, this.opts.attachTo, idOrName);
     await net.remove().catch(() => {});
     const bridge = info?.Labels?.['org.worksample.bridge'];
     if (bridge) await this.opts.firewall?.remove(bridge).catch(() => {});

@@ -107,6 +107,15 @@ export function RunPanel({
       setPosition(0);
       setStatus((JSON.parse((e as MessageEvent<string>).data) as { status: string }).status);
     });
+    // The server is shutting down: the stream ends without an exit (EventSource would reconnect).
+    es.addEventListener('closed', (e) => {
+      es.close();
+      const { reason } = JSON.parse((e as MessageEvent<string>).data) as { reason: string };
+      info(`Stopped: ${reason}. Your files are saved; run again in a moment.`);
+      setStatus('idle');
+      setPosition(0);
+      onFinished();
+    });
     es.addEventListener('exit', (e) => {
       es.close();
       setExit(JSON.parse((e as MessageEvent<string>).data) as Exit);

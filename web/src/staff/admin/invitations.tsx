@@ -8,6 +8,21 @@ import { useGet } from '../hooks.ts';
 import { fmtTime, type BulkResult, type Invitation, type Linked, type TaskSummary } from '../types.ts';
 import { ExportLinks } from './tasks.tsx';
 
+type Capability = { ok: boolean; reason?: string };
+type Capabilities = { codeTasks: Capability; llmTasks: Capability };
+
+/** Warns before inviting to a task this deployment cannot run now (GET /api/ready capabilities). */
+function CannotRun({ task, capabilities }: { task?: TaskSummary; capabilities?: Capabilities }) {
+  const needed = task && task.needs !== 'nothing' ? capabilities?.[task.needs] : undefined;
+  if (!needed || needed.ok) return null;
+  return (
+    <p class="banner warn" role="alert" data-testid="inv-cannot-run">
+      <strong>This deployment cannot run “{task!.title}” right now</strong> — candidates would not be able to
+      run their code{task!.needs === 'llmTasks' ? ' with the model' : ''}. {needed.reason}
+    </p>
+  );
+}
+
 function NewLinks({ links }: { links: Linked[] }) {
   if (!links.length) return null;
   return (
@@ -30,9 +45,11 @@ function NewLinks({ links }: { links: Linked[] }) {
 
 function CreateForms({
   tasks,
+  capabilities,
   onCreated,
 }: {
   tasks: TaskSummary[];
+  capabilities?: Capabilities;
   onCreated(l: Linked[], errors?: string[]): void;
 }) {
   const [task, setTask] = useState('');
@@ -83,6 +100,7 @@ function CreateForms({
           />
         </div>
       </div>
+      <CannotRun task={tasks.find((t) => t.slug === slug)} capabilities={capabilities} />
       <form
         class="inv-one"
         onSubmit={(e) => {
@@ -183,6 +201,7 @@ function CreateForms({
 export function Invitations() {
   const list = useGet<{ invitations: Invitation[] }>('/api/invitations');
   const tasks = useGet<{ tasks: TaskSummary[] }>('/api/tasks');
+  const ready = useGet<{ capabilities?: Capabilities }>('/api/ready');
   const [links, setLinks] = useState<Linked[]>([]);
   const [msg, setMsg] = useState<string | null>(null);
   useEffect(() => void (document.title = 'Invitations · worksample'), []);
@@ -206,6 +225,7 @@ export function Invitations() {
       {tasks.data && (
         <CreateForms
           tasks={tasks.data.tasks}
+          capabilities={ready.data?.capabilities}
           onCreated={(l, errors) => {
             setLinks(l);
             setMsg(errors?.length ? `Skipped: ${errors.join('; ')}` : `${l.length} invited.`);
