@@ -81,6 +81,10 @@ export class SandboxManager {
   private readonly filling = new Map<Flavor, Promise<void>>();
   private readonly other = new Set<string>(); // grading/verify sessions in flight
   private running = 0;
+  /** Every session this manager created whose destroy has not finished (pool, attempts, grading, verify). */
+  private readonly owned = new Set<string>();
+  /** Counts session creations, so an orphan sweep can tell that one began while it was listing. */
+  private creations = 0;
   /** Sessions being created right now (not yet known by id): orphan sweeps wait for zero. */
   private creating = 0;
   /** owner → its waiting jobs (oldest first); `turns` is the order owners are served in. */
@@ -156,13 +160,17 @@ export class SandboxManager {
 
   private async create(spec: SessionSpec): Promise<SandboxSession> {
     this.creating++;
+    this.creations++;
     try {
       const session = await this.opts.driver.createSession(spec);
+      // Owned from the moment it exists until its destroy has finished: never an orphan meanwhile.
+      this.owned.add(session.id);
       if (session.gatewayAddress && this.opts.gatewayNetworks) {
         try {
           await this.opts.gatewayNetworks.up(session.gatewayAddress);
         } catch (err) {
           await this.opts.driver.destroy(session).catch(() => {});
+          this.owned.delete(session.id);
           throw err;
         }
       }
@@ -176,6 +184,7 @@ export class SandboxManager {
     try {
       await this.opts.driver.destroy(session);
     } finally {
+      this.owned.delete(session.id);
       if (session.gatewayAddress)
         await this.opts.gatewayNetworks?.down(session.gatewayAddress).catch(() => {});
     }
@@ -435,8 +444,12 @@ export class SandboxManager {
   /** Removes sandboxes no live owner claims: leftovers of a crash, or of an attempt that is gone. */
   async removeOrphans(): Promise<number> {
     if (this.creating > 0) return 0; // a session being created is not known by id yet; try next time
-    const live = new Set(await this.sessionIds());
-    const orphans = await this.opts.driver.listOrphans((id) => live.has(id));
+    const before = this.creations;
+    const live = new Set([...(await this.sessionIds()), ...this.owned]);
+    const found = await this.opts.driver.listOrphans((id) => live.has(id) || this.owned.has(id));
+    // A creation that began while the engine was listing may be among them: leave it to the next sweep.
+    if (this.creating > 0 || this.creations !== before) return 0;
+    const orphans = found.filter((o) => !this.owned.has(o.id));
     let removed = 0;
     for (const o of orphans) {
       await this.opts.driver.removeOrphan(o.id);

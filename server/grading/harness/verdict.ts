@@ -78,7 +78,7 @@ export function tapProblem(tap: string, report: TestReport): string | undefined 
       const ok = point[2]!.toLowerCase() === 'ok';
       points.push({
         indent,
-        name: point[3]!.trim() || '(unnamed)',
+        name: point[3]!.trim().replace(/\\#/g, '#') || '(unnamed)',
         status: point[4] ? 'skipped' : ok ? 'passed' : 'failed',
       });
       const yaml = /^(\s*)---\s*$/.exec(lines[i + 1] ?? '');
