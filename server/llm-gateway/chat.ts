@@ -4,6 +4,7 @@
  * released) whatever happens, with the streamed content joined. Upstream failures reach the candidate
  * only as the gateway's own messages (server/llm/upstream-errors.ts), also when a stream breaks off.
  */
+import { setTimeout as wait } from 'node:timers/promises';
 import type { Context } from 'hono';
 import { stream as honoStream } from 'hono/streaming';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
@@ -34,18 +35,8 @@ export interface ChatJob {
   ruleCounts: Record<string, number>;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        resolve();
-      },
-      { once: true },
-    );
-  });
+/** Waits ms, or less when the client goes away (an aborted wait is not an error here). */
+const sleep = (ms: number, signal: AbortSignal) => wait(ms, undefined, { signal }).catch(() => {});
 
 /** Splits a finished completion into the chunks a streaming client expects (choice by choice). */
 export function* chunksOf(c: ChatCompletion, includeUsage: boolean): Generator<ChatCompletionChunk> {

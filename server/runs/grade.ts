@@ -10,6 +10,7 @@ import type { GradesTable } from '../db/index.ts';
 import { getBlob } from '../blobs/index.ts';
 import type { SandboxFile, SandboxManager } from '../sandbox/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
+import { versionFiles } from '../tasks/index.ts';
 import { networkFor, type LlmAccess } from './llm-access.ts';
 import { cleanSlate, runHiddenTests, type TestReport } from '../grading/index.ts';
 
@@ -61,12 +62,7 @@ export async function gradingFiles(
     .select(['path', 'sha256'])
     .where('attempt_id', '=', attemptId)
     .execute();
-  const tests = await ctx.db
-    .selectFrom('task_version_files')
-    .select(['path', 'sha256'])
-    .where('task_version_id', '=', taskVersionId)
-    .where('role', '=', 'tests')
-    .execute();
+  const tests = await versionFiles(ctx, taskVersionId, { role: 'tests' });
   const load = async (rows: Array<{ path: string; sha256: string }>) => {
     const out: SandboxFile[] = [];
     for (const f of rows) {
@@ -75,7 +71,7 @@ export async function gradingFiles(
     }
     return out;
   };
-  const hidden = await load(tests.map((h) => ({ ...h, path: h.path.replace(/^tests\//, '') })));
+  const hidden = tests.map((h) => ({ path: h.path.replace(/^tests\//, ''), content: h.content }));
   const { kept, dropped } = cleanSlate(
     ws,
     hidden.map((h) => h.path),

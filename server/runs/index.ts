@@ -334,10 +334,6 @@ export class RunService implements AttemptHooks {
     if (close) entry.exec.closeStdin();
     return true;
   }
-
-  isActive(runId: string) {
-    return this.active.has(runId);
-  }
 }
 
 export async function listRuns(ctx: ServiceContext, attemptId: string): Promise<RunView[]> {

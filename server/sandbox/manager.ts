@@ -26,8 +26,6 @@ export interface AttemptSandbox {
   session: SandboxSession;
   /** path → sha256 of what the container holds. */
   synced: Map<string, string>;
-  /** Set while a run is active (one at a time per attempt). */
-  activeRun?: string;
 }
 
 type Flavor = `${string}/${SessionSpec['network']}`;

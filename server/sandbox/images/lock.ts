@@ -12,6 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { setTimeout as wait } from 'node:timers/promises';
 
 export interface LockOptions {
   /** How often a waiting builder looks again (default 1 s). */
@@ -31,7 +32,7 @@ export interface LockHolder {
   token: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => wait(ms);
 const code = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
 function alive(pid: number): boolean {
