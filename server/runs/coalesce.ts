@@ -1,8 +1,9 @@
 /**
  * Output coalescing between a sandbox and the live hub. Stops memory amplification: a program writing
  * single bytes (alternating stdout and stderr) would otherwise make one hub event — a string, an
- * object kept for replay, an SSE frame — per byte. Output is joined per stream and flushed every
- * `flushMs` or once `maxBytes` are pending, whichever comes first; pending streams are flushed in the
+ * object kept for replay, an SSE frame — per byte. Output after a quiet spell of `flushMs` goes out at
+ * once (the candidate sees a program's first line without delay); output that follows within
+ * `flushMs` is joined per stream and flushed at most every `flushMs` or once `maxBytes` are pending; pending streams are flushed in the
  * order their output began, so stdout/stderr interleaving is kept at that granularity. Multi-byte
  * characters split across chunks are decoded whole, so the flushed text joins to the stored record.
  */
@@ -15,6 +16,8 @@ export interface CoalesceOptions {
   flushMs?: number;
   /** Pending bytes (per stream) that trigger an immediate flush. */
   maxBytes?: number;
+  /** Milliseconds clock (injected in tests). */
+  now?: () => number;
 }
 
 interface Pending {
@@ -32,6 +35,8 @@ export class OutputCoalescer {
   private timer: NodeJS.Timeout | undefined;
   private tick = 0;
   private closed = false;
+  private lastFlush = -Infinity;
+  private readonly now: () => number;
 
   constructor(
     private readonly emit: (stream: OutputStream, text: string) => void,
@@ -39,6 +44,7 @@ export class OutputCoalescer {
   ) {
     this.flushMs = opts.flushMs ?? 40;
     this.maxBytes = opts.maxBytes ?? 16 * 1024;
+    this.now = opts.now ?? (() => performance.now());
     const fresh = (): Pending => ({ decoder: new StringDecoder('utf8'), parts: [], bytes: 0, since: 0 });
     this.pending = { stdout: fresh(), stderr: fresh() };
   }
@@ -50,14 +56,16 @@ export class OutputCoalescer {
     if (!p.bytes) p.since = ++this.tick;
     p.bytes += chunk.length;
     if (text) p.parts.push(text);
-    if (p.bytes >= this.maxBytes) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.flushMs);
+    const quietFor = this.now() - this.lastFlush;
+    if (p.bytes >= this.maxBytes || (!this.timer && quietFor >= this.flushMs)) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), Math.max(0, this.flushMs - quietFor));
   }
 
   /** Emits everything pending now (both streams, in the order their output began). */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.lastFlush = this.now();
     const order = (['stdout', 'stderr'] as const)
       .filter((s) => this.pending[s].bytes > 0)
       .sort((a, b) => this.pending[a].since - this.pending[b].since);

@@ -9,7 +9,11 @@ describe('OutputCoalescer', () => {
 
   it('turns a million alternating single bytes into a bounded number of flushes, losing nothing', () => {
     const emitted: Array<[string, string]> = [];
-    const c = new OutputCoalescer((s, t) => emitted.push([s, t]), { flushMs: 40, maxBytes: 16 * 1024 });
+    const c = new OutputCoalescer((s, t) => emitted.push([s, t]), {
+      flushMs: 40,
+      maxBytes: 16 * 1024,
+      now: () => Date.now(),
+    });
     for (let i = 0; i < 1_000_000; i++) {
       c.push(i % 2 ? 'stderr' : 'stdout', Buffer.from(i % 2 ? 'e' : 'o'));
       if (i % 10_000 === 0) vi.advanceTimersByTime(1); // time passes while the program writes
@@ -26,18 +30,25 @@ describe('OutputCoalescer', () => {
     expect(joined('stderr')).toBe('e'.repeat(500_000));
   });
 
-  it('flushes small output after flushMs, in the order the streams began', () => {
+  it('sends the first output after a quiet spell at once, and batches what follows within flushMs', () => {
     const emitted: Array<[string, string]> = [];
-    const c = new OutputCoalescer((s, t) => emitted.push([s, t]), { flushMs: 40 });
+    const c = new OutputCoalescer((s, t) => emitted.push([s, t]), { flushMs: 40, now: () => Date.now() });
+    c.push('stdout', Buffer.from('first line\n'));
+    expect(emitted).toEqual([['stdout', 'first line\n']]);
     c.push('stderr', Buffer.from('warn '));
     c.push('stdout', Buffer.from('hello'));
     c.push('stderr', Buffer.from('again'));
-    expect(emitted).toEqual([]);
+    expect(emitted).toHaveLength(1);
     vi.advanceTimersByTime(40);
     expect(emitted).toEqual([
+      ['stdout', 'first line\n'],
       ['stderr', 'warn again'],
       ['stdout', 'hello'],
     ]);
+    // Quiet again: the next line is not held back.
+    vi.advanceTimersByTime(100);
+    c.push('stdout', Buffer.from('later'));
+    expect(emitted.at(-1)).toEqual(['stdout', 'later']);
   });
 
   it('never splits a multi-byte character across events', () => {
