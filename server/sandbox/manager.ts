@@ -77,7 +77,6 @@ export class SandboxManager {
   private readonly attempts = new Map<string, Promise<AttemptSandbox>>();
   private readonly pool = new Map<Flavor, SandboxSession[]>();
   private readonly filling = new Map<Flavor, Promise<void>>();
-  private readonly other = new Set<string>(); // grading/verify sessions in flight
   private running = 0;
   /** Every session this manager created whose destroy has not finished (pool, attempts, grading, verify). */
   private readonly owned = new Set<string>();
@@ -269,11 +268,9 @@ export class SandboxManager {
       ...this.spec(env, opts.network ?? 'none', purpose, ownerId),
       limits: { ...this.opts.limits, ...opts.limits },
     });
-    this.other.add(session.id);
     try {
       return await fn(session);
     } finally {
-      this.other.delete(session.id);
       await this.destroy(session).catch((err) => this.opts.logger.warn({ err }, 'sandbox destroy failed'));
     }
   }
@@ -418,13 +415,7 @@ export class SandboxManager {
 
   /** Ids of every session this manager holds (pool, attempts, one-off jobs). */
   async sessionIds(): Promise<string[]> {
-    const ids = [...this.other];
-    for (const list of this.pool.values()) for (const s of list) ids.push(s.id);
-    for (const p of this.attempts.values()) {
-      const sb = await p.catch(() => undefined);
-      if (sb) ids.push(sb.session.id);
-    }
-    return ids;
+    return [...this.owned];
   }
 
   /** Where the API may listen when this process sits on sandbox networks (attach mode); else undefined. */
@@ -443,11 +434,9 @@ export class SandboxManager {
   async removeOrphans(): Promise<number> {
     if (this.creating > 0) return 0; // a session being created is not known by id yet; try next time
     const before = this.creations;
-    const live = new Set([...(await this.sessionIds()), ...this.owned]);
-    const found = await this.opts.driver.listOrphans((id) => live.has(id) || this.owned.has(id));
+    const orphans = await this.opts.driver.listOrphans((id) => this.owned.has(id));
     // A creation that began while the engine was listing may be among them: leave it to the next sweep.
     if (this.creating > 0 || this.creations !== before) return 0;
-    const orphans = found.filter((o) => !this.owned.has(o.id));
     let removed = 0;
     for (const o of orphans) {
       await this.opts.driver.removeOrphan(o.id);

@@ -10,13 +10,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DockerDriver, hostFirewall } from '../../server/sandbox/index.ts';
-import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
-import { silentLogger } from '../../server/logger/index.ts';
+import { hostFirewall } from '../../server/sandbox/index.ts';
 import { exampleTaskDir, makeTestApp, repoRoot, type TestApp } from '../../server/testing/index.ts';
 import { importTask } from '../../server/tasks/import.ts';
 import { needs } from '../helpers/require.ts';
-import { sandboxesHint, sandboxesReady } from '../helpers/docker.ts';
+import { sandboxesHint, sandboxesReady, makeDriver } from '../helpers/docker.ts';
 import { HIDDEN_MARKERS, NODE_ATTACKS, PY_ATTACKS, type Attack } from './attacks.ts';
 
 const ready = await sandboxesReady();
@@ -82,12 +80,7 @@ describe.runIf(
   let t: TestApp;
 
   beforeAll(async () => {
-    const driver = new DockerDriver({
-      imageFor: (e) => imageFor(e as EnvName),
-      logger: silentLogger,
-      firewall: firewall!,
-      gatewayPort: 65002,
-    });
+    const driver = await makeDriver(65002, { firewall });
     t = await makeTestApp({ driver, sandbox: { poolSize: 0, maxConcurrent: 3 } });
     await t.importExample();
     await importTask(t.ctx, path.join(repoRoot, 'tests/fixtures/tasks/py-sum'));

@@ -1,6 +1,8 @@
 /** Whether the Docker engine and the sandbox images are there, for suites that need them. */
 import Docker from 'dockerode';
-import { DockerDriver } from '../../server/sandbox/index.ts';
+import { DockerDriver, hostFirewall, type Firewall } from '../../server/sandbox/index.ts';
+import { silentLogger } from '../../server/logger/index.ts';
+import { freePort } from './process.ts';
 import { environments, imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
 
 export const docker = new Docker();
@@ -22,3 +24,20 @@ export async function sandboxesReady(envs: readonly EnvName[] = environments): P
 }
 
 export const sandboxesHint = 'install docker.io, start dockerd, then npm run sandboxes:build -- --offline';
+
+/**
+ * The Docker driver exactly as createSandboxDriver builds it for a local engine: the sandbox images,
+ * the host firewall (pass one already looked up to reuse it) and a gateway port (a free one by default).
+ */
+export async function makeDriver(
+  gatewayPort?: number,
+  opts: { firewall?: Firewall; instance?: string } = {},
+): Promise<DockerDriver> {
+  return new DockerDriver({
+    imageFor: (e) => imageFor(e as EnvName),
+    logger: silentLogger,
+    firewall: opts.firewall ?? (await hostFirewall()),
+    gatewayPort: gatewayPort ?? (await freePort()),
+    ...(opts.instance ? { instance: opts.instance } : {}),
+  });
+}

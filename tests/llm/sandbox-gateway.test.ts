@@ -8,14 +8,12 @@
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DockerDriver, hostFirewall } from '../../server/sandbox/index.ts';
-import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
-import { silentLogger } from '../../server/logger/index.ts';
+import { hostFirewall } from '../../server/sandbox/index.ts';
 import { makeTestApp, repoRoot, type Browser, type TestApp } from '../../server/testing/index.ts';
 import { followEvents, stdoutOf } from '../../server/testing/sse.ts';
 import { importTask } from '../../server/tasks/import.ts';
 import { needs } from '../helpers/require.ts';
-import { sandboxesReady } from '../helpers/docker.ts';
+import { sandboxesReady, makeDriver } from '../helpers/docker.ts';
 import { freePort } from '../helpers/process.ts';
 
 const SECRET = 'sk-test-SECRET-provider-7d1e0b';
@@ -35,12 +33,7 @@ describe.runIf(
 
   beforeEach(async () => {
     gatewayPort = await freePort();
-    const driver = new DockerDriver({
-      imageFor: (e) => imageFor(e as EnvName),
-      logger: silentLogger,
-      firewall: firewall!,
-      gatewayPort,
-    });
+    const driver = await makeDriver(gatewayPort, { firewall });
     // The provider key is in the server's configuration; no sandbox may see it.
     t = await makeTestApp({
       driver,

@@ -7,14 +7,12 @@
  * call from outside a Run.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DockerDriver, hostFirewall } from '../../server/sandbox/index.ts';
+import { hostFirewall } from '../../server/sandbox/index.ts';
 import type { DockerSession } from '../../server/sandbox/docker/driver.ts';
-import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
-import { silentLogger } from '../../server/logger/index.ts';
 import { makeTestApp, type Browser, type TestApp } from '../../server/testing/index.ts';
 import { followEvents, stdoutOf } from '../../server/testing/sse.ts';
 import { needs } from '../helpers/require.ts';
-import { sandboxesReady } from '../helpers/docker.ts';
+import { sandboxesReady, makeDriver } from '../helpers/docker.ts';
 import { freePort } from '../helpers/process.ts';
 import { containerProcesses } from '../sandbox/fixtures.ts';
 
@@ -61,12 +59,7 @@ describe.runIf(
 
   beforeEach(async () => {
     const gatewayPort = await freePort();
-    const driver = new DockerDriver({
-      imageFor: (e) => imageFor(e as EnvName),
-      logger: silentLogger,
-      firewall: firewall!,
-      gatewayPort,
-    });
+    const driver = await makeDriver(gatewayPort, { firewall });
     t = await makeTestApp({
       driver,
       env: { GATEWAY_PORT: String(gatewayPort), SANDBOX_RUN_SECONDS: '30' },

@@ -5,14 +5,12 @@
  * keeps at most the output cap for replay, and the output arrives intact.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DockerDriver, hostFirewall } from '../../server/sandbox/index.ts';
-import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
-import { silentLogger } from '../../server/logger/index.ts';
+import { hostFirewall } from '../../server/sandbox/index.ts';
 import { defaultLimits } from '../../server/sandbox/types.ts';
 import { makeTestApp, type TestApp } from '../../server/testing/index.ts';
 import { followEvents } from '../../server/testing/sse.ts';
 import { needs } from '../helpers/require.ts';
-import { sandboxesReady } from '../helpers/docker.ts';
+import { sandboxesReady, makeDriver } from '../helpers/docker.ts';
 import { freePort } from '../helpers/process.ts';
 
 const ready = await sandboxesReady(['node']);
@@ -30,12 +28,7 @@ describe.runIf(
   let t: TestApp;
   beforeEach(async () => {
     const gatewayPort = await freePort();
-    const driver = new DockerDriver({
-      imageFor: (e) => imageFor(e as EnvName),
-      logger: silentLogger,
-      firewall: firewall!,
-      gatewayPort,
-    });
+    const driver = await makeDriver(gatewayPort, { firewall });
     t = await makeTestApp({
       driver,
       env: { GATEWAY_PORT: String(gatewayPort) },

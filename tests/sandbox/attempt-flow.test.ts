@@ -6,14 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DockerDriver, hostFirewall } from '../../server/sandbox/index.ts';
-import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
-import { silentLogger } from '../../server/logger/index.ts';
 import { exampleTaskDir, makeTestApp, repoRoot, type TestApp } from '../../server/testing/index.ts';
 import { followEvents, stdoutOf } from '../../server/testing/sse.ts';
 import { importTask } from '../../server/tasks/import.ts';
 import { needs } from '../helpers/require.ts';
-import { docker, sandboxesHint, sandboxesReady } from '../helpers/docker.ts';
+import { docker, sandboxesHint, sandboxesReady, makeDriver } from '../helpers/docker.ts';
 
 const ready = await sandboxesReady();
 
@@ -21,12 +18,7 @@ describe.runIf(needs('docker', ready, sandboxesHint))('attempts in Docker sandbo
   let t: TestApp;
 
   beforeEach(async () => {
-    const driver = new DockerDriver({
-      imageFor: (e) => imageFor(e as EnvName),
-      logger: silentLogger,
-      firewall: await hostFirewall(),
-      gatewayPort: 65001,
-    });
+    const driver = await makeDriver(65001);
     t = await makeTestApp({ driver, sandbox: { poolSize: 1, warmEnvs: ['node'] } });
     await t.importExample();
     await importTask(t.ctx, path.join(repoRoot, 'tests/fixtures/tasks/py-sum'));

@@ -8,10 +8,9 @@ import { createServer as createNetServer, type Server } from 'node:net';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
-import { silentLogger } from '../../server/logger/index.ts';
 import { DockerDriver, type DockerSession } from '../../server/sandbox/docker/driver.ts';
-import { CHAIN, hostFirewall } from '../../server/sandbox/docker/firewall.ts';
-import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
+import { CHAIN } from '../../server/sandbox/docker/firewall.ts';
+import { imageFor } from '../../server/sandbox/images/index.ts';
 import type { ExecRequest, ExecResult, SandboxLimits, SessionSpec } from '../../server/sandbox/types.ts';
 import { needs } from '../helpers/require.ts';
 import { docker, imageExists } from '../helpers/docker.ts';
@@ -68,15 +67,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** The driver exactly as createSandboxDriver builds it for a local engine. */
-export async function makeDriver(gatewayPort?: number): Promise<DockerDriver> {
-  return new DockerDriver({
-    imageFor: (e) => imageFor(e as EnvName),
-    logger: silentLogger,
-    firewall: await hostFirewall(),
-    gatewayPort: gatewayPort ?? (await freePort()),
-  });
-}
+export { makeDriver } from '../helpers/docker.ts';
 
 /** Runs argv to completion. */
 export function run(

@@ -5,13 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { makeTestApp } from '../../server/testing/index.ts';
-import { DockerDriver, hostFirewall } from '../../server/sandbox/index.ts';
-import { imageFor, type EnvName } from '../../server/sandbox/images/index.ts';
-import { silentLogger } from '../../server/logger/index.ts';
 import { freePort } from '../helpers/process.ts';
 import { expectError } from '../../server/testing/expect.ts';
 import { needs } from '../helpers/require.ts';
-import { sandboxesHint, sandboxesReady } from '../helpers/docker.ts';
+import { sandboxesHint, sandboxesReady, makeDriver } from '../helpers/docker.ts';
 
 const ready = await sandboxesReady();
 
@@ -19,13 +16,7 @@ describe.runIf(needs('docker', ready, sandboxesHint))('POST /api/tasks/{slug}/ve
   // The whole verify, tamper corpus included: a few minutes on a busy host.
   it('verifies the imported version for authors and refuses reviewers', { timeout: 600_000 }, async () => {
     const gatewayPort = await freePort();
-    const driver = new DockerDriver({
-      imageFor: (e) => imageFor(e as EnvName),
-      logger: silentLogger,
-      firewall: await hostFirewall(),
-      gatewayPort,
-      instance: `verify-api-${process.pid}`,
-    });
+    const driver = await makeDriver(gatewayPort, { instance: `verify-api-${process.pid}` });
     const t = await makeTestApp({
       driver,
       env: { SANDBOX_DRIVER: 'docker', GATEWAY_PORT: String(gatewayPort) },
