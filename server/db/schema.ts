@@ -147,7 +147,8 @@ export interface LlmCallsTable {
   attempt_id: string;
   key_id: string;
   purpose: 'attempt' | 'grade';
-  endpoint: 'chat' | 'embeddings' | 'models';
+  /** The API called: chat (Chat Completions), responses, messages (Anthropic), embeddings, models. */
+  endpoint: 'chat' | 'responses' | 'messages' | 'embeddings' | 'models';
   model: string;
   upstream_model: string | null;
   stream: number;

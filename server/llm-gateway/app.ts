@@ -1,8 +1,10 @@
 /**
- * The gateway's HTTP surface: the part of OpenAI's API that candidate code uses (`/v1/chat/completions`
- * with streaming, JSON mode and tools; `/v1/models`; `/v1/embeddings`) and nothing else. Every call is
- * authenticated by the attempt's gateway key, checked against the task's policy and budgets, and
- * recorded with the attempt. The upstream provider key never appears here.
+ * The gateway's HTTP surface: the parts of the LLM APIs that candidate code uses — OpenAI's
+ * `/v1/chat/completions` and `/v1/responses` (streaming, structured output, tools), `/v1/embeddings`,
+ * `/v1/models`, and Anthropic's `/v1/messages` — and nothing else. Every call is authenticated by the
+ * attempt's gateway key (as a bearer token, or Anthropic's `x-api-key`), checked against the task's
+ * policy and budgets, and recorded with the attempt; errors come in the called API's shape. The
+ * upstream provider key never appears here.
  */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -11,7 +13,7 @@ import type { ServiceContext } from '../platform/index.ts';
 import type { LlmUpstream } from '../llm/index.ts';
 import { checkKey, type KeyCheck } from './keys.ts';
 import { policyLoader, type LlmPolicy } from './policy.ts';
-import { openAiError, unknownModel } from './errors.ts';
+import { apiError, isAnthropicPath, unknownModel } from './errors.ts';
 import { CallRecorder } from './record.ts';
 import { Reservations } from './reserve.ts';
 import { registerCalls } from './calls.ts';
@@ -33,8 +35,16 @@ export interface GatewayDeps {
   isLive?: (attemptId: string, purpose: 'attempt' | 'grade') => boolean;
 }
 
-const endpointOf = (path: string): 'chat' | 'embeddings' | 'models' =>
-  path.startsWith('/v1/chat') ? 'chat' : path.startsWith('/v1/embeddings') ? 'embeddings' : 'models';
+const endpointOf = (path: string) =>
+  path.startsWith('/v1/chat')
+    ? 'chat'
+    : path.startsWith('/v1/embeddings')
+      ? 'embeddings'
+      : path.startsWith('/v1/responses')
+        ? 'responses'
+        : isAnthropicPath(path)
+          ? 'messages'
+          : 'models';
 
 export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
   const app = new Hono<Env>();
@@ -48,7 +58,7 @@ export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: (c) =>
-        openAiError(c, {
+        apiError(c, {
           status: 413,
           type: 'invalid_request_error',
           code: 'request_too_large',
@@ -58,21 +68,23 @@ export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
   );
   app.use('/v1/*', async (c, next) => {
     const auth = c.req.header('authorization') ?? '';
-    const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
-    const live = await checkKey(ctx, token);
+    // Anthropic's SDK sends the key as x-api-key; OpenAI's as a bearer token. Either works anywhere.
+    const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1] ?? c.req.header('x-api-key')?.trim();
+    const live = await checkKey(ctx, token || undefined);
     if (!live.ok) {
       const message = {
         missing:
-          "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' (the sandbox sets OPENAI_API_KEY).",
-        unknown: 'Incorrect API key provided. Use the key in OPENAI_API_KEY inside your workspace.',
+          "You didn't provide an API key. Send it as 'Authorization: Bearer <key>' or 'x-api-key: <key>' (the sandbox sets OPENAI_API_KEY and ANTHROPIC_API_KEY).",
+        unknown:
+          'Incorrect API key provided. Use the key in OPENAI_API_KEY (or ANTHROPIC_API_KEY) inside your workspace.',
         revoked: 'This API key was revoked: the attempt it belonged to has ended.',
         closed: 'This API key no longer works: the attempt was submitted or its time ran out.',
       }[live.reason];
-      return openAiError(c, { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message });
+      return apiError(c, { status: 401, type: 'invalid_request_error', code: 'invalid_api_key', message });
     }
     const policy = await policyOf(live.attempt.task_version_id);
     if (!policy.enabled) {
-      return openAiError(c, {
+      return apiError(c, {
         status: 403,
         type: 'invalid_request_error',
         code: 'llm_not_allowed',
@@ -98,7 +110,7 @@ export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
         counted: false,
       });
       await recorder.finish(call, { status: 409, errorCode: 'outside_run', response: { error: message } });
-      return openAiError(c, {
+      return apiError(c, {
         status: 409,
         type: 'invalid_request_error',
         code: 'outside_run',
@@ -112,6 +124,16 @@ export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
   });
 
   app.get('/v1/models', (c) => {
+    if (c.req.header('anthropic-version')) {
+      // Anthropic's SDK lists models in its own page shape.
+      const data = [...c.get('policy').models.keys()].map((id) => ({
+        type: 'model',
+        id,
+        display_name: id,
+        created_at: '1970-01-01T00:00:00Z',
+      }));
+      return c.json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+    }
     const data = [...c.get('policy').models.keys()].map((id) => ({
       id,
       object: 'model',
@@ -130,16 +152,16 @@ export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
   registerCalls(app, { ctx, upstream, recorder, reservations });
 
   app.notFound((c) =>
-    openAiError(c, {
+    apiError(c, {
       status: 404,
       type: 'invalid_request_error',
       code: 'unknown_url',
-      message: `Unknown request URL: ${c.req.method} ${c.req.path}. This gateway serves /v1/chat/completions, /v1/models and /v1/embeddings.`,
+      message: `Unknown request URL: ${c.req.method} ${c.req.path}. This gateway serves /v1/chat/completions, /v1/responses, /v1/messages, /v1/models and /v1/embeddings.`,
     }),
   );
   app.onError((err, c) => {
     ctx.logger.error({ err }, 'gateway error');
-    return openAiError(c, {
+    return apiError(c, {
       status: 500,
       type: 'server_error',
       code: 'gateway_error',

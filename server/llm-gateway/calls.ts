@@ -1,17 +1,25 @@
 /**
- * The two counted endpoints, `/v1/chat/completions` and `/v1/embeddings`: validate against the
- * allow-list (params.ts), reserve the worst case against the budgets (policy.ts, reserve.ts), call the
- * upstream with the allow-listed body, record the call and settle the reservation with the real usage.
+ * The counted endpoints — `/v1/chat/completions`, `/v1/responses`, `/v1/messages` (Anthropic) and
+ * `/v1/embeddings`: validate against the allow-list (params.ts, responses.ts, messages.ts), reserve the
+ * worst case against the budgets (policy.ts, reserve.ts), call the upstream with the allow-listed body
+ * in the gateway's chat form, answer in the API the candidate called (wire.ts), record the call and
+ * settle the reservation with the real usage. The three model APIs share every step after parsing.
  */
 import type { Context, Hono } from 'hono';
 import type { ServiceContext } from '../platform/index.ts';
 import { UpstreamError, type LlmUpstream } from '../llm/index.ts';
 import type { GatewayEnv } from './app.ts';
 import { checkBudgets, type TokenWant } from './policy.ts';
-import { openAiError, unknownModel } from './errors.ts';
+import { anthropicError, openAiError, unknownModel, type OpenAiError } from './errors.ts';
 import type { CallRecorder, Finish } from './record.ts';
 import { Reservations } from './reserve.ts';
 import { respondChat } from './chat.ts';
+import { chatWire, type Wire } from './wire.ts';
+import { parseResponsesRequest, responsesToChat } from './responses.ts';
+import { responsesWire } from './responses-out.ts';
+import { messagesToChat, parseMessagesRequest } from './messages.ts';
+import { messagesWire } from './messages-out.ts';
+import { historyOf } from './conversation.ts';
 import {
   estimateInputTokens,
   estimatePromptTokens,
@@ -19,6 +27,7 @@ import {
   parseChatRequest,
   parseEmbeddingsRequest,
   requestedOutput,
+  type ChatRequest,
 } from './params.ts';
 
 export interface CallDeps {
@@ -26,6 +35,13 @@ export interface CallDeps {
   upstream: LlmUpstream;
   recorder: CallRecorder;
   reservations: Reservations;
+}
+
+/** An API's wire, made per call (its ids derive from the call's), with its error shape for refusals. */
+interface WireSpec {
+  endpoint: Wire['endpoint'];
+  error: Wire['error'];
+  make(callId: string, promptEstimate: number): Wire;
 }
 
 export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, reservations }: CallDeps) {
@@ -40,7 +56,7 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
   /** Admits one counted call (budgets checked, worst case reserved) or records and answers its refusal. */
   async function admit(
     c: Context<GatewayEnv>,
-    endpoint: 'chat' | 'embeddings',
+    endpoint: 'chat' | 'responses' | 'messages' | 'embeddings',
     model: string,
     body: unknown,
     stream: boolean,
@@ -68,7 +84,8 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
         errorCode: refusal.code,
         response: { error: refusal.message },
       });
-      return { refused: openAiError(c, { status: 429, ...refusal }) };
+      const refused: OpenAiError = { status: 429, ...refusal };
+      return { refused };
     }
     const { grant, hold } = admitted as Exclude<typeof admitted, { refusal: unknown }>;
     /** Records the call, then gives its reservation back (once, whatever path ends the call). */
@@ -83,23 +100,22 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
       'upstream model provider error',
     );
 
-  app.post('/v1/chat/completions', async (c) => {
-    const raw = await c.req.json().catch(() => undefined);
-    if (raw === undefined) return badJson(c);
+  /**
+   * One model call in the chat form, answered on `wire`: admitted against the budgets, sent upstream,
+   * recorded as `recorded` (the request as the candidate sent it, in their API's shape).
+   */
+  async function answer(c: Context<GatewayEnv>, wire: WireSpec, body: ChatRequest, recorded: unknown) {
     const policy = c.get('policy');
-    const parsed = parseChatRequest(raw, policy.budget);
-    if (!parsed.ok) return openAiError(c, parsed.error);
-    const body = parsed.value;
     const upstreamModel = policy.models.get(body.model);
-    if (!upstreamModel) return unknownModel(c, body.model, policy);
+    if (!upstreamModel) return unknownModel(c, body.model, policy, wire.error);
     const stream = body.stream === true;
     const want = {
       promptTokens: estimatePromptTokens(body),
       choices: body.n ?? 1,
       maxOutput: requestedOutput(body),
     };
-    const admitted = await admit(c, 'chat', body.model, body, stream, want);
-    if ('refused' in admitted) return admitted.refused;
+    const admitted = await admit(c, wire.endpoint, body.model, recorded, stream, want);
+    if (admitted.refused) return wire.error(c, admitted.refused);
     const { call, grant, settle } = admitted;
     try {
       return await respondChat(c, {
@@ -115,17 +131,77 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
         stream,
         script: upstream.name === 'mock' ? policy.script : undefined,
         ruleCounts: await recorder.ruleCounts(c.get('live').attempt.id, c.get('live').key.purpose),
+        wire: wire.make(call.id, want.promptTokens),
       });
     } catch (err) {
       await settle({ status: 500, errorCode: 'gateway_error', response: { error: 'the gateway failed' } });
       ctx.logger.error({ err, callId: call.id }, 'gateway call failed');
-      return openAiError(c, {
+      return wire.error(c, {
         status: 500,
         type: 'server_error',
         code: 'gateway_error',
         message: 'The gateway failed while handling this request.',
       });
     }
+  }
+
+  const chatSpec: WireSpec = { endpoint: 'chat', error: openAiError, make: () => chatWire };
+
+  app.post('/v1/chat/completions', async (c) => {
+    const raw = await c.req.json().catch(() => undefined);
+    if (raw === undefined) return badJson(c);
+    const parsed = parseChatRequest(raw, c.get('policy').budget);
+    if (!parsed.ok) return openAiError(c, parsed.error);
+    return answer(c, chatSpec, parsed.value, parsed.value);
+  });
+
+  app.post('/v1/responses', async (c) => {
+    const raw = await c.req.json().catch(() => undefined);
+    if (raw === undefined) return badJson(c);
+    const policy = c.get('policy');
+    const parsed = parseResponsesRequest(raw, policy.budget);
+    if (!parsed.ok) return openAiError(c, parsed.error);
+    const r = parsed.value;
+    const { attempt, key } = c.get('live');
+    const history = r.previous_response_id
+      ? await historyOf(ctx, { attemptId: attempt.id, purpose: key.purpose }, r.previous_response_id)
+      : [];
+    if (!Array.isArray(history)) return openAiError(c, history);
+    const chat = responsesToChat(r, history, policy.budget);
+    if (!chat.ok) return openAiError(c, chat.error);
+    const created = Math.floor(ctx.clock.now() / 1000);
+    return answer(
+      c,
+      { endpoint: 'responses', error: openAiError, make: (id) => responsesWire(r, `resp_${id}`, created) },
+      chat.value,
+      r,
+    );
+  });
+
+  app.post('/v1/messages', async (c) => {
+    const refuse = (e: OpenAiError) => anthropicError(c, e);
+    if (!c.req.header('anthropic-version'))
+      return refuse({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'invalid_request',
+        message: 'anthropic-version: header is required',
+      });
+    const raw = await c.req.json().catch(() => undefined);
+    if (raw === undefined)
+      return refuse({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: 'There was an error parsing the body of your request as JSON.' });
+    const policy = c.get('policy');
+    const parsed = parseMessagesRequest(raw, policy.budget);
+    if (!parsed.ok) return refuse(parsed.error);
+    const chat = messagesToChat(parsed.value, policy.budget);
+    if (!chat.ok) return refuse(chat.error);
+    const model = parsed.value.model;
+    return answer(
+      c,
+      { endpoint: 'messages', error: anthropicError, make: (id, est) => messagesWire(model, `msg_${id}`, est) },
+      chat.value,
+      parsed.value,
+    );
   });
 
   app.post('/v1/embeddings', async (c) => {
@@ -140,7 +216,7 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
     const input = typeof body.input === 'string' ? [body.input] : body.input;
     const want = { promptTokens: estimateInputTokens(body), choices: 1, noOutput: true };
     const admitted = await admit(c, 'embeddings', body.model, body, false, want);
-    if ('refused' in admitted) return admitted.refused;
+    if (admitted.refused) return openAiError(c, admitted.refused);
     const { call, settle } = admitted;
     const started = performance.now();
     try {

@@ -1,8 +1,9 @@
 /**
- * Answers one chat completion: plain JSON or server-sent events, including the mock's scripted
- * behaviour (slowness, broken streams, errors). The call is settled (recorded, then its reservation
- * released) whatever happens, with the streamed content joined. Upstream failures reach the candidate
- * only as the gateway's own messages (server/llm/upstream-errors.ts), also when a stream breaks off.
+ * Answers one model call in the API the candidate used (the `wire`: chat, responses or messages): plain
+ * JSON or server-sent events, including the mock's scripted behaviour (slowness, broken streams,
+ * errors). The call is settled (recorded, then its reservation released) whatever happens, with the
+ * streamed content joined. Upstream failures reach the candidate only as the gateway's own messages
+ * (server/llm/upstream-errors.ts), also when a stream breaks off.
  */
 import { setTimeout as wait } from 'node:timers/promises';
 import type { Context } from 'hono';
@@ -10,8 +11,8 @@ import { stream as honoStream } from 'hono/streaming';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { UpstreamError, type LlmUpstream, type ChatCall } from '../llm/index.ts';
 import type { MockScript } from '../llm/index.ts';
-import { openAiError } from './errors.ts';
 import type { Finish, StartedCall } from './record.ts';
+import { chatWire, type Wire } from './wire.ts';
 
 export interface ChatJob {
   upstream: LlmUpstream;
@@ -33,6 +34,8 @@ export interface ChatJob {
   stream: boolean;
   script?: MockScript;
   ruleCounts: Record<string, number>;
+  /** The API the answer goes out in (default: Chat Completions). */
+  wire?: Wire;
 }
 
 /** Waits ms, or less when the client goes away (an aborted wait is not an error here). */
@@ -79,6 +82,7 @@ export function* chunksOf(c: ChatCompletion, includeUsage: boolean): Generator<C
 }
 
 export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
+  const wire = job.wire ?? chatWire;
   const started = performance.now();
   const signal = c.req.raw.signal;
   const outcome = await job.upstream.chat({
@@ -105,7 +109,7 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
       latencyMs: performance.now() - started,
       upstreamModel: job.model,
     });
-    return openAiError(c, {
+    return wire.error(c, {
       status: outcome.status as 429,
       type: outcome.type,
       code: outcome.code,
@@ -133,9 +137,9 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
     }
   }
 
-  const includeUsage = Boolean(
-    (job.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage,
-  );
+  const includeUsage =
+    wire.alwaysUsage ||
+    Boolean((job.body.stream_options as { include_usage?: boolean } | undefined)?.include_usage);
   const finish = async (
     content: string | null,
     usage: ChatCompletion['usage'] | undefined,
@@ -158,7 +162,8 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
   };
 
   if (outcome.kind === 'completion' && !job.stream) {
-    const body = JSON.stringify(outcome.completion);
+    const answer = wire.body(outcome.completion);
+    const body = JSON.stringify(answer);
     const message = outcome.completion.choices[0]?.message;
     if (outcome.truncateAfter !== undefined) {
       // A connection that dies mid-body: the client gets broken JSON.
@@ -172,16 +177,22 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
       );
       return new Response(partial, { status: 200, headers: { 'content-type': 'application/json' } });
     }
-    await finish(message?.content ?? null, outcome.completion.usage, outcome.completion);
+    await finish(message?.content ?? null, outcome.completion.usage, answer);
     return c.body(body, 200, { 'content-type': 'application/json' });
   }
 
+  const worstUsage = () => ({
+    prompt_tokens: job.worstCase.promptTokens,
+    completion_tokens: job.worstCase.completionTokens,
+    total_tokens: job.worstCase.promptTokens + job.worstCase.completionTokens,
+  });
   // Streaming: from the mock's finished completion, or passed through from the upstream.
   const chunks: AsyncIterable<ChatCompletionChunk> | Iterable<ChatCompletionChunk> =
     outcome.kind === 'stream' ? outcome.chunks : chunksOf(outcome.completion, includeUsage);
   const truncateAfter = outcome.kind === 'completion' ? outcome.truncateAfter : undefined;
   c.header('content-type', 'text/event-stream; charset=utf-8');
   c.header('cache-control', 'no-cache');
+  const encoder = wire.stream();
   return honoStream(c, async (s) => {
     let content = '';
     let usage: ChatCompletion['usage'] | undefined;
@@ -198,37 +209,30 @@ export async function respondChat(c: Context, job: ChatJob): Promise<Response> {
           content += cut;
           if (cut) {
             const partial = { ...chunk, choices: [{ ...chunk.choices[0]!, delta: { content: cut } }] };
-            await s.write(`data: ${JSON.stringify(partial)}\n\n`);
+            await s.write(encoder.chunk(partial));
           }
           truncated = true;
           break; // no finish_reason, no [DONE]: the stream just stops
         }
         content += delta;
         if (chunk.usage) usage = chunk.usage;
-        await s.write(`data: ${JSON.stringify(chunk)}\n\n`);
+        await s.write(encoder.chunk(chunk));
       }
-      if (!truncated && !signal.aborted) await s.write('data: [DONE]\n\n');
+      if (!usage && outcome.kind === 'completion') usage = outcome.completion.usage;
+      if (!truncated && !signal.aborted) await s.write(encoder.end(usage ?? worstUsage()));
     } catch (err) {
       // The upstream broke off mid-stream: end with an error event of our own (SDKs raise it).
       if (!(err instanceof UpstreamError)) throw err;
       job.logUpstream(job.call.id, err.failure);
       broken = err.failure.code;
-      const { message, type, code } = err.failure;
-      if (!signal.aborted)
-        await s.write(`data: ${JSON.stringify({ error: { message, type, param: null, code } })}\n\n`);
+      if (!signal.aborted) await s.write(encoder.fail(err.failure));
     } finally {
       if (!usage && outcome.kind === 'completion') usage = outcome.completion.usage;
-      if (!usage) {
-        usage = {
-          prompt_tokens: job.worstCase.promptTokens,
-          completion_tokens: job.worstCase.completionTokens,
-          total_tokens: job.worstCase.promptTokens + job.worstCase.completionTokens,
-        };
-      }
+      usage ??= worstUsage();
       await finish(
         content,
         usage,
-        { streamed: true },
+        encoder.result?.() ?? { streamed: true },
         200,
         broken ?? (truncated ? 'truncated' : signal.aborted ? 'client_closed' : undefined),
       );

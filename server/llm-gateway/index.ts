@@ -1,5 +1,5 @@
 /**
- * The LLM gateway: an OpenAI-compatible endpoint on its own port for candidates' code. It listens on
+ * The LLM gateway: OpenAI- and Anthropic-compatible endpoints on their own port for candidates' code. It listens on
  * loopback and on the gateway address of each sandbox's private network (nowhere else), issues one
  * key per attempt at start and revokes it at submit, and gives grading its own short-lived key.
  */
@@ -104,7 +104,14 @@ export class Gateway implements AttemptHooks, LlmAccess {
       this.gradeWindows.set(attemptId, this.openWindow(attemptId, 'grade'));
     const key = await this.keyFor(purpose === 'attempt' ? this.keys : this.gradeKeys, attemptId, purpose);
     const host = address.includes(':') ? `[${address}]` : address;
-    return { OPENAI_BASE_URL: `http://${host}:${this.port}/v1`, OPENAI_API_KEY: key };
+    // The same key for both SDKs; Anthropic's appends /v1 itself.
+    const origin = `http://${host}:${this.port}`;
+    return {
+      OPENAI_BASE_URL: `${origin}/v1`,
+      OPENAI_API_KEY: key,
+      ANTHROPIC_BASE_URL: origin,
+      ANTHROPIC_API_KEY: key,
+    };
   }
 
   async endGrading(attemptId: string): Promise<void> {

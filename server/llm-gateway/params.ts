@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { OpenAiError } from './errors.ts';
 import type { LlmPolicy } from './policy.ts';
 
-type Refusal = OpenAiError & { status: 400 };
+export type Refusal = OpenAiError & { status: 400 };
 
 /** Known OpenAI fields the gateway refuses, with the reason the candidate is told. */
 const REFUSED_CHAT: Record<string, string> = {
@@ -145,6 +145,8 @@ const chatShape = {
   store: z.literal(false, { error: REFUSED_CHAT.store! }).nullish(),
 };
 const chatSchema = z.object(chatShape);
+/** The chat fields the other APIs are translated into (their tools, tool_choice, response_format). */
+export const chatFields = chatShape;
 export type ChatRequest = z.output<typeof chatSchema>;
 
 /** The embeddings fields that may reach the upstream. */
@@ -161,7 +163,7 @@ const embeddingsShape = {
 const embeddingsSchema = z.object(embeddingsShape);
 export type EmbeddingsRequest = z.output<typeof embeddingsSchema>;
 
-const invalid = (param: string | null, message: string, code = 'invalid_request'): Refusal => ({
+export const invalid = (param: string | null, message: string, code = 'invalid_request'): Refusal => ({
   status: 400,
   type: 'invalid_request_error',
   code,
@@ -170,10 +172,11 @@ const invalid = (param: string | null, message: string, code = 'invalid_request'
 });
 
 /** The first top-level field that is refused or unknown, as a 400. */
-function unknownField(raw: Record<string, unknown>, shape: object, refused: Record<string, string>) {
+export function unknownField(raw: Record<string, unknown>, shape: object, refused: Record<string, string>) {
   for (const key of Object.keys(raw)) {
     // Own keys only: `toString` or `__proto__` are not fields of ours.
-    if (Object.hasOwn(shape, key) && !(key === 'store' && raw.store === true)) continue;
+    if (Object.hasOwn(shape, key) && !(key === 'store' && raw.store === true && Object.hasOwn(refused, key)))
+      continue;
     if (Object.hasOwn(refused, key))
       return invalid(key, `Unsupported parameter: '${key}': ${refused[key]}.`, 'unsupported_parameter');
     return invalid(key, `Unrecognized request argument supplied: ${key}`, 'unknown_parameter');
@@ -181,7 +184,7 @@ function unknownField(raw: Record<string, unknown>, shape: object, refused: Reco
   return undefined;
 }
 
-function parse<T>(
+export function parse<T>(
   schema: z.ZodType<T>,
   raw: unknown,
 ): { ok: true; value: T } | { ok: false; error: Refusal } {
@@ -192,7 +195,7 @@ function parse<T>(
   return { ok: false, error: invalid(where || null, `Invalid request: ${where || 'body'}: ${i.message}`) };
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validates a chat request against the allow-list and the task's caps. */

@@ -3,7 +3,7 @@ import type { TaskManifest } from '../tasks/index.ts';
 
 /** What runs and grading need from the LLM gateway: the variables that point a sandbox at it. */
 export interface LlmAccess {
-  /** OPENAI_BASE_URL and OPENAI_API_KEY for a sandbox of this attempt (address: its network's gateway). */
+  /** OPENAI_BASE_URL, OPENAI_API_KEY, ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY for a sandbox of this attempt (address: its network's gateway). */
   envFor(attemptId: string, purpose: 'attempt' | 'grade', address?: string): Promise<Record<string, string>>;
   /**
    * Opens the window in which the attempt's key of this purpose is accepted (a Run or grading is
