@@ -1,7 +1,7 @@
 /** Rule conditions: which rules a request reaches, and which one wins. */
 import { uniform } from './hash.ts';
 import type { MockRule, MockScript } from './schema.ts';
-import { contentText, isSystem, lastUserText } from './text.ts';
+import { contentText, isInput, isSystem, lastUserText } from './text.ts';
 import type { MockRequest, MockState } from './types.ts';
 
 /**
@@ -26,7 +26,12 @@ export function requestConditionsHold(rule: MockRule, req: MockRequest): boolean
     const last = lastUserText(req.messages);
     if (last === undefined || !test(m.content, last)) return false;
   }
-  if (m.anyContent && !req.messages.some((msg) => test(m.anyContent!, contentText(msg.content))))
+  // The conversation's inputs only: a word in the caller's own system prompt (or an earlier answer)
+  // must not decide which scripted case this is.
+  if (
+    m.anyContent &&
+    !req.messages.some((msg) => isInput(msg) && test(m.anyContent!, contentText(msg.content)))
+  )
     return false;
   if (m.system && !req.messages.some((msg) => isSystem(msg) && test(m.system!, contentText(msg.content)))) {
     return false;

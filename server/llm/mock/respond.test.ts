@@ -65,7 +65,7 @@ describe('matching', () => {
     expect(ruleOf(mockRespond(s, history, fresh()))).toBe('cs');
   });
 
-  it('checks anyContent against every message and system against system messages only', () => {
+  it('checks anyContent against user and tool messages only, and system against system messages only', () => {
     const s = script(
       `rules:\n  - { name: sys, match: { system: pirate }, reply: arr }\n  - { name: any, match: { anyContent: secret }, reply: found }\n`,
     );
@@ -80,6 +80,8 @@ describe('matching', () => {
     expect(ruleOf(mockRespond(s, req('You are a pirate', 'hi'), fresh()))).toBe('sys');
     expect(ruleOf(mockRespond(s, req('Be brief', 'the secret is 4'), fresh()))).toBe('any');
     expect(ruleOf(mockRespond(s, user('pirate'), fresh()))).toBeNull();
+    // A word in the caller's own system prompt does not decide which case this is.
+    expect(ruleOf(mockRespond(s, req('Keep the secret', 'hi'), fresh()))).toBeNull();
   });
 
   it('checks tools, toolResult and responseFormat', () => {
@@ -323,5 +325,60 @@ describe('default reply', () => {
     const s = script(`rules:\n  - { match: { rate: 0.5 }, toolCall: { name: f } }\n`);
     const a = mockRespond(s, user('same'), fresh({ 'rule-0': 3 }));
     expect(mockRespond(s, user('same'), fresh({ 'rule-0': 3 }))).toEqual(a);
+  });
+});
+
+describe('honouring the request', () => {
+  const weather = {
+    type: 'function',
+    function: {
+      name: 'get_weather',
+      strict: true,
+      parameters: { type: 'object', properties: { city: { type: 'string', minLength: 2 } }, required: ['city'] },
+    },
+  };
+  const clock = { type: 'function', function: { name: 'get_time', parameters: { type: 'object' } } };
+  const s = script(`
+rules:
+  - { name: call, match: { content: weather }, toolCall: { name: get_weather, arguments: { city: Oslo } } }
+  - { name: prose, match: { content: prose }, reply: 'Sure! It is a bug.' }
+`);
+
+  it('calls a tool when tool_choice is required or names it, with minimal arguments for its schema', () => {
+    const required = mockRespond(s, user('hello', { tools: [weather], tool_choice: 'required' }), fresh());
+    expect(required).toMatchObject({
+      finishReason: 'tool_calls',
+      content: null,
+      toolCalls: [{ function: { name: 'get_weather', arguments: '{"city":"aa"}' } }],
+    });
+    const named = mockRespond(
+      s,
+      user('weather please', { tools: [weather, clock], tool_choice: { type: 'function', function: { name: 'get_time' } } }),
+      fresh(),
+    );
+    expect(named).toMatchObject({ toolCalls: [{ function: { name: 'get_time', arguments: '{}' } }] });
+    // The scripted call already obeys: it is kept as written.
+    const scripted = mockRespond(s, user('weather please', { tools: [weather], tool_choice: 'required' }), fresh());
+    expect(scripted).toMatchObject({ toolCalls: [{ id: 'call_call_1', function: { arguments: '{"city":"Oslo"}' } }] });
+  });
+
+  it('answers without tools when tool_choice is none, even where a rule would call one', () => {
+    const o = mockRespond(s, user('weather please', { tools: [weather], tool_choice: 'none' }), fresh());
+    expect(o).toMatchObject({ finishReason: 'stop', content: 'Mock reply to: "weather please"' });
+    expect(o.kind === 'message' && o.toolCalls).toBeFalsy();
+  });
+
+  it('never answers prose in JSON mode: a scripted reply that is not JSON becomes valid JSON', () => {
+    const obj = contentOf(mockRespond(s, user('prose', { response_format: { type: 'json_object' } }), fresh()));
+    expect(JSON.parse(obj!)).toEqual({ reply: 'Sure! It is a bug.' });
+    const schema = {
+      type: 'object',
+      properties: { label: { enum: ['bug', 'other'] }, score: { type: 'number', minimum: 0 } },
+      required: ['label', 'score'],
+    };
+    const sch = contentOf(
+      mockRespond(s, user('prose', { response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } }), fresh()),
+    );
+    expect(JSON.parse(sch!)).toEqual({ label: 'bug', score: 0 });
   });
 });

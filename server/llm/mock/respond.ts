@@ -26,11 +26,11 @@ export function defaultReplyText(script: MockScript | undefined, req: MockReques
  * the json_schema, or `{"reply": <default text>}` for json_object (and plain text requests,
  * for `malformed_json` without a `json` value).
  */
-function defaultJsonValue(script: MockScript | undefined, req: MockRequest): unknown {
+function defaultJsonValue(script: MockScript | undefined, req: MockRequest, text?: string): unknown {
   const rf = req.response_format;
   if (responseFormatOf(req) === 'json_schema')
     return minimalInstance(rf?.json_schema?.schema ?? {}, rf?.json_schema?.strict === true);
-  return { reply: defaultReplyText(script, req) };
+  return { reply: text ?? defaultReplyText(script, req) };
 }
 
 /**
@@ -94,17 +94,92 @@ function message(b: Built, body: { content: string | null; toolCalls?: MockToolC
     : { kind: 'message', rule, content, finishReason: 'stop', usage, counted: b.counted };
 }
 
-/** The message a rule (or a delay/truncation's `then`) produces; absent = the default reply. */
-function messageFor(b: Built, spec: MockThen | undefined): MockMessageOutcome {
-  if (spec?.reply !== undefined) return message(b, { content: spec.reply });
-  if (spec?.json !== undefined) return message(b, { content: JSON.stringify(spec.json) });
-  if (spec?.toolCall !== undefined) {
-    return message(b, {
-      content: null,
-      toolCalls: toolCalls(spec.toolCall, b.rule?.name ?? 'default', b.call),
-    });
+const parses = (text: string) => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
-  return message(b, { content: defaultContent(b.script, b.req) });
+};
+
+interface FunctionTool {
+  name: string;
+  parameters?: unknown;
+  strict?: boolean;
+}
+
+/** The request's function tools (chat form). */
+function functionTools(req: MockRequest): FunctionTool[] {
+  return (req.tools ?? []).flatMap((t) => {
+    const fn = (t as { function?: FunctionTool } | null)?.function;
+    return fn && typeof fn.name === 'string' ? [fn] : [];
+  });
+}
+
+/** `tool_choice` as the mock obeys it: a named function, any tool (`required`), none, or auto. */
+function toolChoice(req: MockRequest): { kind: 'auto' | 'none' | 'required' } | { kind: 'named'; name: string } {
+  const c = req.tool_choice;
+  if (c === 'none' || c === 'required') return { kind: c };
+  const name = (c as { function?: { name?: unknown } } | null)?.function?.name;
+  return typeof name === 'string' ? { kind: 'named', name } : { kind: 'auto' };
+}
+
+/** A call of `tool` with the smallest arguments its parameters schema accepts. */
+function forcedCall(b: Built, tool: FunctionTool): MockToolCall {
+  return {
+    id: `call_${tool.name}_${b.req.messages.length}`,
+    type: 'function',
+    function: {
+      name: tool.name,
+      arguments: JSON.stringify(minimalInstance(tool.parameters ?? { type: 'object' }, tool.strict === true) ?? {}),
+    },
+  };
+}
+
+/**
+ * What the request's `tool_choice` allows, as a real model honours it: `none` turns a scripted tool
+ * call into the default answer; `required` and a named tool turn an answer without (that) tool call
+ * into a call of the tool with minimal arguments for its schema.
+ */
+function obeyToolChoice(b: Built, body: { content: string | null; toolCalls?: MockToolCall[] }) {
+  const choice = toolChoice(b.req);
+  const tools = functionTools(b.req);
+  if (choice.kind === 'none') return body.toolCalls ? { content: defaultContent(b.script, b.req) } : body;
+  // A script may call tools the request did not offer (to test how code copes); nothing to force.
+  if (tools.length === 0) return body;
+  if (choice.kind === 'required' && !body.toolCalls?.length)
+    return { content: null, toolCalls: [forcedCall(b, tools[0]!)] };
+  if (choice.kind === 'named') {
+    const tool = tools.find((t) => t.name === choice.name);
+    if (tool && !(body.toolCalls?.length && body.toolCalls.every((c) => c.function.name === tool.name)))
+      return { content: null, toolCalls: [forcedCall(b, tool)] };
+  }
+  return body;
+}
+
+/**
+ * The message a rule (or a delay/truncation's `then`) produces; absent = the default reply. In JSON
+ * mode a scripted `reply` that is not JSON becomes the request's default JSON (JSON mode never answers
+ * prose); a `json` value is sent as written (an author's off-schema answer is on purpose).
+ */
+function messageFor(b: Built, spec: MockThen | undefined): MockMessageOutcome {
+  const json = responseFormatOf(b.req) !== 'text';
+  if (spec?.reply !== undefined)
+    return message(b, obeyToolChoice(b, {
+      content: json && !parses(spec.reply) ? JSON.stringify(defaultJsonValue(b.script, b.req, spec.reply)) : spec.reply,
+    }));
+  if (spec?.json !== undefined) return message(b, obeyToolChoice(b, { content: JSON.stringify(spec.json) }));
+  if (spec?.toolCall !== undefined) {
+    return message(
+      b,
+      obeyToolChoice(b, {
+        content: null,
+        toolCalls: toolCalls(spec.toolCall, b.rule?.name ?? 'default', b.call),
+      }),
+    );
+  }
+  return message(b, obeyToolChoice(b, { content: defaultContent(b.script, b.req) }));
 }
 
 /**

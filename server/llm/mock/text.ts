@@ -28,6 +28,9 @@ export function toolCallTexts(message: MockMessage): string[] {
 
 export const isSystem = (m: MockMessage) => m.role === 'system' || m.role === 'developer';
 
+/** What the user (or the user's tools) put into the conversation: user and tool messages. */
+export const isInput = (m: MockMessage) => m.role === 'user' || m.role === 'tool';
+
 /** Text of the last `role: "user"` message, or undefined when there is none. */
 export function lastUserText(messages: readonly MockMessage[]): string | undefined {
   for (let i = messages.length - 1; i >= 0; i--) {

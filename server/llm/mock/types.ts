@@ -13,6 +13,8 @@ export interface MockRequest {
   messages: MockMessage[];
   tools?: unknown[];
   response_format?: { type: string; json_schema?: { name?: string; schema?: unknown; strict?: boolean } };
+  /** `none`, `auto`, `required` or a named function (`{ type: 'function', function: { name } }`). */
+  tool_choice?: unknown;
 }
 
 export interface MockState {
