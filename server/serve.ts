@@ -12,7 +12,7 @@ import { isWildcard, listenAll } from './http/index.ts';
 import { resumeGrading, shutdown } from './shutdown/index.ts';
 import { createSandboxDriver, limitsFromConfig } from './sandbox/index.ts';
 import { imageFor, environments, type EnvName } from './sandbox/index.ts';
-import { mockUpstream, openaiUpstream } from './llm/index.ts';
+import { upstreamsFromConfig } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
 import { deleteExpiredSessions } from './auth/index.ts';
 import { seedDemo } from './demo/index.ts';
@@ -35,10 +35,7 @@ export async function startServer(
     return images.get(env)!;
   };
   const driver = await createSandboxDriver(config, logger, imageOf);
-  const llm =
-    config.llmUpstream === 'openai'
-      ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
-      : mockUpstream(systemClock);
+  const { default: llm, providers: llmProviders } = upstreamsFromConfig(config, systemClock);
   const services = createServices({
     database,
     clock: systemClock,
@@ -51,6 +48,7 @@ export async function startServer(
       maxConcurrent: config.sandbox.maxConcurrent,
     },
     llm,
+    llmProviders,
     logger,
     config,
   });

@@ -20,7 +20,7 @@ import { createSandboxDriver, limitsFromConfig } from '../sandbox/index.ts';
 import { imageFor, type EnvName } from '../sandbox/index.ts';
 import { freeLoopbackPort } from '../platform/index.ts';
 import { helpOrVersion } from './help.ts';
-import { mockUpstream, openaiUpstream } from '../llm/index.ts';
+import { upstreamsFromConfig } from '../llm/index.ts';
 
 export class CliError extends Error {
   constructor(
@@ -183,10 +183,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     });
     if (positionals.length !== 1)
       throw new CliError('tasks generate-outputs: give one task folder, e.g. tasks/critique-answer');
-    const upstream =
-      config.llmUpstream === 'openai'
-        ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
-        : mockUpstream(systemClock);
+    const upstream = upstreamsFromConfig(config, systemClock).default;
     try {
       for (const r of await generateOutputs(positionals[0]!, upstream, { force: values.force })) {
         print(
@@ -216,10 +213,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
       sandbox: { ...config.sandbox, instance: `${config.sandbox.instance}-verify-${process.pid}` },
     };
     const logger = createLogger('warn', process.stderr);
-    const llm =
-      config.llmUpstream === 'openai'
-        ? openaiUpstream({ apiKey: config.openaiApiKey!, baseURL: config.openaiBaseUrl })
-        : mockUpstream(systemClock);
+    const { default: llm, providers: llmProviders } = upstreamsFromConfig(config, systemClock);
     const database = await openDatabase('sqlite::memory:');
     const services = createServices({
       database,
@@ -233,6 +227,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
         maxConcurrent: verifyConfig.sandbox.maxConcurrent,
       },
       llm,
+      llmProviders,
       logger,
       config: verifyConfig,
     });

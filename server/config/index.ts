@@ -46,9 +46,13 @@ const envSchema = z.object({
     .enum(['auto', 'docker', 'local', 'none'], { message: 'expected auto, docker, local or none' })
     .default('auto'),
   ALLOW_LOCAL_SANDBOX_IN_PRODUCTION: bool.default(false),
-  LLM_UPSTREAM: z.enum(['mock', 'openai'], { message: 'expected mock or openai' }).default('mock'),
+  LLM_UPSTREAM: z
+    .enum(['mock', 'openai', 'anthropic'], { message: 'expected mock, openai or anthropic' })
+    .default('mock'),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
+  ANTHROPIC_API_KEY: z.string().optional(),
+  ANTHROPIC_BASE_URL: z.url({ message: 'expected an absolute URL' }).optional(),
   DEMO_SEED: bool.optional(),
   METRICS_TOKEN: z.string().min(16, { message: 'expected at least 16 characters' }).optional(),
   SUBMIT_GRACE_SECONDS: z.coerce
@@ -107,9 +111,13 @@ export interface Config {
   webDist: string;
   sandboxDriver: 'auto' | 'docker' | 'local' | 'none';
   allowLocalSandboxInProduction: boolean;
-  llmUpstream: 'mock' | 'openai';
+  /** Serves model aliases that name no provider. */
+  llmUpstream: 'mock' | 'openai' | 'anthropic';
+  /** Provider credentials; a provider with a key also serves aliases that name it. */
   openaiApiKey: string | undefined;
   openaiBaseUrl: string | undefined;
+  anthropicApiKey: string | undefined;
+  anthropicBaseUrl: string | undefined;
   demoSeed: boolean;
   /** Bearer token for GET /metrics; without it only direct loopback requests are answered. */
   metricsToken: string | undefined;
@@ -172,6 +180,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.LLM_UPSTREAM === 'openai' && !e.OPENAI_API_KEY) {
     throw new ConfigError(['OPENAI_API_KEY: required when LLM_UPSTREAM=openai']);
   }
+  if (e.LLM_UPSTREAM === 'anthropic' && !e.ANTHROPIC_API_KEY) {
+    throw new ConfigError(['ANTHROPIC_API_KEY: required when LLM_UPSTREAM=anthropic']);
+  }
   const databaseUrl = e.DATABASE_URL.startsWith('sqlite:')
     ? `sqlite:${path.resolve(e.DATABASE_URL.slice('sqlite:'.length))}`
     : e.DATABASE_URL;
@@ -191,6 +202,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     llmUpstream: e.LLM_UPSTREAM,
     openaiApiKey: e.OPENAI_API_KEY,
     openaiBaseUrl: e.OPENAI_BASE_URL,
+    anthropicApiKey: e.ANTHROPIC_API_KEY,
+    anthropicBaseUrl: e.ANTHROPIC_BASE_URL,
     // A production deployment gets no demo admin unless asked for.
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== 'production',
     metricsToken: e.METRICS_TOKEN,

@@ -10,7 +10,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import type { ServiceContext } from '../platform/index.ts';
-import type { LlmUpstream } from '../llm/index.ts';
+import type { LlmProvider, LlmUpstream } from '../llm/index.ts';
 import { checkKey, type KeyCheck } from './keys.ts';
 import { policyLoader, type LlmPolicy } from './policy.ts';
 import { apiError, isAnthropicPath, unknownModel } from './errors.ts';
@@ -26,7 +26,10 @@ export type GatewayEnv = Env;
 
 export interface GatewayDeps {
   ctx: ServiceContext;
+  /** Serves aliases that name no provider. */
   upstream: LlmUpstream;
+  /** Serve aliases that name their provider (`mock` is always available). */
+  providers?: Partial<Record<LlmProvider, LlmUpstream>>;
   /**
    * Whether a Run (purpose 'attempt') or grading ('grade') of the attempt is live. When given, calls
    * outside that window are refused (409 outside_run) and recorded: a process that outlived its run
@@ -46,7 +49,7 @@ const endpointOf = (path: string) =>
           ? 'messages'
           : 'models';
 
-export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
+export function createGatewayApp({ ctx, upstream, providers, isLive }: GatewayDeps) {
   const app = new Hono<Env>();
   const policyOf = policyLoader(ctx);
   const recorder = new CallRecorder(ctx);
@@ -132,7 +135,12 @@ export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
         display_name: id,
         created_at: '1970-01-01T00:00:00Z',
       }));
-      return c.json({ data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+      return c.json({
+        data,
+        has_more: false,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+      });
     }
     const data = [...c.get('policy').models.keys()].map((id) => ({
       id,
@@ -149,7 +157,7 @@ export function createGatewayApp({ ctx, upstream, isLive }: GatewayDeps) {
     return c.json({ id, object: 'model', created: 0, owned_by: 'worksample' });
   });
 
-  registerCalls(app, { ctx, upstream, recorder, reservations });
+  registerCalls(app, { ctx, upstream, providers, recorder, reservations });
 
   app.notFound((c) =>
     apiError(c, {

@@ -7,10 +7,16 @@
  */
 import type { Context, Hono } from 'hono';
 import type { ServiceContext } from '../platform/index.ts';
-import { UpstreamError, type LlmUpstream } from '../llm/index.ts';
+import {
+  mockUpstream,
+  upstreamFor,
+  UpstreamError,
+  type LlmProvider,
+  type LlmUpstream,
+} from '../llm/index.ts';
 import type { GatewayEnv } from './app.ts';
 import { checkBudgets, type TokenWant } from './policy.ts';
-import { anthropicError, openAiError, unknownModel, type OpenAiError } from './errors.ts';
+import { anthropicError, modelNotFound, openAiError, type OpenAiError } from './errors.ts';
 import type { CallRecorder, Finish } from './record.ts';
 import { Reservations } from './reserve.ts';
 import { respondChat } from './chat.ts';
@@ -32,7 +38,10 @@ import {
 
 export interface CallDeps {
   ctx: ServiceContext;
+  /** The deployment's upstream: serves aliases that name no provider. */
   upstream: LlmUpstream;
+  /** Upstreams for aliases that name a provider (the mock is always there). */
+  providers?: Partial<Record<LlmProvider, LlmUpstream>>;
   recorder: CallRecorder;
   reservations: Reservations;
 }
@@ -44,7 +53,31 @@ interface WireSpec {
   make(callId: string, promptEstimate: number): Wire;
 }
 
-export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, reservations }: CallDeps) {
+export function registerCalls(
+  app: Hono<GatewayEnv>,
+  { ctx, upstream, providers, recorder, reservations }: CallDeps,
+) {
+  const upstreams = { default: upstream, providers: { mock: mockUpstream(ctx.clock), ...providers } };
+  /** The alias's route and upstream, or the error to answer (unknown alias, provider not configured). */
+  function routeOf(
+    c: Context<GatewayEnv>,
+    model: string,
+  ): { model: string; upstream: LlmUpstream } | OpenAiError {
+    const policy = c.get('policy');
+    const route = policy.models.get(model);
+    if (!route) return modelNotFound(model, policy);
+    const up = upstreamFor(upstreams, route.provider, ctx.clock);
+    if (!up)
+      return {
+        status: 503,
+        type: 'server_error',
+        code: 'upstream_not_configured',
+        message: `The model \`${model}\` is served by the ${route.provider} upstream, which this deployment has not configured; tell the person who invited you.`,
+        retryable: false,
+      };
+    return { model: route.upstream, upstream: up };
+  }
+
   const badJson = (c: Context) =>
     openAiError(c, {
       status: 400,
@@ -106,8 +139,8 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
    */
   async function answer(c: Context<GatewayEnv>, wire: WireSpec, body: ChatRequest, recorded: unknown) {
     const policy = c.get('policy');
-    const upstreamModel = policy.models.get(body.model);
-    if (!upstreamModel) return unknownModel(c, body.model, policy, wire.error);
+    const route = routeOf(c, body.model);
+    if ('status' in route) return wire.error(c, route);
     const stream = body.stream === true;
     const want = {
       promptTokens: estimatePromptTokens(body),
@@ -119,17 +152,17 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
     const { call, grant, settle } = admitted;
     try {
       return await respondChat(c, {
-        upstream,
+        upstream: route.upstream,
         call,
         settle,
         logUpstream,
         attemptId: c.get('live').attempt.id,
         alias: body.model,
-        model: upstreamModel,
+        model: route.model,
         body: forwardChat(body, grant.outputCap),
         worstCase: { promptTokens: want.promptTokens, completionTokens: want.choices * grant.outputCap },
         stream,
-        script: upstream.name === 'mock' ? policy.script : undefined,
+        script: route.upstream.name === 'mock' ? policy.script : undefined,
         ruleCounts: await recorder.ruleCounts(c.get('live').attempt.id, c.get('live').key.purpose),
         wire: wire.make(call.id, want.promptTokens),
       });
@@ -189,7 +222,12 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
       });
     const raw = await c.req.json().catch(() => undefined);
     if (raw === undefined)
-      return refuse({ status: 400, type: 'invalid_request_error', code: 'invalid_json', message: 'There was an error parsing the body of your request as JSON.' });
+      return refuse({
+        status: 400,
+        type: 'invalid_request_error',
+        code: 'invalid_json',
+        message: 'There was an error parsing the body of your request as JSON.',
+      });
     const policy = c.get('policy');
     const parsed = parseMessagesRequest(raw, policy.budget);
     if (!parsed.ok) return refuse(parsed.error);
@@ -198,7 +236,11 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
     const model = parsed.value.model;
     return answer(
       c,
-      { endpoint: 'messages', error: anthropicError, make: (id, est) => messagesWire(model, `msg_${id}`, est) },
+      {
+        endpoint: 'messages',
+        error: anthropicError,
+        make: (id, est) => messagesWire(model, `msg_${id}`, est),
+      },
       chat.value,
       parsed.value,
     );
@@ -210,9 +252,9 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
     const parsed = parseEmbeddingsRequest(raw);
     if (!parsed.ok) return openAiError(c, parsed.error);
     const body = parsed.value;
-    const policy = c.get('policy');
-    const upstreamModel = policy.models.get(body.model);
-    if (!upstreamModel) return unknownModel(c, body.model, policy);
+    const route = routeOf(c, body.model);
+    if ('status' in route) return openAiError(c, route);
+    const upstreamModel = route.model;
     const input = typeof body.input === 'string' ? [body.input] : body.input;
     const want = { promptTokens: estimateInputTokens(body), choices: 1, noOutput: true };
     const admitted = await admit(c, 'embeddings', body.model, body, false, want);
@@ -220,7 +262,7 @@ export function registerCalls(app: Hono<GatewayEnv>, { ctx, upstream, recorder, 
     const { call, settle } = admitted;
     const started = performance.now();
     try {
-      const r = await upstream.embed({
+      const r = await route.upstream.embed({
         model: upstreamModel,
         input,
         dimensions: body.dimensions,

@@ -19,7 +19,11 @@ export async function historyOf(
   responseId: string,
 ): Promise<ResponsesItem[] | Refusal> {
   const notFound = () => ({
-    ...invalid('previous_response_id', `Previous response with id '${responseId}' not found.`, 'previous_response_not_found'),
+    ...invalid(
+      'previous_response_id',
+      `Previous response with id '${responseId}' not found.`,
+      'previous_response_not_found',
+    ),
   });
   const turns: ResponsesItem[][] = [];
   let id: string | null | undefined = responseId;
@@ -44,7 +48,14 @@ export async function historyOf(
         if (item.type === 'message')
           return [{ type: 'message', role: 'assistant', content: item.content } as ResponsesItem];
         if (item.type === 'function_call')
-          return [{ type: 'function_call', call_id: item.call_id, name: item.name, arguments: item.arguments } as ResponsesItem];
+          return [
+            {
+              type: 'function_call',
+              call_id: item.call_id,
+              name: item.name,
+              arguments: item.arguments,
+            } as ResponsesItem,
+          ];
         return [];
       });
     } catch {

@@ -23,19 +23,16 @@ export function openAiError(c: Context, e: OpenAiError) {
 }
 
 /** 404 for a model alias the task does not allow, listing the ones it does. */
-export function unknownModel(
-  c: Context,
-  model: string,
-  policy: Pick<LlmPolicy, 'models'>,
-  shape: (c: Context, e: OpenAiError) => Response = openAiError,
-) {
-  return shape(c, {
-    status: 404,
-    type: 'invalid_request_error',
-    code: 'model_not_found',
-    param: 'model',
-    message: `The model \`${model}\` does not exist or you do not have access to it. This task allows: ${[...policy.models.keys()].join(', ') || 'none'}.`,
-  });
+export const modelNotFound = (model: string, policy: Pick<LlmPolicy, 'models'>): OpenAiError => ({
+  status: 404,
+  type: 'invalid_request_error',
+  code: 'model_not_found',
+  param: 'model',
+  message: `The model \`${model}\` does not exist or you do not have access to it. This task allows: ${[...policy.models.keys()].join(', ') || 'none'}.`,
+});
+
+export function unknownModel(c: Context, model: string, policy: Pick<LlmPolicy, 'models'>) {
+  return apiError(c, modelNotFound(model, policy));
 }
 
 const ANTHROPIC_TYPES: Record<OpenAiError['status'], string> = {
@@ -58,10 +55,7 @@ const ANTHROPIC_TYPES: Record<OpenAiError['status'], string> = {
 export function anthropicError(c: Context, e: OpenAiError) {
   if (e.retryAfter !== undefined) c.header('Retry-After', String(e.retryAfter));
   if (e.retryable === false) c.header('x-should-retry', 'false');
-  return c.json(
-    { type: 'error', error: { type: ANTHROPIC_TYPES[e.status], message: e.message } },
-    e.status,
-  );
+  return c.json({ type: 'error', error: { type: ANTHROPIC_TYPES[e.status], message: e.message } }, e.status);
 }
 
 /** True for the paths answered in Anthropic's shapes. */

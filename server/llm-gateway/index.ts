@@ -5,7 +5,7 @@
  */
 import { serve, type ServerType } from '@hono/node-server';
 import type { AttemptHooks, ServiceContext } from '../platform/index.ts';
-import type { LlmUpstream } from '../llm/index.ts';
+import type { LlmProvider, LlmUpstream } from '../llm/index.ts';
 import type { LlmAccess } from '../runs/index.ts';
 import { createGatewayApp } from './app.ts';
 import { issueKey, revokeKeys } from './keys.ts';
@@ -27,8 +27,9 @@ export class Gateway implements AttemptHooks, LlmAccess {
     private readonly ctx: ServiceContext,
     upstream: LlmUpstream,
     readonly port: number,
+    providers?: Partial<Record<LlmProvider, LlmUpstream>>,
   ) {
-    this.app = createGatewayApp({ ctx, upstream, isLive: (a, p) => this.isLive(a, p) });
+    this.app = createGatewayApp({ ctx, upstream, providers, isLive: (a, p) => this.isLive(a, p) });
   }
 
   /** True while a Run (attempt key) or grading (grade key) of the attempt is live. */

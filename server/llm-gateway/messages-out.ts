@@ -59,7 +59,12 @@ export function messagesWire(model: string, id: string, promptEstimate: number):
       if (choice?.message.content) content.push({ type: 'text', text: choice.message.content });
       for (const t of choice?.message.tool_calls ?? [])
         if (t.type === 'function')
-          content.push({ type: 'tool_use', id: t.id, name: t.function.name, input: parseInput(t.function.arguments) });
+          content.push({
+            type: 'tool_use',
+            id: t.id,
+            name: t.function.name,
+            input: parseInput(t.function.arguments),
+          });
       return messageOf(content, choice?.finish_reason ?? 'stop', c.usage);
     },
     stream() {
@@ -101,7 +106,11 @@ export function messagesWire(model: string, id: string, promptEstimate: number):
             }
             blocks[open.index]!.text = `${blocks[open.index]!.text as string}${delta.content}`;
             out += sse(
-              { type: 'content_block_delta', index: open.index, delta: { type: 'text_delta', text: delta.content } },
+              {
+                type: 'content_block_delta',
+                index: open.index,
+                delta: { type: 'text_delta', text: delta.content },
+              },
               'content_block_delta',
             );
           }
@@ -111,13 +120,20 @@ export function messagesWire(model: string, id: string, promptEstimate: number):
               open = { index: blocks.length, tool: t.index, args: '' };
               const block = { type: 'tool_use', id: t.id ?? '', name: t.function?.name ?? '', input: {} };
               blocks.push(block);
-              out += sse({ type: 'content_block_start', index: open.index, content_block: block }, 'content_block_start');
+              out += sse(
+                { type: 'content_block_start', index: open.index, content_block: block },
+                'content_block_start',
+              );
             }
             const args = t.function?.arguments ?? '';
             if (args) {
               open.args += args;
               out += sse(
-                { type: 'content_block_delta', index: open.index, delta: { type: 'input_json_delta', partial_json: args } },
+                {
+                  type: 'content_block_delta',
+                  index: open.index,
+                  delta: { type: 'input_json_delta', partial_json: args },
+                },
                 'content_block_delta',
               );
             }
@@ -139,7 +155,8 @@ export function messagesWire(model: string, id: string, promptEstimate: number):
           return out + sse({ type: 'message_stop' }, 'message_stop');
         },
         fail({ message, type }) {
-          const kind = type === 'rate_limit_exceeded' || type === 'requests' ? 'rate_limit_error' : 'api_error';
+          const kind =
+            type === 'rate_limit_exceeded' || type === 'requests' ? 'rate_limit_error' : 'api_error';
           return begin() + sse({ type: 'error', error: { type: kind, message } }, 'error');
         },
         result: () => final ?? { ...messageOf(blocks, finish, undefined), stop_reason: null },

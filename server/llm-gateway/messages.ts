@@ -79,7 +79,9 @@ const shape = {
   tools: z
     .array(
       z.object({
-        type: z.literal('custom', { error: 'only client tools (name, input_schema) are available here' }).optional(),
+        type: z
+          .literal('custom', { error: 'only client tools (name, input_schema) are available here' })
+          .optional(),
         name: z.string().min(1).max(64),
         description: z.string().max(10_000).optional(),
         input_schema: z.record(z.string(), z.unknown()),
@@ -133,7 +135,10 @@ const resultText = (c: string | Array<{ text: string }> | undefined) =>
   typeof c === 'string' ? c : (c ?? []).map((b) => b.text).join('\n');
 
 /** Anthropic turns as chat messages: tool_result blocks become tool messages, tool_use blocks tool calls. */
-export function messagesToChat(r: MessagesRequest, budget: Pick<LlmPolicy['budget'], 'maxChoices' | 'maxOutputTokens'>) {
+export function messagesToChat(
+  r: MessagesRequest,
+  budget: Pick<LlmPolicy['budget'], 'maxChoices' | 'maxOutputTokens'>,
+) {
   const messages: ChatMessage[] = [];
   const system = typeof r.system === 'string' ? r.system : r.system?.map((b) => b.text).join('\n');
   if (system) messages.push({ role: 'system', content: system });
@@ -143,10 +148,20 @@ export function messagesToChat(r: MessagesRequest, budget: Pick<LlmPolicy['budge
     if (m.role === 'assistant') {
       const calls = blocks.flatMap((b) =>
         b.type === 'tool_use'
-          ? [{ id: b.id, type: 'function' as const, function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) } }]
+          ? [
+              {
+                id: b.id,
+                type: 'function' as const,
+                function: { name: b.name, arguments: JSON.stringify(b.input ?? {}) },
+              },
+            ]
           : [],
       );
-      messages.push({ role: 'assistant', content: text || (calls.length ? null : ''), ...(calls.length ? { tool_calls: calls } : {}) });
+      messages.push({
+        role: 'assistant',
+        content: text || (calls.length ? null : ''),
+        ...(calls.length ? { tool_calls: calls } : {}),
+      });
       continue;
     }
     // Tool results answer the previous assistant turn, so they come before the user's text.

@@ -12,10 +12,28 @@ import type { ServiceContext } from '../platform/index.ts';
 import { getVersion, versionFileText } from '../tasks/index.ts';
 import { parseMockScript, type MockScript } from '../llm/index.ts';
 
+/** Where an alias goes: the upstream model, and which upstream (absent: the deployment's). */
+export interface ModelRoute {
+  upstream: string;
+  provider?: 'mock' | 'openai' | 'anthropic';
+}
+
+/** Every task gets an embeddings model unless it names its own alias so. */
+export const DEFAULT_EMBEDDINGS: [string, ModelRoute] = [
+  'mock-embed',
+  { upstream: 'mock-embed', provider: 'mock' },
+];
+
+const withDefaultEmbeddings = (routes: Array<[string, ModelRoute]>) => {
+  const map = new Map(routes);
+  if (!map.has(DEFAULT_EMBEDDINGS[0])) map.set(...DEFAULT_EMBEDDINGS);
+  return map;
+};
+
 export interface LlmPolicy {
   enabled: boolean;
-  /** alias → upstream model */
-  models: Map<string, string>;
+  /** alias → where it goes */
+  models: Map<string, ModelRoute>;
   budget: {
     maxRequests: number;
     maxTotalTokens: number;
@@ -60,7 +78,12 @@ export function policyLoader(ctx: ServiceContext) {
         }
         return {
           enabled: llm?.enabled ?? false,
-          models: new Map((llm?.models ?? []).map((m) => [m.alias, m.upstream])),
+          models: withDefaultEmbeddings(
+            (llm?.models ?? []).map((m): [string, ModelRoute] => [
+              m.alias,
+              { upstream: m.upstream, ...(m.provider ? { provider: m.provider } : {}) },
+            ]),
+          ),
           budget: llm?.budget ?? {
             maxRequests: 0,
             maxTotalTokens: 0,

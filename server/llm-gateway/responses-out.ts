@@ -30,11 +30,25 @@ const messageItem = (id: string, text: string, status: string): Item => ({
 });
 
 /** The Responses wire for one request; `id` is the response id (`resp_<call id>`). */
-export function responsesWire(req: ResponsesRequest, id: string, createdAt: number): Wire & {
-  responseOf(output: Item[], usage: CompletionUsage | undefined, finish: string | null, status?: string): object;
+export function responsesWire(
+  req: ResponsesRequest,
+  id: string,
+  createdAt: number,
+): Wire & {
+  responseOf(
+    output: Item[],
+    usage: CompletionUsage | undefined,
+    finish: string | null,
+    status?: string,
+  ): object;
 } {
   const suffix = id.replace(/^resp_/, '');
-  const responseOf = (output: Item[], usage: CompletionUsage | undefined, finish: string | null, status?: string) => {
+  const responseOf = (
+    output: Item[],
+    usage: CompletionUsage | undefined,
+    finish: string | null,
+    status?: string,
+  ) => {
     const incomplete = finish === 'length';
     const outputText = output
       .flatMap((i) => (i.type === 'message' ? (i.content as Array<{ text: string }>) : []))
@@ -59,7 +73,9 @@ export function responsesWire(req: ResponsesRequest, id: string, createdAt: numb
       temperature: req.temperature ?? 1,
       text: { format: req.text?.format ?? { type: 'text' }, verbosity: req.text?.verbosity ?? 'medium' },
       tool_choice:
-        typeof req.tool_choice === 'object' && req.tool_choice ? req.tool_choice : (req.tool_choice ?? 'auto'),
+        typeof req.tool_choice === 'object' && req.tool_choice
+          ? req.tool_choice
+          : (req.tool_choice ?? 'auto'),
       tools: (req.tools ?? []).map((t) => ({ ...t, strict: t.strict ?? true })),
       top_p: req.top_p ?? 1,
       truncation: 'disabled',
@@ -78,7 +94,8 @@ export function responsesWire(req: ResponsesRequest, id: string, createdAt: numb
       const choice = c.choices[0];
       const output: Item[] = [];
       const text = choice?.message.content;
-      if (text || !choice?.message.tool_calls?.length) output.push(messageItem(`msg_${suffix}`, text ?? '', 'completed'));
+      if (text || !choice?.message.tool_calls?.length)
+        output.push(messageItem(`msg_${suffix}`, text ?? '', 'completed'));
       (choice?.message.tool_calls ?? []).forEach((t, i) => {
         if (t.type !== 'function') return;
         output.push({
@@ -147,12 +164,23 @@ export function responsesWire(req: ResponsesRequest, id: string, createdAt: numb
             if (!message) {
               out += closeCall();
               const index = output.length;
-              const item: Item = { id: `msg_${suffix}`, type: 'message', status: 'in_progress', role: 'assistant', content: [] };
+              const item: Item = {
+                id: `msg_${suffix}`,
+                type: 'message',
+                status: 'in_progress',
+                role: 'assistant',
+                content: [],
+              };
               output.push(item);
               message = { index, item, text: '' };
               const part = { type: 'output_text', text: '', annotations: [], logprobs: [] };
               out += ev('response.output_item.added', { output_index: index, item });
-              out += ev('response.content_part.added', { item_id: item.id, output_index: index, content_index: 0, part });
+              out += ev('response.content_part.added', {
+                item_id: item.id,
+                output_index: index,
+                content_index: 0,
+                part,
+              });
             }
             message.text += delta.content;
             out += ev('response.output_text.delta', {
@@ -204,7 +232,12 @@ export function responsesWire(req: ResponsesRequest, id: string, createdAt: numb
             message = { index: 0, item, text: '' };
             const part = { type: 'output_text', text: '', annotations: [], logprobs: [] };
             out += ev('response.output_item.added', { output_index: 0, item: { ...item, content: [] } });
-            out += ev('response.content_part.added', { item_id: item.id, output_index: 0, content_index: 0, part });
+            out += ev('response.content_part.added', {
+              item_id: item.id,
+              output_index: 0,
+              content_index: 0,
+              part,
+            });
           }
           out += closeMessage() + closeCall();
           final = responseOf(output, usage, finish ?? 'stop');

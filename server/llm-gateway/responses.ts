@@ -26,7 +26,8 @@ const REFUSED: Record<string, string> = {
   safety_identifier: 'the gateway does not pass end-user identifiers to the provider',
   prompt_cache_key: 'the gateway does not pass cache keys to the provider',
   background: 'background responses are not available here',
-  conversation: 'provider-side conversations are not available here: use previous_response_id or send the input',
+  conversation:
+    'provider-side conversations are not available here: use previous_response_id or send the input',
   prompt: 'stored prompt templates are not available here',
   top_logprobs: 'log probabilities are not available here (the mock model used for grading has none)',
   max_tool_calls: 'only function tools are available here, and they run in your code',
@@ -75,7 +76,8 @@ const item = z.discriminatedUnion(
 );
 export type ResponsesItem = z.output<typeof item>;
 /** `type` is optional on messages (`{ role, content }`): filled in before parsing. */
-const withType = (v: unknown) => (isObject(v) && v.type === undefined && 'role' in v ? { ...v, type: 'message' } : v);
+const withType = (v: unknown) =>
+  isObject(v) && v.type === undefined && 'role' in v ? { ...v, type: 'message' } : v;
 
 const shape = {
   /** Checked against the task's aliases and replaced by the upstream model. */
@@ -123,9 +125,7 @@ const shape = {
       verbosity: z.enum(['low', 'medium', 'high']).nullish(),
     })
     .nullish(),
-  reasoning: z
-    .object({ effort: chatFields.reasoning_effort, summary: z.string().nullish() })
-    .nullish(),
+  reasoning: z.object({ effort: chatFields.reasoning_effort, summary: z.string().nullish() }).nullish(),
   /** Accepted, never forwarded (the gateway keeps responses with the attempt). */
   store: z.boolean().nullish(),
   truncation: z.literal('disabled', { error: 'only "disabled" is available here' }).nullish(),
@@ -157,7 +157,10 @@ export function parseResponsesRequest(
     };
   }
   if (r.text?.format?.type === 'json_schema' && (!r.text.format.name || !r.text.format.schema)) {
-    return { ok: false, error: invalid('text.format', "Invalid 'text.format': json_schema needs a name and a schema.") };
+    return {
+      ok: false,
+      error: invalid('text.format', "Invalid 'text.format': json_schema needs a name and a schema."),
+    };
   }
   return { ok: true, value: r };
 }
@@ -185,7 +188,11 @@ export function itemsToMessages(items: ResponsesItem[]): ChatMessage[] {
   for (const it of items) {
     if (it.type === 'message') out.push({ role: it.role, content: chatContent(it.content, it.role) });
     else if (it.type === 'function_call') {
-      const call = { id: it.call_id, type: 'function' as const, function: { name: it.name, arguments: it.arguments } };
+      const call = {
+        id: it.call_id,
+        type: 'function' as const,
+        function: { name: it.name, arguments: it.arguments },
+      };
       const last = out.at(-1);
       if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call];
       else out.push({ role: 'assistant', content: null, tool_calls: [call] });
@@ -248,6 +255,7 @@ export function responsesToChat(
           : undefined,
   };
   for (const k of Object.keys(chat)) if (chat[k] === undefined || chat[k] === null) delete chat[k];
-  if (messages.length === 0) return { ok: false as const, error: invalid('input', "Invalid 'input': the request has no input.") };
+  if (messages.length === 0)
+    return { ok: false as const, error: invalid('input', "Invalid 'input': the request has no input.") };
   return parseChatRequest(chat, budget);
 }

@@ -1,6 +1,6 @@
 /**
- * The LLM upstream the gateway forwards to: `mock` (deterministic, scripted per task, offline) or
- * `openai` (the openai SDK against any OpenAI-compatible server). The provider key lives only here,
+ * The LLM upstreams the gateway forwards to: `mock` (deterministic, scripted per task, offline),
+ * `openai` (the openai SDK against any OpenAI-compatible server) and `anthropic` (anthropic.ts). The provider key lives only here,
  * in the server process: it is never sent to a sandbox, a log line or an API response.
  */
 import OpenAI from 'openai';
@@ -78,8 +78,11 @@ export type ChatOutcome =
       ruleHits?: string[];
     };
 
+/** The upstreams a task's model alias can name (manifest `llm.models[].provider`). */
+export type LlmProvider = 'mock' | 'openai' | 'anthropic';
+
 export interface LlmUpstream {
-  readonly name: 'mock' | 'openai';
+  readonly name: LlmProvider;
   /** Model ids the upstream serves. */
   models(): Promise<string[]>;
   chat(call: ChatCall): Promise<ChatOutcome>;
@@ -253,4 +256,50 @@ export function openaiUpstream(opts: { apiKey: string; baseURL?: string; timeout
   };
 }
 export { parseMockScript } from './mock/index.ts';
+import { anthropicUpstream } from './anthropic.ts';
+export { anthropicUpstream, chatToAnthropic, anthropicToChat } from './anthropic.ts';
+
+/**
+ * The deployment's upstreams: `default` (LLM_UPSTREAM) serves aliases that name no provider; the
+ * others serve aliases that name theirs. The mock is always available.
+ */
+export interface Upstreams {
+  default: LlmUpstream;
+  providers?: Partial<Record<LlmProvider, LlmUpstream>>;
+}
+
+/** The upstreams a deployment's configuration gives: every provider with a key, the default by LLM_UPSTREAM. */
+export function upstreamsFromConfig(
+  config: {
+    llmUpstream: LlmProvider;
+    openaiApiKey?: string;
+    openaiBaseUrl?: string;
+    anthropicApiKey?: string;
+    anthropicBaseUrl?: string;
+  },
+  clock: Clock = systemClock,
+): Upstreams {
+  const providers: Partial<Record<LlmProvider, LlmUpstream>> = { mock: mockUpstream(clock) };
+  if (config.openaiApiKey)
+    providers.openai = openaiUpstream({ apiKey: config.openaiApiKey, baseURL: config.openaiBaseUrl });
+  if (config.anthropicApiKey)
+    providers.anthropic = anthropicUpstream({
+      apiKey: config.anthropicApiKey,
+      baseURL: config.anthropicBaseUrl,
+      clock,
+    });
+  return { default: providers[config.llmUpstream] ?? providers.mock!, providers };
+}
+
+/** The upstream for an alias's provider, or undefined when the deployment has not configured it. */
+export function upstreamFor(
+  u: Upstreams,
+  provider: LlmProvider | undefined,
+  clock: Clock,
+): LlmUpstream | undefined {
+  if (!provider || u.default.name === provider) return u.default;
+  const named = u.providers?.[provider];
+  if (named) return named;
+  return provider === 'mock' ? mockUpstream(clock) : undefined;
+}
 export type { MockScript } from './mock/index.ts';

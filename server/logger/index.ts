@@ -16,6 +16,8 @@ export const redactPaths = [
   '*.apiKey',
   'openaiApiKey',
   '*.openaiApiKey',
+  'anthropicApiKey',
+  '*.anthropicApiKey',
   'headers.cookie',
   'headers.authorization',
   'req.headers.cookie',

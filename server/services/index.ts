@@ -9,7 +9,7 @@ import type { Database } from '../db/index.ts';
 import type { Logger } from '../logger/index.ts';
 import type { Clock, IdGenerator, ServiceContext } from '../platform/index.ts';
 import { SandboxManager, type ManagerOptions, type SandboxDriver } from '../sandbox/index.ts';
-import type { LlmUpstream } from '../llm/index.ts';
+import type { LlmProvider, LlmUpstream } from '../llm/index.ts';
 import { Gateway } from '../llm-gateway/index.ts';
 import { RunService } from '../runs/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
@@ -24,7 +24,10 @@ export interface ServiceDeps {
   driver: SandboxDriver;
   /** How the sandbox manager uses the driver: limits, warm pool, concurrency and queue bounds. */
   sandbox: Omit<ManagerOptions, 'driver' | 'logger' | 'gatewayNetworks'>;
+  /** The deployment's upstream (aliases that name no provider). */
   llm: LlmUpstream;
+  /** Upstreams for aliases that name a provider (manifest `llm.models[].provider`); the mock is implicit. */
+  llmProviders?: Partial<Record<LlmProvider, LlmUpstream>>;
   logger: Logger;
   config: Config;
   /** Sign-in throttling; defaults to an in-memory throttle from config.login. */
@@ -57,7 +60,7 @@ export function createServices(deps: ServiceDeps): Services {
     config: deps.config,
     logger: deps.logger,
   };
-  const gateway = new Gateway(ctx, deps.llm, deps.config.gatewayPort);
+  const gateway = new Gateway(ctx, deps.llm, deps.config.gatewayPort, deps.llmProviders);
   const sandbox = new SandboxManager({
     ...deps.sandbox,
     driver: deps.driver,

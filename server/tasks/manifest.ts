@@ -163,6 +163,9 @@ export const DEFAULT_CRITIQUE_CATEGORIES = [
 
 const KINDS = ['code', 'critique', 'written'] as const;
 
+/** Upstreams a model alias can be served by (server/llm/index.ts). */
+export const LLM_PROVIDERS = ['mock', 'openai', 'anthropic'] as const;
+
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 // Defaults are not applied to raw data, so undefined counts as empty.
@@ -246,6 +249,14 @@ export const taskManifestSchema = z
                 error: 'expected a model alias of letters, digits, ".", "_", ":" or "-"',
               }),
             upstream: text(200),
+            /**
+             * Which upstream serves this alias: `mock` (the scripted model, whatever the deployment),
+             * `openai` (any OpenAI-compatible server), `anthropic`. Absent: the deployment's
+             * LLM_UPSTREAM. The alias is served on every API the gateway speaks either way.
+             */
+            provider: z
+              .enum(LLM_PROVIDERS, { error: `expected one of ${LLM_PROVIDERS.join(', ')}` })
+              .optional(),
           }),
           (m) => m.alias,
           'model alias',

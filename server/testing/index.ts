@@ -12,7 +12,7 @@ import { FakeClock, randomIds, type ServiceContext } from '../platform/index.ts'
 import { createApp } from '../http/index.ts';
 import { createServices } from '../services/index.ts';
 import { noSandbox, defaultLimits, type ManagerOptions, type SandboxDriver } from '../sandbox/index.ts';
-import { mockUpstream, type LlmUpstream } from '../llm/index.ts';
+import { mockUpstream, type LlmProvider, type LlmUpstream } from '../llm/index.ts';
 import { createUser, type Role } from '../users/index.ts';
 import { importTask } from '../tasks/index.ts';
 import { createInvitation } from '../invitations/index.ts';
@@ -74,6 +74,8 @@ export async function makeTestApp(
     sandbox?: Partial<Pick<ManagerOptions, 'limits' | 'poolSize' | 'warmEnvs' | 'maxConcurrent'>>;
     /** The LLM upstream behind the gateway (default: the mock model). */
     llm?: LlmUpstream;
+    /** Upstreams for aliases that name a provider (the mock is implicit). */
+    llmProviders?: Partial<Record<LlmProvider, LlmUpstream>>;
     /** The app's logger (default: silent). */
     logger?: Logger;
   } = {},
@@ -95,6 +97,7 @@ export async function makeTestApp(
       ...opts.sandbox,
     },
     llm: opts.llm ?? mockUpstream(clock),
+    llmProviders: opts.llmProviders,
     logger: opts.logger ?? silentLogger,
     config,
   });

@@ -34,8 +34,12 @@ describe('ticket-triage mock script', () => {
       return o.kind === 'message' ? JSON.parse(o.content!).category : o.kind;
     };
     // The demo tickets of starter/main.ts.
-    expect(label('Charged twice this month', 'My card was charged twice for the March invoice.')).toBe('billing');
-    expect(label('Dashboard crashes', 'The usage dashboard shows an error 500 since this morning.')).toBe('bug');
+    expect(label('Charged twice this month', 'My card was charged twice for the March invoice.')).toBe(
+      'billing',
+    );
+    expect(label('Dashboard crashes', 'The usage dashboard shows an error 500 since this morning.')).toBe(
+      'bug',
+    );
     expect(label('Dark mode?', 'It would be great to have a dark mode in the console.')).toBe('feature');
     expect(label('Question', 'How do I invite a colleague?')).toBe('other');
   });

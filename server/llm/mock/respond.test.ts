@@ -334,7 +334,11 @@ describe('honouring the request', () => {
     function: {
       name: 'get_weather',
       strict: true,
-      parameters: { type: 'object', properties: { city: { type: 'string', minLength: 2 } }, required: ['city'] },
+      parameters: {
+        type: 'object',
+        properties: { city: { type: 'string', minLength: 2 } },
+        required: ['city'],
+      },
     },
   };
   const clock = { type: 'function', function: { name: 'get_time', parameters: { type: 'object' } } };
@@ -353,13 +357,22 @@ rules:
     });
     const named = mockRespond(
       s,
-      user('weather please', { tools: [weather, clock], tool_choice: { type: 'function', function: { name: 'get_time' } } }),
+      user('weather please', {
+        tools: [weather, clock],
+        tool_choice: { type: 'function', function: { name: 'get_time' } },
+      }),
       fresh(),
     );
     expect(named).toMatchObject({ toolCalls: [{ function: { name: 'get_time', arguments: '{}' } }] });
     // The scripted call already obeys: it is kept as written.
-    const scripted = mockRespond(s, user('weather please', { tools: [weather], tool_choice: 'required' }), fresh());
-    expect(scripted).toMatchObject({ toolCalls: [{ id: 'call_call_1', function: { arguments: '{"city":"Oslo"}' } }] });
+    const scripted = mockRespond(
+      s,
+      user('weather please', { tools: [weather], tool_choice: 'required' }),
+      fresh(),
+    );
+    expect(scripted).toMatchObject({
+      toolCalls: [{ id: 'call_call_1', function: { arguments: '{"city":"Oslo"}' } }],
+    });
   });
 
   it('answers without tools when tool_choice is none, even where a rule would call one', () => {
@@ -369,7 +382,9 @@ rules:
   });
 
   it('never answers prose in JSON mode: a scripted reply that is not JSON becomes valid JSON', () => {
-    const obj = contentOf(mockRespond(s, user('prose', { response_format: { type: 'json_object' } }), fresh()));
+    const obj = contentOf(
+      mockRespond(s, user('prose', { response_format: { type: 'json_object' } }), fresh()),
+    );
     expect(JSON.parse(obj!)).toEqual({ reply: 'Sure! It is a bug.' });
     const schema = {
       type: 'object',
@@ -377,7 +392,11 @@ rules:
       required: ['label', 'score'],
     };
     const sch = contentOf(
-      mockRespond(s, user('prose', { response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } }), fresh()),
+      mockRespond(
+        s,
+        user('prose', { response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } }),
+        fresh(),
+      ),
     );
     expect(JSON.parse(sch!)).toEqual({ label: 'bug', score: 0 });
   });

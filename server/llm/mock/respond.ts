@@ -118,7 +118,9 @@ function functionTools(req: MockRequest): FunctionTool[] {
 }
 
 /** `tool_choice` as the mock obeys it: a named function, any tool (`required`), none, or auto. */
-function toolChoice(req: MockRequest): { kind: 'auto' | 'none' | 'required' } | { kind: 'named'; name: string } {
+function toolChoice(
+  req: MockRequest,
+): { kind: 'auto' | 'none' | 'required' } | { kind: 'named'; name: string } {
   const c = req.tool_choice;
   if (c === 'none' || c === 'required') return { kind: c };
   const name = (c as { function?: { name?: unknown } } | null)?.function?.name;
@@ -132,7 +134,9 @@ function forcedCall(b: Built, tool: FunctionTool): MockToolCall {
     type: 'function',
     function: {
       name: tool.name,
-      arguments: JSON.stringify(minimalInstance(tool.parameters ?? { type: 'object' }, tool.strict === true) ?? {}),
+      arguments: JSON.stringify(
+        minimalInstance(tool.parameters ?? { type: 'object' }, tool.strict === true) ?? {},
+      ),
     },
   };
 }
@@ -166,9 +170,15 @@ function obeyToolChoice(b: Built, body: { content: string | null; toolCalls?: Mo
 function messageFor(b: Built, spec: MockThen | undefined): MockMessageOutcome {
   const json = responseFormatOf(b.req) !== 'text';
   if (spec?.reply !== undefined)
-    return message(b, obeyToolChoice(b, {
-      content: json && !parses(spec.reply) ? JSON.stringify(defaultJsonValue(b.script, b.req, spec.reply)) : spec.reply,
-    }));
+    return message(
+      b,
+      obeyToolChoice(b, {
+        content:
+          json && !parses(spec.reply)
+            ? JSON.stringify(defaultJsonValue(b.script, b.req, spec.reply))
+            : spec.reply,
+      }),
+    );
   if (spec?.json !== undefined) return message(b, obeyToolChoice(b, { content: JSON.stringify(spec.json) }));
   if (spec?.toolCall !== undefined) {
     return message(
