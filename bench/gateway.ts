@@ -3,7 +3,9 @@
  * a call, measured against the mock model called in-process, and against a minimal node HTTP server that
  * returns the same bytes (so the cost of HTTP over loopback is separated from the gateway's own).
  * Non-streaming latency and streaming time-to-first-token, at 1 and 50 concurrent clients (one attempt
- * each), with the database in memory and in a file (WAL, synchronous=FULL, as deployed). Then a
+ * each), for each API the gateway speaks (Chat Completions, Responses, Anthropic Messages: the bare
+ * server answers each in that API's own bytes, and the table gives the gateway's p50 as a ratio over
+ * it), with the database in memory and in a file (WAL, synchronous=FULL, as deployed). Then a
  * per-phase breakdown of the gateway's database work. Loopback only; every loop is bounded.
  */
 import { createServer, type Server } from 'node:http';
@@ -25,6 +27,8 @@ import { checkKey } from '../server/llm-gateway/keys.ts';
 import { checkBudgets, policyLoader } from '../server/llm-gateway/policy.ts';
 import { CallRecorder } from '../server/llm-gateway/record.ts';
 import { chunksOf } from '../server/llm-gateway/chat.ts';
+import { responsesWire } from '../server/llm-gateway/responses-out.ts';
+import { messagesWire } from '../server/llm-gateway/messages-out.ts';
 import { percentile } from './stats.ts';
 import { freePort } from '../tests/helpers/process.ts';
 
@@ -41,6 +45,35 @@ const clock: Clock = { now: () => Date.now() };
 const PROMPT = 'Summarise the plot of Hamlet in one short paragraph, please.';
 const body = (stream: boolean) =>
   JSON.stringify({ model: 'mock-small', messages: [{ role: 'user', content: PROMPT }], stream });
+
+/** The APIs measured: request path and body, auth header, and what marks the first content token. */
+const APIS = {
+  chat: {
+    path: '/v1/chat/completions',
+    body,
+    auth: (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` }),
+    firstToken: /"delta":\{"content":"[^"]/,
+  },
+  responses: {
+    path: '/v1/responses',
+    body: (stream: boolean) => JSON.stringify({ model: 'mock-small', input: PROMPT, stream }),
+    auth: (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` }),
+    firstToken: /"type":"response\.output_text\.delta"/,
+  },
+  messages: {
+    path: '/v1/messages',
+    body: (stream: boolean) =>
+      JSON.stringify({
+        model: 'mock-small',
+        max_tokens: 256,
+        messages: [{ role: 'user', content: PROMPT }],
+        stream,
+      }),
+    auth: (key: string): Record<string, string> => ({ 'x-api-key': key, 'anthropic-version': '2023-06-01' }),
+    firstToken: /"type":"text_delta"/,
+  },
+} as const;
+type Api = keyof typeof APIS;
 
 /** The fixture task with budgets no benchmark reaches (budgets are checked, never hit). */
 async function benchTask(dir: string): Promise<string> {
@@ -100,7 +133,7 @@ async function gatewayUnder(dbUrl: string, taskDir: string, n: number) {
   return {
     app,
     services,
-    url: `http://127.0.0.1:${port}/v1/chat/completions`,
+    url: `http://127.0.0.1:${port}`,
     keys,
     async close() {
       await services.close();
@@ -109,30 +142,45 @@ async function gatewayUnder(dbUrl: string, taskDir: string, n: number) {
   };
 }
 
-/** The floor: a node http server answering the same bytes the mock produces, with no work at all. */
+/** The floor: a node http server answering, per API path, the same bytes the gateway sends, with no work at all. */
 async function rawServer() {
   const upstream = mockUpstream(clock);
   const outcome = await upstream.chat(chatCall());
   if (outcome.kind !== 'completion') throw new Error('unexpected mock outcome');
-  const json = JSON.stringify(outcome.completion);
-  const sse = [...chunksOf(outcome.completion, false)].map((c) => `data: ${JSON.stringify(c)}\n\n`);
+  const c = outcome.completion;
+  const usage = c.usage!;
+  const encode = (w: { stream(): { chunk(x: never): string; end(u: never): string } }) => {
+    const e = w.stream();
+    return [...[...chunksOf(c, true)].map((x) => e.chunk(x as never)), e.end(usage as never)];
+  };
+  const responses = responsesWire({ model: 'mock-small', input: PROMPT }, 'resp_bench', 0);
+  const messages = messagesWire('mock-small', 'msg_bench', usage.prompt_tokens);
+  const answers: Record<string, { json: string; sse: string[] }> = {
+    [APIS.chat.path]: {
+      json: JSON.stringify(c),
+      sse: [...[...chunksOf(c, false)].map((x) => `data: ${JSON.stringify(x)}\n\n`), 'data: [DONE]\n\n'],
+    },
+    [APIS.responses.path]: { json: JSON.stringify(responses.body(c)), sse: encode(responses) },
+    [APIS.messages.path]: { json: JSON.stringify(messages.body(c)), sse: encode(messages) },
+  };
   const server: Server = createServer((req, res) => {
     let text = '';
     req.on('data', (c) => (text += c));
     req.on('end', () => {
+      const answer = answers[req.url ?? '']!;
       if (text.includes('"stream":true')) {
         res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8' });
-        for (const s of sse) res.write(s);
-        res.end('data: [DONE]\n\n');
+        for (const s of answer.sse.slice(0, -1)) res.write(s);
+        res.end(answer.sse.at(-1));
       } else {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(json);
+        res.end(answer.json);
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -151,14 +199,15 @@ function chatCall(stream = false): ChatCall {
 }
 
 /** One request; ms to the full body (non-streaming) or to the first content token (streaming). */
-async function timedFetch(url: string, key: string, stream: boolean): Promise<number> {
+async function timedFetch(origin: string, key: string, stream: boolean, api: Api = 'chat'): Promise<number> {
+  const spec = APIS[api];
   const t0 = performance.now();
-  const res = await fetch(url, {
+  const res = await fetch(origin + spec.path, {
     method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: body(stream),
+    headers: { ...spec.auth(key), 'content-type': 'application/json' },
+    body: spec.body(stream),
   });
-  if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 200) throw new Error(`${spec.path} answered ${res.status}: ${await res.text()}`);
   if (!stream) {
     await res.text();
     return performance.now() - t0;
@@ -168,7 +217,7 @@ async function timedFetch(url: string, key: string, stream: boolean): Promise<nu
   const decoder = new TextDecoder();
   for await (const chunk of res.body!) {
     text += decoder.decode(chunk, { stream: true });
-    if (first === undefined && /"delta":\{"content":"[^"]/.test(text)) first = performance.now() - t0;
+    if (first === undefined && spec.firstToken.test(text)) first = performance.now() - t0;
   }
   if (first === undefined) throw new Error('the stream carried no content');
   return first;
@@ -219,25 +268,29 @@ async function main() {
       ),
     );
     try {
-      for (const stream of [false, true]) {
-        for (const clients of [1, CLIENTS]) {
-          const each = clients === 1 ? SERIAL_N : PER_CLIENT;
-          const scenario = `${stream ? 'stream TTFT' : 'non-stream'} c=${clients}`;
-          // Warm every path (JIT, connection pools, statement caches) before measuring.
-          await load(1, WARMUP, () => timedDirect(stream));
-          await load(1, WARMUP, () => timedFetch(raw.url, 'none', stream));
-          for (const g of Object.values(gateways))
-            await load(1, WARMUP, () => timedFetch(g.url, g.keys[0]!.key, stream));
-          const row: Row = {
-            scenario,
-            direct: await load(clients, each, () => timedDirect(stream)),
-            raw: await load(clients, each, () => timedFetch(raw.url, 'none', stream)),
-            gateway: {},
-          };
-          for (const [name, g] of Object.entries(gateways)) {
-            row.gateway[name] = await load(clients, each, (c) => timedFetch(g.url, g.keys[c]!.key, stream));
+      for (const api of Object.keys(APIS) as Api[]) {
+        for (const stream of [false, true]) {
+          for (const clients of [1, CLIENTS]) {
+            const each = clients === 1 ? SERIAL_N : PER_CLIENT;
+            const scenario = `${api} ${stream ? 'stream TTFT' : 'non-stream'} c=${clients}`;
+            // Warm every path (JIT, connection pools, statement caches) before measuring.
+            await load(1, WARMUP, () => timedDirect(stream));
+            await load(1, WARMUP, () => timedFetch(raw.url, 'none', stream, api));
+            for (const g of Object.values(gateways))
+              await load(1, WARMUP, () => timedFetch(g.url, g.keys[0]!.key, stream, api));
+            const row: Row = {
+              scenario,
+              direct: await load(clients, each, () => timedDirect(stream)),
+              raw: await load(clients, each, () => timedFetch(raw.url, 'none', stream, api)),
+              gateway: {},
+            };
+            for (const [name, g] of Object.entries(gateways)) {
+              row.gateway[name] = await load(clients, each, (c) =>
+                timedFetch(g.url, g.keys[c]!.key, stream, api),
+              );
+            }
+            rows.push(row);
           }
-          rows.push(row);
         }
       }
       // Where the gateway's time goes: its database steps, one at a time, at concurrency 1.
@@ -299,13 +352,14 @@ async function main() {
 
     // The table: p50/p99 per path, and what the gateway adds over the in-process mock and over raw HTTP.
     const head = [
-      'scenario'.padEnd(20),
+      'scenario'.padEnd(31),
       'direct p50/p99'.padStart(16),
       'raw http p50/p99'.padStart(18),
       ...Object.keys(rows[0]!.gateway).flatMap((g) => [
         `gw(${g}) p50/p99`.padStart(20),
         `added p50/p99`.padStart(16),
         `over raw p50/p99`.padStart(18),
+        `×raw p50`.padStart(9),
       ]),
     ].join(' ');
     const pair = (a: number, b: number) => `${fmt(a)}/${fmt(b)}`;
@@ -313,7 +367,7 @@ async function main() {
       const d = [percentile(r.direct, 50), percentile(r.direct, 99)] as const;
       const w = [percentile(r.raw, 50), percentile(r.raw, 99)] as const;
       return [
-        r.scenario.padEnd(20),
+        r.scenario.padEnd(31),
         pair(...d).padStart(16),
         pair(...w).padStart(18),
         ...Object.values(r.gateway).flatMap((xs) => {
@@ -322,6 +376,7 @@ async function main() {
             pair(...g).padStart(20),
             pair(g[0] - d[0], g[1] - d[1]).padStart(16),
             pair(g[0] - w[0], g[1] - w[1]).padStart(18),
+            `${fmt(g[0] / w[0])}×`.padStart(9),
           ];
         }),
       ].join(' ');
@@ -364,6 +419,7 @@ async function main() {
                   addedP99: g.p99 - direct.p99,
                   overRawP50: g.p50 - raw.p50,
                   overRawP99: g.p99 - raw.p99,
+                  ratioOverRawP50: g.p50 / raw.p50,
                   meetsGoal: g.p50 - direct.p50 <= GOAL.p50 && g.p99 - direct.p99 <= GOAL.p99,
                 },
               ];

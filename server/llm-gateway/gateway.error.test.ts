@@ -196,21 +196,22 @@ describe('request validation', () => {
     const notFound = { type: 'invalid_request_error', code: 'model_not_found', param: 'model' };
     await expectError(await chat(key, 'hi', { model: 'gpt-4o' }), 404, {
       ...notFound,
-      message: /The model `gpt-4o` does not exist.*This task allows: mock-small\.$/,
+      // Every task also gets the default embeddings alias.
+      message: /The model `gpt-4o` does not exist.*This task allows: mock-small, mock-embed\.$/,
     });
     // mock-large exists upstream but is not in hello-llm's policy.
     await expectError(await chat(key, 'hi', { model: 'mock-large' }), 404, {
       ...notFound,
-      message: /`mock-large`.*allows: mock-small\./,
+      message: /`mock-large`.*allows: mock-small, mock-embed\./,
     });
     await expectError(
       await gw('/v1/embeddings', { key, body: { model: 'text-embedding-3-small', input: 'x' } }),
       404,
-      { ...notFound, message: /allows: mock-small\./ },
+      { ...notFound, message: /allows: mock-small, mock-embed\./ },
     );
     await expectError(await gw('/v1/models/gpt-4o', { key }), 404, {
       ...notFound,
-      message: /allows: mock-small\./,
+      message: /allows: mock-small, mock-embed\./,
     });
     expect(await callsOf(attemptId)).toEqual([]);
   });

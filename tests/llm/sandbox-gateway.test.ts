@@ -110,7 +110,7 @@ const get = (url) => fetch(url, { signal: AbortSignal.timeout(2000) })
 const gw = process.env.OPENAI_BASE_URL;
 console.log('GATEWAY ' + await get(gw + '/models'));
 console.log('API ' + await get('http://${gatewayAddress}:${apiPort}/api/health'));
-console.log('ENV ' + JSON.stringify(Object.entries(process.env).filter(([k, v]) => /OPENAI|KEY|SECRET|TOKEN/i.test(k) || /sk-/.test(v))));
+console.log('ENV ' + JSON.stringify(Object.entries(process.env).filter(([k, v]) => /OPENAI|ANTHROPIC|KEY|SECRET|TOKEN/i.test(k) || /sk-/.test(v))));
 console.log('ALL ' + JSON.stringify(process.env));
 `;
       const probed = await runFile(browser, attemptId, 'main.mjs', probe);
@@ -121,9 +121,16 @@ console.log('ALL ' + JSON.stringify(process.env));
       expect(probed.stdout).not.toMatch(/^API status:/m);
       const envLine = /^ENV (.*)$/m.exec(probed.stdout)![1]!;
       const keys = Object.fromEntries(JSON.parse(envLine) as Array<[string, string]>);
-      expect(Object.keys(keys).sort()).toEqual(['OPENAI_API_KEY', 'OPENAI_BASE_URL']);
+      expect(Object.keys(keys).sort()).toEqual([
+        'ANTHROPIC_API_KEY',
+        'ANTHROPIC_BASE_URL',
+        'OPENAI_API_KEY',
+        'OPENAI_BASE_URL',
+      ]);
       expect(keys.OPENAI_API_KEY).toMatch(/^wsk-/);
+      expect(keys.ANTHROPIC_API_KEY).toBe(keys.OPENAI_API_KEY);
       expect(keys.OPENAI_BASE_URL).toBe(`http://${gatewayAddress}:${gatewayPort}/v1`);
+      expect(keys.ANTHROPIC_BASE_URL).toBe(`http://${gatewayAddress}:${gatewayPort}`);
       expect(probed.stdout).not.toContain(SECRET);
     } finally {
       await new Promise<void>((resolve) => api.close(() => resolve()));
@@ -157,7 +164,8 @@ for i in range(6):
     const run = await runFile(browser, attemptId, 'main.py', main);
     expect(run.end, run.stderr).toMatchObject({ verdict: 'ok', exitCode: 0 });
     const lines = run.stdout.trim().split('\n');
-    expect(lines[0]).toBe('MODELS mock-small');
+    // The task's alias, and the embeddings alias every task gets.
+    expect(lines[0]).toBe('MODELS mock-small,mock-embed');
     // The budget is 4 requests.
     expect(lines.slice(1, 5)).toEqual(Array(4).fill('ANSWER The capital of Norway is Oslo.'));
     for (const line of lines.slice(5, 7)) {
@@ -168,5 +176,66 @@ for i in range(6):
     const { calls, usage } = await transcript(attemptId);
     expect(usage.requests).toBe(4);
     expect(calls.map((c) => c.status)).toEqual([200, 200, 200, 200, 429, 429]);
+  });
+
+  it('calls /v1/responses and /v1/messages over plain HTTP from node and python sandboxes', async () => {
+    const node = await t.startedCandidate();
+    const main = `
+const post = async (url, headers, body) => {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: r.status, text: await r.text() };
+};
+const key = process.env.OPENAI_API_KEY;
+const resp = await post(process.env.OPENAI_BASE_URL + '/responses', { authorization: 'Bearer ' + key },
+  { model: 'mock-small', input: 'hello from responses' });
+console.log('RESPONSES ' + resp.status + ' ' + JSON.parse(resp.text).output_text);
+const msg = await post(process.env.ANTHROPIC_BASE_URL + '/v1/messages',
+  { 'x-api-key': process.env.ANTHROPIC_API_KEY, 'anthropic-version': '2023-06-01' },
+  { model: 'mock-small', max_tokens: 100, messages: [{ role: 'user', content: 'hello from messages' }] });
+console.log('MESSAGES ' + msg.status + ' ' + JSON.parse(msg.text).content[0].text);
+const streamed = await post(process.env.ANTHROPIC_BASE_URL + '/v1/messages',
+  { 'x-api-key': process.env.ANTHROPIC_API_KEY, 'anthropic-version': '2023-06-01' },
+  { model: 'mock-small', max_tokens: 100, stream: true, messages: [{ role: 'user', content: 'hello streamed' }] });
+console.log('EVENTS ' + [...streamed.text.matchAll(/^event: (\\w+)$/gm)].map((m) => m[1]).filter((e, i, a) => a.indexOf(e) === i).join(','));
+`;
+    const ran = await runFile(node.browser, node.attemptId, 'main.mjs', main);
+    expect(ran.end, ran.stderr).toMatchObject({ verdict: 'ok', exitCode: 0 });
+    expect(ran.stdout).toContain('RESPONSES 200 Hi! Ask me for some JSON.');
+    expect(ran.stdout).toContain('MESSAGES 200 Hi! Ask me for some JSON.');
+    expect(ran.stdout).toContain(
+      'EVENTS message_start,ping,content_block_start,content_block_delta,content_block_stop,message_delta,message_stop',
+    );
+
+    const py = await t.startedCandidate('Py', 'py@example.com', 'gw-python');
+    const script = `
+import json, os, urllib.request
+
+def post(url, headers, body):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"content-type": "application/json", **headers})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+r = post(os.environ["OPENAI_BASE_URL"] + "/responses", {"authorization": "Bearer " + os.environ["OPENAI_API_KEY"]},
+         {"model": "mock-small", "input": [{"role": "user", "content": "What is the capital of Norway?"}]})
+print("RESPONSES", r["output"][0]["content"][0]["text"])
+m = post(os.environ["ANTHROPIC_BASE_URL"] + "/v1/messages",
+         {"x-api-key": os.environ["ANTHROPIC_API_KEY"], "anthropic-version": "2023-06-01"},
+         {"model": "mock-small", "max_tokens": 50, "system": "Be brief.",
+          "messages": [{"role": "user", "content": "What is the capital of Norway?"}]})
+print("MESSAGES", m["content"][0]["text"], m["stop_reason"])
+`;
+    const pyRun = await runFile(py.browser, py.attemptId, 'main.py', script);
+    expect(pyRun.end, pyRun.stderr).toMatchObject({ verdict: 'ok', exitCode: 0 });
+    expect(pyRun.stdout).toContain('RESPONSES The capital of Norway is Oslo.');
+    expect(pyRun.stdout).toContain('MESSAGES The capital of Norway is Oslo. end_turn');
+
+    const nodeCalls = (await transcript(node.attemptId)).calls;
+    expect(nodeCalls.map((c) => `${c.endpoint} ${c.status}`).sort()).toEqual([
+      'messages 200',
+      'messages 200',
+      'responses 200',
+    ]);
+    const pyCalls = (await transcript(py.attemptId)).calls;
+    expect(pyCalls.map((c) => `${c.endpoint} ${c.status}`).sort()).toEqual(['messages 200', 'responses 200']);
   });
 });
