@@ -162,6 +162,8 @@ export interface LlmCallsTable {
   rule: string | null;
   /** JSON array: every mock rule whose conditions held on the way to the answer (for `call:` counts). */
   rule_hits: string;
+  /** Who made the call: the candidate's code, or the IDE assistant on the candidate's behalf. */
+  origin: 'code' | 'assistant';
   /** 1 when the call counted against the key's request budget. */
   counted: number;
   prompt_tokens: number;

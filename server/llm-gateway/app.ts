@@ -21,7 +21,7 @@ import { registerCalls } from './calls.ts';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 type Live = Extract<KeyCheck, { ok: true }>;
-type Env = { Variables: { requestId: string; live: Live; policy: LlmPolicy } };
+type Env = { Variables: { requestId: string; live: Live; policy: LlmPolicy; origin: 'code' | 'assistant' } };
 export type GatewayEnv = Env;
 
 export interface GatewayDeps {
@@ -36,6 +36,15 @@ export interface GatewayDeps {
    * must not keep using the candidate's model budget. Unset: keys alone decide (unit tests of the API).
    */
   isLive?: (attemptId: string, purpose: 'attempt' | 'grade') => boolean;
+  /**
+   * Who calls through this app. 'code' (default): the listeners sandboxes reach. 'assistant': the
+   * in-process app the IDE assistant uses (never served on a port) — the attempt's key and budget, no
+   * Run window (the candidate chats between Runs), calls recorded as assistant use.
+   */
+  origin?: 'code' | 'assistant';
+  /** Shared by the apps of one gateway, so budgets and `call:` counts see every call of an attempt. */
+  recorder?: CallRecorder;
+  reservations?: Reservations;
 }
 
 const endpointOf = (path: string) =>
@@ -49,11 +58,12 @@ const endpointOf = (path: string) =>
           ? 'messages'
           : 'models';
 
-export function createGatewayApp({ ctx, upstream, providers, isLive }: GatewayDeps) {
+export function createGatewayApp(deps: GatewayDeps) {
+  const { ctx, upstream, providers, isLive, origin = 'code' } = deps;
   const app = new Hono<Env>();
   const policyOf = policyLoader(ctx);
-  const recorder = new CallRecorder(ctx);
-  const reservations = new Reservations();
+  const recorder = deps.recorder ?? new CallRecorder(ctx);
+  const reservations = deps.reservations ?? new Reservations();
 
   app.use('*', requestId());
   app.use(
@@ -73,7 +83,12 @@ export function createGatewayApp({ ctx, upstream, providers, isLive }: GatewayDe
     const auth = c.req.header('authorization') ?? '';
     // Anthropic's SDK sends the key as x-api-key; OpenAI's as a bearer token. Either works anywhere.
     const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1] ?? c.req.header('x-api-key')?.trim();
-    const live = await checkKey(ctx, token || undefined);
+    const checked = await checkKey(ctx, token || undefined);
+    // The assistant speaks for the candidate only: a grading key is no key here.
+    const live: KeyCheck =
+      checked.ok && origin === 'assistant' && checked.key.purpose !== 'attempt'
+        ? { ok: false, reason: 'unknown' }
+        : checked;
     if (!live.ok) {
       const message = {
         missing:
@@ -94,7 +109,7 @@ export function createGatewayApp({ ctx, upstream, providers, isLive }: GatewayDe
         message: 'This task does not allow calls to a language model.',
       });
     }
-    if (isLive && !isLive(live.attempt.id, live.key.purpose)) {
+    if (origin === 'code' && isLive && !isLive(live.attempt.id, live.key.purpose)) {
       // Recorded (uncounted) so reviewers see that something called the model between runs.
       const body = c.req.method === 'POST' ? await c.req.json().catch(() => null) : null;
       const model = typeof body?.model === 'string' ? body.model.slice(0, 200) : '';
@@ -123,6 +138,7 @@ export function createGatewayApp({ ctx, upstream, providers, isLive }: GatewayDe
     }
     c.set('live', live);
     c.set('policy', policy);
+    c.set('origin', origin);
     await next();
   });
 

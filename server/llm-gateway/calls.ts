@@ -110,6 +110,7 @@ export function registerCalls(
       stream,
       body,
       counted: !refusal,
+      origin: c.get('origin'),
     });
     if (refusal) {
       await recorder.finish(call, {

@@ -9,6 +9,8 @@ import type { LlmProvider, LlmUpstream } from '../llm/index.ts';
 import type { LlmAccess } from '../runs/index.ts';
 import { createGatewayApp } from './app.ts';
 import { issueKey, revokeKeys } from './keys.ts';
+import { CallRecorder } from './record.ts';
+import { Reservations } from './reserve.ts';
 
 export { createGatewayApp } from './app.ts';
 export { usageOf, policyLoader } from './policy.ts';
@@ -29,7 +31,40 @@ export class Gateway implements AttemptHooks, LlmAccess {
     readonly port: number,
     providers?: Partial<Record<LlmProvider, LlmUpstream>>,
   ) {
-    this.app = createGatewayApp({ ctx, upstream, providers, isLive: (a, p) => this.isLive(a, p) });
+    const shared = { ctx, upstream, providers, recorder: new CallRecorder(ctx), reservations: new Reservations() };
+    this.app = createGatewayApp({ ...shared, isLive: (a, p) => this.isLive(a, p) });
+    this.assistantApp = createGatewayApp({ ...shared, origin: 'assistant' });
+  }
+
+  /** The in-process app of the IDE assistant: never served on a port (see `assistant`). */
+  private readonly assistantApp: ReturnType<typeof createGatewayApp>;
+
+  /**
+   * A model call made by the IDE assistant for the candidate of `attemptId`: any gateway API path
+   * (`/v1/chat/completions`, `/v1/responses`, `/v1/messages`) and body, answered exactly as the
+   * candidate's code would be — same key checks (refused once the attempt is submitted or over), same
+   * budgets (the attempt's own), same upstreams and mock script — but usable between Runs and recorded
+   * with origin 'assistant' so reviewers tell it apart from calls the code made. Callers must have
+   * checked that the requester may write to the attempt.
+   */
+  async assistant(
+    attemptId: string,
+    path: `/v1/${string}`,
+    body: unknown,
+    opts: { signal?: AbortSignal; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
+    const key = await this.keyFor(this.keys, attemptId, 'attempt');
+    return this.assistantApp.request(`http://assistant${path}`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'anthropic-version': '2023-06-01',
+        ...opts.headers,
+        authorization: `Bearer ${key}`,
+      },
+      body: JSON.stringify(body),
+      signal: opts.signal,
+    });
   }
 
   /** True while a Run (attempt key) or grading (grade key) of the attempt is live. */

@@ -21,6 +21,8 @@ export interface StartedCall {
   body: unknown;
   /** Whether the call counts against the request budget (refused calls do not). */
   counted: boolean;
+  /** The candidate's code (default), or the IDE assistant. */
+  origin?: LlmCallsTable['origin'];
 }
 
 export interface Finish {
@@ -71,6 +73,7 @@ export class CallRecorder {
         rule: f.rule ?? null,
         rule_hits: JSON.stringify(hits),
         counted: call.counted ? 1 : 0,
+        origin: call.origin ?? 'code',
         prompt_tokens: f.promptTokens ?? 0,
         completion_tokens: f.completionTokens ?? 0,
         latency_ms: f.latencyMs === undefined ? null : Math.round(f.latencyMs),

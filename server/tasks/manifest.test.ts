@@ -146,6 +146,21 @@ describe('taskManifestSchema', () => {
     ]);
   });
 
+  it('names the upstream of each model alias, or leaves it to the deployment', () => {
+    const models = [
+      { alias: 'scripted', upstream: 'mock-small', provider: 'mock' },
+      { alias: 'claude', upstream: 'claude-sonnet-4-5', provider: 'anthropic' },
+      { alias: 'default', upstream: 'gpt-4o-mini' },
+    ];
+    const parsed = parseTaskManifest('task.yaml', codeTask({ llm: { enabled: true, models } }));
+    expect(parsed.ok && parsed.manifest.llm.models).toEqual(models);
+    expect(
+      errorsOf(
+        codeTask({ llm: { enabled: true, models: [{ alias: 'x', upstream: 'y', provider: 'gemini' }] } }),
+      ),
+    ).toEqual(['task.yaml: llm.models[0].provider: expected one of mock, openai, anthropic']);
+  });
+
   it('bounds rubric size and reviewer count', () => {
     const criteria = Array.from({ length: 13 }, (_, i) => ({ id: `c${i}`, title: `C${i}`, levels }));
     expect(errorsOf(codeTask({ rubric: { criteria }, review: { reviewersPerSubmission: 6 } }))).toEqual([

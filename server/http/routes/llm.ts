@@ -13,6 +13,8 @@ export const llmCallSchema = z
     id: z.string(),
     purpose: z.enum(['attempt', 'grade']),
     endpoint: z.string(),
+    /** The candidate's code, or the IDE assistant on the candidate's behalf. */
+    origin: z.enum(['code', 'assistant']),
     model: z.string(),
     stream: z.boolean(),
     request: z.unknown(),
@@ -80,6 +82,7 @@ export function registerLlm(app: OpenAPIHono<AppEnv>) {
       id: r.id,
       purpose: r.purpose,
       endpoint: r.endpoint,
+      origin: r.origin,
       model: r.model,
       stream: r.stream === 1,
       request: JSON.parse(r.request_json) as unknown,
