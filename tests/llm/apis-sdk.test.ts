@@ -373,6 +373,13 @@ describe('the Responses and Messages APIs through the official SDKs', () => {
       ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
     });
 
+    it("lists the task's aliases in Anthropic's page shape", async () => {
+      const { anthropic } = await clients();
+      const ids: string[] = [];
+      for await (const m of anthropic.models.list()) ids.push(m.id);
+      expect(ids).toEqual(['mock-small', 'mock-large', 'mock-embed']);
+    });
+
     it('breaks off a scripted truncated stream without message_stop', async () => {
       const { anthropic, attemptId } = await clients();
       const stream = anthropic.messages.stream({
