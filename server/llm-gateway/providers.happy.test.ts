@@ -145,6 +145,35 @@ describe('aliases served by their own upstream, on every API', () => {
       });
     });
 
+    it("maps Anthropic upstream errors to the gateway's own words: no key fragment reaches the candidate or the transcript", async () => {
+      for (const call of [
+        () =>
+          openai.chat.completions.create({
+            model: 'claude',
+            messages: [{ role: 'user', content: 'fail-529' }],
+          }),
+        () =>
+          anthropic.messages.create({
+            model: 'claude',
+            max_tokens: 10,
+            messages: [{ role: 'user', content: 'fail-529' }],
+          }),
+        () => openai.responses.create({ model: 'claude', input: 'fail-401' }),
+      ]) {
+        const err = (await call().catch((e: unknown) => e)) as { status: number; message: string };
+        expect(err.status).toBe(502);
+        expect(JSON.stringify(err)).not.toContain('PROVIDERKEY');
+        expect(err.message).toMatch(/upstream model provider|rejected its credentials/);
+      }
+      const rows = await t.ctx.db
+        .selectFrom('llm_calls')
+        .selectAll()
+        .where('attempt_id', '=', attemptId)
+        .execute();
+      expect(rows).toHaveLength(3);
+      expect(JSON.stringify(rows)).not.toContain('PROVIDERKEY');
+    });
+
     it('sends a GPT alias called with the Anthropic SDK to the OpenAI-compatible upstream', async () => {
       const m = await anthropic.messages.create({
         model: 'gpt',
