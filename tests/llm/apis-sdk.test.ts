@@ -186,6 +186,23 @@ describe('the Responses and Messages APIs through the official SDKs', () => {
       expect(calls).toHaveLength(3);
     });
 
+    it('continues a streamed response with previous_response_id (the stream is kept whole)', async () => {
+      const { openai } = await clients();
+      const tools = [{ type: 'function' as const, strict: true, ...weather }];
+      const first = await openai.responses
+        .stream({ model: 'mock-small', input: 'What is the weather in Oslo?', tools })
+        .finalResponse();
+      const call = first.output.find((o) => o.type === 'function_call');
+      if (call?.type !== 'function_call') throw new Error('expected a function call');
+      const second = await openai.responses.create({
+        model: 'mock-small',
+        previous_response_id: first.id,
+        input: [{ type: 'function_call_output', call_id: call.call_id, output: '21' }],
+        tools,
+      });
+      expect(second.output_text).toBe('It is 21 degrees in Oslo.');
+    });
+
     it('honours tool_choice required on every call', async () => {
       const { openai } = await clients();
       const r = await openai.responses.create({
