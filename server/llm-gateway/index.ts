@@ -31,7 +31,13 @@ export class Gateway implements AttemptHooks, LlmAccess {
     readonly port: number,
     providers?: Partial<Record<LlmProvider, LlmUpstream>>,
   ) {
-    const shared = { ctx, upstream, providers, recorder: new CallRecorder(ctx), reservations: new Reservations() };
+    const shared = {
+      ctx,
+      upstream,
+      providers,
+      recorder: new CallRecorder(ctx),
+      reservations: new Reservations(),
+    };
     this.app = createGatewayApp({ ...shared, isLive: (a, p) => this.isLive(a, p) });
     this.assistantApp = createGatewayApp({ ...shared, origin: 'assistant' });
   }
