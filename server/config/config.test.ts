@@ -34,6 +34,20 @@ describe('loadConfig', () => {
       /OPENAI_API_KEY: required when LLM_UPSTREAM=openai/,
     );
     expect(loadConfig({ LLM_UPSTREAM: 'openai', OPENAI_API_KEY: 'sk-test' }).openaiApiKey).toBe('sk-test');
+    expect(() => loadConfig({ LLM_UPSTREAM: 'anthropic' })).toThrow(
+      /ANTHROPIC_API_KEY: required when LLM_UPSTREAM=anthropic/,
+    );
+    expect(
+      loadConfig({
+        LLM_UPSTREAM: 'anthropic',
+        ANTHROPIC_API_KEY: 'sk-ant-test',
+        ANTHROPIC_BASE_URL: 'http://127.0.0.1:9/',
+      }),
+    ).toMatchObject({
+      llmUpstream: 'anthropic',
+      anthropicApiKey: 'sk-ant-test',
+      anthropicBaseUrl: 'http://127.0.0.1:9/',
+    });
   });
 
   it('treats empty values as unset and strips a trailing slash from PUBLIC_URL', () => {
