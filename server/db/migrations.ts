@@ -276,7 +276,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
-    '0007_llm_call_origin': {
+    '0009_llm_call_origin': {
       // Who made a gateway call: the candidate's code ('code') or the IDE assistant ('assistant'). Both
       // spend the attempt's budget; reviewers see them apart.
       async up(db: Kysely<any>) {
