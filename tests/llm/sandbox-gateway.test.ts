@@ -238,4 +238,34 @@ print("MESSAGES", m["content"][0]["text"], m["stop_reason"])
     const pyCalls = (await transcript(py.attemptId)).calls;
     expect(pyCalls.map((c) => `${c.endpoint} ${c.status}`).sort()).toEqual(['messages 200', 'responses 200']);
   });
+
+  it("runs the official SDKs' newer APIs inside a node sandbox: openai responses.create and Anthropic messages.create/stream", async () => {
+    const node = await t.startedCandidate();
+    const main = `
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
+const openai = new OpenAI({ maxRetries: 0 });
+const anthropic = new Anthropic({ maxRetries: 0 }); // ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY come from the env
+const r = await openai.responses.create({ model: 'mock-small', input: 'hello from responses' });
+console.log('RESPONSES ' + r.output_text);
+const m = await anthropic.messages.create({ model: 'mock-small', max_tokens: 100, messages: [{ role: 'user', content: 'hello from messages' }] });
+console.log('MESSAGES ' + m.content[0].text + ' ' + m.stop_reason);
+const stream = anthropic.messages.stream({ model: 'mock-small', max_tokens: 100, messages: [{ role: 'user', content: 'hello streamed' }] });
+let text = '';
+stream.on('text', (t) => { text += t; });
+const final = await stream.finalMessage();
+console.log('STREAMED ' + text + ' ' + final.usage.output_tokens);
+`;
+    const ran = await runFile(node.browser, node.attemptId, 'main.mjs', main);
+    expect(ran.end, ran.stderr).toMatchObject({ verdict: 'ok', exitCode: 0 });
+    expect(ran.stdout).toContain('RESPONSES Hi! Ask me for some JSON.');
+    expect(ran.stdout).toContain('MESSAGES Hi! Ask me for some JSON. end_turn');
+    expect(ran.stdout).toMatch(/^STREAMED Hi! Ask me for some JSON\. [1-9]\d*$/m);
+    const calls = (await transcript(node.attemptId)).calls;
+    expect(calls.map((c) => `${c.endpoint} ${c.status}`).sort()).toEqual([
+      'messages 200',
+      'messages 200',
+      'responses 200',
+    ]);
+  });
 });
