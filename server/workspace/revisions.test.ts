@@ -3,6 +3,7 @@
  * long autosave session replays exactly through the staff replay route, storage stays small, and a
  * database written before 0008_compact_revisions still replays and keeps saving after migrating.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +20,7 @@ import { sha256Hex } from '../blobs/index.ts';
 import { SNAPSHOT_EVERY } from './delta.ts';
 import { fileContent, readFile, revisionContent, writeFile } from './index.ts';
 import { needs } from '../../tests/helpers/require.ts';
+import { expectError, workspaceState } from '../testing/expect.ts';
 
 const list = dialects();
 needs('postgres', list.includes('postgres'), 'set TEST_DATABASE_URL=postgres://user:pass@127.0.0.1:5432/db');
@@ -82,6 +84,54 @@ describe.each(list)('compact revisions on %s', (dialect) => {
     // What a Run or grading sends to the sandbox is the latest save.
     const file = await readFile(t.ctx, attemptId, 'src/work.ts');
     expect((await fileContent(t.ctx, attemptId, file.sha256))?.toString()).toBe(content);
+  });
+
+  it('refuses a save past MAX_ATTEMPT_STORAGE_BYTES with a message for the candidate, and keeps everything saved before', async () => {
+    t = await makeTestApp({ dialect, env: { MAX_ATTEMPT_STORAGE_BYTES: '3000' } });
+    await t.importExample();
+    const { browser, attemptId } = await t.startedCandidate();
+    const put = (path: string, content: string, baseRevision?: number) =>
+      t!.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, { path, content, baseRevision });
+    // Incompressible text, so each new content costs about its size.
+    const noise = (n: number) => randomBytes(n).toString('base64').slice(0, n);
+    let fill = 0;
+    let saved = '';
+    for (let i = 0; ; i++) {
+      const content = Array.from({ length: 10 }, (_, j) => noise(90)).join('\n');
+      const r = await put(`notes/${i}.txt`, content);
+      if (r.status !== 200) {
+        expectError(r, 413, 'payload_too_large', /storage it is allowed.*not saved.*kept in this browser/s);
+        expect(r.json.error.message).toMatch(/3000 bytes/);
+        break;
+      }
+      fill = i;
+      saved = content;
+      expect(i).toBeLessThan(10);
+    }
+    const before = await workspaceState(t, attemptId);
+    // Nothing earlier is lost, the refused save left nothing, and saving a content the attempt
+    // already stored costs nothing, so it still works.
+    expect((await readFile(t.ctx, attemptId, `notes/${fill}.txt`)).content.toString()).toBe(saved);
+    expectError(await put('notes/again.txt', noise(2000)), 413, 'payload_too_large');
+    expect(await workspaceState(t, attemptId)).toEqual(before);
+    expect((await put('notes/copy.txt', saved)).status).toBe(200);
+  });
+
+  it('refuses stale and late saves without storing anything', async () => {
+    t = await makeTestApp({ dialect });
+    await t.importExample();
+    const { browser, attemptId } = await t.startedCandidate();
+    const put = (content: string, baseRevision?: number) =>
+      t!.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, { path: 'a.md', content, baseRevision });
+    expect((await put('one', 0)).json.file.revision).toBe(1);
+    expect((await put('two', 1)).json.file.revision).toBe(2);
+    const before = await workspaceState(t, attemptId);
+    expectError(await put('from another tab', 1), 409, 'stale_revision');
+    expect(await workspaceState(t, attemptId)).toEqual(before);
+    expect((await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`)).status).toBe(200);
+    const submitted = await workspaceState(t, attemptId);
+    expectError(await put('after submit', 2), 409, 'attempt_submitted');
+    expect(await workspaceState(t, attemptId)).toEqual(submitted);
   });
 
   it('still replays a database written before 0008_compact_revisions, and saves on top of it', async () => {
