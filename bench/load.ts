@@ -294,6 +294,9 @@ async function product(dialect: Dialect, count: number): Promise<LoadResult & { 
         method: 'PUT',
         headers: { 'content-type': 'application/json', cookie: c.cookie, 'x-csrf-token': c.csrf },
         body: JSON.stringify({ path: c.path, content, baseRevision: c.revision }),
+      }).catch((err: Error) => {
+        firstError ??= `request failed: ${err.message}`;
+        throw err;
       });
       if (res.status !== 200) {
         firstError ??= `${res.status} ${res.body.slice(0, 200)}`;
