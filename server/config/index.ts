@@ -65,6 +65,7 @@ const envSchema = z.object({
   MAX_FILE_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
   MAX_WORKSPACE_BYTES: positiveInt('a positive number of bytes').default(20 * 1024 * 1024),
   MAX_WORKSPACE_FILES: positiveInt('a positive number').default(500),
+  MAX_ATTEMPT_STORAGE_BYTES: positiveInt('a positive number of bytes').default(64 * 1024 * 1024),
   GATEWAY_PORT: z.coerce
     .number({ message: 'expected a port number 1-65535' })
     .int()
@@ -154,6 +155,8 @@ export interface WorkspaceLimits {
   maxFileBytes: number;
   maxWorkspaceBytes: number;
   maxFiles: number;
+  /** Stored revision bytes one attempt may use (compact: a busy hour is well under 1 MiB). */
+  maxAttemptStorageBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -214,6 +217,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxFileBytes: e.MAX_FILE_BYTES,
       maxWorkspaceBytes: e.MAX_WORKSPACE_BYTES,
       maxFiles: e.MAX_WORKSPACE_FILES,
+      maxAttemptStorageBytes: e.MAX_ATTEMPT_STORAGE_BYTES,
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
     gatewayPort: e.GATEWAY_PORT,

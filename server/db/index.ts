@@ -3,6 +3,8 @@
  * the same Kysely queries on both. Migrations run on open.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import SQLite from 'better-sqlite3';
@@ -37,16 +39,85 @@ function openSqlite(file: string): Database {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const raw = new SQLite(file);
   raw.pragma('journal_mode = WAL');
-  // FULL: a submitted attempt survives power loss, not just a process crash.
-  raw.pragma('synchronous = FULL');
+  // NORMAL in WAL mode: a commit is written to the WAL (the OS has it: it survives kill -9 of the
+  // server) but not fsynced; fsync happens at checkpoints, which the checkpointer thread runs every
+  // second off the event loop. better-sqlite3 is synchronous, so FULL put an fsync on the event loop
+  // for every save (stalls of hundreds of ms under load). A power loss or kernel crash can lose what
+  // was committed since the last checkpoint (about a second); see docs/ARCHITECTURE.md.
+  raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: raw }) });
+  const checkpointer = file === ':memory:' ? undefined : startCheckpointer(file);
+  // The checkpointer keeps the WAL short; this connection checkpoints only if it falls far behind.
+  if (checkpointer) raw.pragma('wal_autocheckpoint = 20000');
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: cachedStatements(raw) }) });
   return {
     db,
     dialect: 'sqlite',
     ping: () => ping(db),
-    close: () => db.destroy(),
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Prepared statements reused by SQL text (Kysely prepares every query anew; preparing was a visible
+ * share of a save's CPU). Kysely runs each statement to completion before the next (no streaming
+ * queries here), so one statement object per text is safe.
+ */
+function cachedStatements(raw: SQLite.Database) {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        if (cache.size >= 500) cache.clear();
+        stmt = raw.prepare(sql);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
+/** A worker thread with its own connection that runs a passive WAL checkpoint (with its fsyncs) every second. */
+function startCheckpointer(file: string, everyMs = 1000) {
+  const code = `
+    const { workerData, parentPort } = require('node:worker_threads');
+    const Database = require(workerData.driver);
+    const db = new Database(workerData.file);
+    db.pragma('busy_timeout = 1000');
+    const timer = setInterval(() => {
+      try { db.pragma('wal_checkpoint(PASSIVE)'); } catch (err) { parentPort.postMessage(String(err)); }
+    }, workerData.everyMs);
+    parentPort.on('message', () => {
+      clearInterval(timer);
+      try { db.pragma('wal_checkpoint(PASSIVE)'); } finally { db.close(); parentPort.close(); }
+    });`;
+  const worker = new Worker(code, {
+    eval: true,
+    workerData: { file, everyMs, driver: createRequire(import.meta.url).resolve('better-sqlite3') },
+  });
+  worker.unref();
+  let exited = false;
+  worker.once('exit', () => {
+    exited = true;
+  });
+  // A failed checkpoint is retried at the next tick; the main connection's autocheckpoint is the backstop.
+  worker.on('message', () => {});
+  worker.on('error', () => {});
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        worker.ref(); // keeps the process up until the final checkpoint is done
+        worker.once('exit', () => resolve());
+        worker.postMessage('stop');
+        setTimeout(() => void worker.terminate(), 2000).unref();
+      }),
   };
 }
 

@@ -276,6 +276,56 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0008_compact_revisions': {
+      // Revisions as splices against the previous revision with periodic deflated snapshots
+      // (server/workspace/delta.ts), per attempt, instead of a full blob per save. The current content
+      // of a saved file lives on its workspace row (the next splice's base, read in the save's one
+      // query); rows from before (and starter files) keep content null and point into blobs, so
+      // their sha256 no longer references blobs. stored_bytes counts an attempt's revision bytes
+      // against MAX_ATTEMPT_STORAGE_BYTES. Older timelines still replay: a sha256 with no revision
+      // row is read from blobs.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('file_revisions')
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('base_sha256', 'text')
+          .addColumn('depth', 'integer', (c) => c.notNull())
+          .addColumn('encoding', 'text', (c) => c.notNull())
+          .addColumn('size', 'integer', (c) => c.notNull())
+          .addColumn('data', bytes, (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('file_revisions_pk', ['attempt_id', 'sha256'])
+          .execute();
+        await db.schema
+          .alterTable('attempts')
+          .addColumn('stored_bytes', ms, (c) => c.notNull().defaultTo(0))
+          .execute();
+        if (dialect === 'postgres') {
+          await sql`alter table workspace_files drop constraint if exists workspace_files_sha256_fkey`.execute(
+            db,
+          );
+          await db.schema.alterTable('workspace_files').addColumn('content', bytes).execute();
+          return;
+        }
+        // SQLite cannot drop a foreign key: the table is rebuilt (nothing references it).
+        await db.schema
+          .createTable('workspace_files_0008')
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('size', 'integer', (c) => c.notNull())
+          .addColumn('revision', 'integer', (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .addColumn('content', bytes)
+          .addPrimaryKeyConstraint('workspace_files_0008_pk', ['attempt_id', 'path'])
+          .execute();
+        await sql`insert into workspace_files_0008 (attempt_id, path, sha256, size, revision, updated_at)
+          select attempt_id, path, sha256, size, revision, updated_at from workspace_files`.execute(db);
+        await db.schema.dropTable('workspace_files').execute();
+        await sql`alter table workspace_files_0008 rename to workspace_files`.execute(db);
+      },
+    },
     '0009_llm_call_origin': {
       // Who made a gateway call: the candidate's code ('code') or the IDE assistant ('assistant'). Both
       // spend the attempt's budget; reviewers see them apart.

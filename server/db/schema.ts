@@ -79,6 +79,8 @@ export interface AttemptsTable {
   deadline_at: number;
   submitted_at: number | null;
   submit_reason: 'candidate' | 'deadline' | null;
+  /** Bytes of stored revisions (file_revisions.data), held to MAX_ATTEMPT_STORAGE_BYTES. */
+  stored_bytes: number;
 }
 
 export interface WorkspaceFilesTable {
@@ -88,6 +90,23 @@ export interface WorkspaceFilesTable {
   size: number;
   revision: number;
   updated_at: number;
+  /** The current bytes once saved through the workspace; null: in blobs under sha256 (starter files, older rows). */
+  content: Uint8Array | null;
+}
+
+/** One stored revision of an attempt's file content (see server/workspace/delta.ts). */
+export interface FileRevisionsTable {
+  attempt_id: string;
+  sha256: string;
+  /** The revision a splice applies to; null for snapshots. */
+  base_sha256: string | null;
+  /** Splices between this revision and its snapshot (0: a snapshot). */
+  depth: number;
+  encoding: 'full' | 'full-deflate' | 'splice' | 'splice-deflate';
+  /** Bytes of the content this revision stands for. */
+  size: number;
+  data: Uint8Array;
+  created_at: number;
 }
 
 export interface AttemptEventsTable {
@@ -221,5 +240,6 @@ export interface DB {
   invitations: InvitationsTable;
   attempts: AttemptsTable;
   workspace_files: WorkspaceFilesTable;
+  file_revisions: FileRevisionsTable;
   attempt_events: AttemptEventsTable;
 }

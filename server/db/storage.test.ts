@@ -75,26 +75,37 @@ describe.each(list)('storage on %s', (dialect) => {
     );
   });
 
-  it('stores file contents once per distinct content (content-addressed)', async () => {
+  it('stores each distinct content of an attempt once: saving an earlier content again costs nothing', async () => {
     await importTask(t.ctx, taskDir);
     const a = await newAttempt();
     const b = await newAttempt();
-    const blobs = async () =>
+    const revisions = async (attemptId: string) =>
       Number(
         (
           await t.ctx.db
-            .selectFrom('blobs')
+            .selectFrom('file_revisions')
             .select((eb) => eb.fn.countAll().as('n'))
+            .where('attempt_id', '=', attemptId)
             .executeTakeFirstOrThrow()
         ).n,
       );
-    const before = await blobs();
+    const stored = async (attemptId: string) =>
+      (
+        await t.ctx.db
+          .selectFrom('attempts')
+          .select('stored_bytes')
+          .where('id', '=', attemptId)
+          .executeTakeFirstOrThrow()
+      ).stored_bytes;
     const content = Buffer.from('the same text in two workspaces\n');
     await writeFile(t.ctx, a, { path: 'x.txt', content });
     await writeFile(t.ctx, b, { path: 'y.txt', content });
     await writeFile(t.ctx, a, { path: 'x.txt', content: Buffer.from('v2') });
+    const charged = await stored(a.id);
     await writeFile(t.ctx, a, { path: 'x.txt', content });
-    expect(await blobs()).toBe(before + 2);
+    expect([await revisions(a.id), await revisions(b.id)]).toEqual([2, 1]);
+    expect(await stored(a.id)).toBe(charged);
+    expect((await readFile(t.ctx, a.id, 'x.txt')).content.toString()).toBe(content.toString());
   });
 
   it('records a revision and an event for every change, and none for an identical save', async () => {

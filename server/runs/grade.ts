@@ -7,7 +7,7 @@
  */
 import type { ServiceContext } from '../platform/index.ts';
 import type { GradesTable } from '../db/index.ts';
-import { getBlob } from '../blobs/index.ts';
+import { fileContent } from '../workspace/index.ts';
 import type { SandboxFile, SandboxManager } from '../sandbox/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import { versionFiles } from '../tasks/index.ts';
@@ -66,7 +66,7 @@ export async function gradingFiles(
   const load = async (rows: Array<{ path: string; sha256: string }>) => {
     const out: SandboxFile[] = [];
     for (const f of rows) {
-      const content = await getBlob(ctx.db, f.sha256);
+      const content = await fileContent(ctx, attemptId, f.sha256);
       if (content) out.push({ path: f.path, content });
     }
     return out;

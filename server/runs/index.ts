@@ -7,7 +7,7 @@
 import { AppError } from '../errors/index.ts';
 import type { AttemptHooks, ServiceContext } from '../platform/index.ts';
 import type { RunsTable } from '../db/index.ts';
-import { getBlob } from '../blobs/index.ts';
+import { fileContent } from '../workspace/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import type { SandboxManager, SlotTicket } from '../sandbox/index.ts';
@@ -309,7 +309,7 @@ export class RunService implements AttemptHooks {
     const changed: SandboxFile[] = [];
     for (const [path, sha] of want) {
       if (synced.get(path) === sha) continue;
-      const content = await getBlob(this.ctx.db, sha);
+      const content = await fileContent(this.ctx, attemptId, sha);
       if (content) changed.push({ path, content });
     }
     if (!changed.length && !deletes.length) return;

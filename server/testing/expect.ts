@@ -13,7 +13,7 @@ export function expectError(r: Res, status: number, code: string, message?: RegE
   if (message) expect(r.json.error.message).toMatch(message);
 }
 
-/** Everything a refused request must leave untouched: files, bytes, events, the attempt row, blobs. */
+/** Everything a refused request must leave untouched: files, bytes, events, the attempt row, blobs, revisions. */
 export async function workspaceState(t: TestApp, attemptId: string) {
   const files = await listFiles(t.ctx, attemptId);
   const contents = await Promise.all(
@@ -25,5 +25,11 @@ export async function workspaceState(t: TestApp, attemptId: string) {
     .where('id', '=', attemptId)
     .executeTakeFirstOrThrow();
   const blobs = await t.ctx.db.selectFrom('blobs').select('sha256').orderBy('sha256').execute();
-  return { files, contents, events: await listEvents(t.ctx, attemptId), attempt, blobs };
+  const revisions = await t.ctx.db
+    .selectFrom('file_revisions')
+    .select('sha256')
+    .where('attempt_id', '=', attemptId)
+    .orderBy('sha256')
+    .execute();
+  return { files, contents, events: await listEvents(t.ctx, attemptId), attempt, blobs, revisions };
 }

@@ -7,39 +7,16 @@
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import type { Db } from '../db/index.ts';
-import { getBlob, putBlob, sha256Hex } from '../blobs/index.ts';
+import { getBlob } from '../blobs/index.ts';
 import { recordEvent, type Attempt } from '../attempts/index.ts';
-import { pathProblem, pathsCollide } from './paths.ts';
+import { pathsCollide } from './paths.ts';
+import { revisionContent } from './revisions.ts';
+import { checkPath, checkRevision, toInfo, type FileInfo } from './rules.ts';
 
 export { pathProblem } from './paths.ts';
-
-export interface FileInfo {
-  path: string;
-  size: number;
-  sha256: string;
-  revision: number;
-  updatedAt: number;
-}
-
-const toInfo = (r: {
-  path: string;
-  size: number;
-  sha256: string;
-  revision: number;
-  updated_at: number;
-}): FileInfo => ({
-  path: r.path,
-  size: r.size,
-  sha256: r.sha256,
-  revision: r.revision,
-  updatedAt: r.updated_at,
-});
-
-function checkPath(p: string, field = 'path'): string {
-  const problem = pathProblem(p);
-  if (problem) throw new AppError('validation_failed', `${field}: ${problem}`);
-  return p;
-}
+export { revisionContent } from './revisions.ts';
+export { writeFile } from './save.ts';
+export type { FileInfo } from './rules.ts';
 
 export async function listFiles(ctx: ServiceContext, attemptId: string): Promise<FileInfo[]> {
   const rows = await ctx.db
@@ -64,9 +41,29 @@ export async function readFile(
     .where('path', '=', path)
     .executeTakeFirst();
   if (!row) throw new AppError('not_found', `file ${path} not found`);
-  const content = await getBlob(ctx.db, row.sha256);
+  const content = row.content ? Buffer.from(row.content) : await getBlob(ctx.db, row.sha256);
   if (!content) throw new AppError('internal', `content of ${path} is missing`);
   return { ...toInfo(row), content };
+}
+
+/**
+ * The bytes of a current workspace file of the attempt, by its sha256 (runs and grading sync files
+ * by hash): on the workspace row once saved, else the starter's blob, else its stored revision.
+ */
+export async function fileContent(
+  ctx: ServiceContext,
+  attemptId: string,
+  sha256: string,
+): Promise<Buffer | undefined> {
+  const row = await ctx.db
+    .selectFrom('workspace_files')
+    .select('content')
+    .where('attempt_id', '=', attemptId)
+    .where('sha256', '=', sha256)
+    .where('content', 'is not', null)
+    .executeTakeFirst();
+  if (row?.content) return Buffer.from(row.content);
+  return (await getBlob(ctx.db, sha256)) ?? (await revisionContent(ctx.db, attemptId, sha256));
 }
 
 /** Inside a write transaction: the attempt must still be open (re-read, so a concurrent submit wins). */
@@ -90,86 +87,6 @@ async function lockOpenAttempt(ctx: ServiceContext, trx: Db, attempt: Attempt) {
 async function openWorkspace(ctx: ServiceContext, trx: Db, attempt: Attempt) {
   await lockOpenAttempt(ctx, trx, attempt);
   return trx.selectFrom('workspace_files').selectAll().where('attempt_id', '=', attempt.id).execute();
-}
-
-function checkRevision(path: string, current: number | undefined, base: number | undefined) {
-  if (base === undefined) return;
-  if ((current ?? 0) !== base) {
-    throw new AppError(
-      'stale_revision',
-      current === undefined
-        ? `${path} no longer exists (expected revision ${base}); reload to see the latest workspace`
-        : `${path} changed elsewhere (now revision ${current}, you edited revision ${base}); reload to merge`,
-      { currentRevision: current ?? 0 },
-    );
-  }
-}
-
-/** Creates or replaces a file. baseRevision 0 means "create only". Identical content is a no-op. */
-export async function writeFile(
-  ctx: ServiceContext,
-  attempt: Attempt,
-  input: { path: string; content: Buffer; baseRevision?: number },
-): Promise<FileInfo & { changed: boolean }> {
-  const path = checkPath(input.path);
-  const { limits } = ctx.config;
-  if (input.content.byteLength > limits.maxFileBytes) {
-    throw new AppError(
-      'payload_too_large',
-      `${path} is ${input.content.byteLength} bytes; the limit per file is ${limits.maxFileBytes} bytes`,
-    );
-  }
-  const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const files = await openWorkspace(ctx, trx, attempt);
-    const current = files.find((f) => f.path === path);
-    checkRevision(path, current?.revision, input.baseRevision);
-    const sha256 = sha256Hex(input.content);
-    if (current && current.sha256 === sha256) return { ...toInfo(current), changed: false };
-    if (!current) {
-      const clash = files.find((f) => pathsCollide(f.path, path));
-      if (clash)
-        throw new AppError(
-          'conflict',
-          `${path} clashes with existing ${clash.path} (a name cannot be both a file and a folder)`,
-        );
-      if (files.length + 1 > limits.maxFiles) {
-        throw new AppError(
-          'payload_too_large',
-          `the workspace already has ${files.length} files; the limit is ${limits.maxFiles}`,
-        );
-      }
-    }
-    const total = files.reduce((n, f) => n + f.size, 0) - (current?.size ?? 0) + input.content.byteLength;
-    if (total > limits.maxWorkspaceBytes) {
-      throw new AppError(
-        'payload_too_large',
-        `this write would make the workspace ${total} bytes; the limit is ${limits.maxWorkspaceBytes} bytes`,
-      );
-    }
-    await putBlob(trx, input.content, now);
-    const revision = (current?.revision ?? 0) + 1;
-    const row = {
-      attempt_id: attempt.id,
-      path,
-      sha256,
-      size: input.content.byteLength,
-      revision,
-      updated_at: now,
-    };
-    if (current) {
-      await trx
-        .updateTable('workspace_files')
-        .set(row)
-        .where('attempt_id', '=', attempt.id)
-        .where('path', '=', path)
-        .execute();
-    } else {
-      await trx.insertInto('workspace_files').values(row).execute();
-    }
-    await recordEvent(trx, { attemptId: attempt.id, at: now, type: 'file.written', path, sha256, revision });
-    return { ...toInfo(row), changed: true };
-  });
 }
 
 export async function renameFile(

@@ -54,12 +54,15 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `worksample serve` and resolves once it prints its URL. */
-export async function startServe(env: Record<string, string>): Promise<ServerProcess> {
+/** Starts `worksample serve` and resolves once it prints its URL; nodeArgs go before the script (e.g. --cpu-prof). */
+export async function startServe(
+  env: Record<string, string>,
+  opts: { nodeArgs?: string[] } = {},
+): Promise<ServerProcess> {
   const gatewayPort = await freePort();
   return new Promise((resolve, reject) => {
     // The local driver keeps these servers off the Docker engine, where sandbox suites run in parallel.
-    const child = spawn(process.execPath, [bin, 'serve'], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bin, 'serve'], {
       cwd: repoRoot,
       env: {
         ...process.env,

@@ -1,7 +1,7 @@
 /** For reviewers: the starter files (to diff against) and any file content the attempt's timeline names. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { attemptFor } from '../../attempts/index.ts';
-import { getBlob } from '../../blobs/index.ts';
+import { revisionContent } from '../../workspace/index.ts';
 import { versionFiles } from '../../tasks/index.ts';
 import { AppError } from '../../errors/index.ts';
 import type { AppEnv } from '../deps.ts';
@@ -67,6 +67,8 @@ export function registerReplay(app: OpenAPIHono<AppEnv>) {
         .where('sha256', '=', sha256)
         .executeTakeFirst()) ?? (await versionFiles(ctx, a.task_version_id, { role: 'starter', sha256 }))[0];
     if (!named) throw new AppError('not_found', 'no such file content in this attempt');
-    return c.json({ sha256, content: (await getBlob(ctx.db, sha256))?.toString('utf8') ?? '' }, 200);
+    // Saved revisions rebuild from the attempt's own store; starter files and older timelines from blobs.
+    const content = await revisionContent(ctx.db, a.id, sha256);
+    return c.json({ sha256, content: content?.toString('utf8') ?? '' }, 200);
   });
 }

@@ -168,6 +168,27 @@ describe('Saver (offline and errors)', () => {
     expect(server.files.get('main.py')?.content).toBe('print(1)\n');
   });
 
+  it('says a save the server refused (attempt storage full) was not saved, and keeps the edit in IndexedDB', async () => {
+    const { saver } = await open();
+    const full =
+      'this attempt has used the storage it is allowed for saved work (64 bytes), so this change was not saved on the server.';
+    vi.stubGlobal(
+      'fetch',
+      vi.fn((url: string, init: RequestInit) =>
+        init.method === 'PUT'
+          ? Promise.resolve(json(413, { error: { code: 'payload_too_large', message: full } }))
+          : fakeFetch(url, init),
+      ),
+    );
+    saver.edit('main.py', 'print("a change the server refused")\n');
+    await saver.flush();
+    expect(latest(saver)).toMatchObject({ status: 'error', error: `main.py: ${full}` });
+    expect((await listPending(attemptId)).map((p) => p.content)).toEqual([
+      'print("a change the server refused")\n',
+    ]);
+    expect(server.files.get('main.py')?.content).toBe('print(1)\n');
+  });
+
   it('locks and tells the page when the server says the attempt is submitted', async () => {
     const onLocked = vi.fn();
     const { saver } = await open(onLocked);

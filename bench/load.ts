@@ -1,0 +1,344 @@
+/**
+ * `npm run bench:load`: autosave latency of one host under many candidates, as a ratio over a bare
+ * node HTTP server measured in the same run (the floor: what this machine's loopback, client and
+ * event loop cost without the product).
+ *
+ * For each dialect and candidate count: a fresh database (a SQLite file in a temporary folder, or a
+ * Postgres database created on TEST_DATABASE_URL's server and dropped afterwards) gets the example
+ * task and one invitation per virtual candidate through the service verbs; then a real
+ * `worksample serve` process starts (sandbox driver `none`: saves need no sandbox) and every
+ * candidate opens its link, reads its CSRF token and starts its attempt over HTTP, like a browser.
+ * Each candidate then saves its own 2–8 KB file every 2 s with a small random edit — PUT
+ * /api/attempts/{id}/file with its cookies, `x-csrf-token` and the revision it edited from — for the
+ * measured seconds (after a warm-up). The floor is the same load on a bare server started just before.
+ *
+ *   npm run bench:load -- --dialect sqlite,postgres --candidates 300,600,1000 --seconds 40
+ *   (Postgres needs TEST_DATABASE_URL=postgres://worksample:worksample@127.0.0.1:5432/worksample_test)
+ *   --profile DIR   run the server with --cpu-prof into DIR
+ *
+ * Prints a table and writes bench-results/load.json.
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { percentile } from './stats.ts';
+import { freePort, repoRoot, startServe, tempDir, type ServerProcess } from '../tests/helpers/process.ts';
+import { openDatabase } from '../server/db/index.ts';
+import { loadConfig } from '../server/config/index.ts';
+import { silentLogger } from '../server/logger/index.ts';
+import { randomIds, systemClock, type ServiceContext } from '../server/platform/index.ts';
+import { importTask } from '../server/tasks/import.ts';
+import { createInvitation } from '../server/invitations/index.ts';
+import { exampleTaskDir } from '../server/testing/index.ts';
+
+type Dialect = 'sqlite' | 'postgres';
+
+const { values: args } = parseArgs({
+  options: {
+    dialect: { type: 'string', default: process.env.TEST_DATABASE_URL ? 'sqlite,postgres' : 'sqlite' },
+    candidates: { type: 'string', default: '300,600,1000' },
+    seconds: { type: 'string', default: '40' },
+    warmup: { type: 'string', default: '6' },
+    interval: { type: 'string', default: '2000' },
+    profile: { type: 'string' },
+  },
+});
+const SECONDS = Number(args.seconds);
+const WARMUP = Number(args.warmup);
+const INTERVAL = Number(args.interval);
+
+export interface LoadResult {
+  n: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  errors: number;
+  /** The bench process's own event-loop delay p99 (ms): client-side noise in the figures. */
+  clientLagP99: number;
+}
+
+/** A candidate as the bench drives it: cookies, CSRF token, attempt, and the file it edits. */
+interface Candidate {
+  cookie: string;
+  csrf: string;
+  attemptId: string;
+  path: string;
+  content: string;
+  revision: number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+
+function request(
+  url: string,
+  opts: { method: string; headers?: Record<string, string>; body?: string },
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method, headers: opts.headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString(),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (opts.body) req.end(opts.body);
+    else req.end();
+  });
+}
+
+const WORDS =
+  'const let return function await async import export from value result model prompt token'.split(' ');
+function randomText(bytes: number): string {
+  let s = '';
+  while (s.length < bytes) {
+    const n = 3 + Math.floor(Math.random() * 9);
+    const line: string[] = [];
+    for (let i = 0; i < n; i++) line.push(WORDS[Math.floor(Math.random() * WORDS.length)]!);
+    s += `${line.join(' ')};\n`;
+  }
+  return s.slice(0, bytes);
+}
+
+/** A keystroke pause's worth of change: a few characters inserted, replaced or deleted somewhere. */
+function smallEdit(s: string): string {
+  const at = Math.floor(Math.random() * s.length);
+  const cut = Math.floor(Math.random() * 4);
+  const add = randomBytes(3)
+    .toString('hex')
+    .slice(0, 1 + Math.floor(Math.random() * 6));
+  return s.slice(0, at) + add + s.slice(at + cut);
+}
+
+async function pool<T>(items: T[], width: number, fn: (item: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i]!, i);
+      }
+    }),
+  );
+}
+
+/** A fresh database of the dialect with the example task and `count` invitation links. */
+async function prepare(dialect: Dialect, count: number, dir: string, publicUrl: string) {
+  let url: string;
+  let drop = async () => {};
+  if (dialect === 'sqlite') url = `sqlite:${dir}/bench.db`;
+  else {
+    const admin = process.env.TEST_DATABASE_URL;
+    if (!admin) throw new Error('--dialect postgres needs TEST_DATABASE_URL');
+    const name = `ws_bench_${randomBytes(5).toString('hex')}`;
+    const run = async (q: string) => {
+      const c = new pg.Client({ connectionString: admin });
+      await c.connect();
+      await c.query(q);
+      await c.end();
+    };
+    await run(`create database ${name}`);
+    const u = new URL(admin);
+    u.pathname = `/${name}`;
+    url = u.toString();
+    drop = () => run(`drop database if exists ${name} with (force)`);
+  }
+  const database = await openDatabase(url);
+  const config = loadConfig({ DATABASE_URL: url, PUBLIC_URL: publicUrl, LOG_LEVEL: 'silent' });
+  const ctx: ServiceContext = {
+    db: database.db,
+    clock: systemClock,
+    ids: randomIds,
+    config,
+    logger: silentLogger,
+  };
+  await importTask(ctx, exampleTaskDir);
+  const links: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const { link } = await createInvitation(
+      ctx,
+      { taskSlug: 'hello-llm', candidateName: `Candidate ${i}`, candidateEmail: `c${i}@example.com` },
+      null,
+    );
+    links.push(link);
+  }
+  await database.close();
+  return { url, links, drop };
+}
+
+/** Opens the link, reads the CSRF token and starts the attempt, as the web app does. */
+async function openCandidate(base: string, link: string): Promise<Candidate> {
+  const open = await request(link, { method: 'GET' });
+  const setCookies = ([] as string[]).concat(open.headers['set-cookie'] ?? []);
+  const cookie = setCookies.map((c) => c.split(';')[0]!).join('; ');
+  const view = await request(`${base}/api/candidate`, { method: 'GET', headers: { cookie } });
+  const csrf = JSON.parse(view.body).csrfToken as string;
+  const started = await request(`${base}/api/candidate/start`, {
+    method: 'POST',
+    headers: { cookie, 'x-csrf-token': csrf },
+  });
+  if (started.status !== 200) throw new Error(`start answered ${started.status}: ${started.body}`);
+  const attemptId = JSON.parse(started.body).attempt.id as string;
+  const size = 2048 + Math.floor(Math.random() * 6144);
+  return { cookie, csrf, attemptId, path: 'notes/scratch.ts', content: randomText(size), revision: 0 };
+}
+
+/**
+ * Every candidate saves every INTERVAL ms (phases spread over the interval), one save in flight per
+ * candidate like the web app's saver; samples after the warm-up count.
+ */
+async function drive(count: number, save: (i: number) => Promise<boolean>): Promise<LoadResult> {
+  const samples: number[] = [];
+  let errors = 0;
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  const t0 = performance.now();
+  const measureFrom = t0 + WARMUP * 1000;
+  const end = measureFrom + SECONDS * 1000;
+  const lagTimer = setTimeout(() => lag.enable(), WARMUP * 1000);
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      let due = t0 + (i / count) * INTERVAL;
+      for (;;) {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const start = performance.now();
+        if (start >= end) return;
+        let ok = false;
+        try {
+          ok = await save(i);
+        } catch {
+          ok = false;
+        }
+        const ms = performance.now() - start;
+        if (start >= measureFrom) {
+          samples.push(ms);
+          if (!ok) errors++;
+        }
+        due += INTERVAL;
+      }
+    }),
+  );
+  clearTimeout(lagTimer);
+  lag.disable();
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return {
+    n: samples.length,
+    p50: r(percentile(samples, 50)),
+    p95: r(percentile(samples, 95)),
+    p99: r(percentile(samples, 99)),
+    max: r(Math.max(...samples)),
+    errors,
+    clientLagP99: r(lag.percentile(99) / 1e6),
+  };
+}
+
+/** The floor: a bare node HTTP server in its own process that reads the body and answers a small JSON. */
+async function floor(count: number): Promise<LoadResult> {
+  const port = await freePort();
+  const code = `require('http').createServer((q,s)=>{const c=[];q.on('data',d=>c.push(d));q.on('end',()=>{JSON.parse(Buffer.concat(c).toString());s.setHeader('content-type','application/json');s.end('{"file":{"revision":1},"changed":true}')})}).listen(${port},'127.0.0.1',()=>console.log('up'))`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => child.stdout.once('data', r));
+  const bodies = Array.from({ length: count }, () => randomText(2048 + Math.floor(Math.random() * 6144)));
+  try {
+    return await drive(count, async (i) => {
+      bodies[i] = smallEdit(bodies[i]!);
+      const res = await request(`http://127.0.0.1:${port}/api/attempts/x/file`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', cookie: 'ws_candidate=x', 'x-csrf-token': 'x' },
+        body: JSON.stringify({ path: 'notes/scratch.ts', content: bodies[i], baseRevision: 0 }),
+      });
+      return res.status === 200;
+    });
+  } finally {
+    child.kill('SIGKILL');
+  }
+}
+
+async function product(dialect: Dialect, count: number): Promise<LoadResult & { storedBytes?: number }> {
+  const tmp = await tempDir('ws-load-');
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const db = await prepare(dialect, count, tmp.dir, base);
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServe(
+      {
+        DATABASE_URL: db.url,
+        PORT: String(port),
+        PUBLIC_URL: base,
+        DEMO_SEED: 'false',
+        SANDBOX_DRIVER: 'none',
+      },
+      { nodeArgs: args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`] : [] },
+    );
+    const candidates: Candidate[] = new Array(count);
+    await pool(db.links, 16, async (link, i) => {
+      candidates[i] = await openCandidate(base, link);
+    });
+    let firstError: string | undefined;
+    const result = await drive(count, async (i) => {
+      const c = candidates[i]!;
+      const content = smallEdit(c.content);
+      const res = await request(`${base}/api/attempts/${c.attemptId}/file`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', cookie: c.cookie, 'x-csrf-token': c.csrf },
+        body: JSON.stringify({ path: c.path, content, baseRevision: c.revision }),
+      }).catch((err: Error) => {
+        firstError ??= `request failed: ${err.message}`;
+        throw err;
+      });
+      if (res.status !== 200) {
+        firstError ??= `${res.status} ${res.body.slice(0, 200)}`;
+        return false;
+      }
+      c.content = content;
+      c.revision = JSON.parse(res.body).file.revision;
+      return true;
+    });
+    if (firstError) console.error(`  first error: ${firstError}`);
+    return result;
+  } finally {
+    await server?.stop('SIGINT');
+    await db.drop();
+    await tmp.remove();
+  }
+}
+
+async function main() {
+  const dialects = args.dialect.split(',') as Dialect[];
+  const counts = args.candidates.split(',').map(Number);
+  const rows: Array<{ dialect: Dialect; candidates: number; floor: LoadResult; autosave: LoadResult }> = [];
+  console.log(
+    `autosave load: ${SECONDS} s measured after ${WARMUP} s warm-up, one save per candidate every ${INTERVAL} ms`,
+  );
+  for (const dialect of dialects) {
+    for (const count of counts) {
+      const f = await floor(count);
+      const a = await product(dialect, count);
+      rows.push({ dialect, candidates: count, floor: f, autosave: a });
+      const ratio = (a.p99 / f.p99).toFixed(1);
+      console.log(
+        `${dialect.padEnd(8)} ${String(count).padStart(5)}  autosave p50 ${a.p50} p95 ${a.p95} p99 ${a.p99} max ${a.max} ms, ` +
+          `${a.n} saves, ${a.errors} errors | floor p50 ${f.p50} p99 ${f.p99} max ${f.max} ms | p99 ${ratio}× floor ` +
+          `| client lag p99 ${a.clientLagP99}/${f.clientLagP99} ms`,
+      );
+    }
+  }
+  const out = path.join(repoRoot, 'bench-results');
+  await mkdir(out, { recursive: true });
+  await writeFile(path.join(out, 'load.json'), `${JSON.stringify({ seconds: SECONDS, rows }, null, 2)}\n`);
+  agent.destroy();
+}
+
+await main();
