@@ -12,7 +12,8 @@ import {
   type RunEvent,
   type RunService,
 } from '../../runs/index.ts';
-import { getGrade } from '../../runs/index.ts';
+import { getGrade } from '../../grading-jobs/index.ts';
+import { gradeSchema } from '../schemas/grades.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { principals, requireStaff } from '../auth.ts';
@@ -41,30 +42,6 @@ export const runSchema = z
     }),
   })
   .openapi('Run');
-
-export const gradeSchema = z
-  .object({
-    attemptId: z.string(),
-    status: z.enum(['pending', 'running', 'done', 'error']),
-    verdict: z.string().nullable(),
-    passed: z.number(),
-    failed: z.number(),
-    skipped: z.number(),
-    tests: z.array(
-      z.object({
-        name: z.string(),
-        status: z.enum(['passed', 'failed', 'skipped']),
-        durationMs: z.number().nullable(),
-        message: z.string().optional(),
-      }),
-    ),
-    stdout: z.string(),
-    stderr: z.string(),
-    error: z.string().nullable(),
-    createdAt: z.number(),
-    finishedAt: z.number().nullable(),
-  })
-  .openapi('Grade');
 
 const ids = z.object({ id: z.string().max(64) });
 const runIds = ids.extend({ runId: z.string().max(64) });

@@ -417,6 +417,17 @@ export class DockerDriver implements SandboxDriver {
     return { out, code: (await exec.inspect()).ExitCode ?? null };
   }
 
+  async alive(session: SandboxSession): Promise<boolean> {
+    const s = session as DockerSession;
+    try {
+      const info = await s.container.inspect();
+      return info.State.Running && !info.State.Restarting;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      throw err;
+    }
+  }
+
   async destroy(session: SandboxSession): Promise<void> {
     const s = session as DockerSession;
     await s.container.remove({ force: true, v: true }).catch((err: { statusCode?: number }) => {
