@@ -49,11 +49,12 @@ export function isTransient(err: unknown): boolean {
   if (e.transient === true) return true;
   // dockerode: the engine answered with an HTTP status. 5xx: its own failure; 409: a name or state
   // conflict (a container being removed, a network still in use); 404: a container or network vanished.
-  if (typeof e.statusCode === 'number')
-    return e.statusCode >= 500 || e.statusCode === 409 || e.statusCode === 404 || e.statusCode === 429;
+  const s = e.statusCode;
+  if (typeof s === 'number' && (s >= 500 || s === 409 || s === 404 || s === 429)) return true;
   // The socket: ENOENT only when connecting (the engine's socket is gone), not a missing file.
-  if (e.code === 'ENOENT') return e.syscall === 'connect';
+  if (e.code === 'ENOENT' && e.syscall === 'connect') return true;
   if (e.code && TRANSIENT_CODES.has(e.code)) return true;
+  // Some engine errors come as a 400 or as plain text (address pools exhausted, say).
   const message = String(e.message ?? '');
   return TRANSIENT_MESSAGES.some((re) => re.test(message));
 }
