@@ -329,7 +329,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`create unique index grades_one_current on grades (attempt_id) where superseded_at is null`.execute(
           db,
         );
-        await db.schema.createIndex('grades_attempt').on('grades').columns(['attempt_id', 'created_at']).execute();
+        await db.schema
+          .createIndex('grades_attempt')
+          .on('grades')
+          .columns(['attempt_id', 'created_at'])
+          .execute();
         await db.schema.createIndex('grades_due').on('grades').columns(['status', 'next_run_at']).execute();
       },
     },

@@ -7,14 +7,18 @@ import { SandboxLostError } from '../runs/index.ts';
 import { addressPoolError } from '../testing/faulty-driver.ts';
 
 const engine = (statusCode: number, message: string) => Object.assign(new Error(message), { statusCode });
-const sys = (code: string, syscall = 'connect') => Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
+const sys = (code: string, syscall = 'connect') =>
+  Object.assign(new Error(`${syscall} ${code}`), { code, syscall });
 
 describe('isTransient', () => {
   it('retries engine errors', () => {
     for (const err of [
       addressPoolError(),
       engine(500, '(HTTP code 500) server error - failed to create shim task'),
-      engine(409, '(HTTP code 409) unexpected - Conflict. The container name "/ws-grade-1" is already in use'),
+      engine(
+        409,
+        '(HTTP code 409) unexpected - Conflict. The container name "/ws-grade-1" is already in use',
+      ),
       engine(409, 'container 3f2 is not running'),
       engine(404, '(HTTP code 404) no such container - No such container: 3f2'),
       sys('ECONNREFUSED'),

@@ -139,7 +139,11 @@ export async function finishDone(ctx: ServiceContext, job: GradesTable, outcome:
       .where('status', '=', 'running')
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 1)
-      await graded(trx, job, at, { verdict: outcome.verdict, passed: outcome.passed, failed: outcome.failed });
+      await graded(trx, job, at, {
+        verdict: outcome.verdict,
+        passed: outcome.passed,
+        failed: outcome.failed,
+      });
   });
 }
 
@@ -180,18 +184,16 @@ export async function requeueInterrupted(ctx: ServiceContext, maxTries: number):
     .where('status', '=', 'running')
     .where('tries', '<', maxTries)
     .executeTakeFirst();
-  const spent = await ctx.db
-    .selectFrom('grades')
-    .selectAll()
-    .where('status', '=', 'running')
-    .execute();
+  const spent = await ctx.db.selectFrom('grades').selectAll().where('status', '=', 'running').execute();
   for (const job of spent)
     await finishFailed(ctx, job, `grading failed: the server stopped during each of ${job.tries} tries`, cut);
   return Number(back.numUpdatedRows) + spent.length;
 }
 
 /** Submitted code attempts with no grading at all (the server stopped between submit and queueing). */
-export async function ungradedAttempts(ctx: ServiceContext): Promise<Array<{ id: string; reason: GradeReason }>> {
+export async function ungradedAttempts(
+  ctx: ServiceContext,
+): Promise<Array<{ id: string; reason: GradeReason }>> {
   const rows = await ctx.db
     .selectFrom('attempts')
     .innerJoin('task_versions', 'task_versions.id', 'attempts.task_version_id')

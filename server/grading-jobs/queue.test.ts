@@ -58,7 +58,13 @@ describe('grading jobs: happy', () => {
     const attemptId = await submit();
 
     const first = await gradeOf(admin, attemptId);
-    expect(first).toMatchObject({ status: 'retry_wait', tries: 1, maxTries: 6, reason: 'submit', verdict: null });
+    expect(first).toMatchObject({
+      status: 'retry_wait',
+      tries: 1,
+      maxTries: 6,
+      reason: 'submit',
+      verdict: null,
+    });
     expect(first.lastError).toMatch(/try 1 of 6 failed: .*non-overlapping IPv4 address pool/);
     // Backoff: at least half the base step (5 s), at most the step.
     expect(first.nextRunAt - t.clock.now()).toBeGreaterThanOrEqual(2500);

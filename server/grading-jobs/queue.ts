@@ -133,10 +133,12 @@ export class GradingQueue {
           const job = await claimNext(this.ctx);
           if (!job) break;
           this.running++;
-          this.track(this.execute(job).finally(() => {
-            this.running--;
-            this.kick();
-          }));
+          this.track(
+            this.execute(job).finally(() => {
+              this.running--;
+              this.kick();
+            }),
+          );
         }
       } while (this.again);
       const due = await nextDue(this.ctx);
@@ -161,7 +163,12 @@ export class GradingQueue {
     try {
       const outcome = await gradeOnce(ctx, this.deps.manager, job.attempt_id, this.deps.llm);
       if (!outcome) {
-        await finishFailed(ctx, job, 'grading failed: this task has no hidden tests to run', 'not a code task');
+        await finishFailed(
+          ctx,
+          job,
+          'grading failed: this task has no hidden tests to run',
+          'not a code task',
+        );
         return;
       }
       await finishDone(ctx, job, outcome);
@@ -176,7 +183,12 @@ export class GradingQueue {
       }
       if (isTransient(err) && job.tries < maxTries) {
         const wait = backoffMs(job.tries, { baseMs: retryBaseMs, maxMs: retryMaxMs }, this.deps.random);
-        await retryLater(ctx, job, `try ${job.tries} of ${maxTries} failed: ${error}`, ctx.clock.now() + wait);
+        await retryLater(
+          ctx,
+          job,
+          `try ${job.tries} of ${maxTries} failed: ${error}`,
+          ctx.clock.now() + wait,
+        );
         ctx.logger.warn({ ...log, err, retryInMs: wait }, 'grading hit an engine error; trying again later');
         return;
       }

@@ -36,7 +36,11 @@ describe.each(list)('grading across a restart on %s', (dialect) => {
     return `sqlite:${dir}/ws.db`;
   }
 
-  async function app(url: string, clock: FakeClock, faults: Faults): Promise<{ t: TestApp; database: Database }> {
+  async function app(
+    url: string,
+    clock: FakeClock,
+    faults: Faults,
+  ): Promise<{ t: TestApp; database: Database }> {
     const database = await openDatabase(url);
     cleanup.push(() => database.close());
     const driver = faultyDriver(new LocalDriver({ logger: silentLogger, useBwrap: false }), faults);

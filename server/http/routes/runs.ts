@@ -14,9 +14,10 @@ import {
 } from '../../runs/index.ts';
 import { getGrade } from '../../grading-jobs/index.ts';
 import { gradeSchema } from '../schemas/grades.ts';
+import { staffAttempt } from './grades.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
-import { principals, requireStaff } from '../auth.ts';
+import { principals } from '../auth.ts';
 
 export const runSchema = z
   .object({
@@ -211,9 +212,9 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
     return c.body(null, 204);
   });
   app.openapi(grade, async (c) => {
-    // Staff only (candidates never see hidden-test results); reviewers only when assigned (attemptFor).
-    requireStaff(c);
-    const a = await attemptFor(c.get('ctx'), principals(c), c.req.valid('param').id, 'read');
+    // Staff only (candidates never see hidden-test results); reviewers only when assigned, judged on
+    // the staff session alone (a candidate cookie in the same browser does not count).
+    const a = await staffAttempt(c, c.req.valid('param').id);
     return c.json({ grade: (await getGrade(c.get('ctx'), a.id)) ?? null }, 200);
   });
 

@@ -21,7 +21,10 @@ export const gradeSchema = z
     tries: z.number().int(),
     maxTries: z.number().int(),
     nextRunAt: z.number().nullable(),
-    lastError: z.string().nullable().openapi({ description: 'the last engine error (why it waits or failed)' }),
+    lastError: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the last engine error (why it waits or failed)' }),
     verdict: z.string().nullable(),
     passed: z.number(),
     failed: z.number(),
@@ -40,7 +43,10 @@ export const gradeSchema = z
     createdAt: z.number(),
     startedAt: z.number().nullable(),
     finishedAt: z.number().nullable(),
-    supersededAt: z.number().nullable().openapi({ description: 'set when a later grading replaced this one' }),
+    supersededAt: z
+      .number()
+      .nullable()
+      .openapi({ description: 'set when a later grading replaced this one' }),
   })
   .openapi('Grade');
 
