@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { exampleTaskDir, makeTestApp, type Browser, type TestApp } from '../testing/index.ts';
-import { addressPoolError, faultyDriver, type Faults } from '../testing/faulty-driver.ts';
+import { addressPoolError, faultyDriver, notRunningError, type Faults } from '../testing/faulty-driver.ts';
 import { LocalDriver, noSandbox } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
 
@@ -98,6 +98,18 @@ describe('grading jobs: happy', () => {
     const lost = await gradeOf(admin, attemptId);
     expect(lost).toMatchObject({ status: 'retry_wait', tries: 1, verdict: null, passed: 0 });
     expect(lost.lastError).toContain('the sandbox stopped while grading');
+    await passTheWait();
+    expect(await gradeOf(admin, attemptId)).toMatchObject({ status: 'done', verdict: 'passed', tries: 2 });
+  });
+
+  it('retries when the engine fails both grading processes mid-run, and the server lives on', async () => {
+    // Subject and harness execs both fail: the failure of the one nobody awaits must not be an
+    // unhandled rejection (it ended the server process before; vitest fails the run on one).
+    const { admin } = await app({ failExecs: { n: 2, error: notRunningError } });
+    const attemptId = await submit();
+    const g = await gradeOf(admin, attemptId);
+    expect(g).toMatchObject({ status: 'retry_wait', tries: 1, verdict: null });
+    expect(g.lastError).toContain('is not running');
     await passTheWait();
     expect(await gradeOf(admin, attemptId)).toMatchObject({ status: 'done', verdict: 'passed', tries: 2 });
   });

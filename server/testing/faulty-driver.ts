@@ -10,6 +10,8 @@ export interface Faults {
   failCreates?: { n: number; error: () => Error };
   /** alive() answers false for the next `n` sessions checked: the engine stopped them. */
   lostSessions?: number;
+  /** Grading's execs fail with this engine error for the next `n` calls (the engine lost the container). */
+  failExecs?: { n: number; error: () => Error };
   /** Grading's createSession never settles while set (the try is "running" when the process is cut off). */
   hangCreates?: boolean;
 }
@@ -32,6 +34,13 @@ export function faultyDriver(inner: SandboxDriver, faults: Faults): SandboxDrive
     }
     return inner.createSession(spec);
   };
+  driver.exec = (session, req) => {
+    const f = faults.failExecs;
+    if (session.spec.purpose !== 'grade' || !f || f.n <= 0) return inner.exec(session, req);
+    f.n--;
+    const result = Promise.reject(f.error());
+    return { write() {}, closeStdin() {}, cancel() {}, result };
+  };
   driver.alive = async (session: SandboxSession) => {
     if (session.spec.purpose === 'grade' && faults.lostSessions && faults.lostSessions > 0) {
       faults.lostSessions--;
@@ -41,6 +50,12 @@ export function faultyDriver(inner: SandboxDriver, faults: Faults): SandboxDrive
   };
   return driver;
 }
+
+/** What dockerode throws for an exec in a container the engine stopped. */
+export const notRunningError = () =>
+  Object.assign(new Error('(HTTP code 409) container stopped/paused - Container 4112d1c2 is not running'), {
+    statusCode: 409,
+  });
 
 /** What dockerode throws when every address pool is taken (issue 19's load run). */
 export const addressPoolError = () =>
