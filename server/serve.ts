@@ -9,7 +9,7 @@ import { randomIds, systemClock } from './platform/index.ts';
 import { createApp } from './http/index.ts';
 import { createServices } from './services/index.ts';
 import { isWildcard, listenAll } from './http/index.ts';
-import { resumeGrading, shutdown } from './shutdown/index.ts';
+import { shutdown } from './shutdown/index.ts';
 import { createSandboxDriver, limitsFromConfig } from './sandbox/index.ts';
 import { imageFor, environments, type EnvName } from './sandbox/index.ts';
 import { upstreamsFromConfig } from './llm/index.ts';
@@ -78,8 +78,8 @@ export async function startServer(
   await sandbox.start({ autoBuild: config.sandbox.autoBuild });
   const sandboxStatus = await sandbox.status();
 
-  // Grading cut off by a shutdown (or never started) runs again.
-  await resumeGrading(ctx, (attemptId) => services.runs.attemptSubmitted(attemptId));
+  // Gradings cut off by a shutdown or crash go back in line; submissions never queued get a grading.
+  await services.grading.start();
   // Deadlines that passed while the server was down are settled before the first request.
   await sweepDeadlines(ctx);
   const seed = config.demoSeed ? await seedDemo(ctx) : undefined;
@@ -137,7 +137,8 @@ export async function startServer(
             run: async () => services.runs.hub.closeAll('the server is restarting'),
           },
           { name: 'closed HTTP connections', run: () => server.close(1000), maxMs: 1500 },
-          // Grading still running is left in the database as running, and graded again at start.
+          // Grading still running is left in the database as running, and queued again at start.
+          { name: 'stopped taking grading jobs', run: async () => services.grading.stop() },
           { name: 'waited for grading to finish', run: () => services.settle(), maxMs: 1500 },
           { name: 'closed the database', run: () => database.close(), maxMs: 1000 },
           { name: 'destroyed sandboxes', run: () => sandbox.close(), maxMs: 2500 },

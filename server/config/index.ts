@@ -97,6 +97,9 @@ const envSchema = z.object({
     .default(1),
   SANDBOX_PIDS: positiveInt('a positive number').default(128),
   ORPHAN_SWEEP_SECONDS: positiveInt('a positive number of seconds').default(60),
+  GRADING_MAX_TRIES: positiveInt('a positive number').default(6),
+  GRADING_RETRY_BASE_SECONDS: positiveInt('a positive number of seconds').default(5),
+  GRADING_RETRY_MAX_SECONDS: positiveInt('a positive number of seconds').default(300),
   LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),
   LOGIN_WINDOW_SECONDS: positiveInt('a positive number of seconds').default(900),
 });
@@ -149,6 +152,8 @@ export interface Config {
     pids: number;
     orphanSweepMs: number;
   };
+  /** Grading jobs: tries per grading (engine errors are retried), and the backoff between tries. */
+  grading: { maxTries: number; retryBaseMs: number; retryMaxMs: number };
 }
 
 export interface WorkspaceLimits {
@@ -235,6 +240,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       cpus: e.SANDBOX_CPUS,
       pids: e.SANDBOX_PIDS,
       orphanSweepMs: e.ORPHAN_SWEEP_SECONDS * 1000,
+    },
+    grading: {
+      maxTries: e.GRADING_MAX_TRIES,
+      retryBaseMs: e.GRADING_RETRY_BASE_SECONDS * 1000,
+      retryMaxMs: Math.max(e.GRADING_RETRY_MAX_SECONDS, e.GRADING_RETRY_BASE_SECONDS) * 1000,
     },
   };
 }

@@ -276,6 +276,67 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0007_grading_jobs': {
+      // Gradings become durable jobs, one row each: a re-grade adds a row and keeps the old ones. The
+      // table is rebuilt (SQLite cannot change a primary key): built as grades_next, filled from the old
+      // one-row-per-attempt table, then renamed (Postgres index names are global, hence not the reverse).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('grades_next')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addColumn('requested_by', 'text')
+          .addColumn('note', 'text')
+          .addColumn('tries', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_run_at', ms, (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('verdict', 'text')
+          .addColumn('passed', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('failed', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('skipped', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('report_json', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('stdout', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('stderr', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('error', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('started_at', ms)
+          .addColumn('finished_at', ms)
+          .addColumn('superseded_at', ms)
+          .execute();
+        // pending (sandboxes were down) and running (cut off) are queued again; error becomes failed,
+        // with its reason, instead of an error nobody is told about.
+        await sql`
+          insert into grades_next (id, attempt_id, status, reason, tries, next_run_at, last_error, verdict,
+            passed, failed, skipped, report_json, stdout, stderr, error, created_at, started_at, finished_at)
+          select 'grade_' || attempt_id, attempt_id,
+            case status when 'done' then 'done' when 'error' then 'failed' else 'queued' end,
+            'submit',
+            case status when 'pending' then 0 else 1 end,
+            created_at,
+            case status when 'done' then null else error end,
+            case status when 'done' then verdict else null end,
+            passed, failed, skipped, report_json, stdout, stderr,
+            case status when 'done' then error when 'error' then 'grading failed: ' || coalesce(error, 'unknown error') else null end,
+            created_at,
+            case status when 'pending' then null else created_at end,
+            case status when 'done' then finished_at when 'error' then finished_at else null end
+          from grades`.execute(db);
+        await db.schema.dropTable('grades').execute();
+        await db.schema.alterTable('grades_next').renameTo('grades').execute();
+        // The attempt's current grade: at most one row not superseded (backs the re-grade race).
+        await sql`create unique index grades_one_current on grades (attempt_id) where superseded_at is null`.execute(
+          db,
+        );
+        await db.schema
+          .createIndex('grades_attempt')
+          .on('grades')
+          .columns(['attempt_id', 'created_at'])
+          .execute();
+        await db.schema.createIndex('grades_due').on('grades').columns(['status', 'next_run_at']).execute();
+      },
+    },
     '0008_compact_revisions': {
       // Revisions as splices against the previous revision with periodic deflated snapshots
       // (server/workspace/delta.ts), per attempt, instead of a full blob per save. The current content

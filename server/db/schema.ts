@@ -136,9 +136,27 @@ export interface RunsTable {
   finished_at: number | null;
 }
 
+/**
+ * One row per grading of a submission: a durable job (queued → running → done, or retry_wait after an
+ * engine error, or failed once the tries are spent or the error is not transient) and its result.
+ * A re-grade adds a row; the attempt's current grade is the row not superseded (one per attempt).
+ */
 export interface GradesTable {
+  id: string;
   attempt_id: string;
-  status: 'pending' | 'running' | 'done' | 'error';
+  status: 'queued' | 'running' | 'retry_wait' | 'done' | 'failed';
+  /** Who asked: the candidate's submit, the deadline's auto-submit, or a staff re-grade. */
+  reason: 'submit' | 'deadline' | 'regrade';
+  /** The staff user who asked for a re-grade. */
+  requested_by: string | null;
+  /** What the staff user gave as the reason for a re-grade. */
+  note: string | null;
+  /** Tries started so far (a try cut off by a restart counts). */
+  tries: number;
+  /** When a queued or retry_wait job is due. */
+  next_run_at: number;
+  /** The last try's engine error (why it is waiting, or why it failed). */
+  last_error: string | null;
   verdict: string | null;
   passed: number;
   failed: number;
@@ -148,7 +166,10 @@ export interface GradesTable {
   stderr: string;
   error: string | null;
   created_at: number;
+  started_at: number | null;
   finished_at: number | null;
+  /** Set when a re-grade replaced this row as the attempt's current grade. */
+  superseded_at: number | null;
 }
 
 export interface GatewayKeysTable {

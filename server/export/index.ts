@@ -67,7 +67,7 @@ export async function exportSubmissions(
     .selectFrom('attempts as a')
     .innerJoin('invitations as i', 'i.id', 'a.invitation_id')
     .innerJoin('task_versions as v', 'v.id', 'a.task_version_id')
-    .leftJoin('grades as g', 'g.attempt_id', 'a.id')
+    .leftJoin('grades as g', (j) => j.onRef('g.attempt_id', '=', 'a.id').on('g.superseded_at', 'is', null))
     .leftJoin('decisions as d', 'd.attempt_id', 'a.id')
     .select([
       'a.id',

@@ -10,7 +10,8 @@ import type { attemptSchema, budgetSchema, candidateSchema } from './routes/cand
 import type { eventSchema } from './routes/attempts.ts';
 import type { fileInfoSchema, fileSchema } from './routes/files.ts';
 import type { materialsSchema } from './routes/materials.ts';
-import type { gradeSchema, runSchema } from './routes/runs.ts';
+import type { runSchema } from './routes/runs.ts';
+import type { gradeHistorySchema, gradeSchema } from './schemas/grades.ts';
 import type { llmCallSchema, llmViewSchema } from './routes/llm.ts';
 import type { taskSummarySchema, taskVersionSchema, verifyResultSchema } from './routes/tasks.ts';
 import type { bulkResultSchema, funnelSchema, invitationSchema, linkedSchema } from './routes/invitations.ts';
@@ -56,6 +57,7 @@ export type FeedbackReport = Out<typeof feedbackSchema>;
 export type TimelineEvent = Out<typeof eventSchema>;
 export type Run = Out<typeof runSchema>;
 export type Grade = Out<typeof gradeSchema>;
+export type GradeHistory = Out<typeof gradeHistorySchema>;
 export type LlmCall = Out<typeof llmCallSchema>;
 export type LlmView = Out<typeof llmViewSchema>;
 export type TaskSummary = Out<typeof taskSummarySchema>;

@@ -21,6 +21,7 @@ import { registerCandidate } from './routes/candidate.ts';
 import { registerAttempts } from './routes/attempts.ts';
 import { registerFiles } from './routes/files.ts';
 import { registerRuns } from './routes/runs.ts';
+import { registerGrades } from './routes/grades.ts';
 import { registerLlm } from './routes/llm.ts';
 import { registerMaterials } from './routes/materials.ts';
 import { registerReviews } from './routes/reviews.ts';
@@ -78,6 +79,7 @@ export function createApp(services: Services) {
   registerAttempts(app);
   registerFiles(app);
   registerRuns(app, services.runs);
+  registerGrades(app, services.grading);
   registerLlm(app);
   registerMaterials(app);
   registerReviews(app);

@@ -22,7 +22,7 @@ const PUBLIC = new Set([
   'POST /api/invitations/open',
 ]);
 /** Under an attempt but for staff only (review material). */
-const STAFF_ONLY_IN_ATTEMPT = /^\/api\/attempts\/\{id\}\/(answer-key|starter|revisions)(\/|$)/;
+const STAFF_ONLY_IN_ATTEMPT = /^\/api\/attempts\/\{id\}\/(answer-key|starter|revisions|grades?)(\/|$)/;
 
 /** The security an operation needs, from its method and path. */
 export function securityFor(method: string, path: string): Security {

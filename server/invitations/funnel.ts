@@ -58,7 +58,7 @@ export async function taskFunnel(ctx: ServiceContext, slug: string): Promise<Fun
     .selectFrom('invitations as i')
     .innerJoin('task_versions as v', 'v.id', 'i.task_version_id')
     .leftJoin('attempts as a', 'a.invitation_id', 'i.id')
-    .leftJoin('grades as g', 'g.attempt_id', 'a.id')
+    .leftJoin('grades as g', (j) => j.onRef('g.attempt_id', '=', 'a.id').on('g.superseded_at', 'is', null))
     .leftJoin('decisions as d', 'd.attempt_id', 'a.id')
     .select([
       'v.version',

@@ -2,7 +2,8 @@
  * Prometheus metrics at GET /metrics (prom-client text format). One registry per app (no global
  * state): HTTP latency by route pattern (never the raw path: ids and invitation tokens stay out of
  * labels), autosave latency, the run queue and the sandboxes held, and — read from the database at
- * scrape time, so they survive restarts — runs and gradings by verdict, gateway calls and tokens.
+ * scrape time, so they survive restarts — runs by verdict, gradings by job status and verdict and the
+ * tries they took, gateway calls and tokens.
  * Access rules are in access.ts.
  */
 import type { MiddlewareHandler } from 'hono';
@@ -88,13 +89,25 @@ export function createMetrics(src: MetricsSources) {
   );
   fromDb(
     'worksample_gradings',
-    'Gradings recorded, by status and verdict',
+    "Submissions' current gradings, by job status (queued, running, retry_wait, done, failed) and verdict",
     ['status', 'verdict'] as const,
     () =>
       src.db
         .selectFrom('grades')
         .select(['status', 'verdict', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('superseded_at', 'is', null)
         .groupBy(['status', 'verdict'])
+        .execute(),
+  );
+  fromDb(
+    'worksample_grading_tries',
+    'Tries spent on gradings (retries after engine errors included), by job status',
+    ['status'] as const,
+    () =>
+      src.db
+        .selectFrom('grades')
+        .select(['status', (eb) => eb.fn.sum<number>('tries').as('n')])
+        .groupBy(['status'])
         .execute(),
   );
   fromDb(

@@ -116,6 +116,7 @@ export async function reviewPage(ctx: ServiceContext, attemptId: string, user: S
     .selectFrom('grades')
     .select(['status', 'verdict', 'passed', 'failed'])
     .where('attempt_id', '=', attemptId)
+    .where('superseded_at', 'is', null)
     .executeTakeFirst();
   const decision = await ctx.db
     .selectFrom('decisions')

@@ -1,6 +1,7 @@
 /**
  * Runs and grading: the candidate's "Run" / "Run tests" as recorded sandbox jobs with live output,
- * and, at submit, the hidden tests in a fresh sandbox producing a per-test report. Each job is an
+ * and one try at the hidden tests in a fresh sandbox producing a per-test report (`gradeOnce`; the
+ * durable grading job around it is server/grading-jobs/). Each job is an
  * explicit state machine — prime (record, claim a slot and a sandbox, sync files) → execute →
  * cleanup (record the result, stop leftover processes) — with cleanup in `finally`.
  */
@@ -14,11 +15,10 @@ import type { SandboxManager, SlotTicket } from '../sandbox/index.ts';
 import type { ExecResult, RunningExec, SandboxFile, SandboxSession } from '../sandbox/index.ts';
 import { RunHub } from './hub.ts';
 import { OutputCoalescer } from './coalesce.ts';
-import { gradeAttempt } from './grade.ts';
 
 export { RunHub, eventId, parseEventId, type RunEvent } from './hub.ts';
 export { networkFor, type LlmAccess } from './llm-access.ts';
-export { getGrade, gradeAttempt, viewGrade, type GradeView } from './grade.ts';
+export { gradeOnce, SandboxLostError, type GradeOutcome } from './grade.ts';
 import { networkFor, type LlmAccess } from './llm-access.ts';
 
 export interface RunView {
@@ -123,14 +123,10 @@ export class RunService implements AttemptHooks {
     );
   }
 
+  /** Ends the attempt's runs and gives its container back (grading runs in a fresh one, as a job). */
   attemptSubmitted(attemptId: string): void {
-    this.track(
-      (async () => {
-        for (const [runId, r] of this.active) if (r.attemptId === attemptId) this.cancel(runId);
-        await this.manager.release(attemptId);
-        await gradeAttempt(this.ctx, this.manager, attemptId, this.llm);
-      })(),
-    );
+    for (const [runId, r] of this.active) if (r.attemptId === attemptId) this.cancel(runId);
+    this.track(this.manager.release(attemptId));
   }
 
   /**

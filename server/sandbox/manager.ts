@@ -117,6 +117,11 @@ export class SandboxManager {
     return this.opts.driver.exec(session, req);
   }
 
+  /** Whether a session still runs (false when the engine stopped or removed it under a job). */
+  sessionAlive(session: SandboxSession): Promise<boolean> {
+    return this.opts.driver.alive?.(session) ?? Promise.resolve(true);
+  }
+
   /** Ends every candidate process in a session; throws when some survive. */
   stopProcesses(session: SandboxSession): Promise<void> {
     return this.opts.driver.stopProcesses(session);

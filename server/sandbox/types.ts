@@ -138,6 +138,11 @@ export interface SandboxDriver {
    */
   stopProcesses(session: SandboxSession): Promise<void>;
   destroy(session: SandboxSession): Promise<void>;
+  /**
+   * Whether the session still runs (the engine did not stop or remove it under a job). Drivers
+   * without a way to lose a session leave it out (always alive).
+   */
+  alive?(session: SandboxSession): Promise<boolean>;
   /** Sessions this driver created (found by label) that the caller does not hold as live. */
   listOrphans(
     isLive: (sessionId: string) => boolean,

@@ -1,6 +1,6 @@
 /**
  * The composition root: `createServices(deps)` builds every long-lived service of the application
- * once — the sandbox manager, the LLM gateway, the run and grading queue, task verification, sign-in
+ * once — the sandbox manager, the LLM gateway, the run queue, the grading jobs, task verification, sign-in
  * throttling — and wires the attempt hooks between them. `createApp(services)` (server/http/) only
  * maps HTTP onto these services; `serve`, the CLI, benchmarks and tests all build through here.
  */
@@ -12,6 +12,7 @@ import { SandboxManager, type ManagerOptions, type SandboxDriver } from '../sand
 import type { LlmProvider, LlmUpstream } from '../llm/index.ts';
 import { Gateway } from '../llm-gateway/index.ts';
 import { RunService } from '../runs/index.ts';
+import { GradingQueue } from '../grading-jobs/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
 import { VerifyService } from '../verify/index.ts';
 import { createLoginThrottle, loginPolicy, type LoginThrottle } from '../auth/index.ts';
@@ -44,11 +45,13 @@ export interface Services {
   readonly sandbox: SandboxManager;
   readonly gateway: Gateway;
   readonly runs: RunService;
+  /** Grading jobs: queued at submit and by staff re-grades, retried on engine errors, resumed at start. */
+  readonly grading: GradingQueue;
   readonly verify: VerifyService;
   readonly loginThrottle: LoginThrottle;
-  /** Waits for background jobs (grading, releases): tests and shutdown. */
+  /** Waits for background jobs (gradings due now, releases): tests and shutdown. */
   settle(): Promise<void>;
-  /** Settles, then closes the sandboxes and the gateway's listeners (the database is the caller's). */
+  /** Settles, stops the grading worker, then closes the sandboxes and the gateway's listeners (the database is the caller's). */
   close(): Promise<void>;
 }
 
@@ -69,6 +72,12 @@ export function createServices(deps: ServiceDeps): Services {
     gatewayNetworks: gateway,
   });
   const runs = new RunService(ctx, sandbox, gateway);
+  const grading = new GradingQueue({
+    ctx,
+    manager: sandbox,
+    llm: gateway,
+    concurrency: deps.sandbox.maxConcurrent,
+  });
   ctx.hooks = {
     attemptStarted(id) {
       gateway.attemptStarted(id);
@@ -77,6 +86,8 @@ export function createServices(deps: ServiceDeps): Services {
     attemptSubmitted(id) {
       gateway.attemptSubmitted(id);
       runs.attemptSubmitted(id);
+      // Tracked with the runs' background work: settling waits for the grading too.
+      runs.track(grading.submitted(id));
       // Round robin to the task's number of reviewers (admins can reassign).
       runs.track(assignReviewers(ctx, id));
     },
@@ -101,11 +112,18 @@ export function createServices(deps: ServiceDeps): Services {
     sandbox,
     gateway,
     runs,
+    grading,
     verify,
     loginThrottle,
-    settle: () => runs.settle(),
+    async settle() {
+      await runs.settle();
+      await grading.settle();
+      await runs.settle();
+    },
     async close() {
       await runs.settle();
+      await grading.settle();
+      grading.stop();
       await sandbox.close();
       await gateway.close();
     },

@@ -2,11 +2,10 @@
  * Graceful shutdown and what resumes after it. SIGTERM (Docker stops a container with it and kills
  * at 10 s) must end the server within a fixed budget whatever is running: steps run in order, each
  * logged, each bounded by what is left of the budget, and a step that overruns is abandoned (what it
- * left behind is durable and picked up at the next start, see resume.ts).
+ * left behind is durable and picked up at the next start: gradings cut off go back in line,
+ * server/grading-jobs/ `GradingQueue.start`).
  */
 import type { Logger } from '../logger/index.ts';
-
-export { resumeGrading } from './resume.ts';
 
 export interface ShutdownStep {
   /** Logged as "shutdown: <name>". */

@@ -78,11 +78,19 @@ export async function makeTestApp(
     llmProviders?: Partial<Record<LlmProvider, LlmUpstream>>;
     /** The app's logger (default: silent). */
     logger?: Logger;
+    /**
+     * An open database to build on (a second app over the same file: a restart); the caller closes it.
+     * Default: a fresh one of `dialect`, dropped at close.
+     */
+    database?: Database;
+    clock?: FakeClock;
   } = {},
 ) {
-  const fresh = await freshDatabaseUrl(opts.dialect ?? 'sqlite');
-  const database: Database = await openDatabase(fresh.url);
-  const clock = new FakeClock();
+  const fresh = opts.database
+    ? { url: '', drop: async () => {} }
+    : await freshDatabaseUrl(opts.dialect ?? 'sqlite');
+  const database: Database = opts.database ?? (await openDatabase(fresh.url));
+  const clock = opts.clock ?? new FakeClock();
   const config = testConfig(opts.env);
   const services = createServices({
     database,
@@ -206,6 +214,7 @@ export async function makeTestApp(
     startedCandidate,
     async close() {
       await services.close();
+      if (opts.database) return;
       await database.close();
       await fresh.drop();
     },

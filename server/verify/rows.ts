@@ -3,7 +3,7 @@
  * sandbox result (visible tests, starter run, hidden-test grades) against what the author claims.
  */
 import path from 'node:path';
-import type { GradeView } from '../runs/index.ts';
+import type { GradeView } from '../grading-jobs/index.ts';
 import type { RunView } from '../runs/index.ts';
 import { parseMockScript } from '../llm/index.ts';
 import { answerKeyProblems, parseAnswerKey } from '../reviews/index.ts';

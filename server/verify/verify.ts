@@ -21,7 +21,8 @@ import type { Gateway } from '../llm-gateway/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { startAttempt, submitAttempt } from '../attempts/index.ts';
 import { writeFile } from '../workspace/index.ts';
-import { getGrade, getRun, viewRun, type GradeView, type RunService, type RunView } from '../runs/index.ts';
+import { getRun, viewRun, type RunService, type RunView } from '../runs/index.ts';
+import { getGrade, type GradeView } from '../grading-jobs/index.ts';
 import { judgeTamper, tamperCorpus } from './tamper/index.ts';
 import { judge, judgeStarterRun, judgeVisible, staticChecks, type VerifyCheck } from './rows.ts';
 
@@ -61,7 +62,7 @@ async function runAndWait(ctx: ServiceContext, runs: RunService, attemptId: stri
   return viewRun(await getRun(ctx, started.id));
 }
 
-/** Waits until the attempt's grade is final (done, error, or pending because sandboxes are down). */
+/** Waits until the attempt's grade is final (done or failed; engine errors are retried until then). */
 async function gradeOf(
   ctx: ServiceContext,
   attemptId: string,
@@ -70,7 +71,7 @@ async function gradeOf(
   const deadline = Date.now() + limitMs;
   for (;;) {
     const grade = await getGrade(ctx, attemptId);
-    if (grade && grade.status !== 'running') return grade;
+    if (grade && (grade.status === 'done' || grade.status === 'failed')) return grade;
     if (Date.now() > deadline) return grade;
     await sleep(200);
   }

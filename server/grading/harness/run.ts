@@ -24,6 +24,9 @@ export async function runHiddenTests(
 ): Promise<HiddenTestRun> {
   const plan = await planGrade({ ...input, workspace: session.workspacePath ?? '/workspace' });
   const subject = sandbox.exec(session, plan.subject);
+  // When the harness's exec fails (the engine lost the container), the subject's is never awaited
+  // below: its failure must not become an unhandled rejection that ends the server.
+  subject.result.catch(() => {});
   let harness: ExecResult;
   try {
     harness = await sandbox.exec(session, plan.harness).result;

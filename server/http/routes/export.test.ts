@@ -105,7 +105,7 @@ describe('export', () => {
       expect(rows[1]).toMatchObject({
         name: '',
         email: '',
-        gradeStatus: 'pending',
+        gradeStatus: 'queued',
         'crit:correctness': '1',
         weightedScore: '0',
         reviewers: '1',

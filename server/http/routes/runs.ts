@@ -12,10 +12,12 @@ import {
   type RunEvent,
   type RunService,
 } from '../../runs/index.ts';
-import { getGrade } from '../../runs/index.ts';
+import { getGrade } from '../../grading-jobs/index.ts';
+import { gradeSchema } from '../schemas/grades.ts';
+import { staffAttempt } from './grades.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
-import { principals, requireStaff } from '../auth.ts';
+import { principals } from '../auth.ts';
 
 export const runSchema = z
   .object({
@@ -41,30 +43,6 @@ export const runSchema = z
     }),
   })
   .openapi('Run');
-
-export const gradeSchema = z
-  .object({
-    attemptId: z.string(),
-    status: z.enum(['pending', 'running', 'done', 'error']),
-    verdict: z.string().nullable(),
-    passed: z.number(),
-    failed: z.number(),
-    skipped: z.number(),
-    tests: z.array(
-      z.object({
-        name: z.string(),
-        status: z.enum(['passed', 'failed', 'skipped']),
-        durationMs: z.number().nullable(),
-        message: z.string().optional(),
-      }),
-    ),
-    stdout: z.string(),
-    stderr: z.string(),
-    error: z.string().nullable(),
-    createdAt: z.number(),
-    finishedAt: z.number().nullable(),
-  })
-  .openapi('Grade');
 
 const ids = z.object({ id: z.string().max(64) });
 const runIds = ids.extend({ runId: z.string().max(64) });
@@ -234,9 +212,9 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
     return c.body(null, 204);
   });
   app.openapi(grade, async (c) => {
-    // Staff only (candidates never see hidden-test results); reviewers only when assigned (attemptFor).
-    requireStaff(c);
-    const a = await attemptFor(c.get('ctx'), principals(c), c.req.valid('param').id, 'read');
+    // Staff only (candidates never see hidden-test results); reviewers only when assigned, judged on
+    // the staff session alone (a candidate cookie in the same browser does not count).
+    const a = await staffAttempt(c, c.req.valid('param').id);
     return c.json({ grade: (await getGrade(c.get('ctx'), a.id)) ?? null }, 200);
   });
 

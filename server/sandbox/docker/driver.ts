@@ -38,6 +38,8 @@ export interface DockerSession extends SandboxSession {
   readonly networkName?: string;
   readonly bridge?: string;
   oomKills: number;
+  /** The engine stopped the container under a job (found by stopProcesses): never restarted over. */
+  lost?: boolean;
 }
 
 export interface DockerDriverOptions {
@@ -342,6 +344,12 @@ export class DockerDriver implements SandboxDriver {
     const s = session as DockerSession;
     let left = await this.reap(s);
     if (left === '') return;
+    // A container that is not running was stopped by the engine (or an operator), not by the
+    // candidate: restarting it would hide that from a grading judging the exec that just ended.
+    if (!(await this.alive(s))) {
+      s.lost = true;
+      throw new Error('the sandbox stopped: its container is not running');
+    }
     this.opts.logger.warn(
       { container: s.id, left },
       'candidate processes survived the reaper; restarting the sandbox',
@@ -415,6 +423,18 @@ export class DockerDriver implements SandboxDriver {
     const out = Buffer.concat(chunks).toString('utf8');
     if (!o?.exitCode) return out;
     return { out, code: (await exec.inspect()).ExitCode ?? null };
+  }
+
+  async alive(session: SandboxSession): Promise<boolean> {
+    const s = session as DockerSession;
+    if (s.lost) return false;
+    try {
+      const info = await s.container.inspect();
+      return info.State.Running && !info.State.Restarting;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      throw err;
+    }
   }
 
   async destroy(session: SandboxSession): Promise<void> {

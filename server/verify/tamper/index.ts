@@ -13,7 +13,7 @@
  * them only inside an isolating sandbox (verify refuses to run them on the local driver).
  */
 import type { LoadedTask } from '../../tasks/index.ts';
-import type { GradeView } from '../../runs/index.ts';
+import type { GradeView } from '../../grading-jobs/index.ts';
 import { candidateModules, hiddenTestNames, preloadedPackages, starterFiles } from './targets.ts';
 import { nodeCases } from './node.ts';
 import { pythonCases } from './python.ts';

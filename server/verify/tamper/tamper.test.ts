@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { loadTaskDir, type LoadedTask } from '../../tasks/index.ts';
 import { judgeTamper, tamperCorpus } from './index.ts';
 import { parseJunit, parseTap } from '../../grading/index.ts';
-import type { GradeView } from '../../runs/grade.ts';
+import type { GradeView } from '../../grading-jobs/index.ts';
 
 const repo = path.resolve(import.meta.dirname, '../../..');
 async function task(slug: string): Promise<LoadedTask> {
@@ -185,8 +185,16 @@ function hasPython() {
 
 describe('judging a case', () => {
   const grade = (passed: number, failed: number, verdict: string): GradeView => ({
+    id: 'g',
     attemptId: 'a',
     status: 'done',
+    reason: 'submit',
+    requestedBy: null,
+    note: null,
+    tries: 1,
+    maxTries: 6,
+    nextRunAt: null,
+    lastError: null,
     verdict,
     passed,
     failed,
@@ -196,7 +204,9 @@ describe('judging a case', () => {
     stderr: '',
     error: null,
     createdAt: 0,
+    startedAt: 0,
     finishedAt: 0,
+    supersededAt: null,
   });
   const c = { id: 'exit-at-import', title: 'process.exit(0) when a test imports the module' };
   const starter = grade(5, 8, 'failed');
@@ -215,7 +225,7 @@ describe('judging a case', () => {
     expect(judgeTamper(c, grade(5, 8, 'failed'), starter)).toMatchObject({ ok: true });
     expect(judgeTamper(c, grade(0, 0, 'failed'), starter)).toMatchObject({ ok: true });
     expect(
-      judgeTamper(c, { ...grade(0, 0, 'error'), status: 'error', error: 'boom' }, starter),
+      judgeTamper(c, { ...grade(0, 0, 'error'), status: 'failed', verdict: null, error: 'boom' }, starter),
     ).toMatchObject({
       ok: true,
       detail: 'resisted: not graded (boom)',

@@ -14,6 +14,7 @@ export type {
   FeedbackReport,
   Funnel,
   Grade,
+  GradeHistory,
   Identity,
   Invitation,
   LlmCall,

@@ -1,54 +1,9 @@
-/** Hidden-test results, run history and the LLM transcript of a submission. */
+/** Run history and the LLM transcript of a submission (hidden tests: grading.tsx). */
 import { useGet } from '../hooks.ts';
-import { fmtTime, type Grade, type LlmView, type Run } from '../types.ts';
+import { fmtTime, type LlmView, type Run } from '../types.ts';
 
-const ms = (n: number | null) =>
+export const ms = (n: number | null) =>
   n === null ? '—' : n < 1000 ? `${Math.round(n)} ms` : `${(n / 1000).toFixed(1)} s`;
-
-export function HiddenTests({ attemptId }: { attemptId: string }) {
-  const g = useGet<{ grade: Grade | null }>(`/api/attempts/${attemptId}/grade`);
-  if (g.error) return <p class="error">{g.error}</p>;
-  if (!g.data) return <p aria-busy="true">Loading…</p>;
-  const grade = g.data.grade;
-  if (!grade) return <p>No grade yet.</p>;
-  return (
-    <div data-testid="hidden-tests">
-      <p>
-        <strong class={grade.failed ? 'del-ink' : 'add-ink'}>{grade.verdict ?? grade.status}</strong>:{' '}
-        {grade.passed} passed, {grade.failed} failed, {grade.skipped} skipped
-      </p>
-      {grade.error && <p class="error">{grade.error}</p>}
-      <table class="grid">
-        <thead>
-          <tr>
-            <th scope="col">Test</th>
-            <th scope="col">Result</th>
-            <th scope="col">Duration</th>
-          </tr>
-        </thead>
-        <tbody>
-          {grade.tests.map((t, i) => (
-            <tr key={i} data-testid="test-row">
-              <td>
-                {t.name}
-                {t.message && t.status === 'failed' && (
-                  <details>
-                    <summary class="small">Message</summary>
-                    <pre class="out">{t.message}</pre>
-                  </details>
-                )}
-              </td>
-              <td>
-                <span class={`pill pill-${t.status}`}>{t.status}</span>
-              </td>
-              <td>{ms(t.durationMs)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
 
 export function Runs({ attemptId }: { attemptId: string }) {
   const r = useGet<{ runs: Run[] }>(`/api/attempts/${attemptId}/runs`);

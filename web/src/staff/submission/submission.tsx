@@ -15,7 +15,8 @@ import { DecisionPanel } from '../review/decision.tsx';
 import { ReviewersPanel } from '../review/reviewers.tsx';
 import { SubmittedReview } from '../review/submitted.tsx';
 import { Files } from './files.tsx';
-import { HiddenTests, Runs, Transcript } from './evidence.tsx';
+import { Runs, Transcript } from './evidence.tsx';
+import { HiddenTests } from './grading.tsx';
 import { Annotations } from './annotations.tsx';
 import { Replay } from './replay.tsx';
 
@@ -49,7 +50,16 @@ export function Submission({ id, me }: { id: string; me: Me }) {
       : []),
     ...(page.task.kind === 'code'
       ? [
-          { id: 'tests', label: 'Hidden tests', render: () => <HiddenTests attemptId={id} /> },
+          {
+            id: 'tests',
+            label: 'Hidden tests',
+            render: () => (
+              <HiddenTests
+                attemptId={id}
+                canRegrade={me.user.role === 'admin' || me.user.role === 'reviewer'}
+              />
+            ),
+          },
           { id: 'runs', label: 'Runs', render: () => <Runs attemptId={id} /> },
         ]
       : []),
@@ -76,11 +86,13 @@ export function Submission({ id, me }: { id: string; me: Me }) {
           <div>
             <dt>Auto score</dt>
             <dd data-testid="auto-score">
-              {a
+              {a && a.status === 'done'
                 ? `${a.percent ?? '—'}% (${a.passed} passed, ${a.failed} failed)`
-                : page.task.kind === 'code'
-                  ? 'pending'
-                  : 'n/a'}
+                : a?.status === 'failed'
+                  ? 'grading failed (see Hidden tests)'
+                  : page.task.kind === 'code'
+                    ? 'pending'
+                    : 'n/a'}
             </dd>
           </div>
           <div>

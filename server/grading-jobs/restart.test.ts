@@ -1,0 +1,131 @@
+/**
+ * A grading survives its process: a try cut off mid-run (the services abandoned with the job running,
+ * as a crash leaves them) is taken up by new services over the same database and ends graded; a
+ * submission the old process never queued gets its grading too. On SQLite (a file) and on Postgres
+ * when TEST_DATABASE_URL is set. The Docker version with real processes is tests/server/grading-restart.test.ts.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { dialects, exampleTaskDir, freshDatabaseUrl, makeTestApp, type TestApp } from '../testing/index.ts';
+import { faultyDriver, type Faults } from '../testing/faulty-driver.ts';
+import { openDatabase, type Database } from '../db/index.ts';
+import { FakeClock } from '../platform/index.ts';
+import { LocalDriver } from '../sandbox/index.ts';
+import { silentLogger } from '../logger/index.ts';
+import { needs } from '../../tests/helpers/require.ts';
+
+const list = dialects();
+needs('postgres', list.includes('postgres'), 'set TEST_DATABASE_URL (.ci/run does)');
+
+describe.each(list)('grading across a restart on %s', (dialect) => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const f of cleanup.splice(0).reverse()) await f();
+  });
+
+  async function databaseUrl() {
+    if (dialect === 'postgres') {
+      const fresh = await freshDatabaseUrl('postgres');
+      cleanup.push(fresh.drop);
+      return fresh.url;
+    }
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'ws-grading-'));
+    cleanup.push(() => rm(dir, { recursive: true, force: true }));
+    return `sqlite:${dir}/ws.db`;
+  }
+
+  async function app(
+    url: string,
+    clock: FakeClock,
+    faults: Faults,
+  ): Promise<{ t: TestApp; database: Database }> {
+    const database = await openDatabase(url);
+    cleanup.push(() => database.close());
+    const driver = faultyDriver(new LocalDriver({ logger: silentLogger, useBwrap: false }), faults);
+    return { t: await makeTestApp({ database, clock, driver }), database };
+  }
+
+  it('finishes a grading cut off mid-run, and queues a submission that was never queued', async () => {
+    const url = await databaseUrl();
+    const clock = new FakeClock();
+    const before = await app(url, clock, { hangCreates: true });
+    const t1 = before.t;
+    await t1.importExample();
+    const solution = await readFile(path.join(exampleTaskDir, 'solution/parse-model-json.mjs'), 'utf8');
+    const submitSolved = async (email: string) => {
+      const { browser, attemptId } = await t1.startedCandidate('C', email);
+      await t1.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
+        path: 'parse-model-json.mjs',
+        content: solution,
+      });
+      expect((await t1.req(browser, 'POST', `/api/attempts/${attemptId}/submit`)).status).toBe(200);
+      return attemptId;
+    };
+    const cut = await submitSolved('cut@example.com');
+    const status = async (attemptId: string) =>
+      (
+        await t1.ctx.db
+          .selectFrom('grades')
+          .select('status')
+          .where('attempt_id', '=', attemptId)
+          .executeTakeFirst()
+      )?.status;
+    await vi.waitFor(async () => expect(await status(cut)).toBe('running'), { timeout: 10_000 });
+    const never = await submitSolved('never@example.com');
+    await vi.waitFor(async () => expect(await status(never)).toBeDefined(), { timeout: 10_000 });
+    // As if the process died between the submit's commit and queueing the grading.
+    await t1.ctx.db.deleteFrom('grades').where('attempt_id', '=', never).execute();
+
+    // The crash: the worker stops taking jobs, the hung try is abandoned, the database is let go.
+    t1.services.grading.stop();
+    await t1.services.sandbox.close();
+    await before.database.close();
+
+    const after = await app(url, clock, {});
+    const t2 = after.t;
+    cleanup.push(() => t2.close());
+    expect(await t2.services.grading.start()).toEqual({ requeued: 1, added: 1 });
+    await t2.services.settle();
+    const admin = await t2.staff('admin');
+    const cutGrade = (await t2.req(admin, 'GET', `/api/attempts/${cut}/grade`)).json.grade;
+    expect(cutGrade).toMatchObject({
+      status: 'done',
+      verdict: 'passed',
+      failed: 0,
+      tries: 2,
+      reason: 'submit',
+      lastError: 'the server stopped during this try',
+    });
+    expect((await t2.req(admin, 'GET', `/api/attempts/${never}/grade`)).json.grade).toMatchObject({
+      status: 'done',
+      verdict: 'passed',
+      tries: 1,
+    });
+    // One grading each: resuming does not add rows.
+    const rows = await t2.ctx.db.selectFrom('grades').select('attempt_id').execute();
+    expect(rows.map((r) => r.attempt_id).sort()).toEqual([cut, never].sort());
+  });
+
+  it('fails a grading whose every try was cut off, instead of retrying it forever', async () => {
+    const url = await databaseUrl();
+    const clock = new FakeClock();
+    const { t, database } = await app(url, clock, {});
+    cleanup.push(() => t.close());
+    await t.importExample();
+    const { browser, attemptId } = await t.startedCandidate();
+    await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`);
+    await t.services.settle();
+    // A grading left running on its last try (the server died during each of them).
+    await database.db
+      .updateTable('grades')
+      .set({ status: 'running', tries: t.config.grading.maxTries, verdict: null })
+      .where('attempt_id', '=', attemptId)
+      .execute();
+    expect(await t.services.grading.start()).toMatchObject({ requeued: 1 });
+    const g = (await t.req(await t.staff('admin'), 'GET', `/api/attempts/${attemptId}/grade`)).json.grade;
+    expect(g).toMatchObject({ status: 'failed', tries: 6 });
+    expect(g.error).toBe('grading failed: the server stopped during each of 6 tries');
+  });
+});
