@@ -14,8 +14,7 @@ const PRIVATE: Ipv4Range[] = [
   { base: 0xc0a80000, prefix: 16 },
 ];
 
-export const ipv4ToString = (n: number) =>
-  [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+export const ipv4ToString = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 
 export const formatCidr = (r: Ipv4Range) => `${ipv4ToString(r.base)}/${r.prefix}`;
 

@@ -354,7 +354,10 @@ export class DockerDriver implements SandboxDriver {
         this.subnets.addForeign(subnet.cidr);
       }
     }
-    throw new ResourceShortage('addresses', 'no free sandbox subnet after 16 tries (the engine is creating many networks)');
+    throw new ResourceShortage(
+      'addresses',
+      'no free sandbox subnet after 16 tries (the engine is creating many networks)',
+    );
   }
 
   /** Learns the subnets of every network on the engine that this process does not hold. */

@@ -14,7 +14,8 @@ interface EngineError {
   json?: { message?: string };
 }
 
-const ADDRESSES = /non-overlapping IPv4 address pool|address pools have been fully subnetted|no available network|pool overlaps|overlapping/i;
+const ADDRESSES =
+  /non-overlapping IPv4 address pool|address pools have been fully subnetted|no available network|pool overlaps|overlapping/i;
 const BUSY =
   /timeout|timed out|deadline exceeded|temporarily unavailable|try again|too many (open files|requests)|cannot allocate memory|device or resource busy|is being removed|already in progress|connection reset|socket hang up|broken pipe/i;
 const NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAGAIN', 'ECONNREFUSED', 'EMFILE']);
@@ -25,7 +26,9 @@ export function asShortage(err: unknown): ResourceShortage | undefined {
   const e = (err ?? {}) as EngineError;
   const text = `${e.json?.message ?? ''} ${e.message ?? ''}`;
   if (ADDRESSES.test(text))
-    return new ResourceShortage('addresses', 'no address range is free for a sandbox network', { cause: err });
+    return new ResourceShortage('addresses', 'no address range is free for a sandbox network', {
+      cause: err,
+    });
   const engineSide = e.statusCode === undefined || e.statusCode >= 500 || e.statusCode === 429;
   if ((e.code && NETWORK_CODES.has(e.code)) || (engineSide && BUSY.test(text)))
     return new ResourceShortage('engine', 'the Docker engine is busy', { cause: err });

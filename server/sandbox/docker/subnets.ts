@@ -60,7 +60,10 @@ export class SubnetAllocator {
     const r = parseCidr(cidr);
     if (!r || !overlaps(r, this.pool)) return;
     const first = Math.max(0, Math.floor((r.base - this.pool.base) / this.step));
-    const last = Math.min(this.count - 1, Math.floor((r.base + 2 ** (32 - r.prefix) - 1 - this.pool.base) / this.step));
+    const last = Math.min(
+      this.count - 1,
+      Math.floor((r.base + 2 ** (32 - r.prefix) - 1 - this.pool.base) / this.step),
+    );
     for (let i = first; i <= last; i++) this.foreign.add(i);
   }
 
