@@ -4,7 +4,7 @@
  * the session from the files stored in the database and runs the candidate's code as before.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../../server/testing/index.ts';
+import { makeTestApp, type Browser, type TestApp } from '../../server/testing/index.ts';
 import { followEvents, stdoutOf } from '../../server/testing/sse.ts';
 import type { DockerSession } from '../../server/sandbox/docker/driver.ts';
 import { needs } from '../helpers/require.ts';
@@ -24,7 +24,7 @@ describe.runIf(needs('docker', ready, sandboxesHint))('idle attempt sandboxes', 
   });
   afterEach(() => t.close(), 60_000);
 
-  const run = async (browser: Parameters<TestApp['req']>[0], attemptId: string) => {
+  const run = async (browser: Browser, attemptId: string) => {
     const res = await t.req(browser, 'POST', `/api/attempts/${attemptId}/runs`, { kind: 'run' });
     expect(res.status, res.text).toBe(202);
     const events = await followEvents(t, browser, attemptId, res.json.run.id);
