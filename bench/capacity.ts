@@ -143,6 +143,8 @@ try {
     const t = await rawExec(container, ['node', '-e', '1']);
     if (i >= 3) floor.push(t.exit);
   }
+  await driver.destroy(floorSession);
+  floorSession = undefined;
   log(`floor: raw exec of node p50 ${median(floor)} ms`);
 
   // 1. N attempts start; each sandbox (container + private network) is claimed in the background.
