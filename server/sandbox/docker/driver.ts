@@ -74,6 +74,9 @@ const shortId = () => randomBytes(6).toString('hex');
 
 export const DEFAULT_SUBNET_POOL = '10.213.0.0/16';
 
+/** What engineProblem says when the engine is there but answers too slowly (busy). */
+const ENGINE_SLOW = 'the Docker engine does not answer in time';
+
 /** Docker's answer when a subnet is taken by another network on the engine. */
 const isOverlap = (err: unknown) => /overlap|conflicts with network/i.test(String((err as Error)?.message));
 
@@ -142,13 +145,15 @@ export class DockerDriver implements SandboxDriver {
           'add it (docker-compose: DOCKER_GID=$(stat -c %g /var/run/docker.sock))'
         );
       }
-      return 'the Docker engine does not answer';
+      return (err as Error)?.message === 'timeout' ? ENGINE_SLOW : 'the Docker engine does not answer';
     } finally {
       clearTimeout(timer);
     }
   }
 
   private statusCache?: { at: number; value: Promise<SandboxStatus> };
+  /** The last status that said ready: kept while the engine is merely slow to answer a ping. */
+  private lastReady?: SandboxStatus;
   private building = false;
 
   /** Builds missing images in the background; status says so meanwhile, and is fresh afterwards. */
@@ -167,7 +172,16 @@ export class DockerDriver implements SandboxDriver {
   status(): Promise<SandboxStatus> {
     const now = Date.now();
     if (!this.statusCache || now - this.statusCache.at > 5000)
-      this.statusCache = { at: now, value: this.checkStatus() };
+      this.statusCache = {
+        at: now,
+        value: this.checkStatus().then((s) => {
+          if (s.ready) this.lastReady = s;
+          // A busy engine answers a ping late but still creates sessions (slowly): jobs wait for it
+          // in the queue rather than being refused as if it were down.
+          else if (s.detail === ENGINE_SLOW && this.lastReady) return this.lastReady;
+          return s;
+        }),
+      };
     return this.statusCache.value;
   }
 
