@@ -186,7 +186,8 @@ export class DockerDriver implements SandboxDriver {
   }
 
   private async checkStatus(): Promise<SandboxStatus> {
-    const problem = await DockerDriver.engineProblem(this.docker);
+    // A loaded engine may take seconds to answer; "down" must not be concluded from "busy".
+    const problem = await DockerDriver.engineProblem(this.docker, 10_000);
     if (problem) return { driver: 'docker', ready: false, detail: problem };
     const missing: string[] = [];
     for (const env of ['node', 'python']) {

@@ -92,12 +92,12 @@ describe('Docker engine status', () => {
       slow = true;
       vi.setSystemTime(Date.now() + 6000); // past the status cache
       const later = driver.status();
-      await vi.advanceTimersByTimeAsync(2500); // past the ping timeout
+      await vi.advanceTimersByTimeAsync(10_500); // past the ping timeout
       expect(await later).toMatchObject({ ready: true });
 
       const fresh = new DockerDriver({ docker, imageFor: async () => 'x', logger: silentLogger });
       const first = fresh.status();
-      await vi.advanceTimersByTimeAsync(2500);
+      await vi.advanceTimersByTimeAsync(10_500);
       expect(await first).toMatchObject({
         ready: false,
         detail: 'the Docker engine does not answer in time',
