@@ -118,7 +118,7 @@ const poll = setInterval(async () => {
   ]);
   peak.containers = Math.max(peak.containers, c.length);
   peak.networks = Math.max(peak.networks, n.length);
-}, 2000);
+}, 5000);
 
 const failures: string[] = [];
 let floorSession: SandboxSession | undefined;

@@ -353,7 +353,12 @@ export class SandboxManager {
       ([, e]) => e.ready && e.leases === 0 && now - e.lastUsed >= idleMs,
     );
     for (const [id] of idle) this.attempts.delete(id); // synchronously: no job can take them now
-    for (const [id, e] of idle) await this.destroyEntry(id, e);
+    // A few at a time: the engine removes networks one by one, and jobs want it too.
+    const queue = [...idle];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await this.destroyEntry(...next);
+    };
+    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
     if (idle.length) this.opts.logger.info({ reclaimed: idle.length }, 'reclaimed idle sandboxes');
     return idle.length;
   }
