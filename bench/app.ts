@@ -8,7 +8,8 @@ import { createServices } from '../server/services/index.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { silentLogger } from '../server/logger/index.ts';
 import { FakeClock, randomIds } from '../server/platform/index.ts';
-import { defaultLimits, type SandboxDriver } from '../server/sandbox/index.ts';
+import { defaultLimits, type ManagerOptions, type SandboxDriver } from '../server/sandbox/index.ts';
+import type { Config } from '../server/config/index.ts';
 import { mockUpstream } from '../server/llm/index.ts';
 import { importTask } from '../server/tasks/import.ts';
 import { createInvitation } from '../server/invitations/index.ts';
@@ -39,6 +40,10 @@ export async function benchApp(opts: {
   driver: SandboxDriver;
   maxConcurrent: number;
   poolSize?: number;
+  /** Configuration (default testConfig()): the gateway port, above all. */
+  config?: Config;
+  /** More sandbox manager options (idle time, creation gate). */
+  sandbox?: Partial<Pick<ManagerOptions, 'idleMs' | 'maxCreating' | 'maxQueued'>>;
   /** Called as the server publishes each run event. */
   onEmit?: (type: string, at: number) => void;
 }) {
@@ -53,10 +58,11 @@ export async function benchApp(opts: {
       poolSize: opts.poolSize ?? 0,
       warmEnvs: ['node'],
       maxConcurrent: opts.maxConcurrent,
+      ...opts.sandbox,
     },
     llm: mockUpstream(),
     logger: silentLogger,
-    config: testConfig(),
+    config: opts.config ?? testConfig(),
   });
   const app = createApp(services);
   await importTask(services.ctx, exampleTaskDir);

@@ -46,6 +46,7 @@ export async function startServer(
       poolSize: config.sandbox.poolSize,
       warmEnvs: [...environments],
       maxConcurrent: config.sandbox.maxConcurrent,
+      idleMs: config.sandbox.idleMs,
     },
     llm,
     llmProviders,
@@ -92,6 +93,16 @@ export async function startServer(
     sandbox.removeOrphans().catch((err: unknown) => logger.warn({ err }, 'orphan sweep failed'));
   }, config.sandbox.orphanSweepMs);
   orphanTimer.unref();
+  // Idle attempts' sandboxes go (recreated from their files on the next Run): checked a few times per idle period.
+  const idleTimer = config.sandbox.idleMs
+    ? setInterval(
+        () => {
+          sandbox.reclaimIdle().catch((err: unknown) => logger.warn({ err }, 'idle sandbox sweep failed'));
+        },
+        Math.min(60_000, Math.max(5_000, config.sandbox.idleMs / 4)),
+      )
+    : undefined;
+  idleTimer?.unref();
 
   // Attach mode: the container joins sandbox networks, so the API must not bind the wildcard.
   const attached = isWildcard(config.host) ? await sandbox.apiAddresses() : undefined;
@@ -128,6 +139,7 @@ export async function startServer(
     async close() {
       clearInterval(timer);
       clearInterval(orphanTimer);
+      clearInterval(idleTimer);
       // Within Docker's 10 s stop timeout; what an abandoned step leaves is picked up at next start.
       await shutdown(
         [

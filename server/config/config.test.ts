@@ -70,3 +70,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ SANDBOX_GATEWAY_MODE: 'relay' })).toThrow(/SANDBOX_GATEWAY_MODE/);
   });
 });
+
+describe('SANDBOX_SUBNET_POOL and SANDBOX_IDLE_MINUTES', () => {
+  it('defaults to 10.213.0.0/16 and ten minutes', () => {
+    expect(loadConfig({}).sandbox).toMatchObject({ subnetPool: '10.213.0.0/16', idleMs: 600_000 });
+    expect(loadConfig({ SANDBOX_IDLE_MINUTES: '0' }).sandbox.idleMs).toBe(0);
+  });
+
+  it('takes a private range of /28 or larger', () => {
+    expect(loadConfig({ SANDBOX_SUBNET_POOL: '172.30.0.0/20' }).sandbox.subnetPool).toBe('172.30.0.0/20');
+    expect(loadConfig({ SANDBOX_SUBNET_POOL: '192.168.100.0/28' }).sandbox.subnetPool).toBe(
+      '192.168.100.0/28',
+    );
+  });
+
+  it.each([
+    ['10.213.0.0', /expected an IPv4 range/],
+    ['10.213.0.1/16', /no host bits set/],
+    ['10.300.0.0/16', /expected an IPv4 range/],
+    ['10.213.0.0/29', /\/28 or larger/],
+    ['8.8.0.0/16', /private range/],
+    ['0.0.0.0/0', /private range/],
+  ])('refuses %s, naming the variable', (value, why) => {
+    expect(() => loadConfig({ SANDBOX_SUBNET_POOL: value })).toThrow(/SANDBOX_SUBNET_POOL=/);
+    expect(() => loadConfig({ SANDBOX_SUBNET_POOL: value })).toThrow(why);
+  });
+});

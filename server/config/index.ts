@@ -6,6 +6,9 @@
 import { z } from 'zod';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import { subnetPoolProblem } from './cidr.ts';
+
+export { formatCidr, ipv4ToString, overlaps, parseCidr, rangeSize, type Ipv4Range } from './cidr.ts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
@@ -100,6 +103,18 @@ const envSchema = z.object({
   GRADING_MAX_TRIES: positiveInt('a positive number').default(6),
   GRADING_RETRY_BASE_SECONDS: positiveInt('a positive number of seconds').default(5),
   GRADING_RETRY_MAX_SECONDS: positiveInt('a positive number of seconds').default(300),
+  SANDBOX_SUBNET_POOL: z
+    .string()
+    .default('10.213.0.0/16')
+    .superRefine((v, ctx) => {
+      const problem = subnetPoolProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  SANDBOX_IDLE_MINUTES: z.coerce
+    .number({ message: 'expected a whole number of minutes >= 0' })
+    .int({ message: 'expected a whole number of minutes >= 0' })
+    .min(0, { message: 'expected a whole number of minutes >= 0' })
+    .default(10),
   LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),
   LOGIN_WINDOW_SECONDS: positiveInt('a positive number of seconds').default(900),
 });
@@ -151,6 +166,10 @@ export interface Config {
     cpus: number;
     pids: number;
     orphanSweepMs: number;
+    /** Private IPv4 range the /28 subnets of LLM-task sandbox networks are taken from. */
+    subnetPool: string;
+    /** An attempt's sandbox unused this long is destroyed (recreated from its files on the next Run); 0 = never. */
+    idleMs: number;
   };
   /** Grading jobs: tries per grading (engine errors are retried), and the backoff between tries. */
   grading: { maxTries: number; retryBaseMs: number; retryMaxMs: number };
@@ -240,6 +259,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       cpus: e.SANDBOX_CPUS,
       pids: e.SANDBOX_PIDS,
       orphanSweepMs: e.ORPHAN_SWEEP_SECONDS * 1000,
+      subnetPool: e.SANDBOX_SUBNET_POOL,
+      idleMs: e.SANDBOX_IDLE_MINUTES * 60_000,
     },
     grading: {
       maxTries: e.GRADING_MAX_TRIES,

@@ -13,6 +13,7 @@ import type { TaskManifest } from '../tasks/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import type { SandboxManager, SlotTicket } from '../sandbox/index.ts';
 import type { ExecResult, RunningExec, SandboxFile, SandboxSession } from '../sandbox/index.ts';
+import { isResourceShortage } from '../sandbox/index.ts';
 import { RunHub } from './hub.ts';
 import { OutputCoalescer } from './coalesce.ts';
 
@@ -117,8 +118,17 @@ export class RunService implements AttemptHooks {
       (async () => {
         const { manifest } = await attemptWithManifest(this.ctx, attemptId);
         if (manifest.kind !== 'code' || !manifest.environment) return;
-        if ((await this.manager.status()).ready)
-          await this.manager.forAttempt(attemptId, manifest.environment.image, networkFor(manifest));
+        if (!(await this.manager.status()).ready) return;
+        await this.manager
+          .forAttempt(attemptId, manifest.environment.image, networkFor(manifest), { background: true })
+          .catch((err: unknown) => {
+            // Only a head start: the first Run creates the session when there are resources again.
+            if (!isResourceShortage(err)) throw err;
+            this.ctx.logger.info(
+              { attemptId, reason: err.message },
+              'no sandbox pre-warmed for a new attempt',
+            );
+          });
       })(),
     );
   }
@@ -218,37 +228,40 @@ export class RunService implements AttemptHooks {
       // prime
       await entry.ticket!.run(async () => {
         if (entry.cancelled) return;
-        const sb = await this.manager.forAttempt(row.attempt_id, image, network);
-        await this.sync(row.attempt_id, sb.session, sb.synced);
-        await this.ctx.db.updateTable('runs').set({ status: 'running' }).where('id', '=', row.id).execute();
-        this.hub.emit(row.id, { type: 'status', data: { status: 'running' } });
-        // execute; the gateway accepts this attempt's key only while a run is live
-        let env: Record<string, string> | undefined;
-        if (network === 'gateway' && this.llm) {
-          closeWindow = this.llm.openWindow(row.attempt_id, 'attempt');
-          env = await this.llm.envFor(row.attempt_id, 'attempt', sb.session.gatewayAddress);
-        }
-        const exec = this.manager.exec(sb.session, {
-          argv: JSON.parse(row.argv_json) as string[],
-          env,
-          stdin: input.stdin,
-          // Interactive runs keep stdin open for the terminal; others see EOF after the given input.
-          closeStdin: !input.interactive,
-          onStdout: (c) => out.push('stdout', c),
-          onStderr: (c) => out.push('stderr', c),
+        // The attempt's session (recreated from the stored files if it was reclaimed while idle); a
+        // shortage here sends this job back to the head of the line (it shows as waiting, not failed).
+        await this.manager.useAttempt(row.attempt_id, image, network, async (sb) => {
+          await this.sync(row.attempt_id, sb.session, sb.synced);
+          await this.ctx.db.updateTable('runs').set({ status: 'running' }).where('id', '=', row.id).execute();
+          this.hub.emit(row.id, { type: 'status', data: { status: 'running' } });
+          // execute; the gateway accepts this attempt's key only while a run is live
+          let env: Record<string, string> | undefined;
+          if (network === 'gateway' && this.llm) {
+            closeWindow = this.llm.openWindow(row.attempt_id, 'attempt');
+            env = await this.llm.envFor(row.attempt_id, 'attempt', sb.session.gatewayAddress);
+          }
+          const exec = this.manager.exec(sb.session, {
+            argv: JSON.parse(row.argv_json) as string[],
+            env,
+            stdin: input.stdin,
+            // Interactive runs keep stdin open for the terminal; others see EOF after the given input.
+            closeStdin: !input.interactive,
+            onStdout: (c) => out.push('stdout', c),
+            onStderr: (c) => out.push('stderr', c),
+          });
+          entry.exec = exec;
+          if (entry.cancelled) exec.cancel();
+          // The driver ends every process of the candidate after the exec (whatever the program did to
+          // its own parent) and checks that none is left; if it could not, the container goes.
+          result = await exec.result;
+          if (result.cleanup && !result.cleanup.ok) {
+            this.ctx.logger.error(
+              { runId: row.id, attemptId: row.attempt_id, detail: result.cleanup.detail },
+              'processes of a run survived cleanup; destroying the sandbox',
+            );
+            await this.manager.release(row.attempt_id);
+          }
         });
-        entry.exec = exec;
-        if (entry.cancelled) exec.cancel();
-        // The driver ends every process of the candidate after the exec (whatever the program did to
-        // its own parent) and checks that none is left; if it could not, the container goes.
-        result = await exec.result;
-        if (result.cleanup && !result.cleanup.ok) {
-          this.ctx.logger.error(
-            { runId: row.id, attemptId: row.attempt_id, detail: result.cleanup.detail },
-            'processes of a run survived cleanup; destroying the sandbox',
-          );
-          await this.manager.release(row.attempt_id);
-        }
       });
     } catch (err) {
       if (!entry.cancelled || result) {

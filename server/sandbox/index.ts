@@ -78,6 +78,7 @@ export async function createSandboxDriver(
       instance: config.sandbox.instance,
       gatewayPort: config.gatewayPort,
       allowUnfirewalledGateway: config.sandbox.allowUnfirewalledGateway,
+      subnetPool: config.sandbox.subnetPool,
     });
   }
   if (config.nodeEnv === 'production' && !config.allowLocalSandboxInProduction) {

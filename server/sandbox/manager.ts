@@ -2,25 +2,29 @@
  * Owns the live sandbox sessions: a warm pool of pre-created containers per environment (so an
  * attempt starts instantly), one session per running attempt with a record of which files it
  * already holds (so a Run sends only what changed), a cap on concurrent jobs (excess runs queue
- * instead of overloading the host), and orphan removal (sessions no live owner claims).
+ * instead of overloading the host; see queue.ts), and orphan removal (sessions no live owner claims).
  *
- * The queue is bounded and fair (stops one attempt — or many runs of one attempt — from filling every
- * slot and starving other candidates): waiting jobs are served round robin across owners (attempts),
- * each owner may have only `maxQueuedPerOwner` runs waiting, and past `maxQueued` waiting runs new
- * ones are refused with 429 and a Retry-After. Grading jobs are never refused and wait their turn.
+ * Capacity is bounded by active work, not by open tabs: an attempt's session unused for `idleMs` is
+ * destroyed (its files are in the database) and the next Run takes a fresh one from the pool and
+ * sends every file; when the subnet pool runs out, the least recently used idle session goes first.
+ * Session creation is gated (`maxCreating` at once; jobs someone waits for before pre-warming), so a
+ * burst of attempt starts does not swamp the engine.
  */
-import { AppError } from '../errors/index.ts';
 import type { Logger } from '../logger/index.ts';
-import type {
-  ExecRequest,
-  RunningExec,
-  SandboxDriver,
-  SandboxFile,
-  SandboxLimits,
-  SandboxSession,
-  SandboxStatus,
-  SessionSpec,
+import { JobQueue, type SlotOptions, type SlotTicket } from './queue.ts';
+import {
+  isResourceShortage,
+  type ExecRequest,
+  type RunningExec,
+  type SandboxDriver,
+  type SandboxFile,
+  type SandboxLimits,
+  type SandboxSession,
+  type SandboxStatus,
+  type SessionSpec,
 } from './types.ts';
+
+export type { SlotOptions, SlotTicket } from './queue.ts';
 
 export interface AttemptSandbox {
   session: SandboxSession;
@@ -30,29 +34,14 @@ export interface AttemptSandbox {
 
 type Flavor = `${string}/${SessionSpec['network']}`;
 
-export interface SlotOptions {
-  /** Whose job this is (the attempt id); waiting jobs are served round robin across owners. */
-  owner?: string;
-  /** 'grade' jobs are never refused for a full queue (they still wait their turn). Default 'run'. */
-  kind?: 'run' | 'grade';
-  /** Told the job's place in line (1 = next to start) whenever it changes, and 0 once it starts. */
-  onPosition?: (position: number) => void;
-}
-
-interface Waiter {
-  owner: string;
-  kind: 'run' | 'grade';
-  grant: () => void;
-  onPosition?: (position: number) => void;
-  position: number;
-}
-
-/** A place in line, claimed synchronously (so a full queue is refused before anything else happens). */
-export interface SlotTicket {
-  /** Runs fn once a slot is free; the slot is freed when fn settles. */
-  run<T>(fn: () => Promise<T>): Promise<T>;
-  /** Gives up the place (or the slot, if granted and not yet used). */
-  cancel(): void;
+/** An attempt's session and how it is used: jobs holding it now, and when it was last let go. */
+interface AttemptEntry {
+  sandbox: Promise<AttemptSandbox>;
+  network: SessionSpec['network'];
+  /** Set once the session exists (a session still being created is never reclaimed). */
+  ready: boolean;
+  leases: number;
+  lastUsed: number;
 }
 
 export interface ManagerOptions {
@@ -71,26 +60,44 @@ export interface ManagerOptions {
   maxQueuedPerOwner?: number;
   /** Told when a session's private network comes and goes, so the LLM gateway listens on it. */
   gatewayNetworks?: { up(address: string): Promise<void>; down(address: string): Promise<void> };
+  /** An attempt's session unused this long (ms) is destroyed by reclaimIdle; 0 or absent: never. */
+  idleMs?: number;
+  /** Time for idleness (default Date.now); tests pass a fake clock. */
+  clock?: { now(): number };
+  /** Sessions created at once (default 4); jobs someone waits for go before pre-warming. */
+  maxCreating?: number;
+  /** Backoff after a resource shortage (default 500 ms doubling to 10 s). */
+  backoff?: { firstMs: number; maxMs: number };
 }
 
 export class SandboxManager {
-  private readonly attempts = new Map<string, Promise<AttemptSandbox>>();
+  private readonly attempts = new Map<string, AttemptEntry>();
   private readonly pool = new Map<Flavor, SandboxSession[]>();
   private readonly filling = new Map<Flavor, Promise<void>>();
-  private running = 0;
   /** Every session this manager created whose destroy has not finished (pool, attempts, grading, verify). */
   private readonly owned = new Set<string>();
   /** Counts session creations, so an orphan sweep can tell that one began while it was listing. */
   private creations = 0;
   /** Sessions being created right now (not yet known by id): orphan sweeps wait for zero. */
   private creating = 0;
-  /** owner → its waiting jobs (oldest first); `turns` is the order owners are served in. */
-  private readonly waiting = new Map<string, Waiter[]>();
-  private turns: string[] = [];
-  private jobs = 0;
   private closed = false;
+  private readonly queue: JobQueue;
+  private readonly clock: { now(): number };
+  /** Creations under way, and those waiting for the gate (urgent ones first). */
+  private gateBusy = 0;
+  private readonly gateLine: Array<{ urgent: boolean; go: () => void }> = [];
 
-  constructor(private readonly opts: ManagerOptions) {}
+  constructor(private readonly opts: ManagerOptions) {
+    this.clock = opts.clock ?? { now: () => Date.now() };
+    this.queue = new JobQueue({
+      maxConcurrent: opts.maxConcurrent,
+      maxQueued: opts.maxQueued,
+      maxQueuedPerOwner: opts.maxQueuedPerOwner,
+      wallMs: opts.limits.wallMs,
+      backoff: opts.backoff,
+      logger: opts.logger,
+    });
+  }
 
   /** The driver's name (docker, local, none): what isolation sessions get. */
   get driverName() {
@@ -160,7 +167,42 @@ export class SandboxManager {
     return this.opts.limits;
   }
 
-  private async create(spec: SessionSpec): Promise<SandboxSession> {
+  /**
+   * Creates a session through the creation gate. When the subnet pool is exhausted, idle attempt
+   * sessions on gateway networks are reclaimed (least recently used first) and creation tried again;
+   * any other shortage is thrown for the queue to retry.
+   */
+  private async create(spec: SessionSpec, urgent = true): Promise<SandboxSession> {
+    for (;;) {
+      try {
+        return await this.gated(urgent, () => this.createNow(spec));
+      } catch (err) {
+        if (!isResourceShortage(err) || err.resource !== 'addresses' || spec.network !== 'gateway') throw err;
+        if (!(await this.evictIdle('gateway'))) throw err;
+      }
+    }
+  }
+
+  /** Runs fn when fewer than maxCreating creations are under way; urgent callers go first. */
+  private async gated<T>(urgent: boolean, fn: () => Promise<T>): Promise<T> {
+    if (this.gateBusy >= (this.opts.maxCreating ?? 4)) {
+      await new Promise<void>((go) => {
+        const waiter = { urgent, go };
+        const i = urgent ? this.gateLine.findIndex((w) => !w.urgent) : -1;
+        if (i < 0) this.gateLine.push(waiter);
+        else this.gateLine.splice(i, 0, waiter);
+      });
+    } else this.gateBusy++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.gateLine.shift();
+      if (next) next.go();
+      else this.gateBusy--;
+    }
+  }
+
+  private async createNow(spec: SessionSpec): Promise<SandboxSession> {
     this.creating++;
     this.creations++;
     try {
@@ -217,7 +259,7 @@ export class SandboxManager {
       this.pool.set(key, list);
       while (!this.closed && list.length < this.opts.poolSize) {
         try {
-          list.push(await this.create(this.spec(env, network, 'pool', 'pool')));
+          list.push(await this.create(this.spec(env, network, 'pool', 'pool'), false));
         } catch (err) {
           this.opts.logger.warn({ err, env }, 'could not pre-create a sandbox for the warm pool');
           return;
@@ -228,37 +270,131 @@ export class SandboxManager {
     return job;
   }
 
-  /** The attempt's session, taken from the pool (or created) on first use. */
-  forAttempt(attemptId: string, env: string, network: SessionSpec['network']): Promise<AttemptSandbox> {
+  /**
+   * The attempt's session, taken from the pool (or created) on first use. `background` (pre-warming
+   * at attempt start) waits behind creations a job is waiting for.
+   */
+  forAttempt(
+    attemptId: string,
+    env: string,
+    network: SessionSpec['network'],
+    opts: { background?: boolean } = {},
+  ): Promise<AttemptSandbox> {
     let entry = this.attempts.get(attemptId);
     if (!entry) {
-      entry = (async () => {
-        const pooled = this.pool.get(`${env}/${network}`)?.shift();
-        if (pooled) void this.refill(env, network);
-        const session = pooled ?? (await this.create(this.spec(env, network, 'attempt', attemptId)));
-        return { session, synced: new Map<string, string>() };
-      })();
-      entry.catch(() => this.attempts.delete(attemptId));
-      this.attempts.set(attemptId, entry);
+      const e: AttemptEntry = {
+        network,
+        ready: false,
+        leases: 0,
+        lastUsed: this.clock.now(),
+        sandbox: (async () => {
+          const pooled = this.pool.get(`${env}/${network}`)?.shift();
+          if (pooled) void this.refill(env, network);
+          const session =
+            pooled ?? (await this.create(this.spec(env, network, 'attempt', attemptId), !opts.background));
+          return { session, synced: new Map<string, string>() };
+        })(),
+      };
+      e.sandbox.then(
+        () => (e.ready = true),
+        () => {
+          if (this.attempts.get(attemptId) === e) this.attempts.delete(attemptId);
+        },
+      );
+      this.attempts.set(attemptId, e);
+      entry = e;
     }
-    return entry;
+    entry.lastUsed = this.clock.now();
+    return entry.sandbox;
+  }
+
+  /**
+   * Runs fn with the attempt's session (created, or recreated after an idle reclaim, on demand); the
+   * session is not reclaimed while fn runs, and counts as used when it ends.
+   */
+  async useAttempt<T>(
+    attemptId: string,
+    env: string,
+    network: SessionSpec['network'],
+    fn: (sb: AttemptSandbox) => Promise<T>,
+  ): Promise<T> {
+    const sandbox = this.forAttempt(attemptId, env, network);
+    const entry = this.attempts.get(attemptId)!;
+    entry.leases++;
+    try {
+      return await fn(await sandbox);
+    } finally {
+      entry.leases--;
+      entry.lastUsed = this.clock.now();
+    }
   }
 
   /** The attempt's session if one exists (without creating it). */
   existing(attemptId: string): Promise<AttemptSandbox> | undefined {
-    return this.attempts.get(attemptId);
+    return this.attempts.get(attemptId)?.sandbox;
   }
 
-  /** Destroys the attempt's session (submit, expiry). */
+  /** Destroys the attempt's session (submit, expiry, idle). */
   async release(attemptId: string): Promise<void> {
     const entry = this.attempts.get(attemptId);
     this.attempts.delete(attemptId);
     if (!entry) return;
-    const sb = await entry.catch(() => undefined);
+    const sb = await entry.sandbox.catch(() => undefined);
     if (sb)
       await this.destroy(sb.session).catch((err) =>
         this.opts.logger.warn({ err, attemptId }, 'sandbox destroy failed'),
       );
+  }
+
+  /**
+   * Destroys attempt sessions no job has used for idleMs (container, network, volume): an open tab
+   * costs nothing on the engine. The next Run recreates the session from the stored files.
+   */
+  async reclaimIdle(): Promise<number> {
+    const idleMs = this.opts.idleMs ?? 0;
+    if (idleMs <= 0) return 0;
+    const now = this.clock.now();
+    const idle = [...this.attempts].filter(
+      ([, e]) => e.ready && e.leases === 0 && now - e.lastUsed >= idleMs,
+    );
+    for (const [id] of idle) this.attempts.delete(id); // synchronously: no job can take them now
+    // A few at a time: the engine removes networks one by one, and jobs want it too.
+    const queue = [...idle];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) await this.destroyEntry(...next);
+    };
+    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+    if (idle.length) this.opts.logger.info({ reclaimed: idle.length }, 'reclaimed idle sandboxes');
+    return idle.length;
+  }
+
+  /** Reclaims the least recently used idle attempt session on this kind of network; false if none. */
+  private async evictIdle(network: SessionSpec['network']): Promise<boolean> {
+    let oldest: [string, AttemptEntry] | undefined;
+    for (const [id, e] of this.attempts)
+      if (e.ready && e.leases === 0 && e.network === network && (!oldest || e.lastUsed < oldest[1].lastUsed))
+        oldest = [id, e];
+    if (!oldest) return false;
+    this.attempts.delete(oldest[0]);
+    this.opts.logger.info(
+      { attemptId: oldest[0] },
+      'no free sandbox subnet: reclaiming the longest idle sandbox',
+    );
+    await this.destroyEntry(...oldest);
+    return true;
+  }
+
+  private async destroyEntry(attemptId: string, e: AttemptEntry) {
+    const sb = await e.sandbox.catch(() => undefined);
+    if (sb)
+      await this.destroy(sb.session).catch((err) =>
+        this.opts.logger.warn({ err, attemptId }, 'sandbox destroy failed'),
+      );
+  }
+
+  /** Attempt sessions held now (live containers of attempts), for metrics and benchmarks. */
+  get attemptSessions(): number {
+    return this.attempts.size;
   }
 
   /** A fresh session for one job (grading, verification); destroyed when fn settles. */
@@ -280,9 +416,9 @@ export class SandboxManager {
     }
   }
 
-  /** Runs fn when a job slot is free (round robin across owners). */
+  /** Runs fn when a job slot is free (round robin across owners); grading by default. */
   async slot<T>(fn: () => Promise<T>, opts: SlotOptions = {}): Promise<T> {
-    return this.claim({ kind: 'grade', ...opts }).run(fn);
+    return this.queue.claim({ kind: 'grade', ...opts }).run(fn);
   }
 
   /**
@@ -290,132 +426,12 @@ export class SandboxManager {
    * owner already has maxQueuedPerOwner runs waiting or the queue holds maxQueued runs.
    */
   claim(opts: SlotOptions = {}): SlotTicket {
-    // A job without an owner is its own owner: it keeps its place among the turns.
-    const owner = opts.owner ?? `job-${++this.jobs}`;
-    const kind = opts.kind ?? 'run';
-    let state: 'waiting' | 'granted' | 'running' | 'done' = 'waiting';
-    let granted!: () => void;
-    const ready = new Promise<void>((resolve) => (granted = resolve));
-    const grant = () => {
-      state = 'granted';
-      this.running++;
-      opts.onPosition?.(0);
-      granted();
-    };
-    const free = () => {
-      this.running--;
-      this.next();
-    };
-    if (this.running < this.opts.maxConcurrent && this.turns.length === 0) grant();
-    else {
-      if (kind === 'run') this.refuseIfFull(owner);
-      const w: Waiter = { owner, kind, grant, onPosition: opts.onPosition, position: 0 };
-      const list = this.waiting.get(owner);
-      if (list) list.push(w);
-      else {
-        this.waiting.set(owner, [w]);
-        this.turns.push(owner);
-      }
-      this.reposition();
-    }
-    const cancelWaiter = () => {
-      const list = this.waiting.get(owner);
-      const i = list?.findIndex((w) => w.grant === grant) ?? -1;
-      if (!list || i < 0) return;
-      list.splice(i, 1);
-      if (!list.length) {
-        this.waiting.delete(owner);
-        this.turns = this.turns.filter((o) => o !== owner);
-      }
-      this.reposition();
-    };
-    return {
-      run: async <T>(fn: () => Promise<T>): Promise<T> => {
-        await ready;
-        if (state !== 'granted') throw new Error('this place in line was given up');
-        state = 'running';
-        try {
-          return await fn();
-        } finally {
-          state = 'done';
-          free();
-        }
-      },
-      cancel: () => {
-        if (state === 'waiting') {
-          state = 'done';
-          cancelWaiter();
-          granted(); // wakes run(), which then refuses
-        } else if (state === 'granted') {
-          state = 'done';
-          free();
-        }
-      },
-    };
-  }
-
-  private refuseIfFull(owner: string) {
-    const perOwner = this.opts.maxQueuedPerOwner ?? 1;
-    const max = this.opts.maxQueued ?? 8 * this.opts.maxConcurrent;
-    const mine = (this.waiting.get(owner) ?? []).filter((w) => w.kind === 'run').length;
-    let all = 0;
-    for (const list of this.waiting.values()) for (const w of list) if (w.kind === 'run') all++;
-    // A rough wait: one run's wall clock per round of the queue.
-    const retryAfterSeconds = Math.max(
-      1,
-      Math.ceil(((all / this.opts.maxConcurrent + 1) * this.opts.limits.wallMs) / 1000),
-    );
-    if (mine >= perOwner)
-      throw new AppError(
-        'rate_limited',
-        `you already have ${mine === 1 ? 'a run' : `${mine} runs`} waiting for a sandbox; wait for it to start`,
-        { retryAfterSeconds },
-      );
-    if (all >= max)
-      throw new AppError(
-        'rate_limited',
-        `all sandboxes are busy and ${all} runs are waiting; try again in ${retryAfterSeconds} s`,
-        { retryAfterSeconds },
-      );
-  }
-
-  /** Starts the next waiting job: the first owner in turn, who then goes to the back of the line. */
-  private next() {
-    while (this.running < this.opts.maxConcurrent && this.turns.length) {
-      const owner = this.turns.shift()!;
-      const list = this.waiting.get(owner)!;
-      const w = list.shift()!;
-      if (list.length) this.turns.push(owner);
-      else this.waiting.delete(owner);
-      w.grant();
-    }
-    this.reposition();
-  }
-
-  /** Recomputes every waiting job's place (round robin order) and tells those whose place changed. */
-  private reposition() {
-    let position = 0;
-    for (let round = 0; ; round++) {
-      let any = false;
-      for (const owner of this.turns) {
-        const w = this.waiting.get(owner)?.[round];
-        if (!w) continue;
-        any = true;
-        position++;
-        if (w.position !== position) {
-          w.position = position;
-          w.onPosition?.(position);
-        }
-      }
-      if (!any) break;
-    }
+    return this.queue.claim(opts);
   }
 
   /** Jobs waiting for a slot (all owners). */
   get queued(): number {
-    let n = 0;
-    for (const list of this.waiting.values()) n += list.length;
-    return n;
+    return this.queue.queued;
   }
 
   /** Ids of every session this manager holds (pool, attempts, one-off jobs). */
@@ -453,6 +469,7 @@ export class SandboxManager {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.queue.close();
     await Promise.all([...this.filling.values()]);
     for (const list of this.pool.values())
       for (const s of list.splice(0)) await this.destroy(s).catch(() => {});

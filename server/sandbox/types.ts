@@ -169,3 +169,22 @@ export interface PrepareOptions {
   autoBuild: boolean;
   log: (line: string) => void;
 }
+
+/**
+ * A transient lack of resources: no free sandbox subnet, or an engine too busy to create a session
+ * now. Not the job's fault and not permanent: the sandbox manager puts the job back at the head of
+ * the queue and tries again after a backoff, so a Run or a grading waits instead of failing.
+ */
+export class ResourceShortage extends Error {
+  constructor(
+    /** 'addresses': no sandbox subnet is free; 'engine': the engine refused or timed out for now. */
+    readonly resource: 'addresses' | 'engine',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ResourceShortage';
+  }
+}
+
+export const isResourceShortage = (err: unknown): err is ResourceShortage => err instanceof ResourceShortage;

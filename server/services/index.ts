@@ -68,6 +68,7 @@ export function createServices(deps: ServiceDeps): Services {
     ...deps.sandbox,
     driver: deps.driver,
     logger: deps.logger,
+    clock: deps.sandbox.clock ?? deps.clock,
     // The gateway listens on each sandbox network's gateway address as it comes and goes.
     gatewayNetworks: gateway,
   });

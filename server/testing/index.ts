@@ -71,7 +71,7 @@ export async function makeTestApp(
     dialect?: Dialect;
     env?: Record<string, string>;
     driver?: SandboxDriver;
-    sandbox?: Partial<Pick<ManagerOptions, 'limits' | 'poolSize' | 'warmEnvs' | 'maxConcurrent'>>;
+    sandbox?: Partial<Pick<ManagerOptions, 'limits' | 'poolSize' | 'warmEnvs' | 'maxConcurrent' | 'idleMs'>>;
     /** The LLM upstream behind the gateway (default: the mock model). */
     llm?: LlmUpstream;
     /** Upstreams for aliases that name a provider (the mock is implicit). */

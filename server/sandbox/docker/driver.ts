@@ -29,7 +29,10 @@ import {
   volumeOptions,
   WORKSPACE,
 } from './hardening.ts';
-import type { Firewall } from './firewall.ts';
+import { BRIDGE_PREFIX, type Firewall } from './firewall.ts';
+import { SubnetAllocator, type Subnet } from './subnets.ts';
+import { asShortage } from './shortage.ts';
+import { ResourceShortage } from '../types.ts';
 import { apiAddresses, attachSelf, detachSelf, NO_HOST_ADDRESS } from './attach.ts';
 
 export interface DockerSession extends SandboxSession {
@@ -37,6 +40,8 @@ export interface DockerSession extends SandboxSession {
   readonly volume: string;
   readonly networkName?: string;
   readonly bridge?: string;
+  /** The network's subnet, from SANDBOX_SUBNET_POOL (gateway networks only). */
+  readonly subnet?: string;
   oomKills: number;
   /** The engine stopped the container under a job (found by stopProcesses): never restarted over. */
   lost?: boolean;
@@ -60,12 +65,22 @@ export interface DockerDriverOptions {
    * gateway listens on its address there; no host firewall is needed (see attach.ts).
    */
   attachTo?: string;
+  /** Private IPv4 range the /28 subnets of gateway networks are taken from (default 10.213.0.0/16). */
+  subnetPool?: string;
   /** Image (name:tag) for an environment; throws or returns undefined when unknown. */
   imageFor(env: string): Promise<string>;
   logger: Logger;
 }
 
 const shortId = () => randomBytes(6).toString('hex');
+
+export const DEFAULT_SUBNET_POOL = '10.213.0.0/16';
+
+/** What engineProblem says when the engine is there but answers too slowly (busy). */
+const ENGINE_SLOW = 'the Docker engine does not answer in time';
+
+/** Docker's answer when a subnet is taken by another network on the engine. */
+const isOverlap = (err: unknown) => /overlap|conflicts with network/i.test(String((err as Error)?.message));
 
 /**
  * The reaper, run as the candidate uid: SIGKILL to every process it may signal (kill -1 spares the
@@ -94,10 +109,14 @@ export class DockerDriver implements SandboxDriver {
   readonly name = 'docker' as const;
   readonly docker: Docker;
   readonly instance: string;
+  /** Subnets of gateway networks: which this process holds, which other networks on the engine hold. */
+  readonly subnets: SubnetAllocator;
+  private foreignListed?: Promise<void>;
 
   constructor(private readonly opts: DockerDriverOptions) {
     this.docker = opts.docker ?? new Docker();
     this.instance = opts.instance ?? 'default';
+    this.subnets = new SubnetAllocator(opts.subnetPool ?? DEFAULT_SUBNET_POOL);
   }
 
   /** The server's own container in attach mode (joined to every gateway network), else undefined. */
@@ -128,13 +147,15 @@ export class DockerDriver implements SandboxDriver {
           'add it (docker-compose: DOCKER_GID=$(stat -c %g /var/run/docker.sock))'
         );
       }
-      return 'the Docker engine does not answer';
+      return (err as Error)?.message === 'timeout' ? ENGINE_SLOW : 'the Docker engine does not answer';
     } finally {
       clearTimeout(timer);
     }
   }
 
   private statusCache?: { at: number; value: Promise<SandboxStatus> };
+  /** The last status that said ready: kept while the engine is merely slow to answer a ping. */
+  private lastReady?: SandboxStatus;
   private building = false;
 
   /** Builds missing images in the background; status says so meanwhile, and is fresh afterwards. */
@@ -153,12 +174,22 @@ export class DockerDriver implements SandboxDriver {
   status(): Promise<SandboxStatus> {
     const now = Date.now();
     if (!this.statusCache || now - this.statusCache.at > 5000)
-      this.statusCache = { at: now, value: this.checkStatus() };
+      this.statusCache = {
+        at: now,
+        value: this.checkStatus().then((s) => {
+          if (s.ready) this.lastReady = s;
+          // A busy engine answers a ping late but still creates sessions (slowly): jobs wait for it
+          // in the queue rather than being refused as if it were down.
+          else if (s.detail === ENGINE_SLOW && this.lastReady) return this.lastReady;
+          return s;
+        }),
+      };
     return this.statusCache.value;
   }
 
   private async checkStatus(): Promise<SandboxStatus> {
-    const problem = await DockerDriver.engineProblem(this.docker);
+    // A loaded engine may take seconds to answer; "down" must not be concluded from "busy".
+    const problem = await DockerDriver.engineProblem(this.docker, 10_000);
     if (problem) return { driver: 'docker', ready: false, detail: problem };
     const missing: string[] = [];
     for (const env of ['node', 'python']) {
@@ -211,6 +242,7 @@ export class DockerDriver implements SandboxDriver {
     let networkName: string | undefined;
     let gatewayAddress: string | undefined;
     let bridge: string | undefined;
+    let subnet: Subnet | undefined;
     const created: Array<() => Promise<unknown>> = [];
     try {
       await this.docker.createVolume(volumeOptions(volume, spec, this.instance));
@@ -228,29 +260,40 @@ export class DockerDriver implements SandboxDriver {
               'please tell the hiring team',
           );
         }
-        networkName = `${name}-net`;
-        const bridgeName = `ws${shortId()}`; // interface names are at most 15 characters
+        const netName = `${name}-net`;
+        networkName = netName;
+        const bridgeName = `${BRIDGE_PREFIX}${shortId()}`; // interface names are at most 15 characters
         bridge = bridgeName;
-        const net = await this.docker.createNetwork({
-          Name: networkName,
-          Driver: 'bridge',
-          Internal: true,
-          Attachable: false,
-          Labels: {
-            [LABEL]: this.instance,
-            'org.worksample.owner': spec.ownerId,
-            'org.worksample.purpose': spec.purpose,
-            'org.worksample.bridge': bridgeName,
-          },
-          Options: {
-            'com.docker.network.bridge.name': bridgeName,
-            // Attach mode: the host gets no address on the bridge (none of its ports is reachable), and
-            // containers on it may talk, since the gateway is the server's container; the only other
-            // one is the session's sandbox.
-            ...(attachTo ? NO_HOST_ADDRESS : { 'com.docker.network.bridge.enable_icc': 'false' }),
-          },
+        const made = await this.withSubnet((sn) =>
+          this.docker.createNetwork({
+            Name: netName,
+            Driver: 'bridge',
+            Internal: true,
+            Attachable: false,
+            // A /28 of SANDBOX_SUBNET_POOL, not one of the engine's default pools (about 30 in all).
+            IPAM: { Driver: 'default', Config: [{ Subnet: sn.cidr, Gateway: sn.gateway }] },
+            Labels: {
+              [LABEL]: this.instance,
+              'org.worksample.owner': spec.ownerId,
+              'org.worksample.purpose': spec.purpose,
+              'org.worksample.bridge': bridgeName,
+            },
+            Options: {
+              'com.docker.network.bridge.name': bridgeName,
+              // Attach mode: the host gets no address on the bridge (none of its ports is reachable), and
+              // containers on it may talk, since the gateway is the server's container; the only other
+              // one is the session's sandbox.
+              ...(attachTo ? NO_HOST_ADDRESS : { 'com.docker.network.bridge.enable_icc': 'false' }),
+            },
+          }),
+        );
+        const net = made.network;
+        subnet = made.subnet;
+        const held = made.subnet.cidr;
+        created.push(async () => {
+          await net.remove();
+          this.subnets.release(held);
         });
-        created.push(() => net.remove());
         if (attachTo) {
           gatewayAddress = await attachSelf(this.docker, attachTo, networkName);
           created.push(() => detachSelf(this.docker, attachTo, networkName!));
@@ -260,8 +303,7 @@ export class DockerDriver implements SandboxDriver {
             await firewall.allowOnly(bridgeName, gatewayPort!);
             created.push(() => firewall.remove(bridgeName));
           }
-          const info = await net.inspect();
-          gatewayAddress = info.IPAM?.Config?.[0]?.Gateway;
+          gatewayAddress = subnet.gateway;
         }
       }
       const container = await this.docker.createContainer(
@@ -276,11 +318,72 @@ export class DockerDriver implements SandboxDriver {
       );
       created.push(() => container.remove({ force: true }));
       await container.start();
-      return { id: container.id, spec, container, volume, networkName, bridge, gatewayAddress, oomKills: 0 };
+      return {
+        id: container.id,
+        spec,
+        container,
+        volume,
+        networkName,
+        bridge,
+        subnet: subnet?.cidr,
+        gatewayAddress,
+        oomKills: 0,
+      };
     } catch (err) {
       for (const undo of created.reverse()) await undo().catch(() => {});
-      throw err;
+      // An exhausted pool or a busy engine: the manager queues the job and tries again later.
+      throw asShortage(err) ?? err;
     }
+  }
+
+  /**
+   * Creates a network on a free subnet of the pool. Other networks on the engine (another
+   * deployment, another test's driver) are listed first and skipped; one created by someone else in
+   * the meantime makes Docker answer "overlaps", and the next free subnet is tried.
+   */
+  private async withSubnet(
+    create: (subnet: Subnet) => Promise<Docker.Network>,
+  ): Promise<{ network: Docker.Network; subnet: Subnet }> {
+    this.foreignListed ??= this.listForeignSubnets().catch((err: unknown) => {
+      this.foreignListed = undefined;
+      throw err;
+    });
+    await this.foreignListed;
+    let relisted = false;
+    for (let tries = 0; tries < 16; tries++) {
+      let subnet = this.subnets.take();
+      if (!subnet && !relisted) {
+        // Networks listed as someone else's may be gone now (ours released, a test's removed).
+        relisted = true;
+        await this.listForeignSubnets();
+        subnet = this.subnets.take();
+      }
+      if (!subnet)
+        throw new ResourceShortage(
+          'addresses',
+          `every /${this.subnets.prefix} subnet of the sandbox subnet pool is in use (${this.subnets.capacity})`,
+        );
+      try {
+        return { network: await create(subnet), subnet };
+      } catch (err) {
+        this.subnets.release(subnet.cidr);
+        if (!isOverlap(err)) throw err;
+        this.subnets.addForeign(subnet.cidr);
+      }
+    }
+    throw new ResourceShortage(
+      'addresses',
+      'no free sandbox subnet after 16 tries (the engine is creating many networks)',
+    );
+  }
+
+  /** Learns the subnets of every network on the engine that this process does not hold. */
+  private async listForeignSubnets(): Promise<void> {
+    const networks = await this.docker.listNetworks();
+    const cidrs: string[] = [];
+    for (const n of networks)
+      for (const c of n.IPAM?.Config ?? []) if (c.Subnet && !c.Subnet.includes(':')) cidrs.push(c.Subnet);
+    this.subnets.setForeign(cidrs.filter((c) => !this.subnets.holds(c)));
   }
 
   async putFiles(session: SandboxSession, files: SandboxFile[], deletes: string[] = []): Promise<void> {
@@ -443,7 +546,7 @@ export class DockerDriver implements SandboxDriver {
       if (err.statusCode !== 404) throw err;
     });
     await this.removeVolume(s.volume);
-    if (s.networkName) await this.removeNetwork(s.networkName);
+    if (s.networkName) await this.removeNetwork(s.networkName, s.subnet);
   }
 
   async listOrphans(isLive: (sessionId: string) => boolean) {
@@ -507,14 +610,22 @@ export class DockerDriver implements SandboxDriver {
       .catch(() => {});
   }
 
-  /** Removes a sandbox network and its firewall rules. */
-  private async removeNetwork(idOrName: string) {
+  /**
+   * Removes a sandbox network and its firewall rules, and gives its subnet back once the engine no
+   * longer has the network (a failed remove keeps the subnet held; the orphan sweep tries again).
+   */
+  private async removeNetwork(idOrName: string, subnet?: string) {
     const net = this.docker.getNetwork(idOrName);
     const info = await net.inspect().catch(() => undefined);
     if (this.opts.attachTo) await detachSelf(this.docker, this.opts.attachTo, idOrName);
-    await net.remove().catch(() => {});
+    const gone = await net.remove().then(
+      () => true,
+      (err: { statusCode?: number }) => err.statusCode === 404,
+    );
     const bridge = info?.Labels?.['org.worksample.bridge'];
     if (bridge) await this.opts.firewall?.remove(bridge).catch(() => {});
+    const cidr = subnet ?? info?.IPAM?.Config?.[0]?.Subnet;
+    if (gone && cidr) this.subnets.release(cidr);
   }
 
   async close(): Promise<void> {}

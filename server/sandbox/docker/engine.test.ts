@@ -1,5 +1,5 @@
 import type Docker from 'dockerode';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../logger/index.ts';
 import { DockerDriver } from './driver.ts';
 
@@ -75,5 +75,33 @@ describe('Docker engine status', () => {
     expect(String(err)).not.toMatch(/iptables|firewall|root/);
     expect(String(err)).toMatch(/tell the hiring team/);
     expect(JSON.stringify(logged)).toMatch(/iptables/);
+  });
+
+  describe('a busy engine', () => {
+    afterEach(() => vi.useRealTimers());
+
+    it('stays ready while its ping is merely slow, but not when it was never ready', async () => {
+      vi.useFakeTimers();
+      let slow = false;
+      const docker = {
+        ping: () => (slow ? new Promise(() => {}) : Promise.resolve('OK')),
+        getImage: () => ({ inspect: async () => ({}) }),
+      } as unknown as Docker;
+      const driver = new DockerDriver({ docker, imageFor: async () => 'x', logger: silentLogger });
+      expect((await driver.status()).ready).toBe(true);
+      slow = true;
+      vi.setSystemTime(Date.now() + 6000); // past the status cache
+      const later = driver.status();
+      await vi.advanceTimersByTimeAsync(10_500); // past the ping timeout
+      expect(await later).toMatchObject({ ready: true });
+
+      const fresh = new DockerDriver({ docker, imageFor: async () => 'x', logger: silentLogger });
+      const first = fresh.status();
+      await vi.advanceTimersByTimeAsync(10_500);
+      expect(await first).toMatchObject({
+        ready: false,
+        detail: 'the Docker engine does not answer in time',
+      });
+    });
   });
 });

@@ -4,12 +4,18 @@
  * stops that: packets arriving from a sandbox bridge are dropped unless they go to the LLM gateway's
  * port. Needs root and iptables on the engine's host; where that is unavailable (remote engine,
  * unprivileged server) the driver reports it and refuses gateway networks unless allowed.
+ *
+ * Cost with hundreds of sessions: two rules per bridge. INPUT jumps to the chain only for packets
+ * arriving on a `ws+` interface, so the API's and every other host service's packets skip the
+ * per-bridge rules entirely; a sandbox's packet walks them (a few hundred comparisons, microseconds).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 export const CHAIN = 'WORKSAMPLE-SANDBOX';
+/** Every sandbox bridge is named ws + 12 hex digits; only packets from such interfaces walk the chain. */
+export const BRIDGE_PREFIX = 'ws';
 
 export interface Firewall {
   readonly available: boolean;
@@ -29,11 +35,14 @@ export async function hostFirewall(): Promise<Firewall> {
     ));
   if (available) {
     await iptables('-N', CHAIN).catch(() => {}); // exists already
-    const jumped = await iptables('-C', 'INPUT', '-j', CHAIN).then(
+    const jump = ['INPUT', '-i', `${BRIDGE_PREFIX}+`, '-j', CHAIN];
+    const jumped = await iptables('-C', ...jump).then(
       () => true,
       () => false,
     );
-    if (!jumped) await iptables('-I', 'INPUT', '1', '-j', CHAIN);
+    if (!jumped) await iptables('-I', jump[0]!, '1', ...jump.slice(1));
+    // Earlier versions jumped for every packet; the guarded jump above covers every sandbox bridge.
+    await iptables('-D', 'INPUT', '-j', CHAIN).catch(() => {});
   }
   return {
     available,
