@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL } from '../../server/sandbox/docker/hardening.ts';
@@ -52,13 +52,17 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
       env: operatorEnv(),
       ...(timeoutMs ? { timeoutMs } : {}),
     });
-  const logs = async () => (await dc(['logs', '--no-color', 'worksample'])).output;
+  let lastLogs = '';
+  const logs = async () => (lastLogs = (await dc(['logs', '--no-color', 'worksample'])).output);
+  /** Names of what the deployment's sandboxes left (containers, networks, volumes). */
   const sandboxLeft = async () => ({
-    containers: (await docker.listContainers({ all: true, filters: { label: [`${LABEL}=${instance}`] } }))
-      .length,
-    networks: (await docker.listNetworks({ filters: { label: [`${LABEL}=${instance}`] } })).length,
-    volumes: ((await docker.listVolumes({ filters: { label: [`${LABEL}=${instance}`] } })).Volumes ?? [])
-      .length,
+    containers: (
+      await docker.listContainers({ all: true, filters: { label: [`${LABEL}=${instance}`] } })
+    ).map((c) => c.Names[0]),
+    networks: (await docker.listNetworks({ filters: { label: [`${LABEL}=${instance}`] } })).map((n) => n.Name),
+    volumes: ((await docker.listVolumes({ filters: { label: [`${LABEL}=${instance}`] } })).Volumes ?? []).map(
+      (v) => v.Name,
+    ),
   });
 
   beforeAll(async () => {
@@ -95,6 +99,13 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
   }, 30 * 60_000);
 
   afterAll(async () => {
+    // The whole server log, for a failure's post-mortem (CI keeps the folder).
+    if (envFile) {
+      const all = (await dc(['logs', '--no-color'], 60_000).catch(() => undefined))?.output ?? '';
+      const artifacts = path.join(repoRoot, 'test-artifacts/deploy');
+      await mkdir(artifacts, { recursive: true });
+      await writeFile(path.join(artifacts, `${project}.log`), /\|/.test(all) ? all : lastLogs);
+    }
     // Whatever a failed step left: the project, then anything of its sandboxes.
     if (envFile) await dc(['down', '-v', '--remove-orphans'], 120_000).catch(() => {});
     for (const c of await docker.listContainers({ all: true, filters: { label: [`${LABEL}=${instance}`] } }))
@@ -201,7 +212,7 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
     expect(events).toContain('ANSWER: Hi! Ask me for some JSON.');
     expect(events).toMatch(/event: exit\n.*"verdict":"ok"/);
     // The sandboxes carry the deployment's label (so the emptiness checked at the end means something).
-    expect((await sandboxLeft()).containers).toBeGreaterThan(0);
+    expect((await sandboxLeft()).containers.length).toBeGreaterThan(0);
 
     const solution = await readFile(path.join(repoRoot, 'tasks/hello-llm/solution/parse-model-json.mjs'), 'utf8');
     expect((await put('parse-model-json.mjs', solution)).status).toBe(200);
@@ -234,14 +245,15 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
     // The production image's size, for the record (issue 12 quotes it).
     process.stderr.write(`deploy test: image ${server!.Image} is ${(image.Size / 1e6).toFixed(0)} MB\n`);
 
-    const t0 = performance.now();
     const stop = await dc(['stop', '-t', '10', 'worksample'], 60_000);
-    const stopMs = performance.now() - t0;
     expect(stop.code, stop.output).toBe(0);
     const state = (await docker.getContainer(server!.Id).inspect()).State;
     const text = await logs();
-    expect(state.ExitCode, text.slice(-3000)).toBe(0);
-    expect(stopMs).toBeLessThan(9500); // by itself, before Docker's kill at 10 s
+    // 0, not 137: the server ended by itself on SIGTERM, before Docker's kill at 10 s.
+    expect({ exitCode: state.ExitCode, oomKilled: state.OOMKilled }, text.slice(-3000)).toEqual({
+      exitCode: 0,
+      oomKilled: false,
+    });
     expect(text).toMatch(/shutdown: destroyed sandboxes/);
 
     const down = await dc(['down', '-v'], 120_000);
@@ -255,13 +267,14 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
       volumesByName: ((await docker.listVolumes({ filters: { name: [`${project}_`] } })).Volumes ?? []).length,
       sandboxes: await sandboxLeft(),
     };
-    expect(left).toEqual({
+    const steps = text.split('\n').filter((l) => l.includes('shutdown: '));
+    expect(left, steps.join('\n')).toEqual({
       containers: 0,
       networks: 0,
       networksByName: 0,
       volumes: 0,
       volumesByName: 0,
-      sandboxes: { containers: 0, networks: 0, volumes: 0 },
+      sandboxes: { containers: [], networks: [], volumes: [] },
     });
   });
 });
