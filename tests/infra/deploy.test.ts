@@ -85,8 +85,10 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
         '',
       ].join('\n'),
     );
-    // The first-run demo (admin, tasks, invitations) is off in production unless asked for.
-    await writeFile(settings, ['DEMO_SEED=true', `SANDBOX_INSTANCE=${instance}`, ''].join('\n'));
+    // The shipped worksample.env, plus the first-run demo (admin, tasks, invitations: off in
+    // production unless asked for) and a sandbox label of this test's own.
+    const shipped = await readFile(path.join(repoRoot, 'worksample.env'), 'utf8');
+    await writeFile(settings, `${shipped}\nDEMO_SEED=true\nSANDBOX_INSTANCE=${instance}\n`);
 
     const up = await dc(['up', '-d', '--build'], 25 * 60_000);
     expect(up.code, up.output.slice(-4000)).toBe(0);
