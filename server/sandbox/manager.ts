@@ -453,7 +453,9 @@ export class SandboxManager {
     // engine); a pool fill still creating adds its session when done, which goes after it.
     const destroyHeld = () =>
       Promise.all([
-        ...[...this.pool.values()].flatMap((list) => list.splice(0)).map((s) => this.destroy(s).catch(() => {})),
+        ...[...this.pool.values()]
+          .flatMap((list) => list.splice(0))
+          .map((s) => this.destroy(s).catch(() => {})),
         ...[...this.attempts.keys()].map((id) => this.release(id)),
       ]);
     await destroyHeld();

@@ -59,7 +59,9 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
     containers: (
       await docker.listContainers({ all: true, filters: { label: [`${LABEL}=${instance}`] } })
     ).map((c) => c.Names[0]),
-    networks: (await docker.listNetworks({ filters: { label: [`${LABEL}=${instance}`] } })).map((n) => n.Name),
+    networks: (await docker.listNetworks({ filters: { label: [`${LABEL}=${instance}`] } })).map(
+      (n) => n.Name,
+    ),
     volumes: ((await docker.listVolumes({ filters: { label: [`${LABEL}=${instance}`] } })).Volumes ?? []).map(
       (v) => v.Name,
     ),
@@ -171,7 +173,11 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
     const invited = await fetch(`${base}/api/invitations`, {
       method: 'POST',
       headers: { ...staff, 'content-type': 'application/json' },
-      body: JSON.stringify({ taskSlug: 'hello-llm', candidateName: 'Dee Ploy', candidateEmail: 'dee@example.com' }),
+      body: JSON.stringify({
+        taskSlug: 'hello-llm',
+        candidateName: 'Dee Ploy',
+        candidateEmail: 'dee@example.com',
+      }),
     });
     expect(invited.status).toBe(201);
     const { link } = (await invited.json()) as { link: string };
@@ -216,7 +222,10 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
     // The sandboxes carry the deployment's label (so the emptiness checked at the end means something).
     expect((await sandboxLeft()).containers.length).toBeGreaterThan(0);
 
-    const solution = await readFile(path.join(repoRoot, 'tasks/hello-llm/solution/parse-model-json.mjs'), 'utf8');
+    const solution = await readFile(
+      path.join(repoRoot, 'tasks/hello-llm/solution/parse-model-json.mjs'),
+      'utf8',
+    );
     expect((await put('parse-model-json.mjs', solution)).status).toBe(200);
     const submitted = await fetch(`${base}/api/attempts/${attemptId}/submit`, {
       method: 'POST',
@@ -228,7 +237,9 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
     type Grade = { status: string; verdict: string | null; passed: number; failed: number };
     let grade: Grade | null = null;
     for (let i = 0; i < 180; i++) {
-      const res = await fetch(`${base}/api/attempts/${attemptId}/grade`, { headers: { cookie: staff.cookie } });
+      const res = await fetch(`${base}/api/attempts/${attemptId}/grade`, {
+        headers: { cookie: staff.cookie },
+      });
       grade = ((await res.json()) as { grade: Grade | null }).grade;
       if (grade?.status === 'done' || grade?.status === 'error') break;
       await sleep(1000);
@@ -266,7 +277,8 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
       networks: (await docker.listNetworks({ filters: byProject })).length,
       networksByName: (await docker.listNetworks({ filters: { name: [`${project}_`] } })).length,
       volumes: ((await docker.listVolumes({ filters: byProject })).Volumes ?? []).length,
-      volumesByName: ((await docker.listVolumes({ filters: { name: [`${project}_`] } })).Volumes ?? []).length,
+      volumesByName: ((await docker.listVolumes({ filters: { name: [`${project}_`] } })).Volumes ?? [])
+        .length,
       sandboxes: await sandboxLeft(),
     };
     const steps = text.split('\n').filter((l) => l.includes('shutdown: '));

@@ -62,7 +62,10 @@ async function hostNode(): Promise<{ bin: string; npm: string; include: string; 
  */
 async function sqlitePrebuild(): Promise<{ name: string; content: Buffer }> {
   const dir = join(projectRoot, 'node_modules/better-sqlite3');
-  const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
+  const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
   const util = createRequire(join(dir, 'package.json'))('prebuild-install/util') as {
     getDownloadUrl(opts: object): string;
     cachedPrebuild(url: string): string;
@@ -77,12 +80,14 @@ async function sqlitePrebuild(): Promise<{ name: string; content: Buffer }> {
   });
   const binary = await readFile(join(dir, 'build/Release/better_sqlite3.node'));
   const pack = tarPack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise((resolve, reject) => pack.on('end', resolve).on('error', reject));
+  const tar = (async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c);
+    return chunks;
+  })();
   await add(pack, { name: 'build/Release/better_sqlite3.node', type: 'file', mode: 0o755 }, binary);
   pack.finalize();
-  await ended;
+  const chunks = await tar;
   return { name: basename(util.cachedPrebuild(url)), content: gzipSync(Buffer.concat(chunks)) };
 }
 
@@ -90,9 +95,14 @@ async function recipes(): Promise<StandIn[]> {
   const base = baseImage();
   const node = await hostNode();
   const npmrc = Buffer.from(
-    [`cafile=${caBundle}`, 'nodedir=/usr/local', 'update-notifier=false', 'fund=false', 'audit=false', ''].join(
-      '\n',
-    ),
+    [
+      `cafile=${caBundle}`,
+      'nodedir=/usr/local',
+      'update-notifier=false',
+      'fund=false',
+      'audit=false',
+      '',
+    ].join('\n'),
   );
   const ca = await readFile(caBundle);
   const prebuild = await sqlitePrebuild();
@@ -134,7 +144,8 @@ async function recipes(): Promise<StandIn[]> {
   ];
 }
 
-const recipeHash = (s: StandIn) => createHash('sha256').update(s.recipe.join('\n')).digest('hex').slice(0, 16);
+const recipeHash = (s: StandIn) =>
+  createHash('sha256').update(s.recipe.join('\n')).digest('hex').slice(0, 16);
 
 /** The images the deployment names, which this module stands in for. */
 export const standInImages = ['node:20-bookworm-slim', 'postgres:15'] as const;
@@ -232,10 +243,13 @@ export async function ensureStandIns(opts: {
       }
       const started = Date.now();
       log(`${s.image}: building stand-in ${hash} FROM ${baseImage()}`);
-      const stream = await docker.buildImage(context(s.context), {
+      const stream = await docker.buildImage(context(s.context) as unknown as NodeJS.ReadableStream, {
         t: s.image,
         buildargs: { BASE: baseImage() },
         labels: { [STAND_IN_LABEL]: hash },
+        // The classic builder: FROM a local image never touches a registry.
+        version: '1',
+        pull: false,
         rm: true,
         forcerm: true,
       });
