@@ -128,6 +128,11 @@ describe.runIf(ready)('docker-compose.yml deployed for real', () => {
         .getVolume(v.Name)
         .remove({ force: true })
         .catch(() => {});
+    // The built image's tag goes too (its layers stay as the build cache of the next run).
+    await docker
+      .getImage(`${project}_worksample`)
+      .remove({ noprune: true })
+      .catch(() => {});
     await dir?.remove();
   }, 180_000);
 
