@@ -133,6 +133,9 @@ function openPostgres(url: string): Database {
           : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection that drops (Postgres restarted, a network blip) is discarded by the pool and the
+  // next query opens a new one; without a listener its 'error' event would crash the server.
+  pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

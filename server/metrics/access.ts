@@ -8,6 +8,7 @@
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Context } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
 
 const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'x-forwarded-host'];
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -22,4 +23,18 @@ export function metricsAccess(c: Context, opts: { token?: string; remote?: strin
   }
   if (PROXY_HEADERS.some((h) => c.req.header(h) !== undefined)) return false;
   return LOOPBACK.test(opts.remote ?? '');
+}
+
+/**
+ * The same rule for a request as it arrived: the peer address comes from the Node socket. Also
+ * decides who reads the operational detail of GET /api/ready besides signed-in staff.
+ */
+export function operatorRequest(c: Context, token: string | undefined): boolean {
+  let remote: string | undefined;
+  try {
+    remote = getConnInfo(c).remote.address;
+  } catch {
+    remote = undefined; // not a Node socket (app.request() in tests): not loopback
+  }
+  return metricsAccess(c, { token, remote });
 }

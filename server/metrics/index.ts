@@ -12,7 +12,7 @@ import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../logger/index.ts';
 
-export { metricsAccess } from './access.ts';
+export { metricsAccess, operatorRequest } from './access.ts';
 export { registerMetrics } from './route.ts';
 
 /** What the metrics read at scrape time. */

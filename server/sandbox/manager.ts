@@ -446,8 +446,9 @@ export class SandboxManager {
 
   /** Shutdown: removes every session of this instance, held or not, and what they left behind. */
   async removeEverything(): Promise<void> {
-    for (const o of await this.opts.driver.listOrphans(() => false))
-      await this.opts.driver.removeOrphan(o.id);
+    // In parallel: this runs in a shutdown with seconds to spare, and each removal waits on the engine.
+    const all = await this.opts.driver.listOrphans(() => false);
+    await Promise.all(all.map((o) => this.opts.driver.removeOrphan(o.id)));
     await this.opts.driver.removeDanglingResources?.();
   }
 
@@ -470,9 +471,17 @@ export class SandboxManager {
   async close(): Promise<void> {
     this.closed = true;
     this.queue.close();
+    // What is held goes first and all at once (a shutdown has seconds, and every removal waits on the
+    // engine); a pool fill still creating adds its session when done, which goes after it.
+    const destroyHeld = () =>
+      Promise.all([
+        ...[...this.pool.values()]
+          .flatMap((list) => list.splice(0))
+          .map((s) => this.destroy(s).catch(() => {})),
+        ...[...this.attempts.keys()].map((id) => this.release(id)),
+      ]);
+    await destroyHeld();
     await Promise.all([...this.filling.values()]);
-    for (const list of this.pool.values())
-      for (const s of list.splice(0)) await this.destroy(s).catch(() => {});
-    for (const id of [...this.attempts.keys()]) await this.release(id);
+    await destroyHeld();
   }
 }

@@ -9,20 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { needs } from '../helpers/require.ts';
+import { composeCommand, composeFile, operatorEnv, repoRoot as root } from './compose-cli.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const composeFile = fileURLToPath(new URL('../../docker-compose.yml', import.meta.url));
 const dockerfile = fileURLToPath(new URL('../../Dockerfile', import.meta.url));
-
-/** The Compose CLI available here: v1 `docker-compose`, else the `docker compose` plugin. */
-function composeCommand(): string[] | undefined {
-  for (const cmd of [['docker-compose'], ['docker', 'compose']]) {
-    const [bin, ...args] = cmd as [string, ...string[]];
-    const r = spawnSync(bin, [...args, 'version'], { stdio: 'ignore', timeout: 20_000 });
-    if (r.status === 0) return cmd;
-  }
-  return undefined;
-}
 
 const compose = composeCommand();
 
@@ -31,8 +20,7 @@ describe.runIf(needs('compose', compose !== undefined, 'apt-get install docker-c
   () => {
     const config = (extra: NodeJS.ProcessEnv, args: string[] = []) => {
       const [bin, ...rest] = compose as [string, ...string[]];
-      // Only what the operator sets: no variable leaks in from the test's environment.
-      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...extra };
+      const env = operatorEnv(extra);
       return spawnSync(bin, [...rest, '-f', composeFile, 'config', ...args], {
         cwd: root,
         env,

@@ -9,9 +9,9 @@ describe('/api/ready capabilities', () => {
     await t.close();
   });
 
-  it('says neither code nor LLM tasks can run without a sandbox, and why', async () => {
+  it('says neither code nor LLM tasks can run without a sandbox, and why (to staff)', async () => {
     t = await makeTestApp({ driver: noSandbox('SANDBOX_DRIVER=none') });
-    const r = await t.req(undefined, 'GET', '/api/ready');
+    const r = await t.req(await t.staff('reviewer'), 'GET', '/api/ready');
     expect(r.status).toBe(200);
     expect(r.json.capabilities).toEqual({
       codeTasks: { ok: false, reason: 'SANDBOX_DRIVER=none' },

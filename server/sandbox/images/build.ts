@@ -102,6 +102,12 @@ async function buildUnlocked(opts: BuildOptions & { cacheDir: string; log: Log }
       continue;
     }
     let from: string | undefined;
+    if (!offline && (await isStandIn(docker, recipe.onlineBase))) {
+      // The deploy test's offline copy of a registry image (tests/infra/stand-ins) is not that image:
+      // one image name must mean the same contents whether or not the stand-ins are on this engine.
+      log(`${env}: ${recipe.onlineBase} here is a local stand-in; using the offline base`);
+      offline = true;
+    }
     if (!offline) {
       try {
         if (!(await imageExists(docker, recipe.onlineBase))) {
@@ -121,4 +127,13 @@ async function buildUnlocked(opts: BuildOptions & { cacheDir: string; log: Log }
     results.push({ env, image: recipe.image, status: 'built', seconds: seconds(started) });
   }
   return results;
+}
+
+/** True when `name` is a local stand-in for a registry image (labelled by tests/infra/stand-ins). */
+async function isStandIn(docker: Docker, name: string): Promise<boolean> {
+  const info = await docker
+    .getImage(name)
+    .inspect()
+    .catch(() => undefined);
+  return Boolean(info?.Config?.Labels?.['org.worksample.stand-in']);
 }
