@@ -1,5 +1,5 @@
 /** A Monaco editor showing one workspace file; every keystroke goes to Docs (and so to the saver). */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Docs } from '../state/docs.ts';
 import type { MonacoModule } from './load.ts';
 
@@ -37,6 +37,7 @@ export function EditorHost({
 }) {
   const el = useRef<HTMLDivElement>(null);
   const editor = useRef<ReturnType<Monaco['editor']['create']> | null>(null);
+  const problems = useProblems(m, docs, path);
 
   useEffect(() => {
     const ed = m.monaco.editor.create(el.current!, {
@@ -72,5 +73,42 @@ export function EditorHost({
     onReady?.();
   }, [path, readOnly]);
 
-  return <div class="editor" ref={el} data-testid="editor" data-path={path} />;
+  return (
+    <>
+      <div class="editor" ref={el} data-testid="editor" data-path={path} />
+      <p class="editor-status" data-testid="problems" data-errors={problems ?? ''} aria-live="polite">
+        {problems === null ? '' : problems === 0 ? 'No problems' : `${problems} error${problems === 1 ? '' : 's'}`}
+      </p>
+    </>
+  );
+}
+
+/**
+ * Errors the TypeScript checker finds in the open file (null until it has answered for this file's
+ * current text), rechecked a moment after each change.
+ */
+function useProblems(m: MonacoModule, docs: Docs, path: string): number | null {
+  const [count, setCount] = useState<number | null>(null);
+  useEffect(() => {
+    const model = modelFor(m, docs, path);
+    setCount(null);
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () =>
+      void m.errorCount(model).then(
+        (n) => live && setCount(n),
+        () => live && setCount(null),
+      );
+    check();
+    const sub = model.onDidChangeContent(() => {
+      clearTimeout(timer);
+      timer = setTimeout(check, 500);
+    });
+    return () => {
+      live = false;
+      clearTimeout(timer);
+      sub.dispose();
+    };
+  }, [m, path]);
+  return count;
 }

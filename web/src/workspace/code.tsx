@@ -28,7 +28,10 @@ export function CodeWorkspace({ attemptId, docs, materials }: WorkspaceProps) {
 
   // Models for every script so the TS worker sees imports across files.
   useEffect(() => {
-    if (m) for (const p of paths) if (/\.(m|c)?[jt]sx?$/.test(p)) modelFor(m, docs, p);
+    if (!m) return;
+    const scripts = paths.filter((p) => /\.(m|c)?[jt]sx?$/.test(p));
+    for (const p of scripts) modelFor(m, docs, p);
+    if (scripts.length) void m.loadNodeTypes();
   }, [m, paths]);
 
   const open = (p: string) => {
