@@ -17,6 +17,17 @@ import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { principals, requireStaff } from '../auth.ts';
 
+const testCaseSchema = z.object({
+  name: z.string(),
+  status: z.enum(['passed', 'failed', 'skipped']),
+  durationMs: z.number().nullable(),
+  message: z.string().optional(),
+  location: z
+    .object({ file: z.string(), line: z.number() })
+    .optional()
+    .openapi({ description: 'where the report points: a failure frame or the test (runs: workspace-relative)' }),
+});
+
 export const runSchema = z
   .object({
     id: z.string(),
@@ -39,6 +50,17 @@ export const runSchema = z
       description:
         'while waiting for a sandbox: place in line (1 = next); 0 once started; null when not live',
     }),
+    tests: z
+      .object({
+        tests: z.array(testCaseSchema),
+        passed: z.number(),
+        failed: z.number(),
+        skipped: z.number(),
+        problem: z.string().optional(),
+      })
+      .nullable()
+      .optional()
+      .openapi({ description: 'Run tests, once finished: per-test results read from the runner report' }),
   })
   .openapi('Run');
 
@@ -50,14 +72,7 @@ export const gradeSchema = z
     passed: z.number(),
     failed: z.number(),
     skipped: z.number(),
-    tests: z.array(
-      z.object({
-        name: z.string(),
-        status: z.enum(['passed', 'failed', 'skipped']),
-        durationMs: z.number().nullable(),
-        message: z.string().optional(),
-      }),
-    ),
+    tests: z.array(testCaseSchema),
     stdout: z.string(),
     stderr: z.string(),
     error: z.string().nullable(),
