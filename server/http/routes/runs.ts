@@ -25,7 +25,9 @@ const testCaseSchema = z.object({
   location: z
     .object({ file: z.string(), line: z.number() })
     .optional()
-    .openapi({ description: 'where the report points: a failure frame or the test (runs: workspace-relative)' }),
+    .openapi({
+      description: 'where the report points: a failure frame or the test (runs: workspace-relative)',
+    }),
 });
 
 export const runSchema = z

@@ -22,6 +22,8 @@ import 'monaco-editor/editor/contrib/suggest/browser/suggestController';
 import 'monaco-editor/editor/contrib/toggleTabFocusMode/browser/toggleTabFocusMode';
 import 'monaco-editor/editor/contrib/wordHighlighter/browser/wordHighlighter';
 import 'monaco-editor/editor/contrib/wordOperations/browser/wordOperations';
+// The command palette (F1): Run, Run tests and Save now are listed there.
+import 'monaco-editor/editor/standalone/browser/quickAccess/standaloneCommandsQuickAccess';
 import 'monaco-editor/languages/definitions/typescript/register';
 import 'monaco-editor/languages/definitions/javascript/register';
 import 'monaco-editor/languages/definitions/python/register';
@@ -97,6 +99,12 @@ export async function errorCount(model: monaco.editor.ITextModel): Promise<numbe
   ]);
   return [...syntactic, ...semantic].filter((d) => d.category === 1).length;
 }
+
+// The editor's theme follows the system's light/dark setting, as the page's CSS does.
+const dark = matchMedia('(prefers-color-scheme: dark)');
+const applyTheme = () => monaco.editor.setTheme(dark.matches ? 'vs-dark' : 'vs');
+applyTheme();
+dark.addEventListener('change', applyTheme);
 
 export { monaco };
 

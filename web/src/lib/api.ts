@@ -59,6 +59,7 @@ export type {
   LlmView,
   Materials,
   RubricCriterion,
+  Run,
 } from '../../../server/http/api-types.ts';
 
 export const fileUrl = (attemptId: string, path: string) =>

@@ -18,6 +18,7 @@ import { Files } from './files.tsx';
 import { HiddenTests, Runs, Transcript } from './evidence.tsx';
 import { Annotations } from './annotations.tsx';
 import { Replay } from './replay.tsx';
+import { Icon } from '../../ui/icons.tsx';
 
 export function Submission({ id, me }: { id: string; me: Me }) {
   const loaded = useGet<ReviewPage>(`/api/reviews/${id}`);
@@ -62,7 +63,9 @@ export function Submission({ id, me }: { id: string; me: Me }) {
     <div class="submission">
       <header class="sub-head">
         <p class="small">
-          <Link href="/review">← Review queue</Link>
+          <Link href="/review">
+            <Icon name="arrowLeft" /> Review queue
+          </Link>
         </p>
         <h1>
           <code data-testid="code-name">{page.codeName}</code> · {page.task.title}{' '}
