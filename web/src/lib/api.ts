@@ -18,6 +18,8 @@ let csrf = '';
 export function setCsrf(token: string) {
   csrf = token;
 }
+/** For requests sent outside `api` (keepalive sends as the page hides). */
+export const csrfToken = () => csrf;
 
 export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};

@@ -14,6 +14,7 @@ import {
 } from '../lib/api.ts';
 import { Saver } from '../state/saver.ts';
 import { Docs } from '../state/docs.ts';
+import { SignalCollector } from '../state/signals.ts';
 import { Header } from './header.tsx';
 import { ConflictBanner } from './conflicts.tsx';
 import { CodeWorkspace } from './code.tsx';
@@ -42,6 +43,11 @@ export function Workspace({
   const saver = useMemo(() => new Saver(attempt.id, () => void finish(true)), [attempt.id]);
   const docs = useMemo(() => new Docs(saver), [saver]);
   useEffect(() => () => saver.dispose(), [saver]);
+  // Large pastes and time away from the page, for the reviewers (the landing page says so).
+  useEffect(() => {
+    const signals = new SignalCollector(attempt.id);
+    return () => signals.dispose();
+  }, [attempt.id]);
   const [sandboxWarning, setSandboxWarning] = useState<string | null>(null);
   const [loaded, setLoaded] = useState<{ materials: Materials; files: FileInfo[] } | null>(null);
 

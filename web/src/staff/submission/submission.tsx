@@ -19,6 +19,7 @@ import { HiddenTests, Runs, Transcript } from './evidence.tsx';
 import { Annotations } from './annotations.tsx';
 import { Replay } from './replay.tsx';
 import { Icon } from '../../ui/icons.tsx';
+import { IntegritySummary } from './integrity-summary.tsx';
 
 export function Submission({ id, me }: { id: string; me: Me }) {
   const loaded = useGet<ReviewPage>(`/api/reviews/${id}`);
@@ -93,6 +94,7 @@ export function Submission({ id, me }: { id: string; me: Me }) {
             </dd>
           </div>
         </dl>
+        <IntegritySummary attemptId={id} />
         <p class="note" role="note" data-testid="identity-note">
           {page.note} Judge the work, not the person.
         </p>
