@@ -105,6 +105,23 @@ describe('test locations', () => {
     expect(r.tests[1]!.location).toEqual({ file: '/workspace/src/my file.ts', line: 12 });
   });
 
+  it("reads tsx's source-mapped frames (plain absolute paths) before its location on compiled code", () => {
+    const r = parseTap(
+      [
+        'not ok 1 - my own test fails',
+        '  ---',
+        "  location: '/workspace/own.test.ts:1:121'",
+        "  error: 'x'",
+        '  stack: |-',
+        '    TestContext.<anonymous> (/workspace/own.test.ts:9:10)',
+        '    Test.runInAsyncScope (node:async_hooks:206:9)',
+        '  ...',
+        '1..1',
+      ].join('\n'),
+    );
+    expect(r.tests[0]!.location).toEqual({ file: '/workspace/own.test.ts', line: 9 });
+  });
+
   it("falls back to the test's own location, and reads pytest's 0-based JUnit line", () => {
     const r = parseTap(
       [

@@ -101,10 +101,13 @@ function splitLocation(text: string): TestLocation | undefined {
   return { file: file.slice(0, 500), line: Number(m[2]) };
 }
 
-/** A failure's first stack frame outside the runtime and node_modules, else the test's `location:`. */
+/**
+ * A failure's first stack frame outside the runtime and node_modules (node prints `file://` URLs, tsx
+ * source-mapped absolute paths), else the test's `location:` (which tsx reports on compiled code).
+ */
 function tapLocation(yaml: string[]): TestLocation | undefined {
   for (const l of yaml) {
-    const frame = /(?:\(|\s)(file:\/\/\/[^\s)]+:\d+:\d+)\)?\s*$/.exec(l);
+    const frame = /(?:\(|^\s*(?:at\s+)?)((?:file:\/\/)?\/[^\s()]+:\d+:\d+)\)?\s*$/.exec(l);
     if (frame && !frame[1]!.includes('/node_modules/')) return splitLocation(frame[1]!);
   }
   const at = yaml.map((l) => /^\s*location:\s*'?([^']+?)'?\s*$/.exec(l)?.[1]).find(Boolean);

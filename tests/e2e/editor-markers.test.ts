@@ -58,7 +58,9 @@ describe.runIf(hasChromium())('Monaco shows no false errors on shipped code', ()
         await page.getByTestId('start').click();
         await page.locator('body[data-editor-ready=true]').waitFor();
 
-        const starter = filesUnder(path.join(repoRoot, 'tasks', task, 'starter')).filter((f) => SCRIPT.test(f));
+        const starter = filesUnder(path.join(repoRoot, 'tasks', task, 'starter')).filter((f) =>
+          SCRIPT.test(f),
+        );
         expect(starter.length).toBeGreaterThan(0);
         const found: Record<string, number> = {};
         for (const f of starter) found[f] = await errorsIn(page, f);
@@ -74,7 +76,9 @@ describe.runIf(hasChromium())('Monaco shows no false errors on shipped code', ()
 
         // The reference solution, written into the workspace as a candidate would.
         const id = await attemptId(page);
-        const { csrfToken } = (await (await page.request.get('/api/candidate')).json()) as { csrfToken: string };
+        const { csrfToken } = (await (await page.request.get('/api/candidate')).json()) as {
+          csrfToken: string;
+        };
         const solutionDir = path.join(repoRoot, 'tasks', task, 'solution');
         const solution = filesUnder(solutionDir).filter((f) => SCRIPT.test(f));
         expect(solution.length).toBeGreaterThan(0);

@@ -101,7 +101,8 @@ describe.runIf(hasChromium())('workspace shortcuts, tests panel, signals, small 
         );
         await shot(page, 'ide-01-tests-panel');
 
-        // The failure's location opens the file at the line.
+        // The failure's location (the assertion's line) opens the file there.
+        expect(await row('my own test fails').getByTestId('test-location').innerText()).toBe('own.test.ts:9');
         await row('my own test fails').getByTestId('test-location').click();
         await page.locator('[data-testid=editor][data-path="own.test.ts"]').waitFor();
         await page.locator('.monaco-editor .view-line', { hasText: "'triaged'" }).waitFor();
