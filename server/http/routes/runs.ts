@@ -22,12 +22,9 @@ const testCaseSchema = z.object({
   status: z.enum(['passed', 'failed', 'skipped']),
   durationMs: z.number().nullable(),
   message: z.string().optional(),
-  location: z
-    .object({ file: z.string(), line: z.number() })
-    .optional()
-    .openapi({
-      description: 'where the report points: a failure frame or the test (runs: workspace-relative)',
-    }),
+  location: z.object({ file: z.string(), line: z.number() }).optional().openapi({
+    description: 'where the report points: a failure frame or the test (runs: workspace-relative)',
+  }),
 });
 
 export const runSchema = z
