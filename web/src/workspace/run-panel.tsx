@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Run as RunRecord } from '../lib/api.ts';
 import { ansiToSegments, initialAnsi, type Segment } from '../lib/ansi.ts';
-import type { Saver } from '../state/saver.ts';
+import type { Saver, SaverState } from '../state/saver.ts';
 import { Tabs } from '../ui/tabs.tsx';
 import { TestList, type TestResults } from './test-results.tsx';
 import { Icon } from '../ui/icons.tsx';
@@ -43,11 +43,17 @@ export function waitingText(status: string, position: number): string {
   return `${status}…`;
 }
 
-/** What a run about to start cannot include: files whose latest edits the server refused. */
-export function staleWarning(unsaved: { path: string; reason: string }[]): string | null {
-  if (!unsaved.length) return null;
-  const names = unsaved.map((u) => u.path).join(', ');
-  return `Runs the last saved version of ${names}: the latest edits could not be saved (${unsaved[0]!.reason}).`;
+/**
+ * What a run about to start cannot include: files whose latest edits the server refused, and files
+ * in conflict (the server's version runs until the candidate chooses). Null when the run is current.
+ */
+export function staleWarning(s: Pick<SaverState, 'unsaved' | 'conflicts'>): string | null {
+  const stale = [
+    ...s.unsaved.map((u) => `${u.path} (${u.reason})`),
+    ...s.conflicts.map((c) => `${c.path} (a conflict to resolve)`),
+  ];
+  if (!stale.length) return null;
+  return `Warning: this runs the last saved version of ${stale.join(', ')} — not what the editor shows.`;
 }
 
 /** Imperative handle: the workspace's shortcuts and command palette start runs through it. */
@@ -99,7 +105,7 @@ export function RunPanel({
     setStatus('saving');
     await saver.flush();
     // Say so when the sandbox gets older text than the editor shows (a file the server refused).
-    const stale = staleWarning(saver.state().unsaved);
+    const stale = staleWarning(saver.state());
     if (stale) info(stale);
     setStatus('queued');
     let r: Run;
