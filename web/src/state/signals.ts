@@ -38,6 +38,12 @@ export class SignalCollector {
     void this.send();
   }
 
+  /** Sends everything now (before submitting: afterwards the attempt takes no more). */
+  flush(): Promise<void> {
+    this.back();
+    return this.send();
+  }
+
   private readonly onPaste = (e: ClipboardEvent) => {
     const chars = e.clipboardData?.getData('text/plain').length ?? 0;
     if (chars >= PASTE_MIN) this.hold({ kind: 'paste', chars });
