@@ -33,7 +33,7 @@ function sizes() {
   const files = readdirSync(path.join(dist, 'assets')).filter((f) => f.endsWith('.js'));
   const preMonaco = [entry, ...staticImports];
   const monaco = files.filter((f) => /^(monaco|editor\.api)-/.test(f));
-  const workers = files.filter((f) => /^(ts\.worker|editor\.worker|tsMode)-/.test(f));
+  const workers = files.filter((f) => /^(ts\.worker|editor\.worker|tsMode|node-types)-/.test(f));
   const sum = (list: string[]) => list.reduce((a, f) => a + gz(f), 0);
   return {
     preMonacoGzipKb: kb(sum(preMonaco)),

@@ -2,6 +2,7 @@ import { defineConfig } from 'vite';
 import { fileURLToPath } from 'node:url';
 import { monacoStubs } from './build/monacoStubs.ts';
 import { precompress } from './build/compress.ts';
+import { dtsStrip } from './build/dtsStrip.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -26,7 +27,7 @@ const MONACO_STUBS = [
  */
 export default defineConfig({
   root,
-  plugins: [monacoStubs(MONACO_STUBS), precompress()],
+  plugins: [monacoStubs(MONACO_STUBS), dtsStrip(), precompress()],
   base: '/',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   worker: { format: 'es' },

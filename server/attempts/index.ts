@@ -7,3 +7,11 @@
  */
 export * from './attempts.ts';
 export { deviceLabel, noteDevice, noteDeviceForInvitation, type DeviceSeen } from './devices.ts';
+export {
+  recordSignals,
+  signalBatchSchema,
+  MAX_BATCH,
+  MAX_PER_ATTEMPT,
+  PASTE_REPORT_MIN,
+  type Signal,
+} from './signals.ts';

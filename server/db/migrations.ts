@@ -397,6 +397,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0010_run_test_results': {
+      // A `Run tests` run's per-test results (server/runs/tests.ts), JSON; null for other runs.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('runs').addColumn('tests_json', 'text').execute();
+      },
+    },
   };
 }
 

@@ -134,6 +134,8 @@ export interface RunsTable {
   output_truncated: number;
   created_at: number;
   finished_at: number | null;
+  /** `Run tests` only: the parsed per-test report (TestReport JSON). */
+  tests_json?: string | null;
 }
 
 /**

@@ -79,3 +79,64 @@ describe('parseJunit', () => {
     }
   });
 });
+
+describe('test locations', () => {
+  it('points a failed node test at its first frame in candidate code, a passing one nowhere', () => {
+    const tap = [
+      'TAP version 13',
+      'ok 1 - a',
+      '  ---',
+      '  duration_ms: 1.5',
+      '  ...',
+      'not ok 2 - b fails',
+      '  ---',
+      '  duration_ms: 2',
+      "  location: '/workspace/x.test.ts:4:1'",
+      "  error: '1 == 2'",
+      '  stack: |-',
+      '    callModel (file:///workspace/node_modules/openai/core.js:9:1)',
+      '    TestContext.<anonymous> (file:///workspace/src/my%20file.ts:12:32)',
+      '    Test.run (node:internal/test_runner/test:796:25)',
+      '  ...',
+      '1..2',
+    ].join('\n');
+    const r = parseTap(tap);
+    expect(r.tests[0]!.location).toBeUndefined();
+    expect(r.tests[1]!.location).toEqual({ file: '/workspace/src/my file.ts', line: 12 });
+  });
+
+  it("reads tsx's source-mapped frames (plain absolute paths) before its location on compiled code", () => {
+    const r = parseTap(
+      [
+        'not ok 1 - my own test fails',
+        '  ---',
+        "  location: '/workspace/own.test.ts:1:121'",
+        "  error: 'x'",
+        '  stack: |-',
+        '    TestContext.<anonymous> (/workspace/own.test.ts:9:10)',
+        '    Test.runInAsyncScope (node:async_hooks:206:9)',
+        '  ...',
+        '1..1',
+      ].join('\n'),
+    );
+    expect(r.tests[0]!.location).toEqual({ file: '/workspace/own.test.ts', line: 9 });
+  });
+
+  it("falls back to the test's own location, and reads pytest's 0-based JUnit line", () => {
+    const r = parseTap(
+      [
+        'not ok 1 - t',
+        '  ---',
+        "  location: '/workspace/a.test.ts:7:3'",
+        "  error: 'x'",
+        '  ...',
+        '1..1',
+      ].join('\n'),
+    );
+    expect(r.tests[0]!.location).toEqual({ file: '/workspace/a.test.ts', line: 7 });
+    const j = parseJunit(
+      '<testsuites><testsuite tests="1"><testcase classname="test_v" name="test_a" file="test_v.py" line="9" time="0.1"><failure message="boom"/></testcase></testsuite></testsuites>',
+    );
+    expect(j.tests[0]!.location).toEqual({ file: 'test_v.py', line: 10 });
+  });
+});

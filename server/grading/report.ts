@@ -16,6 +16,14 @@ export interface TestCaseResult {
   status: 'passed' | 'failed' | 'skipped';
   durationMs: number | null;
   message?: string;
+  /** Where the report points for this test (a failure's first frame, else the test itself), as printed. */
+  location?: TestLocation;
+}
+
+/** A file and 1-based line as the runner printed it (an absolute path inside the sandbox, usually). */
+export interface TestLocation {
+  file: string;
+  line: number;
 }
 
 export interface TestReport {
@@ -78,6 +86,34 @@ function tapMessage(yaml: string[]): string | undefined {
   return undefined;
 }
 
+/** `path:line[:col]` → location; `file://` URLs become paths. */
+function splitLocation(text: string): TestLocation | undefined {
+  const m = /^(.+?):(\d+)(?::\d+)?$/.exec(text.trim());
+  if (!m) return undefined;
+  let file = m[1]!;
+  if (file.startsWith('file://')) {
+    try {
+      file = decodeURIComponent(new URL(file).pathname);
+    } catch {
+      return undefined;
+    }
+  }
+  return { file: file.slice(0, 500), line: Number(m[2]) };
+}
+
+/**
+ * A failure's first stack frame outside the runtime and node_modules (node prints `file://` URLs, tsx
+ * source-mapped absolute paths), else the test's `location:` (which tsx reports on compiled code).
+ */
+function tapLocation(yaml: string[]): TestLocation | undefined {
+  for (const l of yaml) {
+    const frame = /(?:\(|^\s*(?:at\s+)?)((?:file:\/\/)?\/[^\s()]+:\d+:\d+)\)?\s*$/.exec(l);
+    if (frame && !frame[1]!.includes('/node_modules/')) return splitLocation(frame[1]!);
+  }
+  const at = yaml.map((l) => /^\s*location:\s*'?([^']+?)'?\s*$/.exec(l)?.[1]).find(Boolean);
+  return at ? splitLocation(at) : undefined;
+}
+
 /**
  * Parses TAP 13/14 as node --test and vitest print it. Node prints subtests indented and before
  * their parent, so a test line that follows a deeper-indented one is a parent (a file or describe
@@ -130,6 +166,7 @@ export function parseTap(stdout: string): TestReport {
     const duration = /duration_ms:\s*([\d.]+)/.exec(yaml.join('\n'));
     const previous = entries[entries.length - 1];
     const message = ok ? undefined : (tapMessage(yaml) ?? (yaml.join('\n').trim() || 'failed'));
+    const location = tapLocation(yaml);
     entries.push({
       indent,
       // vitest opens a parent with "{"; node closes one after its deeper-indented subtests.
@@ -138,6 +175,7 @@ export function parseTap(stdout: string): TestReport {
       status: skipped ? 'skipped' : ok ? 'passed' : 'failed',
       durationMs: duration ? Number(duration[1]) : time ? Number(time[1]) : null,
       ...(message !== undefined ? { message: message.slice(0, MAX_MESSAGE) } : {}),
+      ...(location ? { location } : {}),
     });
   }
   const tests = entries.filter((e) => !e.parent).map(({ indent: _i, parent: _p, ...t }) => t);
@@ -227,11 +265,17 @@ export function parseJunit(xml: string): TestReport {
       const text = failure !== undefined ? failureText(first) : undefined;
       const name = [attr(tc, 'classname'), attr(tc, 'name')].filter(Boolean).join('::') || '(unnamed)';
       const time = attr(tc, 'time');
+      // pytest's xunit1 family writes file= and a 0-based line=.
+      const file = attr(tc, 'file');
+      const line = Number(attr(tc, 'line'));
       tests.push({
         name,
         status: failure !== undefined ? 'failed' : tc.skipped !== undefined ? 'skipped' : 'passed',
         durationMs: time !== undefined && time !== '' ? Math.round(Number(time) * 1000) : null,
         ...(text !== undefined ? { message: text.slice(0, MAX_MESSAGE) } : {}),
+        ...(file && Number.isInteger(line) && line >= 0
+          ? { location: { file: file.slice(0, 500), line: line + 1 } }
+          : {}),
       });
     }
     for (const suite of asArray(node.testsuite)) walk(suite, depth + 1);

@@ -19,6 +19,7 @@ import { registerTasks } from './routes/tasks.ts';
 import { registerInvitations } from './routes/invitations.ts';
 import { registerCandidate } from './routes/candidate.ts';
 import { registerAttempts } from './routes/attempts.ts';
+import { registerSignals } from './routes/signals.ts';
 import { registerFiles } from './routes/files.ts';
 import { registerRuns } from './routes/runs.ts';
 import { registerGrades } from './routes/grades.ts';
@@ -77,6 +78,7 @@ export function createApp(services: Services) {
   registerInvitations(app, services);
   registerCandidate(app);
   registerAttempts(app);
+  registerSignals(app);
   registerFiles(app);
   registerRuns(app, services.runs);
   registerGrades(app, services.grading);

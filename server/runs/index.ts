@@ -16,6 +16,8 @@ import type { ExecResult, RunningExec, SandboxFile, SandboxSession } from '../sa
 import { isResourceShortage } from '../sandbox/index.ts';
 import { RunHub } from './hub.ts';
 import { OutputCoalescer } from './coalesce.ts';
+import { REPORT_DIR, testArgv, testReport } from './tests.ts';
+import type { TestReport } from '../grading/index.ts';
 
 export { RunHub, eventId, parseEventId, type RunEvent } from './hub.ts';
 export { networkFor, type LlmAccess } from './llm-access.ts';
@@ -38,6 +40,8 @@ export interface RunView {
   finishedAt: number | null;
   /** While waiting for a sandbox: place in line (1 = next); 0 once started; absent when not live. */
   queuePosition?: number | null;
+  /** `Run tests`, once finished: the per-test results read from the runner's report. */
+  tests?: TestReport | null;
 }
 
 const inProgress = () =>
@@ -60,6 +64,7 @@ export const viewRun = (r: RunsTable): RunView => ({
   outputTruncated: r.output_truncated === 1,
   createdAt: r.created_at,
   finishedAt: r.finished_at,
+  tests: r.tests_json ? (JSON.parse(r.tests_json) as TestReport) : null,
 });
 
 /** The environment a code task runs in; other kinds have none. */
@@ -162,7 +167,8 @@ export class RunService implements AttemptHooks {
           'unavailable',
           `code cannot run right now: ${status.detail ?? 'the sandbox is not ready'}`,
         );
-      const argv = kind === 'run' ? env.run : env.test;
+      const argv =
+        kind === 'run' ? env.run : testArgv(env, manifest, await this.workspacePaths(attemptId), runId).argv;
       const now = this.ctx.clock.now();
       const row: RunsTable = {
         id: runId,
@@ -223,6 +229,7 @@ export class RunService implements AttemptHooks {
     let result: ExecResult | undefined;
     let failure: string | undefined;
     let closeWindow: (() => void) | undefined;
+    let report: TestReport | undefined;
     const out = new OutputCoalescer((stream, data) => this.hub.emit(row.id, { type: stream, data }));
     try {
       // prime
@@ -254,6 +261,7 @@ export class RunService implements AttemptHooks {
           // The driver ends every process of the candidate after the exec (whatever the program did to
           // its own parent) and checks that none is left; if it could not, the container goes.
           result = await exec.result;
+          if (row.kind === 'test') report = await this.readReport(sb.session, row, result.stdout.text);
           if (result.cleanup && !result.cleanup.ok) {
             this.ctx.logger.error(
               { runId: row.id, attemptId: row.attempt_id, detail: result.cleanup.detail },
@@ -283,6 +291,7 @@ export class RunService implements AttemptHooks {
         stderr: result?.stderr.text ?? (failure ? `worksample: the sandbox failed: ${failure}\n` : ''),
         output_truncated: result && (result.stdout.truncated || result.stderr.truncated) ? 1 : 0,
         finished_at: this.ctx.clock.now(),
+        tests_json: report ? JSON.stringify(report) : null,
       };
       try {
         // One transaction: one synchronous commit for the record and the timeline event.
@@ -304,6 +313,29 @@ export class RunService implements AttemptHooks {
         });
       }
     }
+  }
+
+  private async workspacePaths(attemptId: string): Promise<string[]> {
+    const rows = await this.ctx.db
+      .selectFrom('workspace_files')
+      .select('path')
+      .where('attempt_id', '=', attemptId)
+      .execute();
+    return rows.map((r) => r.path);
+  }
+
+  /** The per-test results of a finished test run: TAP on stdout, or the JUnit file pytest wrote. */
+  private async readReport(session: SandboxSession, row: RunsTable, stdout: string): Promise<TestReport> {
+    const argv = JSON.parse(row.argv_json) as string[];
+    const junit = argv.find((a) => a.startsWith(`--junitxml=${REPORT_DIR}/`))?.slice('--junitxml='.length);
+    const paths = await this.workspacePaths(row.attempt_id);
+    if (!junit) return testReport('tap', stdout, paths);
+    const files = await this.manager
+      .getFiles(session, { under: junit, maxBytes: 4 * 1024 * 1024 })
+      .catch(() => [] as SandboxFile[]);
+    await this.manager.putFiles(session, [], [junit]).catch(() => {});
+    const file = files.find((f) => f.path === junit);
+    return testReport('junit', file?.content.toString('utf8'), paths);
   }
 
   /** Sends the sandbox only what changed since the last sync, and deletes what was removed. */

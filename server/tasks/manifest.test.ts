@@ -213,3 +213,35 @@ describe('formatZodIssues', () => {
     expect(formatIssuePath(['rubric', 'criteria', 2, 'weight'])).toBe('rubric.criteria[2].weight');
   });
 });
+
+describe('tests.candidate', () => {
+  it('takes globs for the candidate’s own test files (none by default)', () => {
+    const ok = parseTaskManifest(
+      'task.yaml',
+      codeTask({ tests: { hidden: ['h.test.mjs'], candidate: ['**/*.test.ts', 'test_*.py'] } }),
+    );
+    if (!ok.ok) throw new Error(ok.errors.join('\n'));
+    expect(ok.manifest.tests.candidate).toEqual(['**/*.test.ts', 'test_*.py']);
+    const plain = parseTaskManifest('task.yaml', codeTask());
+    expect(plain.ok && plain.manifest.tests.candidate).toEqual([]);
+  });
+
+  it('names the field of a glob that leaves the workspace or uses syntax it does not support', () => {
+    const errors = errorsOf(
+      codeTask({
+        tests: {
+          hidden: ['h.test.mjs'],
+          candidate: ['../tests/*.ts', '/abs/*.ts', '{a,b}.ts', '*.ts', '*.ts'],
+        },
+      }),
+    );
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^task\.yaml: tests\.candidate\[0\]: expected a relative path/),
+        expect.stringMatching(/^task\.yaml: tests\.candidate\[1\]: expected a relative path/),
+        expect.stringMatching(/^task\.yaml: tests\.candidate\[2\]: expected a glob of letters/),
+        'task.yaml: tests.candidate[4]: duplicate glob "*.ts"',
+      ]),
+    );
+  });
+});

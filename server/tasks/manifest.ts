@@ -54,6 +54,21 @@ const relPath = z.string({ error: typeError('a relative path') }).refine(isSafeR
   error: 'expected a relative path inside the folder (no "..", no leading "/", no "\\")',
 });
 
+/**
+ * A glob over workspace paths (`*` within a folder, `**` across folders, `?` one character), relative
+ * like `relPath`; braces, brackets and negation are not supported, so a glob cannot hide a pattern
+ * the loader does not understand.
+ */
+const glob = z
+  .string({ error: typeError('a glob like "**/*.test.ts"') })
+  .max(200, { error: 'expected at most 200 characters' })
+  .regex(/^[A-Za-z0-9_.*?\/-]+$/, {
+    error: 'expected a glob of letters, digits, "_", ".", "-", "/", "*" and "?" like "**/*.test.ts"',
+  })
+  .refine(isSafeRelativePath, {
+    error: 'expected a relative path inside the folder (no "..", no leading "/", no "\\")',
+  });
+
 const argv = z
   .array(z.string({ error: typeError('a string') }).min(1, { error: 'must not be empty' }), {
     error: typeError('a command as a list of strings, e.g. ["node", "main.mjs"]'),
@@ -236,6 +251,13 @@ export const taskManifestSchema = z
       .strictObject({
         visible: uniqueList(relPath, (p) => p, 'path').default([]),
         hidden: uniqueList(relPath, (p) => p, 'path').default([]),
+        /**
+         * Globs for the candidate's own test files: `Run tests` runs the files that match (after the
+         * visible ones) by appending them to `environment.test`. Hidden tests never run there.
+         */
+        candidate: uniqueList(glob, (g) => g, 'glob')
+          .max(20, { error: 'expected at most 20 globs' })
+          .default([]),
       })
       .prefault({}),
     llm: z

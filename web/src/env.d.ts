@@ -8,3 +8,10 @@ declare module '*?raw' {
   export default text;
 }
 declare module '*.css';
+interface ImportMeta {
+  /** Vite's build-time glob import (only the form web/src uses). */
+  glob<T>(
+    patterns: string | string[],
+    options: { query: string; import: 'default'; eager: true },
+  ): Record<string, T>;
+}

@@ -13,7 +13,7 @@ import {
   type RunService,
 } from '../../runs/index.ts';
 import { getGrade } from '../../grading-jobs/index.ts';
-import { gradeSchema } from '../schemas/grades.ts';
+import { gradeSchema, testCaseSchema } from '../schemas/grades.ts';
 import { staffAttempt } from './grades.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
@@ -41,6 +41,17 @@ export const runSchema = z
       description:
         'while waiting for a sandbox: place in line (1 = next); 0 once started; null when not live',
     }),
+    tests: z
+      .object({
+        tests: z.array(testCaseSchema),
+        passed: z.number(),
+        failed: z.number(),
+        skipped: z.number(),
+        problem: z.string().optional(),
+      })
+      .nullable()
+      .optional()
+      .openapi({ description: 'Run tests, once finished: per-test results read from the runner report' }),
   })
   .openapi('Run');
 

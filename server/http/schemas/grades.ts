@@ -4,6 +4,17 @@
  */
 import { z } from '@hono/zod-openapi';
 
+/** One test's result, in a Run tests report or a grading. */
+export const testCaseSchema = z.object({
+  name: z.string(),
+  status: z.enum(['passed', 'failed', 'skipped']),
+  durationMs: z.number().nullable(),
+  message: z.string().optional(),
+  location: z.object({ file: z.string(), line: z.number() }).optional().openapi({
+    description: 'where the report points: a failure frame or the test (runs: workspace-relative)',
+  }),
+});
+
 export const gradeSchema = z
   .object({
     id: z.string(),
@@ -29,14 +40,7 @@ export const gradeSchema = z
     passed: z.number(),
     failed: z.number(),
     skipped: z.number(),
-    tests: z.array(
-      z.object({
-        name: z.string(),
-        status: z.enum(['passed', 'failed', 'skipped']),
-        durationMs: z.number().nullable(),
-        message: z.string().optional(),
-      }),
-    ),
+    tests: z.array(testCaseSchema),
     stdout: z.string(),
     stderr: z.string(),
     error: z.string().nullable(),

@@ -1,5 +1,5 @@
 /** A Monaco editor showing one workspace file; every keystroke goes to Docs (and so to the saver). */
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Docs } from '../state/docs.ts';
 import type { MonacoModule } from './load.ts';
 
@@ -20,6 +20,13 @@ export function modelFor(m: MonacoModule, docs: Docs, path: string): Model {
   return model;
 }
 
+/** The workspace commands the editor offers as keybindings and in its command palette (F1). */
+export interface EditorCommands {
+  run(): void;
+  test(): void;
+  save(): void;
+}
+
 export function EditorHost({
   m,
   docs,
@@ -27,6 +34,8 @@ export function EditorHost({
   label,
   readOnly = false,
   onReady,
+  commands,
+  reveal,
 }: {
   m: MonacoModule;
   docs: Docs;
@@ -34,9 +43,15 @@ export function EditorHost({
   label: string;
   readOnly?: boolean;
   onReady?: () => void;
+  commands?: EditorCommands;
+  /** Put the cursor on this line (a new `n` repeats the jump). */
+  reveal?: { line: number; n: number };
 }) {
+  const latest = useRef(commands);
+  latest.current = commands;
   const el = useRef<HTMLDivElement>(null);
   const editor = useRef<ReturnType<Monaco['editor']['create']> | null>(null);
+  const problems = useProblems(m, docs, path);
 
   useEffect(() => {
     const ed = m.monaco.editor.create(el.current!, {
@@ -52,6 +67,22 @@ export function EditorHost({
       wordWrap: path.endsWith('.md') ? 'on' : 'off',
     });
     editor.current = ed;
+    if (latest.current) {
+      const { KeyMod, KeyCode } = m.monaco;
+      const actions: [keyof EditorCommands, string, number][] = [
+        ['run', 'Run', KeyMod.CtrlCmd | KeyCode.Enter],
+        ['test', 'Run tests', KeyMod.CtrlCmd | KeyMod.Shift | KeyCode.Enter],
+        ['save', 'Save now', KeyMod.CtrlCmd | KeyCode.KeyS],
+      ];
+      for (const [id, actionLabel, key] of actions)
+        ed.addAction({
+          id: `worksample.${id}`,
+          label: `Workspace: ${actionLabel}`,
+          keybindings: [key],
+          contextMenuGroupId: id === 'save' ? undefined : 'navigation',
+          run: () => latest.current?.[id](),
+        });
+    }
     // Conflict resolved with "take theirs": show the server's text without saving it again.
     const off = docs.onReplace((p, content) => {
       const model = m.monaco.editor.getModel(m.monaco.Uri.file('/' + p));
@@ -72,5 +103,54 @@ export function EditorHost({
     onReady?.();
   }, [path, readOnly]);
 
-  return <div class="editor" ref={el} data-testid="editor" data-path={path} />;
+  useEffect(() => {
+    const ed = editor.current;
+    if (!ed || !reveal) return;
+    ed.revealLineInCenter(reveal.line);
+    ed.setPosition({ lineNumber: reveal.line, column: 1 });
+    ed.focus();
+  }, [reveal?.n, path]);
+
+  return (
+    <>
+      <div class="editor" ref={el} data-testid="editor" data-path={path} />
+      <p class="editor-status" data-testid="problems" data-errors={problems ?? ''} aria-live="polite">
+        {problems === null
+          ? ''
+          : problems === 0
+            ? 'No problems'
+            : `${problems} error${problems === 1 ? '' : 's'}`}
+      </p>
+    </>
+  );
+}
+
+/**
+ * Errors the TypeScript checker finds in the open file (null until it has answered for this file's
+ * current text), rechecked a moment after each change.
+ */
+function useProblems(m: MonacoModule, docs: Docs, path: string): number | null {
+  const [count, setCount] = useState<number | null>(null);
+  useEffect(() => {
+    const model = modelFor(m, docs, path);
+    setCount(null);
+    let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () =>
+      void m.errorCount(model).then(
+        (n) => live && setCount(n),
+        () => live && setCount(null),
+      );
+    check();
+    const sub = model.onDidChangeContent(() => {
+      clearTimeout(timer);
+      timer = setTimeout(check, 500);
+    });
+    return () => {
+      live = false;
+      clearTimeout(timer);
+      sub.dispose();
+    };
+  }, [m, path]);
+  return count;
 }

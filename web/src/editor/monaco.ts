@@ -22,11 +22,18 @@ import 'monaco-editor/editor/contrib/suggest/browser/suggestController';
 import 'monaco-editor/editor/contrib/toggleTabFocusMode/browser/toggleTabFocusMode';
 import 'monaco-editor/editor/contrib/wordHighlighter/browser/wordHighlighter';
 import 'monaco-editor/editor/contrib/wordOperations/browser/wordOperations';
+// The command palette (F1): Run, Run tests and Save now are listed there.
+import 'monaco-editor/editor/standalone/browser/quickAccess/standaloneCommandsQuickAccess';
 import 'monaco-editor/languages/definitions/typescript/register';
 import 'monaco-editor/languages/definitions/javascript/register';
 import 'monaco-editor/languages/definitions/python/register';
 import 'monaco-editor/languages/definitions/markdown/register';
-import { typescriptDefaults, javascriptDefaults } from 'monaco-editor/languages/features/typescript/register';
+import {
+  typescriptDefaults,
+  javascriptDefaults,
+  getTypeScriptWorker,
+  getJavaScriptWorker,
+} from 'monaco-editor/languages/features/typescript/register';
 import EditorWorker from 'monaco-editor/editor/editor.worker?worker';
 import TsWorker from 'monaco-editor/language/typescript/ts.worker?worker';
 import openaiTypes from './openai-sdk.d.ts.txt?raw';
@@ -38,19 +45,66 @@ import openaiTypes from './openai-sdk.d.ts.txt?raw';
   },
 };
 
+/**
+ * Matches how the node sandbox runs code: ES modules, `.ts` imports (tsx and Node's type stripping
+ * both take them), `node:` modules from @types/node, package imports resolved like a bundler.
+ */
 const compilerOptions = {
   target: 99, // ESNext
   module: 99, // ESNext
-  moduleResolution: 2, // Node
+  moduleResolution: 100, // Bundler
+  allowImportingTsExtensions: true,
+  noEmit: true,
   allowJs: true,
   checkJs: false,
   allowNonTsExtensions: true,
   esModuleInterop: true,
+  isolatedModules: true,
+  strict: true,
+  skipLibCheck: true,
+  lib: ['esnext'],
+  types: [],
 };
 for (const d of [typescriptDefaults, javascriptDefaults]) {
   d.setCompilerOptions(compilerOptions);
   d.addExtraLib(openaiTypes, 'file:///node_modules/openai/index.d.ts');
 }
+
+let nodeTypes: Promise<void> | null = null;
+/** Adds Node's declarations (a separate chunk) the first time a script is opened. */
+export function loadNodeTypes(): Promise<void> {
+  nodeTypes ??= import('./node-types.ts').then(({ nodeTypes: files }) => {
+    const libs = [{ content: openaiTypes, filePath: 'file:///node_modules/openai/index.d.ts' }].concat(
+      files.map(([filePath, content]) => ({ filePath, content })),
+    );
+    for (const d of [typescriptDefaults, javascriptDefaults]) d.setExtraLibs(libs);
+  });
+  return nodeTypes;
+}
+
+/**
+ * Error-level diagnostics the TypeScript worker reports for one model (what Monaco underlines red);
+ * null for languages the editor does not check.
+ */
+export async function errorCount(model: monaco.editor.ITextModel): Promise<number | null> {
+  const lang = model.getLanguageId();
+  if (lang !== 'typescript' && lang !== 'javascript') return null;
+  await loadNodeTypes();
+  const getWorker = await (lang === 'typescript' ? getTypeScriptWorker() : getJavaScriptWorker());
+  const worker = await getWorker(model.uri);
+  const uri = model.uri.toString();
+  const [syntactic, semantic] = await Promise.all([
+    worker.getSyntacticDiagnostics(uri),
+    worker.getSemanticDiagnostics(uri),
+  ]);
+  return [...syntactic, ...semantic].filter((d) => d.category === 1).length;
+}
+
+// The editor's theme follows the system's light/dark setting, as the page's CSS does.
+const dark = matchMedia('(prefers-color-scheme: dark)');
+const applyTheme = () => monaco.editor.setTheme(dark.matches ? 'vs-dark' : 'vs');
+applyTheme();
+dark.addEventListener('change', applyTheme);
 
 export { monaco };
 

@@ -18,6 +18,8 @@ let csrf = '';
 export function setCsrf(token: string) {
   csrf = token;
 }
+/** For requests sent outside `api` (keepalive sends as the page hides). */
+export const csrfToken = () => csrf;
 
 export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = {};
@@ -59,6 +61,7 @@ export type {
   LlmView,
   Materials,
   RubricCriterion,
+  Run,
 } from '../../../server/http/api-types.ts';
 
 export const fileUrl = (attemptId: string, path: string) =>

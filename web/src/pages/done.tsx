@@ -1,5 +1,6 @@
 /** Pages outside the workspace: submitted confirmation, no invitation, and an unexpected problem. */
 import type { Attempt, CandidateView } from '../lib/api.ts';
+import { formatDateTime } from '../lib/time.ts';
 
 export function Done({
   cand,
@@ -10,7 +11,7 @@ export function Done({
   attempt: Attempt;
   note?: string | undefined;
 }) {
-  const when = attempt.submittedAt ? new Date(attempt.submittedAt).toLocaleString() : '';
+  const when = attempt.submittedAt ? formatDateTime(attempt.submittedAt) : '';
   const byDeadline = attempt.submitReason === 'deadline' || Boolean(note);
   return (
     <main class="center done" data-testid="done">

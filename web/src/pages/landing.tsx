@@ -1,11 +1,13 @@
 /** The invitation landing page: what the task is, the rules, and Start (the clock starts only then). */
 import { useState } from 'preact/hooks';
 import { api, type Attempt, type CandidateView, type RubricCriterion } from '../lib/api.ts';
+import { NARROW_PX, useNarrow } from '../ui/narrow.ts';
 
 export function Landing({ cand, onStarted }: { cand: CandidateView; onStarted: (a: Attempt) => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const t = cand.task;
+  const narrow = useNarrow();
   const start = async () => {
     setBusy(true);
     setError(null);
@@ -64,9 +66,20 @@ export function Landing({ cand, onStarted }: { cand: CandidateView; onStarted: (
             {t.llm.enabled ? ' and the LLM gateway (its calls are recorded)' : ''}.
           </li>
           <li>Do the work yourself: no help from other people.</li>
+          <li>
+            For the reviewers, the workspace notes large pastes, time spent away from this page and opening
+            the attempt in another browser.
+          </li>
         </ul>
       </section>
       {t.rubric?.length ? <Rubric criteria={t.rubric} /> : null}
+      {narrow && (
+        <p class="narrow-warning" role="note" data-testid="narrow-warning">
+          <strong>This screen is small for this task.</strong> The workspace is made for a window at least{' '}
+          {NARROW_PX} pixels wide (a laptop or desktop). On this screen it shows one section at a time. You
+          can still start here, but the clock runs from Start, so switch devices first if you can.
+        </p>
+      )}
       {error && (
         <p class="error" role="alert">
           {error}

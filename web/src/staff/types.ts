@@ -3,6 +3,7 @@
  * server's zod response schemas (server/http/api-types.ts); the import is type-only, so no server
  * code reaches the bundle, and a server schema change fails `tsc --noEmit` here.
  */
+import { formatDateTime } from '../lib/time.ts';
 export type {
   Agreement,
   AnswerKeyComparison,
@@ -35,8 +36,8 @@ export type {
 
 export const RECOMMENDATIONS = ['strong no', 'no', 'yes', 'strong yes'] as const;
 
-export const fmtTime = (ms: number | null | undefined) =>
-  ms ? new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) : '—';
+/** Date, time and time zone (web/src/lib/time.ts). */
+export const fmtTime = (ms: number | null | undefined) => formatDateTime(ms);
 
 /** Where a verify row belongs (server/tasks/verify.ts VerifyGroup). */
 export type VerifyGroup = import('../../../server/http/api-types.ts').VerifyResult['checks'][number]['group'];

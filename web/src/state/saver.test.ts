@@ -35,6 +35,10 @@ function fakeFetch(url: string, init: RequestInit): Promise<Response> {
   }
   const body = JSON.parse(String(init.body)) as FakeServer['puts'][number];
   server.puts.push(body);
+  if (body.content.length > 100)
+    return Promise.resolve(
+      json(413, { error: { code: 'too_large', message: 'the file is larger than the 100-byte limit' } }),
+    );
   if (server.refuse)
     return Promise.resolve(
       json(409, { error: { code: server.refuse, message: 'the attempt was submitted' } }),
@@ -243,5 +247,27 @@ describe('Saver (conflicts)', () => {
     await saver.flush();
     expect(latest(saver).status).toBe('saved');
     expect(saver.revision('main.py')).toBe(2);
+  });
+});
+
+describe('Saver (files the server refuses)', () => {
+  it('lists every refused file with why, and clears each once it is shrunk or deleted', async () => {
+    const { saver } = await open();
+    saver.edit('main.py', 'x'.repeat(200));
+    saver.edit('big.txt', 'y'.repeat(300));
+    await saver.flush();
+    expect(latest(saver).status).toBe('error');
+    expect(latest(saver).unsaved).toEqual([
+      { path: 'main.py', reason: 'the file is larger than the 100-byte limit' },
+      { path: 'big.txt', reason: 'the file is larger than the 100-byte limit' },
+    ]);
+
+    saver.edit('main.py', 'print(2)\n'); // shrunk: saves and leaves the list
+    await saver.flush();
+    expect(latest(saver).unsaved.map((u) => u.path)).toEqual(['big.txt']);
+    expect(server.files.get('main.py')?.content).toBe('print(2)\n');
+
+    saver.forget('big.txt'); // deleted
+    expect(latest(saver)).toMatchObject({ status: 'saved', unsaved: [], error: null });
   });
 });

@@ -21,6 +21,8 @@ export interface SaverState {
   queued: number;
   conflicts: Conflict[];
   error: string | null;
+  /** Every file the server refused to save, with why (oversize, bad name…); cleared once resolved. */
+  unsaved: { path: string; reason: string }[];
 }
 
 interface Entry {
@@ -101,6 +103,7 @@ export class Saver {
     this.revisions.delete(path);
     this.pending.delete(path);
     this.conflicts.delete(path);
+    this.failed.delete(path);
     void deletePending(this.attemptId, path);
     this.emit();
   }
@@ -160,7 +163,14 @@ export class Saver {
     else if (this.offline && queued) status = 'offline';
     else if (this.failed.size) status = 'error';
     else if (queued) status = 'saving';
-    return { status, queued: this.pending.size, conflicts, error: [...this.failed.values()][0] ?? null };
+    const unsaved = [...this.failed].map(([path, reason]) => ({ path, reason }));
+    return {
+      status,
+      queued: this.pending.size,
+      conflicts,
+      error: unsaved[0] ? `${unsaved[0].path}: ${unsaved[0].reason}` : null,
+      unsaved,
+    };
   }
 
   private settled() {
@@ -258,7 +268,7 @@ export class Saver {
       this.onLocked(e.message);
       return;
     }
-    this.failed.set(path, `${path}: ${e.message}`);
+    this.failed.set(path, e.message);
   }
 
   private emit() {

@@ -7,6 +7,7 @@
  */
 import { useId, useRef } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
+import { Icon } from './icons.tsx';
 
 export interface Tab {
   id: string;
@@ -109,7 +110,7 @@ export function Tabs({
                 aria-label={t.closeLabel ?? `Close ${t.id}`}
                 onClick={t.onClose}
               >
-                ×
+                <Icon name="close" />
               </button>
             </div>
           );

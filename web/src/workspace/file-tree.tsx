@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, NetworkError, type FileInfo } from '../lib/api.ts';
 import type { Docs } from '../state/docs.ts';
+import { Icon } from '../ui/icons.tsx';
 
 function explain(e: unknown): string {
   if (e instanceof NetworkError) return 'You are offline. Try again when the connection is back.';
@@ -133,7 +134,7 @@ export function FileTree(props: {
                   title="Rename"
                   onClick={() => (setRenaming(p), setError(null))}
                 >
-                  ✎
+                  <Icon name="pencil" />
                 </button>
                 <button
                   type="button"
@@ -142,7 +143,7 @@ export function FileTree(props: {
                   title="Delete"
                   onClick={() => void remove(p)}
                 >
-                  🗑
+                  <Icon name="trash" />
                 </button>
               </span>
               {error?.at === p && renaming !== p && (

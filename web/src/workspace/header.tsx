@@ -1,7 +1,7 @@
 /** The workspace header: task title, countdown in server time, save state, Submit. */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatLeft, serverNow } from '../lib/clock.ts';
-import type { Saver } from '../state/saver.ts';
+import type { Saver, SaverState } from '../state/saver.ts';
 import { useSaverState } from '../state/hooks.ts';
 
 export function Header(props: {
@@ -31,13 +31,27 @@ function SaveIndicator({ saver }: { saver: Saver }) {
     saving: 'Saving…',
     offline: `Offline — ${s.queued} change${s.queued === 1 ? '' : 's'} queued`,
     conflict: 'Conflict — choose a version',
-    error: s.error ? `Not saved: ${s.error}` : 'Not saved',
+    error:
+      s.unsaved.length > 1
+        ? `${s.unsaved.length} files not saved`
+        : s.unsaved[0]
+          ? `Not saved: ${s.unsaved[0].path}`
+          : 'Not saved',
     locked: 'Locked',
   }[s.status];
   return (
     <p class={`save-state save-${s.status}`} data-testid="save-state" data-status={s.status} role="status">
       <span class="dot" aria-hidden="true" />
       {text}
+      {s.unsaved.length > 0 && (
+        <span class="unsaved-list" data-testid="unsaved-list">
+          {s.unsaved.map((u) => (
+            <span key={u.path} class="unsaved" data-testid="unsaved">
+              {u.path}: {u.reason}
+            </span>
+          ))}
+        </span>
+      )}
     </p>
   );
 }
@@ -97,14 +111,7 @@ function SubmitButton({
         <form method="dialog">
           <h2 id="submit-h">Submit your work?</h2>
           <p>After submitting you cannot change anything. The hiring team sees the workspace as it is now.</p>
-          {s.queued > 0 && (
-            <p class="warn">
-              {s.queued} change{s.queued === 1 ? ' is' : 's are'} not saved yet
-              {s.status === 'offline'
-                ? ' because you are offline. Reconnect first, or they will be lost.'
-                : '; they will be saved first.'}
-            </p>
-          )}
+          <UnsavedWork s={s} />
           <div class="row end">
             <button value="cancel" type="submit" autofocus>
               Keep working
@@ -120,6 +127,45 @@ function SubmitButton({
           </div>
         </form>
       </dialog>
+    </>
+  );
+}
+
+/** What the Submit dialog says about work the server does not have yet — only what is true. */
+function UnsavedWork({ s }: { s: SaverState }) {
+  const refused = new Set(s.unsaved.map((u) => u.path));
+  const waiting = s.queued - s.unsaved.length;
+  return (
+    <>
+      {s.unsaved.length > 0 && (
+        <div class="warn" data-testid="submit-unsaved">
+          <p>
+            {s.unsaved.length === 1 ? 'This file cannot' : 'These files cannot'} be saved, so the last saved
+            version is submitted:
+          </p>
+          <ul>
+            {s.unsaved.map((u) => (
+              <li key={u.path}>
+                <code>{u.path}</code>: {u.reason}
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+      {s.conflicts.length > 0 && (
+        <p class="warn">
+          {s.conflicts.filter((c) => !refused.has(c.path)).length} file(s) have a conflict to resolve; until
+          you choose a version, the server's is submitted.
+        </p>
+      )}
+      {waiting > 0 && (
+        <p class="warn" data-testid="submit-pending">
+          {waiting} change{waiting === 1 ? ' is' : 's are'} not saved yet
+          {s.status === 'offline'
+            ? ' because you are offline. Reconnect first, or they will be lost.'
+            : '; they are saved before submitting.'}
+        </p>
+      )}
     </>
   );
 }

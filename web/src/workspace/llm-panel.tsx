@@ -1,6 +1,7 @@
 /** The candidate's own LLM usage: calls, tokens, budget left, and the transcript. */
 import { useEffect, useState } from 'preact/hooks';
 import { api, type LlmView } from '../lib/api.ts';
+import { formatTimeOfDay } from '../lib/time.ts';
 
 /** The request as the candidate's code sent it: chat messages are what the transcript shows. */
 type ChatRequest = { messages?: { role: string; content: unknown }[] } | null;
@@ -52,7 +53,7 @@ export function LlmPanel({ attemptId, refresh }: { attemptId: string; refresh: n
           <li key={c.id}>
             <details>
               <summary>
-                {new Date(c.createdAt).toLocaleTimeString()} · {c.model} · {c.status}
+                {formatTimeOfDay(c.createdAt)} · {c.model} · {c.status}
                 {c.errorCode ? ` ${c.errorCode}` : ''} · {c.promptTokens + c.completionTokens} tokens
               </summary>
               {((c.request as ChatRequest)?.messages ?? []).map((m, i) => (

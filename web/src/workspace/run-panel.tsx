@@ -3,9 +3,12 @@
  * Last-Event-ID by itself after a dropped connection); stdout and stderr keep their ANSI colours.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, ApiError } from '../lib/api.ts';
+import { api, ApiError, type Run as RunRecord } from '../lib/api.ts';
 import { ansiToSegments, initialAnsi, type Segment } from '../lib/ansi.ts';
-import type { Saver } from '../state/saver.ts';
+import type { Saver, SaverState } from '../state/saver.ts';
+import { Tabs } from '../ui/tabs.tsx';
+import { TestList, type TestResults } from './test-results.tsx';
+import { Icon } from '../ui/icons.tsx';
 
 interface Run {
   id: string;
@@ -40,15 +43,41 @@ export function waitingText(status: string, position: number): string {
   return `${status}…`;
 }
 
+/**
+ * What a run about to start cannot include: files whose latest edits the server refused, and files
+ * in conflict (the server's version runs until the candidate chooses). Null when the run is current.
+ */
+export function staleWarning(s: Pick<SaverState, 'unsaved' | 'conflicts'>): string | null {
+  const stale = [
+    ...s.unsaved.map((u) => `${u.path} (${u.reason})`),
+    ...s.conflicts.map((c) => `${c.path} (a conflict to resolve)`),
+  ];
+  if (!stale.length) return null;
+  return `Warning: this runs the last saved version of ${stale.join(', ')} — not what the editor shows.`;
+}
+
+/** Imperative handle: the workspace's shortcuts and command palette start runs through it. */
+export interface RunControls {
+  start(kind: 'run' | 'test'): void;
+}
+
 export function RunPanel({
   attemptId,
   saver,
   onFinished,
+  onJump,
+  controls,
+  style,
 }: {
   attemptId: string;
   saver: Saver;
   onFinished: () => void;
+  onJump(file: string, line: number): void;
+  controls?: { current: RunControls | null };
+  style?: string;
 }) {
+  const [tab, setTab] = useState<'output' | 'tests'>('output');
+  const [tests, setTests] = useState<TestResults | null>(null);
   const [run, setRun] = useState<Run | null>(null);
   const [status, setStatus] = useState<string>('idle');
   const [out, setOut] = useState<Line[]>([]);
@@ -67,12 +96,17 @@ export function RunPanel({
   const append = (lines: Line[]) => setOut((prev) => [...prev, ...lines].slice(-MAX_SEGMENTS));
   const info = (text: string) => append([{ text: text + '\n', cls: 'info', stream: 'info' }]);
 
+  const running = status === 'queued' || status === 'running' || status === 'saving';
   const start = async (kind: 'run' | 'test') => {
+    if (running) return;
     source.current?.close();
     setOut([]);
     setExit(null);
     setStatus('saving');
     await saver.flush();
+    // Say so when the sandbox gets older text than the editor shows (a file the server refused).
+    const stale = staleWarning(saver.state());
+    if (stale) info(stale);
     setStatus('queued');
     let r: Run;
     try {
@@ -121,10 +155,18 @@ export function RunPanel({
       setExit(JSON.parse((e as MessageEvent<string>).data) as Exit);
       setStatus('done');
       onFinished();
+      if (kind === 'test')
+        void api<{ run: RunRecord }>('GET', `/api/attempts/${attemptId}/runs/${r.id}`).then(
+          ({ run }) => {
+            setTests(run.tests ?? null);
+            if (run.tests?.tests.length) setTab('tests');
+          },
+          () => {},
+        );
     });
   };
+  if (controls) controls.current = { start: (kind) => void start(kind) };
 
-  const running = status === 'queued' || status === 'running' || status === 'saving';
   const send = async (close: boolean) => {
     if (!run) return;
     try {
@@ -144,7 +186,7 @@ export function RunPanel({
   };
 
   return (
-    <section class="run-panel" aria-labelledby="output-h" data-testid="run-panel">
+    <section class="run-panel" aria-labelledby="output-h" data-testid="run-panel" style={style}>
       <div class="panel-head">
         <h2 id="output-h">Output</h2>
         <div class="row">
@@ -154,10 +196,17 @@ export function RunPanel({
             onClick={() => void start('run')}
             disabled={running}
             data-testid="run"
+            title="Run (Ctrl+Enter)"
           >
-            ▶ Run
+            <Icon name="play" /> Run
           </button>
-          <button type="button" onClick={() => void start('test')} disabled={running} data-testid="run-tests">
+          <button
+            type="button"
+            onClick={() => void start('test')}
+            disabled={running}
+            data-testid="run-tests"
+            title="Run tests (Ctrl+Shift+Enter)"
+          >
             Run tests
           </button>
           <button
@@ -183,53 +232,75 @@ export function RunPanel({
           )}
         </p>
       </div>
-      <pre
-        class="terminal"
-        ref={pre}
-        tabIndex={0}
-        aria-label="Program output"
-        data-testid="output"
-        onScroll={(e) => {
-          const t = e.currentTarget;
-          stick.current = t.scrollTop + t.clientHeight >= t.scrollHeight - 8;
-        }}
+      <Tabs
+        look="bar"
+        label="Run results"
+        panelClass="output-panel"
+        tabs={[
+          { id: 'output', label: 'Output', testId: 'output-tab' },
+          {
+            id: 'tests',
+            label: tests ? `Tests ${tests.passed}/${tests.tests.length}` : 'Tests',
+            testId: 'tests-tab',
+          },
+        ]}
+        active={tab}
+        onChange={(t) => setTab(t as typeof tab)}
       >
-        {out.map((s, i) => (
-          <span key={i} class={`${s.stream} ${s.cls}`}>
-            {s.text}
-          </span>
-        ))}
-      </pre>
-      <form
-        class="stdin row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void send(false);
-        }}
-      >
-        <label for="stdin-input">Input</label>
-        <input
-          id="stdin-input"
-          value={stdin}
-          disabled={!running}
-          placeholder={
-            running ? 'Type a line for the program, Enter to send' : 'Available while a program runs'
-          }
-          onInput={(e) => setStdin((e.target as HTMLInputElement).value)}
-          data-testid="stdin"
-        />
-        <button type="submit" disabled={!running}>
-          Send
-        </button>
-        <button
-          type="button"
-          disabled={!running}
-          onClick={() => void send(true)}
-          title="Send and close input (end of file)"
-        >
-          Send EOF
-        </button>
-      </form>
+        {tab === 'tests' ? (
+          <TestList report={tests} onJump={onJump} />
+        ) : (
+          <>
+            <pre
+              class="terminal"
+              ref={pre}
+              tabIndex={0}
+              aria-label="Program output"
+              data-testid="output"
+              onScroll={(e) => {
+                const t = e.currentTarget;
+                stick.current = t.scrollTop + t.clientHeight >= t.scrollHeight - 8;
+              }}
+            >
+              {out.map((s, i) => (
+                <span key={i} class={`${s.stream} ${s.cls}`}>
+                  {s.text}
+                </span>
+              ))}
+            </pre>
+            <form
+              class="stdin row"
+              onSubmit={(e) => {
+                e.preventDefault();
+                void send(false);
+              }}
+            >
+              <label for="stdin-input">Input</label>
+              <input
+                id="stdin-input"
+                value={stdin}
+                disabled={!running}
+                placeholder={
+                  running ? 'Type a line for the program, Enter to send' : 'Available while a program runs'
+                }
+                onInput={(e) => setStdin((e.target as HTMLInputElement).value)}
+                data-testid="stdin"
+              />
+              <button type="submit" disabled={!running}>
+                Send
+              </button>
+              <button
+                type="button"
+                disabled={!running}
+                onClick={() => void send(true)}
+                title="Send and close input (end of file)"
+              >
+                Send EOF
+              </button>
+            </form>
+          </>
+        )}
+      </Tabs>
     </section>
   );
 }

@@ -14,6 +14,7 @@ import {
 } from '../lib/api.ts';
 import { Saver } from '../state/saver.ts';
 import { Docs } from '../state/docs.ts';
+import { SignalCollector } from '../state/signals.ts';
 import { Header } from './header.tsx';
 import { ConflictBanner } from './conflicts.tsx';
 import { CodeWorkspace } from './code.tsx';
@@ -42,6 +43,13 @@ export function Workspace({
   const saver = useMemo(() => new Saver(attempt.id, () => void finish(true)), [attempt.id]);
   const docs = useMemo(() => new Docs(saver), [saver]);
   useEffect(() => () => saver.dispose(), [saver]);
+  // Large pastes and time away from the page, for the reviewers (the landing page says so).
+  const signals = useRef<SignalCollector | null>(null);
+  useEffect(() => {
+    const collector = new SignalCollector(attempt.id);
+    signals.current = collector;
+    return () => collector.dispose();
+  }, [attempt.id]);
   const [sandboxWarning, setSandboxWarning] = useState<string | null>(null);
   const [loaded, setLoaded] = useState<{ materials: Materials; files: FileInfo[] } | null>(null);
 
@@ -81,7 +89,10 @@ export function Workspace({
     finishing.current = true;
     setSubmitting(true);
     // Writes are accepted for a short grace period after the deadline, so queued edits still land.
-    await Promise.race([saver.flush(), new Promise((r) => setTimeout(r, timeUp ? 8000 : 15000))]);
+    await Promise.race([
+      Promise.all([saver.flush(), signals.current?.flush()]),
+      new Promise((r) => setTimeout(r, timeUp ? 8000 : 15000)),
+    ]);
     try {
       const { attempt: a } = await api<{ attempt: Attempt }>('POST', `/api/attempts/${attempt.id}/submit`);
       saver.lock();

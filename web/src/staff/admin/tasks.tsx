@@ -8,6 +8,7 @@ import { Link } from '../router.tsx';
 import type { Agreement, Funnel, TaskSummary } from '../types.ts';
 import { AgreementPlot, CalibrationPlot, FunnelPlot } from './plots.tsx';
 import { VerifyPanel } from './verify.tsx';
+import { Icon } from '../../ui/icons.tsx';
 
 export function ExportLinks({ task }: { task?: string }) {
   const q = task ? `&task=${encodeURIComponent(task)}` : '';
@@ -70,7 +71,9 @@ export function TaskPage({ slug }: { slug: string }) {
   return (
     <section aria-labelledby="task-h" class="task-page">
       <p class="small">
-        <Link href="/admin">← Tasks</Link>
+        <Link href="/admin">
+          <Icon name="arrowLeft" /> Tasks
+        </Link>
       </p>
       <h1 id="task-h">
         <code>{slug}</code>

@@ -1,5 +1,6 @@
 /** All submitted reviews side by side; criteria where reviewers are far apart are highlighted. */
 import { RECOMMENDATIONS, type Consolidated, type ReviewPage } from '../types.ts';
+import { Icon } from '../../ui/icons.tsx';
 
 export function ConsolidationView({ page, all }: { page: ReviewPage; all: Consolidated }) {
   const flagged = new Map(all.disagreements.map((d) => [d.criterion, d]));
@@ -36,7 +37,7 @@ export function ConsolidationView({ page, all }: { page: ReviewPage; all: Consol
                     {c.title}
                     {d?.flagged && (
                       <span class="flag" data-testid="disagreement">
-                        ⚠ Disagreement (spread {d.spread})
+                        <Icon name="warn" /> Disagreement (spread {d.spread})
                       </span>
                     )}
                   </th>

@@ -7,6 +7,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import type { ReviewPage, StaffUser } from '../types.ts';
+import { formatDateTime } from '../../lib/time.ts';
 
 export function ReviewersPanel({
   page,
@@ -66,7 +67,7 @@ export function ReviewersPanel({
         <ul class="small" data-testid="assignees">
           {page.assignees.map((a) => (
             <li key={a.id}>
-              {a.name} — {a.status}, due {new Date(a.dueAt).toLocaleDateString()}
+              {a.name} — {a.status}, due {formatDateTime(a.dueAt)}
             </li>
           ))}
         </ul>

@@ -6,6 +6,7 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, ApiError } from '../../lib/api.ts';
 import { RECOMMENDATIONS, type ReviewLevels, type ReviewPage } from '../types.ts';
+import { formatTimeOfDay } from '../../lib/time.ts';
 
 function problemsOf(page: ReviewPage, levels: ReviewLevels, rec: number | null): string[] {
   const out: string[] = [];
@@ -41,7 +42,7 @@ export function RubricForm({ page, onChanged }: { page: ReviewPage; onChanged(p:
     setBusy(true);
     try {
       const p = await api<ReviewPage>('PUT', `/api/reviews/${page.attemptId}/mine`, body());
-      setMsg({ kind: 'ok', text: `Draft saved at ${new Date().toLocaleTimeString()}.` });
+      setMsg({ kind: 'ok', text: `Draft saved at ${formatTimeOfDay(Date.now())}.` });
       return p;
     } catch (e) {
       setMsg({ kind: 'error', text: e instanceof Error ? e.message : String(e) });

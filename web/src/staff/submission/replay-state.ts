@@ -65,6 +65,15 @@ function describe(e: TimelineEvent): Moment {
       };
     case 'attempt.device':
       return { at: e.at, label: deviceLabel(p), kind: 'attempt', path: null };
+    case 'integrity.paste':
+      return { at: e.at, label: `Pasted ${Number(p.chars) || 0} characters`, kind: 'attempt', path: null };
+    case 'integrity.away':
+      return {
+        at: e.at,
+        label: `Back after ${Math.round((Number(p.ms) || 0) / 1000)} s ${p.reason === 'hidden' ? 'with the tab hidden' : 'in another window'}`,
+        kind: 'attempt',
+        path: null,
+      };
     default:
       return { at: e.at, label: e.type, kind: 'other', path: e.path };
   }

@@ -8,6 +8,7 @@ import { useGet } from '../hooks.ts';
 import type { LlmView, TimelineEvent } from '../types.ts';
 import { deviceSummary, moments, snapshotAt } from './replay-state.ts';
 import { Reveal, revealText } from '../../lib/reveal.tsx';
+import { Icon } from '../../ui/icons.tsx';
 
 const clock = (ms: number) => {
   const s = Math.max(0, Math.round(ms / 1000));
@@ -74,7 +75,7 @@ export function Replay({ attemptId }: { attemptId: string }) {
           disabled={at === 0}
           aria-label="Previous moment"
         >
-          ◀
+          <Icon name="back" />
         </button>
         <label class="replay-label" for="replay-range">
           Moment {at + 1} of {line.length}
@@ -96,7 +97,7 @@ export function Replay({ attemptId }: { attemptId: string }) {
           disabled={at === line.length - 1}
           aria-label="Next moment"
         >
-          ▶
+          <Icon name="play" />
         </button>
       </div>
       <ol class="replay-ticks" aria-hidden="true">

@@ -19,6 +19,8 @@ import { Runs, Transcript } from './evidence.tsx';
 import { HiddenTests } from './grading.tsx';
 import { Annotations } from './annotations.tsx';
 import { Replay } from './replay.tsx';
+import { Icon } from '../../ui/icons.tsx';
+import { IntegritySummary } from './integrity-summary.tsx';
 
 export function Submission({ id, me }: { id: string; me: Me }) {
   const loaded = useGet<ReviewPage>(`/api/reviews/${id}`);
@@ -72,7 +74,9 @@ export function Submission({ id, me }: { id: string; me: Me }) {
     <div class="submission">
       <header class="sub-head">
         <p class="small">
-          <Link href="/review">← Review queue</Link>
+          <Link href="/review">
+            <Icon name="arrowLeft" /> Review queue
+          </Link>
         </p>
         <h1>
           <code data-testid="code-name">{page.codeName}</code> · {page.task.title}{' '}
@@ -102,6 +106,7 @@ export function Submission({ id, me }: { id: string; me: Me }) {
             </dd>
           </div>
         </dl>
+        <IntegritySummary attemptId={id} />
         <p class="note" role="note" data-testid="identity-note">
           {page.note} Judge the work, not the person.
         </p>
