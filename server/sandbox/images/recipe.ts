@@ -15,7 +15,10 @@ export const environments = ['node', 'python'] as const;
 export type EnvName = (typeof environments)[number];
 
 /** npm packages copied (with their dependency closure) into an environment's /node_modules. */
-const vendorRoots: Record<EnvName, readonly string[]> = { node: ['openai', '@anthropic-ai/sdk', 'tsx'], python: [] };
+const vendorRoots: Record<EnvName, readonly string[]> = {
+  node: ['openai', '@anthropic-ai/sdk', 'tsx'],
+  python: [],
+};
 
 /**
  * The offline base image: one Debian rootfs shared by every environment (one debootstrap in CI).
