@@ -310,7 +310,7 @@ async function main() {
           'policy (cached)': () => policyOf(live.attempt.task_version_id),
           'checkBudgets (usage sum + rpm aggregate)': () =>
             checkBudgets(ctx, who, policy.budget, { calls: 0, tokens: 0 }),
-          'ruleCounts (cached)': () => recorder.ruleCounts(attemptId, 'attempt'),
+          'ruleCounts (cached)': () => recorder.ruleCounts(who),
           'recorder.finish (one insert, commit)': async () => {
             const call = recorder.begin({
               attemptId,

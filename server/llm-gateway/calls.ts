@@ -15,7 +15,7 @@ import {
   type LlmUpstream,
 } from '../llm/index.ts';
 import type { GatewayEnv } from './app.ts';
-import { checkBudgets, type TokenWant } from './policy.ts';
+import { checkBudgets, spenderOf, spenderSlot, type TokenWant } from './policy.ts';
 import { anthropicError, modelNotFound, openAiError, type OpenAiError } from './errors.ts';
 import type { CallRecorder, Finish } from './record.ts';
 import { Reservations } from './reserve.ts';
@@ -96,8 +96,8 @@ export function registerCalls(
     want: TokenWant,
   ) {
     const { key, attempt } = c.get('live');
-    const who = { attemptId: attempt.id, purpose: key.purpose };
-    const admitted = await reservations.admit(`${attempt.id}/${key.purpose}`, (inFlight) =>
+    const who = spenderOf(attempt.id, key);
+    const admitted = await reservations.admit(spenderSlot(who), (inFlight) =>
       checkBudgets(ctx, who, c.get('policy').budget, inFlight, want),
     );
     const refusal = 'refusal' in admitted ? admitted.refusal : undefined;
@@ -164,7 +164,7 @@ export function registerCalls(
         worstCase: { promptTokens: want.promptTokens, completionTokens: want.choices * grant.outputCap },
         stream,
         script: route.upstream.name === 'mock' ? policy.script : undefined,
-        ruleCounts: await recorder.ruleCounts(c.get('live').attempt.id, c.get('live').key.purpose),
+        ruleCounts: await recorder.ruleCounts(spenderOf(c.get('live').attempt.id, c.get('live').key)),
         wire: wire.make(call.id, want.promptTokens),
       });
     } catch (err) {

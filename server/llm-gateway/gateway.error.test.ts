@@ -377,6 +377,30 @@ describe('budgets', () => {
     expect((await chat(key, 'again')).status).toBe(429);
   });
 
+  it('gives each grading of an attempt the whole grade budget: a retry or re-grade does not inherit spent calls', async () => {
+    const { key, attemptId } = await attemptWithKey('gw-tight');
+    expect((await chat(key, 'candidate call')).status).toBe(200);
+    const gradingCalls = async () => {
+      const env = await t.services.gateway.envFor(attemptId, 'grade');
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await chat(env.OPENAI_API_KEY, `hidden test ${i}`)).status);
+      await t.services.gateway.endGrading(attemptId);
+      return { statuses, key: env.OPENAI_API_KEY };
+    };
+    const first = await gradingCalls();
+    expect(first.statuses).toEqual([200, 200, 200, 429]);
+    // The first grading's key is revoked when it ends; the next grading (a retry after an engine
+    // error, or a staff re-grade) has a key of its own and the whole budget again.
+    expect((await chat(first.key, 'late')).status).toBe(401);
+    const second = await gradingCalls();
+    expect(second.key).not.toBe(first.key);
+    expect(second.statuses).toEqual([200, 200, 200, 429]);
+    // The candidate's own budget is separate and unchanged by gradings: 1 of 3 used.
+    expect((await chat(key, 'candidate again')).status).toBe(200);
+    expect((await chat(key, 'candidate third')).status).toBe(200);
+    expect((await chat(key, 'candidate fourth')).status).toBe(429);
+  });
+
   it('refuses calls once the token budget is used up, with no retry', async () => {
     const { key, attemptId } = await attemptWithKey('gw-tight');
     // The "big" rule reports 600 prompt + 10 completion tokens; the budget is 1000.

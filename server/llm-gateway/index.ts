@@ -25,17 +25,21 @@ export class Gateway implements AttemptHooks, LlmAccess {
   /** `attempt/purpose` → live Runs or gradings using that key (see openWindow). */
   private readonly windows = new Map<string, number>();
 
+  /** Records every call; shared by the port's app and the assistant's. */
+  private readonly recorder: CallRecorder;
+
   constructor(
     private readonly ctx: ServiceContext,
     upstream: LlmUpstream,
     readonly port: number,
     providers?: Partial<Record<LlmProvider, LlmUpstream>>,
   ) {
+    this.recorder = new CallRecorder(ctx);
     const shared = {
       ctx,
       upstream,
       providers,
-      recorder: new CallRecorder(ctx),
+      recorder: this.recorder,
       reservations: new Reservations(),
     };
     this.app = createGatewayApp({ ...shared, isLive: (a, p) => this.isLive(a, p) });
@@ -160,6 +164,7 @@ export class Gateway implements AttemptHooks, LlmAccess {
     this.gradeWindows.get(attemptId)?.();
     this.gradeWindows.delete(attemptId);
     this.gradeKeys.delete(attemptId);
+    this.recorder.forgetGradings(attemptId);
     await revokeKeys(this.ctx, attemptId, 'grade');
   }
 

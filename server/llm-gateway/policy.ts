@@ -163,6 +163,7 @@ export async function checkBudgets(
     .select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.min<number>('created_at').as('oldest')])
     .where('attempt_id', '=', who.attemptId)
     .where('purpose', '=', who.purpose)
+    .$if(who.keyId !== undefined, (q) => q.where('key_id', '=', who.keyId!))
     .where('counted', '=', 1)
     .where('created_at', '>', now - 60_000)
     .executeTakeFirstOrThrow();
@@ -235,10 +236,28 @@ export interface Usage {
   completionTokens: number;
 }
 
-/** Budgets are per attempt and purpose (the candidate's calls; grading's calls), whatever the key. */
+/**
+ * Who spends a budget. The candidate's calls share one budget per attempt, whatever the key (a key
+ * replaced after a restart does not reset it). Grading's budget is per grading: each grading has its
+ * own key (issued at its first call, revoked when it ends), so a retry after an engine error or a staff
+ * re-grade runs the hidden tests with the whole grade budget, as the first grading did.
+ */
 export interface Spender {
   attemptId: string;
   purpose: 'attempt' | 'grade';
+  /** Grading only: the grading's key. */
+  keyId?: string;
+}
+
+export function spenderOf(attemptId: string, key: { id: string; purpose: 'attempt' | 'grade' }): Spender {
+  return key.purpose === 'grade'
+    ? { attemptId, purpose: 'grade', keyId: key.id }
+    : { attemptId, purpose: 'attempt' };
+}
+
+/** The spender as one string: reservations and mock rule counts are kept per spender. */
+export function spenderSlot(who: Spender): string {
+  return who.keyId ? `${who.attemptId}/${who.purpose}/${who.keyId}` : `${who.attemptId}/${who.purpose}`;
 }
 
 export async function usageOf(ctx: ServiceContext, who: Spender): Promise<Usage> {
@@ -251,6 +270,7 @@ export async function usageOf(ctx: ServiceContext, who: Spender): Promise<Usage>
     ])
     .where('attempt_id', '=', who.attemptId)
     .where('purpose', '=', who.purpose)
+    .$if(who.keyId !== undefined, (q) => q.where('key_id', '=', who.keyId!))
     .executeTakeFirstOrThrow();
   const promptTokens = Number(row.prompt);
   const completionTokens = Number(row.completion);

@@ -5,6 +5,7 @@
  */
 import type { ServiceContext } from '../platform/index.ts';
 import type { LlmCallsTable } from '../db/index.ts';
+import { spenderOf, spenderSlot, type Spender } from './policy.ts';
 
 const MAX_STORED = 256 * 1024;
 const clip = (s: string) => (s.length > MAX_STORED ? `${s.slice(0, MAX_STORED)}…[truncated]` : s);
@@ -39,7 +40,7 @@ export interface Finish {
 }
 
 export class CallRecorder {
-  /** attempt/purpose → mock rule counts, loaded once from the database, then kept current here. */
+  /** spender (attempt/purpose, a grading's key) → mock rule counts, loaded once from the database, then kept current here. */
   private readonly counts = new Map<string, Promise<Record<string, number>>>();
 
   constructor(private readonly ctx: ServiceContext) {}
@@ -48,10 +49,17 @@ export class CallRecorder {
     return { ...c, id: this.ctx.ids.id('llm'), startedAt: this.ctx.clock.now() };
   }
 
+  /** Drops the rule counts of an attempt's gradings once one ends (each grading has its own key). */
+  forgetGradings(attemptId: string): void {
+    for (const key of this.counts.keys()) if (key.startsWith(`${attemptId}/grade/`)) this.counts.delete(key);
+  }
+
   async finish(call: StartedCall, f: Finish): Promise<void> {
     const hits = f.ruleHits ?? [];
     if (hits.length) {
-      const counts = await this.ruleCounts(call.attemptId, call.purpose);
+      const counts = await this.ruleCounts(
+        spenderOf(call.attemptId, { id: call.keyId, purpose: call.purpose }),
+      );
       for (const rule of hits) counts[rule] = (counts[rule] ?? 0) + 1;
     }
     await this.ctx.db
@@ -84,15 +92,16 @@ export class CallRecorder {
   }
 
   /** How often each mock rule's conditions held for this attempt's calls of this purpose. */
-  ruleCounts(attemptId: string, purpose: LlmCallsTable['purpose']): Promise<Record<string, number>> {
-    const key = `${attemptId}/${purpose}`;
+  ruleCounts(who: Spender): Promise<Record<string, number>> {
+    const key = spenderSlot(who);
     let counts = this.counts.get(key);
     if (!counts) {
       counts = this.ctx.db
         .selectFrom('llm_calls')
         .select('rule_hits')
-        .where('attempt_id', '=', attemptId)
-        .where('purpose', '=', purpose)
+        .where('attempt_id', '=', who.attemptId)
+        .where('purpose', '=', who.purpose)
+        .$if(who.keyId !== undefined, (q) => q.where('key_id', '=', who.keyId!))
         .where('rule_hits', '!=', '[]')
         .execute()
         .then((rows) => {
