@@ -208,7 +208,12 @@ export interface CandidateView {
     summary: string;
     kind: TaskManifest['kind'];
     timeLimitMinutes: number;
-    llm: { enabled: boolean; models: string[]; budget?: NonNullable<TaskManifest['llm']>['budget'] };
+    llm: {
+      enabled: boolean;
+      models: string[];
+      assistant: 'off' | 'chat';
+      budget?: NonNullable<TaskManifest['llm']>['budget'];
+    };
     rubric?: TaskManifest['rubric']['criteria'];
     /** The statement is shown once the attempt has started. */
     statement?: string;
@@ -239,6 +244,7 @@ export async function candidateView(ctx: ServiceContext, invitationId: string): 
       llm: {
         enabled: m.llm?.enabled ?? false,
         models: (m.llm?.models ?? []).map((x) => x.alias),
+        assistant: m.llm?.assistant ?? 'off',
         budget: m.llm?.budget,
       },
       ...(m.rubric.visibleToCandidate ? { rubric: m.rubric.criteria } : {}),

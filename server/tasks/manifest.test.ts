@@ -35,6 +35,7 @@ describe('taskManifestSchema', () => {
     expect(m.llm).toEqual({
       enabled: false,
       models: [],
+      assistant: 'off',
       budget: {
         maxRequests: 50,
         maxTotalTokens: 100_000,
@@ -159,6 +160,21 @@ describe('taskManifestSchema', () => {
         codeTask({ llm: { enabled: true, models: [{ alias: 'x', upstream: 'y', provider: 'gemini' }] } }),
       ),
     ).toEqual(['task.yaml: llm.models[0].provider: expected one of mock, openai, anthropic']);
+  });
+
+  it('offers the IDE assistant only when asked, and only with the LLM enabled', () => {
+    const models = [{ alias: 'm', upstream: 'm' }];
+    const parsed = parseTaskManifest(
+      'task.yaml',
+      codeTask({ llm: { enabled: true, models, assistant: 'chat' } }),
+    );
+    expect(parsed.ok && parsed.manifest.llm.assistant).toBe('chat');
+    expect(errorsOf(codeTask({ llm: { enabled: true, models, assistant: 'agent' } }))).toEqual([
+      'task.yaml: llm.assistant: expected one of off, chat',
+    ]);
+    expect(errorsOf(codeTask({ llm: { assistant: 'chat' } }))).toEqual([
+      'task.yaml: llm.assistant: the assistant needs llm.enabled: true and a model',
+    ]);
   });
 
   it('bounds rubric size and reviewer count', () => {

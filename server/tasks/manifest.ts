@@ -181,6 +181,9 @@ const KINDS = ['code', 'critique', 'written'] as const;
 /** Upstreams a model alias can be served by (server/llm/index.ts). */
 export const LLM_PROVIDERS = ['mock', 'openai', 'anthropic'] as const;
 
+/** Whether the task offers the IDE assistant (`llm.assistant`). */
+export const ASSISTANT_MODES = ['off', 'chat'] as const;
+
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 // Defaults are not applied to raw data, so undefined counts as empty.
@@ -222,6 +225,9 @@ function crossFieldIssues(value: unknown): Array<{ path: PropertyKey[]; message:
   const llm = isRecord(value.llm) ? value.llm : {};
   if (llm.enabled === true && isEmptyList(llm.models)) {
     issues.push({ path: ['llm', 'models'], message: 'expected at least one model when llm.enabled is true' });
+  }
+  if (llm.assistant === 'chat' && llm.enabled !== true) {
+    issues.push({ path: ['llm', 'assistant'], message: 'the assistant needs llm.enabled: true and a model' });
   }
   return issues;
 }
@@ -283,6 +289,14 @@ export const taskManifestSchema = z
           (m) => m.alias,
           'model alias',
         ).default([]),
+        /**
+         * The IDE assistant: `chat` gives the candidate a chat panel in the workspace that talks to the
+         * first model alias through the gateway on the attempt's budget, every turn recorded as
+         * assistant use; `off` (the default) has no assistant.
+         */
+        assistant: z
+          .enum(ASSISTANT_MODES, { error: `expected one of ${ASSISTANT_MODES.join(', ')}` })
+          .default('off'),
         budget: z
           .strictObject({
             maxRequests: positiveInt(50),

@@ -39,7 +39,13 @@ export const candidateSchema = z
       summary: z.string(),
       kind: z.enum(['code', 'critique', 'written']),
       timeLimitMinutes: z.number(),
-      llm: z.object({ enabled: z.boolean(), models: z.array(z.string()), budget: budgetSchema.optional() }),
+      llm: z.object({
+        enabled: z.boolean(),
+        models: z.array(z.string()),
+        /** Whether the workspace offers the IDE assistant (its turns are recorded for reviewers). */
+        assistant: z.enum(['off', 'chat']),
+        budget: budgetSchema.optional(),
+      }),
       rubric: z.array(rubricCriterionSchema).optional(),
       statement: z.string().optional(),
     }),

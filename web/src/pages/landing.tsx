@@ -37,10 +37,18 @@ export function Landing({ cand, onStarted }: { cand: CandidateView; onStarted: (
           <dd data-testid="time-limit">{t.timeLimitMinutes} minutes</dd>
         </div>
         <div>
-          <dt>LLM assistant</dt>
+          <dt>LLM from your code</dt>
           <dd>
             {t.llm.enabled
               ? `Allowed through the built-in gateway (${t.llm.models.join(', ')})`
+              : 'Not available'}
+          </dd>
+        </div>
+        <div>
+          <dt>AI assistant in the editor</dt>
+          <dd data-testid="assistant-policy">
+            {t.llm.assistant === 'chat'
+              ? 'An AI assistant is available in the editor; its conversation is recorded and shown to reviewers'
               : 'Not available'}
           </dd>
         </div>
