@@ -24,6 +24,7 @@ import { registerFiles } from './routes/files.ts';
 import { registerRuns } from './routes/runs.ts';
 import { registerGrades } from './routes/grades.ts';
 import { registerLlm } from './routes/llm.ts';
+import { registerAssistant } from './routes/assistant.ts';
 import { registerMaterials } from './routes/materials.ts';
 import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
@@ -83,6 +84,7 @@ export function createApp(services: Services) {
   registerRuns(app, services.runs);
   registerGrades(app, services.grading);
   registerLlm(app);
+  registerAssistant(app, services.gateway);
   registerMaterials(app);
   registerReviews(app);
   registerReplay(app);
