@@ -5,6 +5,8 @@ import type { MonacoModule } from './load.ts';
 
 type Monaco = MonacoModule['monaco'];
 type Model = ReturnType<Monaco['editor']['createModel']>;
+/** A Monaco code editor instance. */
+export type CodeEditor = ReturnType<Monaco['editor']['create']>;
 
 const reduceMotion = () => matchMedia('(prefers-reduced-motion: reduce)').matches;
 
@@ -36,6 +38,7 @@ export function EditorHost({
   onReady,
   commands,
   reveal,
+  editorRef,
 }: {
   m: MonacoModule;
   docs: Docs;
@@ -46,11 +49,13 @@ export function EditorHost({
   commands?: EditorCommands;
   /** Put the cursor on this line (a new `n` repeats the jump). */
   reveal?: { line: number; n: number };
+  /** Set to the editor while it is mounted (the IDE assistant reads the selection and inserts code). */
+  editorRef?: { current: CodeEditor | null };
 }) {
   const latest = useRef(commands);
   latest.current = commands;
   const el = useRef<HTMLDivElement>(null);
-  const editor = useRef<ReturnType<Monaco['editor']['create']> | null>(null);
+  const editor = useRef<CodeEditor | null>(null);
   const problems = useProblems(m, docs, path);
 
   useEffect(() => {
@@ -67,6 +72,7 @@ export function EditorHost({
       wordWrap: path.endsWith('.md') ? 'on' : 'off',
     });
     editor.current = ed;
+    if (editorRef) editorRef.current = ed;
     if (latest.current) {
       const { KeyMod, KeyCode } = m.monaco;
       const actions: [keyof EditorCommands, string, number][] = [
@@ -90,6 +96,7 @@ export function EditorHost({
     });
     return () => {
       off();
+      if (editorRef?.current === ed) editorRef.current = null;
       ed.dispose();
     };
   }, []);

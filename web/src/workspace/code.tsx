@@ -4,8 +4,9 @@ import type { WorkspaceProps } from './workspace.tsx';
 import { FileTree } from './file-tree.tsx';
 import { RunPanel, type RunControls } from './run-panel.tsx';
 import { LlmPanel } from './llm-panel.tsx';
+import { AssistantPanel, type ChatMessage } from './assistant-panel.tsx';
 import { Statement } from './statement.tsx';
-import { EditorHost, modelFor, type EditorCommands } from '../editor/host.tsx';
+import { EditorHost, modelFor, type CodeEditor, type EditorCommands } from '../editor/host.tsx';
 import { useMonaco } from '../state/hooks.ts';
 import { Tabs } from '../ui/tabs.tsx';
 import { useNarrow } from '../ui/narrow.ts';
@@ -20,7 +21,7 @@ function firstFile(paths: string[], tests: string[]): string | null {
 
 type Pane = 'files' | 'editor' | 'output' | 'side';
 
-export function CodeWorkspace({ attemptId, docs, materials }: WorkspaceProps) {
+export function CodeWorkspace({ attemptId, docs, materials, assistant }: WorkspaceProps) {
   const m = useMonaco();
   const [paths, setPaths] = useState(() => docs.paths());
   const [tabs, setTabs] = useState<string[]>(() => {
@@ -28,7 +29,9 @@ export function CodeWorkspace({ attemptId, docs, materials }: WorkspaceProps) {
     return f ? [f] : [];
   });
   const [active, setActive] = useState<string | null>(tabs[0] ?? null);
-  const [side, setSide] = useState<'statement' | 'llm'>('statement');
+  const [side, setSide] = useState<'statement' | 'llm' | 'assistant'>('statement');
+  const [chat, setChat] = useState<ChatMessage[]>([]);
+  const editor = useRef<CodeEditor | null>(null);
   const [runsDone, setRunsDone] = useState(0);
   const [reveal, setReveal] = useState<{ path: string; line: number; n: number } | null>(null);
   const [runShare, setRunShare] = useState(38);
@@ -123,6 +126,7 @@ export function CodeWorkspace({ attemptId, docs, materials }: WorkspaceProps) {
               label={`Editing ${active}`}
               commands={commands}
               reveal={reveal?.path === active ? reveal : undefined}
+              editorRef={editor}
             />
           ) : (
             <div class="editor placeholder">
@@ -164,6 +168,25 @@ export function CodeWorkspace({ attemptId, docs, materials }: WorkspaceProps) {
               testId: 'llm-tab',
               render: () => <LlmPanel attemptId={attemptId} refresh={runsDone} />,
             },
+            ...(assistant
+              ? [
+                  {
+                    id: 'assistant',
+                    label: 'Assistant',
+                    testId: 'assistant-tab',
+                    render: () => (
+                      <AssistantPanel
+                        attemptId={attemptId}
+                        messages={chat}
+                        setMessages={setChat}
+                        editor={editor}
+                        activePath={active}
+                        onAsked={() => setRunsDone((n) => n + 1)}
+                      />
+                    ),
+                  },
+                ]
+              : []),
           ]}
           active={side}
           onChange={(s) => setSide(s as typeof side)}

@@ -53,7 +53,8 @@ export function LlmPanel({ attemptId, refresh }: { attemptId: string; refresh: n
           <li key={c.id}>
             <details>
               <summary>
-                {formatTimeOfDay(c.createdAt)} · {c.model} · {c.status}
+                {formatTimeOfDay(c.createdAt)} · {c.origin === 'assistant' ? 'IDE assistant · ' : ''}
+                {c.model} · {c.status}
                 {c.errorCode ? ` ${c.errorCode}` : ''} · {c.promptTokens + c.completionTokens} tokens
               </summary>
               {((c.request as ChatRequest)?.messages ?? []).map((m, i) => (

@@ -26,6 +26,8 @@ export interface WorkspaceProps {
   docs: Docs;
   materials: Materials;
   files: FileInfo[];
+  /** The task offers the IDE assistant (`llm.assistant: chat`). */
+  assistant?: boolean;
 }
 
 export function Workspace({
@@ -138,7 +140,12 @@ export function Workspace({
       <ConflictBanner docs={docs} />
       {loaded ? (
         kind === 'code' ? (
-          <CodeWorkspace attemptId={attempt.id} docs={docs} {...loaded} />
+          <CodeWorkspace
+            attemptId={attempt.id}
+            docs={docs}
+            {...loaded}
+            assistant={cand.task.llm.assistant === 'chat'}
+          />
         ) : kind === 'critique' ? (
           <CritiqueWorkspace attemptId={attempt.id} docs={docs} {...loaded} />
         ) : (

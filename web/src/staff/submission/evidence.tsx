@@ -43,12 +43,23 @@ export function Transcript({ attemptId }: { attemptId: string }) {
     <div>
       <p>
         {l.data.usage.requests} calls, {l.data.usage.tokens} tokens.
+        {l.data.calls.some((c) => c.origin === 'assistant') &&
+          ' Calls marked “IDE assistant” are the candidate’s chat with the assistant in the editor; the others came from their code.'}
       </p>
       <ol class="runs">
         {l.data.calls.map((c) => (
           <li key={c.id}>
             <details>
               <summary>
+                {c.origin === 'assistant' ? (
+                  <span class="assistant-use" data-testid="call-origin">
+                    IDE assistant
+                  </span>
+                ) : (
+                  <span class="muted" data-testid="call-origin">
+                    from code
+                  </span>
+                )}{' '}
                 <code>{c.model}</code> {c.endpoint} — status {c.status}
                 {c.errorCode && <span class="del-ink"> ({c.errorCode})</span>} · {c.promptTokens}+
                 {c.completionTokens} tokens · {ms(c.latencyMs)} · {fmtTime(c.createdAt)}

@@ -35,6 +35,22 @@ describe('replay timeline', () => {
     expect(m[3]!.event).toBeNull();
   });
 
+  it('shows IDE assistant turns as such, once (from the timeline event, not again as an LLM call)', () => {
+    const turn = ev(3600, 'assistant.turn', 'main.py', {
+      payload: { prompt: 'how?', status: 200, shared: { path: 'main.py', chars: 12 } },
+    });
+    const refused = ev(3700, 'assistant.turn', null, {
+      payload: { prompt: 'more?', status: 429, shared: null },
+    });
+    const assistantCall = { ...call, createdAt: 3600, origin: 'assistant' } as LlmCall;
+    const m = moments([...events, turn, refused], [{ ...call, origin: 'code' } as LlmCall, assistantCall]);
+    expect(m.filter((x) => x.moment.kind === 'llm').map((x) => x.moment.label)).toEqual([
+      'LLM call to mock-small (status 200, 15 tokens)',
+      'IDE assistant asked: "how?" (shared 12 characters of main.py)',
+      'IDE assistant asked: "more?" — refused (status 429)',
+    ]);
+  });
+
   it('rebuilds the files at a moment: starter content, then saves, renames and deletes', () => {
     const starter = [
       { path: 'main.py', content: 'print("starter")\n' },

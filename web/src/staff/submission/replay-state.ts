@@ -21,15 +21,18 @@ export function moments(
         !e.type.startsWith('review.') && e.type !== 'identity.revealed' && e.type !== 'decision.recorded',
     )
     .map((e) => ({ moment: describe(e), event: e as TimelineEvent | null }));
-  const fromCalls = calls.map((c) => ({
-    moment: {
-      at: c.createdAt,
-      label: `LLM call to ${c.model} (status ${c.status}, ${c.promptTokens + c.completionTokens} tokens)`,
-      kind: 'llm' as const,
-      path: null,
-    },
-    event: null,
-  }));
+  // The IDE assistant's calls are on the timeline as its own `assistant.turn` events.
+  const fromCalls = calls
+    .filter((c) => c.origin !== 'assistant')
+    .map((c) => ({
+      moment: {
+        at: c.createdAt,
+        label: `LLM call to ${c.model} (status ${c.status}, ${c.promptTokens + c.completionTokens} tokens)`,
+        kind: 'llm' as const,
+        path: null,
+      },
+      event: null,
+    }));
   return [...fromEvents, ...fromCalls].sort(
     (a, b) => a.moment.at - b.moment.at || (a.event?.id ?? 0) - (b.event?.id ?? 0),
   );
@@ -65,6 +68,18 @@ function describe(e: TimelineEvent): Moment {
       };
     case 'attempt.device':
       return { at: e.at, label: deviceLabel(p), kind: 'attempt', path: null };
+    case 'assistant.turn': {
+      const shared = p.shared as { path?: string; chars?: number } | null | undefined;
+      return {
+        at: e.at,
+        label:
+          `IDE assistant asked: "${String(p.prompt ?? '')}"` +
+          (shared ? ` (shared ${Number(shared.chars) || 0} characters of ${String(shared.path)})` : '') +
+          (p.status === 200 ? '' : ` — refused (status ${String(p.status)})`),
+        kind: 'llm',
+        path: null,
+      };
+    }
     case 'integrity.paste':
       return { at: e.at, label: `Pasted ${Number(p.chars) || 0} characters`, kind: 'attempt', path: null };
     case 'integrity.away':
