@@ -12,7 +12,7 @@ import { recordEvent } from '../attempts/index.ts';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import type { Gateway } from '../llm-gateway/index.ts';
-import type { TaskManifest } from '../tasks/manifest.ts';
+import type { TaskManifest } from '../tasks/index.ts';
 
 export interface AssistantTurn {
   messages: Array<{ role: 'user' | 'assistant'; content: string }>;
