@@ -149,7 +149,12 @@ export function Workspace({
         ) : kind === 'critique' ? (
           <CritiqueWorkspace attemptId={attempt.id} docs={docs} {...loaded} />
         ) : (
-          <WrittenWorkspace attemptId={attempt.id} docs={docs} {...loaded} />
+          <WrittenWorkspace
+            attemptId={attempt.id}
+            docs={docs}
+            {...loaded}
+            assistant={cand.task.llm.assistant === 'chat'}
+          />
         )
       ) : (
         !error && <p class="center">Loading your workspace…</p>

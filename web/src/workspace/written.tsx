@@ -1,7 +1,8 @@
 /** The written workspace: answer.md in Monaco with a live preview, and the questions to answer. */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { WorkspaceProps } from './workspace.tsx';
-import { EditorHost } from '../editor/host.tsx';
+import { EditorHost, type CodeEditor } from '../editor/host.tsx';
+import { AssistantPanel, type ChatMessage } from './assistant-panel.tsx';
 import { useMonaco } from '../state/hooks.ts';
 import { renderMarkdown } from '../lib/markdown.ts';
 import { Statement } from './statement.tsx';
@@ -16,11 +17,13 @@ function template(questions: { id: string; prompt: string }[]): string {
     : '# Answer\n\n';
 }
 
-export function WrittenWorkspace({ docs, materials }: WorkspaceProps) {
+export function WrittenWorkspace({ attemptId, docs, materials, assistant }: WorkspaceProps) {
   const m = useMonaco();
   if (!docs.has(ANSWER)) docs.edit(ANSWER, template(materials.questions));
   const [text, setText] = useState(docs.get(ANSWER));
-  const [side, setSide] = useState<'questions' | 'statement'>('questions');
+  const [side, setSide] = useState<'questions' | 'statement' | 'assistant'>('questions');
+  const [chat, setChat] = useState<ChatMessage[]>([]);
+  const editor = useRef<CodeEditor | null>(null);
 
   // Live preview, refreshed a moment after typing stops.
   useEffect(() => {
@@ -42,7 +45,7 @@ export function WrittenWorkspace({ docs, materials }: WorkspaceProps) {
           <span class="muted small">Markdown · saved automatically</span>
         </div>
         {m ? (
-          <EditorHost m={m} docs={docs} path={ANSWER} label="Your answer, in Markdown" />
+          <EditorHost m={m} docs={docs} path={ANSWER} label="Your answer, in Markdown" editorRef={editor} />
         ) : (
           <div class="editor placeholder">Loading the editor…</div>
         )}
@@ -61,11 +64,21 @@ export function WrittenWorkspace({ docs, materials }: WorkspaceProps) {
           tabs={[
             { id: 'questions', label: 'Questions', testId: 'side-questions' },
             { id: 'statement', label: 'Brief', testId: 'side-statement' },
+            ...(assistant ? [{ id: 'assistant', label: 'Assistant', testId: 'assistant-tab' }] : []),
           ]}
           active={side}
           onChange={(s) => setSide(s as typeof side)}
         >
-          {side === 'statement' ? (
+          {side === 'assistant' ? (
+            <AssistantPanel
+              attemptId={attemptId}
+              messages={chat}
+              setMessages={setChat}
+              editor={editor}
+              activePath={ANSWER}
+              onAsked={() => {}}
+            />
+          ) : side === 'statement' ? (
             <Statement markdown={materials.statement} />
           ) : (
             <ol class="questions">
