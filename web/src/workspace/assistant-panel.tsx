@@ -147,7 +147,7 @@ export function AssistantPanel({
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void send(e);
           }}
         />
-        <label class="small">
+        <label class="small assistant-share">
           <input
             type="checkbox"
             data-testid="assistant-share"
