@@ -5,7 +5,6 @@
  * transcript marked "IDE assistant", apart from calls made by code. No sandbox is needed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/process.ts';
 import {
   attemptId,
   editorText,
@@ -17,30 +16,14 @@ import {
   startEnv,
   typeInEditor,
   type Env,
+  STAFF_PASSWORD,
 } from './harness.ts';
-
-const PASSWORD = 'correct horse battery staple';
 
 describe.runIf(hasChromium())('IDE assistant', () => {
   let env: Env;
   beforeAll(async () => {
     env = await startEnv(['tasks/hello-llm']);
-    const r = await runCli(
-      [
-        'users',
-        'add',
-        '--role',
-        'admin',
-        '--email',
-        'admin@example.com',
-        '--password',
-        PASSWORD,
-        '--name',
-        'Admin',
-      ],
-      env.env,
-    );
-    if (r.code !== 0) throw new Error(r.stderr);
+    await env.addUser('admin', 'admin@example.com', 'Admin');
   }, 180_000);
   afterAll(async () => {
     await env?.close();
@@ -95,7 +78,7 @@ describe.runIf(hasChromium())('IDE assistant', () => {
         const { page } = admin;
         await page.goto('/review');
         await page.getByLabel('Email').fill('admin@example.com');
-        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByLabel('Password').fill(STAFF_PASSWORD);
         await page.getByTestId('login-submit').click();
         await page.getByTestId('signed-in').waitFor();
         await page.goto(`/review/${id}`);

@@ -6,7 +6,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { runCli } from '../helpers/process.ts';
 import {
   attemptId,
   hasChromium,
@@ -17,9 +16,9 @@ import {
   typeInEditor,
   type Browsing,
   type Env,
+  STAFF_PASSWORD,
 } from './harness.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const FILE = 'parse-model-json.mjs';
 
 /** Records every securitypolicyviolation event (pages and workers) and CSP console errors. */
@@ -53,11 +52,7 @@ describe.runIf(hasChromium())('Content-Security-Policy in the browser', () => {
   let submitted: string | undefined;
   beforeAll(async () => {
     env = await startEnv(['tasks/hello-llm']);
-    const r = await runCli(
-      ['users', 'add', '--role', 'admin', '--email', 'admin@example.com', '--password', PASSWORD],
-      env.env,
-    );
-    if (r.code !== 0) throw new Error(`users add: ${r.stderr}`);
+    await env.addUser('admin', 'admin@example.com');
   });
   afterAll(async () => {
     await b?.close();
@@ -117,7 +112,7 @@ describe.runIf(hasChromium())('Content-Security-Policy in the browser', () => {
     await page.getByTestId('login-form').waitFor();
     await page.waitForURL(/\/login\?next=%2Freview$/);
     await page.getByLabel('Email').fill('admin@example.com');
-    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByLabel('Password').fill(STAFF_PASSWORD);
     await page.getByTestId('login-submit').click();
     await page.getByTestId('signed-in').waitFor();
 

@@ -26,11 +26,16 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
+/** The password of every staff user the e2e tests add. */
+export const STAFF_PASSWORD = 'correct horse battery staple';
+
 export interface Env {
   server: ServerProcess;
   env: Record<string, string>;
   dbFile: string;
   invite(task: string, email: string): Promise<string>;
+  /** Adds a staff user with STAFF_PASSWORD through the CLI, as an operator would. */
+  addUser(role: 'admin' | 'reviewer' | 'author', email: string, name?: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,11 @@ export async function startEnv(tasks: string[], extra: Record<string, string> = 
       const r = await runCli(['invite', '--task', task, '--email', email, '--name', 'Ada Lovelace'], env);
       if (r.code !== 0) throw new Error(`invite: ${r.stderr}`);
       return r.stdout.trim().split('\n').pop()!;
+    },
+    async addUser(role, email, name) {
+      const args = ['users', 'add', '--role', role, '--email', email, '--password', STAFF_PASSWORD];
+      const r = await runCli(name ? [...args, '--name', name] : args, env);
+      if (r.code !== 0) throw new Error(`users add ${email}: ${r.stderr}`);
     },
     async close() {
       await server.stop();

@@ -6,10 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runCli } from '../helpers/process.ts';
-import { hasChromium, openBrowser, shot, startEnv, type Env } from './harness.ts';
+import { hasChromium, openBrowser, shot, startEnv, type Env, STAFF_PASSWORD } from './harness.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const FILE = 'parse-model-json.mjs';
 
 /** Invites a candidate, opens the link, starts, edits a file and submits — as the candidate's browser would. */
@@ -53,7 +51,7 @@ async function signIn(page: Page, email: string) {
   // The login form renders before the app rewrites the URL (an effect), so wait for the redirect.
   await page.waitForURL(/\/login\?next=%2Freview$/);
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password').fill(STAFF_PASSWORD);
   await page.getByTestId('login-submit').click();
   await page.getByTestId('signed-in').waitFor();
 }
@@ -79,11 +77,7 @@ describe.runIf(hasChromium())('blind review in the browser', () => {
       ['rev2@example.com', 'reviewer', 'Alan Reviewer'],
       ['admin@example.com', 'admin', 'Admin Person'],
     ] as const) {
-      const r = await runCli(
-        ['users', 'add', '--role', role, '--email', email, '--password', PASSWORD, '--name', name],
-        env.env,
-      );
-      if (r.code !== 0) throw new Error(`users add ${email}: ${r.stderr}`);
+      await env.addUser(role, email, name);
     }
     attemptId = await submitAttempt(env);
   });
@@ -229,22 +223,7 @@ describe.runIf(hasChromium())('blind review in the browser', () => {
   });
 
   it('the admin verifies the task in sandboxes and adds a third reviewer, who then has it queued', async () => {
-    const added = await runCli(
-      [
-        'users',
-        'add',
-        '--role',
-        'reviewer',
-        '--email',
-        'rev3@example.com',
-        '--password',
-        PASSWORD,
-        '--name',
-        'Barbara Reviewer',
-      ],
-      env.env,
-    );
-    if (added.code !== 0) throw new Error(`users add rev3: ${added.stderr}`);
+    await env.addUser('reviewer', 'rev3@example.com', 'Barbara Reviewer');
 
     const admin = await openBrowser(env.server.url, { width: 1400, height: 1000 });
     try {

@@ -7,10 +7,17 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runCli } from '../helpers/process.ts';
-import { attemptId, hasChromium, openBrowser, saved, shot, startEnv, type Env } from './harness.ts';
+import {
+  attemptId,
+  hasChromium,
+  openBrowser,
+  saved,
+  shot,
+  startEnv,
+  type Env,
+  STAFF_PASSWORD,
+} from './harness.ts';
 
-const PASSWORD = 'correct horse battery staple';
 const OWN = [
   "import { test } from 'node:test';",
   "import assert from 'node:assert/strict';",
@@ -44,22 +51,7 @@ describe.runIf(hasChromium())('workspace shortcuts, tests panel, signals, small 
   let env: Env;
   beforeAll(async () => {
     env = await startEnv(['tasks/ticket-triage', 'tasks/hello-llm']);
-    const r = await runCli(
-      [
-        'users',
-        'add',
-        '--role',
-        'admin',
-        '--email',
-        'admin@example.com',
-        '--password',
-        PASSWORD,
-        '--name',
-        'Admin',
-      ],
-      env.env,
-    );
-    if (r.code !== 0) throw new Error(r.stderr);
+    await env.addUser('admin', 'admin@example.com', 'Admin');
   }, 180_000);
   afterAll(async () => {
     await env?.close();
@@ -154,7 +146,7 @@ describe.runIf(hasChromium())('workspace shortcuts, tests panel, signals, small 
         const { page } = admin;
         await page.goto('/review');
         await page.getByLabel('Email').fill('admin@example.com');
-        await page.getByLabel('Password').fill(PASSWORD);
+        await page.getByLabel('Password').fill(STAFF_PASSWORD);
         await page.getByTestId('login-submit').click();
         await page.getByTestId('signed-in').waitFor();
         await page.goto(`/review/${id}`);
