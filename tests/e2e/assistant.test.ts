@@ -16,7 +16,7 @@ import {
   startEnv,
   typeInEditor,
   type Env,
-  STAFF_PASSWORD,
+  signIn,
 } from './harness.ts';
 
 describe.runIf(hasChromium())('IDE assistant', () => {
@@ -76,11 +76,7 @@ describe.runIf(hasChromium())('IDE assistant', () => {
       const admin = await openBrowser(env.server.url, { width: 1400, height: 1000 });
       try {
         const { page } = admin;
-        await page.goto('/review');
-        await page.getByLabel('Email').fill('admin@example.com');
-        await page.getByLabel('Password').fill(STAFF_PASSWORD);
-        await page.getByTestId('login-submit').click();
-        await page.getByTestId('signed-in').waitFor();
+        await signIn(page, 'admin@example.com');
         await page.goto(`/review/${id}`);
         await page.getByTestId('tab-llm').click();
         const origin = page.getByTestId('call-origin');

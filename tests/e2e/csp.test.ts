@@ -16,7 +16,7 @@ import {
   typeInEditor,
   type Browsing,
   type Env,
-  STAFF_PASSWORD,
+  signIn,
 } from './harness.ts';
 
 const FILE = 'parse-model-json.mjs';
@@ -108,13 +108,7 @@ describe.runIf(hasChromium())('Content-Security-Policy in the browser', () => {
     b = await openBrowser(env.server.url, { width: 1400, height: 1000 });
     const { page, context } = b;
     const violations = await watchCsp(context, page);
-    await page.goto('/review');
-    await page.getByTestId('login-form').waitFor();
-    await page.waitForURL(/\/login\?next=%2Freview$/);
-    await page.getByLabel('Email').fill('admin@example.com');
-    await page.getByLabel('Password').fill(STAFF_PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('signed-in').waitFor();
+    await signIn(page, 'admin@example.com');
 
     // The submission the candidate test made: files with the diff, then the replay.
     expect(submitted).toBeTruthy();

@@ -107,6 +107,18 @@ export async function openBrowser(
   };
 }
 
+/** Signs a staff user (added with STAFF_PASSWORD) in through the review login form. */
+export async function signIn(page: Page, email: string) {
+  await page.goto('/review');
+  await page.getByTestId('login-form').waitFor();
+  // The login form renders before the app rewrites the URL (an effect), so wait for the redirect.
+  await page.waitForURL(/\/login\?next=%2Freview$/);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(STAFF_PASSWORD);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('signed-in').waitFor();
+}
+
 export async function shot(page: Page, name: string) {
   await mkdir(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`) });

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasChromium, openBrowser, shot, startEnv, type Env, STAFF_PASSWORD } from './harness.ts';
+import { hasChromium, openBrowser, shot, startEnv, type Env, signIn } from './harness.ts';
 
 const FILE = 'parse-model-json.mjs';
 
@@ -43,17 +43,6 @@ async function submitAttempt(env: Env): Promise<string> {
   });
   await call('POST', `/api/attempts/${attempt.id}/submit`);
   return attempt.id as string;
-}
-
-async function signIn(page: Page, email: string) {
-  await page.goto('/review');
-  await page.getByTestId('login-form').waitFor();
-  // The login form renders before the app rewrites the URL (an effect), so wait for the redirect.
-  await page.waitForURL(/\/login\?next=%2Freview$/);
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(STAFF_PASSWORD);
-  await page.getByTestId('login-submit').click();
-  await page.getByTestId('signed-in').waitFor();
 }
 
 /** Fills the rubric: levels per criterion, evidence for each, and the recommendation. */

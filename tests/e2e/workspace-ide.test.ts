@@ -7,16 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import {
-  attemptId,
-  hasChromium,
-  openBrowser,
-  saved,
-  shot,
-  startEnv,
-  type Env,
-  STAFF_PASSWORD,
-} from './harness.ts';
+import { attemptId, hasChromium, openBrowser, saved, shot, startEnv, type Env, signIn } from './harness.ts';
 
 const OWN = [
   "import { test } from 'node:test';",
@@ -144,11 +135,7 @@ describe.runIf(hasChromium())('workspace shortcuts, tests panel, signals, small 
       const admin = await openBrowser(env.server.url, { width: 1400, height: 1000 });
       try {
         const { page } = admin;
-        await page.goto('/review');
-        await page.getByLabel('Email').fill('admin@example.com');
-        await page.getByLabel('Password').fill(STAFF_PASSWORD);
-        await page.getByTestId('login-submit').click();
-        await page.getByTestId('signed-in').waitFor();
+        await signIn(page, 'admin@example.com');
         await page.goto(`/review/${id}`);
         const summary = page.getByTestId('integrity-summary');
         await summary.waitFor();
