@@ -11,10 +11,8 @@ import type { LlmPolicy } from './policy.ts';
 import {
   chatFields,
   invalid,
-  isObject,
-  parse,
   parseChatRequest,
-  unknownField,
+  parseAllowed,
   type ChatRequest,
   type Refusal,
 } from './params.ts';
@@ -110,11 +108,7 @@ export function parseMessagesRequest(
   raw: unknown,
   budget: Pick<LlmPolicy['budget'], 'maxOutputTokens'>,
 ): { ok: true; value: MessagesRequest } | { ok: false; error: Refusal } {
-  if (isObject(raw)) {
-    const refused = unknownField(raw, shape, REFUSED);
-    if (refused) return { ok: false, error: refused };
-  }
-  const parsed = parse(schema, raw);
+  const parsed = parseAllowed(schema, shape, REFUSED, raw);
   if (!parsed.ok) return parsed;
   if (parsed.value.max_tokens > budget.maxOutputTokens) {
     return {

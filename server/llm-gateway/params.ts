@@ -198,16 +198,26 @@ export function parse<T>(
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** An API's request body against its allow-list (refused or unknown top-level fields first), then its schema. */
+export function parseAllowed<T>(
+  schema: z.ZodType<T>,
+  shape: object,
+  refused: Record<string, string>,
+  raw: unknown,
+): { ok: true; value: T } | { ok: false; error: Refusal } {
+  if (isObject(raw)) {
+    const field = unknownField(raw, shape, refused);
+    if (field) return { ok: false, error: field };
+  }
+  return parse(schema, raw);
+}
+
 /** Validates a chat request against the allow-list and the task's caps. */
 export function parseChatRequest(
   raw: unknown,
   budget: Pick<LlmPolicy['budget'], 'maxChoices' | 'maxOutputTokens'>,
 ): { ok: true; value: ChatRequest } | { ok: false; error: Refusal } {
-  if (isObject(raw)) {
-    const refused = unknownField(raw, chatShape, REFUSED_CHAT);
-    if (refused) return { ok: false, error: refused };
-  }
-  const parsed = parse(chatSchema, raw);
+  const parsed = parseAllowed(chatSchema, chatShape, REFUSED_CHAT, raw);
   if (!parsed.ok) return parsed;
   const r = parsed.value;
   if ((r.n ?? 1) > budget.maxChoices) {
@@ -244,11 +254,7 @@ export function parseChatRequest(
 export function parseEmbeddingsRequest(
   raw: unknown,
 ): { ok: true; value: EmbeddingsRequest } | { ok: false; error: Refusal } {
-  if (isObject(raw)) {
-    const refused = unknownField(raw, embeddingsShape, REFUSED_EMBEDDINGS);
-    if (refused) return { ok: false, error: refused };
-  }
-  return parse(embeddingsSchema, raw);
+  return parseAllowed(embeddingsSchema, embeddingsShape, REFUSED_EMBEDDINGS, raw);
 }
 
 /** The output cap the candidate asked for (per choice), if any. */

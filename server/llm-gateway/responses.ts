@@ -12,9 +12,8 @@ import {
   chatFields,
   invalid,
   isObject,
-  parse,
   parseChatRequest,
-  unknownField,
+  parseAllowed,
   type ChatRequest,
   type Refusal,
 } from './params.ts';
@@ -139,11 +138,7 @@ export function parseResponsesRequest(
   raw: unknown,
   budget: Pick<LlmPolicy['budget'], 'maxOutputTokens'>,
 ): { ok: true; value: ResponsesRequest } | { ok: false; error: Refusal } {
-  if (isObject(raw)) {
-    const refused = unknownField(raw, shape, REFUSED);
-    if (refused) return { ok: false, error: refused };
-  }
-  const parsed = parse(schema, raw);
+  const parsed = parseAllowed(schema, shape, REFUSED, raw);
   if (!parsed.ok) return parsed;
   const r = parsed.value;
   if (r.max_output_tokens != null && r.max_output_tokens > budget.maxOutputTokens) {
