@@ -46,7 +46,10 @@ export const oidcEnvShape = {
     .string()
     .transform((v, ctx) => {
       const map: Array<{ group: string; role: Role }> = [];
-      for (const pair of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const pair of v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const i = pair.lastIndexOf('=');
         const group = pair.slice(0, i).trim();
         const role = pair.slice(i + 1).trim() as Role;
@@ -67,9 +70,7 @@ export const oidcEnvShape = {
     .transform((v) => v.split(/[\s,]+/).filter(Boolean))
     .refine((s) => s.includes('openid'), { message: 'expected a scope list that includes openid' })
     .optional(),
-  LOCAL_PASSWORDS: z
-    .enum(['on', 'off'], { message: 'expected on or off' })
-    .default('on'),
+  LOCAL_PASSWORDS: z.enum(['on', 'off'], { message: 'expected on or off' }).default('on'),
   LOCAL_PASSWORD_BREAK_GLASS: z
     .string()
     .transform(list)

@@ -1,7 +1,8 @@
 /**
  * The identity provider as the SSO service sees it, and its real implementation over `openid-client`
  * (a certified relying-party library). Stops forged or misdirected ID tokens: every token is checked by
- * the library — signature against the provider's published keys, issuer, audience (our client id),
+ * the library — signature against the provider's published keys (non-repudiation checks on, so even a
+ * token from the token endpoint must be signed by the provider), issuer, audience (our client id),
  * nonce, expiry, and the authorization response's state and `iss` (mix-up) — never by hand.
  */
 import * as oidc from 'openid-client';
@@ -18,7 +19,10 @@ export interface OidcClient {
    * Redeems the code in `callbackUrl` and validates the ID token; throws when anything does not match
    * (state, nonce, PKCE, issuer, audience, signature, expiry, an error answer from the provider).
    */
-  redeem(callbackUrl: URL, checks: { state: string; nonce: string; codeVerifier: string }): Promise<VerifiedClaims>;
+  redeem(
+    callbackUrl: URL,
+    checks: { state: string; nonce: string; codeVerifier: string },
+  ): Promise<VerifiedClaims>;
 }
 
 /** Discovery metadata is fetched once and kept this long (keys rotate through the JWKS, fetched as needed). */
@@ -35,7 +39,13 @@ export function openidClient(cfg: OidcConfig, clock: Clock): OidcClient {
         cfg.clientId,
         undefined,
         oidc.ClientSecretBasic(cfg.clientSecret),
-        insecure ? { execute: [oidc.allowInsecureRequests] } : undefined,
+        {
+          // Token-endpoint ID tokens are checked against the provider's JWKS too, not only trusted for
+          // arriving over TLS (the library's default): a proxy or a broken TLS setup cannot forge one.
+          execute: insecure
+            ? [oidc.allowInsecureRequests, oidc.enableNonRepudiationChecks]
+            : [oidc.enableNonRepudiationChecks],
+        },
       );
       const entry = { at: clock.now(), config };
       cached = entry;

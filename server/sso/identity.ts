@@ -31,7 +31,8 @@ export function identityFrom(
   cfg: OidcConfig,
 ): { ok: true; identity: Identity } | { ok: false; reason: IdentityFailure; detail: string } {
   const email = emailSchema.safeParse(claims.email);
-  if (!email.success) return { ok: false, reason: 'email', detail: 'the provider sent no usable email claim' };
+  if (!email.success)
+    return { ok: false, reason: 'email', detail: 'the provider sent no usable email claim' };
   // Some providers send the boolean as a string.
   if (claims.email_verified !== true && claims.email_verified !== 'true')
     return { ok: false, reason: 'unverified', detail: `${email.data} is not verified at the provider` };
@@ -43,10 +44,17 @@ export function identityFrom(
     (g): g is string => typeof g === 'string',
   );
   const given = [claims.given_name, claims.family_name].filter((s) => typeof s === 'string').join(' ');
-  const name = (typeof claims.name === 'string' && claims.name.trim()) || given.trim() || email.data.split('@')[0]!;
+  const name =
+    (typeof claims.name === 'string' && claims.name.trim()) || given.trim() || email.data.split('@')[0]!;
   return {
     ok: true,
-    identity: { issuer: claims.iss, subject: claims.sub, email: email.data, name: name.slice(0, 200), groups },
+    identity: {
+      issuer: claims.iss,
+      subject: claims.sub,
+      email: email.data,
+      name: name.slice(0, 200),
+      groups,
+    },
   };
 }
 
@@ -71,7 +79,9 @@ export async function accountFor(
   ctx: ServiceContext,
   cfg: OidcConfig,
   identity: Identity,
-): Promise<{ ok: true; user: StaffUser; created: boolean } | { ok: false; reason: IdentityFailure; detail: string }> {
+): Promise<
+  { ok: true; user: StaffUser; created: boolean } | { ok: false; reason: IdentityFailure; detail: string }
+> {
   const users = () => ctx.db.selectFrom('users').select(COLUMNS);
   let row: Row | undefined = await users()
     .where('oidc_issuer', '=', identity.issuer)
@@ -107,11 +117,15 @@ export async function accountFor(
         .executeTakeFirst();
       if (Number(linked.numUpdatedRows) !== 1)
         return { ok: false, reason: 'linked', detail: `${identity.email} was linked meanwhile` };
-      ctx.logger.info({ userId: row.id, issuer: identity.issuer }, 'sso: linked an existing account by email');
+      ctx.logger.info(
+        { userId: row.id, issuer: identity.issuer },
+        'sso: linked an existing account by email',
+      );
     } else if (role !== row.role) {
       await update.execute();
     }
-    if (role !== row.role) ctx.logger.info({ userId: row.id, from: row.role, to: role }, 'sso: role from groups');
+    if (role !== row.role)
+      ctx.logger.info({ userId: row.id, from: row.role, to: role }, 'sso: role from groups');
     return { ok: true, user: { id: row.id, email: row.email, name: row.name, role }, created: false };
   }
 

@@ -42,7 +42,8 @@ export async function beginLogin(
   return { cookieValue, expiresAt };
 }
 
-export type TakenLogin = { ok: true; login: PendingLogin } | { ok: false; reason: 'missing' | 'expired' | 'state' };
+export type TakenLogin =
+  { ok: true; login: PendingLogin } | { ok: false; reason: 'missing' | 'expired' | 'state' };
 
 /**
  * Takes (and deletes) the pending sign-in of this browser if `state` is the one it was started with.

@@ -14,12 +14,10 @@ import { accountFor, identityFrom, type IdentityFailure } from './identity.ts';
 export type SsoFailure = IdentityFailure | 'state' | 'expired' | 'denied' | 'token' | 'unavailable';
 
 export type SsoStart =
-  | { ok: true; redirect: URL; cookieValue: string; expiresAt: number }
-  | { ok: false; reason: 'unavailable' };
+  { ok: true; redirect: URL; cookieValue: string; expiresAt: number } | { ok: false; reason: 'unavailable' };
 
 export type SsoFinish =
-  | { ok: true; user: StaffUser; session: NewSession; returnTo: string }
-  | { ok: false; reason: SsoFailure };
+  { ok: true; user: StaffUser; session: NewSession; returnTo: string } | { ok: false; reason: SsoFailure };
 
 export interface SsoService {
   start(next: string | undefined): Promise<SsoStart>;
@@ -65,7 +63,10 @@ export function createSso(ctx: ServiceContext, cfg: OidcConfig, client: OidcClie
       try {
         claims = await client.redeem(callbackUrl, login);
       } catch (err) {
-        log.warn({ err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }, 'sso: token refused');
+        log.warn(
+          { err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) },
+          'sso: token refused',
+        );
         return { ok: false, reason: 'token' };
       }
       const found = identityFrom(claims, cfg);

@@ -21,7 +21,11 @@ declare module 'oidc-provider' {
     interactionDetails(
       req: IncomingMessage,
       res: ServerResponse,
-    ): Promise<{ uid: string; prompt: { name: string; details: Record<string, unknown> }; params: Record<string, string> }>;
+    ): Promise<{
+      uid: string;
+      prompt: { name: string; details: Record<string, unknown> };
+      params: Record<string, string>;
+    }>;
     interactionFinished(
       req: IncomingMessage,
       res: ServerResponse,

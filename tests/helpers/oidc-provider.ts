@@ -34,6 +34,8 @@ export type Tamper = (claims: JWTPayload) => JWTPayload;
 
 export interface TestProvider {
   issuer: string;
+  /** The accounts by id; change one (e.g. its groups) and the next sign-in sees it. */
+  accounts: Map<string, TestAccount>;
   /** Rewrites the next ID tokens (until reset with undefined); `foreignKey` signs with a key the provider does not publish. */
   tamperIdToken(fn: Tamper | undefined, opts?: { foreignKey?: boolean }): void;
   /**
@@ -83,14 +85,27 @@ export async function startTestProvider(opts: {
       return {
         accountId: id,
         async claims() {
-          return { sub: id, email: a.email, email_verified: a.emailVerified ?? true, name: a.name, groups: a.groups ?? [] };
+          return {
+            sub: id,
+            email: a.email,
+            email_verified: a.emailVerified ?? true,
+            name: a.name,
+            groups: a.groups ?? [],
+          };
         },
       };
     },
     features: { devInteractions: { enabled: false } },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     pkce: { required: () => true },
-    ttl: { AuthorizationCode: 60, Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 600 },
+    ttl: {
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Grant: 600,
+      Session: 600,
+      AccessToken: 600,
+      IdToken: 600,
+    },
   });
 
   provider.use(async (ctx, next) => {
@@ -148,6 +163,7 @@ export async function startTestProvider(opts: {
 
   return {
     issuer,
+    accounts,
     tamperIdToken(fn, o = {}) {
       tamper = fn && { fn, foreignKey: !!o.foreignKey };
     },
@@ -157,7 +173,10 @@ export async function startTestProvider(opts: {
         const res = await fetch(url, {
           ...init,
           redirect: 'manual',
-          headers: { ...(init.headers as Record<string, string>), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
+          headers: {
+            ...(init.headers as Record<string, string>),
+            cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+          },
         });
         for (const sc of res.headers.getSetCookie()) {
           const [pair] = sc.split(';');

@@ -4,7 +4,11 @@
  * goes start → provider sign-in → callback through `app.request()`.
  */
 import { makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
-import { startTestProvider, type TestAccount, type TestProvider } from '../../../tests/helpers/oidc-provider.ts';
+import {
+  startTestProvider,
+  type TestAccount,
+  type TestProvider,
+} from '../../../tests/helpers/oidc-provider.ts';
 
 export const CLIENT = { clientId: 'worksample', clientSecret: 'worksample-test-secret' };
 export const OTHER_CLIENT = { clientId: 'other-app', clientSecret: 'other-app-secret' };
@@ -71,7 +75,9 @@ export async function ssoSignIn(
 /** The user the browser is signed in as, or the status of /api/auth/me. */
 export async function whoAmI(t: TestApp, browser: Browser) {
   const r = await t.req(browser, 'GET', '/api/auth/me');
-  return r.status === 200 ? (r.json.user as { id: string; email: string; role: string; name: string }) : r.status;
+  return r.status === 200
+    ? (r.json.user as { id: string; email: string; role: string; name: string })
+    : r.status;
 }
 
 export { makeTestApp };

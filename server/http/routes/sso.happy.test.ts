@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../testing/index.ts';
 import type { TestProvider } from '../../../tests/helpers/oidc-provider.ts';
-import { PASSWORD } from '../../testing/index.ts';
+import { dialects, PASSWORD } from '../../testing/index.ts';
 import { createUser } from '../../users/index.ts';
 import { makeTestApp, newBrowser, ssoEnv, ssoSignIn, startProvider, whoAmI } from './sso.fixture.ts';
 
@@ -14,20 +14,31 @@ describe('staff SSO (happy path)', () => {
   afterAll(() => provider.close());
   afterEach(() => t?.close());
 
-  it('signs a new person in just in time with the role their groups map to, landing on the page asked for', async () => {
-    t = await makeTestApp({ env: ssoEnv(provider) });
-    const b = newBrowser();
-    const { authorization, location } = await ssoSignIn(t, provider, b, 'ada');
-    // Authorization code flow with PKCE S256, state and nonce.
-    expect(authorization.searchParams.get('response_type')).toBe('code');
-    expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(authorization.searchParams.get('state')).toBeTruthy();
-    expect(authorization.searchParams.get('nonce')).toBeTruthy();
-    expect(location).toBe('/review/att_1');
-    expect(await whoAmI(t, b)).toMatchObject({ email: 'ada@example.com', name: 'Ada Admin', role: 'admin' });
-    const row = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'ada@example.com').executeTakeFirstOrThrow();
-    expect(row).toMatchObject({ oidc_issuer: provider.issuer, oidc_subject: 'ada' });
-  });
+  it.each(dialects())(
+    'signs a new person in just in time with the role their groups map to, landing on the page asked for (%s)',
+    async (dialect) => {
+      t = await makeTestApp({ dialect, env: ssoEnv(provider) });
+      const b = newBrowser();
+      const { authorization, location } = await ssoSignIn(t, provider, b, 'ada');
+      // Authorization code flow with PKCE S256, state and nonce.
+      expect(authorization.searchParams.get('response_type')).toBe('code');
+      expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
+      expect(authorization.searchParams.get('state')).toBeTruthy();
+      expect(authorization.searchParams.get('nonce')).toBeTruthy();
+      expect(location).toBe('/review/att_1');
+      expect(await whoAmI(t, b)).toMatchObject({
+        email: 'ada@example.com',
+        name: 'Ada Admin',
+        role: 'admin',
+      });
+      const row = await t.ctx.db
+        .selectFrom('users')
+        .selectAll()
+        .where('email', '=', 'ada@example.com')
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ oidc_issuer: provider.issuer, oidc_subject: 'ada' });
+    },
+  );
 
   it('maps groups to the highest role, and falls back to OIDC_DEFAULT_ROLE', async () => {
     t = await makeTestApp({ env: ssoEnv(provider, { OIDC_DEFAULT_ROLE: 'author' }) });
@@ -44,7 +55,11 @@ describe('staff SSO (happy path)', () => {
     const b = newBrowser();
     await ssoSignIn(t, provider, b, 'ada');
     expect(await whoAmI(t, b)).toMatchObject({ role: 'reviewer' });
-    await t.ctx.db.updateTable('users').set({ role: 'author' }).where('email', '=', 'ada@example.com').execute();
+    await t.ctx.db
+      .updateTable('users')
+      .set({ role: 'author' })
+      .where('email', '=', 'ada@example.com')
+      .execute();
     const again = newBrowser();
     await ssoSignIn(t, provider, again, 'ada');
     expect(await whoAmI(t, again)).toMatchObject({ role: 'author' });
@@ -57,7 +72,10 @@ describe('staff SSO (happy path)', () => {
     await ssoSignIn(t, provider, b, 'eve');
     expect(await whoAmI(t, b)).toMatchObject({ id: local.id, role: 'reviewer' });
     // The local password still works while LOCAL_PASSWORDS=on.
-    const pw = await t.req(newBrowser(), 'POST', '/api/auth/login', { email: 'eve@example.com', password: PASSWORD });
+    const pw = await t.req(newBrowser(), 'POST', '/api/auth/login', {
+      email: 'eve@example.com',
+      password: PASSWORD,
+    });
     expect(pw.status).toBe(200);
   });
 
