@@ -3,7 +3,14 @@ import type { TestApp } from '../../testing/index.ts';
 import type { TestProvider } from '../../../tests/helpers/oidc-provider.ts';
 import { dialects, PASSWORD } from '../../testing/index.ts';
 import { createUser } from '../../users/index.ts';
-import { makeTestApp, newBrowser, ssoEnv, ssoSignIn, startProvider, whoAmI } from './sso.fixture.ts';
+import {
+  makeTestApp,
+  newBrowser,
+  ssoEnv,
+  ssoSignIn,
+  startProvider,
+  whoAmI,
+} from '../../../tests/helpers/sso-fixture.ts';
 
 describe('staff SSO (happy path)', () => {
   let provider: TestProvider;

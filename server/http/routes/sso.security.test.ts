@@ -21,7 +21,7 @@ import {
   ssoSignIn,
   startProvider,
   whoAmI,
-} from './sso.fixture.ts';
+} from '../../../tests/helpers/sso-fixture.ts';
 
 describe('staff SSO (security)', () => {
   let provider: TestProvider;

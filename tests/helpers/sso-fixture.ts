@@ -1,14 +1,10 @@
 /**
- * SSO route tests' setup: the test OpenID provider on loopback (tests/helpers/oidc-provider.ts) with a
+ * SSO tests' setup: the test OpenID provider on loopback (tests/helpers/oidc-provider.ts) with a
  * few accounts and two clients (ours and another app's), an app configured for it, and a browser that
  * goes start → provider sign-in → callback through `app.request()`.
  */
-import { makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
-import {
-  startTestProvider,
-  type TestAccount,
-  type TestProvider,
-} from '../../../tests/helpers/oidc-provider.ts';
+import { makeTestApp, type Browser, type TestApp } from '../../server/testing/index.ts';
+import { startTestProvider, type TestAccount, type TestProvider } from './oidc-provider.ts';
 
 export const CLIENT = { clientId: 'worksample', clientSecret: 'worksample-test-secret' };
 export const OTHER_CLIENT = { clientId: 'other-app', clientSecret: 'other-app-secret' };
