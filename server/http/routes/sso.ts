@@ -16,7 +16,7 @@ import { setSessionCookie, STAFF_COOKIE } from '../auth.ts';
 export const SSO_COOKIE = 'ws_sso';
 const SSO_COOKIE_PATH = '/api/auth/sso/';
 
-const optionsSchema = z
+export const optionsSchema = z
   .object({
     sso: z.boolean().openapi({ description: 'whether "Sign in with SSO" is offered' }),
     localPasswords: z.boolean().openapi({ description: 'whether staff sign in with a password' }),
