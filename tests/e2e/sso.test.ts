@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { freePort } from '../helpers/process.ts';
 import { PROVIDER_PASSWORD, startTestProvider, type TestProvider } from '../helpers/oidc-provider.ts';
-import { hasChromium, openBrowser, shot, startEnv, type Env } from './harness.ts';
+import { hasChromium, openBrowser, shot, STAFF_PASSWORD, startEnv, type Env } from './harness.ts';
 
 const CLIENT = { clientId: 'worksample-e2e', clientSecret: 'e2e-client-secret' };
 
@@ -90,6 +90,27 @@ describe.runIf(hasChromium())('staff SSO in the browser', () => {
       await b.page.getByTestId('signed-in').waitFor();
       expect(await b.page.getByTestId('signed-in').innerText()).toBe('Eve Engineer · reviewer');
       expect(await b.page.getByRole('link', { name: 'Tasks' }).count()).toBe(0);
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('keeps password sign-in for the break-glass account only, behind "Emergency sign-in"', async () => {
+    await env.addUser('admin', 'root@example.com', 'Root Operator');
+    await env.addUser('admin', 'local@example.com', 'Local Admin');
+    const b = await openBrowser(env.server.url);
+    try {
+      const { page } = b;
+      await page.goto('/login');
+      await page.getByText('Emergency sign-in (break-glass accounts only)').click();
+      await page.getByLabel('Email').fill('local@example.com');
+      await page.getByLabel('Password').fill(STAFF_PASSWORD);
+      await page.getByTestId('login-submit').click();
+      expect(await page.getByTestId('login-error').innerText()).toMatch(/password sign-in is turned off/);
+      await page.getByLabel('Email').fill('root@example.com');
+      await page.getByTestId('login-submit').click();
+      await page.getByTestId('signed-in').waitFor();
+      expect(await page.getByTestId('signed-in').innerText()).toBe('Root Operator · admin');
     } finally {
       await b.close();
     }
