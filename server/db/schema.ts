@@ -14,9 +14,9 @@ export interface UsersTable {
   oidc_subject: string | null;
 }
 
-/** An SSO sign-in between /api/auth/sso/start and the callback: one row per browser, used once. */
+/** An SSO sign-in between /api/auth/sso/start and the callback: used once. */
 export interface SsoLoginsTable {
-  id_hash: string; // sha256 of the ws_sso cookie value that binds the sign-in to one browser
+  id_hash: string; // sha256 of the browser's ws_sso cookie value + the state: binds the sign-in to that browser
   state: string;
   nonce: string;
   code_verifier: string;

@@ -1,9 +1,9 @@
 /**
  * Pending SSO sign-ins. Stops login CSRF and replayed callbacks: state, nonce and the PKCE verifier stay
- * in the database, keyed by the hash of a random cookie set on the browser that started the sign-in;
- * a callback without that cookie, with another state, after the deadline or a second time finds nothing.
+ * in the database, keyed by the hash of a random cookie on the browser that started the sign-in together
+ * with the state; a callback without that cookie, with another state, after the deadline or a second
+ * time finds nothing. One cookie serves every sign-in its browser has pending (two tabs both work).
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { ServiceContext } from '../platform/index.ts';
 import { hashSecret } from '../auth/index.ts';
 
@@ -17,12 +17,19 @@ export interface PendingLogin {
   returnTo: string;
 }
 
-/** Stores a new pending sign-in; the returned cookie value is the browser's half of it. */
+const COOKIE_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+const key = (cookieValue: string, state: string) => hashSecret(`${cookieValue}\n${state}`);
+
+/**
+ * Stores a new pending sign-in; the returned cookie value (the browser's own, when it already has a
+ * well-formed one) is the browser's half of it.
+ */
 export async function beginLogin(
   ctx: ServiceContext,
   login: PendingLogin,
+  browserCookie: string | undefined,
 ): Promise<{ cookieValue: string; expiresAt: number }> {
-  const cookieValue = ctx.ids.secret();
+  const cookieValue = browserCookie && COOKIE_SHAPE.test(browserCookie) ? browserCookie : ctx.ids.secret();
   const now = ctx.clock.now();
   const expiresAt = now + SSO_LOGIN_MS;
   // Abandoned sign-ins are removed as new ones start.
@@ -30,7 +37,7 @@ export async function beginLogin(
   await ctx.db
     .insertInto('sso_logins')
     .values({
-      id_hash: hashSecret(cookieValue),
+      id_hash: key(cookieValue, login.state),
       state: login.state,
       nonce: login.nonce,
       code_verifier: login.codeVerifier,
@@ -42,37 +49,29 @@ export async function beginLogin(
   return { cookieValue, expiresAt };
 }
 
-export type TakenLogin =
-  { ok: true; login: PendingLogin } | { ok: false; reason: 'missing' | 'expired' | 'state' };
+export type TakenLogin = { ok: true; login: PendingLogin } | { ok: false; reason: 'state' | 'expired' };
 
 /**
- * Takes (and deletes) the pending sign-in of this browser if `state` is the one it was started with.
- * Used at most once: the row is gone whatever the outcome.
+ * Takes (and deletes) this browser's pending sign-in started with `state`: usable once. The row is
+ * found by hash, so no stored state is compared in a way that could leak it.
  */
 export async function takeLogin(
   ctx: ServiceContext,
   cookieValue: string | undefined,
   state: string | undefined,
 ): Promise<TakenLogin> {
-  if (!cookieValue) return { ok: false, reason: 'missing' };
+  if (!cookieValue || !state) return { ok: false, reason: 'state' };
   const row = await ctx.db
     .deleteFrom('sso_logins')
-    .where('id_hash', '=', hashSecret(cookieValue))
+    .where('id_hash', '=', key(cookieValue, state))
     .returningAll()
     .executeTakeFirst();
-  if (!row) return { ok: false, reason: 'missing' };
+  if (!row) return { ok: false, reason: 'state' };
   if (row.expires_at <= ctx.clock.now()) return { ok: false, reason: 'expired' };
-  if (!state || !sameString(state, row.state)) return { ok: false, reason: 'state' };
   return {
     ok: true,
     login: { state: row.state, nonce: row.nonce, codeVerifier: row.code_verifier, returnTo: row.return_to },
   };
-}
-
-function sameString(a: string, b: string) {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** A path on this site to land on after sign-in; anything else (other origins, `//host`) becomes /review. */

@@ -20,7 +20,8 @@ export type SsoFinish =
   { ok: true; user: StaffUser; session: NewSession; returnTo: string } | { ok: false; reason: SsoFailure };
 
 export interface SsoService {
-  start(next: string | undefined): Promise<SsoStart>;
+  /** `browserCookie`: the browser's ws_sso, if any (its other pending sign-ins keep working). */
+  start(next: string | undefined, browserCookie?: string): Promise<SsoStart>;
   /** `callbackUrl` is the redirect URI with the query the provider sent; `cookieValue` the browser's ws_sso. */
   finish(cookieValue: string | undefined, callbackUrl: URL): Promise<SsoFinish>;
 }
@@ -28,7 +29,7 @@ export interface SsoService {
 export function createSso(ctx: ServiceContext, cfg: OidcConfig, client: OidcClient): SsoService {
   const log = ctx.logger;
   return {
-    async start(next) {
+    async start(next, browserCookie) {
       const codeVerifier = pkce.verifier();
       const state = ctx.ids.secret();
       const nonce = ctx.ids.secret();
@@ -43,7 +44,11 @@ export function createSso(ctx: ServiceContext, cfg: OidcConfig, client: OidcClie
         log.warn({ err: String(err), issuer: cfg.issuer }, 'sso: provider discovery failed');
         return { ok: false, reason: 'unavailable' };
       }
-      const pending = await beginLogin(ctx, { state, nonce, codeVerifier, returnTo: safeReturnTo(next) });
+      const pending = await beginLogin(
+        ctx,
+        { state, nonce, codeVerifier, returnTo: safeReturnTo(next) },
+        browserCookie,
+      );
       return { ok: true, redirect, ...pending };
     },
 
@@ -52,7 +57,7 @@ export function createSso(ctx: ServiceContext, cfg: OidcConfig, client: OidcClie
       const taken = await takeLogin(ctx, cookieValue, params.get('state') ?? undefined);
       if (!taken.ok) {
         log.warn({ reason: taken.reason }, 'sso: callback without a matching pending sign-in');
-        return { ok: false, reason: taken.reason === 'expired' ? 'expired' : 'state' };
+        return { ok: false, reason: taken.reason };
       }
       const { login } = taken;
       if (params.has('error')) {

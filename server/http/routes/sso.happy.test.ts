@@ -86,6 +86,23 @@ describe('staff SSO (happy path)', () => {
     expect(pw.status).toBe(200);
   });
 
+  it('two sign-ins started in two tabs of one browser both complete', async () => {
+    t = await makeTestApp({ env: ssoEnv(provider) });
+    const b = newBrowser();
+    const first = await t.req(b, 'GET', '/api/auth/sso/start?next=%2Fadmin');
+    const second = await t.req(b, 'GET', '/api/auth/sso/start?next=%2Freview');
+    expect(first.headers.get('location')).not.toBe(second.headers.get('location'));
+    for (const [start, landing] of [
+      [second, '/review'],
+      [first, '/admin'],
+    ] as const) {
+      const callback = await provider.signIn(start.headers.get('location')!, 'eve');
+      const done = await t.req(b, 'GET', callback.pathname + callback.search);
+      expect(done.headers.get('location')).toBe(landing);
+    }
+    expect(await whoAmI(t, b)).toMatchObject({ email: 'eve@example.com' });
+  });
+
   it('sign-out ends the SSO session', async () => {
     t = await makeTestApp({ env: ssoEnv(provider) });
     const b = newBrowser();

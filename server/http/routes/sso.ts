@@ -4,7 +4,7 @@
  * navigations, so they answer with redirects; GET /api/auth/options tells the sign-in page what to offer.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { getCookie, setCookie, deleteCookie } from 'hono/cookie';
+import { getCookie, setCookie } from 'hono/cookie';
 import { AppError } from '../../errors/index.ts';
 import { deleteSession } from '../../auth/index.ts';
 import type { Services } from '../../services/index.ts';
@@ -78,7 +78,7 @@ export function registerSso(app: OpenAPIHono<AppEnv>, services: Services) {
   );
 
   app.openapi(start, async (c) => {
-    const started = await sso().sso.start(c.req.valid('query').next);
+    const started = await sso().sso.start(c.req.valid('query').next, getCookie(c, SSO_COOKIE));
     if (!started.ok) return c.redirect(toLogin(started.reason), 302);
     setCookie(c, SSO_COOKIE, started.cookieValue, {
       httpOnly: true,
@@ -97,8 +97,8 @@ export function registerSso(app: OpenAPIHono<AppEnv>, services: Services) {
     // The redirect URI as registered (PUBLIC_URL), with the query the provider sent.
     const callbackUrl = new URL(oidc.redirectUri);
     callbackUrl.search = new URL(c.req.url).search;
+    // The ws_sso cookie stays until it expires: another tab may have a sign-in pending with it.
     const result = await service.finish(getCookie(c, SSO_COOKIE), callbackUrl);
-    deleteCookie(c, SSO_COOKIE, { path: SSO_COOKIE_PATH, secure, httpOnly: true, sameSite: 'Lax' });
     c.header('Cache-Control', 'no-store');
     if (!result.ok) return c.redirect(toLogin(result.reason), 302);
     const previous = c.get('staff');
