@@ -36,8 +36,11 @@ export interface TestProvider {
   issuer: string;
   /** The accounts by id; change one (e.g. its groups) and the next sign-in sees it. */
   accounts: Map<string, TestAccount>;
-  /** Rewrites the next ID tokens (until reset with undefined); `foreignKey` signs with a key the provider does not publish. */
-  tamperIdToken(fn: Tamper | undefined, opts?: { foreignKey?: boolean }): void;
+  /**
+   * Rewrites the next ID tokens (until reset with undefined); `foreignKey` signs with a key the provider
+   * does not publish, `hmacSecret` with HS256 and that secret (e.g. the client secret).
+   */
+  tamperIdToken(fn: Tamper | undefined, opts?: { foreignKey?: boolean; hmacSecret?: string }): void;
   /**
    * Follows `authorizationUrl` like a browser, signs in as `login` and returns where the provider
    * redirects back to (the client's redirect URI with code/state, or an error).
@@ -55,7 +58,7 @@ export async function startTestProvider(opts: {
   const foreign = await generateKeyPair('RS256', { extractable: true });
   const kid = 'test-key';
   const jwk = { ...(await exportJWK(privateKey)), kid, alg: 'RS256', use: 'sig' };
-  let tamper: { fn: Tamper; foreignKey: boolean } | undefined;
+  let tamper: { fn: Tamper; foreignKey: boolean; hmacSecret?: string } | undefined;
 
   let handler: (req: IncomingMessage, res: ServerResponse) => void = (_q, res) => res.end();
   const server = createServer((req, res) => handler(req, res));
@@ -113,9 +116,13 @@ export async function startTestProvider(opts: {
     const body = ctx.body as { id_token?: string } | undefined;
     if (!tamper || ctx.path !== '/token' || !body?.id_token) return;
     const claims = tamper.fn(decodeJwt(body.id_token));
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid })
-      .sign(tamper.foreignKey ? foreign.privateKey : privateKey);
+    const token = tamper.hmacSecret
+      ? await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'HS256' })
+          .sign(new TextEncoder().encode(tamper.hmacSecret))
+      : await new SignJWT(claims)
+          .setProtectedHeader({ alg: 'RS256', kid })
+          .sign(tamper.foreignKey ? foreign.privateKey : privateKey);
     ctx.body = { ...body, id_token: token };
   });
 
@@ -165,7 +172,7 @@ export async function startTestProvider(opts: {
     issuer,
     accounts,
     tamperIdToken(fn, o = {}) {
-      tamper = fn && { fn, foreignKey: !!o.foreignKey };
+      tamper = fn && { fn, foreignKey: !!o.foreignKey, hmacSecret: o.hmacSecret };
     },
     async signIn(authorizationUrl, login) {
       const jar = new Map<string, string>();

@@ -13,6 +13,7 @@ import type { TestProvider } from '../../../tests/helpers/oidc-provider.ts';
 import { createUser } from '../../users/index.ts';
 import { SSO_LOGIN_MS } from '../../sso/index.ts';
 import {
+  CLIENT,
   locationOf,
   makeTestApp,
   newBrowser,
@@ -127,7 +128,7 @@ describe('staff SSO (security)', () => {
     expect(await userCount()).toBe(0);
   });
 
-  it('refuses an expired ID token and one signed with a key the provider does not publish', async () => {
+  it('refuses an expired ID token, one signed with a key the provider does not publish, and an HS256 one', async () => {
     t = await makeTestApp({ env: ssoEnv(provider) });
     const now = Math.floor(Date.now() / 1000);
     provider.tamperIdToken((c) => ({ ...c, iat: now - 7200, exp: now - 3600 }));
@@ -137,6 +138,11 @@ describe('staff SSO (security)', () => {
     provider.tamperIdToken((c) => c, { foreignKey: true });
     const c2 = newBrowser();
     await refused(c2, (await ssoSignIn(t, provider, c2, 'ada')).location, 'token');
+
+    // Algorithm confusion: HS256 with the client secret (anyone holding the secret could mint these).
+    provider.tamperIdToken((c) => c, { hmacSecret: CLIENT.clientSecret });
+    const c3 = newBrowser();
+    await refused(c3, (await ssoSignIn(t, provider, c3, 'ada')).location, 'token');
     expect(await userCount()).toBe(0);
 
     // Untampered, the same sign-in works: the refusals were about the token.
