@@ -403,6 +403,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('runs').addColumn('tests_json', 'text').execute();
       },
     },
+    '0015_oidc_sso': {
+      // Staff single sign-on (server/sso/): the OIDC identity (issuer + sub) an account is linked to,
+      // unique so one identity is one account; and the pending sign-ins between start and callback
+      // (state, nonce, PKCE verifier kept server-side, bound to the browser by a hashed cookie).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('users').addColumn('oidc_issuer', 'text').execute();
+        await db.schema.alterTable('users').addColumn('oidc_subject', 'text').execute();
+        await db.schema
+          .createIndex('users_oidc_identity')
+          .on('users')
+          .columns(['oidc_issuer', 'oidc_subject'])
+          .unique()
+          .execute();
+        await db.schema
+          .createTable('sso_logins')
+          .addColumn('id_hash', 'text', (c) => c.primaryKey())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('nonce', 'text', (c) => c.notNull())
+          .addColumn('code_verifier', 'text', (c) => c.notNull())
+          .addColumn('return_to', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -9,6 +9,20 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   disabled: number; // 0/1: portable boolean
+  /** The OIDC identity this account is linked to (issuer + `sub`), set at the first SSO sign-in. */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+}
+
+/** An SSO sign-in between /api/auth/sso/start and the callback: used once. */
+export interface SsoLoginsTable {
+  id_hash: string; // sha256 of the browser's ws_sso cookie value + the state: binds the sign-in to that browser
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface SessionsTable {
@@ -255,6 +269,7 @@ export interface DB {
   runs: RunsTable;
   grades: GradesTable;
   users: UsersTable;
+  sso_logins: SsoLoginsTable;
   sessions: SessionsTable;
   blobs: BlobsTable;
   tasks: TasksTable;

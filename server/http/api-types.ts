@@ -6,6 +6,7 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type { meSchema, userSchema } from './routes/auth.ts';
+import type { optionsSchema } from './routes/sso.ts';
 import type { attemptSchema, budgetSchema, candidateSchema } from './routes/candidate.ts';
 import type { eventSchema } from './routes/attempts.ts';
 import type { fileInfoSchema, fileSchema } from './routes/files.ts';
@@ -46,6 +47,7 @@ export type RubricCriterion = Out<typeof rubricCriterionSchema>;
 export type StaffUser = Out<typeof userSchema>;
 export type Role = StaffUser['role'];
 export type Me = Out<typeof meSchema>;
+export type SignInOptions = Out<typeof optionsSchema>;
 export type QueueItem = Out<typeof queueItemSchema>;
 export type ReviewLevels = Out<typeof reviewLevelsSchema>;
 export type ReviewView = Out<typeof reviewViewSchema>;

@@ -14,6 +14,7 @@ import { serveWeb } from './static.ts';
 import { describeOperations } from './openapi.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerAuth } from './routes/auth.ts';
+import { registerSso } from './routes/sso.ts';
 import { registerUsers } from './routes/users.ts';
 import { registerTasks } from './routes/tasks.ts';
 import { registerInvitations } from './routes/invitations.ts';
@@ -74,6 +75,7 @@ export function createApp(services: Services) {
   registerHealth(app, services);
   registerMetrics(app, metrics, services.config.metricsToken);
   registerAuth(app, services);
+  registerSso(app, services);
   registerUsers(app);
   registerTasks(app, services);
   registerInvitations(app, services);

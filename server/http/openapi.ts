@@ -19,6 +19,9 @@ const PUBLIC = new Set([
   'GET /api/health',
   'GET /api/ready',
   'POST /api/auth/login',
+  'GET /api/auth/options',
+  'GET /api/auth/sso/start',
+  'GET /api/auth/sso/callback',
   'POST /api/invitations/open',
 ]);
 /** Under an attempt but for staff only (review material). */

@@ -21,6 +21,7 @@ export type {
   LlmCall,
   LlmView,
   Me,
+  SignInOptions,
   QueueItem,
   ReviewLevels,
   ReviewPage,
