@@ -68,8 +68,10 @@ export function loadPrincipals(): MiddlewareHandler<AppEnv> {
 
 /** The token of `Authorization: Bearer <token>`; undefined for any other scheme or none. */
 function bearerOf(header: string | undefined): string | undefined {
-  const m = header === undefined ? null : /^Bearer[ \t]+(\S*)[ \t]*$/i.exec(header);
-  return m ? m[1]! : undefined;
+  // Anything after the scheme is the token, malformed or not: a broken bearer header is refused, never
+  // quietly treated as no credentials.
+  const m = header === undefined ? null : /^Bearer(?:[ \t]+(.*))?$/is.exec(header.trim());
+  return m ? (m[1] ?? '').trim() : undefined;
 }
 
 /** The verified token if the answering route accepts tokens and this one holds the route's scope. */
