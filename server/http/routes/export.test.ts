@@ -84,6 +84,7 @@ describe('export', () => {
       const mean = Math.round(((score([3, 4, 2]) + score([4, 3, 3])) / 2) * 100) / 100;
       expect(rows[0]).toEqual({
         codeName: codeName(decided),
+        externalId: '',
         name: 'Hopper, Grace',
         email: 'grace@example.com',
         task: 'hello-llm',
