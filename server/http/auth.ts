@@ -25,7 +25,8 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function loadPrincipals(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const ctx = c.get('ctx');
-    const bearer = bearerOf(c.req.header('authorization'));
+    // Tokens are for the JSON API; the candidate's link (/i/…) keeps its cookie flow whatever is sent.
+    const bearer = c.req.path.startsWith('/api/') ? bearerOf(c.req.header('authorization')) : undefined;
     if (bearer !== undefined) {
       c.set('staff', undefined);
       c.set('candidate', undefined);

@@ -2,7 +2,8 @@
  * `Idempotency-Key` on a POST route: a retry with the same key and body gets the first answer again
  * (with `Idempotent-Replayed: true`) instead of a second invitation; the same key with a different body
  * is refused with 409. Keys belong to the principal (a staff user or an API token) and last 24 hours
- * (server/idempotency/). A request that fails on our side (5xx) releases its key so a retry runs again.
+ * (server/idempotency/). A request that fails on our side (5xx) or is refused for who sent it (401,
+ * 403, 429) releases its key so a retry runs again.
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { z } from '@hono/zod-openapi';
@@ -76,7 +77,8 @@ export function idempotent(): MiddlewareHandler<AppEnv> {
       await releaseKey(ctx, ref);
       throw err;
     }
-    if (c.res.status >= 500) return releaseKey(ctx, ref);
+    // Refusals that a retry may get past (sign-in, role, rate limit) and our own failures are not kept.
+    if (c.res.status >= 500 || [401, 403, 429].includes(c.res.status)) return releaseKey(ctx, ref);
     const body = await c.res.clone().text();
     await completeKey(ctx, ref, {
       status: c.res.status,

@@ -168,6 +168,15 @@ describe('API tokens (security)', () => {
     expect(await t.ctx.db.selectFrom('api_tokens').select('id').execute()).toHaveLength(1);
   });
 
+  it('leaves the candidate link alone: a bearer header on /i/… neither helps nor breaks it', async () => {
+    const { secret } = await make({ scopes: ['invitations:read'] });
+    const { token } = await t.invite();
+    for (const authorization of [`Bearer ${secret}`, 'Bearer nonsense']) {
+      const r = await t.app.request(`/i/${token}`, { headers: { authorization } });
+      expect(r.status).toBe(303);
+    }
+  });
+
   it('never writes a token to the logs, used well or badly', async () => {
     const { secret } = await make();
     await list(secret);
