@@ -20,7 +20,11 @@ describe('API token verification (security)', () => {
   let secret: string;
   beforeEach(async () => {
     t = await makeTestApp();
-    const admin = await createUser(t.ctx, { email: 'a@example.com', role: 'admin', password: 'x'.repeat(12) });
+    const admin = await createUser(t.ctx, {
+      email: 'a@example.com',
+      role: 'admin',
+      password: 'x'.repeat(12),
+    });
     ({ secret } = await createApiToken(t.ctx, { name: 'ats', scopes: ['results:read'] }, admin));
     vi.mocked(crypto.timingSafeEqual).mockClear();
   });
@@ -45,7 +49,10 @@ describe('API token verification (security)', () => {
   });
 
   it('checks the scope asked for (how Greenhouse Basic auth will use it)', async () => {
-    expect(await verifyApiToken(t.ctx, secret, 'greenhouse')).toEqual({ ok: false, reason: 'insufficient_scope' });
+    expect(await verifyApiToken(t.ctx, secret, 'greenhouse')).toEqual({
+      ok: false,
+      reason: 'insufficient_scope',
+    });
     const ok = await verifyApiToken(t.ctx, secret, 'results:read');
     expect(ok.ok && ok.token.scopes).toEqual(['results:read']);
     expect(ok.ok && ok.token.user.role).toBe('author');

@@ -134,12 +134,17 @@ export async function listApiTokens(ctx: ServiceContext, id?: string): Promise<A
     expiresAt: r.expires_at,
     lastUsedAt: r.last_used_at,
     revokedAt: r.revoked_at,
-    status: r.revoked_at !== null ? 'revoked' : r.expires_at !== null && r.expires_at <= now ? 'expired' : 'active',
+    status:
+      r.revoked_at !== null ? 'revoked' : r.expires_at !== null && r.expires_at <= now ? 'expired' : 'active',
   }));
 }
 
 /** Revokes a token at once (the next request with it is refused); revoking twice is harmless. */
-export async function revokeApiToken(ctx: ServiceContext, id: string, admin: StaffUser): Promise<ApiTokenView> {
+export async function revokeApiToken(
+  ctx: ServiceContext,
+  id: string,
+  admin: StaffUser,
+): Promise<ApiTokenView> {
   await ctx.db
     .updateTable('api_tokens')
     .set({ revoked_at: ctx.clock.now(), revoked_by: admin.id })

@@ -51,7 +51,10 @@ export type SessionPrincipal =
 export type Principal = SessionPrincipal | { kind: 'staff'; session?: undefined; user: StaffUser };
 
 /** Resolves a cookie value to a live session; expired sessions and disabled users resolve to nothing. */
-export async function findSession(ctx: ServiceContext, cookieValue: string): Promise<SessionPrincipal | undefined> {
+export async function findSession(
+  ctx: ServiceContext,
+  cookieValue: string,
+): Promise<SessionPrincipal | undefined> {
   const session = await ctx.db
     .selectFrom('sessions')
     .selectAll()

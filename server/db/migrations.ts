@@ -423,7 +423,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('revoked_by', 'text')
           .execute();
         await db.schema.alterTable('invitations').addColumn('external_id', 'text').execute();
-        await db.schema.createIndex('invitations_external_id').on('invitations').column('external_id').execute();
+        await db.schema
+          .createIndex('invitations_external_id')
+          .on('invitations')
+          .column('external_id')
+          .execute();
         await db.schema
           .createTable('idempotency_keys')
           .addColumn('principal', 'text', (c) => c.notNull())
@@ -435,7 +439,11 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('expires_at', ms, (c) => c.notNull())
           .addPrimaryKeyConstraint('idempotency_keys_pk', ['principal', 'key_hash'])
           .execute();
-        await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').column('expires_at').execute();
+        await db.schema
+          .createIndex('idempotency_keys_expiry')
+          .on('idempotency_keys')
+          .column('expires_at')
+          .execute();
       },
     },
   };

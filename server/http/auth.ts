@@ -93,9 +93,13 @@ async function tokenFor(c: Context<AppEnv>, raw: string): Promise<AppEnv['Variab
   }
   const access = accessOf(route);
   if (access === 'session' || access === 'public') {
-    throw new AppError('insufficient_scope', `API tokens cannot be used on ${route}; it needs a signed-in session`, {
-      required: null,
-    });
+    throw new AppError(
+      'insufficient_scope',
+      `API tokens cannot be used on ${route}; it needs a signed-in session`,
+      {
+        required: null,
+      },
+    );
   }
   if (!result.token.scopes.includes(access)) {
     c.header('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${access}"`);

@@ -13,15 +13,10 @@ import type { AppEnv } from './deps.ts';
 
 /** The header as the OpenAPI document declares it on the routes that honour it. */
 export const idempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-      description:
-        'Any unique string (a UUID is a good choice), at most 255 printable characters. Retrying with the same key and body answers the first response again for 24 hours; the same key with a different body answers 409.',
-    }),
+  'idempotency-key': z.string().min(1).max(255).optional().openapi({
+    description:
+      'Any unique string (a UUID is a good choice), at most 255 printable characters. Retrying with the same key and body answers the first response again for 24 hours; the same key with a different body answers 409.',
+  }),
 });
 
 /** How long a duplicate waits for the first request with its key to finish before answering 409. */

@@ -45,7 +45,7 @@ describe('API token scopes on every route (security)', () => {
   const call = (key: string, token: string) => {
     const [method, path] = key.split(' ') as [string, string];
     const url = path.replace(/\{(\w+)\}/g, (_, name: string) =>
-      path.startsWith('/api/invitations/') && name === 'id' ? params.invitation! : params[name] ?? 'x',
+      path.startsWith('/api/invitations/') && name === 'id' ? params.invitation! : (params[name] ?? 'x'),
     );
     const query = key === 'GET /api/attempts/{id}/file' ? '?path=main.py' : '';
     return t.req(undefined, method, url + query, method === 'GET' ? undefined : {}, {
@@ -104,13 +104,20 @@ describe('API token scopes on every route (security)', () => {
   it('tells the client which scope was missing', async () => {
     const r = await call('POST /api/invitations', tokens.get('invitations:read')!);
     expect(r.status).toBe(403);
-    expect(r.json.error).toMatchObject({ code: 'insufficient_scope', details: { required: 'invitations:write' } });
+    expect(r.json.error).toMatchObject({
+      code: 'insufficient_scope',
+      details: { required: 'invitations:write' },
+    });
     expect(r.json.error.message).toContain('invitations:write');
-    expect(r.headers.get('www-authenticate')).toBe('Bearer error="insufficient_scope", scope="invitations:write"');
+    expect(r.headers.get('www-authenticate')).toBe(
+      'Bearer error="insufficient_scope", scope="invitations:write"',
+    );
   });
 
   it('ignores a token on public routes and answers unknown routes with 404', async () => {
-    const health = await t.req(undefined, 'GET', '/api/health', undefined, { authorization: 'Bearer nonsense' });
+    const health = await t.req(undefined, 'GET', '/api/health', undefined, {
+      authorization: 'Bearer nonsense',
+    });
     expect(health.status).toBe(200);
     const missing = await t.req(undefined, 'GET', '/api/nothing-here', undefined, {
       authorization: `Bearer ${tokens.get('all')}`,

@@ -77,7 +77,8 @@ export async function bulkInvite(
 
   const errors: BulkResult['errors'] = [];
   const firstLineOf = new Map<string, number>();
-  const good: Array<{ line: number; candidateName: string; candidateEmail: string; externalId?: string }> = [];
+  const good: Array<{ line: number; candidateName: string; candidateEmail: string; externalId?: string }> =
+    [];
   for (const r of rows) {
     const problem = rowProblem(r, cols.width);
     if (problem) {

@@ -69,7 +69,10 @@ describe('an ATS round from outside with a scoped API token', () => {
     const base = server.url;
 
     const admin = browser(base);
-    const login = await admin.call('POST', '/api/auth/login', { email: 'admin@example.com', password: PASSWORD });
+    const login = await admin.call('POST', '/api/auth/login', {
+      email: 'admin@example.com',
+      password: PASSWORD,
+    });
     expect(login.status).toBe(200);
     const adminId = login.json.user.id as string;
     const made = await admin.call('POST', '/api/tokens', {
@@ -132,9 +135,13 @@ describe('an ATS round from outside with a scoped API token', () => {
 
     // The hiring team reviews and decides.
     await stepSeen('submitted');
-    const assign = await admin.call('POST', `/api/reviews/${attemptId}/assignments`, { reviewerIds: [adminId] });
+    const assign = await admin.call('POST', `/api/reviews/${attemptId}/assignments`, {
+      reviewerIds: [adminId],
+    });
     expect(assign.status, assign.text).toBe(200);
-    const levels = Object.fromEntries(CRITERIA.map((id) => [id, { level: 3, evidence: 'clear and concrete' }]));
+    const levels = Object.fromEntries(
+      CRITERIA.map((id) => [id, { level: 3, evidence: 'clear and concrete' }]),
+    );
     const draft = await admin.call('PUT', `/api/reviews/${attemptId}/mine`, { levels, recommendation: 3 });
     expect(draft.status, draft.text).toBe(200);
     expect((await admin.call('POST', `/api/reviews/${attemptId}/mine/submit`)).status).toBe(200);

@@ -9,7 +9,10 @@ const rowSchema = z
   .object({
     attemptId: z.string(),
     codeName: z.string(),
-    externalId: z.string().nullable().describe("the applicant tracking system's id given with the invitation"),
+    externalId: z
+      .string()
+      .nullable()
+      .describe("the applicant tracking system's id given with the invitation"),
     name: z.string().nullable(),
     email: z.string().nullable(),
     task: z.string(),
@@ -37,7 +40,11 @@ const exportRoute = createRoute({
     query: z.object({
       format: z.enum(['csv', 'json']).default('csv'),
       task: z.string().max(64).optional(),
-      externalId: z.string().max(200).optional().describe('only the submission of the invitation with this ATS id'),
+      externalId: z
+        .string()
+        .max(200)
+        .optional()
+        .describe('only the submission of the invitation with this ATS id'),
     }),
   },
   responses: {

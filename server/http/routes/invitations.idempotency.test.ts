@@ -112,7 +112,11 @@ describe('external ids', () => {
     await t.importExample();
     const admin = await t.staff('admin');
     await t.req(admin, 'POST', '/api/invitations', body);
-    await t.req(admin, 'POST', '/api/invitations', { ...body, candidateEmail: 'b@example.com', externalId: 'other' });
+    await t.req(admin, 'POST', '/api/invitations', {
+      ...body,
+      candidateEmail: 'b@example.com',
+      externalId: 'other',
+    });
     const bulk = await t.req(admin, 'POST', '/api/invitations/bulk', {
       taskSlug: 'hello-llm',
       csv: 'name,email,external id\nGrace,grace@example.com,gh-7\nAlan,alan@example.com,',

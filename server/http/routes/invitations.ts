@@ -60,7 +60,9 @@ const create = createRoute({
               .string()
               .max(200)
               .optional()
-              .describe("the applicant tracking system's candidate or application id (searchable, not unique)"),
+              .describe(
+                "the applicant tracking system's candidate or application id (searchable, not unique)",
+              ),
           }),
         },
       },
@@ -84,7 +86,7 @@ const list = createRoute({
   summary: 'All invitations with their status, or those with one external id',
   request: {
     query: z.object({
-      externalId: z.string().max(200).optional().describe("only invitations with this ATS id (exact match)"),
+      externalId: z.string().max(200).optional().describe('only invitations with this ATS id (exact match)'),
     }),
   },
   responses: {

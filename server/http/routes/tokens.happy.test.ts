@@ -32,14 +32,20 @@ describe('API tokens (happy path and errors)', () => {
     });
     expect(used.status).toBe(200);
     const listed = await t.req(admin, 'GET', '/api/tokens');
-    expect(listed.json.tokens).toEqual([expect.objectContaining({ id: made.json.token.id, lastUsedAt: t.clock.now() })]);
+    expect(listed.json.tokens).toEqual([
+      expect.objectContaining({ id: made.json.token.id, lastUsedAt: t.clock.now() }),
+    ]);
     expect(listed.json.scopes.map((s: { scope: string }) => s.scope)).toContain('greenhouse');
     const revoked = await t.req(admin, 'POST', `/api/tokens/${made.json.token.id}/revoke`);
     expect(revoked.json.token).toMatchObject({ status: 'revoked', revokedAt: t.clock.now() });
   });
 
   it('makes tokens that never expire when asked', async () => {
-    const made = await t.req(admin, 'POST', '/api/tokens', { name: 'ci', scopes: ['tasks:read'], expiresInDays: null });
+    const made = await t.req(admin, 'POST', '/api/tokens', {
+      name: 'ci',
+      scopes: ['tasks:read'],
+      expiresInDays: null,
+    });
     expect(made.json.token.expiresAt).toBeNull();
   });
 

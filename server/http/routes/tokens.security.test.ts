@@ -34,7 +34,11 @@ describe('API tokens (security)', () => {
   afterEach(() => t.close());
 
   const make = async (body: Record<string, unknown> = {}) => {
-    const r = await t.req(admin, 'POST', '/api/tokens', { name: 'ats', scopes: ['invitations:read'], ...body });
+    const r = await t.req(admin, 'POST', '/api/tokens', {
+      name: 'ats',
+      scopes: ['invitations:read'],
+      ...body,
+    });
     expect(r.status, r.text).toBe(201);
     return { id: r.json.token.id as string, secret: r.json.secret as string };
   };
@@ -92,7 +96,11 @@ describe('API tokens (security)', () => {
 
   it('stops working when the admin who made it is disabled', async () => {
     const { secret } = await make();
-    await t.ctx.db.updateTable('users').set({ disabled: 1 }).where('email', '=', 'admin@example.com').execute();
+    await t.ctx.db
+      .updateTable('users')
+      .set({ disabled: 1 })
+      .where('email', '=', 'admin@example.com')
+      .execute();
     expect((await list(secret)).status).toBe(401);
   });
 
@@ -106,7 +114,13 @@ describe('API tokens (security)', () => {
       await t.req(undefined, 'POST', '/api/tokens', { name: 'escalated', scopes: ['greenhouse'] }, h),
       await t.req(undefined, 'POST', `/api/tokens/${id}/revoke`, {}, h),
       await t.req(undefined, 'GET', '/api/users', undefined, h),
-      await t.req(undefined, 'POST', '/api/users', { email: 'x@example.com', role: 'admin', password: 'p' }, h),
+      await t.req(
+        undefined,
+        'POST',
+        '/api/users',
+        { email: 'x@example.com', role: 'admin', password: 'p' },
+        h,
+      ),
       await t.req(undefined, 'GET', '/api/auth/me', undefined, h),
     ];
     for (const r of attempts) expect(r.status).toBe(403);
@@ -137,7 +151,9 @@ describe('API tokens (security)', () => {
   it('needs no CSRF header on a bearer request, while a cookie request without one is still refused', async () => {
     const { secret } = await make({ scopes: ['invitations:write'] });
     const body = { taskSlug: 'hello-llm', candidateName: 'Ada', candidateEmail: 'ada@example.com' };
-    const bearer = await t.req(undefined, 'POST', '/api/invitations', body, { authorization: `Bearer ${secret}` });
+    const bearer = await t.req(undefined, 'POST', '/api/invitations', body, {
+      authorization: `Bearer ${secret}`,
+    });
     expect(bearer.status).toBe(201);
     const noCsrf: Browser = { cookies: admin.cookies }; // the cookie, no CSRF token
     const cookie = await t.req(noCsrf, 'POST', '/api/invitations', body);
@@ -162,7 +178,9 @@ describe('API tokens (security)', () => {
     for (const role of ['author', 'reviewer'] as const) {
       const who = await t.staff(role);
       expect((await t.req(who, 'GET', '/api/tokens')).status).toBe(403);
-      expect((await t.req(who, 'POST', '/api/tokens', { name: 'n', scopes: ['tasks:read'] })).status).toBe(403);
+      expect((await t.req(who, 'POST', '/api/tokens', { name: 'n', scopes: ['tasks:read'] })).status).toBe(
+        403,
+      );
       expect((await t.req(who, 'POST', `/api/tokens/${id}/revoke`)).status).toBe(403);
     }
     expect(await t.ctx.db.selectFrom('api_tokens').select('id').execute()).toHaveLength(1);
@@ -181,7 +199,9 @@ describe('API tokens (security)', () => {
     const { secret } = await make();
     await list(secret);
     await list(`${secret.slice(0, -1)}Q`);
-    await t.req(undefined, 'GET', `/api/invitations/${secret}`, undefined, { authorization: `Bearer ${secret}` });
+    await t.req(undefined, 'GET', `/api/invitations/${secret}`, undefined, {
+      authorization: `Bearer ${secret}`,
+    });
     await t.req(undefined, 'GET', `/api/users`, undefined, { authorization: `Bearer ${secret}` });
     const text = log.text();
     expect(text).toContain('"msg":"request"');

@@ -108,7 +108,10 @@ describe('API tokens page', () => {
     await act(() => host.querySelector<HTMLButtonElement>('[aria-label="Revoke Greenhouse sync"]')!.click());
     await settle();
     await settle();
-    expect(calls.at(-2)).toMatchObject({ method: 'POST', url: '/api/tokens/tok_0123456789abcdef0123/revoke' });
+    expect(calls.at(-2)).toMatchObject({
+      method: 'POST',
+      url: '/api/tokens/tok_0123456789abcdef0123/revoke',
+    });
     expect($('[data-testid=tokens]').textContent).toContain('revoked');
   });
 });

@@ -50,7 +50,13 @@ function ShownOnce({ made, onDone }: { made: CreatedApiToken; onDone(): void }) 
   );
 }
 
-function CreateForm({ scopes, onCreated }: { scopes: ApiTokenList['scopes']; onCreated(t: CreatedApiToken): void }) {
+function CreateForm({
+  scopes,
+  onCreated,
+}: {
+  scopes: ApiTokenList['scopes'];
+  onCreated(t: CreatedApiToken): void;
+}) {
   const [name, setName] = useState('');
   const [chosen, setChosen] = useState<Scope[]>([]);
   const [expiry, setExpiry] = useState('90');
@@ -115,7 +121,12 @@ function CreateForm({ scopes, onCreated }: { scopes: ApiTokenList['scopes']; onC
         ))}
       </fieldset>
       <div class="row end">
-        <button type="submit" class="primary" disabled={!name.trim() || !chosen.length} data-testid="token-create">
+        <button
+          type="submit"
+          class="primary"
+          disabled={!name.trim() || !chosen.length}
+          data-testid="token-create"
+        >
           Make token
         </button>
       </div>
@@ -150,8 +161,9 @@ export function ApiTokens() {
     <section aria-labelledby="tok-h">
       <h1 id="tok-h">API tokens</h1>
       <p class="muted">
-        For automation such as an applicant tracking system: send <code>Authorization: Bearer &lt;token&gt;</code>{' '}
-        to the API (see <a href="/api/openapi.json">the OpenAPI document</a> for the scope each operation needs).
+        For automation such as an applicant tracking system: send{' '}
+        <code>Authorization: Bearer &lt;token&gt;</code> to the API (see{' '}
+        <a href="/api/openapi.json">the OpenAPI document</a> for the scope each operation needs).
       </p>
       {list.data && (
         <CreateForm
