@@ -174,4 +174,6 @@ export type {
   ReviewsTable,
   GradesTable,
   RunsTable,
+  ApiTokensTable,
+  IdempotencyKeysTable,
 } from './schema.ts';

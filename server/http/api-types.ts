@@ -31,6 +31,7 @@ import type {
 } from './schemas/reviews.ts';
 import type { errorBodySchema } from './errors.ts';
 import type { comparisonSchema } from './routes/answer-key.ts';
+import type { apiTokenSchema, createdTokenSchema, tokenListSchema } from './routes/tokens.ts';
 
 type Out<S extends z.ZodType> = z.output<S>;
 
@@ -72,6 +73,9 @@ export type Invitation = Out<typeof invitationSchema>;
 export type Linked = Out<typeof linkedSchema>;
 export type BulkResult = Out<typeof bulkResultSchema>;
 export type AnswerKeyComparison = Out<typeof comparisonSchema>;
+export type ApiToken = Out<typeof apiTokenSchema>;
+export type ApiTokenList = Out<typeof tokenListSchema>;
+export type CreatedApiToken = Out<typeof createdTokenSchema>;
 
 /** The one error body every route answers with (server/http/errors.ts). */
 export type ErrorBody = Out<typeof errorBodySchema>;

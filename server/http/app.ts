@@ -31,6 +31,7 @@ import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
+import { registerTokens } from './routes/tokens.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 export function createApp(services: Services) {
@@ -92,6 +93,7 @@ export function createApp(services: Services) {
   registerReplay(app);
   registerAnswerKey(app);
   registerExport(app);
+  registerTokens(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',
@@ -103,6 +105,13 @@ export function createApp(services: Services) {
     in: 'cookie',
     name: 'ws_candidate',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'wst_…',
+    description:
+      'An API token made by an admin (Admin → API tokens). Each operation lists the scope it needs; operations without bearerAuth refuse tokens. Bearer requests need no CSRF header.',
+  });
   describeOperations(app.openAPIRegistry);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
@@ -113,7 +122,7 @@ export function createApp(services: Services) {
       version: '0.1.0',
       license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
       description:
-        'Cookie-authenticated mutations must send the session CSRF token (from /api/auth/me or /api/candidate) as x-csrf-token.',
+        'Cookie-authenticated mutations must send the session CSRF token (from /api/auth/me or /api/candidate) as x-csrf-token. API tokens (Authorization: Bearer wst_…) need none, and work only on operations that list bearerAuth with a scope the token holds.',
     },
   });
 

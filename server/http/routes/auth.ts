@@ -7,7 +7,7 @@ import { createSession, deleteSession } from '../../auth/index.ts';
 import type { AppEnv } from '../deps.ts';
 import type { Services } from '../../services/index.ts';
 import { errorResponses } from '../errors.ts';
-import { clearSessionCookie, requireStaff, setSessionCookie, STAFF_COOKIE } from '../auth.ts';
+import { clearSessionCookie, requireStaffSession, setSessionCookie, STAFF_COOKIE } from '../auth.ts';
 
 export const userSchema = z
   .object({
@@ -106,14 +106,14 @@ export function registerAuth(app: OpenAPIHono<AppEnv>, services: Services) {
   });
 
   app.openapi(logout, async (c) => {
-    const staff = requireStaff(c);
+    const staff = requireStaffSession(c);
     await deleteSession(c.get('ctx'), staff.cookie);
     clearSessionCookie(c, STAFF_COOKIE);
     return c.body(null, 204);
   });
 
   app.openapi(me, (c) => {
-    const staff = requireStaff(c);
+    const staff = requireStaffSession(c);
     return c.json({ user: staff.user, csrfToken: staff.session.csrf_token }, 200);
   });
 }

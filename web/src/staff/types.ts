@@ -7,6 +7,9 @@ import { formatDateTime } from '../lib/time.ts';
 export type {
   Agreement,
   AnswerKeyComparison,
+  ApiToken,
+  ApiTokenList,
+  CreatedApiToken,
   BulkResult,
   Linked,
   AgreementResult,
