@@ -22,8 +22,10 @@ export interface ExportRow {
   task: string;
   version: number;
   submittedAt: number;
+  /** Who submitted: the candidate, or the deadline (auto-submitted when the time ran out). */
+  submittedBy: 'candidate' | 'deadline';
   grade: { status: string; verdict: string | null; passed: number; failed: number } | null;
-  /** Mean level per rubric criterion across submitted reviews (null: nobody rated it). */
+  /** Mean level per criterion of this row's task across submitted reviews (null: nobody rated it). */
   criteria: Record<string, number | null>;
   /** Mean of the reviewers' weighted rubric scores (0–100). */
   weightedScore: number | null;
@@ -35,8 +37,11 @@ export interface ExportRow {
 }
 
 export interface ExportResult {
-  /** Criterion ids in column order (first seen, newest version first). */
-  criteria: string[];
+  /**
+   * Criteria in column order (tasks by slug; per task first seen, newest version first). Keyed by
+   * task: two tasks' criteria that share an id are different columns.
+   */
+  criteria: Array<{ task: string; id: string }>;
   identities: boolean;
   rows: ExportRow[];
 }
@@ -61,7 +66,14 @@ export async function exportSubmissions(
   const rubric = new Map(
     versions.map((v) => [v.id, (JSON.parse(v.manifest_json) as TaskManifest).rubric.criteria]),
   );
-  const criteria = [...new Set([...rubric.values()].flat().map((c) => c.id))];
+  const seen = new Set<string>();
+  const criteria: ExportResult['criteria'] = [];
+  for (const v of versions)
+    for (const c of rubric.get(v.id)!) {
+      if (seen.has(`${v.slug}\n${c.id}`)) continue;
+      seen.add(`${v.slug}\n${c.id}`);
+      criteria.push({ task: v.slug, id: c.id });
+    }
 
   let attemptsQ = ctx.db
     .selectFrom('attempts as a')
@@ -73,6 +85,7 @@ export async function exportSubmissions(
       'a.id',
       'a.task_version_id',
       'a.submitted_at',
+      'a.submit_reason',
       'i.candidate_name',
       'i.candidate_email',
       'v.slug',
@@ -122,12 +135,15 @@ export async function exportSubmissions(
       task: a.slug,
       version: a.version,
       submittedAt: a.submitted_at!,
+      submittedBy: a.submit_reason === 'deadline' ? 'deadline' : 'candidate',
       grade:
         a.grade_status === null
           ? null
           : { status: a.grade_status, verdict: a.verdict, passed: a.passed ?? 0, failed: a.failed ?? 0 },
       criteria: Object.fromEntries(
-        criteria.map((id) => [id, mean(levels.flatMap((l) => (l[id] === undefined ? [] : [l[id]!])))]),
+        criteria
+          .filter((c) => c.task === a.slug)
+          .map(({ id }) => [id, mean(levels.flatMap((l) => (l[id] === undefined ? [] : [l[id]!])))]),
       ),
       weightedScore: mean(scores),
       reviewers: reviews.length,
@@ -150,7 +166,11 @@ export async function exportSubmissions(
   return { criteria, identities, rows };
 }
 
-/** The export as CSV: one flat column per value, `crit:<id>` per criterion, times as ISO 8601. */
+/**
+ * The export as CSV: one flat column per value, `crit:<task>:<id>` per criterion of each task (a row
+ * leaves other tasks' columns empty), times as ISO 8601, `submittedBy` "candidate" or "auto-submitted
+ * at deadline".
+ */
 export function exportCsv(result: ExportResult): string {
   const header = [
     'codeName',
@@ -159,11 +179,12 @@ export function exportCsv(result: ExportResult): string {
     'task',
     'version',
     'submittedAt',
+    'submittedBy',
     'gradeStatus',
     'verdict',
     'passed',
     'failed',
-    ...result.criteria.map((id) => `crit:${id}`),
+    ...result.criteria.map((c) => `crit:${c.task}:${c.id}`),
     'weightedScore',
     'reviewers',
     'recommendation',
@@ -179,11 +200,12 @@ export function exportCsv(result: ExportResult): string {
       r.task,
       r.version,
       new Date(r.submittedAt).toISOString(),
+      r.submittedBy === 'deadline' ? 'auto-submitted at deadline' : 'candidate',
       r.grade?.status,
       r.grade?.verdict,
       r.grade?.passed,
       r.grade?.failed,
-      ...result.criteria.map((id) => r.criteria[id]),
+      ...result.criteria.map((c) => (c.task === r.task ? r.criteria[c.id] : undefined)),
       r.weightedScore,
       r.reviewers,
       r.recommendation,
