@@ -132,7 +132,6 @@ export const feedbackSchema = z
         id: z.string(),
         title: z.string(),
         level: z.number().int(),
-        descriptor: z.string(),
         comments: z.array(z.string()),
       }),
     ),
