@@ -403,6 +403,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('runs').addColumn('tests_json', 'text').execute();
       },
     },
+    '0014_pipeline': {
+      // The pipeline (server/pipeline/): when a candidate first opened their link (the "opened"
+      // stage), and an index for its default order over candidate invitations.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('invitations').addColumn('opened_at', ms).execute();
+        await db.schema
+          .createIndex('invitations_purpose_created')
+          .on('invitations')
+          .columns(['purpose', 'created_at'])
+          .execute();
+      },
+    },
   };
 }
 

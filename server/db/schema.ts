@@ -68,6 +68,8 @@ export interface InvitationsTable {
   revoked_at: number | null;
   /** 'verify': made by task verification, kept out of candidate lists, reviews and exports. */
   purpose: 'candidate' | 'verify';
+  /** When the candidate first opened the link (null: not yet, or before migration 0014). */
+  opened_at: number | null;
 }
 
 export interface AttemptsTable {

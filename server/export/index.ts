@@ -53,7 +53,8 @@ const mean = (xs: number[]) => (xs.length ? round2(xs.reduce((a, b) => a + b, 0)
 export async function exportSubmissions(
   ctx: ServiceContext,
   viewer: StaffUser,
-  opts: { task?: string | undefined } = {},
+  /** attemptIds: only these attempts (the pipeline's selected rows). */
+  opts: { task?: string | undefined; attemptIds?: string[] | undefined } = {},
 ): Promise<ExportResult> {
   let versionsQ = ctx.db
     .selectFrom('task_versions')
@@ -102,6 +103,7 @@ export async function exportSubmissions(
     .orderBy('a.submitted_at')
     .orderBy('a.id');
   if (opts.task) attemptsQ = attemptsQ.where('v.slug', '=', opts.task);
+  if (opts.attemptIds) attemptsQ = attemptsQ.where('a.id', 'in', opts.attemptIds.length ? opts.attemptIds : ['']);
   const attempts = await attemptsQ.execute();
 
   let reviewsQ = ctx.db

@@ -30,6 +30,7 @@ import type {
 } from './schemas/reviews.ts';
 import type { errorBodySchema } from './errors.ts';
 import type { comparisonSchema } from './routes/answer-key.ts';
+import type { pipelineBulkResultSchema, pipelinePageSchema, pipelineRowSchema } from './routes/pipeline.ts';
 
 type Out<S extends z.ZodType> = z.output<S>;
 
@@ -73,3 +74,8 @@ export type AnswerKeyComparison = Out<typeof comparisonSchema>;
 
 /** The one error body every route answers with (server/http/errors.ts). */
 export type ErrorBody = Out<typeof errorBodySchema>;
+
+// Pipeline (admin)
+export type PipelineRow = Out<typeof pipelineRowSchema>;
+export type PipelinePage = Out<typeof pipelinePageSchema>;
+export type PipelineBulkResult = Out<typeof pipelineBulkResultSchema>;

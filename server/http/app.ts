@@ -30,6 +30,7 @@ import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
+import { registerPipeline } from './routes/pipeline.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 export function createApp(services: Services) {
@@ -90,6 +91,7 @@ export function createApp(services: Services) {
   registerReplay(app);
   registerAnswerKey(app);
   registerExport(app);
+  registerPipeline(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',
