@@ -67,7 +67,8 @@ export async function bulkPipeline(
     try {
       results.push({ invitationId: id, ok: true, message: await one(ctx, admin, row, action) });
     } catch (err) {
-      if (!(err instanceof AppError)) ctx.logger.error({ err, invitationId: id }, 'bulk pipeline action failed');
+      if (!(err instanceof AppError))
+        ctx.logger.error({ err, invitationId: id }, 'bulk pipeline action failed');
       results.push({
         invitationId: id,
         ok: false,
@@ -116,7 +117,8 @@ async function exportRows(
   const results = ids.map((id): BulkRowResult => {
     const row = byId.get(id);
     if (!row) return { invitationId: id, ok: false, message: 'invitation not found' };
-    if (row.attempt_id && exported.has(row.attempt_id)) return { invitationId: id, ok: true, message: 'exported' };
+    if (row.attempt_id && exported.has(row.attempt_id))
+      return { invitationId: id, ok: true, message: 'exported' };
     return { invitationId: id, ok: false, message: 'not submitted yet; the export holds submissions' };
   });
   return { ...summary(results), csv: exportCsv(result) };

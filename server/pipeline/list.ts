@@ -59,7 +59,12 @@ export interface PipelineRow {
   /** Who submitted: the candidate, or the deadline (auto-submitted). */
   submittedBy: 'candidate' | 'deadline' | null;
   autoScore: { status: string; percent: number | null; passed: number; failed: number } | null;
-  reviews: { done: number; assigned: number; overdue: number; reviewers: Array<{ id: string; name: string }> };
+  reviews: {
+    done: number;
+    assigned: number;
+    overdue: number;
+    reviewers: Array<{ id: string; name: string }>;
+  };
   unassigned: boolean;
   decision: 'advance' | 'reject' | 'hold' | null;
 }
@@ -127,8 +132,11 @@ function base(ctx: ServiceContext, now: number) {
   return ctx.db
     .with('c', () => counted)
     .with('p', (db) =>
-      db.selectFrom('c').selectAll().select([
-        sql<PipelineStage>`case
+      db
+        .selectFrom('c')
+        .selectAll()
+        .select([
+          sql<PipelineStage>`case
           when attempt_id is null and revoked_at is not null then 'revoked'
           when attempt_id is null and expires_at <= ${now} then 'expired'
           when attempt_id is null and opened_at is not null then 'opened'
@@ -138,9 +146,9 @@ function base(ctx: ServiceContext, now: number) {
           when assigned > 0 then 'in review'
           when grade_status in ('done', 'failed') then 'graded'
           else 'submitted' end`.as('stage'),
-        sql<number>`case when attempt_id is not null and attempt_status <> 'started'
+          sql<number>`case when attempt_id is not null and attempt_status <> 'started'
           and decision is null and assigned = 0 then 1 else 0 end`.as('unassigned'),
-      ]),
+        ]),
     );
 }
 
@@ -262,7 +270,13 @@ export async function unassignedCount(ctx: ServiceContext): Promise<number> {
     .where('i.purpose', '=', 'candidate')
     .where('a.status', '<>', 'started')
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('review_assignments as ra').select('ra.attempt_id').whereRef('ra.attempt_id', '=', 'a.id'))),
+      not(
+        exists(
+          selectFrom('review_assignments as ra')
+            .select('ra.attempt_id')
+            .whereRef('ra.attempt_id', '=', 'a.id'),
+        ),
+      ),
     )
     .where(({ not, exists, selectFrom }) =>
       not(exists(selectFrom('decisions as d').select('d.attempt_id').whereRef('d.attempt_id', '=', 'a.id'))),

@@ -32,13 +32,10 @@ const submit = createRoute({
   request: {
     params: attemptParams,
     query: z.object({
-      timeUp: z
-        .enum(['true'])
-        .optional()
-        .openapi({
-          description:
-            'the page submits because the time limit ran out: recorded as auto-submitted at the deadline (once the deadline has passed)',
-        }),
+      timeUp: z.enum(['true']).optional().openapi({
+        description:
+          'the page submits because the time limit ran out: recorded as auto-submitted at the deadline (once the deadline has passed)',
+      }),
     }),
   },
   responses: {

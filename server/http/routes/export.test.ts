@@ -199,9 +199,9 @@ describe('export', () => {
       );
       expect(rows.find((x) => x.codeName === codeName(decided))!.submittedBy).toBe('candidate');
       const json = await t.req(admin, 'GET', '/api/export?format=json');
-      expect(json.json.rows.find((x: { attemptId: string }) => x.attemptId === late.attemptId).submittedBy).toBe(
-        'deadline',
-      );
+      expect(
+        json.json.rows.find((x: { attemptId: string }) => x.attemptId === late.attemptId).submittedBy,
+      ).toBe('deadline');
     });
   });
 

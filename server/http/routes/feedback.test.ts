@@ -50,8 +50,7 @@ describe('feedback report', () => {
     const rubric = (await t.req(admin, 'GET', `/api/reviews/${attemptId}`)).json.rubric as Array<{
       levels: Record<string, string>;
     }>;
-    for (const c of rubric)
-      for (const d of Object.values(c.levels)) expect(r.json.markdown).not.toContain(d);
+    for (const c of rubric) for (const d of Object.values(c.levels)) expect(r.json.markdown).not.toContain(d);
     expect(correctness).not.toHaveProperty('descriptor');
     // Every line under a heading is a reviewer's shared comment or the plain "none shared" note.
     const body = r.json.markdown.split('\n').filter((l: string) => l && !l.startsWith('#'));

@@ -35,8 +35,17 @@ describe('pipeline (errors)', () => {
     const bulk = (body: unknown) => t.req(admin, 'POST', '/api/pipeline/bulk', body);
     expectError(await bulk({ action: 'revoke', ids: [] }), 400, 'validation_failed', /ids/);
     expectError(await bulk({ action: 'remind', ids: [invitationId] }), 400, 'validation_failed');
-    expectError(await bulk({ action: 'extend', days: 0, ids: [invitationId] }), 400, 'validation_failed', /days/);
-    expectError(await bulk({ action: 'assign', reviewerIds: [], ids: [invitationId] }), 400, 'validation_failed');
+    expectError(
+      await bulk({ action: 'extend', days: 0, ids: [invitationId] }),
+      400,
+      'validation_failed',
+      /days/,
+    );
+    expectError(
+      await bulk({ action: 'assign', reviewerIds: [], ids: [invitationId] }),
+      400,
+      'validation_failed',
+    );
   });
 
   it('reports an unknown reviewer on the row, assigning nobody', async () => {
@@ -48,9 +57,15 @@ describe('pipeline (errors)', () => {
     expect(r.json).toMatchObject({
       succeeded: 0,
       failed: 1,
-      results: [{ invitationId, ok: false, message: expect.stringMatching(/unknown or disabled users: usr_nobody/) }],
+      results: [
+        { invitationId, ok: false, message: expect.stringMatching(/unknown or disabled users: usr_nobody/) },
+      ],
     });
-    const rows = await t.ctx.db.selectFrom('review_assignments').selectAll().where('attempt_id', '=', attemptId).execute();
+    const rows = await t.ctx.db
+      .selectFrom('review_assignments')
+      .selectAll()
+      .where('attempt_id', '=', attemptId)
+      .execute();
     expect(rows).toEqual([]);
   });
 });

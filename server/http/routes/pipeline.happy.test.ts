@@ -47,7 +47,11 @@ describe.each(list)('pipeline on %s', (dialect) => {
       t.clock.advance(60_000);
       const c = await t.startedCandidate(name, `${name.split(' ')[0]!.toLowerCase()}@example.com`);
       if (submit) await t.req(c.browser, 'POST', `/api/attempts/${c.attemptId}/submit`);
-      ids[name.split(' ')[0]!] = { invitationId: c.invitation.id, attemptId: c.attemptId, browser: c.browser };
+      ids[name.split(' ')[0]!] = {
+        invitationId: c.invitation.id,
+        attemptId: c.attemptId,
+        browser: c.browser,
+      };
     };
     await start('Sam Started', false);
     // Submitted before any reviewer exists: nobody is assigned (the case the pipeline must not hide).
@@ -69,7 +73,10 @@ describe.each(list)('pipeline on %s', (dialect) => {
       await t.req(r, 'PUT', `/api/reviews/${ids.Dee!.attemptId}/mine`, fullReview);
       await t.req(r, 'POST', `/api/reviews/${ids.Dee!.attemptId}/mine/submit`);
     }
-    await t.req(admin, 'POST', `/api/reviews/${ids.Dee!.attemptId}/decision`, { decision: 'advance', reason: 'good' });
+    await t.req(admin, 'POST', `/api/reviews/${ids.Dee!.attemptId}/decision`, {
+      decision: 'advance',
+      reason: 'good',
+    });
     await t.req(r1, 'PUT', `/api/reviews/${ids.Rita!.attemptId}/mine`, fullReview);
     await t.req(r1, 'POST', `/api/reviews/${ids.Rita!.attemptId}/mine/submit`);
     t.clock.advance(4 * DAY); // r2's review of Rita is now overdue (due in 3 days)

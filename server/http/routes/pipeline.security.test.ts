@@ -75,6 +75,8 @@ describe('pipeline (security)', () => {
     const r = await t.req(admin, 'GET', '/api/pipeline');
     expect(r.text).not.toContain('Verify Bot');
     const b = await t.req(admin, 'POST', '/api/pipeline/bulk', { action: 'revoke', ids: [invitation.id] });
-    expect(b.json.results).toEqual([{ invitationId: invitation.id, ok: false, message: 'invitation not found' }]);
+    expect(b.json.results).toEqual([
+      { invitationId: invitation.id, ok: false, message: 'invitation not found' },
+    ]);
   });
 });

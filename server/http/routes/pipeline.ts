@@ -88,7 +88,11 @@ const list = createRoute({
         .optional()
         .openapi({ description: `comma-separated stages: ${PIPELINE_STAGES.join(', ')}` }),
       task: z.string().max(64).optional(),
-      reviewer: z.string().max(64).optional().openapi({ description: 'a staff user id: rows assigned to them' }),
+      reviewer: z
+        .string()
+        .max(64)
+        .optional()
+        .openapi({ description: 'a staff user id: rows assigned to them' }),
       unassigned: z.enum(['true', 'false']).optional(),
       decision: z.enum(DECISIONS).optional(),
       q: z.string().max(200).optional().openapi({ description: 'part of the name or email' }),
@@ -119,7 +123,10 @@ const bulk = createRoute({
           schema: z.intersection(
             z.object({ ids: z.array(z.string().max(64)).min(1).max(MAX_BULK_IDS) }),
             z.discriminatedUnion('action', [
-              z.object({ action: z.literal('assign'), reviewerIds: z.array(z.string().max(64)).min(1).max(20) }),
+              z.object({
+                action: z.literal('assign'),
+                reviewerIds: z.array(z.string().max(64)).min(1).max(20),
+              }),
               z.object({ action: z.literal('extend'), days: z.number().positive().max(365) }),
               z.object({ action: z.literal('revoke') }),
               z.object({ action: z.literal('export') }),
@@ -157,6 +164,9 @@ export function registerPipeline(app: OpenAPIHono<AppEnv>) {
   app.openapi(bulk, async (c) => {
     const staff = requireStaff(c, 'admin');
     const { ids, ...action } = c.req.valid('json');
-    return c.json(pipelineBulkResultSchema.parse(await bulkPipeline(c.get('ctx'), staff.user, ids, action)), 200);
+    return c.json(
+      pipelineBulkResultSchema.parse(await bulkPipeline(c.get('ctx'), staff.user, ids, action)),
+      200,
+    );
   });
 }

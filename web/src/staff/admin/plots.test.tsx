@@ -69,7 +69,16 @@ describe('plots', () => {
 
   it('agreement: long criterion titles fit', () => {
     const r = { method: 'weighted-kappa' as const, value: -0.33, n: 120, alpha: null };
-    expectReadable(draw(<AgreementPlot rows={[{ label: `${LONG} criterion`, r }, { label: 'Clarity', r }]} />));
+    expectReadable(
+      draw(
+        <AgreementPlot
+          rows={[
+            { label: `${LONG} criterion`, r },
+            { label: 'Clarity', r },
+          ]}
+        />,
+      ),
+    );
   });
 
   it('funnel: the largest count fits beside its bar', () => {
