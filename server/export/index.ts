@@ -103,7 +103,8 @@ export async function exportSubmissions(
     .orderBy('a.submitted_at')
     .orderBy('a.id');
   if (opts.task) attemptsQ = attemptsQ.where('v.slug', '=', opts.task);
-  if (opts.attemptIds) attemptsQ = attemptsQ.where('a.id', 'in', opts.attemptIds.length ? opts.attemptIds : ['']);
+  if (opts.attemptIds)
+    attemptsQ = attemptsQ.where('a.id', 'in', opts.attemptIds.length ? opts.attemptIds : ['']);
   const attempts = await attemptsQ.execute();
 
   let reviewsQ = ctx.db

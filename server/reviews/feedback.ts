@@ -50,7 +50,7 @@ export async function feedbackReport(
   const lines = [
     `# Feedback: ${version.title}`,
     '',
-    'How your work sample was assessed, criterion by criterion: the reviewers\' level (1–4) and the',
+    "How your work sample was assessed, criterion by criterion: the reviewers' level (1–4) and the",
     'comments they chose to share with you.',
     '',
   ];
