@@ -144,7 +144,7 @@ function base(ctx: ServiceContext, now: number) {
           when decision is not null then 'decided'
           when attempt_status = 'started' then 'started'
           when assigned > 0 then 'in review'
-          when grade_status in ('done', 'failed') then 'graded'
+          when grade_status = 'done' then 'graded'
           else 'submitted' end`.as('stage'),
           sql<number>`case when attempt_id is not null and attempt_status <> 'started'
           and decision is null and assigned = 0 then 1 else 0 end`.as('unassigned'),

@@ -33,7 +33,7 @@ export interface Env {
   server: ServerProcess;
   env: Record<string, string>;
   dbFile: string;
-  invite(task: string, email: string): Promise<string>;
+  invite(task: string, email: string, name?: string): Promise<string>;
   /** Adds a staff user with STAFF_PASSWORD through the CLI, as an operator would. */
   addUser(role: 'admin' | 'reviewer' | 'author', email: string, name?: string): Promise<void>;
   close(): Promise<void>;
@@ -60,8 +60,8 @@ export async function startEnv(tasks: string[], extra: Record<string, string> = 
     server,
     env,
     dbFile,
-    async invite(task, email) {
-      const r = await runCli(['invite', '--task', task, '--email', email, '--name', 'Ada Lovelace'], env);
+    async invite(task, email, name = 'Ada Lovelace') {
+      const r = await runCli(['invite', '--task', task, '--email', email, '--name', name], env);
       if (r.code !== 0) throw new Error(`invite: ${r.stderr}`);
       return r.stdout.trim().split('\n').pop()!;
     },
@@ -150,4 +150,30 @@ export async function typeInEditor(page: Page, text: string) {
 /** The visible text of the Monaco editor (Monaco renders spaces as no-break spaces). */
 export async function editorText(page: Page): Promise<string> {
   return (await page.locator('.monaco-editor .view-lines').innerText()).replace(/\u00a0/g, ' ');
+}
+
+/**
+ * A candidate acting through the API as their browser would: opens the invitation link (cookie +
+ * CSRF token) and returns a caller for the candidate's API.
+ */
+export async function candidateApi(baseUrl: string, link: string) {
+  const base = baseUrl.replace(/\/$/, '');
+  const opened = await fetch(link, { redirect: 'manual' });
+  const cookie = opened.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const { csrfToken } = (await (await fetch(`${base}/api/candidate`, { headers: { cookie } })).json()) as {
+    csrfToken: string;
+  };
+  const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+  return async (method: string, url: string, body?: unknown) => {
+    const r = await fetch(base + url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${await r.text()}`);
+    return r.json() as Promise<Record<string, any>>;
+  };
 }
