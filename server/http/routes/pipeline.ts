@@ -1,6 +1,9 @@
 /**
  * The hiring pipeline (admins only): GET one filtered, sorted page of candidates (with an ETag, so
  * the page's poll costs a 304 when nothing changed), and bulk actions over selected rows.
+ * Stops reviewers (and authors) from unblinding review: the list puts each candidate's name and
+ * email beside their attempt id, so every route here requires the admin role (403 otherwise), and
+ * bulk mutations need the session's CSRF token like every other mutation.
  */
 import { createHash } from 'node:crypto';
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
