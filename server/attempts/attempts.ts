@@ -150,9 +150,12 @@ export async function submitAttempt(
     const a = await trx.selectFrom('attempts').selectAll().where('id', '=', attemptId).executeTakeFirst();
     if (!a) throw new AppError('not_found', 'attempt not found');
     if (a.status !== 'started') return a;
-    // A deadline submit is stamped with the deadline, not with when a sweeper noticed it.
+    // A deadline submit is stamped with the deadline, not with when a sweeper noticed it. Past
+    // deadline + grace it is one whatever the caller says; within the grace it is one when the
+    // candidate's page sent it because the clock ran out (a claim believed only once the deadline
+    // has passed: before it, the candidate submitted).
     const late = now > a.deadline_at + ctx.config.submitGraceMs;
-    const finalReason = late ? 'deadline' : reason;
+    const finalReason = late || (reason === 'deadline' && now >= a.deadline_at) ? 'deadline' : 'candidate';
     const at = finalReason === 'deadline' ? Math.min(now, a.deadline_at) : now;
     const updated = await trx
       .updateTable('attempts')

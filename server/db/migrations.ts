@@ -446,6 +446,18 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0014_pipeline': {
+      // The pipeline (server/pipeline/): when a candidate first opened their link (the "opened"
+      // stage), and an index for its default order over candidate invitations.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('invitations').addColumn('opened_at', ms).execute();
+        await db.schema
+          .createIndex('invitations_purpose_created')
+          .on('invitations')
+          .columns(['purpose', 'created_at'])
+          .execute();
+      },
+    },
     '0015_oidc_sso': {
       // Staff single sign-on (server/sso/): the OIDC identity (issuer + sub) an account is linked to,
       // unique so one identity is one account; and the pending sign-ins between start and callback

@@ -84,6 +84,8 @@ export interface InvitationsTable {
   purpose: 'candidate' | 'verify';
   /** The applicant tracking system's id for this candidate or application (searchable; not unique). */
   external_id?: string | null;
+  /** When the candidate first opened the link (null: not yet, or before migration 0014). */
+  opened_at: number | null;
 }
 
 export interface AttemptsTable {

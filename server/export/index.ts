@@ -24,8 +24,10 @@ export interface ExportRow {
   task: string;
   version: number;
   submittedAt: number;
+  /** Who submitted: the candidate, or the deadline (auto-submitted when the time ran out). */
+  submittedBy: 'candidate' | 'deadline';
   grade: { status: string; verdict: string | null; passed: number; failed: number } | null;
-  /** Mean level per rubric criterion across submitted reviews (null: nobody rated it). */
+  /** Mean level per criterion of this row's task across submitted reviews (null: nobody rated it). */
   criteria: Record<string, number | null>;
   /** Mean of the reviewers' weighted rubric scores (0–100). */
   weightedScore: number | null;
@@ -37,8 +39,11 @@ export interface ExportRow {
 }
 
 export interface ExportResult {
-  /** Criterion ids in column order (first seen, newest version first). */
-  criteria: string[];
+  /**
+   * Criteria in column order (tasks by slug; per task first seen, newest version first). Keyed by
+   * task: two tasks' criteria that share an id are different columns.
+   */
+  criteria: Array<{ task: string; id: string }>;
   identities: boolean;
   rows: ExportRow[];
 }
@@ -50,7 +55,12 @@ const mean = (xs: number[]) => (xs.length ? round2(xs.reduce((a, b) => a + b, 0)
 export async function exportSubmissions(
   ctx: ServiceContext,
   viewer: StaffUser,
-  opts: { task?: string | undefined; externalId?: string | undefined } = {},
+  /** attemptIds: only these attempts (the pipeline's selected rows). */
+  opts: {
+    task?: string | undefined;
+    externalId?: string | undefined;
+    attemptIds?: string[] | undefined;
+  } = {},
 ): Promise<ExportResult> {
   let versionsQ = ctx.db
     .selectFrom('task_versions')
@@ -63,7 +73,14 @@ export async function exportSubmissions(
   const rubric = new Map(
     versions.map((v) => [v.id, (JSON.parse(v.manifest_json) as TaskManifest).rubric.criteria]),
   );
-  const criteria = [...new Set([...rubric.values()].flat().map((c) => c.id))];
+  const seen = new Set<string>();
+  const criteria: ExportResult['criteria'] = [];
+  for (const v of versions)
+    for (const c of rubric.get(v.id)!) {
+      if (seen.has(`${v.slug}\n${c.id}`)) continue;
+      seen.add(`${v.slug}\n${c.id}`);
+      criteria.push({ task: v.slug, id: c.id });
+    }
 
   let attemptsQ = ctx.db
     .selectFrom('attempts as a')
@@ -75,6 +92,7 @@ export async function exportSubmissions(
       'a.id',
       'a.task_version_id',
       'a.submitted_at',
+      'a.submit_reason',
       'i.candidate_name',
       'i.candidate_email',
       'i.external_id',
@@ -93,6 +111,8 @@ export async function exportSubmissions(
     .orderBy('a.id');
   if (opts.task) attemptsQ = attemptsQ.where('v.slug', '=', opts.task);
   if (opts.externalId !== undefined) attemptsQ = attemptsQ.where('i.external_id', '=', opts.externalId);
+  if (opts.attemptIds)
+    attemptsQ = attemptsQ.where('a.id', 'in', opts.attemptIds.length ? opts.attemptIds : ['']);
   const attempts = await attemptsQ.execute();
 
   let reviewsQ = ctx.db
@@ -127,12 +147,15 @@ export async function exportSubmissions(
       task: a.slug,
       version: a.version,
       submittedAt: a.submitted_at!,
+      submittedBy: a.submit_reason === 'deadline' ? 'deadline' : 'candidate',
       grade:
         a.grade_status === null
           ? null
           : { status: a.grade_status, verdict: a.verdict, passed: a.passed ?? 0, failed: a.failed ?? 0 },
       criteria: Object.fromEntries(
-        criteria.map((id) => [id, mean(levels.flatMap((l) => (l[id] === undefined ? [] : [l[id]!])))]),
+        criteria
+          .filter((c) => c.task === a.slug)
+          .map(({ id }) => [id, mean(levels.flatMap((l) => (l[id] === undefined ? [] : [l[id]!])))]),
       ),
       weightedScore: mean(scores),
       reviewers: reviews.length,
@@ -155,7 +178,11 @@ export async function exportSubmissions(
   return { criteria, identities, rows };
 }
 
-/** The export as CSV: one flat column per value, `crit:<id>` per criterion, times as ISO 8601. */
+/**
+ * The export as CSV: one flat column per value, `crit:<task>:<id>` per criterion of each task (a row
+ * leaves other tasks' columns empty), times as ISO 8601, `submittedBy` "candidate" or "auto-submitted
+ * at deadline".
+ */
 export function exportCsv(result: ExportResult): string {
   const header = [
     'codeName',
@@ -165,11 +192,12 @@ export function exportCsv(result: ExportResult): string {
     'task',
     'version',
     'submittedAt',
+    'submittedBy',
     'gradeStatus',
     'verdict',
     'passed',
     'failed',
-    ...result.criteria.map((id) => `crit:${id}`),
+    ...result.criteria.map((c) => `crit:${c.task}:${c.id}`),
     'weightedScore',
     'reviewers',
     'recommendation',
@@ -186,11 +214,12 @@ export function exportCsv(result: ExportResult): string {
       r.task,
       r.version,
       new Date(r.submittedAt).toISOString(),
+      r.submittedBy === 'deadline' ? 'auto-submitted at deadline' : 'candidate',
       r.grade?.status,
       r.grade?.verdict,
       r.grade?.passed,
       r.grade?.failed,
-      ...result.criteria.map((id) => r.criteria[id]),
+      ...result.criteria.map((c) => (c.task === r.task ? r.criteria[c.id] : undefined)),
       r.weightedScore,
       r.reviewers,
       r.recommendation,

@@ -32,6 +32,7 @@ import type {
 import type { errorBodySchema } from './errors.ts';
 import type { comparisonSchema } from './routes/answer-key.ts';
 import type { apiTokenSchema, createdTokenSchema, tokenListSchema } from './routes/tokens.ts';
+import type { pipelineBulkResultSchema, pipelinePageSchema, pipelineRowSchema } from './routes/pipeline.ts';
 
 type Out<S extends z.ZodType> = z.output<S>;
 
@@ -79,3 +80,8 @@ export type CreatedApiToken = Out<typeof createdTokenSchema>;
 
 /** The one error body every route answers with (server/http/errors.ts). */
 export type ErrorBody = Out<typeof errorBodySchema>;
+
+// Pipeline (admin)
+export type PipelineRow = Out<typeof pipelineRowSchema>;
+export type PipelinePage = Out<typeof pipelinePageSchema>;
+export type PipelineBulkResult = Out<typeof pipelineBulkResultSchema>;

@@ -32,6 +32,7 @@ import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
 import { registerTokens } from './routes/tokens.ts';
+import { registerPipeline } from './routes/pipeline.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 export function createApp(services: Services) {
@@ -94,6 +95,7 @@ export function createApp(services: Services) {
   registerAnswerKey(app);
   registerExport(app);
   registerTokens(app);
+  registerPipeline(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',

@@ -75,6 +75,10 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'GET /api/reviews/{id}/feedback': 'results:read',
   'GET /api/export': 'results:read',
 
+  // The pipeline: every candidate's name and stage, and bulk assign/extend/revoke — admins signed in.
+  'GET /api/pipeline': 'session',
+  'POST /api/pipeline/bulk': 'session',
+
   // Judging stays with people: re-grades, the answer key, reviews, assignments, decisions, identities.
   'POST /api/attempts/{id}/grades': 'session',
   'GET /api/attempts/{id}/answer-key': 'session',

@@ -1,4 +1,9 @@
-/** The hiring funnel of one task: where each of its invitations stands now, overall and per version. */
+/**
+ * The hiring funnel of one task, overall and per version: how many invitations reached each stage.
+ * Counts are cumulative along invited → started → submitted → graded → decided (a decided candidate
+ * also counts as started, submitted and graded), so every bar is "reached this stage" and the funnel
+ * only narrows; expired and revoked are side exits of "invited" (counted there and in their own bar).
+ */
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 
@@ -44,6 +49,13 @@ export function funnelStage(
   return r.attempt_status === 'started' ? 'started' : 'submitted';
 }
 
+/** The stages an invitation now in `stage` has reached (itself and every stage before it). */
+export function reachedStages(stage: FunnelStage): FunnelStage[] {
+  if (stage === 'expired' || stage === 'revoked') return ['invited', stage];
+  const path: FunnelStage[] = ['invited', 'started', 'submitted', 'graded', 'decided'];
+  return path.slice(0, path.indexOf(stage) + 1);
+}
+
 const zero = (): FunnelCounts => Object.fromEntries(FUNNEL_STAGES.map((s) => [s, 0])) as FunnelCounts;
 
 export async function taskFunnel(ctx: ServiceContext, slug: string): Promise<Funnel> {
@@ -77,11 +89,12 @@ export async function taskFunnel(ctx: ServiceContext, slug: string): Promise<Fun
     versions.map((v) => [v.version, { version: v.version, total: 0, counts: zero() }]),
   );
   for (const r of rows) {
-    const stage = funnelStage(r, now);
-    counts[stage] += 1;
     const v = byVersion.get(r.version)!;
     v.total += 1;
-    v.counts[stage] += 1;
+    for (const stage of reachedStages(funnelStage(r, now))) {
+      counts[stage] += 1;
+      v.counts[stage] += 1;
+    }
   }
   return { task: slug, total: rows.length, counts, versions: [...byVersion.values()] };
 }

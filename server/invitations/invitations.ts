@@ -76,6 +76,10 @@ export function invitationRow(
   createdBy: string | null,
   purpose: InvitationsTable['purpose'] = 'candidate',
 ): { row: InvitationsTable; token: string } {
+  // 0 days is not "the default": a link valid for no time is a mistake to report, never 14 days.
+  const days = input.expiresInDays;
+  if (days !== undefined && !(Number.isFinite(days) && days > 0))
+    throw new AppError('validation_failed', 'expiresInDays: expected a positive number of days');
   const token = ctx.ids.secret();
   const now = ctx.clock.now();
   const row: InvitationsTable = {
@@ -86,10 +90,11 @@ export function invitationRow(
     candidate_email: input.candidateEmail,
     created_by: createdBy,
     created_at: now,
-    expires_at: now + (input.expiresInDays ? input.expiresInDays * DAY_MS : ctx.config.invitationTtlMs),
+    expires_at: now + (days !== undefined ? days * DAY_MS : ctx.config.invitationTtlMs),
     revoked_at: null,
     purpose,
     external_id: input.externalId ?? null,
+    opened_at: null,
   };
   return { row, token };
 }
@@ -221,6 +226,13 @@ export async function openInvitation(
       );
     }
   }
+  if (inv.opened_at === null)
+    await ctx.db
+      .updateTable('invitations')
+      .set({ opened_at: ctx.clock.now() })
+      .where('id', '=', inv.id)
+      .where('opened_at', 'is', null)
+      .execute();
   const session = await createSession(ctx, { kind: 'candidate', invitationId: inv.id });
   return { ...session, invitationId: inv.id };
 }

@@ -1,7 +1,9 @@
 /**
  * The optional feedback report for a candidate, after the decision: per rubric criterion the
- * consolidated level (median of the submitted reviews) with its anchored descriptor, and only the
- * evidence reviewers marked shareable. No reviewer names, private notes or recommendation.
+ * consolidated level as a number (median of the submitted reviews) and only the evidence reviewers
+ * wrote and marked shareable. Nothing a reviewer did not write: the rubric's level descriptor is not
+ * quoted (with reviewers at 4 and 2, the median's descriptor described a flaw nobody noted). No
+ * reviewer names, private notes or recommendation.
  */
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
@@ -20,7 +22,7 @@ export async function feedbackReport(
   attemptId: string,
 ): Promise<{
   markdown: string;
-  criteria: Array<{ id: string; title: string; level: number; descriptor: string; comments: string[] }>;
+  criteria: Array<{ id: string; title: string; level: number; comments: string[] }>;
 }> {
   const a = await attemptOrThrow(ctx, attemptId);
   const decided = await ctx.db
@@ -43,18 +45,20 @@ export async function feedbackReport(
     if (!rated.length) return [];
     const level = median(rated.map((x) => x.level));
     const comments = rated.filter((x) => x.shareable && x.evidence.trim()).map((x) => x.evidence.trim());
-    return [{ id: c.id, title: c.title, level, descriptor: c.levels[level as 1 | 2 | 3 | 4], comments }];
+    return [{ id: c.id, title: c.title, level, comments }];
   });
   const lines = [
     `# Feedback: ${version.title}`,
     '',
-    'How your work sample was assessed, criterion by criterion (levels 1–4).',
+    "How your work sample was assessed, criterion by criterion: the reviewers' level (1–4) and the",
+    'comments they chose to share with you.',
     '',
   ];
   for (const c of criteria) {
-    lines.push(`## ${c.title} — level ${c.level} of 4`, '', `> ${c.descriptor}`, '');
+    lines.push(`## ${c.title} — level ${c.level} of 4`, '');
     for (const comment of c.comments) lines.push(`- ${comment.replace(/\n+/g, ' ')}`);
-    if (c.comments.length) lines.push('');
+    if (!c.comments.length) lines.push('No written comments were shared for this criterion.');
+    lines.push('');
   }
   return { markdown: `${lines.join('\n').trimEnd()}\n`, criteria };
 }

@@ -142,6 +142,7 @@ export async function reviewPage(ctx: ServiceContext, attemptId: string, user: S
         }
       : null,
     submittedAt: a.submitted_at,
+    submittedBy: a.submit_reason,
     myReview: mine ? toView(mine, criteria, true) : null,
     progress: { assigned: assigned.length, submitted: all.filter((r) => r.status === 'submitted').length },
     // Who reviews it is for admins (they assign); reviewers see only counts.

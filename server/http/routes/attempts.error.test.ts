@@ -113,6 +113,22 @@ describe('attempt deadline and submit (errors)', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('the page’s submit when the clock ran out is recorded as auto-submitted at the deadline', async () => {
+    t.clock.set(deadlineAt + 1000);
+    const r = await t.req(b, 'POST', `/api/attempts/${id}/submit?timeUp=true`);
+    expect(r.json.attempt).toMatchObject({
+      status: 'submitted',
+      submitReason: 'deadline',
+      submittedAt: deadlineAt,
+    });
+  });
+
+  it('a time-up claim before the deadline is the candidate’s own submit', async () => {
+    t.clock.set(deadlineAt - 1000);
+    const r = await t.req(b, 'POST', `/api/attempts/${id}/submit?timeUp=true`);
+    expect(r.json.attempt).toMatchObject({ submitReason: 'candidate', submittedAt: deadlineAt - 1000 });
+  });
+
   it('a submit inside the grace period counts as the candidate’s own', async () => {
     t.clock.set(deadlineAt + 1000);
     const r = await t.req(b, 'POST', `/api/attempts/${id}/submit`);

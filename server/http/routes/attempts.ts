@@ -29,7 +29,15 @@ const submit = createRoute({
   path: '/api/attempts/{id}/submit',
   tags: ['attempts'],
   summary: 'Submit (idempotent; answers the stored attempt if already submitted)',
-  request: { params: attemptParams },
+  request: {
+    params: attemptParams,
+    query: z.object({
+      timeUp: z.enum(['true']).optional().openapi({
+        description:
+          'the page submits because the time limit ran out: recorded as auto-submitted at the deadline (once the deadline has passed)',
+      }),
+    }),
+  },
   responses: {
     200: {
       description: 'submitted',
@@ -85,7 +93,8 @@ export function registerAttempts(app: OpenAPIHono<AppEnv>) {
         'write',
       );
     }
-    return c.json({ attempt: viewAttempt(ctx, await submitAttempt(ctx, a.id, 'candidate')) }, 200);
+    const reason = c.req.valid('query').timeUp ? 'deadline' : 'candidate';
+    return c.json({ attempt: viewAttempt(ctx, await submitAttempt(ctx, a.id, reason)) }, 200);
   });
   app.openapi(events, async (c) => {
     const ctx = c.get('ctx');

@@ -1,6 +1,9 @@
 /** Results export: contents and CSV format (happy), bad queries (error), roles and blind identities (security). */
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
+import { exampleTaskDir, makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
 import { expectError } from '../../testing/expect.ts';
 import { codeName } from '../../reviews/index.ts';
 import { parseCsv } from '../../invitations/csv.ts';
@@ -17,6 +20,9 @@ const review = (levels: [number, number, number], recommendation: number) => ({
 const score = (l: [number, number, number]) => ((2 * (l[0] - 1) + (l[1] - 1) + (l[2] - 1)) / 3 / 4) * 100;
 const REASON = '=HYPERLINK("http://evil.example","click"), said both';
 
+/** The signed-in staff user's id. */
+let userId: (b: Browser) => Promise<string>;
+
 /** Parses the CSV body into objects keyed by the header row. */
 function rowsOf(text: string) {
   const [header, ...rows] = parseCsv(text).map((r) => r.fields);
@@ -31,6 +37,7 @@ describe('export', () => {
   let pending: string;
   beforeEach(async () => {
     t = await makeTestApp();
+    userId = async (b) => (await t.req(b, 'GET', '/api/auth/me')).json.user.id;
     await t.importExample();
     admin = await t.staff('admin');
     author = await t.staff('author');
@@ -76,8 +83,9 @@ describe('export', () => {
       expect(r.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(r.headers.get('content-disposition')).toBe('attachment; filename="worksample-export.csv"');
       expect(r.text.split('\r\n')[0]).toBe(
-        'codeName,externalId,name,email,task,version,submittedAt,gradeStatus,verdict,passed,failed,' +
-          'crit:correctness,crit:error-handling,crit:clarity,weightedScore,reviewers,recommendation,decision,reason',
+        'codeName,externalId,name,email,task,version,submittedAt,submittedBy,gradeStatus,verdict,passed,failed,' +
+          'crit:hello-llm:correctness,crit:hello-llm:error-handling,crit:hello-llm:clarity,' +
+          'weightedScore,reviewers,recommendation,decision,reason',
       );
       const rows = rowsOf(r.text);
       expect(rows.map((x) => x.codeName)).toEqual([codeName(decided), codeName(pending)]);
@@ -90,13 +98,14 @@ describe('export', () => {
         task: 'hello-llm',
         version: '1',
         submittedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        submittedBy: 'candidate',
         gradeStatus: 'done',
         verdict: 'passed',
         passed: '5',
         failed: '0',
-        'crit:correctness': '3.5',
-        'crit:error-handling': '3.5',
-        'crit:clarity': '2.5',
+        'crit:hello-llm:correctness': '3.5',
+        'crit:hello-llm:error-handling': '3.5',
+        'crit:hello-llm:clarity': '2.5',
         weightedScore: String(mean),
         reviewers: '2',
         recommendation: '3.5',
@@ -107,7 +116,7 @@ describe('export', () => {
         name: '',
         email: '',
         gradeStatus: 'queued',
-        'crit:correctness': '1',
+        'crit:hello-llm:correctness': '1',
         weightedScore: '0',
         reviewers: '1',
         recommendation: '1',
@@ -123,7 +132,9 @@ describe('export', () => {
       const r = await t.req(admin, 'GET', '/api/export?format=json&task=hello-llm');
       expect(r.status, r.text).toBe(200);
       expect(r.json.identities).toBe(true);
-      expect(r.json.criteria).toEqual(['correctness', 'error-handling', 'clarity']);
+      expect(r.json.criteria).toEqual(
+        ['correctness', 'error-handling', 'clarity'].map((id) => ({ task: 'hello-llm', id })),
+      );
       expect(r.json.rows).toHaveLength(2);
       expect(r.json.rows[0]).toMatchObject({
         name: 'Hopper, Grace',
@@ -140,6 +151,58 @@ describe('export', () => {
       expect(reveals.filter((e) => e.payload_json.includes('export')).map((e) => e.attempt_id)).toEqual([
         decided,
       ]);
+    });
+  });
+
+  describe('tasks and deadlines', () => {
+    it('keys criterion columns by task: two tasks with the same criterion ids get their own columns', async () => {
+      const dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'ws-export-')), 'hello-two');
+      await cp(exampleTaskDir, dir, { recursive: true });
+      const yaml = await readFile(path.join(dir, 'task.yaml'), 'utf8');
+      await writeFile(path.join(dir, 'task.yaml'), yaml.replace(/^slug: hello-llm$/m, 'slug: hello-two'));
+      await t.importExample(dir);
+      const other = await t.startedCandidate('Other Task', 'other@example.com', 'hello-two');
+      await t.req(other.browser, 'POST', `/api/attempts/${other.attemptId}/submit`);
+      const reviewer = await t.staff('reviewer');
+      await t.req(admin, 'POST', `/api/reviews/${other.attemptId}/assignments`, {
+        reviewerIds: [await userId(reviewer)],
+      });
+      await t.req(reviewer, 'PUT', `/api/reviews/${other.attemptId}/mine`, review([1, 2, 2], 1));
+      expect((await t.req(reviewer, 'POST', `/api/reviews/${other.attemptId}/mine/submit`)).status).toBe(200);
+
+      const r = await t.req(admin, 'GET', '/api/export?format=csv');
+      const header = r.text.split('\r\n')[0]!.split(',');
+      expect(header.filter((h) => h.startsWith('crit:'))).toEqual([
+        'crit:hello-llm:correctness',
+        'crit:hello-llm:error-handling',
+        'crit:hello-llm:clarity',
+        'crit:hello-two:correctness',
+        'crit:hello-two:error-handling',
+        'crit:hello-two:clarity',
+      ]);
+      const rows = rowsOf(r.text);
+      const mine = rows.find((x) => x.codeName === codeName(other.attemptId))!;
+      expect(mine['crit:hello-two:correctness']).toBe('1');
+      expect(mine['crit:hello-llm:correctness']).toBe('');
+      const first = rows.find((x) => x.codeName === codeName(decided))!;
+      expect(first['crit:hello-llm:correctness']).toBe('3.5');
+      expect(first['crit:hello-two:correctness']).toBe('');
+      await rm(path.dirname(dir), { recursive: true, force: true });
+    });
+
+    it('shows a deadline auto-submit as "auto-submitted at deadline", not as the candidate’s submit', async () => {
+      const late = await t.startedCandidate('Late Lou', 'lou@example.com');
+      t.clock.set(late.attempt.deadlineAt + 500);
+      await t.req(late.browser, 'POST', `/api/attempts/${late.attemptId}/submit?timeUp=true`);
+      const rows = rowsOf((await t.req(admin, 'GET', '/api/export?format=csv')).text);
+      expect(rows.find((x) => x.codeName === codeName(late.attemptId))!.submittedBy).toBe(
+        'auto-submitted at deadline',
+      );
+      expect(rows.find((x) => x.codeName === codeName(decided))!.submittedBy).toBe('candidate');
+      const json = await t.req(admin, 'GET', '/api/export?format=json');
+      expect(
+        json.json.rows.find((x: { attemptId: string }) => x.attemptId === late.attemptId).submittedBy,
+      ).toBe('deadline');
     });
   });
 

@@ -18,10 +18,15 @@ const rowSchema = z
     task: z.string(),
     version: z.number().int(),
     submittedAt: z.number(),
+    submittedBy: z.enum(['candidate', 'deadline']).openapi({
+      description: 'deadline: auto-submitted when the time limit ran out',
+    }),
     grade: z
       .object({ status: z.string(), verdict: z.string().nullable(), passed: z.number(), failed: z.number() })
       .nullable(),
-    criteria: z.record(z.string(), z.number().nullable()),
+    criteria: z
+      .record(z.string(), z.number().nullable())
+      .openapi({ description: "mean level per criterion id of this row's task" }),
     weightedScore: z.number().nullable(),
     reviewers: z.number().int(),
     recommendation: z.number().nullable(),
@@ -53,7 +58,7 @@ const exportRoute = createRoute({
       content: {
         'application/json': {
           schema: z.object({
-            criteria: z.array(z.string()),
+            criteria: z.array(z.object({ task: z.string(), id: z.string() })),
             identities: z.boolean(),
             rows: z.array(rowSchema),
           }),

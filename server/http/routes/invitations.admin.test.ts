@@ -125,7 +125,7 @@ describe('invitations admin (happy path)', () => {
     expect((await t.req(cand, 'POST', '/api/candidate/start')).status).toBe(200);
   });
 
-  it('funnel counts every invitation once by its current stage, overall and per version', async () => {
+  it('funnel counts how many invitations reached each stage (cumulative), overall and per version', async () => {
     const tmp = await mkdtemp(path.join(tmpdir(), 'worksample-task-'));
     const dir = path.join(tmp, 'hello-llm'); // the folder name must be the slug
     await cp(exampleTaskDir, dir, { recursive: true });
@@ -178,13 +178,14 @@ describe('invitations admin (happy path)', () => {
     expect(f.json).toEqual({
       task: 'hello-llm',
       total: 7,
-      counts: { invited: 1, started: 1, submitted: 1, graded: 1, decided: 1, expired: 1, revoked: 1 },
+      // Everyone was invited; 4 started, 3 of them submitted, 2 got past grading, 1 was decided.
+      counts: { invited: 7, started: 4, submitted: 3, graded: 2, decided: 1, expired: 1, revoked: 1 },
       versions: [
-        { version: 1, total: 2, counts: { ...none, invited: 1, revoked: 1 } },
+        { version: 1, total: 2, counts: { ...none, invited: 2, revoked: 1 } },
         {
           version: 2,
           total: 5,
-          counts: { ...none, started: 1, submitted: 1, graded: 1, decided: 1, expired: 1 },
+          counts: { ...none, invited: 5, started: 4, submitted: 3, graded: 2, decided: 1, expired: 1 },
         },
       ],
     });

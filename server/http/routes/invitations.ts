@@ -202,7 +202,7 @@ const funnel = createRoute({
   path: '/api/tasks/{slug}/funnel',
   tags: ['invitations'],
   summary:
-    "How many of a task's invitations are in each stage now (each counted once), overall and per version",
+    "How many of a task's invitations reached each stage (cumulative: invited ⊇ started ⊇ submitted ⊇ graded ⊇ decided; expired and revoked leave after invited), overall and per version",
   request: { params: z.object({ slug: z.string().max(64) }) },
   responses: {
     200: {

@@ -36,6 +36,20 @@ describe('reviews (happy path)', () => {
     return submitted.json;
   }
 
+  it('the review page says whether the candidate submitted or the deadline auto-submitted', async () => {
+    const own = await t.startedCandidate('Own', 'own@example.com');
+    await t.req(own.browser, 'POST', `/api/attempts/${own.attemptId}/submit`);
+    const late = await t.startedCandidate('Late', 'late@example.com');
+    t.clock.set(late.attempt.deadlineAt + 2000);
+    await t.req(late.browser, 'POST', `/api/attempts/${late.attemptId}/submit?timeUp=true`);
+    const admin = await t.staff('admin');
+    expect((await t.req(admin, 'GET', `/api/reviews/${own.attemptId}`)).json.submittedBy).toBe('candidate');
+    expect((await t.req(admin, 'GET', `/api/reviews/${late.attemptId}`)).json).toMatchObject({
+      submittedBy: 'deadline',
+      submittedAt: late.attempt.deadlineAt,
+    });
+  });
+
   it('computes weighted scores, flags disagreements, and reports agreement and calibration per task', async () => {
     const ids: string[] = [];
     for (const n of [1, 2]) {

@@ -71,6 +71,8 @@ export const reviewPageSchema = z
       })
       .nullable(),
     submittedAt: z.number().nullable(),
+    /** deadline: auto-submitted when the time limit ran out, not by the candidate. */
+    submittedBy: z.enum(['candidate', 'deadline']).nullable(),
     myReview: reviewViewSchema.nullable(),
     progress: z.object({ assigned: z.number().int(), submitted: z.number().int() }),
     /** Admins only: who is assigned and how far each is. */
@@ -132,7 +134,6 @@ export const feedbackSchema = z
         id: z.string(),
         title: z.string(),
         level: z.number().int(),
-        descriptor: z.string(),
         comments: z.array(z.string()),
       }),
     ),

@@ -14,6 +14,7 @@ import { Submission } from './submission/submission.tsx';
 import { AdminTasks, TaskPage } from './admin/tasks.tsx';
 import { Invitations } from './admin/invitations.tsx';
 import { ApiTokens } from './admin/tokens.tsx';
+import { Pipeline } from './admin/pipeline.tsx';
 import './staff.css';
 
 function Shell({
@@ -35,6 +36,7 @@ function Shell({
         <strong class="brand">worksample</strong>
         <nav aria-label="Staff">
           <Link href="/review">Review queue</Link>
+          {me.user.role === 'admin' && <Link href="/admin/candidates">Candidates</Link>}
           {staffy && <Link href="/admin">Tasks</Link>}
           {staffy && <Link href="/admin/invitations">Invitations</Link>}
           {me.user.role === 'admin' && <Link href="/admin/tokens">API tokens</Link>}
@@ -74,7 +76,9 @@ function StaffApp() {
     if (me === null && path !== '/login') navigate(`/login?next=${encodeURIComponent(path)}`);
     if (me && me !== 'loading' && path === '/login') {
       const next = new URLSearchParams(location.search).get('next');
-      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/review');
+      // An admin lands on the pipeline (every candidate); reviewers and authors on their queue.
+      const home = me.user.role === 'admin' ? '/admin/candidates' : '/review';
+      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : home);
     }
   }, [me, path]);
 
@@ -104,6 +108,7 @@ function StaffApp() {
   else if (parts[0] === 'review') page = <Queue />;
   else if (parts[0] === 'admin' && parts[1] === 'invitations') page = <Invitations />;
   else if (parts[0] === 'admin' && parts[1] === 'tokens') page = <ApiTokens />;
+  else if (parts[0] === 'admin' && parts[1] === 'candidates') page = <Pipeline />;
   else if (parts[0] === 'admin' && parts[1] === 'tasks' && parts[2])
     page = <TaskPage slug={decodeURIComponent(parts[2])} />;
   else if (parts[0] === 'admin') page = <AdminTasks />;

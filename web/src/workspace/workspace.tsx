@@ -96,7 +96,10 @@ export function Workspace({
       new Promise((r) => setTimeout(r, timeUp ? 8000 : 15000)),
     ]);
     try {
-      const { attempt: a } = await api<{ attempt: Attempt }>('POST', `/api/attempts/${attempt.id}/submit`);
+      const { attempt: a } = await api<{ attempt: Attempt }>(
+        'POST',
+        `/api/attempts/${attempt.id}/submit${timeUp ? '?timeUp=true' : ''}`,
+      );
       saver.lock();
       onDone(
         a,

@@ -7,6 +7,7 @@ import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import { fmtTime, type BulkResult, type Invitation, type Linked, type TaskSummary } from '../types.ts';
 import { ExportLinks } from './tasks.tsx';
+import { expiryDays } from './expiry.ts';
 
 type Capability = { ok: boolean; reason?: string };
 type Capabilities = { codeTasks: Capability; llmTasks: Capability };
@@ -59,7 +60,6 @@ function CreateForms({
   const [csv, setCsv] = useState('');
   const [error, setError] = useState<string | null>(null);
   const slug = task || tasks[0]?.slug || '';
-  const expires = Number(days) > 0 ? { expiresInDays: Number(days) } : {};
 
   const go = async (f: () => Promise<void>) => {
     setError(null);
@@ -110,7 +110,7 @@ function CreateForms({
               taskSlug: slug,
               candidateName: name,
               candidateEmail: email,
-              ...expires,
+              ...expiryDays(days),
             });
             setName('');
             setEmail('');
@@ -154,7 +154,7 @@ function CreateForms({
             const r = await api<BulkResult>('POST', '/api/invitations/bulk', {
               taskSlug: slug,
               csv,
-              ...expires,
+              ...expiryDays(days),
             });
             setCsv('');
             onCreated(

@@ -2,13 +2,50 @@
  * Small inline SVG plots for grading quality: agreement per criterion as bars on a −1…1 scale, and
  * reviewer calibration as dots (mean level difference against the other reviewers). Every mark is
  * labelled with its number; the SVG has a title and the numbers are repeated in text for screen readers.
+ *
+ * Readable at normal zoom: the SVG is drawn at its own pixel size (never scaled down to fit; a narrow
+ * window scrolls it sideways), every text is at least FONT px, and labels too long for their column
+ * are shortened with an ellipsis (the full text in a tooltip and the screen-reader list) instead of
+ * running off the edge.
  */
+import type { ComponentChildren } from 'preact';
 import type { Agreement, AgreementResult } from '../types.ts';
 
-const W = 620;
-const LABEL = 150;
-const VALUE = 150;
-const ROW = 26;
+export const W = 700;
+const LABEL = 190;
+const VALUE = 220;
+const ROW = 28;
+/** Font size of every label and number, in px. */
+export const FONT = 13;
+/** A generous average glyph width for FONT (system sans-serif), used to fit labels to their column. */
+export const GLYPH = FONT * 0.62;
+
+/** `text` shortened with an ellipsis to fit `px` at FONT. */
+export function fit(text: string, px: number): string {
+  const max = Math.max(1, Math.floor(px / GLYPH));
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** A row label, right-aligned before the plot area, with the full text as its tooltip. */
+function RowLabel({ y, text }: { y: number; text: string }) {
+  return (
+    <text x={LABEL - 8} y={y} text-anchor="end" class="row-label" font-size={FONT}>
+      <title>{text}</title>
+      {fit(text, LABEL - 12)}
+    </text>
+  );
+}
+
+/** The plot's SVG at its own size, in a box that scrolls sideways when the window is narrower. */
+function Svg({ h, labelledBy, children }: { h: number; labelledBy: string; children: ComponentChildren }) {
+  return (
+    <div class="plot-scroll">
+      <svg viewBox={`0 0 ${W} ${h}`} width={W} height={h} role="img" aria-labelledby={labelledBy}>
+        {children}
+      </svg>
+    </div>
+  );
+}
 
 const fmt = (v: number | null, digits = 2) => (v === null ? 'n/a' : v.toFixed(digits));
 
@@ -32,18 +69,12 @@ export function AgreementPlot({ rows }: { rows: { label: string; r: AgreementRes
   const h = rows.length * ROW + 30;
   return (
     <figure class="plot" data-testid="agreement-plot">
-      <svg
-        viewBox={`0 0 ${W} ${h}`}
-        width="100%"
-        style={{ maxWidth: `${W}px` }}
-        role="img"
-        aria-labelledby="agr-t"
-      >
+      <Svg h={h} labelledBy="agr-t">
         <title id="agr-t">Agreement per criterion, −1 to 1 (1 = perfect agreement, 0 = chance)</title>
         {[-1, -0.5, 0, 0.5, 1].map((t) => (
           <g key={t}>
             <line x1={x(t)} x2={x(t)} y1={4} y2={h - 22} class={t === 0 ? 'axis' : 'gridline'} />
-            <text x={x(t)} y={h - 8} text-anchor="middle" class="tick-label">
+            <text x={x(t)} y={h - 8} text-anchor="middle" class="tick-label" font-size={FONT}>
               {t}
             </text>
           </g>
@@ -53,9 +84,7 @@ export function AgreementPlot({ rows }: { rows: { label: string; r: AgreementRes
           const v = r.value;
           return (
             <g key={label}>
-              <text x={LABEL - 8} y={y + 13} text-anchor="end" class="row-label">
-                {label}
-              </text>
+              <RowLabel y={y + 14} text={label} />
               {v !== null && (
                 <rect
                   x={Math.min(x(0), x(v))}
@@ -65,14 +94,14 @@ export function AgreementPlot({ rows }: { rows: { label: string; r: AgreementRes
                   class={v >= 0.6 ? 'bar good' : v >= 0.2 ? 'bar fair' : 'bar poor'}
                 />
               )}
-              <text x={W - VALUE} y={y + 13} class="value">
+              <text x={W - VALUE + 8} y={y + 14} class="value" font-size={FONT}>
                 {fmt(v)}
                 {r.n ? ` (n=${r.n})` : ''}
               </text>
             </g>
           );
         })}
-      </svg>
+      </Svg>
       <figcaption class="small muted">
         {rows[0]?.r.method === 'weighted-kappa'
           ? 'Quadratic-weighted Cohen’s κ (two reviewers per submission)'
@@ -97,13 +126,7 @@ export function CalibrationPlot({ rows }: { rows: Agreement['calibration'] }) {
   if (!rows.length) return <p class="muted">No reviewer has overlapping reviews yet.</p>;
   return (
     <figure class="plot" data-testid="calibration-plot">
-      <svg
-        viewBox={`0 0 ${W} ${h}`}
-        width="100%"
-        style={{ maxWidth: `${W}px` }}
-        role="img"
-        aria-labelledby="cal-t"
-      >
+      <Svg h={h} labelledBy="cal-t">
         <title id="cal-t">
           Reviewer calibration: mean level difference from the other reviewers (left = stricter, right = more
           lenient)
@@ -111,7 +134,7 @@ export function CalibrationPlot({ rows }: { rows: Agreement['calibration'] }) {
         {[-3, -2, -1, 0, 1, 2, 3].map((t) => (
           <g key={t}>
             <line x1={x(t)} x2={x(t)} y1={4} y2={h - 22} class={t === 0 ? 'axis' : 'gridline'} />
-            <text x={x(t)} y={h - 8} text-anchor="middle" class="tick-label">
+            <text x={x(t)} y={h - 8} text-anchor="middle" class="tick-label" font-size={FONT}>
               {t > 0 ? `+${t}` : t}
             </text>
           </g>
@@ -120,9 +143,7 @@ export function CalibrationPlot({ rows }: { rows: Agreement['calibration'] }) {
           const y = 8 + i * ROW;
           return (
             <g key={c.reviewer}>
-              <text x={LABEL - 8} y={y + 13} text-anchor="end" class="row-label">
-                {c.name}
-              </text>
+              <RowLabel y={y + 14} text={c.name} />
               <line
                 x1={x(c.bias - c.meanAbsDiff)}
                 x2={x(c.bias + c.meanAbsDiff)}
@@ -131,14 +152,14 @@ export function CalibrationPlot({ rows }: { rows: Agreement['calibration'] }) {
                 class="spread"
               />
               <circle cx={x(c.bias)} cy={y + 9} r={6} class={Math.abs(c.bias) >= 1 ? 'dot off' : 'dot'} />
-              <text x={W - VALUE} y={y + 13} class="value">
+              <text x={W - VALUE + 8} y={y + 14} class="value" font-size={FONT}>
                 {c.bias >= 0 ? '+' : ''}
                 {c.bias.toFixed(2)} (|d| {c.meanAbsDiff.toFixed(2)}, n={c.n})
               </text>
             </g>
           );
         })}
-      </svg>
+      </Svg>
       <figcaption class="small muted">
         Dot: mean of (own level − mean of the others’ levels) on shared criteria; line: ± mean absolute
         difference.
@@ -157,26 +178,18 @@ export function CalibrationPlot({ rows }: { rows: Agreement['calibration'] }) {
 
 export function FunnelPlot({ counts, total }: { counts: Record<string, number>; total: number }) {
   const stages = Object.entries(counts);
-  const plotW = W - LABEL - 60;
+  const plotW = W - LABEL - 80;
   const h = stages.length * ROW + 8;
   const max = Math.max(1, ...stages.map(([, n]) => n));
   return (
     <figure class="plot" data-testid="funnel">
-      <svg
-        viewBox={`0 0 ${W} ${h}`}
-        width="100%"
-        style={{ maxWidth: `${W}px` }}
-        role="img"
-        aria-labelledby="fun-t"
-      >
-        <title id="fun-t">Invitations by stage ({total} in all)</title>
+      <Svg h={h} labelledBy="fun-t">
+        <title id="fun-t">Invitations that reached each stage ({total} in all)</title>
         {stages.map(([stage, n], i) => {
           const y = 4 + i * ROW;
           return (
             <g key={stage}>
-              <text x={LABEL - 8} y={y + 13} text-anchor="end" class="row-label">
-                {stage}
-              </text>
+              <RowLabel y={y + 14} text={stage} />
               <rect
                 x={LABEL}
                 y={y + 2}
@@ -184,13 +197,13 @@ export function FunnelPlot({ counts, total }: { counts: Record<string, number>; 
                 height={ROW - 10}
                 class="bar neutral"
               />
-              <text x={LABEL + (n / max) * plotW + 6} y={y + 13} class="value">
+              <text x={LABEL + (n / max) * plotW + 6} y={y + 14} class="value" font-size={FONT}>
                 {n}
               </text>
             </g>
           );
         })}
-      </svg>
+      </Svg>
       <ul class="sr-only">
         {stages.map(([s, n]) => (
           <li key={s}>

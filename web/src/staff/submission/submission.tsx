@@ -85,7 +85,10 @@ export function Submission({ id, me }: { id: string; me: Me }) {
         <dl class="facts compact">
           <div>
             <dt>Submitted</dt>
-            <dd>{fmtTime(page.submittedAt)}</dd>
+            <dd data-testid="submitted-at">
+              {fmtTime(page.submittedAt)}
+              {page.submittedBy === 'deadline' && <strong> · auto-submitted at deadline</strong>}
+            </dd>
           </div>
           <div>
             <dt>Auto score</dt>

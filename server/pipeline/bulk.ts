@@ -1,0 +1,131 @@
+/**
+ * Bulk actions over selected pipeline rows (invitations): assign reviewers, extend, revoke, export.
+ * Each row is done on its own through the same verbs as the one-row pages, and reported on its own —
+ * a failing row never hides the ones that worked, nor the other way round.
+ */
+import { AppError } from '../errors/index.ts';
+import type { ServiceContext } from '../platform/index.ts';
+import type { StaffUser } from '../auth/index.ts';
+import { extendInvitation, revokeInvitation } from '../invitations/index.ts';
+import { assignReviewers } from '../reviews/index.ts';
+import { exportCsv, exportSubmissions } from '../export/index.ts';
+
+export const MAX_BULK_IDS = 500;
+
+export type BulkAction =
+  | { action: 'assign'; reviewerIds: string[] }
+  | { action: 'extend'; days: number }
+  | { action: 'revoke' }
+  | { action: 'export' };
+// TODO(email, issue 14): 'remind' (resend the link / a reminder before expiry by email) belongs here
+// once the email outbox lands: one row each, through the outbox's verb, reported like the others.
+
+export interface BulkRowResult {
+  invitationId: string;
+  ok: boolean;
+  /** What happened, or why not (the same message the one-row action gives). */
+  message: string;
+}
+
+export interface BulkOutcome {
+  results: BulkRowResult[];
+  succeeded: number;
+  failed: number;
+  /** export only: the CSV of the selected submitted rows. */
+  csv?: string;
+}
+
+/** Runs `action` on each selected invitation and reports every row. */
+export async function bulkPipeline(
+  ctx: ServiceContext,
+  admin: StaffUser,
+  invitationIds: string[],
+  action: BulkAction,
+): Promise<BulkOutcome> {
+  const ids = [...new Set(invitationIds)];
+  if (!ids.length) throw new AppError('validation_failed', 'ids: select at least one row');
+  if (ids.length > MAX_BULK_IDS)
+    throw new AppError('validation_failed', `ids: at most ${MAX_BULK_IDS} rows at once`);
+  const rows = await ctx.db
+    .selectFrom('invitations as i')
+    .leftJoin('attempts as a', 'a.invitation_id', 'i.id')
+    .select(['i.id', 'a.id as attempt_id', 'a.status'])
+    .where('i.id', 'in', ids)
+    .where('i.purpose', '=', 'candidate')
+    .execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+
+  if (action.action === 'export') return exportRows(ctx, admin, ids, byId);
+
+  const results: BulkRowResult[] = [];
+  for (const id of ids) {
+    const row = byId.get(id);
+    if (!row) {
+      results.push({ invitationId: id, ok: false, message: 'invitation not found' });
+      continue;
+    }
+    try {
+      results.push({ invitationId: id, ok: true, message: await one(ctx, admin, row, action) });
+    } catch (err) {
+      if (!(err instanceof AppError))
+        ctx.logger.error({ err, invitationId: id }, 'bulk pipeline action failed');
+      results.push({
+        invitationId: id,
+        ok: false,
+        message: err instanceof AppError ? err.message : 'internal error; see the server log',
+      });
+    }
+  }
+  return summary(results);
+}
+
+async function one(
+  ctx: ServiceContext,
+  admin: StaffUser,
+  row: { id: string; attempt_id: string | null; status: string | null },
+  action: Exclude<BulkAction, { action: 'export' }>,
+): Promise<string> {
+  switch (action.action) {
+    case 'assign': {
+      if (!row.attempt_id || row.status === 'started')
+        throw new AppError('conflict', 'not submitted yet; reviewers are assigned to submissions');
+      const added = await assignReviewers(ctx, row.attempt_id, {
+        reviewerIds: action.reviewerIds,
+        assignedBy: admin.id,
+      });
+      return added.length ? `assigned ${added.length} reviewer(s)` : 'already assigned';
+    }
+    case 'extend': {
+      const inv = await extendInvitation(ctx, row.id, action.days);
+      return `link valid until ${new Date(inv.expiresAt).toISOString()}`;
+    }
+    case 'revoke':
+      await revokeInvitation(ctx, row.id);
+      return 'revoked';
+  }
+}
+
+async function exportRows(
+  ctx: ServiceContext,
+  admin: StaffUser,
+  ids: string[],
+  byId: Map<string, { id: string; attempt_id: string | null; status: string | null }>,
+): Promise<BulkOutcome> {
+  const attemptIds = ids.flatMap((id) => (byId.get(id)?.attempt_id ? [byId.get(id)!.attempt_id!] : []));
+  const result = await exportSubmissions(ctx, admin, { attemptIds });
+  const exported = new Set(result.rows.map((r) => r.attemptId));
+  const results = ids.map((id): BulkRowResult => {
+    const row = byId.get(id);
+    if (!row) return { invitationId: id, ok: false, message: 'invitation not found' };
+    if (row.attempt_id && exported.has(row.attempt_id))
+      return { invitationId: id, ok: true, message: 'exported' };
+    return { invitationId: id, ok: false, message: 'not submitted yet; the export holds submissions' };
+  });
+  return { ...summary(results), csv: exportCsv(result) };
+}
+
+const summary = (results: BulkRowResult[]): BulkOutcome => ({
+  results,
+  succeeded: results.filter((r) => r.ok).length,
+  failed: results.filter((r) => !r.ok).length,
+});
