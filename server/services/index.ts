@@ -12,6 +12,7 @@ import { SandboxManager, type ManagerOptions, type SandboxDriver } from '../sand
 import type { LlmProvider, LlmUpstream } from '../llm/index.ts';
 import { Gateway } from '../llm-gateway/index.ts';
 import { RunService } from '../runs/index.ts';
+import { TerminalService, type TerminalOptions } from '../terminal/index.ts';
 import { GradingQueue } from '../grading-jobs/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
 import { VerifyService } from '../verify/index.ts';
@@ -33,6 +34,8 @@ export interface ServiceDeps {
   config: Config;
   /** Sign-in throttling; defaults to an in-memory throttle from config.login. */
   loginThrottle?: LoginThrottle;
+  /** Terminal timings and bounds (defaults in server/terminal/service.ts). */
+  terminal?: Partial<TerminalOptions>;
 }
 
 export interface Services {
@@ -45,6 +48,8 @@ export interface Services {
   readonly sandbox: SandboxManager;
   readonly gateway: Gateway;
   readonly runs: RunService;
+  /** The workspace's Terminal: one recorded shell per attempt in its sandbox session. */
+  readonly terminal: TerminalService;
   /** Grading jobs: queued at submit and by staff re-grades, retried on engine errors, resumed at start. */
   readonly grading: GradingQueue;
   readonly verify: VerifyService;
@@ -73,6 +78,7 @@ export function createServices(deps: ServiceDeps): Services {
     gatewayNetworks: gateway,
   });
   const runs = new RunService(ctx, sandbox, gateway);
+  const terminal = new TerminalService(ctx, sandbox, runs, deps.terminal);
   const grading = new GradingQueue({
     ctx,
     manager: sandbox,
@@ -86,6 +92,8 @@ export function createServices(deps: ServiceDeps): Services {
     },
     attemptSubmitted(id) {
       gateway.attemptSubmitted(id);
+      // Before the runs give the container back: the terminal says why it closes, then its shell dies.
+      runs.track(terminal.attemptSubmitted(id));
       runs.attemptSubmitted(id);
       // Tracked with the runs' background work: settling waits for the grading too.
       runs.track(grading.submitted(id));
@@ -113,6 +121,7 @@ export function createServices(deps: ServiceDeps): Services {
     sandbox,
     gateway,
     runs,
+    terminal,
     grading,
     verify,
     loginThrottle,
@@ -122,6 +131,7 @@ export function createServices(deps: ServiceDeps): Services {
       await runs.settle();
     },
     async close() {
+      await terminal.close();
       await runs.settle();
       await grading.settle();
       grading.stop();
