@@ -148,6 +148,8 @@ export async function startServer(
             name: 'ended live run streams',
             run: async () => services.runs.hub.closeAll('the server is restarting'),
           },
+          // Terminal sockets are upgraded connections the HTTP server no longer tracks: closed here.
+          { name: 'closed terminals', run: () => services.terminal.close(), maxMs: 1000 },
           { name: 'closed HTTP connections', run: () => server.close(1000), maxMs: 1500 },
           // Grading still running is left in the database as running, and queued again at start.
           { name: 'stopped taking grading jobs', run: async () => services.grading.stop() },

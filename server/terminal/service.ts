@@ -159,7 +159,8 @@ export class TerminalService {
     if (sh.detachTimer) this.clear(sh, sh.detachTimer);
     sh.detachTimer = undefined;
     client.send({ t: 'ready', resumed });
-    if (resumed && sh.scrollback) client.send({ t: 'out', d: sh.scrollback });
+    // A fresh shell's first prompt came before anyone was attached; a resumed one's screen is replayed.
+    if (sh.scrollback) client.send({ t: 'out', d: sh.scrollback });
     if (resumed) void sh.running?.resize(size.cols, size.rows);
     const shell = sh;
     return {
