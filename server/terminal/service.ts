@@ -104,6 +104,8 @@ interface Shell {
   lastSync: number;
   paced: { windowStart: number; bytes: number; paused: boolean };
   timers: Set<NodeJS.Timeout>;
+  /** Resolves the wait of a busy shell's slot (it ends early when the shell ends). */
+  quiet?: () => void;
   /** Set while no connection is attached: ends the shell when it fires. */
   detachTimer?: NodeJS.Timeout;
 }
@@ -296,6 +298,7 @@ export class TerminalService {
   /** Resolves once the shell has had no input and no output for busyMs, or has ended. */
   private idle(sh: Shell): Promise<void> {
     return new Promise((resolve) => {
+      sh.quiet = resolve;
       const check = () => {
         const quiet = Date.now() - sh.lastActive;
         if (sh.ended || quiet >= this.opts.busyMs) return resolve();
@@ -365,6 +368,7 @@ export class TerminalService {
     for (const t of sh.timers) clearTimeout(t);
     sh.timers.clear();
     sh.slot?.ticket.cancel();
+    sh.quiet?.();
     sh.client?.send({ t: 'ended', reason, final });
     sh.client?.close(final ? CLOSE_FINAL : CLOSE_ENDED, final ? 'attempt over' : 'shell ended');
     sh.client = undefined;
