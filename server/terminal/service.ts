@@ -101,7 +101,6 @@ interface Shell {
   pendingBytes: number;
   lastActive: number;
   slot?: { ticket: SlotTicket; granted: Promise<void>; held: boolean };
-  lastSync: number;
   paced: { windowStart: number; bytes: number; paused: boolean };
   timers: Set<NodeJS.Timeout>;
   /** Resolves the wait of a busy shell's slot (it ends early when the shell ends). */
@@ -207,7 +206,6 @@ export class TerminalService {
       chain: Promise.resolve(),
       pendingBytes: 0,
       lastActive: Date.now(),
-      lastSync: Date.now(),
       paced: { windowStart: Date.now(), bytes: 0, paused: false },
       timers: new Set(),
     };
@@ -250,12 +248,12 @@ export class TerminalService {
     sh.recorder.push('in', data);
     const granted = this.busy(sh);
     // Enter runs a command: the files saved in the editor go to the sandbox first (only what changed).
-    const sync = /[\r\n]/.test(data) && Date.now() - sh.lastSync > 300;
+    // (One query when nothing changed.)
+    const sync = /[\r\n]/.test(data);
     sh.chain = sh.chain
       .then(async () => {
         await granted;
         if (sync && !sh.ended) {
-          sh.lastSync = Date.now();
           await this.runs
             .syncedSession(sh.attemptId, sh.image, sh.network)
             .catch((err: unknown) => this.ctx.logger.warn({ err }, 'terminal: syncing files failed'));

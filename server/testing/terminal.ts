@@ -19,7 +19,7 @@ export function listenTestApp(t: TestApp): Promise<Listening> {
 export interface TerminalSocket {
   /** Every message received, in order. */
   messages: ServerMessage[];
-  /** All output received so far, joined. */
+  /** All output received so far, joined, without terminal control sequences (colours, modes) or CRs. */
   output(): string;
   send(msg: unknown): void;
   type(data: string): void;
@@ -63,7 +63,9 @@ export function openTerminal(
     messages
       .filter((m): m is Extract<ServerMessage, { t: 'out' }> => m.t === 'out')
       .map((m) => m.d)
-      .join('');
+      .join('')
+      // eslint-disable-next-line no-control-regex
+      .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r/g, '');
   const socket: TerminalSocket = {
     messages,
     output,
