@@ -1,12 +1,21 @@
 /**
  * The Terminal tab in real Chromium against a real server and sandbox: type into xterm and see the
  * shell's output, reload and continue in the same shell (its directory and screen are still there),
- * and submit ends it — the socket is refused afterwards. Needs Docker: the local fallback driver has
+ * and submit ends it — the socket is refused afterwards; the reviewer's replay shows the session. Needs Docker: the local fallback driver has
  * no terminal (server/http/routes/terminal.security.test.ts covers that refusal).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { attemptId, hasChromium, openBrowser, shot, startEnv, type Browsing, type Env } from './harness.ts';
+import {
+  attemptId,
+  hasChromium,
+  openBrowser,
+  shot,
+  signIn,
+  startEnv,
+  type Browsing,
+  type Env,
+} from './harness.ts';
 import { needs } from '../helpers/require.ts';
 import { sandboxesReady } from '../helpers/docker.ts';
 
@@ -78,6 +87,23 @@ describe.runIf(hasChromium() && needs('docker', docker, 'start dockerd, then npm
         id,
       );
       expect(opened).toBe(false);
+
+      // The reviewer's replay shows the terminal: the commands and what they printed.
+      await env.addUser('admin', 'admin@example.com');
+      const staff = await openBrowser(env.server.url);
+      try {
+        await signIn(staff.page, 'admin@example.com');
+        await staff.page.goto(`/review/${id}`);
+        await staff.page.getByTestId('tab-replay').click();
+        await staff.page.getByTestId('replay-terminal').waitFor();
+        const replay = await staff.page.getByTestId('replay-terminal').innerText();
+        expect(replay).toContain('e2e-42');
+        expect(replay).toContain('again-2');
+        expect(replay).toContain('The attempt was submitted');
+        await shot(staff.page, 'terminal-03-replay');
+      } finally {
+        await staff.close();
+      }
     });
   },
 );
