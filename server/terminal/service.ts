@@ -8,9 +8,11 @@
  *   exited, a Run's cleanup ended it, the idle sandbox was recycled) the next connection starts a fresh
  *   shell in the same container — files in /workspace persist.
  * - **Capacity**: an idle shell holds no concurrency slot. A keystroke makes it busy: it claims a slot
- *   in the sandbox queue like a Run (round robin, its place shown; input waits meanwhile) and keeps it,
- *   with a lease on the session, until nothing was typed and nothing printed for `busyMs`. Output is
- *   paced to `outputBytesPerSecond` (the program blocks on a full terminal, as on a slow one).
+ *   in the sandbox queue like a Run (round robin, its place shown; input waits meanwhile) and keeps it
+ *   until nothing was typed and nothing printed for `busyMs`. Output is paced to
+ *   `outputBytesPerSecond` (the program blocks on a full terminal, as on a slow one). A live shell
+ *   holds a lease on the session, so the idle reclaim never removes the container under it; a shell
+ *   with no browser ends after `detachedMs`, and then the session is reclaimable as usual.
  * - **End**: at submit and at deadline + grace the shell is killed and the connection closed with the
  *   reason; the task's `terminal: false` or a driver without shells (local fallback) refuse to open one.
  * - **Record**: input and output go to the timeline, bounded (recorder.ts).
@@ -20,7 +22,7 @@ import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import { terminalEnabled } from '../tasks/index.ts';
-import type { RunningShell, SandboxManager, SlotTicket } from '../sandbox/index.ts';
+import type { RunningShell, SandboxManager, SandboxSession, SlotTicket } from '../sandbox/index.ts';
 import { networkFor, type RunService } from '../runs/index.ts';
 import { defaultRecordLimits, TerminalRecorder, type RecordLimits } from './recorder.ts';
 
@@ -103,6 +105,8 @@ interface Shell {
   slot?: { ticket: SlotTicket; granted: Promise<void>; held: boolean };
   paced: { windowStart: number; bytes: number; paused: boolean };
   timers: Set<NodeJS.Timeout>;
+  /** Gives back the shell's lease on the session. */
+  release?: () => void;
   /** Resolves the wait of a busy shell's slot (it ends early when the shell ends). */
   quiet?: () => void;
   /** Set while no connection is attached: ends the shell when it fires. */
@@ -209,15 +213,29 @@ export class TerminalService {
       paced: { windowStart: Date.now(), bytes: 0, paused: false },
       timers: new Set(),
     };
-    const session = await this.runs.syncedSession(attemptId, sh.image, sh.network);
-    sh.running = await this.manager.shell(session, { ...size, onData: (c) => this.output(sh, c) });
+    // The shell holds a lease on the session while it lives, so the idle reclaim does not take the
+    // container (and files made only in the terminal) from under an open terminal.
+    const session = await new Promise<SandboxSession>((resolve, reject) => {
+      this.manager
+        .useAttempt(attemptId, sh.image, sh.network, async () => {
+          resolve(await this.runs.syncedSession(attemptId, sh.image, sh.network));
+          await new Promise<void>((release) => (sh.release = release));
+        })
+        .catch(reject);
+    });
+    try {
+      sh.running = await this.manager.shell(session, { ...size, onData: (c) => this.output(sh, c) });
+    } catch (err) {
+      sh.release?.();
+      throw err;
+    }
     this.shells.set(attemptId, sh);
     void sh.running.ended.then(({ exitCode }) =>
       this.end(
         sh,
         exitCode === 0
           ? 'The shell exited. Press any key to start a new one.'
-          : `The shell was stopped${exitCode === null ? '' : ` (status ${exitCode})`}: Run and Run tests end every process in the sandbox, the terminal's too. Press any key to start a new shell; files in /workspace are still there.`,
+          : `The shell was stopped${exitCode === null ? '' : ` (status ${exitCode})`}: Run and Run tests end every process in the sandbox, the terminal's too. Press any key to start a new shell.`,
         false,
       ),
     );
@@ -283,8 +301,7 @@ export class TerminalService {
       .run(async () => {
         slot.held = true;
         grant();
-        if (sh.ended) return;
-        await this.manager.useAttempt(sh.attemptId, sh.image, sh.network, () => this.idle(sh));
+        await this.idle(sh);
       })
       .catch(() => grant())
       .finally(() => {
@@ -367,6 +384,7 @@ export class TerminalService {
     sh.timers.clear();
     sh.slot?.ticket.cancel();
     sh.quiet?.();
+    sh.release?.();
     sh.client?.send({ t: 'ended', reason, final });
     sh.client?.close(final ? CLOSE_FINAL : CLOSE_ENDED, final ? 'attempt over' : 'shell ended');
     sh.client = undefined;

@@ -23,7 +23,7 @@ describe('terminal (fake shell, real server)', () => {
     t = await makeTestApp({
       driver,
       env: { PUBLIC_URL: `http://127.0.0.1:${port}` },
-      sandbox: { maxConcurrent: 1 },
+      sandbox: { maxConcurrent: 1, idleMs: 60_000 },
       terminal: { busyMs: 400 },
     });
     await t.importExample();
@@ -120,5 +120,17 @@ describe('terminal (fake shell, real server)', () => {
     await t.services.runs.settle();
     const run = await t.req(b.browser, 'GET', `/api/attempts/${b.attemptId}/runs/${busy.json.run.id}`);
     expect(run.json.run.status).toBe('done');
+  });
+
+  it('an open shell keeps its sandbox from the idle reclaim; once it has ended the sandbox is reclaimable', async () => {
+    const { browser, attemptId } = await t.startedCandidate();
+    const term = await openTerminal(t, attemptId, browser);
+    await term.waitFor(/\$ /);
+    t.clock.advance(61_000);
+    expect(await t.services.sandbox.reclaimIdle()).toBe(0);
+    term.type('exit\r');
+    await term.closed;
+    t.clock.advance(61_000);
+    expect(await t.services.sandbox.reclaimIdle()).toBe(1);
   });
 });
