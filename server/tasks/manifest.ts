@@ -230,7 +230,10 @@ function crossFieldIssues(value: unknown): Array<{ path: PropertyKey[]; message:
     issues.push({ path: ['llm', 'assistant'], message: 'the assistant needs llm.enabled: true and a model' });
   }
   if (value.terminal === true && typeof kind === 'string' && kind !== 'code')
-    issues.push({ path: ['terminal'], message: 'only allowed when kind is code (other kinds have no sandbox)' });
+    issues.push({
+      path: ['terminal'],
+      message: 'only allowed when kind is code (other kinds have no sandbox)',
+    });
   return issues;
 }
 

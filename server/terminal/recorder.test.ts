@@ -11,7 +11,12 @@ describe('TerminalRecorder', () => {
     r.push('in', 'ls -la\r');
     r.push('in', 'cat file\r');
     r.push('out', 'y\r\n'.repeat(10));
-    expect(r.take()).toEqual({ in: 'ls -la\rcat', out: 'y\r\n'.repeat(6) + 'y\r', droppedIn: 6, droppedOut: 10 });
+    expect(r.take()).toEqual({
+      in: 'ls -la\rcat',
+      out: 'y\r\n'.repeat(6) + 'y\r',
+      droppedIn: 6,
+      droppedOut: 10,
+    });
     expect(r.take()).toBeUndefined();
     now = 60_000; // a new minute: room again, up to the attempt's bound
     r.push('out', 'z'.repeat(30));

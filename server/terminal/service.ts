@@ -239,7 +239,12 @@ export class TerminalService {
         false,
       ),
     );
-    await recordEvent(this.ctx.db, { attemptId, at: this.ctx.clock.now(), type: 'terminal.opened', payload: {} });
+    await recordEvent(this.ctx.db, {
+      attemptId,
+      at: this.ctx.clock.now(),
+      type: 'terminal.opened',
+      payload: {},
+    });
     const left = attempt.deadline_at + this.ctx.config.submitGraceMs - this.ctx.clock.now();
     this.later(sh, Math.max(0, left), () => this.end(sh, REASONS.deadline, true));
     this.flushTimer ??= setInterval(() => void this.flush(), this.opts.flushMs);
@@ -362,10 +367,13 @@ export class TerminalService {
   }
 
   private later(sh: Shell, ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(() => {
-      sh.timers.delete(t);
-      fn();
-    }, Math.min(ms, 2 ** 31 - 1));
+    const t = setTimeout(
+      () => {
+        sh.timers.delete(t);
+        fn();
+      },
+      Math.min(ms, 2 ** 31 - 1),
+    );
     sh.timers.add(t);
     return t;
   }

@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { listenAll, type Listening } from '../http/listen.ts';
+import { listenAll, type Listening } from '../http/index.ts';
 import type { RunningShell, SandboxDriver, ShellRequest } from '../sandbox/index.ts';
 import type { ServerMessage } from '../terminal/index.ts';
 import type { Browser, TestApp } from './index.ts';

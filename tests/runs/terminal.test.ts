@@ -115,7 +115,9 @@ describe.runIf(
     first.type('sleep 600 & sleep 601\r');
     const { session } = await t.services.sandbox.existing(attemptId)!;
     await expect
-      .poll(async () => (await containerProcesses(session as DockerSession)).some((p) => p.args === 'sleep 601'))
+      .poll(async () =>
+        (await containerProcesses(session as DockerSession)).some((p) => p.args === 'sleep 601'),
+      )
       .toBe(true);
     first.close();
     // No browser for detachedMs (1 s here): the shell and everything in its terminal session go.
@@ -131,7 +133,11 @@ describe.runIf(
     const run = await t.req(browser, 'POST', `/api/attempts/${attemptId}/runs`, { kind: 'run' });
     await followEvents(t, browser, attemptId, run.json.run.id);
     expect((await term.closed).code).toBe(4001);
-    expect(term.messages.at(-1)).toMatchObject({ t: 'ended', final: false, reason: /Run and Run tests end every process/ });
+    expect(term.messages.at(-1)).toMatchObject({
+      t: 'ended',
+      final: false,
+      reason: /Run and Run tests end every process/,
+    });
     const next = await openTerminal(t, attemptId, browser);
     next.type('echo again\r');
     await next.waitFor(/\nagain\n/);

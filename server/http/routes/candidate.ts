@@ -41,7 +41,9 @@ export const candidateSchema = z
       timeLimitMinutes: z.number(),
       terminal: z
         .boolean()
-        .openapi({ description: 'whether the workspace has a Terminal panel (a recorded shell in the sandbox)' }),
+        .openapi({
+          description: 'whether the workspace has a Terminal panel (a recorded shell in the sandbox)',
+        }),
       llm: z.object({
         enabled: z.boolean(),
         models: z.array(z.string()),

@@ -69,20 +69,17 @@ export function registerTerminal(
     },
   });
 
-  app.get(
-    '/api/attempts/:id/terminal',
-    async (c, next) => {
-      if (!sameOrigin(c.req.header('origin'), c.get('ctx').config.publicUrl))
-        throw new AppError('forbidden', 'the terminal opens only from the workspace page of this site');
-      const id = c.req.param('id').slice(0, 64);
-      const a = await attemptFor(c.get('ctx'), principals(c), id, 'write');
-      await terminal.check(a.id);
-      if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
-        throw new AppError('bad_request', 'the terminal speaks WebSocket: send an Upgrade request');
-      const size = sizeQuery.parse({ cols: c.req.query('cols'), rows: c.req.query('rows') });
-      return upgradeWebSocket(() => socketEvents(terminal, a.id, size))(c, next);
-    },
-  );
+  app.get('/api/attempts/:id/terminal', async (c, next) => {
+    if (!sameOrigin(c.req.header('origin'), c.get('ctx').config.publicUrl))
+      throw new AppError('forbidden', 'the terminal opens only from the workspace page of this site');
+    const id = c.req.param('id').slice(0, 64);
+    const a = await attemptFor(c.get('ctx'), principals(c), id, 'write');
+    await terminal.check(a.id);
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket')
+      throw new AppError('bad_request', 'the terminal speaks WebSocket: send an Upgrade request');
+    const size = sizeQuery.parse({ cols: c.req.query('cols'), rows: c.req.query('rows') });
+    return upgradeWebSocket(() => socketEvents(terminal, a.id, size))(c, next);
+  });
 }
 
 /** The socket's life: attach on open, keystrokes and resizes in order, detach on close. */
@@ -90,8 +87,7 @@ function socketEvents(terminal: TerminalService, attemptId: string, size: { cols
   let attachment: Attachment | undefined;
   let closed = false;
   const early: ClientMessage[] = [];
-  const apply = (a: Attachment, m: ClientMessage) =>
-    m.t === 'in' ? a.input(m.d) : a.resize(m.cols, m.rows);
+  const apply = (a: Attachment, m: ClientMessage) => (m.t === 'in' ? a.input(m.d) : a.resize(m.cols, m.rows));
   return {
     onOpen(_e: Event, ws: WSContext<unknown>) {
       const raw = ws.raw as { bufferedAmount?: number } | undefined;

@@ -56,8 +56,11 @@ export async function dockerShell(deps: ShellDeps, req: ShellRequest): Promise<R
     AttachStderr: true,
     Tty: true,
   });
-  const stream = (await exec.start({ hijack: true, stdin: true, Tty: true })) as unknown as NodeJS.ReadWriteStream &
-    NodeJS.EventEmitter & { destroy(): void };
+  const stream = (await exec.start({
+    hijack: true,
+    stdin: true,
+    Tty: true,
+  })) as unknown as NodeJS.ReadWriteStream & NodeJS.EventEmitter & { destroy(): void };
   let pid: string | undefined;
   let head = Buffer.alloc(0);
   const gotPid = new Promise<string | undefined>((resolve) => {
@@ -66,7 +69,10 @@ export async function dockerShell(deps: ShellDeps, req: ShellRequest): Promise<R
       head = Buffer.concat([head, chunk]);
       const nl = head.indexOf(0x0a);
       if (nl < 0 && head.length < 64) return;
-      const line = head.subarray(0, nl < 0 ? 0 : nl).toString('utf8').trim();
+      const line = head
+        .subarray(0, nl < 0 ? 0 : nl)
+        .toString('utf8')
+        .trim();
       pid = /^\d+$/.test(line) ? line : '';
       resolve(pid || undefined);
       const rest = head.subarray(nl + 1);

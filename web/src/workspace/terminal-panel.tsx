@@ -34,7 +34,12 @@ const DARK: ITheme = {
 };
 
 /** The socket's address for this attempt (same origin as the page, ws or wss to match). */
-export function terminalUrl(loc: { protocol: string; host: string }, attemptId: string, cols: number, rows: number) {
+export function terminalUrl(
+  loc: { protocol: string; host: string },
+  attemptId: string,
+  cols: number,
+  rows: number,
+) {
   const scheme = loc.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${scheme}//${loc.host}/api/attempts/${encodeURIComponent(attemptId)}/terminal?cols=${cols}&rows=${rows}`;
 }

@@ -88,7 +88,8 @@ function describe(e: TimelineEvent): Moment {
       return {
         at: e.at,
         label:
-          `Terminal: ${typed || 'output'}` + (dropped ? ` (${dropped} bytes over the recording limit not kept)` : ''),
+          `Terminal: ${typed || 'output'}` +
+          (dropped ? ` (${dropped} bytes over the recording limit not kept)` : ''),
         kind: 'run',
         path: null,
       };

@@ -42,7 +42,13 @@ export function Replay({ attemptId }: { attemptId: string }) {
   const here = line[at];
   const hasTerminal = line.some((l) => l.event?.type.startsWith('terminal.'));
   const terminal = useMemo(
-    () => (hasTerminal ? terminalAt(line.map((l) => l.event), at) : ''),
+    () =>
+      hasTerminal
+        ? terminalAt(
+            line.map((l) => l.event),
+            at,
+          )
+        : '',
     [hasTerminal, line, at],
   );
   const paths = [...snap.keys()].sort();
