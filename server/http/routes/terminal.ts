@@ -62,7 +62,25 @@ export function registerTerminal(
     tags: ['runs'],
     summary:
       "The attempt's terminal as a WebSocket (owner candidate, same-origin only). Client frames: {t:'in',d} keystrokes, {t:'resize',cols,rows}; server frames: {t:'ready'}, {t:'out',d}, {t:'queued',position}, {t:'ended',reason,final}",
-    request: { params: z.object({ id: z.string().max(64) }), query: sizeQuery },
+    request: {
+      params: z.object({ id: z.string().max(64) }),
+      query: z.object({
+        cols: z
+          .number()
+          .int()
+          .min(2)
+          .max(500)
+          .optional()
+          .openapi({ description: 'terminal width (default 80)' }),
+        rows: z
+          .number()
+          .int()
+          .min(1)
+          .max(200)
+          .optional()
+          .openapi({ description: 'terminal height (default 24)' }),
+      }),
+    },
     responses: {
       101: { description: 'switching to the WebSocket protocol' },
       ...errorResponses(400, 401, 403, 404, 409),
