@@ -109,7 +109,7 @@ export function openTerminal(
 
 /**
  * `inner` plus a fake shell: no process, it echoes every keystroke and answers a line with
- * `ran: <line>`. `shells` lists what was opened (killed or not), for tests to look at.
+ * `ran: <line>` (after printing n × "x" for `flood <n>`). `shells` lists what was opened (killed or not), for tests to look at.
  */
 export function fakeShellDriver(inner: SandboxDriver) {
   const shells: Array<{ killed: boolean; size: { cols: number; rows: number } }> = [];
@@ -135,6 +135,9 @@ export function fakeShellDriver(inner: SandboxDriver) {
           me.killed = true;
           return end({ exitCode: 0 });
         }
+        const flood = /^flood (\d+)$/.exec(cmd);
+        if (flood)
+          for (let n = Number(flood[1]); n > 0; n -= 4096) req.onData(Buffer.alloc(Math.min(n, 4096), 'x'));
         req.onData(Buffer.from(`ran: ${cmd}\r\n$ `));
       },
       async resize(cols, rows) {

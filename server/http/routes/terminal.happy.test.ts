@@ -133,4 +133,35 @@ describe('terminal (fake shell, real server)', () => {
     t.clock.advance(61_000);
     expect(await t.services.sandbox.reclaimIdle()).toBe(1);
   });
+
+  it('closes at the deadline (plus grace) with the reason, even before the sweeper submits', async () => {
+    const { browser, attemptId, attempt } = await t.startedCandidate();
+    t.clock.set(attempt.deadlineAt + t.config.submitGraceMs - 300);
+    const term = await openTerminal(t, attemptId, browser);
+    expect(await term.closed).toEqual({ code: 4000, reason: 'attempt over' });
+    expect(term.messages.at(-1)).toEqual({
+      t: 'ended',
+      reason: 'Time is up: the terminal is closed.',
+      final: true,
+    });
+    expect(driver.shells[0]!.killed).toBe(true);
+  });
+
+  it('a flood of output reaches the browser whole, but the timeline keeps only its bounded share', async () => {
+    const { browser, attemptId } = await t.startedCandidate();
+    const term = await openTerminal(t, attemptId, browser);
+    term.type('flood 200000\r');
+    await term.waitFor(/ran: flood 200000/);
+    expect(term.output().match(/x/g)).toHaveLength(200_000);
+    await t.services.terminal.flush();
+    const admin = await t.staff('admin');
+    const { json } = await t.req(admin, 'GET', `/api/attempts/${attemptId}/events`);
+    const io = (
+      json.events as Array<{ type: string; payload: { out?: string; droppedOut?: number } }>
+    ).filter((e) => e.type === 'terminal.io');
+    const kept = io.reduce((n, e) => n + (e.payload.out?.length ?? 0), 0);
+    const dropped = io.reduce((n, e) => n + (e.payload.droppedOut ?? 0), 0);
+    expect(kept).toBe(32 * 1024);
+    expect(kept + dropped).toBeGreaterThanOrEqual(200_000);
+  });
 });
