@@ -96,6 +96,11 @@ describe.runIf(
     const probed = await term.waitFor(new RegExp(`PROBE ${otherPort} (OPEN|CLOSED)`));
     expect(probed).toContain(`PROBE ${otherPort} CLOSED`);
 
+    // A flood of output is paced, not lost: all of it arrives, and the shell answers afterwards.
+    term.type("head -c 600000 /dev/zero | tr '\\0' x; echo; echo flood-$((2+3))\r");
+    await term.waitFor(/flood-5/, 60_000);
+    expect(term.output().match(/x/g)?.length).toBeGreaterThanOrEqual(600_000);
+
     // The recording is on the timeline.
     await t.services.terminal.flush();
     const admin = await t.staff('admin');
