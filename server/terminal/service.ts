@@ -423,9 +423,16 @@ export class TerminalService {
   }
 
   /** Submit (by the candidate or the deadline sweep): the shell ends and the socket says why. */
-  attemptSubmitted(attemptId: string): Promise<void> {
+  async attemptSubmitted(attemptId: string): Promise<void> {
+    const opening = this.opening.get(attemptId);
     const sh = this.shells.get(attemptId);
-    return sh ? this.end(sh, REASONS.submitted, true) : Promise.resolve();
+    if (sh) await this.end(sh, REASONS.submitted, true);
+    if (!opening) return;
+    // A shell that was starting as the attempt was submitted may have brought a session back after
+    // the runs gave it away: end it too, and give that session back.
+    const late = await opening.catch(() => undefined);
+    if (late) await this.end(late, REASONS.submitted, true);
+    await this.manager.release(attemptId);
   }
 
   async close(): Promise<void> {
