@@ -52,6 +52,8 @@ describe.runIf(
     b = await openBrowser(env.server.url);
     const { page } = b;
     await page.goto(await env.invite('hello-llm', 'ada@example.com'));
+    // The candidate is told before Start that the terminal is recorded.
+    expect(await page.getByTestId('terminal-policy').innerText()).toMatch(/recorded and shown to reviewers/);
     await page.getByTestId('start').click();
     await page.locator('body[data-editor-ready=true]').waitFor();
     const id = await attemptId(page);
