@@ -162,7 +162,8 @@ export function TerminalPanel({ attemptId, visible }: { attemptId: string; visib
   return (
     <div class="terminal-tab" hidden={!visible} data-testid="terminal-panel">
       <p class="terminal-status muted" aria-live="polite" data-testid="terminal-status">
-        {status} · a shell in your sandbox, recorded for reviewers
+        {status} · a shell in your sandbox, recorded for reviewers · files made here are not submitted: create
+        and save them in the editor
       </p>
       <div class="xterm-host" ref={host} data-testid="xterm" />
     </div>
