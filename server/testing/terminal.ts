@@ -113,9 +113,14 @@ export function openTerminal(
  */
 export function fakeShellDriver(inner: SandboxDriver) {
   const shells: Array<{ killed: boolean; size: { cols: number; rows: number } }> = [];
-  const driver = Object.create(inner) as SandboxDriver & { shells: typeof shells };
+  const driver = Object.create(inner) as SandboxDriver & {
+    shells: typeof shells;
+    /** While set, opening a shell waits for it (a slow engine): for races with submit. */
+    gate?: Promise<void>;
+  };
   driver.shells = shells;
   driver.shell = async (_session, req: ShellRequest): Promise<RunningShell> => {
+    await driver.gate;
     const me = { killed: false, size: { cols: req.cols, rows: req.rows } };
     shells.push(me);
     let end!: (r: { exitCode: number | null }) => void;

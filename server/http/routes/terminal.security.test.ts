@@ -147,4 +147,21 @@ describe('terminal socket security', () => {
     big.type('x'.repeat(200 * 1024));
     expect((await big.closed).code).toBe(1009);
   });
+
+  it('a shell still starting when the attempt is submitted is ended, and its sandbox given back', async () => {
+    await setUp();
+    const { browser, attemptId } = await t.startedCandidate();
+    let open!: () => void;
+    driver.gate = new Promise<void>((resolve) => (open = resolve));
+    const term = await openTerminal(t, attemptId, browser);
+    await expect.poll(() => t.services.sandbox.existing(attemptId)).toBeDefined();
+    expect((await t.req(browser, 'POST', `/api/attempts/${attemptId}/submit`)).status).toBe(200);
+    open();
+    expect((await term.closed).code).toBe(4000);
+    expect(term.messages).toContainEqual(expect.objectContaining({ t: 'ended', final: true }));
+    await t.services.runs.settle();
+    expect(driver.shells.every((s) => s.killed)).toBe(true);
+    expect(t.services.sandbox.existing(attemptId)).toBeUndefined();
+    expect(t.services.terminal.open).toBe(0);
+  });
 });
