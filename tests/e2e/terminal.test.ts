@@ -106,5 +106,5 @@ describe.runIf(
     } finally {
       await staff.close();
     }
-  });
+  }, 240_000);
 });
