@@ -6,7 +6,7 @@ import { ConfigError, type Config } from './config/index.ts';
 import { openDatabase } from './db/index.ts';
 import { createLogger } from './logger/index.ts';
 import { randomIds, systemClock } from './platform/index.ts';
-import { createApp } from './http/index.ts';
+import { createHttp } from './http/index.ts';
 import { createServices } from './services/index.ts';
 import { isWildcard, listenAll } from './http/index.ts';
 import { shutdown } from './shutdown/index.ts';
@@ -53,7 +53,7 @@ export async function startServer(
     logger,
     config,
   });
-  const app = createApp(services);
+  const { app, injectWebSocket } = createHttp(services);
   const { ctx, sandbox } = services;
   // The gateway answers on loopback (local driver, tools) and on each sandbox network as it appears.
   await services.gateway.up('127.0.0.1').catch((err: NodeJS.ErrnoException) => {
@@ -107,7 +107,7 @@ export async function startServer(
   // Attach mode: the container joins sandbox networks, so the API must not bind the wildcard.
   const attached = isWildcard(config.host) ? await sandbox.apiAddresses() : undefined;
   const hosts = attached ?? [config.host];
-  const server = await listenAll(app.fetch, hosts, config.port);
+  const server = await listenAll(app.fetch, hosts, config.port, injectWebSocket);
   const port = server.port;
   if (hosts.length > 1) logger.info({ hosts, port }, 'API listening on these addresses only');
   // PUBLIC_URL is used as given (a proxy's address); only PORT=0 makes the port known late.
@@ -148,6 +148,8 @@ export async function startServer(
             name: 'ended live run streams',
             run: async () => services.runs.hub.closeAll('the server is restarting'),
           },
+          // Terminal sockets are upgraded connections the HTTP server no longer tracks: closed here.
+          { name: 'closed terminals', run: () => services.terminal.close(), maxMs: 1000 },
           { name: 'closed HTTP connections', run: () => server.close(1000), maxMs: 1500 },
           // Grading still running is left in the database as running, and queued again at start.
           { name: 'stopped taking grading jobs', run: async () => services.grading.stop() },

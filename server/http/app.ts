@@ -1,5 +1,6 @@
 /** createApp(services): the whole HTTP surface over the services of the composition root (server/services/). */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { createNodeWebSocket } from '@hono/node-ws';
 import { requestId } from 'hono/request-id';
 import { bodyLimit } from 'hono/body-limit';
 import { secureHeaders } from 'hono/secure-headers';
@@ -33,11 +34,38 @@ import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
 import { registerTokens } from './routes/tokens.ts';
 import { registerPipeline } from './routes/pipeline.ts';
+import { registerTerminal, MAX_TERMINAL_MESSAGE } from './routes/terminal.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
-export function createApp(services: Services) {
-  const { ctx } = services;
+/** The app and what a listening server needs to pass WebSocket upgrades (the terminal) to it. */
+export interface Http {
+  app: App;
+  /** Hooks the app's WebSocket routes onto a node server's `upgrade` event (server/http/listen.ts). */
+  injectWebSocket(server: NodeServer): void;
+}
+type NodeServer = Parameters<ReturnType<typeof createNodeWebSocket>['injectWebSocket']>[0];
+
+/** createApp(services) for code that serves it over HTTP, WebSockets included. */
+export function createHttp(services: Services): Http {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  const ws = createNodeWebSocket({ app, baseUrl: services.config.publicUrl });
+  // A keystroke frame is small; a paste is bounded by the route. ws refuses bigger frames (close 1009).
+  (ws.wss.options as { maxPayload?: number }).maxPayload = MAX_TERMINAL_MESSAGE * 2;
+  build(app, services, ws.upgradeWebSocket as never);
+  return { app, injectWebSocket: (server) => ws.injectWebSocket(server) };
+}
+
+/** The whole HTTP surface (requests through app.request() or a server; see createHttp for sockets). */
+export function createApp(services: Services) {
+  return createHttp(services).app;
+}
+
+function build(
+  app: OpenAPIHono<AppEnv>,
+  services: Services,
+  upgradeWebSocket: Parameters<typeof registerTerminal>[2],
+) {
+  const { ctx } = services;
 
   const metrics = createMetrics({
     db: ctx.db,
@@ -86,6 +114,7 @@ export function createApp(services: Services) {
   registerSignals(app);
   registerFiles(app);
   registerRuns(app, services.runs);
+  registerTerminal(app, services.terminal, upgradeWebSocket);
   registerGrades(app, services.grading);
   registerLlm(app);
   registerAssistant(app, services.gateway);
@@ -133,7 +162,6 @@ export function createApp(services: Services) {
   );
   serveWeb(app, services.config.webDist);
   app.onError(handleError(services.logger));
-  return app;
 }
 
-export type App = ReturnType<typeof createApp>;
+export type App = OpenAPIHono<AppEnv>;

@@ -18,11 +18,15 @@ export interface Listening {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Serves `fetch` on every host at one port (port 0: the first bind picks it, the rest reuse it). */
+/**
+ * Serves `fetch` on every host at one port (port 0: the first bind picks it, the rest reuse it);
+ * `upgrades` hooks each server's WebSocket upgrades to the app (createHttp's injectWebSocket).
+ */
 export async function listenAll(
   fetch: (req: Request) => Response | Promise<Response>,
   hosts: string[],
   port: number,
+  upgrades?: (server: import('node:http').Server) => void,
 ): Promise<Listening> {
   const servers: ServerType[] = [];
   let chosen = port;
@@ -39,6 +43,7 @@ export async function listenAll(
         );
       });
       servers.push(server);
+      upgrades?.(server as import('node:http').Server);
       const address = server.address();
       if (typeof address === 'object' && address) chosen = address.port;
     }

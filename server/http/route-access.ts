@@ -56,6 +56,7 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'POST /api/attempts/{id}/runs/{runId}/stdin': 'session',
   'POST /api/attempts/{id}/runs/{runId}/cancel': 'session',
   'POST /api/attempts/{id}/assistant': 'session',
+  'GET /api/attempts/{id}/terminal': 'session',
 
   // Reading a submission's evidence and the results.
   'GET /api/attempts/{id}': 'results:read',

@@ -9,7 +9,7 @@ import type { ServiceContext } from '../platform/index.ts';
 import type { InvitationsTable, TaskVersionsTable } from '../db/index.ts';
 import { createSession, hashSecret, type NewSession } from '../auth/index.ts';
 import { emailSchema } from '../users/index.ts';
-import { getVersion, resolveVersion } from '../tasks/index.ts';
+import { getVersion, resolveVersion, terminalEnabled } from '../tasks/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
 import { noteDevice, viewAttempt, type AttemptView, type DeviceSeen } from '../attempts/index.ts';
 
@@ -244,6 +244,8 @@ export interface CandidateView {
     summary: string;
     kind: TaskManifest['kind'];
     timeLimitMinutes: number;
+    /** Whether the workspace has a Terminal panel (a shell in the sandbox, recorded for reviewers). */
+    terminal: boolean;
     llm: {
       enabled: boolean;
       models: string[];
@@ -277,6 +279,7 @@ export async function candidateView(ctx: ServiceContext, invitationId: string): 
       summary: m.summary,
       kind: m.kind,
       timeLimitMinutes: m.timeLimitMinutes,
+      terminal: terminalEnabled(m),
       llm: {
         enabled: m.llm?.enabled ?? false,
         models: (m.llm?.models ?? []).map((x) => x.alias),

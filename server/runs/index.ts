@@ -338,6 +338,21 @@ export class RunService implements AttemptHooks {
     return testReport('junit', file?.content.toString('utf8'), paths);
   }
 
+  /**
+   * The attempt's session (created, or recreated after an idle reclaim) holding the saved workspace
+   * files: the terminal opens its shell there and syncs again before each command it sends.
+   */
+  async syncedSession(
+    attemptId: string,
+    image: string,
+    network: 'none' | 'gateway',
+  ): Promise<SandboxSession> {
+    return this.manager.useAttempt(attemptId, image, network, async (sb) => {
+      await this.sync(attemptId, sb.session, sb.synced);
+      return sb.session;
+    });
+  }
+
   /** Sends the sandbox only what changed since the last sync, and deletes what was removed. */
   private async sync(attemptId: string, session: SandboxSession, synced: Map<string, string>) {
     const rows = await this.ctx.db

@@ -16,6 +16,8 @@ import {
   isResourceShortage,
   type ExecRequest,
   type RunningExec,
+  type RunningShell,
+  type ShellRequest,
   type SandboxDriver,
   type SandboxFile,
   type SandboxLimits,
@@ -122,6 +124,18 @@ export class SandboxManager {
   /** Starts one exec in a session; callers hold a slot (`claim`/`slot`) while it runs. */
   exec(session: SandboxSession, req: ExecRequest): RunningExec {
     return this.opts.driver.exec(session, req);
+  }
+
+  /** Whether the driver can open a terminal shell in a session (Docker; never the local fallback). */
+  get shells(): boolean {
+    return typeof this.opts.driver.shell === 'function';
+  }
+
+  /** Opens an interactive shell in a session (see SandboxDriver.shell); callers check `shells` first. */
+  shell(session: SandboxSession, req: ShellRequest): Promise<RunningShell> {
+    const driver = this.opts.driver;
+    if (!driver.shell) throw new Error(`the ${driver.name} sandbox driver has no terminal`);
+    return driver.shell(session, req);
   }
 
   /** Whether a session still runs (false when the engine stopped or removed it under a job). */

@@ -109,6 +109,28 @@ export interface RunningExec {
   readonly result: Promise<ExecResult>;
 }
 
+/** An interactive shell on a terminal (pty) in a session: the workspace's Terminal panel. */
+export interface ShellRequest {
+  cols: number;
+  rows: number;
+  /** Everything the terminal prints (output and echo), raw bytes. */
+  onData: (chunk: Buffer) => void;
+}
+
+export interface RunningShell {
+  /** Sends keystrokes to the terminal. */
+  write(data: string): void;
+  /** Sets the terminal's size (what `stty size` and full-screen programs see). */
+  resize(cols: number, rows: number): Promise<void>;
+  /** Stops reading output (the program blocks once the terminal's buffer is full), and goes on. */
+  pause(): void;
+  resume(): void;
+  /** Ends the shell and every process of its terminal session. */
+  kill(): Promise<void>;
+  /** Resolves once the shell has ended (it exited, was killed, or its container went away). */
+  readonly ended: Promise<{ exitCode: number | null }>;
+}
+
 export interface SandboxStatus {
   driver: 'docker' | 'local' | 'none';
   ready: boolean;
@@ -132,6 +154,12 @@ export interface SandboxDriver {
   /** Regular files under /workspace; symlinks and special files are skipped, never followed. */
   getFiles(session: SandboxSession, opts?: { maxBytes?: number; under?: string }): Promise<SandboxFile[]>;
   exec(session: SandboxSession, req: ExecRequest): RunningExec;
+  /**
+   * An interactive shell as the candidate uid in /workspace, under the session's limits and network,
+   * with no wall clock (it lives until killed or the session ends). Drivers that cannot give one
+   * without handing out a host shell (local) leave it out.
+   */
+  shell?(session: SandboxSession, req: ShellRequest): Promise<RunningShell>;
   /**
    * Kills every process the candidate started in the session (runs, background jobs), and checks
    * that none is left; throws when some survive (the caller then destroys the session).

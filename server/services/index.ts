@@ -12,6 +12,7 @@ import { SandboxManager, type ManagerOptions, type SandboxDriver } from '../sand
 import type { LlmProvider, LlmUpstream } from '../llm/index.ts';
 import { Gateway } from '../llm-gateway/index.ts';
 import { RunService } from '../runs/index.ts';
+import { TerminalService, type TerminalOptions } from '../terminal/index.ts';
 import { GradingQueue } from '../grading-jobs/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
 import { VerifyService } from '../verify/index.ts';
@@ -36,6 +37,8 @@ export interface ServiceDeps {
   loginThrottle?: LoginThrottle;
   /** The OIDC provider client for staff SSO; defaults to openid-client over config.staffAuth.oidc. */
   oidcClient?: OidcClient;
+  /** Terminal timings and bounds (defaults in server/terminal/service.ts). */
+  terminal?: Partial<TerminalOptions>;
 }
 
 export interface Services {
@@ -48,6 +51,8 @@ export interface Services {
   readonly sandbox: SandboxManager;
   readonly gateway: Gateway;
   readonly runs: RunService;
+  /** The workspace's Terminal: one recorded shell per attempt in its sandbox session. */
+  readonly terminal: TerminalService;
   /** Grading jobs: queued at submit and by staff re-grades, retried on engine errors, resumed at start. */
   readonly grading: GradingQueue;
   readonly verify: VerifyService;
@@ -78,6 +83,7 @@ export function createServices(deps: ServiceDeps): Services {
     gatewayNetworks: gateway,
   });
   const runs = new RunService(ctx, sandbox, gateway);
+  const terminal = new TerminalService(ctx, sandbox, runs, deps.terminal);
   const grading = new GradingQueue({
     ctx,
     manager: sandbox,
@@ -91,6 +97,8 @@ export function createServices(deps: ServiceDeps): Services {
     },
     attemptSubmitted(id) {
       gateway.attemptSubmitted(id);
+      // Before the runs give the container back: the terminal says why it closes, then its shell dies.
+      runs.track(terminal.attemptSubmitted(id));
       runs.attemptSubmitted(id);
       // Tracked with the runs' background work: settling waits for the grading too.
       runs.track(grading.submitted(id));
@@ -120,6 +128,7 @@ export function createServices(deps: ServiceDeps): Services {
     sandbox,
     gateway,
     runs,
+    terminal,
     grading,
     verify,
     loginThrottle,
@@ -130,6 +139,7 @@ export function createServices(deps: ServiceDeps): Services {
       await runs.settle();
     },
     async close() {
+      await terminal.close();
       await runs.settle();
       await grading.settle();
       grading.stop();

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { formatIssuePath, formatZodIssues, isSafeRelativePath, parseTaskManifest } from './index.ts';
+import {
+  formatIssuePath,
+  formatZodIssues,
+  isSafeRelativePath,
+  parseTaskManifest,
+  terminalEnabled,
+} from './index.ts';
 
 const levels = { 1: 'poor', 2: 'fair', 3: 'good', 4: 'great' };
 
@@ -174,6 +180,23 @@ describe('taskManifestSchema', () => {
     ]);
     expect(errorsOf(codeTask({ llm: { assistant: 'chat' } }))).toEqual([
       'task.yaml: llm.assistant: the assistant needs llm.enabled: true and a model',
+    ]);
+  });
+
+  it('has a terminal on code tasks unless the author turns it off, and never on other kinds', () => {
+    const on = parseTaskManifest('task.yaml', codeTask());
+    expect(on.ok && terminalEnabled(on.manifest)).toBe(true);
+    const off = parseTaskManifest('task.yaml', codeTask({ terminal: false }));
+    expect(off.ok && terminalEnabled(off.manifest)).toBe(false);
+    expect(errorsOf(codeTask({ terminal: 'yes' }))).toEqual(['task.yaml: terminal: expected true or false']);
+    const written = {
+      ...codeTask({ kind: 'written', written: { questions: [] }, tests: {} }),
+      environment: undefined,
+    };
+    const w = parseTaskManifest('task.yaml', written);
+    expect(w.ok && terminalEnabled(w.manifest)).toBe(false);
+    expect(errorsOf({ ...written, terminal: true })).toEqual([
+      'task.yaml: terminal: only allowed when kind is code (other kinds have no sandbox)',
     ]);
   });
 

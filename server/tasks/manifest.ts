@@ -229,6 +229,11 @@ function crossFieldIssues(value: unknown): Array<{ path: PropertyKey[]; message:
   if (llm.assistant === 'chat' && llm.enabled !== true) {
     issues.push({ path: ['llm', 'assistant'], message: 'the assistant needs llm.enabled: true and a model' });
   }
+  if (value.terminal === true && typeof kind === 'string' && kind !== 'code')
+    issues.push({
+      path: ['terminal'],
+      message: 'only allowed when kind is code (other kinds have no sandbox)',
+    });
   return issues;
 }
 
@@ -253,6 +258,12 @@ export const taskManifestSchema = z
       .min(5, { error: 'expected at least 5 minutes' })
       .max(480, { error: 'expected at most 480 minutes' }),
     environment: environmentSchema.optional(),
+    /**
+     * A shell in the attempt's sandbox (the workspace's Terminal panel): same container, user, limits
+     * and network as Run, recorded on the timeline. Absent: on for code tasks (what candidates expect
+     * from peers' IDEs), never for other kinds. Read it through `terminalEnabled`.
+     */
+    terminal: z.boolean({ error: typeError('true or false') }).optional(),
     tests: z
       .strictObject({
         visible: uniqueList(relPath, (p) => p, 'path').default([]),
@@ -387,6 +398,11 @@ export const taskManifestSchema = z
 
 /** A validated manifest, with defaults filled in (`environment.grade` defaults to `test`). */
 export type TaskManifest = z.output<typeof taskManifestSchema>;
+
+/** Whether the task's workspace has a terminal: `terminal`, defaulting to on for code tasks only. */
+export function terminalEnabled(m: Pick<TaskManifest, 'kind' | 'terminal' | 'environment'>): boolean {
+  return m.kind === 'code' && m.environment !== undefined && (m.terminal ?? true);
+}
 
 /** Validates parsed YAML; on failure returns formatted `file: field: message` lines. */
 export function parseTaskManifest(

@@ -9,8 +9,9 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
 import { silentLogger, type Logger } from '../logger/index.ts';
 import { FakeClock, randomIds, type ServiceContext } from '../platform/index.ts';
-import { createApp } from '../http/index.ts';
+import { createHttp } from '../http/index.ts';
 import { createServices } from '../services/index.ts';
+import type { TerminalOptions } from '../terminal/index.ts';
 import { noSandbox, defaultLimits, type ManagerOptions, type SandboxDriver } from '../sandbox/index.ts';
 import { mockUpstream, type LlmProvider, type LlmUpstream } from '../llm/index.ts';
 import { createUser, type Role } from '../users/index.ts';
@@ -72,6 +73,8 @@ export async function makeTestApp(
     env?: Record<string, string>;
     driver?: SandboxDriver;
     sandbox?: Partial<Pick<ManagerOptions, 'limits' | 'poolSize' | 'warmEnvs' | 'maxConcurrent' | 'idleMs'>>;
+    /** Terminal timings and bounds. */
+    terminal?: Partial<TerminalOptions>;
     /** The LLM upstream behind the gateway (default: the mock model). */
     llm?: LlmUpstream;
     /** Upstreams for aliases that name a provider (the mock is implicit). */
@@ -108,8 +111,9 @@ export async function makeTestApp(
     llmProviders: opts.llmProviders,
     logger: opts.logger ?? silentLogger,
     config,
+    terminal: opts.terminal,
   });
-  const app = createApp(services);
+  const { app, injectWebSocket } = createHttp(services);
   const ctx: ServiceContext = services.ctx;
 
   /** Sends a request as `who`, keeping cookies like a browser and sending its CSRF token on mutations. */
@@ -201,6 +205,8 @@ export async function makeTestApp(
 
   return {
     app,
+    /** Hooks a real server's WebSocket upgrades to `app` (see server/testing/terminal.ts). */
+    injectWebSocket,
     services,
     ctx,
     clock,

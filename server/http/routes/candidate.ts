@@ -39,6 +39,9 @@ export const candidateSchema = z
       summary: z.string(),
       kind: z.enum(['code', 'critique', 'written']),
       timeLimitMinutes: z.number(),
+      terminal: z.boolean().openapi({
+        description: 'whether the workspace has a Terminal panel (a recorded shell in the sandbox)',
+      }),
       llm: z.object({
         enabled: z.boolean(),
         models: z.array(z.string()),

@@ -11,6 +11,8 @@ import { pathProblem } from '../../workspace/index.ts';
 import type {
   ExecRequest,
   RunningExec,
+  RunningShell,
+  ShellRequest,
   SandboxDriver,
   SandboxFile,
   SandboxSession,
@@ -21,6 +23,7 @@ import type {
 import { buildImages } from '../images/index.ts';
 import { packFiles, unpackFiles } from './archive.ts';
 import { dockerExec } from './exec.ts';
+import { dockerShell } from './shell.ts';
 import {
   CANDIDATE_UID,
   containerOptions,
@@ -433,6 +436,11 @@ export class DockerDriver implements SandboxDriver {
       },
       req,
     );
+  }
+
+  shell(session: SandboxSession, req: ShellRequest): Promise<RunningShell> {
+    const s = session as DockerSession;
+    return dockerShell({ docker: this.docker, container: s.container }, req);
   }
 
   /**

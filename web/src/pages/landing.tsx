@@ -52,6 +52,16 @@ export function Landing({ cand, onStarted }: { cand: CandidateView; onStarted: (
               : 'Not available'}
           </dd>
         </div>
+        {t.kind === 'code' && (
+          <div>
+            <dt>Terminal</dt>
+            <dd data-testid="terminal-policy">
+              {t.terminal
+                ? 'A terminal in your sandbox is available; what you type and its output are recorded and shown to reviewers'
+                : 'Not available'}
+            </dd>
+          </div>
+        )}
         {t.llm.enabled && t.llm.budget && (
           <div>
             <dt>LLM budget</dt>

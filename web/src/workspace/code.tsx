@@ -21,7 +21,7 @@ function firstFile(paths: string[], tests: string[]): string | null {
 
 type Pane = 'files' | 'editor' | 'output' | 'side';
 
-export function CodeWorkspace({ attemptId, docs, materials, assistant }: WorkspaceProps) {
+export function CodeWorkspace({ attemptId, docs, materials, assistant, terminal }: WorkspaceProps) {
   const m = useMonaco();
   const [paths, setPaths] = useState(() => docs.paths());
   const [tabs, setTabs] = useState<string[]>(() => {
@@ -148,6 +148,7 @@ export function CodeWorkspace({ attemptId, docs, materials, assistant }: Workspa
           onFinished={() => setRunsDone((n) => n + 1)}
           onJump={jump}
           controls={runs}
+          terminal={terminal}
           style={narrow ? undefined : `flex: 0 0 ${runShare}%`}
         />
       </section>

@@ -9,6 +9,7 @@ import type { Saver, SaverState } from '../state/saver.ts';
 import { Tabs } from '../ui/tabs.tsx';
 import { TestList, type TestResults } from './test-results.tsx';
 import { Icon } from '../ui/icons.tsx';
+import { TerminalPanel } from './terminal-panel.tsx';
 
 interface Run {
   id: string;
@@ -68,15 +69,18 @@ export function RunPanel({
   onJump,
   controls,
   style,
+  terminal = false,
 }: {
   attemptId: string;
+  /** The task has a terminal (`terminal` in task.yaml): a Terminal tab beside Output and Tests. */
+  terminal?: boolean;
   saver: Saver;
   onFinished: () => void;
   onJump(file: string, line: number): void;
   controls?: { current: RunControls | null };
   style?: string;
 }) {
-  const [tab, setTab] = useState<'output' | 'tests'>('output');
+  const [tab, setTab] = useState<'output' | 'tests' | 'terminal'>('output');
   const [tests, setTests] = useState<TestResults | null>(null);
   const [run, setRun] = useState<Run | null>(null);
   const [status, setStatus] = useState<string>('idle');
@@ -243,11 +247,14 @@ export function RunPanel({
             label: tests ? `Tests ${tests.passed}/${tests.tests.length}` : 'Tests',
             testId: 'tests-tab',
           },
+          ...(terminal ? [{ id: 'terminal', label: 'Terminal', testId: 'terminal-tab' }] : []),
         ]}
         active={tab}
         onChange={(t) => setTab(t as typeof tab)}
       >
-        {tab === 'tests' ? (
+        {/* Kept mounted once opened: switching tabs does not drop the shell's connection. */}
+        {terminal && <TerminalPanel attemptId={attemptId} visible={tab === 'terminal'} />}
+        {tab === 'terminal' ? null : tab === 'tests' ? (
           <TestList report={tests} onJump={onJump} />
         ) : (
           <>

@@ -28,6 +28,8 @@ export interface WorkspaceProps {
   files: FileInfo[];
   /** The task offers the IDE assistant (`llm.assistant: chat`). */
   assistant?: boolean;
+  /** The task has a terminal (code tasks unless `terminal: false`). */
+  terminal?: boolean;
 }
 
 export function Workspace({
@@ -148,6 +150,7 @@ export function Workspace({
             docs={docs}
             {...loaded}
             assistant={cand.task.llm.assistant === 'chat'}
+            terminal={cand.task.terminal}
           />
         ) : kind === 'critique' ? (
           <CritiqueWorkspace attemptId={attempt.id} docs={docs} {...loaded} />

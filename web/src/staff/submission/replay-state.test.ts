@@ -1,6 +1,6 @@
 /** The replay a reviewer scrubs: what happened when, and which files existed at each moment. */
 import { describe, expect, it } from 'vitest';
-import { browserName, deviceSummary, moments, snapshotAt } from './replay-state.ts';
+import { browserName, deviceSummary, moments, showKeys, snapshotAt, terminalAt } from './replay-state.ts';
 import type { LlmCall, TimelineEvent } from '../types.ts';
 
 let id = 0;
@@ -104,5 +104,30 @@ describe('browsers on the replay timeline', () => {
       browsers: ['Chrome on Linux', 'Firefox on Windows'],
       refused: 1,
     });
+  });
+
+  it('replays the terminal: keystrokes readable, output without terminal codes, limits marked', () => {
+    const term = [
+      ev(1000, 'terminal.opened', null),
+      ev(2000, 'terminal.io', null, {
+        payload: { in: 'ls\r', out: '\x1b[?2004h/workspace $ ls\r\n\x1b[32mmain.py\x1b[0m\r\n' },
+      }),
+      ev(3000, 'terminal.io', null, {
+        payload: { in: 'yes\r\x03', out: 'y\r\ny\r\n', droppedOut: 4096 },
+      }),
+      ev(4000, 'terminal.ended', null, { payload: { reason: 'The attempt was submitted.' } }),
+    ];
+    expect(moments(term, []).map((m) => m.moment.label)).toEqual([
+      'Opened a terminal',
+      'Terminal: typed "ls⏎"',
+      'Terminal: typed "yes⏎^C" (4096 bytes over the recording limit not kept)',
+      'Terminal closed: The attempt was submitted.',
+    ]);
+    expect(terminalAt(term, 1)).toBe('/workspace $ ls\nmain.py\n');
+    expect(terminalAt(term, 3)).toBe(
+      '/workspace $ ls\nmain.py\ny\ny\n\n[… 4096 bytes of output not recorded …]\n\n[The attempt was submitted.]\n',
+    );
+    expect(terminalAt(term, 0)).toBe('');
+    expect(showKeys('cd src\t\x7f\x1b[A\r')).toBe('cd src⇥⌫↑⏎');
   });
 });

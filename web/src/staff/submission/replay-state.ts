@@ -80,6 +80,22 @@ function describe(e: TimelineEvent): Moment {
         path: null,
       };
     }
+    case 'terminal.opened':
+      return { at: e.at, label: 'Opened a terminal', kind: 'run', path: null };
+    case 'terminal.io': {
+      const typed = typeof p.in === 'string' && p.in ? `typed ${JSON.stringify(showKeys(p.in))}` : '';
+      const dropped = (Number(p.droppedIn) || 0) + (Number(p.droppedOut) || 0);
+      return {
+        at: e.at,
+        label:
+          `Terminal: ${typed || 'output'}` +
+          (dropped ? ` (${dropped} bytes over the recording limit not kept)` : ''),
+        kind: 'run',
+        path: null,
+      };
+    }
+    case 'terminal.ended':
+      return { at: e.at, label: `Terminal closed: ${String(p.reason ?? '')}`, kind: 'run', path: null };
     case 'integrity.paste':
       return { at: e.at, label: `Pasted ${Number(p.chars) || 0} characters`, kind: 'attempt', path: null };
     case 'integrity.away':
@@ -92,6 +108,47 @@ function describe(e: TimelineEvent): Moment {
     default:
       return { at: e.at, label: e.type, kind: 'other', path: e.path };
   }
+}
+
+const KEYS: Record<string, string> = {
+  '\r': '⏎',
+  '\n': '⏎',
+  '\t': '⇥',
+  '\x7f': '⌫',
+  '\x1b[A': '↑',
+  '\x1b[B': '↓',
+  '\x1b[C': '→',
+  '\x1b[D': '←',
+};
+
+/** Keystrokes as a reviewer reads them: Enter ⏎, Backspace ⌫, arrows, Ctrl+C as ^C. */
+export function showKeys(input: string): string {
+  return input.replace(/\x1b\[[A-D]|\x1b\[[0-9;?]*[A-Za-z~]|[\x00-\x1f\x7f]/g, (k) =>
+    k in KEYS ? KEYS[k]! : k.startsWith('\x1b') ? '' : `^${String.fromCharCode(k.charCodeAt(0) + 64)}`,
+  );
+}
+
+/**
+ * The terminal as it read up to moment `upTo`: recorded output (colours and cursor codes removed),
+ * with a marker where output went over the recording limit; the last `maxChars` characters.
+ */
+export function terminalAt(events: (TimelineEvent | null)[], upTo: number, maxChars = 20_000): string {
+  let text = '';
+  for (let i = 0; i <= upTo && i < events.length; i++) {
+    const e = events[i];
+    if (!e?.type.startsWith('terminal.')) continue;
+    const p = e.payload ?? {};
+    if (e.type === 'terminal.opened') text += text ? '\n── new shell ──\n' : '';
+    if (typeof p.out === 'string') text += p.out;
+    if (Number(p.droppedOut) > 0) text += `\n[… ${Number(p.droppedOut)} bytes of output not recorded …]\n`;
+    if (e.type === 'terminal.ended') text += `\n[${String(p.reason ?? 'closed')}]\n`;
+  }
+  const plain = text
+    .replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*(\x07|\x1b\\)|\x1b[()][A-Za-z0-9]/g, '')
+    .replace(/\r+\n/g, '\n')
+    .replace(/[^\n]*\r(?!\n)/g, '') // a carriage return redraws its line: keep what came after it
+    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  return plain.length > maxChars ? plain.slice(-maxChars) : plain;
 }
 
 /** The workspace after applying every file event up to and including `upTo` to the starter files. */

@@ -6,7 +6,7 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import type { LlmView, TimelineEvent } from '../types.ts';
-import { deviceSummary, moments, snapshotAt } from './replay-state.ts';
+import { deviceSummary, moments, snapshotAt, terminalAt } from './replay-state.ts';
 import { Reveal, revealText } from '../../lib/reveal.tsx';
 import { Icon } from '../../ui/icons.tsx';
 
@@ -40,6 +40,17 @@ export function Replay({ attemptId }: { attemptId: string }) {
     [starter.data, line, at],
   );
   const here = line[at];
+  const hasTerminal = line.some((l) => l.event?.type.startsWith('terminal.'));
+  const terminal = useMemo(
+    () =>
+      hasTerminal
+        ? terminalAt(
+            line.map((l) => l.event),
+            at,
+          )
+        : '',
+    [hasTerminal, line, at],
+  );
   const paths = [...snap.keys()].sort();
   const path =
     chosen && snap.has(chosen)
@@ -151,6 +162,14 @@ export function Replay({ attemptId }: { attemptId: string }) {
           {!path && <p class="muted">No files at this moment.</p>}
         </div>
       </div>
+      {hasTerminal && (
+        <section class="replay-terminal" aria-label="Terminal at this moment">
+          <h4>Terminal at this moment</h4>
+          <pre class="out code-view" data-testid="replay-terminal">
+            {terminal ? <Reveal text={terminal} /> : <span class="muted">(not opened yet)</span>}
+          </pre>
+        </section>
+      )}
     </div>
   );
 }
