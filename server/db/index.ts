@@ -174,4 +174,7 @@ export type {
   ReviewsTable,
   GradesTable,
   RunsTable,
+  WebhookEndpointsTable,
+  WebhookDeliveriesTable,
+  WebhookEventsTable,
 } from './schema.ts';

@@ -30,6 +30,7 @@ import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
+import { registerWebhooks } from './routes/webhooks.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 export function createApp(services: Services) {
@@ -90,6 +91,7 @@ export function createApp(services: Services) {
   registerReplay(app);
   registerAnswerKey(app);
   registerExport(app);
+  registerWebhooks(app, services.webhooks);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',

@@ -16,6 +16,7 @@ import { GradingQueue } from '../grading-jobs/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
 import { VerifyService } from '../verify/index.ts';
 import { createLoginThrottle, loginPolicy, type LoginThrottle } from '../auth/index.ts';
+import { WebhookWorker } from '../webhooks/index.ts';
 
 export interface ServiceDeps {
   database: Database;
@@ -49,6 +50,8 @@ export interface Services {
   readonly grading: GradingQueue;
   readonly verify: VerifyService;
   readonly loginThrottle: LoginThrottle;
+  /** Webhooks: tails the timelines into deliveries and sends them (started by `serve`, or a test). */
+  readonly webhooks: WebhookWorker;
   /** Waits for background jobs (gradings due now, releases): tests and shutdown. */
   settle(): Promise<void>;
   /** Settles, stops the grading worker, then closes the sandboxes and the gateway's listeners (the database is the caller's). */
@@ -79,14 +82,17 @@ export function createServices(deps: ServiceDeps): Services {
     llm: gateway,
     concurrency: deps.sandbox.maxConcurrent,
   });
+  const webhooks = new WebhookWorker({ ctx });
   ctx.hooks = {
     attemptStarted(id) {
       gateway.attemptStarted(id);
       runs.attemptStarted(id);
+      webhooks.kick();
     },
     attemptSubmitted(id) {
       gateway.attemptSubmitted(id);
       runs.attemptSubmitted(id);
+      webhooks.kick();
       // Tracked with the runs' background work: settling waits for the grading too.
       runs.track(grading.submitted(id));
       // Round robin to the task's number of reviewers (admins can reassign).
@@ -116,15 +122,19 @@ export function createServices(deps: ServiceDeps): Services {
     grading,
     verify,
     loginThrottle,
+    webhooks,
     async settle() {
       await runs.settle();
       await grading.settle();
       await runs.settle();
+      await webhooks.settle();
     },
     async close() {
       await runs.settle();
       await grading.settle();
       grading.stop();
+      webhooks.stop();
+      await webhooks.settle();
       await sandbox.close();
       await gateway.close();
     },
