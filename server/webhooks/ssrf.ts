@@ -33,7 +33,9 @@ export function urlProblem(raw: string): string | undefined {
   return undefined;
 }
 
-const blocked = new BlockList();
+// Two lists: a BlockList also matches IPv4 addresses against IPv6 ::ffff: rules.
+const blocked4 = new BlockList();
+const blocked6 = new BlockList();
 for (const [net, bits] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -50,7 +52,7 @@ for (const [net, bits] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const)
-  blocked.addSubnet(net, bits, 'ipv4');
+  blocked4.addSubnet(net, bits, 'ipv4');
 for (const [net, bits] of [
   // IPv4-compatible (::a.b.c.d, with :: and ::1) and IPv4-mapped (::ffff:a.b.c.d) forms: a resolver
   // answers IPv4 as IPv4, so these are only ever a way to spell a blocked address differently.
@@ -64,15 +66,14 @@ for (const [net, bits] of [
   ['fec0::', 10],
   ['ff00::', 8],
 ] as const)
-  blocked.addSubnet(net, bits, 'ipv6');
+  blocked6.addSubnet(net, bits, 'ipv6');
 
 /** True for addresses a webhook must not reach (see the module comment). */
 export function isNonPublicAddress(address: string): boolean {
   const family = isIP(address);
-  if (family === 4) return blocked.check(address, 'ipv4');
+  if (family === 4) return blocked4.check(address, 'ipv4');
   if (family !== 6) return true;
-  const lower = address.toLowerCase();
-  return blocked.check(lower, 'ipv6');
+  return blocked6.check(address.toLowerCase(), 'ipv6');
 }
 
 /**
