@@ -1,10 +1,10 @@
 /**
  * Webhook test fixture: a test app whose webhook worker has pinned jitter, a receiver on loopback
- * (tests/helpers/webhook-receiver.ts) that verifies signatures with the fake clock, an admin, and an
+ * (./webhook-receiver.ts) that verifies signatures with the fake clock, an admin, and an
  * endpoint subscribed to every event pointing at the receiver.
  */
 import { WebhookWorker, WEBHOOK_EVENTS } from '../webhooks/index.ts';
-import { startReceiver, type Plan } from '../../tests/helpers/webhook-receiver.ts';
+import { startReceiver, type Plan } from './webhook-receiver.ts';
 import { makeTestApp } from './index.ts';
 
 export async function webhookFixture(

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dialects, freshDatabaseUrl, makeTestApp, type TestApp } from '../testing/index.ts';
 import { openDatabase } from '../db/index.ts';
 import { FakeClock } from '../platform/index.ts';
-import { startReceiver, type Receiver } from '../../tests/helpers/webhook-receiver.ts';
+import { startReceiver, type Receiver } from '../testing/webhook-receiver.ts';
 import { needs } from '../../tests/helpers/require.ts';
 import { WebhookWorker, WEBHOOK_EVENTS } from './index.ts';
 import { GAP_MS, Tailer } from './tailer.ts';

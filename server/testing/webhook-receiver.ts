@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { verifyWebhook } from '../../server/webhooks/index.ts';
+import { verifyWebhook } from '../webhooks/index.ts';
 
 export interface Received {
   /** 1-based, across everything this receiver got. */
