@@ -221,6 +221,9 @@ export async function recordTry(
   const { maxTries, disableAfter } = ctx.config.webhooks;
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
+    // Deleted with its endpoint while the try was on its way: nothing left to record.
+    const still = await trx.selectFrom('webhook_deliveries').select('id').where('id', '=', job.id).executeTakeFirst();
+    if (!still) return;
     const earlier = await trx
       .selectFrom('webhook_tries')
       .select((eb) => eb.fn.countAll<number>().as('n'))

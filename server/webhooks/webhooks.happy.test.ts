@@ -10,6 +10,7 @@ import { exampleTaskDir } from '../testing/index.ts';
 import { webhookFixture } from '../testing/webhooks.ts';
 import { LocalDriver } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
+import { sweepDeadlines } from '../attempts/index.ts';
 import { WEBHOOK_EVENTS } from './index.ts';
 
 describe('webhooks (happy path)', () => {
@@ -66,7 +67,9 @@ describe('webhooks (happy path)', () => {
     expect(body('invitation.opened').data).not.toHaveProperty('attemptId');
     expect(new Set(receiver.received.map((r) => r.body.id)).size).toBe(6);
 
-    // Nothing more arrives on later passes: one delivery per (endpoint, event).
+    // Nothing more arrives on later passes, not even when the tailer reads the timelines again from
+    // the start: one webhook event per timeline event, one delivery per (endpoint, event).
+    await t.ctx.db.updateTable('webhook_cursors').set({ last_id: 0 }).execute();
     await f.flush();
     expect(receiver.received).toHaveLength(6);
     const log = await f.deliveries();
@@ -88,6 +91,13 @@ describe('webhooks (happy path)', () => {
     await t.req(c.browser, 'POST', `/api/attempts/${c.attemptId}/submit`);
     await f.flush();
     expect(receiver.received.map((r) => r.body.type)).toEqual(['attempt.submitted']);
+    expect(receiver.received[0]!.body.data.reason).toBe('candidate');
+    // Time runs out on another attempt: the sweeper submits it, and the event says so.
+    const late = await t.startedCandidate('Late', 'late@example.com');
+    t.clock.advance(3 * 3600_000);
+    expect(await sweepDeadlines(t.ctx)).toBe(1);
+    await f.flush();
+    expect(receiver.received[1]!.body.data).toMatchObject({ attemptId: late.attemptId, reason: 'deadline' });
   });
 
   it('sends a test event on demand, shows it in the log, and redelivers it', async () => {
