@@ -299,7 +299,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       timeoutMs: Math.round(e.WEBHOOK_TIMEOUT_SECONDS * 1000),
       maxTries: e.WEBHOOK_MAX_TRIES,
       retryBaseMs: Math.round(e.WEBHOOK_RETRY_BASE_SECONDS * 1000),
-      retryMaxMs: Math.max(e.WEBHOOK_RETRY_MAX_SECONDS * 1000, Math.round(e.WEBHOOK_RETRY_BASE_SECONDS * 1000)),
+      retryMaxMs: Math.max(
+        e.WEBHOOK_RETRY_MAX_SECONDS * 1000,
+        Math.round(e.WEBHOOK_RETRY_BASE_SECONDS * 1000),
+      ),
       disableAfter: e.WEBHOOK_DISABLE_AFTER,
     },
   };

@@ -8,7 +8,9 @@ import { startReceiver, type Plan } from './webhook-receiver.ts';
 import { makeTestApp } from './index.ts';
 
 export async function webhookFixture(
-  opts: { env?: Record<string, string>; plan?: Plan; events?: string[] } & Parameters<typeof makeTestApp>[0] = {},
+  opts: { env?: Record<string, string>; plan?: Plan; events?: string[] } & Parameters<
+    typeof makeTestApp
+  >[0] = {},
 ) {
   const t = await makeTestApp({
     ...opts,

@@ -13,7 +13,11 @@ export interface WebhookBackoff {
  * random point in the upper half of the step, so deliveries failed by one outage do not all come
  * back at the same instant. `random` is injected for tests.
  */
-export function retryDelayMs(tries: number, policy: WebhookBackoff, random: () => number = Math.random): number {
+export function retryDelayMs(
+  tries: number,
+  policy: WebhookBackoff,
+  random: () => number = Math.random,
+): number {
   const step = Math.min(policy.maxMs, policy.baseMs * 4 ** Math.max(0, tries - 1));
   return Math.round(step / 2 + (step / 2) * random());
 }

@@ -210,7 +210,14 @@ export async function sendTestEvent(ctx: ServiceContext, id: string): Promise<De
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .insertInto('webhook_events')
-      .values({ id: eventId, type: body.type, source: null, occurred_at: now, body: JSON.stringify(body), created_at: now })
+      .values({
+        id: eventId,
+        type: body.type,
+        source: null,
+        occurred_at: now,
+        body: JSON.stringify(body),
+        created_at: now,
+      })
       .execute();
     await trx
       .insertInto('webhook_deliveries')

@@ -103,7 +103,8 @@ export async function attemptEventBody(
     data.gradeId = p.gradeId ?? null;
     data.status = p.status === 'failed' ? 'failed' : 'done';
     data.reason = p.reason ?? null;
-    if (data.status === 'done') Object.assign(data, { verdict: p.verdict, passed: p.passed, failed: p.failed });
+    if (data.status === 'done')
+      Object.assign(data, { verdict: p.verdict, passed: p.passed, failed: p.failed });
     links.grade = `${publicUrl}/api/attempts/${enc}/grade`;
   }
   if (type === 'review.submitted') {
@@ -151,7 +152,12 @@ export async function invitationEventBody(
 }
 
 /** The body "Send test event" sends. */
-export function testEventBody(publicUrl: string, eventId: string, at: number, endpointId: string): WebhookBody {
+export function testEventBody(
+  publicUrl: string,
+  eventId: string,
+  at: number,
+  endpointId: string,
+): WebhookBody {
   return {
     id: eventId,
     type: TEST_EVENT,

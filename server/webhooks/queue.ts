@@ -162,11 +162,19 @@ export class WebhookWorker {
         .execute();
       return;
     }
-    const wait = retryDelayMs(job.tries, { baseMs: cfg.retryBaseMs, maxMs: cfg.retryMaxMs }, this.deps.random);
+    const wait = retryDelayMs(
+      job.tries,
+      { baseMs: cfg.retryBaseMs, maxMs: cfg.retryMaxMs },
+      this.deps.random,
+    );
     await recordTry(ctx, job, now, outcome, wait);
     const log = { deliveryId: job.id, try: job.tries, status: outcome.status, error: outcome.error };
     if (outcome.ok) ctx.logger.debug(log, 'webhook delivered');
-    else ctx.logger.warn({ ...log, retryInMs: job.tries < cfg.maxTries ? wait : undefined }, 'webhook try failed');
+    else
+      ctx.logger.warn(
+        { ...log, retryInMs: job.tries < cfg.maxTries ? wait : undefined },
+        'webhook try failed',
+      );
   }
 }
 
@@ -193,7 +201,11 @@ export async function claimNext(ctx: ServiceContext): Promise<WebhookDeliveriesT
       .where('status', '=', 'pending')
       .executeTakeFirst();
     if (Number(taken.numUpdatedRows) !== 1) continue;
-    return ctx.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', due.id).executeTakeFirstOrThrow();
+    return ctx.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('id', '=', due.id)
+      .executeTakeFirstOrThrow();
   }
   return undefined;
 }
@@ -222,7 +234,11 @@ export async function recordTry(
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
     // Deleted with its endpoint while the try was on its way: nothing left to record.
-    const still = await trx.selectFrom('webhook_deliveries').select('id').where('id', '=', job.id).executeTakeFirst();
+    const still = await trx
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('id', '=', job.id)
+      .executeTakeFirst();
     if (!still) return;
     const earlier = await trx
       .selectFrom('webhook_tries')

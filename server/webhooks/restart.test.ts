@@ -70,7 +70,10 @@ describe.each(list)('webhooks across a restart on %s', (dialect) => {
   it('sends a try cut off by a crash again from the next process, with the same delivery id', async () => {
     const url = await databaseUrl();
     const clock = new FakeClock();
-    const receiver = await startReceiver({ plan: ({ n }) => (n === 1 ? 'hang' : 200), now: () => clock.now() });
+    const receiver = await startReceiver({
+      plan: ({ n }) => (n === 1 ? 'hang' : 200),
+      now: () => clock.now(),
+    });
     cleanup.push(() => receiver.close());
     const first = await processOver(url, clock);
     await first.worker.start();
@@ -92,8 +95,11 @@ describe.each(list)('webhooks across a restart on %s', (dialect) => {
     expect(receiver.received[1]!.verified).toBe(true);
     const [d] = await deliveries(second.t);
     expect(d).toMatchObject({ status: 'succeeded', tries: 2 });
-    const log = (await second.t.req(admin, 'GET', `/api/webhooks/${d!.endpoint_id}/deliveries`)).json.deliveries[0].log;
-    expect(log.map((x: { statusCode: number | null; error: string | null }) => [x.statusCode, x.error])).toEqual([
+    const log = (await second.t.req(admin, 'GET', `/api/webhooks/${d!.endpoint_id}/deliveries`)).json
+      .deliveries[0].log;
+    expect(
+      log.map((x: { statusCode: number | null; error: string | null }) => [x.statusCode, x.error]),
+    ).toEqual([
       [null, 'the server stopped during this try'],
       [200, null],
     ]);
@@ -107,7 +113,10 @@ describe.each(list)('webhooks across a restart on %s', (dialect) => {
   it('a graceful stop puts the try back without counting it; events from while it was down go out at start', async () => {
     const url = await databaseUrl();
     const clock = new FakeClock();
-    const receiver = await startReceiver({ plan: ({ n }) => (n === 1 ? 'hang' : 200), now: () => clock.now() });
+    const receiver = await startReceiver({
+      plan: ({ n }) => (n === 1 ? 'hang' : 200),
+      now: () => clock.now(),
+    });
     cleanup.push(() => receiver.close());
     const first = await processOver(url, clock);
     await first.worker.start();
@@ -125,7 +134,12 @@ describe.each(list)('webhooks across a restart on %s', (dialect) => {
     const second = await processOver(url, clock);
     expect(await second.worker.start()).toEqual({ requeued: 0 });
     await second.worker.settle();
-    expect(receiver.received.slice(1).map((r) => r.body.type).sort()).toEqual(['attempt.started', 'attempt.submitted']);
+    expect(
+      receiver.received
+        .slice(1)
+        .map((r) => r.body.type)
+        .sort(),
+    ).toEqual(['attempt.started', 'attempt.submitted']);
     expect((await deliveries(second.t)).map((d) => [d.status, d.tries])).toEqual([
       ['succeeded', 1],
       ['succeeded', 1],
@@ -159,7 +173,13 @@ describe.each(list)('webhooks across a restart on %s', (dialect) => {
     const event = (id: number, type: string) =>
       t.ctx.db
         .insertInto('attempt_events')
-        .values({ id, attempt_id: c.attemptId, at: clock.now(), type, payload_json: '{"reason":"candidate"}' } as never)
+        .values({
+          id,
+          attempt_id: c.attemptId,
+          at: clock.now(),
+          type,
+          payload_json: '{"reason":"candidate"}',
+        } as never)
         .execute();
     await event(top + 2, 'attempt.submitted');
     expect(await tailer.catchUp()).toBe(1);

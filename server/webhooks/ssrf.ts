@@ -27,7 +27,8 @@ export function urlProblem(raw: string): string | undefined {
   } catch {
     return 'expected an absolute http(s) URL';
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return 'only http and https URLs can receive webhooks';
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return 'only http and https URLs can receive webhooks';
   if (!u.hostname) return 'the URL needs a host';
   if (raw.length > 2000) return 'the URL is too long';
   return undefined;

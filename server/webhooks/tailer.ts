@@ -95,7 +95,11 @@ export class Tailer {
       const rows = await source.read(trx, from);
       if (!rows.length) return { queued: 0, more: false };
       const endpoints = (
-        await trx.selectFrom('webhook_endpoints').select(['id', 'events_json']).where('enabled', '=', 1).execute()
+        await trx
+          .selectFrom('webhook_endpoints')
+          .select(['id', 'events_json'])
+          .where('enabled', '=', 1)
+          .execute()
       ).map((e) => ({ id: e.id, events: new Set(JSON.parse(e.events_json) as string[]) }));
       let safe = from;
       let blocked = false;

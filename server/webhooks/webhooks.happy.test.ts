@@ -29,7 +29,10 @@ describe('webhooks (happy path)', () => {
     const attemptId: string = start.json.attempt.id;
     const solution = await readFile(path.join(exampleTaskDir, 'solution/parse-model-json.mjs'), 'utf8');
     const secretCode = `// SECRET-CANDIDATE-CODE\n${solution}`;
-    await t.req(cand, 'PUT', `/api/attempts/${attemptId}/file`, { path: 'parse-model-json.mjs', content: secretCode });
+    await t.req(cand, 'PUT', `/api/attempts/${attemptId}/file`, {
+      path: 'parse-model-json.mjs',
+      content: secretCode,
+    });
     expect((await t.req(cand, 'POST', `/api/attempts/${attemptId}/submit`)).status).toBe(200);
     await f.flush();
     const levels = {
@@ -37,7 +40,9 @@ describe('webhooks (happy path)', () => {
       'error-handling': { level: 3, evidence: 'SECRET-EVIDENCE tests' },
       clarity: { level: 3, evidence: 'SECRET-EVIDENCE read' },
     };
-    expect((await t.req(reviewer, 'PUT', `/api/reviews/${attemptId}/mine`, { levels, recommendation: 3 })).status).toBe(200);
+    expect(
+      (await t.req(reviewer, 'PUT', `/api/reviews/${attemptId}/mine`, { levels, recommendation: 3 })).status,
+    ).toBe(200);
     expect((await t.req(reviewer, 'POST', `/api/reviews/${attemptId}/mine/submit`)).status).toBe(200);
     const decided = await t.req(f.admin, 'POST', `/api/reviews/${attemptId}/decision`, {
       decision: 'advance',
@@ -55,7 +60,13 @@ describe('webhooks (happy path)', () => {
       expect(r.headers['x-worksample-delivery']).toMatch(/^whd_/);
       expect(r.body.data.invitationId).toBe(inv.invitation.id);
       expect(r.body.data.task).toEqual({ slug: 'hello-llm', version: 1 });
-      for (const secret of ['Secretname', 'ada.secret', 'SECRET-CANDIDATE-CODE', 'SECRET-EVIDENCE', 'SECRET-REASON'])
+      for (const secret of [
+        'Secretname',
+        'ada.secret',
+        'SECRET-CANDIDATE-CODE',
+        'SECRET-EVIDENCE',
+        'SECRET-REASON',
+      ])
         expect(r.raw).not.toContain(secret);
     }
     const body = (type: string) => receiver.of(type)[0]!.body;
@@ -74,7 +85,9 @@ describe('webhooks (happy path)', () => {
     expect(receiver.received).toHaveLength(6);
     const log = await f.deliveries();
     expect(log).toHaveLength(6);
-    expect(log.every((d) => d.status === 'succeeded' && d.log.length === 1 && d.log[0].statusCode === 200)).toBe(true);
+    expect(
+      log.every((d) => d.status === 'succeeded' && d.log.length === 1 && d.log[0].statusCode === 200),
+    ).toBe(true);
   });
 
   it('sends only the events an endpoint subscribed to, and only to enabled endpoints', async () => {

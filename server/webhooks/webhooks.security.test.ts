@@ -56,16 +56,24 @@ describe('webhooks (security)', () => {
         reason: 'signature does not match',
       });
       expect(check({ body: `${got.raw} ` })).toMatchObject({ ok: false });
-      expect(check({ secret: 'whsec_wrong' })).toMatchObject({ ok: false, reason: 'signature does not match' });
+      expect(check({ secret: 'whsec_wrong' })).toMatchObject({
+        ok: false,
+        reason: 'signature does not match',
+      });
       // Moving the timestamp to look fresh breaks the signature (t is signed).
       const t = Number(/t=(\d+)/.exec(header)![1]);
-      expect(check({ header: header.replace(`t=${t}`, `t=${t + 600}`), nowMs: sentAt + 600_000 })).toMatchObject({
+      expect(
+        check({ header: header.replace(`t=${t}`, `t=${t + 600}`), nowMs: sentAt + 600_000 }),
+      ).toMatchObject({
         ok: false,
         reason: 'signature does not match',
       });
       // Replayed later: refused once outside the 5-minute window, in either direction.
       expect(check({ nowMs: sentAt + 299_000 })).toMatchObject({ ok: true });
-      expect(check({ nowMs: sentAt + 301_000 })).toEqual({ ok: false, reason: 'timestamp outside the replay window' });
+      expect(check({ nowMs: sentAt + 301_000 })).toEqual({
+        ok: false,
+        reason: 'timestamp outside the replay window',
+      });
       expect(check({ nowMs: sentAt - 301_000 })).toMatchObject({ ok: false });
       expect(check({ header: undefined })).toMatchObject({ ok: false, reason: 'no signature header' });
       expect(check({ header: 'v1=abc' })).toMatchObject({ ok: false, reason: 'malformed signature header' });
@@ -141,8 +149,15 @@ describe('webhooks (security)', () => {
 
   it('refuses non-http schemes when an endpoint is created or changed', async () => {
     f = await webhookFixture();
-    for (const url of ['file:///etc/passwd', 'gopher://127.0.0.1:6379/_INFO', 'javascript:alert(1)', 'ws://example.com/']) {
-      expect((await f.t.req(f.admin, 'POST', '/api/webhooks', { url, events: ['attempt.started'] })).status).toBe(400);
+    for (const url of [
+      'file:///etc/passwd',
+      'gopher://127.0.0.1:6379/_INFO',
+      'javascript:alert(1)',
+      'ws://example.com/',
+    ]) {
+      expect(
+        (await f.t.req(f.admin, 'POST', '/api/webhooks', { url, events: ['attempt.started'] })).status,
+      ).toBe(400);
       expect((await f.t.req(f.admin, 'PATCH', `/api/webhooks/${f.endpoint.id}`, { url })).status).toBe(400);
     }
   });
@@ -166,6 +181,7 @@ describe('webhooks (security)', () => {
       'not-an-ip',
     ])
       expect(isNonPublicAddress(a), a).toBe(true);
-    for (const a of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111']) expect(isNonPublicAddress(a), a).toBe(false);
+    for (const a of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111'])
+      expect(isNonPublicAddress(a), a).toBe(false);
   });
 });

@@ -38,10 +38,9 @@ describe.runIf(hasChromium())('webhooks admin page', () => {
     await page.getByTestId('webhook-test').click();
     const delivery = page.getByTestId('webhook-delivery');
     // The log refreshes itself while the delivery is pending: 500, then 200 on the retry.
-    await expect.poll(() => delivery.getByTestId('webhook-code').allTextContents(), { timeout: 20_000 }).toEqual([
-      '500',
-      '200',
-    ]);
+    await expect
+      .poll(() => delivery.getByTestId('webhook-code').allTextContents(), { timeout: 20_000 })
+      .toEqual(['500', '200']);
     await expect.poll(() => delivery.locator('.pill').textContent()).toBe('succeeded');
     expect(receiver.received.map((r) => [r.body.type, r.verified])).toEqual([
       ['webhook.test', true],

@@ -32,7 +32,9 @@ describe('webhooks from a server process', () => {
     const cookies = new Map<string, string>();
     let csrf = '';
     async function req(method: string, url: string, body?: unknown) {
-      const headers: Record<string, string> = { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') };
+      const headers: Record<string, string> = {
+        cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      };
       if (method !== 'GET') headers['x-csrf-token'] = csrf;
       if (body !== undefined) headers['content-type'] = 'application/json';
       const res = await fetch(url.startsWith('http') ? url : `${base}${url}`, {
@@ -78,7 +80,10 @@ describe('webhooks from a server process', () => {
       ['admin', 'admin@example.com'],
       ['reviewer', 'reviewer@example.com'],
     ])
-      expect((await runCli(['users', 'add', '--role', role!, '--email', email!, '--password', PASSWORD], env)).code).toBe(0);
+      expect(
+        (await runCli(['users', 'add', '--role', role!, '--email', email!, '--password', PASSWORD], env))
+          .code,
+      ).toBe(0);
 
     // attempt.started: 500, then no answer (past the 1 s timeout), then 200. decision.made: the first
     // try hangs until the server is killed.
@@ -98,7 +103,14 @@ describe('webhooks from a server process', () => {
     const created = await admin.req('POST', '/api/webhooks', {
       url: receiver.url,
       description: 'ATS',
-      events: ['invitation.opened', 'attempt.started', 'attempt.submitted', 'grade.completed', 'review.submitted', 'decision.made'],
+      events: [
+        'invitation.opened',
+        'attempt.started',
+        'attempt.submitted',
+        'grade.completed',
+        'review.submitted',
+        'decision.made',
+      ],
     });
     expect(created.status).toBe(201);
     receiver.setSecret(created.json.secret);
@@ -113,40 +125,78 @@ describe('webhooks from a server process', () => {
     expect((await candidate.req('GET', inv.json.link)).status).toBe(303);
     await candidate.req('GET', '/api/candidate');
     const { attempt } = (await candidate.req('POST', '/api/candidate/start')).json;
-    const solution = await readFile(path.join(repoRoot, 'tasks/hello-llm/solution/parse-model-json.mjs'), 'utf8');
-    await candidate.req('PUT', `/api/attempts/${attempt.id}/file`, { path: 'parse-model-json.mjs', content: solution });
+    const solution = await readFile(
+      path.join(repoRoot, 'tasks/hello-llm/solution/parse-model-json.mjs'),
+      'utf8',
+    );
+    await candidate.req('PUT', `/api/attempts/${attempt.id}/file`, {
+      path: 'parse-model-json.mjs',
+      content: solution,
+    });
     expect((await candidate.req('POST', `/api/attempts/${attempt.id}/submit`)).status).toBe(200);
-    await vi.waitFor(() => expect(receiver!.of('grade.completed')).toHaveLength(1), { timeout: 60_000, interval: 200 });
+    await vi.waitFor(() => expect(receiver!.of('grade.completed')).toHaveLength(1), {
+      timeout: 60_000,
+      interval: 200,
+    });
 
     const reviewer = browser(server.url);
     await reviewer.signIn('reviewer@example.com');
     const levels = Object.fromEntries(
       ['correctness', 'error-handling', 'clarity'].map((c) => [c, { level: 3, evidence: 'read it' }]),
     );
-    expect((await reviewer.req('PUT', `/api/reviews/${attempt.id}/mine`, { levels, recommendation: 3 })).status).toBe(200);
+    expect(
+      (await reviewer.req('PUT', `/api/reviews/${attempt.id}/mine`, { levels, recommendation: 3 })).status,
+    ).toBe(200);
     expect((await reviewer.req('POST', `/api/reviews/${attempt.id}/mine/submit`)).status).toBe(200);
     expect(
-      (await admin.req('POST', `/api/reviews/${attempt.id}/decision`, { decision: 'advance', reason: 'good' })).status,
+      (
+        await admin.req('POST', `/api/reviews/${attempt.id}/decision`, {
+          decision: 'advance',
+          reason: 'good',
+        })
+      ).status,
     ).toBe(200);
 
     // The decision's first try hangs: the server dies mid-request, and a new one takes over.
-    await vi.waitFor(() => expect(receiver!.of('decision.made')).toHaveLength(1), { timeout: 20_000, interval: 100 });
+    await vi.waitFor(() => expect(receiver!.of('decision.made')).toHaveLength(1), {
+      timeout: 20_000,
+      interval: 100,
+    });
     await server.stop('SIGKILL');
     server = await startServe(env);
     admin.setBase(server.url);
-    await vi.waitFor(() => expect(receiver!.of('decision.made')).toHaveLength(2), { timeout: 20_000, interval: 100 });
-    await vi.waitFor(() => expect(receiver!.of('attempt.started')).toHaveLength(3), { timeout: 20_000, interval: 100 });
+    await vi.waitFor(() => expect(receiver!.of('decision.made')).toHaveLength(2), {
+      timeout: 20_000,
+      interval: 100,
+    });
+    await vi.waitFor(() => expect(receiver!.of('attempt.started')).toHaveLength(3), {
+      timeout: 20_000,
+      interval: 100,
+    });
 
     // Every request was signed with the endpoint's secret; each event is one delivery.
     expect(receiver.received.every((r) => r.verified)).toBe(true);
-    const types = ['invitation.opened', 'attempt.started', 'attempt.submitted', 'grade.completed', 'review.submitted', 'decision.made'];
+    const types = [
+      'invitation.opened',
+      'attempt.started',
+      'attempt.submitted',
+      'grade.completed',
+      'review.submitted',
+      'decision.made',
+    ];
     for (const type of types) {
       const got = receiver.of(type);
       expect(new Set(got.map((r) => r.headers['x-worksample-delivery'])).size, type).toBe(1);
       expect(new Set(got.map((r) => r.body.id)).size, type).toBe(1);
-      expect(got.filter((r) => r.answered === 200), type).toHaveLength(1);
+      expect(
+        got.filter((r) => r.answered === 200),
+        type,
+      ).toHaveLength(1);
     }
-    expect(receiver.of('attempt.submitted')[0]!.body.data).toMatchObject({ attemptId: attempt.id, reason: 'candidate' });
+    expect(receiver.of('attempt.submitted')[0]!.body.data).toMatchObject({
+      attemptId: attempt.id,
+      reason: 'candidate',
+    });
     // Backoff: the second try came at least half a base step after the 500, the third at least the
     // 1 s timeout plus half of the next step after the second.
     const [s1, s2, s3] = receiver.of('attempt.started');
@@ -155,7 +205,8 @@ describe('webhooks from a server process', () => {
 
     // The delivery log the admin page shows.
     await admin.signIn('admin@example.com');
-    const log = (await admin.req('GET', `/api/webhooks/${endpointId}/deliveries`)).json.deliveries as Array<any>;
+    const log = (await admin.req('GET', `/api/webhooks/${endpointId}/deliveries`)).json
+      .deliveries as Array<any>;
     expect(log).toHaveLength(6);
     expect(log.every((d) => d.status === 'succeeded')).toBe(true);
     const started = log.find((d) => d.eventType === 'attempt.started');

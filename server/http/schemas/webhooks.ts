@@ -15,7 +15,9 @@ export const webhookEndpointSchema = z
     events: z.array(z.string()),
     enabled: z.boolean(),
     disabledReason: z.string().nullable().openapi({ description: 'why it was disabled automatically' }),
-    secretHint: z.string().openapi({ description: 'the last characters of the secret; the secret is shown once' }),
+    secretHint: z
+      .string()
+      .openapi({ description: 'the last characters of the secret; the secret is shown once' }),
     consecutiveFailures: z.number().int(),
     createdAt: z.number(),
     updatedAt: z.number(),
@@ -38,7 +40,10 @@ export const webhookDeliverySchema = z
     eventType: z.string(),
     occurredAt: z.number(),
     status: z.enum(['pending', 'delivering', 'succeeded', 'failed']),
-    tries: z.number().int().openapi({ description: 'tries in the current round (a redelivery starts a new one)' }),
+    tries: z
+      .number()
+      .int()
+      .openapi({ description: 'tries in the current round (a redelivery starts a new one)' }),
     nextAttemptAt: z.number().nullable(),
     lastStatus: z.number().int().nullable(),
     lastError: z.string().nullable(),

@@ -5,7 +5,10 @@
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { z } from '@hono/zod-openapi';
-import type { webhookDeliverySchema, webhookEndpointSchema } from '../../../../server/http/schemas/webhooks.ts';
+import type {
+  webhookDeliverySchema,
+  webhookEndpointSchema,
+} from '../../../../server/http/schemas/webhooks.ts';
 import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import { fmtTime } from '../types.ts';
@@ -23,8 +26,8 @@ function SecretOnce({ secret, onDone }: { secret: string; onDone(): void }) {
   return (
     <div class="new-links" role="status" data-testid="webhook-secret">
       <p>
-        <strong>Copy the signing secret now</strong> — it is not shown again. Receivers verify each
-        request with it (see docs/webhooks.md).
+        <strong>Copy the signing secret now</strong> — it is not shown again. Receivers verify each request
+        with it (see docs/webhooks.md).
       </p>
       <code class="link">{secret}</code>{' '}
       <button type="button" class="small" onClick={onDone}>
@@ -127,7 +130,9 @@ function EndpointForm({
 }
 
 function DeliveryLog({ endpoint }: { endpoint: Endpoint }) {
-  const log = useGet<{ deliveries: Delivery[] }>(`/api/webhooks/${encodeURIComponent(endpoint.id)}/deliveries`);
+  const log = useGet<{ deliveries: Delivery[] }>(
+    `/api/webhooks/${encodeURIComponent(endpoint.id)}/deliveries`,
+  );
   const [msg, setMsg] = useState<string | null>(null);
   // While something is on its way, look again every few seconds.
   const busy = log.data?.deliveries.some((d) => d.status === 'pending' || d.status === 'delivering');
@@ -187,8 +192,8 @@ function DeliveryLog({ endpoint }: { endpoint: Endpoint }) {
                   <ol class="small">
                     {d.log.map((t) => (
                       <li key={t.try} title={t.responseExcerpt}>
-                        <strong data-testid="webhook-code">{t.statusCode ?? '—'}</strong> · {t.durationMs} ms ·{' '}
-                        {fmtTime(t.startedAt)}
+                        <strong data-testid="webhook-code">{t.statusCode ?? '—'}</strong> · {t.durationMs} ms
+                        · {fmtTime(t.startedAt)}
                         {t.error && <span class="muted"> · {t.error}</span>}
                       </li>
                     ))}
