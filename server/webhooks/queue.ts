@@ -105,7 +105,8 @@ export class WebhookWorker {
         }
       } while (this.again);
       const poll = this.deps.pollMs ?? 1000;
-      const due = await nextDue(this.ctx);
+      // Every slot busy: a finishing try kicks the worker, so a due delivery must not spin the timer.
+      const due = this.running >= concurrency ? undefined : await nextDue(this.ctx);
       this.sleep(due === undefined ? poll : Math.min(poll, due - this.ctx.clock.now()));
     } finally {
       this.pumping = false;

@@ -4,9 +4,9 @@
  * those in a row, the endpoint is disabled; redirects and refused connections are failed tries;
  * malformed endpoint input is refused.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { webhookFixture } from '../testing/webhooks.ts';
-import { retryDelayMs } from './index.ts';
+import { retryDelayMs, WebhookWorker } from './index.ts';
 
 describe('webhooks (errors)', () => {
   let f: Awaited<ReturnType<typeof webhookFixture>>;
@@ -119,5 +119,33 @@ describe('retryDelayMs', () => {
     expect(top).toEqual([10_000, 40_000, 160_000, 640_000, 2_560_000, 10_240_000, 21_600_000, 21_600_000]);
     const low = [1, 2, 3].map((n) => retryDelayMs(n, policy, () => 0));
     expect(low).toEqual([5_000, 20_000, 80_000]);
+  });
+});
+
+describe('webhooks under load', () => {
+  let f: Awaited<ReturnType<typeof webhookFixture>>;
+  afterEach(() => f?.close());
+
+  it('sends at most four at once and does not spin while every slot waits on a slow receiver', async () => {
+    f = await webhookFixture({ plan: () => 'hang', env: { WEBHOOK_TIMEOUT_SECONDS: '1' } });
+    const { t, receiver } = f;
+    for (let i = 0; i < 6; i++) await t.req(f.admin, 'POST', `/api/webhooks/${f.endpoint.id}/test`);
+    let queries = 0;
+    const counting = t.ctx.db.withPlugin({
+      transformQuery: (a) => {
+        queries++;
+        return a.node;
+      },
+      transformResult: async (a) => a.result,
+    });
+    const worker = new WebhookWorker({ ctx: { ...t.ctx, db: counting }, pollMs: 3_600_000 });
+    await worker.start();
+    await vi.waitFor(() => expect(receiver.received).toHaveLength(4), { timeout: 5_000 });
+    const before = queries;
+    await new Promise((r) => setTimeout(r, 300)); // the tries are still hanging
+    expect(receiver.received).toHaveLength(4);
+    expect(queries - before).toBeLessThan(5);
+    worker.stop();
+    await worker.settle();
   });
 });
