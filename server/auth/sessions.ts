@@ -42,12 +42,19 @@ export async function createSession(
 
 export type StaffUser = Pick<UsersTable, 'id' | 'email' | 'name' | 'role'>;
 
-export type Principal =
+/** Who a cookie session belongs to. */
+export type SessionPrincipal =
   | { kind: 'staff'; session: SessionsTable; user: StaffUser }
   | { kind: 'candidate'; session: SessionsTable; invitationId: string };
 
+/** Who is asking: a session's owner, or an API token acting as staff (no session; server/api-tokens/). */
+export type Principal = SessionPrincipal | { kind: 'staff'; session?: undefined; user: StaffUser };
+
 /** Resolves a cookie value to a live session; expired sessions and disabled users resolve to nothing. */
-export async function findSession(ctx: ServiceContext, cookieValue: string): Promise<Principal | undefined> {
+export async function findSession(
+  ctx: ServiceContext,
+  cookieValue: string,
+): Promise<SessionPrincipal | undefined> {
   const session = await ctx.db
     .selectFrom('sessions')
     .selectAll()

@@ -7,7 +7,9 @@ import { z } from 'zod';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { subnetPoolProblem } from './cidr.ts';
+import { oidcEnvShape, staffAuthConfig, type StaffAuthConfig } from './oidc.ts';
 
+export type { OidcConfig, StaffAuthConfig } from './oidc.ts';
 export { formatCidr, ipv4ToString, overlaps, parseCidr, rangeSize, type Ipv4Range } from './cidr.ts';
 
 const bool = z
@@ -133,6 +135,7 @@ const envSchema = z.object({
     .default(20),
   LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),
   LOGIN_WINDOW_SECONDS: positiveInt('a positive number of seconds').default(900),
+  ...oidcEnvShape,
 });
 
 export interface Config {
@@ -161,6 +164,8 @@ export interface Config {
   invitationTtlMs: number;
   limits: WorkspaceLimits;
   login: { maxFailures: number; windowMs: number };
+  /** Staff single sign-on (OIDC) and whether local passwords still sign staff in. */
+  staffAuth: StaffAuthConfig;
   gatewayPort: number;
   sandbox: {
     /** Labels this deployment's containers so orphan sweeps never touch another deployment's. */
@@ -237,6 +242,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (e.LLM_UPSTREAM === 'anthropic' && !e.ANTHROPIC_API_KEY) {
     throw new ConfigError(['ANTHROPIC_API_KEY: required when LLM_UPSTREAM=anthropic']);
   }
+  const publicUrl = (
+    e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST}:${e.PORT}`
+  ).replace(/\/+$/, '');
+  const staffAuth = staffAuthConfig(e, publicUrl);
+  if (Array.isArray(staffAuth)) throw new ConfigError(staffAuth);
   const databaseUrl = e.DATABASE_URL.startsWith('sqlite:')
     ? `sqlite:${path.resolve(e.DATABASE_URL.slice('sqlite:'.length))}`
     : e.DATABASE_URL;
@@ -244,9 +254,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     nodeEnv: e.NODE_ENV,
     host: e.HOST,
     port: e.PORT,
-    publicUrl: (
-      e.PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST}:${e.PORT}`
-    ).replace(/\/+$/, ''),
+    publicUrl,
     databaseUrl,
     logLevel: e.LOG_LEVEL,
     tasksDir: path.resolve(e.TASKS_DIR),
@@ -271,6 +279,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxAttemptStorageBytes: e.MAX_ATTEMPT_STORAGE_BYTES,
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
+    staffAuth,
     gatewayPort: e.GATEWAY_PORT,
     sandbox: {
       instance:

@@ -174,6 +174,8 @@ export type {
   ReviewsTable,
   GradesTable,
   RunsTable,
+  ApiTokensTable,
+  IdempotencyKeysTable,
   WebhookEndpointsTable,
   WebhookDeliveriesTable,
   WebhookEventsTable,

@@ -403,6 +403,49 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('runs').addColumn('tests_json', 'text').execute();
       },
     },
+    '0011_api_tokens': {
+      // API tokens for automation (server/api-tokens/): only sha256 of the secret is stored. The
+      // ATS's id for an invitation (external_id), and stored responses for Idempotency-Key retries
+      // (server/idempotency/): one row per principal and key, the response encrypted with a key
+      // derived from the Idempotency-Key the client holds (the invitation link inside stays secret).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('api_tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('secret_hash', 'text', (c) => c.notNull())
+          .addColumn('scopes_json', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull().references('users.id'))
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms)
+          .addColumn('last_used_at', ms)
+          .addColumn('revoked_at', ms)
+          .addColumn('revoked_by', 'text')
+          .execute();
+        await db.schema.alterTable('invitations').addColumn('external_id', 'text').execute();
+        await db.schema
+          .createIndex('invitations_external_id')
+          .on('invitations')
+          .column('external_id')
+          .execute();
+        await db.schema
+          .createTable('idempotency_keys')
+          .addColumn('principal', 'text', (c) => c.notNull())
+          .addColumn('key_hash', 'text', (c) => c.notNull())
+          .addColumn('request_hash', 'text', (c) => c.notNull())
+          .addColumn('status', 'integer')
+          .addColumn('response', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('idempotency_keys_pk', ['principal', 'key_hash'])
+          .execute();
+        await db.schema
+          .createIndex('idempotency_keys_expiry')
+          .on('idempotency_keys')
+          .column('expires_at')
+          .execute();
+      },
+    },
     '0012_webhooks': {
       // Webhooks (server/webhooks/): admin-configured endpoints; one event row per source timeline event
       // (frozen body, so retries and redeliveries send the same bytes); one delivery per (endpoint,
@@ -505,6 +548,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`insert into webhook_cursors (name, last_id, updated_at) values ('invitation_events', 0, 0)`.execute(
           db,
         );
+      },
+    },
+    '0015_oidc_sso': {
+      // Staff single sign-on (server/sso/): the OIDC identity (issuer + sub) an account is linked to,
+      // unique so one identity is one account; and the pending sign-ins between start and callback
+      // (state, nonce, PKCE verifier kept server-side, bound to the browser by a hashed cookie).
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('users').addColumn('oidc_issuer', 'text').execute();
+        await db.schema.alterTable('users').addColumn('oidc_subject', 'text').execute();
+        await db.schema
+          .createIndex('users_oidc_identity')
+          .on('users')
+          .columns(['oidc_issuer', 'oidc_subject'])
+          .unique()
+          .execute();
+        await db.schema
+          .createTable('sso_logins')
+          .addColumn('id_hash', 'text', (c) => c.primaryKey())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('nonce', 'text', (c) => c.notNull())
+          .addColumn('code_verifier', 'text', (c) => c.notNull())
+          .addColumn('return_to', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
       },
     },
   };

@@ -9,6 +9,20 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   disabled: number; // 0/1: portable boolean
+  /** The OIDC identity this account is linked to (issuer + `sub`), set at the first SSO sign-in. */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+}
+
+/** An SSO sign-in between /api/auth/sso/start and the callback: used once. */
+export interface SsoLoginsTable {
+  id_hash: string; // sha256 of the browser's ws_sso cookie value + the state: binds the sign-in to that browser
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface SessionsTable {
@@ -68,6 +82,8 @@ export interface InvitationsTable {
   revoked_at: number | null;
   /** 'verify': made by task verification, kept out of candidate lists, reviews and exports. */
   purpose: 'candidate' | 'verify';
+  /** The applicant tracking system's id for this candidate or application (searchable; not unique). */
+  external_id?: string | null;
   /** When the candidate first opened the link (migration 0012); null: never opened. */
   opened_at?: number | null;
 }
@@ -320,7 +336,41 @@ export interface DecisionsTable {
   decided_at: number;
 }
 
+/** An API token (server/api-tokens/): the secret is shown once; only its sha256 is kept. */
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  secret_hash: string;
+  /** JSON array of scopes (server/api-tokens/scopes.ts). */
+  scopes_json: string;
+  created_by: string;
+  created_at: number;
+  /** null: never expires. */
+  expires_at: number | null;
+  /** Updated at most once a minute. */
+  last_used_at: number | null;
+  revoked_at: number | null;
+  revoked_by: string | null;
+}
+
+/** A stored response for an Idempotency-Key (server/idempotency/); status null while in progress. */
+export interface IdempotencyKeysTable {
+  /** Who sent it: `user:<id>` or `token:<id>`. */
+  principal: string;
+  /** sha256 of the key (the key itself is the encryption secret for the response). */
+  key_hash: string;
+  /** sha256 of method, path and the canonical JSON body. */
+  request_hash: string;
+  status: number | null;
+  /** AES-256-GCM of the response body, base64 (iv, tag, ciphertext). */
+  response: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface DB {
+  api_tokens: ApiTokensTable;
+  idempotency_keys: IdempotencyKeysTable;
   review_assignments: ReviewAssignmentsTable;
   reviews: ReviewsTable;
   decisions: DecisionsTable;
@@ -329,6 +379,7 @@ export interface DB {
   runs: RunsTable;
   grades: GradesTable;
   users: UsersTable;
+  sso_logins: SsoLoginsTable;
   sessions: SessionsTable;
   blobs: BlobsTable;
   tasks: TasksTable;

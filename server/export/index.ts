@@ -16,6 +16,8 @@ import { toCsv } from './csv.ts';
 export interface ExportRow {
   attemptId: string;
   codeName: string;
+  /** The applicant tracking system's id given with the invitation (not an identity: shown to everyone who may export). */
+  externalId: string | null;
   /** Null until a decision is recorded, and always null for non-admins. */
   name: string | null;
   email: string | null;
@@ -48,7 +50,7 @@ const mean = (xs: number[]) => (xs.length ? round2(xs.reduce((a, b) => a + b, 0)
 export async function exportSubmissions(
   ctx: ServiceContext,
   viewer: StaffUser,
-  opts: { task?: string | undefined } = {},
+  opts: { task?: string | undefined; externalId?: string | undefined } = {},
 ): Promise<ExportResult> {
   let versionsQ = ctx.db
     .selectFrom('task_versions')
@@ -75,6 +77,7 @@ export async function exportSubmissions(
       'a.submitted_at',
       'i.candidate_name',
       'i.candidate_email',
+      'i.external_id',
       'v.slug',
       'v.version',
       'g.status as grade_status',
@@ -89,6 +92,7 @@ export async function exportSubmissions(
     .orderBy('a.submitted_at')
     .orderBy('a.id');
   if (opts.task) attemptsQ = attemptsQ.where('v.slug', '=', opts.task);
+  if (opts.externalId !== undefined) attemptsQ = attemptsQ.where('i.external_id', '=', opts.externalId);
   const attempts = await attemptsQ.execute();
 
   let reviewsQ = ctx.db
@@ -117,6 +121,7 @@ export async function exportSubmissions(
     return {
       attemptId: a.id,
       codeName: codeName(a.id),
+      externalId: a.external_id ?? null,
       name: revealed ? a.candidate_name : null,
       email: revealed ? a.candidate_email : null,
       task: a.slug,
@@ -154,6 +159,7 @@ export async function exportSubmissions(
 export function exportCsv(result: ExportResult): string {
   const header = [
     'codeName',
+    'externalId',
     'name',
     'email',
     'task',
@@ -174,6 +180,7 @@ export function exportCsv(result: ExportResult): string {
     header,
     result.rows.map((r) => [
       r.codeName,
+      r.externalId,
       r.name,
       r.email,
       r.task,

@@ -6,6 +6,7 @@
  */
 import type { z } from '@hono/zod-openapi';
 import type { meSchema, userSchema } from './routes/auth.ts';
+import type { optionsSchema } from './routes/sso.ts';
 import type { attemptSchema, budgetSchema, candidateSchema } from './routes/candidate.ts';
 import type { eventSchema } from './routes/attempts.ts';
 import type { fileInfoSchema, fileSchema } from './routes/files.ts';
@@ -30,6 +31,7 @@ import type {
 } from './schemas/reviews.ts';
 import type { errorBodySchema } from './errors.ts';
 import type { comparisonSchema } from './routes/answer-key.ts';
+import type { apiTokenSchema, createdTokenSchema, tokenListSchema } from './routes/tokens.ts';
 
 type Out<S extends z.ZodType> = z.output<S>;
 
@@ -46,6 +48,7 @@ export type RubricCriterion = Out<typeof rubricCriterionSchema>;
 export type StaffUser = Out<typeof userSchema>;
 export type Role = StaffUser['role'];
 export type Me = Out<typeof meSchema>;
+export type SignInOptions = Out<typeof optionsSchema>;
 export type QueueItem = Out<typeof queueItemSchema>;
 export type ReviewLevels = Out<typeof reviewLevelsSchema>;
 export type ReviewView = Out<typeof reviewViewSchema>;
@@ -70,6 +73,9 @@ export type Invitation = Out<typeof invitationSchema>;
 export type Linked = Out<typeof linkedSchema>;
 export type BulkResult = Out<typeof bulkResultSchema>;
 export type AnswerKeyComparison = Out<typeof comparisonSchema>;
+export type ApiToken = Out<typeof apiTokenSchema>;
+export type ApiTokenList = Out<typeof tokenListSchema>;
+export type CreatedApiToken = Out<typeof createdTokenSchema>;
 
 /** The one error body every route answers with (server/http/errors.ts). */
 export type ErrorBody = Out<typeof errorBodySchema>;

@@ -14,6 +14,7 @@ import { serveWeb } from './static.ts';
 import { describeOperations } from './openapi.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerAuth } from './routes/auth.ts';
+import { registerSso } from './routes/sso.ts';
 import { registerUsers } from './routes/users.ts';
 import { registerTasks } from './routes/tasks.ts';
 import { registerInvitations } from './routes/invitations.ts';
@@ -30,6 +31,7 @@ import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
+import { registerTokens } from './routes/tokens.ts';
 import { registerWebhooks } from './routes/webhooks.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
@@ -75,6 +77,7 @@ export function createApp(services: Services) {
   registerHealth(app, services);
   registerMetrics(app, metrics, services.config.metricsToken);
   registerAuth(app, services);
+  registerSso(app, services);
   registerUsers(app);
   registerTasks(app, services);
   registerInvitations(app, services);
@@ -91,6 +94,7 @@ export function createApp(services: Services) {
   registerReplay(app);
   registerAnswerKey(app);
   registerExport(app);
+  registerTokens(app);
   registerWebhooks(app, services.webhooks);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
@@ -103,6 +107,13 @@ export function createApp(services: Services) {
     in: 'cookie',
     name: 'ws_candidate',
   });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'wst_…',
+    description:
+      'An API token made by an admin (Admin → API tokens). Each operation lists the scope it needs; operations without bearerAuth refuse tokens. Bearer requests need no CSRF header.',
+  });
   describeOperations(app.openAPIRegistry);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
@@ -113,7 +124,7 @@ export function createApp(services: Services) {
       version: '0.1.0',
       license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
       description:
-        'Cookie-authenticated mutations must send the session CSRF token (from /api/auth/me or /api/candidate) as x-csrf-token.',
+        'Cookie-authenticated mutations must send the session CSRF token (from /api/auth/me or /api/candidate) as x-csrf-token. API tokens (Authorization: Bearer wst_…) need none, and work only on operations that list bearerAuth with a scope the token holds.',
     },
   });
 

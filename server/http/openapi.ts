@@ -1,11 +1,13 @@
 /**
  * Completes every operation of the generated OpenAPI document: an operationId (from method and path,
  * unless the route names one), tags, and the security it needs — staffCookie, candidateCookie, either,
- * or none for the few public endpoints. Which routes are public or candidate-facing is decided here
- * from the path, next to the auth middleware's rules (server/http/auth.ts), so clients generated from
- * the document know what to send. tests/infra/openapi-lint.test.ts lints the result.
+ * or none for the few public endpoints, plus bearerAuth with its scope where an API token may call it.
+ * Public routes and token scopes come from the table the auth middleware enforces
+ * (server/http/route-access.ts); candidate-facing routes are told apart here from the path, so clients
+ * generated from the document know what to send. tests/infra/openapi-lint.test.ts lints the result.
  */
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { accessOf, routeKey } from './route-access.ts';
 
 type Security = Array<Record<string, string[]>>;
 
@@ -14,23 +16,18 @@ const STAFF: Security = [{ staffCookie: [] }];
 const CANDIDATE: Security = [{ candidateCookie: [] }];
 const EITHER: Security = [{ staffCookie: [] }, { candidateCookie: [] }];
 
-/** Answered without a session. */
-const PUBLIC = new Set([
-  'GET /api/health',
-  'GET /api/ready',
-  'POST /api/auth/login',
-  'POST /api/invitations/open',
-]);
 /** Under an attempt but for staff only (review material). */
 const STAFF_ONLY_IN_ATTEMPT = /^\/api\/attempts\/\{id\}\/(answer-key|starter|revisions|grades?)(\/|$)/;
 
 /** The security an operation needs, from its method and path. */
 export function securityFor(method: string, path: string): Security {
-  if (PUBLIC.has(`${method.toUpperCase()} ${path}`)) return NONE;
+  const access = accessOf(routeKey(method, path));
+  if (access === 'public') return NONE;
+  const bearer: Security = access === 'session' ? [] : [{ bearerAuth: [access] }];
   if (/^\/api\/candidate(\/|$)/.test(path)) return CANDIDATE;
-  if (STAFF_ONLY_IN_ATTEMPT.test(path)) return STAFF;
-  if (/^\/api\/attempts\/\{id\}(\/|$)/.test(path)) return EITHER;
-  return STAFF;
+  if (STAFF_ONLY_IN_ATTEMPT.test(path)) return [...STAFF, ...bearer];
+  if (/^\/api\/attempts\/\{id\}(\/|$)/.test(path)) return [...EITHER, ...bearer];
+  return [...STAFF, ...bearer];
 }
 
 /** `GET /api/attempts/{id}/runs/{runId}` → `getAttemptsByIdRunsByRunId`. */

@@ -1,5 +1,6 @@
 /**
- * Bulk invitations from a pasted or uploaded `name,email` file. Every row is checked before anything
+ * Bulk invitations from a pasted or uploaded `name,email` file (with a header row, an optional
+ * `external id` column carries the ATS's id). Every row is checked before anything
  * is written; good rows are created together (one transaction) and bad rows are reported by line.
  */
 import { AppError } from '../errors/index.ts';
@@ -8,7 +9,13 @@ import type { InvitationsTable } from '../db/index.ts';
 import { emailSchema } from '../users/index.ts';
 import { resolveVersion } from '../tasks/index.ts';
 import { parseCsv, type CsvRecord } from './csv.ts';
-import { invitationLink, invitationRow, newInvitationSchema, type InvitationView } from './invitations.ts';
+import {
+  externalIdSchema,
+  invitationLink,
+  invitationRow,
+  newInvitationSchema,
+  type InvitationView,
+} from './invitations.ts';
 
 export const MAX_BULK_ROWS = 500;
 export const MAX_BULK_CSV_CHARS = 256 * 1024;
@@ -27,14 +34,16 @@ export interface BulkResult {
 
 const NAME_HEADER = /^(candidate )?(full )?name$/;
 const EMAIL_HEADER = /^(candidate )?e-?mail( address)?$/;
+const EXTERNAL_HEADER = /^external[ _-]?id$/;
 
 /** Column positions: from a header row when the first record is one, else `name,email`. */
 function columns(records: CsvRecord[]) {
   const first = records[0]?.fields.map((f) => f.trim().toLowerCase()) ?? [];
   const name = first.findIndex((f) => NAME_HEADER.test(f));
   const email = first.findIndex((f) => EMAIL_HEADER.test(f));
-  if (name >= 0 && email >= 0) return { header: true, name, email, width: first.length };
-  return { header: false, name: 0, email: 1, width: 2 };
+  const external = first.findIndex((f) => EXTERNAL_HEADER.test(f));
+  if (name >= 0 && email >= 0) return { header: true, name, email, external, width: first.length };
+  return { header: false, name: 0, email: 1, external: -1, width: 2 };
 }
 
 const shown = (s: string) => JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);
@@ -68,7 +77,8 @@ export async function bulkInvite(
 
   const errors: BulkResult['errors'] = [];
   const firstLineOf = new Map<string, number>();
-  const good: Array<{ line: number; candidateName: string; candidateEmail: string }> = [];
+  const good: Array<{ line: number; candidateName: string; candidateEmail: string; externalId?: string }> =
+    [];
   for (const r of rows) {
     const problem = rowProblem(r, cols.width);
     if (problem) {
@@ -78,6 +88,8 @@ export async function bulkInvite(
     const name = r.fields[cols.name]!.trim();
     const rawEmail = r.fields[cols.email]!;
     const email = emailSchema.safeParse(rawEmail);
+    const rawExternal = cols.external >= 0 ? r.fields[cols.external]!.trim() : '';
+    const external = rawExternal ? externalIdSchema.safeParse(rawExternal) : undefined;
     if (!name) errors.push({ line: r.line, message: 'name is missing' });
     else if (name.length > 200) errors.push({ line: r.line, message: 'name is longer than 200 characters' });
     else if (!email.success)
@@ -85,6 +97,8 @@ export async function bulkInvite(
         line: r.line,
         message: `email ${shown(rawEmail.trim())}: ${email.error.issues[0]!.message}`,
       });
+    else if (external && !external.success)
+      errors.push({ line: r.line, message: `external id: ${external.error.issues[0]!.message}` });
     else if (firstLineOf.has(email.data))
       errors.push({
         line: r.line,
@@ -92,7 +106,12 @@ export async function bulkInvite(
       });
     else {
       firstLineOf.set(email.data, r.line);
-      good.push({ line: r.line, candidateName: name, candidateEmail: email.data });
+      good.push({
+        line: r.line,
+        candidateName: name,
+        candidateEmail: email.data,
+        ...(external?.data ? { externalId: external.data } : {}),
+      });
     }
   }
   if (!good.length) {
@@ -126,6 +145,7 @@ export async function bulkInvite(
         expiresAt: row.expires_at,
         status: 'invited',
         attemptId: null,
+        externalId: row.external_id ?? null,
       },
       link: invitationLink(ctx, token),
     })),

@@ -28,7 +28,17 @@ export interface InvitationView {
   expiresAt: number;
   status: InvitationStatus;
   attemptId: string | null;
+  /** The applicant tracking system's id for this candidate or application. */
+  externalId: string | null;
 }
+
+/** An ATS's candidate or application id: any printable text, no control or invisible characters. */
+export const externalIdSchema = z
+  .string()
+  .trim()
+  .min(1, { message: 'external id is empty' })
+  .max(200, { message: 'external id is too long' })
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, { message: 'external id has control or invisible characters' });
 
 export const newInvitationSchema = z.object({
   taskSlug: z.string().min(1, { message: 'task slug is required' }),
@@ -44,6 +54,7 @@ export const newInvitationSchema = z.object({
     .positive({ message: 'expected a positive number of days' })
     .max(365, { message: 'at most 365 days' })
     .optional(),
+  externalId: externalIdSchema.optional(),
 });
 export type NewInvitation = z.infer<typeof newInvitationSchema>;
 
@@ -56,7 +67,12 @@ export const invitationLink = (ctx: ServiceContext, token: string) => `${ctx.con
 export function invitationRow(
   ctx: ServiceContext,
   version: Pick<TaskVersionsTable, 'id'>,
-  input: { candidateName: string; candidateEmail: string; expiresInDays?: number | undefined },
+  input: {
+    candidateName: string;
+    candidateEmail: string;
+    expiresInDays?: number | undefined;
+    externalId?: string | undefined;
+  },
   createdBy: string | null,
   purpose: InvitationsTable['purpose'] = 'candidate',
 ): { row: InvitationsTable; token: string } {
@@ -73,6 +89,7 @@ export function invitationRow(
     expires_at: now + (input.expiresInDays ? input.expiresInDays * DAY_MS : ctx.config.invitationTtlMs),
     revoked_at: null,
     purpose,
+    external_id: input.externalId ?? null,
   };
   return { row, token };
 }
@@ -96,8 +113,12 @@ export async function createInvitation(
   return { invitation: (await listInvitations(ctx, row.id))[0]!, link: invitationLink(ctx, token) };
 }
 
-/** Lists invitations with derived status; pass an id to get one. */
-export async function listInvitations(ctx: ServiceContext, id?: string): Promise<InvitationView[]> {
+/** Lists invitations with derived status; pass an id to get one, or filter by the ATS's id. */
+export async function listInvitations(
+  ctx: ServiceContext,
+  id?: string,
+  filter: { externalId?: string | undefined } = {},
+): Promise<InvitationView[]> {
   let q = ctx.db
     .selectFrom('invitations as i')
     .innerJoin('task_versions as v', 'v.id', 'i.task_version_id')
@@ -110,6 +131,7 @@ export async function listInvitations(ctx: ServiceContext, id?: string): Promise
       'i.expires_at',
       'i.revoked_at',
       'i.task_version_id',
+      'i.external_id',
       'v.slug',
       'v.version',
       'a.id as attempt_id',
@@ -118,6 +140,7 @@ export async function listInvitations(ctx: ServiceContext, id?: string): Promise
     .orderBy('i.created_at', 'desc');
   if (id) q = q.where('i.id', '=', id);
   else q = q.where('i.purpose', '=', 'candidate');
+  if (filter.externalId !== undefined) q = q.where('i.external_id', '=', filter.externalId);
   const now = ctx.clock.now();
   const rows = await q.execute();
   return rows.map((r) => ({
@@ -130,6 +153,7 @@ export async function listInvitations(ctx: ServiceContext, id?: string): Promise
     createdAt: r.created_at,
     expiresAt: r.expires_at,
     attemptId: r.attempt_id ?? null,
+    externalId: r.external_id ?? null,
     status:
       r.revoked_at !== null && !r.attempt_id
         ? 'revoked'

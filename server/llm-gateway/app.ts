@@ -1,7 +1,7 @@
 /**
  * The gateway's HTTP surface: the parts of the LLM APIs that candidate code uses — OpenAI's
  * `/v1/chat/completions` and `/v1/responses` (streaming, structured output, tools), `/v1/embeddings`,
- * `/v1/models`, and Anthropic's `/v1/messages` — and nothing else. Every call is authenticated by the
+ * `/v1/models`, and Anthropic's `/v1/messages` (with `/count_tokens`) — and nothing else. Every call is authenticated by the
  * attempt's gateway key (as a bearer token, or Anthropic's `x-api-key`), checked against the task's
  * policy and budgets, and recorded with the attempt; errors come in the called API's shape. The
  * upstream provider key never appears here.
@@ -180,7 +180,7 @@ export function createGatewayApp(deps: GatewayDeps) {
       status: 404,
       type: 'invalid_request_error',
       code: 'unknown_url',
-      message: `Unknown request URL: ${c.req.method} ${c.req.path}. This gateway serves /v1/chat/completions, /v1/responses, /v1/messages, /v1/models and /v1/embeddings.`,
+      message: `Unknown request URL: ${c.req.method} ${c.req.path}. This gateway serves /v1/chat/completions, /v1/responses, /v1/messages (and /v1/messages/count_tokens), /v1/models and /v1/embeddings.`,
     }),
   );
   app.onError((err, c) => {

@@ -23,7 +23,7 @@ import { respondChat } from './chat.ts';
 import { chatWire, type Wire } from './wire.ts';
 import { parseResponsesRequest, responsesToChat } from './responses.ts';
 import { responsesWire } from './responses-out.ts';
-import { messagesToChat, parseMessagesRequest } from './messages.ts';
+import { messagesToChat, parseCountTokensRequest, parseMessagesRequest } from './messages.ts';
 import { messagesWire } from './messages-out.ts';
 import { historyOf } from './conversation.ts';
 import {
@@ -212,7 +212,8 @@ export function registerCalls(
     );
   });
 
-  app.post('/v1/messages', async (c) => {
+  /** The Anthropic request's body after its required header, or the refusal in Anthropic's shape. */
+  async function anthropicBody(c: Context<GatewayEnv>): Promise<{ raw: unknown } | Response> {
     const refuse = (e: OpenAiError) => anthropicError(c, e);
     if (!c.req.header('anthropic-version'))
       return refuse({
@@ -229,6 +230,33 @@ export function registerCalls(
         code: 'invalid_json',
         message: 'There was an error parsing the body of your request as JSON.',
       });
+    return { raw };
+  }
+
+  /**
+   * Anthropic's token counter: free and unrecorded, like Anthropic's (it spends no budget and calls no
+   * upstream). Exact for the mock; for other upstreams the gateway's own estimate.
+   */
+  app.post('/v1/messages/count_tokens', async (c) => {
+    const body = await anthropicBody(c);
+    if (body instanceof Response) return body;
+    const refuse = (e: OpenAiError) => anthropicError(c, e);
+    const parsed = parseCountTokensRequest(body.raw);
+    if (!parsed.ok) return refuse(parsed.error);
+    const policy = c.get('policy');
+    const chat = messagesToChat({ ...parsed.value, max_tokens: 1 }, policy.budget);
+    if (!chat.ok) return refuse(chat.error);
+    const route = routeOf(c, parsed.value.model);
+    if ('status' in route) return refuse(route);
+    const exact = route.upstream.countPromptTokens?.(chat.value.messages);
+    return c.json({ input_tokens: exact ?? estimatePromptTokens(chat.value) });
+  });
+
+  app.post('/v1/messages', async (c) => {
+    const refuse = (e: OpenAiError) => anthropicError(c, e);
+    const body = await anthropicBody(c);
+    if (body instanceof Response) return body;
+    const raw = body.raw;
     const policy = c.get('policy');
     const parsed = parseMessagesRequest(raw, policy.budget);
     if (!parsed.ok) return refuse(parsed.error);

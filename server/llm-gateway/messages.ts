@@ -122,6 +122,20 @@ export function parseMessagesRequest(
   return parsed;
 }
 
+/**
+ * `/v1/messages/count_tokens`: the fields that make up a prompt (no output or sampling controls, as
+ * Anthropic documents it), under the same allow-list.
+ */
+const { max_tokens: _m, stream: _s, temperature: _t, top_p: _p, stop_sequences: _q, ...countShape } = shape;
+const countSchema = z.object(countShape);
+export type CountTokensRequest = z.output<typeof countSchema>;
+
+export function parseCountTokensRequest(
+  raw: unknown,
+): { ok: true; value: CountTokensRequest } | { ok: false; error: Refusal } {
+  return parseAllowed(countSchema, countShape, REFUSED, raw);
+}
+
 type ChatMessage = ChatRequest['messages'][number];
 
 const blocksOf = (c: string | Block[]): Block[] => (typeof c === 'string' ? [{ type: 'text', text: c }] : c);

@@ -16,6 +16,8 @@ import {
   DEFAULT_MODELS,
   mockEmbedding,
   mockRespond,
+  promptTokens,
+  type MockMessage,
   type MockMessageOutcome,
   type MockOutcome,
   type MockScript,
@@ -86,6 +88,11 @@ export interface LlmUpstream {
   /** Model ids the upstream serves. */
   models(): Promise<string[]>;
   chat(call: ChatCall): Promise<ChatOutcome>;
+  /**
+   * The prompt tokens this upstream will bill for these messages, when it can tell without a call
+   * (the mock, whose count is exact). Others leave it out and the gateway estimates.
+   */
+  countPromptTokens?(messages: readonly unknown[]): number;
   /** Throws an UpstreamError when the upstream fails. */
   embed(call: {
     model: string;
@@ -182,6 +189,7 @@ export function mockUpstream(clock: Clock = systemClock): LlmUpstream {
       });
       return toOutcome(call, o);
     },
+    countPromptTokens: (messages) => promptTokens(messages as MockMessage[]),
     async embed({ input, dimensions }) {
       return {
         vectors: input.map((t) => mockEmbedding(t, dimensions)),

@@ -16,6 +16,7 @@ import { GradingQueue } from '../grading-jobs/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
 import { VerifyService } from '../verify/index.ts';
 import { createLoginThrottle, loginPolicy, type LoginThrottle } from '../auth/index.ts';
+import { createSso, openidClient, type OidcClient, type SsoService } from '../sso/index.ts';
 import { WebhookWorker } from '../webhooks/index.ts';
 
 export interface ServiceDeps {
@@ -34,6 +35,8 @@ export interface ServiceDeps {
   config: Config;
   /** Sign-in throttling; defaults to an in-memory throttle from config.login. */
   loginThrottle?: LoginThrottle;
+  /** The OIDC provider client for staff SSO; defaults to openid-client over config.staffAuth.oidc. */
+  oidcClient?: OidcClient;
 }
 
 export interface Services {
@@ -50,6 +53,8 @@ export interface Services {
   readonly grading: GradingQueue;
   readonly verify: VerifyService;
   readonly loginThrottle: LoginThrottle;
+  /** Staff single sign-on; undefined when OIDC_ISSUER is not set. */
+  readonly sso: SsoService | undefined;
   /** Webhooks: tails the timelines into deliveries and sends them (started by `serve`, or a test). */
   readonly webhooks: WebhookWorker;
   /** Waits for background jobs (gradings due now, releases): tests and shutdown. */
@@ -109,6 +114,8 @@ export function createServices(deps: ServiceDeps): Services {
   const { maxFailures, windowMs } = deps.config.login;
   const loginThrottle =
     deps.loginThrottle ?? createLoginThrottle(deps.clock, loginPolicy(maxFailures, windowMs));
+  const oidc = deps.config.staffAuth.oidc;
+  const sso = oidc && createSso(ctx, oidc, deps.oidcClient ?? openidClient(oidc, deps.clock));
   return {
     ctx,
     database: deps.database,
@@ -122,6 +129,7 @@ export function createServices(deps: ServiceDeps): Services {
     grading,
     verify,
     loginThrottle,
+    sso,
     webhooks,
     async settle() {
       await runs.settle();

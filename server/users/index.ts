@@ -60,8 +60,10 @@ export async function authenticate(
     .select(['id', 'email', 'name', 'role', 'password_hash', 'disabled'])
     .where('email', '=', email.trim().toLowerCase())
     .executeTakeFirst();
-  const ok = await verifyPassword(password, row?.password_hash ?? dummyHash);
-  if (!row || !ok || row.disabled) return undefined;
+  // Accounts without a password (created by SSO) cost the same time as a wrong password.
+  const hash = row?.password_hash.startsWith('scrypt$') ? row.password_hash : dummyHash;
+  const ok = await verifyPassword(password, hash);
+  if (!row || !ok || row.disabled || hash === dummyHash) return undefined;
   return { id: row.id, email: row.email, name: row.name, role: row.role };
 }
 

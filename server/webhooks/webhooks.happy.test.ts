@@ -113,6 +113,25 @@ describe('webhooks (happy path)', () => {
     expect(receiver.received[1]!.body.data).toMatchObject({ attemptId: late.attemptId, reason: 'deadline' });
   });
 
+  it("carries the ATS's externalId when the invitation has one", async () => {
+    f = await webhookFixture({ events: ['invitation.opened'] });
+    const { t, receiver } = f;
+    await t.importExample();
+    const made = await t.req(f.admin, 'POST', '/api/invitations', {
+      taskSlug: 'hello-llm',
+      candidateName: 'Ada',
+      candidateEmail: 'ada@example.com',
+      externalId: 'ats-application-42',
+    });
+    expect(made.status).toBe(201);
+    await t.candidate(made.json.link.split('/i/')[1]);
+    await f.flush();
+    expect(receiver.received[0]!.body.data).toMatchObject({
+      invitationId: made.json.invitation.id,
+      externalId: 'ats-application-42',
+    });
+  });
+
   it('sends a test event on demand, shows it in the log, and redelivers it', async () => {
     f = await webhookFixture();
     const { t, receiver } = f;

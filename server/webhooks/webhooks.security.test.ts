@@ -124,6 +124,29 @@ describe('webhooks (security)', () => {
       expect((await t.req(f.admin, 'GET', url)).text).not.toContain(f.secret);
   });
 
+  it('lets API tokens manage webhooks only with the webhooks scopes', async () => {
+    f = await webhookFixture();
+    const { t } = f;
+    const token = async (scopes: string[]) =>
+      (await t.req(f.admin, 'POST', '/api/tokens', { name: scopes.join(' '), scopes })).json.secret as string;
+    const as = (secret: string, method: string, url: string, body?: unknown) =>
+      t.req(undefined, method, url, body, { authorization: `Bearer ${secret}` });
+    const read = await token(['webhooks:read']);
+    const write = await token(['webhooks:write']);
+    const other = await token(['invitations:write', 'results:read']);
+    const endpoint = { url: 'https://ats.example.com/hook', events: ['attempt.submitted'] };
+    expect((await as(read, 'GET', '/api/webhooks')).status).toBe(200);
+    expect((await as(read, 'GET', `/api/webhooks/${f.endpoint.id}/deliveries`)).status).toBe(200);
+    const refused = await as(read, 'POST', '/api/webhooks', endpoint);
+    expect(refused.status).toBe(403);
+    expect(refused.json.error.code).toBe('insufficient_scope');
+    expect((await as(other, 'GET', '/api/webhooks')).status).toBe(403);
+    const made = await as(write, 'POST', '/api/webhooks', endpoint);
+    expect(made.status).toBe(201);
+    expect(made.json.secret).toMatch(/^whsec_/);
+    expect((await as(read, 'GET', '/api/webhooks')).text).not.toContain(made.json.secret);
+  });
+
   it('refuses to deliver to loopback, by address or by name, unless WEBHOOK_ALLOW_PRIVATE', async () => {
     f = await webhookFixture({ env: { WEBHOOK_ALLOW_PRIVATE: '0' } });
     const { t, receiver } = f;

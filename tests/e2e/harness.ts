@@ -33,7 +33,8 @@ export interface Env {
   server: ServerProcess;
   env: Record<string, string>;
   dbFile: string;
-  invite(task: string, email: string): Promise<string>;
+  /** Creates an invitation through the CLI and returns its link. */
+  invite(task: string, email: string, name?: string): Promise<string>;
   /** Adds a staff user with STAFF_PASSWORD through the CLI, as an operator would. */
   addUser(role: 'admin' | 'reviewer' | 'author', email: string, name?: string): Promise<void>;
   close(): Promise<void>;
@@ -60,8 +61,8 @@ export async function startEnv(tasks: string[], extra: Record<string, string> = 
     server,
     env,
     dbFile,
-    async invite(task, email) {
-      const r = await runCli(['invite', '--task', task, '--email', email, '--name', 'Ada Lovelace'], env);
+    async invite(task, email, name = 'Ada Lovelace') {
+      const r = await runCli(['invite', '--task', task, '--email', email, '--name', name], env);
       if (r.code !== 0) throw new Error(`invite: ${r.stderr}`);
       return r.stdout.trim().split('\n').pop()!;
     },
@@ -150,4 +151,34 @@ export async function typeInEditor(page: Page, text: string) {
 /** The visible text of the Monaco editor (Monaco renders spaces as no-break spaces). */
 export async function editorText(page: Page): Promise<string> {
   return (await page.locator('.monaco-editor .view-lines').innerText()).replace(/\u00a0/g, ' ');
+}
+
+/** A candidate driven through the HTTP API alone (no browser): the link opened, cookies and CSRF kept. */
+export interface CandidateApi {
+  call(method: string, url: string, body?: unknown): Promise<Record<string, any>>;
+}
+
+/** Opens an invitation link like a candidate's browser and returns an API caller with its session. */
+export async function candidateApi(env: Env, link: string): Promise<CandidateApi> {
+  const base = env.server.url.replace(/\/$/, '');
+  const opened = await fetch(link, { redirect: 'manual' });
+  const cookie = opened.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  const { csrfToken } = (await (await fetch(`${base}/api/candidate`, { headers: { cookie } })).json()) as {
+    csrfToken: string;
+  };
+  const h = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+  return {
+    async call(method, url, body) {
+      const r = await fetch(base + url, {
+        method,
+        headers: h,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${await r.text()}`);
+      return r.json() as Promise<Record<string, any>>;
+    },
+  };
 }

@@ -6,32 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { hasChromium, openBrowser, shot, startEnv, type Env, signIn } from './harness.ts';
+import { candidateApi, hasChromium, openBrowser, shot, startEnv, type Env, signIn } from './harness.ts';
 
 const FILE = 'parse-model-json.mjs';
 
 /** Invites a candidate, opens the link, starts, edits a file and submits — as the candidate's browser would. */
 async function submitAttempt(env: Env): Promise<string> {
-  const base = env.server.url.replace(/\/$/, '');
-  const link = await env.invite('hello-llm', 'ada@example.com');
-  const opened = await fetch(link, { redirect: 'manual' });
-  const cookie = opened.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .join('; ');
-  const { csrfToken } = (await (await fetch(`${base}/api/candidate`, { headers: { cookie } })).json()) as {
-    csrfToken: string;
-  };
-  const h = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
-  const call = async (method: string, url: string, body?: unknown) => {
-    const r = await fetch(base + url, {
-      method,
-      headers: h,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${await r.text()}`);
-    return r.json() as Promise<Record<string, any>>;
-  };
+  const { call } = await candidateApi(env, await env.invite('hello-llm', 'ada@example.com'));
   const { attempt } = await call('POST', '/api/candidate/start');
   const file = await call('GET', `/api/attempts/${attempt.id}/file?path=${FILE}`);
   await call('PUT', `/api/attempts/${attempt.id}/file`, {

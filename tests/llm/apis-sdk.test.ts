@@ -390,6 +390,27 @@ describe('the Responses and Messages APIs through the official SDKs', () => {
       ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
     });
 
+    it('counts input tokens as the model then bills them, free and unrecorded; refuses unknown models', async () => {
+      const { anthropic, attemptId } = await clients();
+      const prompt = {
+        model: 'mock-small',
+        system: 'You are terse.',
+        messages: [{ role: 'user' as const, content: 'how many tokens is this question?' }],
+      };
+      const counted = await anthropic.messages.countTokens(prompt);
+      expect(counted.input_tokens).toBeGreaterThan(0);
+      expect((await transcript(attemptId)).usage.requests).toBe(0);
+      const m = await anthropic.messages.create({ ...prompt, max_tokens: 100 });
+      expect(m.usage.input_tokens).toBe(counted.input_tokens);
+      await expect(anthropic.messages.countTokens({ ...prompt, model: 'gpt-4o' })).rejects.toBeInstanceOf(
+        Anthropic.NotFoundError,
+      );
+      // Output controls are not part of a count, as in Anthropic's API.
+      await expect(
+        anthropic.messages.countTokens({ ...prompt, max_tokens: 10 } as never),
+      ).rejects.toBeInstanceOf(Anthropic.BadRequestError);
+    });
+
     it("lists the task's aliases in Anthropic's page shape", async () => {
       const { anthropic } = await clients();
       const ids: string[] = [];

@@ -7,7 +7,7 @@ import { createSession, deleteSession } from '../../auth/index.ts';
 import type { AppEnv } from '../deps.ts';
 import type { Services } from '../../services/index.ts';
 import { errorResponses } from '../errors.ts';
-import { clearSessionCookie, requireStaff, setSessionCookie, STAFF_COOKIE } from '../auth.ts';
+import { clearSessionCookie, requireStaffSession, setSessionCookie, STAFF_COOKIE } from '../auth.ts';
 
 export const userSchema = z
   .object({
@@ -36,7 +36,7 @@ const login = createRoute({
   },
   responses: {
     200: { description: 'signed in', content: { 'application/json': { schema: meSchema } } },
-    ...errorResponses(400, 401, 429),
+    ...errorResponses(400, 401, 403, 429),
   },
 });
 
@@ -70,9 +70,15 @@ function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
 export function registerAuth(app: OpenAPIHono<AppEnv>, services: Services) {
   const throttle = services.loginThrottle;
   const secure = services.config.publicUrl.startsWith('https:');
+  const { localPasswords, breakGlass } = services.config.staffAuth;
 
   app.openapi(login, async (c) => {
     const { email, password } = c.req.valid('json');
+    // LOCAL_PASSWORDS=off: people sign in at the identity provider (where offboarding happens);
+    // only the operator's break-glass accounts keep a password, for an outage of the provider.
+    const glass = breakGlass.includes(email.trim().toLowerCase());
+    if (!localPasswords && !glass)
+      throw new AppError('forbidden', 'password sign-in is turned off here; use "Sign in with SSO"');
     // Reserved before the slow hash, so concurrent guesses count while they are still in flight.
     const reservation = await throttle.begin({
       account: email.trim().toLowerCase(),
@@ -93,20 +99,21 @@ export function registerAuth(app: OpenAPIHono<AppEnv>, services: Services) {
       throw new AppError('unauthenticated', 'wrong email or password');
     }
     await reservation.ticket.succeeded();
+    if (!localPasswords) c.get('ctx').logger.warn({ userId: user.id }, 'break-glass password sign-in');
     const session = await createSession(c.get('ctx'), { kind: 'staff', userId: user.id });
     setSessionCookie(c, STAFF_COOKIE, session, secure);
     return c.json({ user, csrfToken: session.csrfToken }, 200);
   });
 
   app.openapi(logout, async (c) => {
-    const staff = requireStaff(c);
+    const staff = requireStaffSession(c);
     await deleteSession(c.get('ctx'), staff.cookie);
     clearSessionCookie(c, STAFF_COOKIE);
     return c.body(null, 204);
   });
 
   app.openapi(me, (c) => {
-    const staff = requireStaff(c);
+    const staff = requireStaffSession(c);
     return c.json({ user: staff.user, csrfToken: staff.session.csrf_token }, 200);
   });
 }

@@ -76,7 +76,7 @@ describe('export', () => {
       expect(r.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(r.headers.get('content-disposition')).toBe('attachment; filename="worksample-export.csv"');
       expect(r.text.split('\r\n')[0]).toBe(
-        'codeName,name,email,task,version,submittedAt,gradeStatus,verdict,passed,failed,' +
+        'codeName,externalId,name,email,task,version,submittedAt,gradeStatus,verdict,passed,failed,' +
           'crit:correctness,crit:error-handling,crit:clarity,weightedScore,reviewers,recommendation,decision,reason',
       );
       const rows = rowsOf(r.text);
@@ -84,6 +84,7 @@ describe('export', () => {
       const mean = Math.round(((score([3, 4, 2]) + score([4, 3, 3])) / 2) * 100) / 100;
       expect(rows[0]).toEqual({
         codeName: codeName(decided),
+        externalId: '',
         name: 'Hopper, Grace',
         email: 'grace@example.com',
         task: 'hello-llm',

@@ -9,6 +9,10 @@ const rowSchema = z
   .object({
     attemptId: z.string(),
     codeName: z.string(),
+    externalId: z
+      .string()
+      .nullable()
+      .describe("the applicant tracking system's id given with the invitation"),
     name: z.string().nullable(),
     email: z.string().nullable(),
     task: z.string(),
@@ -36,6 +40,11 @@ const exportRoute = createRoute({
     query: z.object({
       format: z.enum(['csv', 'json']).default('csv'),
       task: z.string().max(64).optional(),
+      externalId: z
+        .string()
+        .max(200)
+        .optional()
+        .describe('only the submission of the invitation with this ATS id'),
     }),
   },
   responses: {
@@ -59,8 +68,8 @@ const exportRoute = createRoute({
 export function registerExport(app: OpenAPIHono<AppEnv>) {
   app.openapi(exportRoute, async (c) => {
     const staff = requireStaff(c, 'author');
-    const { format, task } = c.req.valid('query');
-    const result = await exportSubmissions(c.get('ctx'), staff.user, { task });
+    const { format, task, externalId } = c.req.valid('query');
+    const result = await exportSubmissions(c.get('ctx'), staff.user, { task, externalId });
     if (format === 'json') return c.json(result, 200);
     return c.body(exportCsv(result), 200, {
       'Content-Type': 'text/csv; charset=utf-8',

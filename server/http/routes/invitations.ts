@@ -20,6 +20,7 @@ import type { Services } from '../../services/index.ts';
 import { errorResponses } from '../errors.ts';
 import { CANDIDATE_COOKIE, requireStaff, setSessionCookie } from '../auth.ts';
 import { deviceOf, rememberDevice } from '../device.ts';
+import { idempotencyHeaders, idempotent } from '../idempotency.ts';
 
 export const invitationSchema = z
   .object({
@@ -33,6 +34,7 @@ export const invitationSchema = z
     expiresAt: z.number(),
     status: z.enum(['invited', 'started', 'submitted', 'graded', 'expired', 'revoked']),
     attemptId: z.string().nullable(),
+    externalId: z.string().nullable().describe("the applicant tracking system's id, if one was given"),
   })
   .openapi('Invitation');
 
@@ -40,8 +42,10 @@ const create = createRoute({
   method: 'post',
   path: '/api/invitations',
   tags: ['invitations'],
-  summary: 'Invite a candidate; the response holds the only copy of the link',
+  summary:
+    'Invite a candidate; the response holds the only copy of the link (send an Idempotency-Key to retry safely)',
   request: {
+    headers: idempotencyHeaders,
     body: {
       required: true,
       content: {
@@ -52,6 +56,13 @@ const create = createRoute({
             candidateName: z.string().max(200),
             candidateEmail: z.string().max(254),
             expiresInDays: z.number().positive().max(365).optional(),
+            externalId: z
+              .string()
+              .max(200)
+              .optional()
+              .describe(
+                "the applicant tracking system's candidate or application id (searchable, not unique)",
+              ),
           }),
         },
       },
@@ -64,7 +75,7 @@ const create = createRoute({
         'application/json': { schema: z.object({ invitation: invitationSchema, link: z.string() }) },
       },
     },
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404, 409),
   },
 });
 
@@ -72,7 +83,12 @@ const list = createRoute({
   method: 'get',
   path: '/api/invitations',
   tags: ['invitations'],
-  summary: 'All invitations with their status',
+  summary: 'All invitations with their status, or those with one external id',
+  request: {
+    query: z.object({
+      externalId: z.string().max(200).optional().describe('only invitations with this ATS id (exact match)'),
+    }),
+  },
   responses: {
     200: {
       description: 'invitations',
@@ -109,8 +125,9 @@ const bulk = createRoute({
   method: 'post',
   path: '/api/invitations/bulk',
   tags: ['invitations'],
-  summary: `Invite many candidates from a name,email file (header optional, at most ${MAX_BULK_ROWS} rows); bad rows are reported by line and skipped, a file with no good row creates nothing`,
+  summary: `Invite many candidates from a name,email file (header optional, at most ${MAX_BULK_ROWS} rows; with a header, an "external id" column is read too); bad rows are reported by line and skipped, a file with no good row creates nothing`,
   request: {
+    headers: idempotencyHeaders,
     body: {
       required: true,
       content: {
@@ -134,7 +151,7 @@ const bulk = createRoute({
         },
       },
     },
-    ...errorResponses(400, 401, 403, 404),
+    ...errorResponses(400, 401, 403, 404, 409),
   },
 });
 
@@ -222,13 +239,17 @@ const open = createRoute({
 
 export function registerInvitations(app: OpenAPIHono<AppEnv>, services: Services) {
   const secure = services.config.publicUrl.startsWith('https:');
+  // Before the routes: a replayed request is answered here, without running the handler again.
+  app.use('/api/invitations', idempotent());
+  app.use('/api/invitations/bulk', idempotent());
   app.openapi(create, async (c) => {
     const staff = requireStaff(c, 'author');
     return c.json(await createInvitation(c.get('ctx'), c.req.valid('json'), staff.user.id), 201);
   });
   app.openapi(list, async (c) => {
     requireStaff(c, 'author');
-    return c.json({ invitations: await listInvitations(c.get('ctx')) }, 200);
+    const { externalId } = c.req.valid('query');
+    return c.json({ invitations: await listInvitations(c.get('ctx'), undefined, { externalId }) }, 200);
   });
   app.openapi(revoke, async (c) => {
     requireStaff(c, 'author');

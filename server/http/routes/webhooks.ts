@@ -1,7 +1,9 @@
 /**
- * Webhook endpoints and their delivery log (admins only). Stops anyone but an admin from pointing the
- * server's outgoing requests somewhere, reading signing secrets or the delivery log: every route
- * requires the admin role. Secrets appear only in the create and rotate responses.
+ * Webhook endpoints and their delivery log (admins, or API tokens with webhooks:read / webhooks:write).
+ * Stops anyone else from pointing the server's outgoing requests somewhere, reading signing secrets or
+ * the delivery log: every route requires an admin session, or a token the auth middleware has already
+ * checked for the route's scope (server/http/route-access.ts). Secrets appear only in the create and
+ * rotate responses.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import {
@@ -17,6 +19,7 @@ import {
   WEBHOOK_EVENTS,
   type WebhookWorker,
 } from '../../webhooks/index.ts';
+import type { Context } from 'hono';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { requireStaff } from '../auth.ts';
@@ -132,47 +135,57 @@ const again = createRoute({
   },
 });
 
+/**
+ * Who manages webhooks on this request: an API token (its scope for this route was checked before the
+ * handler) or an admin's session. Answers the id recorded as creator.
+ */
+function webhookManager(c: Context<AppEnv>): string {
+  const token = c.get('apiToken');
+  if (token) return token.user.id;
+  return requireStaff(c, 'admin').user.id;
+}
+
 export function registerWebhooks(app: OpenAPIHono<AppEnv>, worker: WebhookWorker) {
   app.openapi(list, async (c) => {
-    requireStaff(c, 'admin');
+    webhookManager(c);
     return c.json({ endpoints: await listEndpoints(c.get('ctx')), events: [...WEBHOOK_EVENTS] }, 200);
   });
   app.openapi(create, async (c) => {
-    const { user } = requireStaff(c, 'admin');
-    return c.json(await createEndpoint(c.get('ctx'), c.req.valid('json'), user.id), 201);
+    const by = webhookManager(c);
+    return c.json(await createEndpoint(c.get('ctx'), c.req.valid('json'), by), 201);
   });
   app.openapi(get, async (c) => {
-    requireStaff(c, 'admin');
+    webhookManager(c);
     return c.json({ endpoint: await getEndpoint(c.get('ctx'), c.req.valid('param').id) }, 200);
   });
   app.openapi(patch, async (c) => {
-    requireStaff(c, 'admin');
+    webhookManager(c);
     const endpoint = await updateEndpoint(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
     // Enabled again: its waiting deliveries are due.
     worker.kick();
     return c.json({ endpoint }, 200);
   });
   app.openapi(remove, async (c) => {
-    requireStaff(c, 'admin');
+    webhookManager(c);
     await deleteEndpoint(c.get('ctx'), c.req.valid('param').id);
     return c.json({ deleted: true as const }, 200);
   });
   app.openapi(rotate, async (c) => {
-    requireStaff(c, 'admin');
+    webhookManager(c);
     return c.json(await rotateSecret(c.get('ctx'), c.req.valid('param').id), 200);
   });
   app.openapi(test, async (c) => {
-    requireStaff(c, 'admin');
+    webhookManager(c);
     const delivery = await sendTestEvent(c.get('ctx'), c.req.valid('param').id);
     worker.kick();
     return c.json({ delivery }, 202);
   });
   app.openapi(deliveries, async (c) => {
-    requireStaff(c, 'admin');
+    webhookManager(c);
     return c.json({ deliveries: await listDeliveries(c.get('ctx'), c.req.valid('param').id) }, 200);
   });
   app.openapi(again, async (c) => {
-    requireStaff(c, 'admin');
+    webhookManager(c);
     const delivery = await redeliver(c.get('ctx'), c.req.valid('param').id);
     worker.kick();
     return c.json({ delivery }, 202);

@@ -13,6 +13,7 @@ import { Queue } from './queue.tsx';
 import { Submission } from './submission/submission.tsx';
 import { AdminTasks, TaskPage } from './admin/tasks.tsx';
 import { Invitations } from './admin/invitations.tsx';
+import { ApiTokens } from './admin/tokens.tsx';
 import { Webhooks } from './admin/webhooks.tsx';
 import './staff.css';
 
@@ -37,6 +38,7 @@ function Shell({
           <Link href="/review">Review queue</Link>
           {staffy && <Link href="/admin">Tasks</Link>}
           {staffy && <Link href="/admin/invitations">Invitations</Link>}
+          {me.user.role === 'admin' && <Link href="/admin/tokens">API tokens</Link>}
           {me.user.role === 'admin' && <Link href="/admin/webhooks">Webhooks</Link>}
         </nav>
         <span class="muted small" data-testid="signed-in">
@@ -103,6 +105,7 @@ function StaffApp() {
   if (parts[0] === 'review' && parts[1]) page = <Submission id={decodeURIComponent(parts[1])} me={me} />;
   else if (parts[0] === 'review') page = <Queue />;
   else if (parts[0] === 'admin' && parts[1] === 'invitations') page = <Invitations />;
+  else if (parts[0] === 'admin' && parts[1] === 'tokens') page = <ApiTokens />;
   else if (parts[0] === 'admin' && parts[1] === 'webhooks') page = <Webhooks />;
   else if (parts[0] === 'admin' && parts[1] === 'tasks' && parts[2])
     page = <TaskPage slug={decodeURIComponent(parts[2])} />;

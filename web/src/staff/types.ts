@@ -7,6 +7,9 @@ import { formatDateTime } from '../lib/time.ts';
 export type {
   Agreement,
   AnswerKeyComparison,
+  ApiToken,
+  ApiTokenList,
+  CreatedApiToken,
   BulkResult,
   Linked,
   AgreementResult,
@@ -21,6 +24,7 @@ export type {
   LlmCall,
   LlmView,
   Me,
+  SignInOptions,
   QueueItem,
   ReviewLevels,
   ReviewPage,

@@ -259,6 +259,7 @@ export function Invitations() {
                 <tr key={i.id}>
                   <td>
                     {i.candidateName} <span class="muted small">{i.candidateEmail}</span>
+                    {i.externalId && <span class="muted small"> · ATS id {i.externalId}</span>}
                   </td>
                   <td>
                     {i.taskSlug} <span class="muted small">v{i.taskVersion}</span>
