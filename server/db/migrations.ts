@@ -575,6 +575,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0017_greenhouse': {
+      // Greenhouse assessment partner (server/greenhouse/): one row per send_test, the invitation it
+      // made, the token (customer) that asked, and the callback URL Greenhouse gave.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('greenhouse_interviews')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('invitation_id', 'text', (c) => c.notNull().references('invitations.id'))
+          .addColumn('token_id', 'text', (c) => c.notNull())
+          .addColumn('callback_url', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

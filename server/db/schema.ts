@@ -154,6 +154,15 @@ export interface WebhookTriesTable {
   error: string | null;
 }
 
+/** One Greenhouse send_test: the invitation it made, the API token (customer) that asked, the callback. */
+export interface GreenhouseInterviewsTable {
+  id: string;
+  invitation_id: string;
+  token_id: string;
+  callback_url: string | null;
+  created_at: number;
+}
+
 export interface WebhookCursorsTable {
   name: string;
   last_id: number;
@@ -396,4 +405,5 @@ export interface DB {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_tries: WebhookTriesTable;
   webhook_cursors: WebhookCursorsTable;
+  greenhouse_interviews: GreenhouseInterviewsTable;
 }

@@ -33,6 +33,7 @@ import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
 import { registerTokens } from './routes/tokens.ts';
 import { registerWebhooks } from './routes/webhooks.ts';
+import { registerGreenhouse } from './routes/greenhouse.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 export function createApp(services: Services) {
@@ -96,6 +97,7 @@ export function createApp(services: Services) {
   registerExport(app);
   registerTokens(app);
   registerWebhooks(app, services.webhooks);
+  registerGreenhouse(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',
