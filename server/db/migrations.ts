@@ -577,7 +577,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     '0017_greenhouse': {
       // Greenhouse assessment partner (server/greenhouse/): one row per send_test, the invitation it
-      // made, the token (customer) that asked, and the callback URL Greenhouse gave.
+      // made, the token (customer) that asked, and the callback URL Greenhouse gave. Its PATCH on
+      // completion goes through the webhook queue: a hidden endpoint (kind 'greenhouse', method PATCH)
+      // per callback URL.
       async up(db: Kysely<any>) {
         await db.schema
           .createTable('greenhouse_interviews')
@@ -585,7 +587,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('invitation_id', 'text', (c) => c.notNull().references('invitations.id'))
           .addColumn('token_id', 'text', (c) => c.notNull())
           .addColumn('callback_url', 'text')
+          .addColumn('endpoint_id', 'text')
           .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .alterTable('webhook_endpoints')
+          .addColumn('kind', 'text', (c) => c.notNull().defaultTo('webhook'))
+          .execute();
+        await db.schema
+          .alterTable('webhook_endpoints')
+          .addColumn('method', 'text', (c) => c.notNull().defaultTo('POST'))
           .execute();
       },
     },

@@ -116,6 +116,9 @@ export interface WebhookEndpointsTable {
   created_by: string | null;
   created_at: number;
   updated_at: number;
+  /** 'greenhouse': a callback made by send_test, hidden from the webhook pages (migration 0017). */
+  kind?: 'webhook' | 'greenhouse';
+  method?: 'POST' | 'PATCH';
 }
 
 /** One webhook event: its body frozen at fan-out, so every try and redelivery sends the same bytes. */
@@ -160,6 +163,8 @@ export interface GreenhouseInterviewsTable {
   invitation_id: string;
   token_id: string;
   callback_url: string | null;
+  /** The hidden webhook endpoint (PATCH to callback_url) its completion is delivered through. */
+  endpoint_id: string | null;
   created_at: number;
 }
 

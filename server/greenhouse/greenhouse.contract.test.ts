@@ -9,21 +9,29 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exampleTaskDir, makeTestApp, type Browser, type TestApp } from '../testing/index.ts';
 import { LocalDriver } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
+import { startReceiver, type Receiver } from '../testing/webhook-receiver.ts';
 
 describe('Greenhouse assessment partner API (contract)', () => {
   let t: TestApp;
   let server: ServerType | undefined;
+  let callback: Receiver | undefined;
   afterEach(async () => {
+    await callback?.close();
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
     await t?.close();
   });
 
   async function setUp() {
-    t = await makeTestApp({ driver: new LocalDriver({ logger: silentLogger, useBwrap: false }) });
+    t = await makeTestApp({
+      driver: new LocalDriver({ logger: silentLogger, useBwrap: false }),
+      // Greenhouse's callback is played on loopback too.
+      env: { WEBHOOK_ALLOW_PRIVATE: '1' },
+    });
+    await t.services.webhooks.start();
     await t.importExample();
     const admin = await t.staff('admin');
     const token = async (scopes: string[]) => {
@@ -48,8 +56,9 @@ describe('Greenhouse assessment partner API (contract)', () => {
     return { admin, token, greenhouse };
   }
 
-  it('lists tests, sends one, and reports sent → in_progress → complete with the score', async () => {
+  it('lists tests, sends one, reports sent → in_progress → complete with the score, and PATCHes the callback', async () => {
     const { admin, token, greenhouse } = await setUp();
+    callback = await startReceiver();
     const gh = greenhouse((await token(['greenhouse'])).secret);
 
     const tests = await gh('GET', 'list_tests');
@@ -64,7 +73,7 @@ describe('Greenhouse assessment partner API (contract)', () => {
         email: 'kj@example.com',
         greenhouse_profile_url: 'https://app.greenhouse.io/people/123',
       },
-      url: 'https://api.greenhouse.io/v1/partner/callback/abc',
+      url: callback.url,
     });
     expect(sent.status).toBe(200);
     const id: string = sent.json.partner_interview_id;
@@ -98,6 +107,13 @@ describe('Greenhouse assessment partner API (contract)', () => {
       metadata: { task: 'hello-llm', attempt_id: attemptId, verdict: 'passed' },
     });
     expect(JSON.stringify(done)).not.toContain('parseModelJson');
+    // On completion Greenhouse's callback gets a PATCH with the same status, once (durable queue).
+    await vi.waitFor(() => expect(callback!.received).toHaveLength(1), { timeout: 10_000 });
+    expect(callback.received[0]).toMatchObject({ method: 'PATCH', body: done });
+    await t.services.settle();
+    expect(callback.received).toHaveLength(1);
+    // The hidden callback endpoint is not one of the admin's webhooks.
+    expect((await t.req(admin, 'GET', '/api/webhooks')).json.endpoints).toEqual([]);
   });
 
   it('answers errors as Greenhouse expects: 401 without a greenhouse key, 404 and 400 for bad requests', async () => {
@@ -139,6 +155,12 @@ describe('Greenhouse assessment partner API (contract)', () => {
     ).toBe(400);
     expect((await gh('POST', 'send_test', { candidate: {} })).status).toBe(400);
     expect((await gh('GET', 'test_status')).status).toBe(400);
+    const badCallback = {
+      partner_test_id: 'hello-llm',
+      candidate: { email: 'c@example.com' },
+      url: 'file:///etc/passwd',
+    };
+    expect((await gh('POST', 'send_test', badCallback)).status).toBe(400);
     expect((await gh('GET', 'test_status?partner_interview_id=ghi_missing')).status).toBe(404);
 
     // Another customer's key cannot read this customer's interview.

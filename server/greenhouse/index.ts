@@ -6,12 +6,15 @@
  * revocation); any other token, a wrong one or none is 401, before the body is read. Status answers
  * carry a score and links, never candidate code or reviewers' notes.
  */
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { verifyApiToken, type ApiTokenActor } from '../api-tokens/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { listTasks } from '../tasks/index.ts';
+import { urlProblem, type FanOut } from '../webhooks/index.ts';
+import type { Db } from '../db/index.ts';
 
 /** Checks `Authorization: Basic base64(<token>:)`; answers the token or throws 401. */
 export async function greenhouseAuth(
@@ -69,17 +72,46 @@ export async function sendTest(ctx: ServiceContext, token: ApiTokenActor, raw: u
     },
     token.user.id,
   );
+  if (input.url && urlProblem(input.url))
+    throw new AppError('validation_failed', `url: ${urlProblem(input.url)}`);
   const id = ctx.ids.id('ghi');
-  await ctx.db
-    .insertInto('greenhouse_interviews')
-    .values({
-      id,
-      invitation_id: invitation.id,
-      token_id: token.id,
-      callback_url: input.url ?? null,
-      created_at: ctx.clock.now(),
-    })
-    .execute();
+  const now = ctx.clock.now();
+  const endpointId = input.url ? ctx.ids.id('whe') : null;
+  await ctx.db.transaction().execute(async (trx) => {
+    if (input.url && endpointId)
+      // The completion PATCH rides the webhook queue (retries, log, SSRF guard) on a hidden endpoint.
+      await trx
+        .insertInto('webhook_endpoints')
+        .values({
+          id: endpointId,
+          url: input.url,
+          description: `Greenhouse callback for ${id}`,
+          events_json: '[]',
+          enabled: 1,
+          secret: `whsec_${randomBytes(32).toString('base64url')}`,
+          previous_secret: null,
+          previous_secret_until: null,
+          consecutive_failures: 0,
+          disabled_reason: null,
+          created_by: token.user.id,
+          created_at: now,
+          updated_at: now,
+          kind: 'greenhouse',
+          method: 'PATCH',
+        })
+        .execute();
+    await trx
+      .insertInto('greenhouse_interviews')
+      .values({
+        id,
+        invitation_id: invitation.id,
+        token_id: token.id,
+        callback_url: input.url ?? null,
+        endpoint_id: endpointId,
+        created_at: now,
+      })
+      .execute();
+  });
   return { partner_interview_id: id };
 }
 
@@ -89,26 +121,28 @@ export async function sendTest(ctx: ServiceContext, token: ApiTokenActor, raw: u
  * the score (0-100).
  */
 export async function testStatus(ctx: ServiceContext, token: ApiTokenActor, interviewId: string) {
-  const row = await ctx.db
+  const owner = await ctx.db
+    .selectFrom('greenhouse_interviews')
+    .select('token_id')
+    .where('id', '=', interviewId)
+    .executeTakeFirst();
+  // Another customer's token (or a guessed id) sees the same answer as a missing interview.
+  if (!owner || owner.token_id !== token.id) throw new AppError('not_found', 'no such partner_interview_id');
+  return statusOf(ctx.db, ctx.config.publicUrl, interviewId);
+}
+
+/** The test_status body of an interview (also the body of the completion PATCH). */
+async function statusOf(db: Db, base: string, interviewId: string) {
+  const row = await db
     .selectFrom('greenhouse_interviews as g')
     .innerJoin('invitations as i', 'i.id', 'g.invitation_id')
     .innerJoin('task_versions as v', 'v.id', 'i.task_version_id')
     .leftJoin('attempts as a', 'a.invitation_id', 'i.id')
-    .select([
-      'g.id',
-      'g.token_id',
-      'i.id as invitation_id',
-      'v.kind',
-      'v.slug',
-      'a.id as attempt_id',
-      'a.status',
-    ])
+    .select(['i.id as invitation_id', 'v.kind', 'v.slug', 'a.id as attempt_id', 'a.status'])
     .where('g.id', '=', interviewId)
-    .executeTakeFirst();
-  // Another customer's token (or a guessed id) sees the same answer as a missing interview.
-  if (!row || row.token_id !== token.id) throw new AppError('not_found', 'no such partner_interview_id');
+    .executeTakeFirstOrThrow();
   const grade = row.attempt_id
-    ? await ctx.db
+    ? await db
         .selectFrom('grades')
         .select(['status', 'verdict', 'passed', 'failed'])
         .where('attempt_id', '=', row.attempt_id)
@@ -119,7 +153,6 @@ export async function testStatus(ctx: ServiceContext, token: ApiTokenActor, inte
   const graded = grade?.status === 'done' || grade?.status === 'failed';
   const complete = submitted && (row.kind !== 'code' || graded);
   const total = (grade?.passed ?? 0) + (grade?.failed ?? 0);
-  const base = ctx.config.publicUrl;
   return {
     partner_status: complete ? 'complete' : row.attempt_id ? 'in_progress' : 'sent',
     partner_profile_url: row.attempt_id
@@ -133,5 +166,57 @@ export async function testStatus(ctx: ServiceContext, token: ApiTokenActor, inte
       attempt_id: row.attempt_id ?? null,
       verdict: grade?.verdict ?? null,
     },
+  };
+}
+
+/**
+ * The completion PATCH: for a submission or grading of an attempt Greenhouse sent, once its status
+ * is complete, one webhook event (the test_status body) and one delivery to the interview's hidden
+ * PATCH endpoint, in the tailer's transaction (wired in server/services/).
+ */
+export function greenhouseCompletion(ctx: ServiceContext): FanOut {
+  return async (trx, row, source) => {
+    if (row.type !== 'attempt.graded' && row.type !== 'attempt.submitted') return 0;
+    const g = await trx
+      .selectFrom('greenhouse_interviews as g')
+      .innerJoin('attempts as a', 'a.invitation_id', 'g.invitation_id')
+      .select(['g.id', 'g.endpoint_id'])
+      .where('a.id', '=', row.attempt_id)
+      .executeTakeFirst();
+    if (!g?.endpoint_id) return 0;
+    const key = `greenhouse:${source}`;
+    if (await trx.selectFrom('webhook_events').select('id').where('source', '=', key).executeTakeFirst())
+      return 0;
+    const status = await statusOf(trx, ctx.config.publicUrl, g.id);
+    if (status.partner_status !== 'complete') return 0;
+    const now = ctx.clock.now();
+    const eventId = ctx.ids.id('evt');
+    await trx
+      .insertInto('webhook_events')
+      .values({
+        id: eventId,
+        type: 'greenhouse.complete',
+        source: key,
+        occurred_at: row.at,
+        body: JSON.stringify(status),
+        created_at: now,
+      })
+      .execute();
+    await trx
+      .insertInto('webhook_deliveries')
+      .values({
+        id: ctx.ids.id('whd'),
+        endpoint_id: g.endpoint_id,
+        event_id: eventId,
+        status: 'pending',
+        tries: 0,
+        next_attempt_at: now,
+        last_status: null,
+        last_error: null,
+        created_at: now,
+        finished_at: null,
+      })
+      .execute();
+    return 1;
   };
 }

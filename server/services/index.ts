@@ -18,6 +18,7 @@ import { VerifyService } from '../verify/index.ts';
 import { createLoginThrottle, loginPolicy, type LoginThrottle } from '../auth/index.ts';
 import { createSso, openidClient, type OidcClient, type SsoService } from '../sso/index.ts';
 import { WebhookWorker } from '../webhooks/index.ts';
+import { greenhouseCompletion } from '../greenhouse/index.ts';
 
 export interface ServiceDeps {
   database: Database;
@@ -87,7 +88,8 @@ export function createServices(deps: ServiceDeps): Services {
     llm: gateway,
     concurrency: deps.sandbox.maxConcurrent,
   });
-  const webhooks = new WebhookWorker({ ctx });
+  // Greenhouse's completion PATCHes ride the webhook queue.
+  const webhooks = new WebhookWorker({ ctx, fanOut: [greenhouseCompletion(ctx)] });
   ctx.hooks = {
     attemptStarted(id) {
       gateway.attemptStarted(id);

@@ -11,6 +11,7 @@ export interface Received {
   /** 1-based, across everything this receiver got. */
   n: number;
   at: number;
+  method: string;
   headers: IncomingMessage['headers'];
   raw: string;
   body: any;
@@ -44,6 +45,7 @@ export async function startReceiver(opts: { secret?: string; plan?: Plan; now?: 
       received.push({
         n,
         at: Date.now(),
+        method: req.method ?? '',
         headers: req.headers,
         raw,
         body,

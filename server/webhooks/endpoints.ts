@@ -96,7 +96,12 @@ function view(e: WebhookEndpointsTable): EndpointView {
 }
 
 async function row(ctx: ServiceContext, id: string) {
-  const e = await ctx.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', id).executeTakeFirst();
+  const e = await ctx.db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('id', '=', id)
+    .where('kind', '=', 'webhook')
+    .executeTakeFirst();
   if (!e) throw new AppError('not_found', 'webhook endpoint not found');
   return e;
 }
@@ -109,7 +114,12 @@ function parse<T>(schema: z.ZodType<T>, raw: unknown): T {
 }
 
 export async function listEndpoints(ctx: ServiceContext): Promise<EndpointView[]> {
-  const rows = await ctx.db.selectFrom('webhook_endpoints').selectAll().orderBy('created_at').execute();
+  const rows = await ctx.db
+    .selectFrom('webhook_endpoints')
+    .selectAll()
+    .where('kind', '=', 'webhook')
+    .orderBy('created_at')
+    .execute();
   return rows.map(view);
 }
 

@@ -5,6 +5,7 @@
  * and sent only to public addresses unless WEBHOOK_ALLOW_PRIVATE. See docs/webhooks.md.
  */
 export { WebhookWorker, type WebhookWorkerDeps } from './queue.ts';
+export type { FanOut } from './tailer.ts';
 export {
   createEndpoint,
   deleteEndpoint,

@@ -10,7 +10,7 @@ import type { WebhookDeliveriesTable } from '../db/index.ts';
 import { retryDelayMs } from './backoff.ts';
 import { sendOnce, type TryOutcome, type TryRequest } from './send.ts';
 import { signatureHeader } from './signature.ts';
-import { Tailer } from './tailer.ts';
+import { Tailer, type FanOut } from './tailer.ts';
 
 export interface WebhookWorkerDeps {
   ctx: ServiceContext;
@@ -22,6 +22,8 @@ export interface WebhookWorkerDeps {
   random?: () => number;
   /** One HTTP try (tests may wrap it). */
   send?: (req: TryRequest) => Promise<TryOutcome>;
+  /** More producers run in the tailer's transaction for each timeline row (Greenhouse callbacks). */
+  fanOut?: FanOut[];
 }
 
 const CUT = 'the server stopped during this try';
@@ -38,7 +40,7 @@ export class WebhookWorker {
   private readonly tailer: Tailer;
 
   constructor(private readonly deps: WebhookWorkerDeps) {
-    this.tailer = new Tailer(deps.ctx);
+    this.tailer = new Tailer(deps.ctx, undefined, deps.fanOut);
   }
 
   private get ctx() {
@@ -128,7 +130,15 @@ export class WebhookWorker {
       .selectFrom('webhook_deliveries as d')
       .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
       .innerJoin('webhook_events as v', 'v.id', 'd.event_id')
-      .select(['e.url', 'e.secret', 'e.previous_secret', 'e.previous_secret_until', 'v.type', 'v.body'])
+      .select([
+        'e.url',
+        'e.method',
+        'e.secret',
+        'e.previous_secret',
+        'e.previous_secret_until',
+        'v.type',
+        'v.body',
+      ])
       .where('d.id', '=', job.id)
       .executeTakeFirst();
     if (!row) return; // the endpoint was deleted meanwhile
@@ -142,6 +152,7 @@ export class WebhookWorker {
     try {
       outcome = await send({
         url: row.url,
+        method: row.method === 'PATCH' ? 'PATCH' : 'POST',
         body: row.body,
         eventType: row.type,
         deliveryId: job.id,

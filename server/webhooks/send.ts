@@ -14,6 +14,8 @@ export const EXCERPT_BYTES = 1024;
 
 export interface TryRequest {
   url: string;
+  /** POST for webhooks; PATCH for Greenhouse callbacks. */
+  method?: 'POST' | 'PATCH';
   body: string;
   eventType: string;
   deliveryId: string;
@@ -56,7 +58,7 @@ export function sendOnce(req: TryRequest, now: () => number = () => performance.
     const r = mod.request(
       url,
       {
-        method: 'POST',
+        method: req.method ?? 'POST',
         lookup: guardedLookup(req.allowPrivate),
         agent: false,
         headers: {

@@ -21,6 +21,17 @@ export const GAP_MS = 15_000;
 
 type SourceName = 'attempt_events' | 'invitation_events';
 
+/**
+ * A further producer run inside the tailer's transaction for every attempt_events row (before the
+ * webhook fan-out): it may add webhook events and deliveries with `trx`, keyed by `source` so a row
+ * read twice adds nothing twice. Answers how many deliveries it queued.
+ */
+export type FanOut = (
+  trx: Db,
+  row: { id: number; type: string; attempt_id: string; at: number },
+  source: string,
+) => Promise<number>;
+
 interface SourceRow {
   id: number;
   type: string;
@@ -69,6 +80,7 @@ export class Tailer {
   constructor(
     private readonly ctx: ServiceContext,
     private readonly monotonicNow: () => number = () => performance.now(),
+    private readonly fanOut: FanOut[] = [],
   ) {}
 
   async catchUp(): Promise<number> {
@@ -108,6 +120,8 @@ export class Tailer {
       for (const row of rows) {
         if (!blocked && row.id !== safe + 1) blocked = !this.holeExpired(`${source.name}:${safe + 1}`);
         if (!blocked) safe = row.id;
+        if (source.name === 'attempt_events')
+          for (const f of this.fanOut) queued += await f(trx, row as never, `${source.name}:${row.id}`);
         if (!NEWS.includes(row.type)) continue;
         const type = FROM_TIMELINE[row.type]!;
         const subscribed = endpoints.filter((e) => e.events.has(type));
