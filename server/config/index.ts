@@ -117,6 +117,22 @@ const envSchema = z.object({
     .int({ message: 'expected a whole number of minutes >= 0' })
     .min(0, { message: 'expected a whole number of minutes >= 0' })
     .default(10),
+  WEBHOOK_ALLOW_PRIVATE: bool.default(false),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce
+    .number({ message: 'expected a positive number of seconds' })
+    .positive({ message: 'expected a positive number of seconds' })
+    .default(10),
+  WEBHOOK_MAX_TRIES: positiveInt('a positive number').default(8),
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce
+    .number({ message: 'expected a positive number of seconds' })
+    .positive({ message: 'expected a positive number of seconds' })
+    .default(10),
+  WEBHOOK_RETRY_MAX_SECONDS: positiveInt('a positive number of seconds').default(6 * 3600),
+  WEBHOOK_DISABLE_AFTER: z.coerce
+    .number({ message: 'expected a whole number >= 0' })
+    .int({ message: 'expected a whole number >= 0' })
+    .min(0, { message: 'expected a whole number >= 0' })
+    .default(20),
   LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),
   LOGIN_WINDOW_SECONDS: positiveInt('a positive number of seconds').default(900),
   ...oidcEnvShape,
@@ -178,6 +194,17 @@ export interface Config {
   };
   /** Grading jobs: tries per grading (engine errors are retried), and the backoff between tries. */
   grading: { maxTries: number; retryBaseMs: number; retryMaxMs: number };
+  /** Webhook deliveries (server/webhooks/). */
+  webhooks: {
+    /** Allow destinations on loopback, private and link-local addresses (tests, internal receivers). */
+    allowPrivate: boolean;
+    timeoutMs: number;
+    maxTries: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    /** An endpoint is disabled after this many deliveries in a row failed for good; 0 = never. */
+    disableAfter: number;
+  };
 }
 
 export interface WorkspaceLimits {
@@ -275,6 +302,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxTries: e.GRADING_MAX_TRIES,
       retryBaseMs: e.GRADING_RETRY_BASE_SECONDS * 1000,
       retryMaxMs: Math.max(e.GRADING_RETRY_MAX_SECONDS, e.GRADING_RETRY_BASE_SECONDS) * 1000,
+    },
+    webhooks: {
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      timeoutMs: Math.round(e.WEBHOOK_TIMEOUT_SECONDS * 1000),
+      maxTries: e.WEBHOOK_MAX_TRIES,
+      retryBaseMs: Math.round(e.WEBHOOK_RETRY_BASE_SECONDS * 1000),
+      retryMaxMs: Math.max(
+        e.WEBHOOK_RETRY_MAX_SECONDS * 1000,
+        Math.round(e.WEBHOOK_RETRY_BASE_SECONDS * 1000),
+      ),
+      disableAfter: e.WEBHOOK_DISABLE_AFTER,
     },
   };
 }

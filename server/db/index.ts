@@ -176,4 +176,7 @@ export type {
   RunsTable,
   ApiTokensTable,
   IdempotencyKeysTable,
+  WebhookEndpointsTable,
+  WebhookDeliveriesTable,
+  WebhookEventsTable,
 } from './schema.ts';

@@ -446,11 +446,114 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
-    '0014_pipeline': {
-      // The pipeline (server/pipeline/): when a candidate first opened their link (the "opened"
-      // stage), and an index for its default order over candidate invitations.
+    '0012_webhooks': {
+      // Webhooks (server/webhooks/): admin-configured endpoints; one event row per source timeline event
+      // (frozen body, so retries and redeliveries send the same bytes); one delivery per (endpoint,
+      // event) moved by the worker, each try logged; the tailer's cursors over attempt_events and the
+      // new invitation_events (an invitation's first opening, which has no attempt yet).
       async up(db: Kysely<any>) {
         await db.schema.alterTable('invitations').addColumn('opened_at', ms).execute();
+        await db.schema
+          .createTable('invitation_events')
+          .addColumn('id', serial, (c) =>
+            dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+          )
+          .addColumn('invitation_id', 'text', (c) => c.notNull().references('invitations.id'))
+          .addColumn('at', ms, (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('payload_json', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('webhook_endpoints')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('events_json', 'text', (c) => c.notNull())
+          .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('secret', 'text', (c) => c.notNull())
+          .addColumn('previous_secret', 'text')
+          .addColumn('previous_secret_until', ms)
+          .addColumn('consecutive_failures', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('disabled_reason', 'text')
+          .addColumn('created_by', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('webhook_events')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('type', 'text', (c) => c.notNull())
+          // 'attempt_events:<id>' / 'invitation_events:<id>': one webhook event per timeline event;
+          // null for test events.
+          .addColumn('source', 'text', (c) => c.unique())
+          .addColumn('occurred_at', ms, (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('webhook_deliveries')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('endpoint_id', 'text', (c) =>
+            c.notNull().references('webhook_endpoints.id').onDelete('cascade'),
+          )
+          .addColumn('event_id', 'text', (c) => c.notNull().references('webhook_events.id'))
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('tries', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', ms, (c) => c.notNull())
+          .addColumn('last_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('finished_at', ms)
+          .addUniqueConstraint('webhook_deliveries_endpoint_event', ['endpoint_id', 'event_id'])
+          .execute();
+        await db.schema
+          .createIndex('webhook_deliveries_due')
+          .on('webhook_deliveries')
+          .columns(['status', 'next_attempt_at'])
+          .execute();
+        await db.schema
+          .createIndex('webhook_deliveries_endpoint')
+          .on('webhook_deliveries')
+          .columns(['endpoint_id', 'created_at'])
+          .execute();
+        await db.schema
+          .createTable('webhook_tries')
+          .addColumn('id', serial, (c) =>
+            dialect === 'sqlite' ? c.primaryKey().autoIncrement() : c.primaryKey(),
+          )
+          .addColumn('delivery_id', 'text', (c) =>
+            c.notNull().references('webhook_deliveries.id').onDelete('cascade'),
+          )
+          .addColumn('try', 'integer', (c) => c.notNull())
+          .addColumn('started_at', ms, (c) => c.notNull())
+          .addColumn('duration_ms', 'integer', (c) => c.notNull())
+          .addColumn('status_code', 'integer')
+          .addColumn('response_excerpt', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('error', 'text')
+          .execute();
+        await db.schema
+          .createIndex('webhook_tries_delivery')
+          .on('webhook_tries')
+          .columns(['delivery_id', 'id'])
+          .execute();
+        await db.schema
+          .createTable('webhook_cursors')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('last_id', ms, (c) => c.notNull())
+          .addColumn('updated_at', ms, (c) => c.notNull())
+          .execute();
+        // Events written before webhooks existed are history, not news: the tailer starts after them.
+        await sql`insert into webhook_cursors (name, last_id, updated_at)
+          select 'attempt_events', coalesce(max(id), 0), 0 from attempt_events`.execute(db);
+        await sql`insert into webhook_cursors (name, last_id, updated_at) values ('invitation_events', 0, 0)`.execute(
+          db,
+        );
+      },
+    },
+    '0014_pipeline': {
+      // The pipeline (server/pipeline/): an index for its default order over candidate invitations.
+      // (When a candidate first opened their link, its "opened" stage, is invitations.opened_at from 0012.)
+      async up(db: Kysely<any>) {
         await db.schema
           .createIndex('invitations_purpose_created')
           .on('invitations')
@@ -480,6 +583,31 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('return_to', 'text', (c) => c.notNull())
           .addColumn('created_at', ms, (c) => c.notNull())
           .addColumn('expires_at', ms, (c) => c.notNull())
+          .execute();
+      },
+    },
+    '0017_greenhouse': {
+      // Greenhouse assessment partner (server/greenhouse/): one row per send_test, the invitation it
+      // made, the token (customer) that asked, and the callback URL Greenhouse gave. Its PATCH on
+      // completion goes through the webhook queue: a hidden endpoint (kind 'greenhouse', method PATCH)
+      // per callback URL.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('greenhouse_interviews')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('invitation_id', 'text', (c) => c.notNull().references('invitations.id'))
+          .addColumn('token_id', 'text', (c) => c.notNull())
+          .addColumn('callback_url', 'text')
+          .addColumn('endpoint_id', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .alterTable('webhook_endpoints')
+          .addColumn('kind', 'text', (c) => c.notNull().defaultTo('webhook'))
+          .execute();
+        await db.schema
+          .alterTable('webhook_endpoints')
+          .addColumn('method', 'text', (c) => c.notNull().defaultTo('POST'))
           .execute();
       },
     },

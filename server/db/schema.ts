@@ -88,6 +88,92 @@ export interface InvitationsTable {
   opened_at: number | null;
 }
 
+/** Invitation-level timeline (before any attempt exists): `invitation.opened`. Tailed by webhooks. */
+export interface InvitationEventsTable {
+  id: Generated<number>;
+  invitation_id: string;
+  at: number;
+  type: string;
+  payload_json: string;
+}
+
+/** An admin-configured webhook receiver (server/webhooks/). */
+export interface WebhookEndpointsTable {
+  id: string;
+  url: string;
+  description: string;
+  /** JSON array of subscribed event types. */
+  events_json: string;
+  enabled: number;
+  /** The signing secret (needed in clear to sign; shown to the admin once). */
+  secret: string;
+  /** After a rotation the old secret also signs until previous_secret_until. */
+  previous_secret: string | null;
+  previous_secret_until: number | null;
+  /** Deliveries that failed for good in a row (reset by a success). */
+  consecutive_failures: number;
+  disabled_reason: string | null;
+  created_by: string | null;
+  created_at: number;
+  updated_at: number;
+  /** 'greenhouse': a callback made by send_test, hidden from the webhook pages (migration 0017). */
+  kind?: 'webhook' | 'greenhouse';
+  method?: 'POST' | 'PATCH';
+}
+
+/** One webhook event: its body frozen at fan-out, so every try and redelivery sends the same bytes. */
+export interface WebhookEventsTable {
+  id: string;
+  type: string;
+  source: string | null;
+  occurred_at: number;
+  body: string;
+  created_at: number;
+}
+
+/** One (endpoint, event) delivery: a durable job pending → delivering → succeeded | failed. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  endpoint_id: string;
+  event_id: string;
+  status: 'pending' | 'delivering' | 'succeeded' | 'failed';
+  tries: number;
+  next_attempt_at: number;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  finished_at: number | null;
+}
+
+/** One HTTP try of a delivery, for the log admins read. */
+export interface WebhookTriesTable {
+  id: Generated<number>;
+  delivery_id: string;
+  try: number;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  response_excerpt: string;
+  error: string | null;
+}
+
+/** One Greenhouse send_test: the invitation it made, the API token (customer) that asked, the callback. */
+export interface GreenhouseInterviewsTable {
+  id: string;
+  invitation_id: string;
+  token_id: string;
+  callback_url: string | null;
+  /** The hidden webhook endpoint (PATCH to callback_url) its completion is delivered through. */
+  endpoint_id: string | null;
+  created_at: number;
+}
+
+export interface WebhookCursorsTable {
+  name: string;
+  last_id: number;
+  updated_at: number;
+}
+
 export interface AttemptsTable {
   id: string;
   invitation_id: string;
@@ -318,4 +404,11 @@ export interface DB {
   workspace_files: WorkspaceFilesTable;
   file_revisions: FileRevisionsTable;
   attempt_events: AttemptEventsTable;
+  invitation_events: InvitationEventsTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_tries: WebhookTriesTable;
+  webhook_cursors: WebhookCursorsTable;
+  greenhouse_interviews: GreenhouseInterviewsTable;
 }

@@ -35,6 +35,8 @@ import { registerExport } from './routes/export.ts';
 import { registerTokens } from './routes/tokens.ts';
 import { registerPipeline } from './routes/pipeline.ts';
 import { registerTerminal, MAX_TERMINAL_MESSAGE } from './routes/terminal.ts';
+import { registerWebhooks } from './routes/webhooks.ts';
+import { registerGreenhouse } from './routes/greenhouse.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 /** The app and what a listening server needs to pass WebSocket upgrades (the terminal) to it. */
@@ -125,6 +127,8 @@ function build(
   registerExport(app);
   registerTokens(app);
   registerPipeline(app);
+  registerWebhooks(app, services.webhooks);
+  registerGreenhouse(app);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',

@@ -79,6 +79,16 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   // The pipeline: every candidate's name and stage, and bulk assign/extend/revoke — admins signed in.
   'GET /api/pipeline': 'session',
   'POST /api/pipeline/bulk': 'session',
+  // Webhook endpoints (an ATS may register its own receiver) and their delivery logs.
+  'GET /api/webhooks': 'webhooks:read',
+  'GET /api/webhooks/{id}': 'webhooks:read',
+  'GET /api/webhooks/{id}/deliveries': 'webhooks:read',
+  'POST /api/webhooks': 'webhooks:write',
+  'PATCH /api/webhooks/{id}': 'webhooks:write',
+  'DELETE /api/webhooks/{id}': 'webhooks:write',
+  'POST /api/webhooks/{id}/rotate-secret': 'webhooks:write',
+  'POST /api/webhooks/{id}/test': 'webhooks:write',
+  'POST /api/webhooks/deliveries/{id}/redeliver': 'webhooks:write',
 
   // Judging stays with people: re-grades, the answer key, reviews, assignments, decisions, identities.
   'POST /api/attempts/{id}/grades': 'session',

@@ -226,15 +226,30 @@ export async function openInvitation(
       );
     }
   }
-  if (inv.opened_at === null)
-    await ctx.db
-      .updateTable('invitations')
-      .set({ opened_at: ctx.clock.now() })
-      .where('id', '=', inv.id)
-      .where('opened_at', 'is', null)
-      .execute();
+  if (inv.opened_at == null) await noteOpened(ctx, inv.id);
   const session = await createSession(ctx, { kind: 'candidate', invitationId: inv.id });
   return { ...session, invitationId: inv.id };
+}
+
+/**
+ * The candidate's first opening of the link: `opened_at` and an `invitation.opened` event (tailed by
+ * webhooks) in one transaction; the conditional UPDATE makes it happen once however many tabs race.
+ */
+async function noteOpened(ctx: ServiceContext, invitationId: string) {
+  const at = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('invitations')
+      .set({ opened_at: at })
+      .where('id', '=', invitationId)
+      .where('opened_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return;
+    await trx
+      .insertInto('invitation_events')
+      .values({ invitation_id: invitationId, at, type: 'invitation.opened', payload_json: '{}' })
+      .execute();
+  });
 }
 
 export interface CandidateView {

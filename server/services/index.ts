@@ -18,6 +18,8 @@ import { assignReviewers } from '../reviews/index.ts';
 import { VerifyService } from '../verify/index.ts';
 import { createLoginThrottle, loginPolicy, type LoginThrottle } from '../auth/index.ts';
 import { createSso, openidClient, type OidcClient, type SsoService } from '../sso/index.ts';
+import { WebhookWorker } from '../webhooks/index.ts';
+import { greenhouseCompletion } from '../greenhouse/index.ts';
 
 export interface ServiceDeps {
   database: Database;
@@ -59,6 +61,8 @@ export interface Services {
   readonly loginThrottle: LoginThrottle;
   /** Staff single sign-on; undefined when OIDC_ISSUER is not set. */
   readonly sso: SsoService | undefined;
+  /** Webhooks: tails the timelines into deliveries and sends them (started by `serve`, or a test). */
+  readonly webhooks: WebhookWorker;
   /** Waits for background jobs (gradings due now, releases): tests and shutdown. */
   settle(): Promise<void>;
   /** Settles, stops the grading worker, then closes the sandboxes and the gateway's listeners (the database is the caller's). */
@@ -90,16 +94,20 @@ export function createServices(deps: ServiceDeps): Services {
     llm: gateway,
     concurrency: deps.sandbox.maxConcurrent,
   });
+  // Greenhouse's completion PATCHes ride the webhook queue.
+  const webhooks = new WebhookWorker({ ctx, fanOut: [greenhouseCompletion(ctx)] });
   ctx.hooks = {
     attemptStarted(id) {
       gateway.attemptStarted(id);
       runs.attemptStarted(id);
+      webhooks.kick();
     },
     attemptSubmitted(id) {
       gateway.attemptSubmitted(id);
       // Before the runs give the container back: the terminal says why it closes, then its shell dies.
       runs.track(terminal.attemptSubmitted(id));
       runs.attemptSubmitted(id);
+      webhooks.kick();
       // Tracked with the runs' background work: settling waits for the grading too.
       runs.track(grading.submitted(id));
       // Round robin to the task's number of reviewers (admins can reassign).
@@ -133,16 +141,20 @@ export function createServices(deps: ServiceDeps): Services {
     verify,
     loginThrottle,
     sso,
+    webhooks,
     async settle() {
       await runs.settle();
       await grading.settle();
       await runs.settle();
+      await webhooks.settle();
     },
     async close() {
       await terminal.close();
       await runs.settle();
       await grading.settle();
       grading.stop();
+      webhooks.stop();
+      await webhooks.settle();
       await sandbox.close();
       await gateway.close();
     },

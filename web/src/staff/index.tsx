@@ -15,6 +15,7 @@ import { AdminTasks, TaskPage } from './admin/tasks.tsx';
 import { Invitations } from './admin/invitations.tsx';
 import { ApiTokens } from './admin/tokens.tsx';
 import { Pipeline } from './admin/pipeline.tsx';
+import { Webhooks } from './admin/webhooks.tsx';
 import './staff.css';
 
 function Shell({
@@ -40,6 +41,7 @@ function Shell({
           {staffy && <Link href="/admin">Tasks</Link>}
           {staffy && <Link href="/admin/invitations">Invitations</Link>}
           {me.user.role === 'admin' && <Link href="/admin/tokens">API tokens</Link>}
+          {me.user.role === 'admin' && <Link href="/admin/webhooks">Webhooks</Link>}
         </nav>
         <span class="muted small" data-testid="signed-in">
           {me.user.name} · {me.user.role}
@@ -109,6 +111,7 @@ function StaffApp() {
   else if (parts[0] === 'admin' && parts[1] === 'invitations') page = <Invitations />;
   else if (parts[0] === 'admin' && parts[1] === 'tokens') page = <ApiTokens />;
   else if (parts[0] === 'admin' && parts[1] === 'candidates') page = <Pipeline />;
+  else if (parts[0] === 'admin' && parts[1] === 'webhooks') page = <Webhooks />;
   else if (parts[0] === 'admin' && parts[1] === 'tasks' && parts[2])
     page = <TaskPage slug={decodeURIComponent(parts[2])} />;
   else if (parts[0] === 'admin') page = <AdminTasks />;

@@ -1,0 +1,343 @@
+/**
+ * The webhook worker: after commits (kick) and on a short timer it tails the timelines into
+ * deliveries (./tailer.ts), then sends due deliveries, a few at once. A failed try waits with
+ * exponential backoff and jitter and goes again, up to WEBHOOK_MAX_TRIES; every try is logged.
+ * Nothing lives only in memory: a restart finds pending deliveries in the database, and tries cut
+ * off by a crash or shutdown go back in line (`start`).
+ */
+import type { ServiceContext } from '../platform/index.ts';
+import type { WebhookDeliveriesTable } from '../db/index.ts';
+import { retryDelayMs } from './backoff.ts';
+import { sendOnce, type TryOutcome, type TryRequest } from './send.ts';
+import { signatureHeader } from './signature.ts';
+import { Tailer, type FanOut } from './tailer.ts';
+
+export interface WebhookWorkerDeps {
+  ctx: ServiceContext;
+  /** Deliveries sent at once by this process. */
+  concurrency?: number;
+  /** How often the timelines are tailed when nothing kicks the worker, milliseconds. */
+  pollMs?: number;
+  /** For the backoff's jitter (tests pin it). */
+  random?: () => number;
+  /** One HTTP try (tests may wrap it). */
+  send?: (req: TryRequest) => Promise<TryOutcome>;
+  /** More producers run in the tailer's transaction for each timeline row (Greenhouse callbacks). */
+  fanOut?: FanOut[];
+}
+
+const CUT = 'the server stopped during this try';
+
+export class WebhookWorker {
+  private running = 0;
+  private pumping = false;
+  private again = false;
+  private started = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly aborts = new Set<AbortController>();
+  private readonly tailer: Tailer;
+
+  constructor(private readonly deps: WebhookWorkerDeps) {
+    this.tailer = new Tailer(deps.ctx, undefined, deps.fanOut);
+  }
+
+  private get ctx() {
+    return this.deps.ctx;
+  }
+
+  /** Startup: tries cut off by a stop go back in line (or fail, if that was their last); then work. */
+  async start(): Promise<{ requeued: number }> {
+    const requeued = await requeueInterrupted(this.ctx);
+    if (requeued) this.ctx.logger.info({ requeued }, 'webhook deliveries resumed');
+    this.started = true;
+    this.stopped = false;
+    this.kick();
+    return { requeued };
+  }
+
+  /** Looks for new timeline events and due deliveries now. Does nothing before `start`. */
+  kick(): void {
+    if (!this.started || this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.track(this.pump());
+  }
+
+  /** Stops taking deliveries and cuts off tries in flight (they are sent again at the next start). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    for (const a of this.aborts) a.abort();
+  }
+
+  /** Waits until nothing is being tailed or sent (tests, shutdown). */
+  async settle(): Promise<void> {
+    while (this.inflight.size) await Promise.all([...this.inflight]);
+  }
+
+  private track(p: Promise<unknown>) {
+    const q = p
+      .catch((err: unknown) => this.ctx.logger.error({ err }, 'webhook worker failed'))
+      .finally(() => this.inflight.delete(q));
+    this.inflight.add(q);
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    const concurrency = this.deps.concurrency ?? 4;
+    try {
+      do {
+        this.again = false;
+        if (this.stopped) return;
+        await this.tailer.catchUp();
+        while (this.running < concurrency && !this.stopped) {
+          const job = await claimNext(this.ctx);
+          if (!job) break;
+          this.running++;
+          this.track(
+            this.execute(job).finally(() => {
+              this.running--;
+              this.kick();
+            }),
+          );
+        }
+      } while (this.again);
+      const poll = this.deps.pollMs ?? 1000;
+      // Every slot busy: a finishing try kicks the worker, so a due delivery must not spin the timer.
+      const due = this.running >= concurrency ? undefined : await nextDue(this.ctx);
+      this.sleep(due === undefined ? poll : Math.min(poll, due - this.ctx.clock.now()));
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private sleep(ms: number) {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.kick(), Math.max(0, ms));
+    this.timer.unref();
+  }
+
+  /** One try of one delivery, and the move that follows from how it ended. */
+  private async execute(job: WebhookDeliveriesTable): Promise<void> {
+    const { ctx } = this;
+    const cfg = ctx.config.webhooks;
+    const row = await ctx.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+      .innerJoin('webhook_events as v', 'v.id', 'd.event_id')
+      .select([
+        'e.url',
+        'e.method',
+        'e.secret',
+        'e.previous_secret',
+        'e.previous_secret_until',
+        'v.type',
+        'v.body',
+      ])
+      .where('d.id', '=', job.id)
+      .executeTakeFirst();
+    if (!row) return; // the endpoint was deleted meanwhile
+    const now = ctx.clock.now();
+    const secrets = [row.secret];
+    if (row.previous_secret && (row.previous_secret_until ?? 0) > now) secrets.push(row.previous_secret);
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const send = this.deps.send ?? sendOnce;
+    let outcome: TryOutcome;
+    try {
+      outcome = await send({
+        url: row.url,
+        method: row.method === 'PATCH' ? 'PATCH' : 'POST',
+        body: row.body,
+        eventType: row.type,
+        deliveryId: job.id,
+        signature: signatureHeader(secrets, row.body, now),
+        timeoutMs: cfg.timeoutMs,
+        allowPrivate: cfg.allowPrivate,
+        signal: abort.signal,
+      });
+    } finally {
+      this.aborts.delete(abort);
+    }
+    if (this.stopped && abort.signal.aborted) {
+      // Shutdown cut it off: not the receiver's fault nor a real try; it goes again at the next start.
+      await ctx.db
+        .updateTable('webhook_deliveries')
+        .set((eb) => ({ status: 'pending', tries: eb('tries', '-', 1), next_attempt_at: now }))
+        .where('id', '=', job.id)
+        .where('status', '=', 'delivering')
+        .execute();
+      return;
+    }
+    const wait = retryDelayMs(
+      job.tries,
+      { baseMs: cfg.retryBaseMs, maxMs: cfg.retryMaxMs },
+      this.deps.random,
+    );
+    await recordTry(ctx, job, now, outcome, wait);
+    const log = { deliveryId: job.id, try: job.tries, status: outcome.status, error: outcome.error };
+    if (outcome.ok) ctx.logger.debug(log, 'webhook delivered');
+    else
+      ctx.logger.warn(
+        { ...log, retryInMs: job.tries < cfg.maxTries ? wait : undefined },
+        'webhook try failed',
+      );
+  }
+}
+
+/** Takes the next due delivery of an enabled endpoint: it becomes delivering and its try is counted. */
+export async function claimNext(ctx: ServiceContext): Promise<WebhookDeliveriesTable | undefined> {
+  for (let round = 0; round < 5; round++) {
+    const now = ctx.clock.now();
+    const due = await ctx.db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+      .select('d.id')
+      .where('d.status', '=', 'pending')
+      .where('d.next_attempt_at', '<=', now)
+      .where('e.enabled', '=', 1)
+      .orderBy('d.next_attempt_at')
+      .orderBy('d.created_at')
+      .limit(1)
+      .executeTakeFirst();
+    if (!due) return undefined;
+    const taken = await ctx.db
+      .updateTable('webhook_deliveries')
+      .set((eb) => ({ status: 'delivering', tries: eb('tries', '+', 1) }))
+      .where('id', '=', due.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(taken.numUpdatedRows) !== 1) continue;
+    return ctx.db
+      .selectFrom('webhook_deliveries')
+      .selectAll()
+      .where('id', '=', due.id)
+      .executeTakeFirstOrThrow();
+  }
+  return undefined;
+}
+
+/** When the next pending delivery of an enabled endpoint is due, if any. */
+export async function nextDue(ctx: ServiceContext): Promise<number | undefined> {
+  const r = await ctx.db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+    .select((eb) => eb.fn.min('d.next_attempt_at').as('at'))
+    .where('d.status', '=', 'pending')
+    .where('e.enabled', '=', 1)
+    .executeTakeFirst();
+  return r?.at == null ? undefined : Number(r.at);
+}
+
+/** Logs a try and moves the delivery: succeeded, pending again after `waitMs`, or failed for good. */
+export async function recordTry(
+  ctx: ServiceContext,
+  job: WebhookDeliveriesTable,
+  startedAt: number,
+  outcome: Omit<TryOutcome, 'ok'> & { ok: boolean },
+  waitMs: number,
+): Promise<void> {
+  const { maxTries, disableAfter } = ctx.config.webhooks;
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    // Deleted with its endpoint while the try was on its way: nothing left to record.
+    const still = await trx
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('id', '=', job.id)
+      .executeTakeFirst();
+    if (!still) return;
+    const earlier = await trx
+      .selectFrom('webhook_tries')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('delivery_id', '=', job.id)
+      .executeTakeFirst();
+    await trx
+      .insertInto('webhook_tries')
+      .values({
+        delivery_id: job.id,
+        try: Number(earlier?.n ?? 0) + 1,
+        started_at: startedAt,
+        duration_ms: outcome.durationMs,
+        status_code: outcome.status,
+        response_excerpt: outcome.excerpt,
+        error: outcome.error,
+      })
+      .execute();
+    const last = { last_status: outcome.status, last_error: outcome.error };
+    if (outcome.ok) {
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ ...last, status: 'succeeded', finished_at: now })
+        .where('id', '=', job.id)
+        .where('status', '=', 'delivering')
+        .executeTakeFirst();
+      await trx
+        .updateTable('webhook_endpoints')
+        .set({ consecutive_failures: 0 })
+        .where('id', '=', job.endpoint_id)
+        .execute();
+      return;
+    }
+    if (job.tries < maxTries) {
+      await trx
+        .updateTable('webhook_deliveries')
+        .set({ ...last, status: 'pending', next_attempt_at: now + waitMs })
+        .where('id', '=', job.id)
+        .where('status', '=', 'delivering')
+        .execute();
+      return;
+    }
+    const moved = await trx
+      .updateTable('webhook_deliveries')
+      .set({ ...last, status: 'failed', finished_at: now })
+      .where('id', '=', job.id)
+      .where('status', '=', 'delivering')
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) !== 1) return;
+    await trx
+      .updateTable('webhook_endpoints')
+      .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
+      .where('id', '=', job.endpoint_id)
+      .execute();
+    if (disableAfter > 0)
+      await trx
+        .updateTable('webhook_endpoints')
+        .set({
+          enabled: 0,
+          updated_at: now,
+          disabled_reason: `disabled after ${disableAfter} deliveries in a row failed`,
+        })
+        .where('id', '=', job.endpoint_id)
+        .where('consecutive_failures', '>=', disableAfter)
+        .where('enabled', '=', 1)
+        .execute();
+  });
+}
+
+/**
+ * Startup: deliveries left delivering belong to a process that is gone (one server process per
+ * database, docs/ARCHITECTURE.md): the cut try is logged, and they go back in line or fail when
+ * that was their last try.
+ */
+export async function requeueInterrupted(ctx: ServiceContext): Promise<number> {
+  const cut = await ctx.db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where('status', '=', 'delivering')
+    .execute();
+  for (const job of cut)
+    await recordTry(
+      ctx,
+      job,
+      ctx.clock.now(),
+      { ok: false, status: null, durationMs: 0, excerpt: '', error: CUT },
+      0,
+    );
+  return cut.length;
+}
