@@ -7,16 +7,23 @@
  *   npx tsx docs/examples/ats-round.ts --task design-llm-feature --external-id gh-app-4242 \
  *     --name "Ada Lovelace" --email ada@example.com
  *
- * The token needs the scopes `invitations:write` and `results:read` (Admin → API tokens).
- * Steps, each printed as one JSON line on stdout:
+ * The token needs the scopes `invitations:write`, `results:read` and `webhooks:write`
+ * (Admin → API tokens). Steps, each printed as one JSON line on stdout:
+ *   0. start a webhook receiver (`--receiver-port`, reachable by worksample at `--receiver-url`) and
+ *      register it for `attempt.submitted` and `decision.made`; the secret comes back once;
  *   1. invite the candidate with the ATS's id as `externalId`, under an Idempotency-Key derived from
  *      that id (so an ATS that retries after a timeout never invites twice);
  *   2. send the very same request again, as a retry would, and check the answer is the same invitation;
- *   3. wait for the candidate's submission and the hiring team's decision (see WEBHOOKS below);
- *   4. fetch the results for that externalId.
+ *   3. receive `attempt.submitted` and then `decision.made` for that externalId, each signature
+ *      verified (HMAC-SHA256 over timestamp + body, 5-minute replay window; docs/webhooks.md) before
+ *      acting on it — a delivery that fails verification is answered 400 and ignored;
+ *   4. fetch the results for that externalId; remove the webhook endpoint.
  * Exits 0 when the round completed, 1 with a message on stderr otherwise.
  */
+import http from 'node:http';
 import { parseArgs } from 'node:util';
+// An ATS written in another language verifies with the few lines docs/webhooks.md shows.
+import { verifyWebhook } from '../../server/webhooks/index.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,12 +32,16 @@ const { values: args } = parseArgs({
     name: { type: 'string', default: 'Ada Lovelace' },
     email: { type: 'string', default: 'ada@example.com' },
     'timeout-seconds': { type: 'string', default: '600' },
+    'receiver-port': { type: 'string', default: '0' },
+    /** Where worksample reaches the receiver (default: loopback, for worksample on this machine). */
+    'receiver-url': { type: 'string' },
   },
 });
 
 const base = (process.env.WORKSAMPLE_URL ?? 'http://localhost:8080').replace(/\/+$/, '');
 const token = process.env.WORKSAMPLE_TOKEN;
-if (!token) fail('set WORKSAMPLE_TOKEN to an API token with invitations:write and results:read');
+if (!token)
+  fail('set WORKSAMPLE_TOKEN to an API token with invitations:write, results:read and webhooks:write');
 const externalId = args['external-id']!;
 const deadline = Date.now() + Number(args['timeout-seconds']) * 1000;
 
@@ -59,6 +70,52 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { json, headers: res.headers };
 }
 
+// 0. A receiver for worksample's webhooks, registered with the events this round waits for.
+type Hook = { type: string; data: { externalId?: string | null; attemptId?: string; decision?: string } };
+const received: Hook[] = [];
+let wake = () => {};
+let secret = '';
+const receiver = http.createServer((req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const check = verifyWebhook({ secret, header: req.headers['x-worksample-signature'] as string, body });
+    if (!check.ok) {
+      say('rejected', { delivery: req.headers['x-worksample-delivery'], reason: check.reason });
+      res.writeHead(400).end();
+      return;
+    }
+    received.push(JSON.parse(body.toString('utf8')) as Hook);
+    res.writeHead(204).end();
+    wake();
+  });
+});
+await new Promise<void>((resolve) => receiver.listen(Number(args['receiver-port']), '127.0.0.1', resolve));
+const port = (receiver.address() as { port: number }).port;
+const hook = await call('POST', '/api/webhooks', {
+  url: args['receiver-url'] ?? `http://127.0.0.1:${port}/worksample`,
+  description: `ATS round ${externalId}`,
+  events: ['attempt.submitted', 'decision.made'],
+});
+secret = hook.json.secret;
+const endpointId: string = hook.json.endpoint.id;
+say('listening', { endpointId, port });
+
+/** The first verified event of `type` about this application, waiting for it until the timeout. */
+async function event(type: string): Promise<Hook> {
+  while (true) {
+    const hit = received.find((h) => h.type === type && h.data.externalId === externalId);
+    if (hit) return hit;
+    const left = deadline - Date.now();
+    if (left <= 0) fail(`no ${type} webhook for ${externalId} before the timeout`);
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      setTimeout(resolve, Math.min(left, 5000));
+    });
+  }
+}
+
 // 1. Invite, idempotently: the key is derived from the ATS's own id for this application.
 const invite = {
   taskSlug: args.task,
@@ -78,26 +135,19 @@ if (retry.json.invitation.id !== invitation.id) fail('the retry created a second
 if (retry.headers.get('idempotent-replayed') !== 'true') fail('the retry was not answered from the first request');
 say('retried', { invitationId: retry.json.invitation.id, replayed: true });
 
-// 3. ─── WEBHOOKS (integrator: fill in) ────────────────────────────────────────────────────────────
-// Here the ATS should receive `attempt.submitted` and then `decision.made` on its webhook endpoint and
-// verify each signature (HMAC-SHA256 over timestamp + body, within the replay window) before acting.
-// Until webhooks land, the script polls the results export (results:read) for the same facts.
-// ──────────────────────────────────────────────────────────────────────────────────────────────────
-type Row = { attemptId: string; externalId: string | null; decision: string | null; submittedAt: number };
-let row: Row | undefined;
-let submittedSaid = false;
-while (true) {
-  const { json } = await call('GET', `/api/export?format=json&externalId=${encodeURIComponent(externalId)}`);
-  row = (json.rows as Row[]).find((r) => r.externalId === externalId);
-  if (row && !submittedSaid) {
-    say('submitted', { attemptId: row.attemptId, submittedAt: row.submittedAt });
-    submittedSaid = true;
-  }
-  if (row?.decision) break;
-  if (Date.now() > deadline) fail(`no decision for ${externalId} before the timeout`);
-  await new Promise((r) => setTimeout(r, 1000));
-}
+// 3. The candidate's submission and the hiring team's decision arrive as signed webhooks.
+const submitted = await event('attempt.submitted');
+const attemptId = submitted.data.attemptId!;
+say('submitted', { attemptId });
+const decided = await event('decision.made');
+say('decided', { attemptId, decision: decided.data.decision });
 
 // 4. The results for this application.
-const { json: grade } = await call('GET', `/api/attempts/${row.attemptId}/grade`);
+type Row = { attemptId: string; externalId: string | null; decision: string | null };
+const { json } = await call('GET', `/api/export?format=json&externalId=${encodeURIComponent(externalId)}`);
+const row = (json.rows as Row[]).find((r) => r.attemptId === attemptId);
+if (!row) fail(`the results export has no row for ${externalId}`);
+const { json: grade } = await call('GET', `/api/attempts/${attemptId}/grade`);
 say('results', { externalId, row, grade: grade.grade ?? null });
+await call('DELETE', `/api/webhooks/${endpointId}`);
+receiver.close();

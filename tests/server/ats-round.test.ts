@@ -1,8 +1,9 @@
 /**
  * The "done when" round for ATS integrations: the real `worksample serve`, an admin makes a scoped API
  * token, and docs/examples/ats-round.ts (run with tsx, as a user would) drives the round from outside
- * with it — invite with an externalId twice (one invitation), wait for submission and decision, fetch
- * results — while this test plays the candidate (the link the script printed) and the hiring team.
+ * with it — invite with an externalId twice (one invitation), receive `attempt.submitted` and
+ * `decision.made` webhooks with verified signatures, fetch results — while this test plays the
+ * candidate (the link the script printed) and the hiring team.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -58,6 +59,8 @@ describe('an ATS round from outside with a scoped API token', () => {
       DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       DEMO_SEED: 'false',
+      // The script's webhook receiver listens on loopback.
+      WEBHOOK_ALLOW_PRIVATE: '1',
     };
     expect((await runCli(['tasks', 'import', 'tasks/design-llm-feature'], env)).code).toBe(0);
     const add = await runCli(
@@ -77,7 +80,7 @@ describe('an ATS round from outside with a scoped API token', () => {
     const adminId = login.json.user.id as string;
     const made = await admin.call('POST', '/api/tokens', {
       name: 'ATS round',
-      scopes: ['invitations:write', 'results:read'],
+      scopes: ['invitations:write', 'results:read', 'webhooks:write'],
       expiresInDays: 1,
     });
     expect(made.status).toBe(201);
@@ -151,7 +154,11 @@ describe('an ATS round from outside with a scoped API token', () => {
     });
     expect(decided.status, decided.text).toBe(200);
 
+    const decidedHook = await stepSeen('decided');
+    expect(decidedHook).toMatchObject({ attemptId, decision: 'advance' });
     const results = await stepSeen('results');
+    // Every delivery verified: nothing was rejected.
+    expect(steps.filter((s) => s.step === 'rejected')).toEqual([]);
     expect(await exited, stderr).toBe(0);
     expect(results.row).toMatchObject({
       attemptId,
