@@ -81,6 +81,8 @@ export async function startServer(
 
   // Gradings cut off by a shutdown or crash go back in line; submissions never queued get a grading.
   await services.grading.start();
+  // Mail cut off by a shutdown or crash goes back in line; reminders and confirmations are swept.
+  await services.email.start();
   // Deadlines that passed while the server was down are settled before the first request.
   await sweepDeadlines(ctx);
   const seed = config.demoSeed ? await seedDemo(ctx) : undefined;
@@ -151,6 +153,7 @@ export async function startServer(
           { name: 'closed HTTP connections', run: () => server.close(1000), maxMs: 1500 },
           // Grading still running is left in the database as running, and queued again at start.
           { name: 'stopped taking grading jobs', run: async () => services.grading.stop() },
+          { name: 'stopped sending email', run: async () => services.email.stop() },
           { name: 'waited for grading to finish', run: () => services.settle(), maxMs: 1500 },
           { name: 'closed the database', run: () => database.close(), maxMs: 1000 },
           { name: 'destroyed sandboxes', run: () => sandbox.close(), maxMs: 2500 },

@@ -174,4 +174,6 @@ export type {
   ReviewsTable,
   GradesTable,
   RunsTable,
+  OutboxTable,
+  PasswordTokensTable,
 } from './schema.ts';

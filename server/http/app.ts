@@ -30,6 +30,8 @@ import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
+import { registerEmail } from './routes/email.ts';
+import { registerPasswords } from './routes/passwords.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 export function createApp(services: Services) {
@@ -90,6 +92,8 @@ export function createApp(services: Services) {
   registerReplay(app);
   registerAnswerKey(app);
   registerExport(app);
+  registerEmail(app, services);
+  registerPasswords(app, services);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',

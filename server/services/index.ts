@@ -16,6 +16,7 @@ import { GradingQueue } from '../grading-jobs/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
 import { VerifyService } from '../verify/index.ts';
 import { createLoginThrottle, loginPolicy, type LoginThrottle } from '../auth/index.ts';
+import { EmailOutbox, smtpMailer, type Mailer } from '../email/index.ts';
 
 export interface ServiceDeps {
   database: Database;
@@ -33,6 +34,10 @@ export interface ServiceDeps {
   config: Config;
   /** Sign-in throttling; defaults to an in-memory throttle from config.login. */
   loginThrottle?: LoginThrottle;
+  /** Outgoing mail; defaults to SMTP from config.email.smtpUrl (none without it). */
+  mailer?: Mailer;
+  /** Password-reset requests per account and address (sign-in page); defaults from config.login. */
+  resetThrottle?: LoginThrottle;
 }
 
 export interface Services {
@@ -49,6 +54,9 @@ export interface Services {
   readonly grading: GradingQueue;
   readonly verify: VerifyService;
   readonly loginThrottle: LoginThrottle;
+  readonly resetThrottle: LoginThrottle;
+  /** Outgoing email: the outbox worker and sweeps (started by `serve`, like grading). */
+  readonly email: EmailOutbox;
   /** Waits for background jobs (gradings due now, releases): tests and shutdown. */
   settle(): Promise<void>;
   /** Settles, stops the grading worker, then closes the sandboxes and the gateway's listeners (the database is the caller's). */
@@ -73,6 +81,9 @@ export function createServices(deps: ServiceDeps): Services {
     gatewayNetworks: gateway,
   });
   const runs = new RunService(ctx, sandbox, gateway);
+  const mailer = deps.mailer ?? (deps.config.email.smtpUrl ? smtpMailer(deps.config.email.smtpUrl) : undefined);
+  const email = new EmailOutbox({ ctx, mailer });
+  ctx.mail = email;
   const grading = new GradingQueue({
     ctx,
     manager: sandbox,
@@ -91,6 +102,8 @@ export function createServices(deps: ServiceDeps): Services {
       runs.track(grading.submitted(id));
       // Round robin to the task's number of reviewers (admins can reassign).
       runs.track(assignReviewers(ctx, id));
+      // The candidate's confirmation comes from the attempt_events tail (idempotent, also swept).
+      email.track(email.sweep());
     },
   };
   const verify = new VerifyService({
@@ -103,6 +116,9 @@ export function createServices(deps: ServiceDeps): Services {
   const { maxFailures, windowMs } = deps.config.login;
   const loginThrottle =
     deps.loginThrottle ?? createLoginThrottle(deps.clock, loginPolicy(maxFailures, windowMs));
+  // Every reset request counts: a few per account and address per window, a ceiling per address.
+  const resetThrottle =
+    deps.resetThrottle ?? createLoginThrottle(deps.clock, loginPolicy(Math.min(3, maxFailures), windowMs));
   return {
     ctx,
     database: deps.database,
@@ -116,15 +132,20 @@ export function createServices(deps: ServiceDeps): Services {
     grading,
     verify,
     loginThrottle,
+    resetThrottle,
+    email,
     async settle() {
       await runs.settle();
       await grading.settle();
       await runs.settle();
+      await email.settle();
     },
     async close() {
       await runs.settle();
       await grading.settle();
       grading.stop();
+      await email.settle();
+      email.close();
       await sandbox.close();
       await gateway.close();
     },

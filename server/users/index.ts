@@ -57,11 +57,12 @@ export async function authenticate(
 ): Promise<StaffUser | undefined> {
   const row = await ctx.db
     .selectFrom('users')
-    .select(['id', 'email', 'name', 'role', 'password_hash', 'disabled'])
+    .select(['id', 'email', 'name', 'role', 'password_hash', 'disabled', 'state'])
     .where('email', '=', email.trim().toLowerCase())
     .executeTakeFirst();
-  const ok = await verifyPassword(password, row?.password_hash ?? dummyHash);
-  if (!row || !ok || row.disabled) return undefined;
+  // Invited accounts have no password yet: checked against the dummy too, so timing tells nothing.
+  const ok = await verifyPassword(password, row?.state === 'active' ? row.password_hash : dummyHash);
+  if (!row || !ok || row.disabled || row.state === 'invited') return undefined;
   return { id: row.id, email: row.email, name: row.name, role: row.role };
 }
 
@@ -76,3 +77,21 @@ export async function countUsers(ctx: ServiceContext): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+export {
+  listAccounts,
+  inviteStaff,
+  changeRole,
+  deactivateUser,
+  reactivateUser,
+  type StaffAccount,
+} from './accounts.ts';
+export {
+  adminResetLink,
+  changeOwnPassword,
+  checkPasswordToken,
+  requestPasswordReset,
+  setPasswordWithToken,
+  INVITE_TOKEN_MS,
+  RESET_TOKEN_MS,
+} from './passwords.ts';
