@@ -6,7 +6,7 @@
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import type { Db } from '../db/index.ts';
-import { emailSchema, roles, type Role } from './index.ts';
+import { emailSchema, roles, type Role } from './users.ts';
 import { issuePasswordToken, INVITE_TOKEN_MS } from './passwords.ts';
 
 export interface StaffAccount {
