@@ -37,7 +37,9 @@ describe('email (errors, real SMTP)', () => {
     await t.services.settle();
     expect(smtp.messages).toHaveLength(0);
     let log = (await t.req(admin, 'GET', `/api/invitations/${inv.invitation.id}/emails`)).json.emails;
-    expect(log).toMatchObject([{ status: 'queued', tries: 1, lastError: expect.stringMatching(/^SMTP 451/) }]);
+    expect(log).toMatchObject([
+      { status: 'queued', tries: 1, lastError: expect.stringMatching(/^SMTP 451/) },
+    ]);
     expect(log[0].nextTryAt).toBeGreaterThan(t.clock.now());
     for (let i = 0; i < 2; i++) {
       t.clock.advance(2 * HOUR);
@@ -61,7 +63,9 @@ describe('email (errors, real SMTP)', () => {
     }
     const admin = await t.staff('admin'); // signed in now: 20 hours passed
     const log = (await t.req(admin, 'GET', `/api/invitations/${inv.invitation.id}/emails`)).json.emails;
-    expect(log).toMatchObject([{ status: 'failed', tries: 8, lastError: expect.stringMatching(/^SMTP 550/) }]);
+    expect(log).toMatchObject([
+      { status: 'failed', tries: 8, lastError: expect.stringMatching(/^SMTP 550/) },
+    ]);
     const row = await t.ctx.db.selectFrom('outbox').selectAll().executeTakeFirstOrThrow();
     expect(row.text_body).toBeNull();
     expect(row.html_body).toBeNull();
@@ -126,8 +130,14 @@ describe('email (not configured)', () => {
     });
     expect(r.json.emailed).toBe(false);
     expect(r.json.link).toMatch(/\/i\//);
-    const staff = await t.req(admin, 'POST', '/api/users/invite', { email: 'new@example.com', role: 'reviewer' });
-    expect(staff.json).toMatchObject({ emailed: false, link: expect.stringContaining('/login/set-password#token=') });
+    const staff = await t.req(admin, 'POST', '/api/users/invite', {
+      email: 'new@example.com',
+      role: 'reviewer',
+    });
+    expect(staff.json).toMatchObject({
+      emailed: false,
+      link: expect.stringContaining('/login/set-password#token='),
+    });
     expect(await t.ctx.db.selectFrom('outbox').selectAll().execute()).toEqual([]);
   });
 });

@@ -48,7 +48,9 @@ describe('email (happy path, real SMTP)', () => {
     expect((await t.req(cand, 'GET', '/api/candidate')).json.candidateName).toBe('Ada Lovelace');
 
     const log = await t.req(admin, 'GET', `/api/invitations/${r.json.invitation.id}/emails`);
-    expect(log.json.emails).toMatchObject([{ kind: 'invitation', status: 'sent', tries: 1, to: 'ada@example.com' }]);
+    expect(log.json.emails).toMatchObject([
+      { kind: 'invitation', status: 'sent', tries: 1, to: 'ada@example.com' },
+    ]);
   });
 
   it('sends nothing when the admin unticks "send email", and one email per CSV row otherwise', async () => {
@@ -67,7 +69,11 @@ describe('email (happy path, real SMTP)', () => {
     expect(bulk.json.created.map((c: { emailed: boolean }) => c.emailed)).toEqual([true, true, true]);
     await t.services.settle();
     const got = await smtp.waitFor(3);
-    expect(got.map((m) => m.to[0]).sort()).toEqual(['ada@example.com', 'alan@example.com', 'grace@example.com']);
+    expect(got.map((m) => m.to[0]).sort()).toEqual([
+      'ada@example.com',
+      'alan@example.com',
+      'grace@example.com',
+    ]);
     for (const c of bulk.json.created) {
       const m = got.find((x) => x.to[0] === c.invitation.candidateEmail)!;
       expect(m.text).toContain(c.link);
@@ -175,7 +181,11 @@ describe('email (happy path, real SMTP)', () => {
       'invitation',
       'submitted',
     ]);
-    const rlog = await t.req(admin, 'GET', `/api/users/${(await t.req(rev, 'GET', '/api/auth/me')).json.user.id}/emails`);
+    const rlog = await t.req(
+      admin,
+      'GET',
+      `/api/users/${(await t.req(rev, 'GET', '/api/auth/me')).json.user.id}/emails`,
+    );
     expect(rlog.json.emails).toMatchObject([{ kind: 'review_assigned', status: 'sent' }]);
   });
 

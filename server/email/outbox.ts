@@ -62,7 +62,10 @@ export async function deliveryLog(
   about: { invitationId: string } | { userId: string },
 ): Promise<DeliveryEntry[]> {
   let q = ctx.db.selectFrom('outbox').selectAll().orderBy('created_at', 'desc').orderBy('id').limit(200);
-  q = 'invitationId' in about ? q.where('invitation_id', '=', about.invitationId) : q.where('user_id', '=', about.userId);
+  q =
+    'invitationId' in about
+      ? q.where('invitation_id', '=', about.invitationId)
+      : q.where('user_id', '=', about.userId);
   const rows = await q.execute();
   return rows.map((r) => ({
     id: r.id,

@@ -63,14 +63,23 @@ export async function queueReminders(ctx: ServiceContext): Promise<number> {
     const token = ctx.ids.secret();
     const done = await ctx.db.transaction().execute(async (trx) => {
       // Started meanwhile: no reminder, and the link must not change under the candidate.
-      const started = await trx.selectFrom('attempts').select('id').where('invitation_id', '=', id).executeTakeFirst();
+      const started = await trx
+        .selectFrom('attempts')
+        .select('id')
+        .where('invitation_id', '=', id)
+        .executeTakeFirst();
       if (started) return false;
       const ok = await queueInvitationEmail(ctx, trx, {
         invitationId: id,
         link: `${ctx.config.publicUrl}/i/${token}`,
         kind: 'reminder',
       });
-      if (ok) await trx.updateTable('invitations').set({ token_hash: hashSecret(token) }).where('id', '=', id).execute();
+      if (ok)
+        await trx
+          .updateTable('invitations')
+          .set({ token_hash: hashSecret(token) })
+          .where('id', '=', id)
+          .execute();
       return ok;
     });
     if (done) queued++;
@@ -85,7 +94,11 @@ export async function queueReminders(ctx: ServiceContext): Promise<number> {
  */
 export async function tailSubmissions(ctx: ServiceContext): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
-    const cursors = await trx.selectFrom('email_cursor').selectAll().where('name', 'in', [CURSOR, FLOOR]).execute();
+    const cursors = await trx
+      .selectFrom('email_cursor')
+      .selectAll()
+      .where('name', 'in', [CURSOR, FLOOR])
+      .execute();
     const cursor = cursors.find((c) => c.name === CURSOR);
     const floor = cursors.find((c) => c.name === FLOOR);
     if (!cursor || !floor) {

@@ -50,7 +50,9 @@ describe('email templates (attacks)', () => {
     const r = renderEmail(templates.invitation, { ...values, candidateName: name });
     expect(r.html).not.toContain('<script>');
     expect(r.html).not.toContain('<img');
-    expect(r.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;steal()&quot;&gt;');
+    expect(r.html).toContain(
+      '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;steal()&quot;&gt;',
+    );
     expect(r.text).toContain(`Hello ${name},`);
   });
 

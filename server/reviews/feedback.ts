@@ -65,7 +65,10 @@ export async function feedbackReport(
  */
 export async function sendFeedbackEmail(ctx: ServiceContext, attemptId: string): Promise<{ to: string }> {
   if (!ctx.mail?.enabled)
-    throw new AppError('conflict', 'email is not set up on this server (SMTP_URL); copy the report and send it yourself');
+    throw new AppError(
+      'conflict',
+      'email is not set up on this server (SMTP_URL); copy the report and send it yourself',
+    );
   const report = await feedbackReport(ctx, attemptId);
   const a = await attemptOrThrow(ctx, attemptId);
   const inv = await ctx.db

@@ -81,7 +81,8 @@ export function createServices(deps: ServiceDeps): Services {
     gatewayNetworks: gateway,
   });
   const runs = new RunService(ctx, sandbox, gateway);
-  const mailer = deps.mailer ?? (deps.config.email.smtpUrl ? smtpMailer(deps.config.email.smtpUrl) : undefined);
+  const mailer =
+    deps.mailer ?? (deps.config.email.smtpUrl ? smtpMailer(deps.config.email.smtpUrl) : undefined);
   const email = new EmailOutbox({ ctx, mailer });
   ctx.mail = email;
   const grading = new GradingQueue({

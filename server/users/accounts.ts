@@ -20,7 +20,9 @@ export interface StaffAccount {
 
 /** Every staff account with its status, for the Staff page. */
 export async function listAccounts(ctx: ServiceContext, id?: string): Promise<StaffAccount[]> {
-  let q = ctx.db.selectFrom('users').select(['id', 'email', 'name', 'role', 'state', 'disabled', 'created_at']);
+  let q = ctx.db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'role', 'state', 'disabled', 'created_at']);
   if (id) q = q.where('id', '=', id);
   const rows = await q.orderBy('email').execute();
   return rows.map((r) => ({
@@ -52,7 +54,11 @@ export async function inviteStaff(
   if (!email.success) throw new AppError('validation_failed', `email: ${email.error.issues[0]?.message}`);
   if (!roles.includes(input.role))
     throw new AppError('validation_failed', `role: expected one of ${roles.join(', ')}`);
-  const existing = await ctx.db.selectFrom('users').select('id').where('email', '=', email.data).executeTakeFirst();
+  const existing = await ctx.db
+    .selectFrom('users')
+    .select('id')
+    .where('email', '=', email.data)
+    .executeTakeFirst();
   if (existing) throw new AppError('conflict', `a user with email ${email.data} already exists`);
   const id = ctx.ids.id('usr');
   const name = input.name?.trim() || email.data.split('@')[0]!;
@@ -132,7 +138,8 @@ async function changeGuarded(
 }
 
 export async function changeRole(ctx: ServiceContext, id: string, role: Role): Promise<StaffAccount> {
-  if (!roles.includes(role)) throw new AppError('validation_failed', `role: expected one of ${roles.join(', ')}`);
+  if (!roles.includes(role))
+    throw new AppError('validation_failed', `role: expected one of ${roles.join(', ')}`);
   return changeGuarded(ctx, id, { role }, 'demote');
 }
 

@@ -54,7 +54,16 @@ async function liveToken(ctx: ServiceContext, db: Db, token: string) {
   const row = await db
     .selectFrom('password_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.token_hash', 't.user_id', 't.purpose', 't.expires_at', 't.used_at', 'u.email', 'u.name', 'u.disabled'])
+    .select([
+      't.token_hash',
+      't.user_id',
+      't.purpose',
+      't.expires_at',
+      't.used_at',
+      'u.email',
+      'u.name',
+      'u.disabled',
+    ])
     .where('t.token_hash', '=', hashSecret(token))
     .executeTakeFirst();
   if (!row || row.used_at !== null || row.disabled) throw new AppError('not_found', INVALID);
@@ -96,7 +105,11 @@ export async function setPasswordWithToken(
       .where('disabled', '=', 0)
       .execute();
     await trx.deleteFrom('sessions').where('user_id', '=', row.user_id).execute();
-    await trx.deleteFrom('password_tokens').where('user_id', '=', row.user_id).where('used_at', 'is', null).execute();
+    await trx
+      .deleteFrom('password_tokens')
+      .where('user_id', '=', row.user_id)
+      .where('used_at', 'is', null)
+      .execute();
     return { email: row.email };
   });
 }

@@ -77,4 +77,3 @@ export async function countUsers(ctx: ServiceContext): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
-

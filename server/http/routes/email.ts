@@ -73,7 +73,8 @@ export function registerEmail(app: OpenAPIHono<AppEnv>, services: Services) {
   app.openapi(routes.invitation, async (c) => {
     requireStaff(c, 'author');
     const { id } = c.req.valid('param');
-    if (!(await listInvitations(c.get('ctx'), id)).length) throw new AppError('not_found', 'invitation not found');
+    if (!(await listInvitations(c.get('ctx'), id)).length)
+      throw new AppError('not_found', 'invitation not found');
     return c.json(logSchema.parse({ emails: await deliveryLog(c.get('ctx'), { invitationId: id }) }), 200);
   });
   app.openapi(routes.user, async (c) => {

@@ -58,7 +58,7 @@ const routes = {
     method: 'post',
     path: '/api/auth/password-reset/complete',
     tags: ['auth'],
-    summary: "Set a password with a link (once); every session of the account ends",
+    summary: 'Set a password with a link (once); every session of the account ends',
     request: { ...body(tokenBody.extend({ password: z.string().max(200) })) },
     responses: {
       200: { description: 'password set', ...json(z.object({ email: z.string() })) },
@@ -70,7 +70,9 @@ const routes = {
     path: '/api/auth/password',
     tags: ['auth'],
     summary: 'Change my password (needs the current one); my other sessions end',
-    request: { ...body(z.object({ currentPassword: z.string().max(200), newPassword: z.string().max(200) })) },
+    request: {
+      ...body(z.object({ currentPassword: z.string().max(200), newPassword: z.string().max(200) })),
+    },
     responses: { 204: { description: 'changed' }, ...errorResponses(400, 401, 403) },
   }),
 };
@@ -87,11 +89,17 @@ export function registerPasswords(app: OpenAPIHono<AppEnv>, services: Services) 
   app.openapi(routes.request, async (c) => {
     const { email } = c.req.valid('json');
     // Every request counts, known account or not, so the limit itself says nothing about accounts.
-    const r = await services.resetThrottle.begin({ account: email.trim().toLowerCase(), address: clientAddress(c) });
+    const r = await services.resetThrottle.begin({
+      account: email.trim().toLowerCase(),
+      address: clientAddress(c),
+    });
     if (!r.ok) {
       const seconds = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
       c.header('Retry-After', String(seconds));
-      throw new AppError('rate_limited', `too many reset requests; try again in ${Math.ceil(seconds / 60)} minute(s)`);
+      throw new AppError(
+        'rate_limited',
+        `too many reset requests; try again in ${Math.ceil(seconds / 60)} minute(s)`,
+      );
     }
     await r.ticket.failed();
     await requestPasswordReset(c.get('ctx'), email);

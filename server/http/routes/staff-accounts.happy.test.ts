@@ -25,7 +25,11 @@ describe('staff accounts (happy path)', () => {
       role: 'reviewer',
     });
     expect(r.status, r.text).toBe(201);
-    expect(r.json).toMatchObject({ emailed: true, link: null, user: { email: 'rita@example.com', status: 'invited' } });
+    expect(r.json).toMatchObject({
+      emailed: true,
+      link: null,
+      user: { email: 'rita@example.com', status: 'invited' },
+    });
     await t.services.settle();
     const [m] = await smtp.waitFor(1);
     expect(m!.to).toEqual(['rita@example.com']);
@@ -37,7 +41,10 @@ describe('staff accounts (happy path)', () => {
     const anon: Browser = { cookies: new Map() };
     const check = await t.req(anon, 'POST', '/api/auth/password-reset/check', { token });
     expect(check.json).toEqual({ email: 'rita@example.com', name: 'Rita Reviewer', purpose: 'invite' });
-    const done = await t.req(anon, 'POST', '/api/auth/password-reset/complete', { token, password: 'ritas own passphrase' });
+    const done = await t.req(anon, 'POST', '/api/auth/password-reset/complete', {
+      token,
+      password: 'ritas own passphrase',
+    });
     expect(done.status, done.text).toBe(200);
     const login = await t.req(anon, 'POST', '/api/auth/login', {
       email: 'rita@example.com',

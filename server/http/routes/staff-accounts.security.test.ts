@@ -45,7 +45,12 @@ describe('staff accounts (security)', () => {
     await t.staff('reviewer', 'rev@example.com');
     const token = await resetToken('rev@example.com');
     expect((await complete(token)).status).toBe(200);
-    expectError(await complete(token, 'attacker chosen pw'), 404, 'not_found', /not valid or was already used/);
+    expectError(
+      await complete(token, 'attacker chosen pw'),
+      404,
+      'not_found',
+      /not valid or was already used/,
+    );
     expect((await signIn('rev@example.com', NEW_PW)).status).toBe(200);
     expect((await signIn('rev@example.com', 'attacker chosen pw')).status).toBe(401);
   });
@@ -74,7 +79,10 @@ describe('staff accounts (security)', () => {
   });
 
   it('answers a reset request for an unknown, a deactivated and a real account identically', async () => {
-    const gone = await t.req(admin, 'POST', '/api/users/invite', { email: 'gone@example.com', role: 'reviewer' });
+    const gone = await t.req(admin, 'POST', '/api/users/invite', {
+      email: 'gone@example.com',
+      role: 'reviewer',
+    });
     await t.req(admin, 'POST', `/api/users/${gone.json.user.id}/deactivate`);
     await t.staff('reviewer', 'real@example.com');
     await t.services.settle();
@@ -105,7 +113,10 @@ describe('staff accounts (security)', () => {
 
   it.each(['author', 'reviewer'] as const)('refuses a %s every account-managing route', async (role) => {
     const b = await t.staff(role);
-    const target = await t.req(admin, 'POST', '/api/users/invite', { email: 'x@example.com', role: 'reviewer' });
+    const target = await t.req(admin, 'POST', '/api/users/invite', {
+      email: 'x@example.com',
+      role: 'reviewer',
+    });
     const id = target.json.user.id;
     for (const [method, url, body] of [
       ['POST', '/api/users/invite', { email: 'evil@example.com', role: 'admin' }],
@@ -121,7 +132,10 @@ describe('staff accounts (security)', () => {
     }
     const list = (await t.req(admin, 'GET', '/api/users')).json.users;
     expect(list.find((u: { email: string }) => u.email === 'evil@example.com')).toBeUndefined();
-    expect(list.find((u: { id: string }) => u.id === id)).toMatchObject({ role: 'reviewer', status: 'invited' });
+    expect(list.find((u: { id: string }) => u.id === id)).toMatchObject({
+      role: 'reviewer',
+      status: 'invited',
+    });
   });
 
   it("ends a deactivated user's live session at once; the cookie stays refused after reactivation", async () => {
@@ -140,14 +154,28 @@ describe('staff accounts (security)', () => {
     await t.req(admin, 'POST', `/api/users/${id}/deactivate`);
     expectError(await complete(token), 404, 'not_found');
     await t.req(admin, 'POST', `/api/users/${id}/reactivate`);
-    expectError(await t.req({ cookies: cookie, csrf: rev.csrf }, 'GET', '/api/auth/me'), 401, 'unauthenticated');
+    expectError(
+      await t.req({ cookies: cookie, csrf: rev.csrf }, 'GET', '/api/auth/me'),
+      401,
+      'unauthenticated',
+    );
     expect((await signIn('rev@example.com', PASSWORD)).status).toBe(200);
   });
 
   it('never demotes or deactivates the last active admin', async () => {
     const me = (await t.req(admin, 'GET', '/api/auth/me')).json.user.id;
-    expectError(await t.req(admin, 'POST', `/api/users/${me}/role`, { role: 'reviewer' }), 409, 'conflict', /last active admin/);
-    expectError(await t.req(admin, 'POST', `/api/users/${me}/deactivate`), 409, 'conflict', /last active admin/);
+    expectError(
+      await t.req(admin, 'POST', `/api/users/${me}/role`, { role: 'reviewer' }),
+      409,
+      'conflict',
+      /last active admin/,
+    );
+    expectError(
+      await t.req(admin, 'POST', `/api/users/${me}/deactivate`),
+      409,
+      'conflict',
+      /last active admin/,
+    );
     // An invited (not yet active) admin does not count as a way back in.
     await t.req(admin, 'POST', '/api/users/invite', { email: 'later@example.com', role: 'admin' });
     expectError(await t.req(admin, 'POST', `/api/users/${me}/deactivate`), 409, 'conflict');
@@ -166,15 +194,33 @@ describe('staff accounts (security)', () => {
   it("setting a password by link ends the account's sessions; changing one's own ends the other sessions", async () => {
     const first = await t.staff('reviewer', 'rev@example.com');
     const second: Browser = { cookies: new Map() };
-    second.csrf = (await t.req(second, 'POST', '/api/auth/login', { email: 'rev@example.com', password: PASSWORD })).json.csrfToken;
+    second.csrf = (
+      await t.req(second, 'POST', '/api/auth/login', { email: 'rev@example.com', password: PASSWORD })
+    ).json.csrfToken;
     // Needs the current password, and the CSRF token.
-    expectError(await t.req(first, 'POST', '/api/auth/password', { currentPassword: 'wrong wrong', newPassword: NEW_PW }), 403, 'forbidden');
     expectError(
-      await t.req(first, 'POST', '/api/auth/password', { currentPassword: PASSWORD, newPassword: NEW_PW }, { 'x-csrf-token': 'nope' }),
+      await t.req(first, 'POST', '/api/auth/password', {
+        currentPassword: 'wrong wrong',
+        newPassword: NEW_PW,
+      }),
+      403,
+      'forbidden',
+    );
+    expectError(
+      await t.req(
+        first,
+        'POST',
+        '/api/auth/password',
+        { currentPassword: PASSWORD, newPassword: NEW_PW },
+        { 'x-csrf-token': 'nope' },
+      ),
       403,
       'csrf_failed',
     );
-    const r = await t.req(first, 'POST', '/api/auth/password', { currentPassword: PASSWORD, newPassword: NEW_PW });
+    const r = await t.req(first, 'POST', '/api/auth/password', {
+      currentPassword: PASSWORD,
+      newPassword: NEW_PW,
+    });
     expect(r.status, r.text).toBe(204);
     expect((await t.req(first, 'GET', '/api/auth/me')).status).toBe(200);
     expectError(await t.req(second, 'GET', '/api/auth/me'), 401, 'unauthenticated');

@@ -62,7 +62,9 @@ const routes = {
     tags: ['users'],
     summary: 'Invite a staff member by email: an invited account and a single-use set-password link (admin)',
     request: {
-      ...body(z.object({ email: z.string().max(254), name: z.string().max(200).optional(), role: z.enum(roles) })),
+      ...body(
+        z.object({ email: z.string().max(254), name: z.string().max(200).optional(), role: z.enum(roles) }),
+      ),
     },
     responses: { 201: { description: 'invited', ...json(linked) }, ...errorResponses(400, 401, 403, 409) },
   }),
@@ -97,7 +99,10 @@ const routes = {
     summary: 'Send a staff member a new set-password link (returned instead when email is off) (admin)',
     request: { params: idParams },
     responses: {
-      200: { description: 'issued', ...json(z.object({ link: z.string().nullable(), emailed: z.boolean() })) },
+      200: {
+        description: 'issued',
+        ...json(z.object({ link: z.string().nullable(), emailed: z.boolean() })),
+      },
       ...errorResponses(401, 403, 404, 409),
     },
   }),

@@ -13,6 +13,8 @@ import { Queue } from './queue.tsx';
 import { Submission } from './submission/submission.tsx';
 import { AdminTasks, TaskPage } from './admin/tasks.tsx';
 import { Invitations } from './admin/invitations.tsx';
+import { Staff } from './admin/staff.tsx';
+import { ChangePassword, ForgotPassword, SetPassword } from './password.tsx';
 import './staff.css';
 
 function Shell({
@@ -36,6 +38,8 @@ function Shell({
           <Link href="/review">Review queue</Link>
           {staffy && <Link href="/admin">Tasks</Link>}
           {staffy && <Link href="/admin/invitations">Invitations</Link>}
+          {me.user.role === 'admin' && <Link href="/admin/staff">Staff</Link>}
+          <Link href="/admin/account">Account</Link>
         </nav>
         <span class="muted small" data-testid="signed-in">
           {me.user.name} · {me.user.role}
@@ -68,13 +72,16 @@ function StaffApp() {
     );
   }, []);
 
+  // Reached from an email or the sign-in page, signed in or not.
+  const publicPage = path === '/login/set-password' || path === '/login/forgot';
   useEffect(() => {
+    if (publicPage) return;
     if (me === null && path !== '/login') navigate(`/login?next=${encodeURIComponent(path)}`);
     if (me && me !== 'loading' && path === '/login') {
       const next = new URLSearchParams(location.search).get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/review');
     }
-  }, [me, path]);
+  }, [me, path, publicPage]);
 
   if (me === 'loading')
     return (
@@ -82,6 +89,9 @@ function StaffApp() {
         <p>Loading…</p>
       </main>
     );
+  // After /api/auth/me: a signed-in browser has its CSRF token for these pages' POSTs.
+  if (path === '/login/set-password') return <SetPassword />;
+  if (path === '/login/forgot') return <ForgotPassword />;
   if (me === null || path === '/login')
     return (
       <Login
@@ -101,6 +111,8 @@ function StaffApp() {
   if (parts[0] === 'review' && parts[1]) page = <Submission id={decodeURIComponent(parts[1])} me={me} />;
   else if (parts[0] === 'review') page = <Queue />;
   else if (parts[0] === 'admin' && parts[1] === 'invitations') page = <Invitations />;
+  else if (parts[0] === 'admin' && parts[1] === 'staff') page = <Staff meId={me.user.id} />;
+  else if (parts[0] === 'admin' && parts[1] === 'account') page = <ChangePassword />;
   else if (parts[0] === 'admin' && parts[1] === 'tasks' && parts[2])
     page = <TaskPage slug={decodeURIComponent(parts[2])} />;
   else if (parts[0] === 'admin') page = <AdminTasks />;

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../lib/api.ts';
 import type { Me } from './types.ts';
+import { Link } from './router.tsx';
 
 export function Login({ onSignedIn }: { onSignedIn(me: Me): void }) {
   const [email, setEmail] = useState('');
@@ -59,6 +60,9 @@ export function Login({ onSignedIn }: { onSignedIn(me: Me): void }) {
           </p>
         )}
         <div class="row end">
+          <Link href="/login/forgot" testId="forgot-link">
+            Forgot password?
+          </Link>
           <button type="submit" class="primary" disabled={busy} data-testid="login-submit">
             {busy ? 'Signing in…' : 'Sign in'}
           </button>

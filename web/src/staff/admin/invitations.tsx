@@ -7,6 +7,7 @@ import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import { fmtTime, type BulkResult, type Invitation, type Linked, type TaskSummary } from '../types.ts';
 import { ExportLinks } from './tasks.tsx';
+import { DeliveryLog, EmailOffNotice, useEmailEnabled } from './email.tsx';
 
 type Capability = { ok: boolean; reason?: string };
 type Capabilities = { codeTasks: Capability; llmTasks: Capability };
@@ -25,17 +26,28 @@ function CannotRun({ task, capabilities }: { task?: TaskSummary; capabilities?: 
 
 function NewLinks({ links }: { links: Linked[] }) {
   if (!links.length) return null;
+  const emailed = links.filter((l) => l.emailed).length;
   return (
     <div class="new-links" role="status" data-testid="new-links">
       <p>
-        <strong>Copy {links.length === 1 ? 'this link' : 'these links'} now</strong> — they are not shown
-        again.
+        {emailed === links.length ? (
+          <>
+            <strong>Emailed {emailed === 1 ? 'the link' : `all ${emailed} links`}</strong> to the candidate
+            {emailed === 1 ? '' : 's'}. {emailed === 1 ? 'It is' : 'They are'} also here, shown only once.
+          </>
+        ) : (
+          <>
+            <strong>Copy {links.length === 1 ? 'this link' : 'these links'} now</strong> — they are not shown
+            again{emailed ? ` (${emailed} of ${links.length} were emailed)` : ''}.
+          </>
+        )}
       </p>
       <ul>
         {links.map((l) => (
           <li key={l.invitation.id}>
             {l.invitation.candidateName} &lt;{l.invitation.candidateEmail}&gt;:{' '}
             <code class="link">{l.link}</code>
+            {l.emailed && <span class="muted small"> · emailed</span>}
           </li>
         ))}
       </ul>
@@ -46,12 +58,15 @@ function NewLinks({ links }: { links: Linked[] }) {
 function CreateForms({
   tasks,
   capabilities,
+  emailEnabled,
   onCreated,
 }: {
   tasks: TaskSummary[];
   capabilities?: Capabilities;
+  emailEnabled: boolean | null;
   onCreated(l: Linked[], errors?: string[]): void;
 }) {
+  const [send, setSend] = useState(true);
   const [task, setTask] = useState('');
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
@@ -59,7 +74,10 @@ function CreateForms({
   const [csv, setCsv] = useState('');
   const [error, setError] = useState<string | null>(null);
   const slug = task || tasks[0]?.slug || '';
-  const expires = Number(days) > 0 ? { expiresInDays: Number(days) } : {};
+  const expires = {
+    ...(Number(days) > 0 ? { expiresInDays: Number(days) } : {}),
+    sendEmail: emailEnabled === true && send,
+  };
 
   const go = async (f: () => Promise<void>) => {
     setError(null);
@@ -100,6 +118,16 @@ function CreateForms({
           />
         </div>
       </div>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={emailEnabled === true && send}
+          disabled={emailEnabled !== true}
+          onChange={(e) => setSend(e.currentTarget.checked)}
+          data-testid="inv-send-email"
+        />{' '}
+        Send the link by email
+      </label>
       <CannotRun task={tasks.find((t) => t.slug === slug)} capabilities={capabilities} />
       <form
         class="inv-one"
@@ -204,6 +232,7 @@ export function Invitations() {
   const ready = useGet<{ capabilities?: Capabilities }>('/api/ready');
   const [links, setLinks] = useState<Linked[]>([]);
   const [msg, setMsg] = useState<string | null>(null);
+  const emailEnabled = useEmailEnabled();
   useEffect(() => void (document.title = 'Invitations · worksample'), []);
 
   const act = async (what: string, f: () => Promise<Partial<Linked>>) => {
@@ -222,10 +251,12 @@ export function Invitations() {
     <section aria-labelledby="inv-h">
       <h1 id="inv-h">Invitations</h1>
       <ExportLinks />
+      <EmailOffNotice enabled={emailEnabled} what="invitation links" />
       {tasks.data && (
         <CreateForms
           tasks={tasks.data.tasks}
           capabilities={ready.data?.capabilities}
+          emailEnabled={emailEnabled}
           onCreated={(l, errors) => {
             setLinks(l);
             setMsg(errors?.length ? `Skipped: ${errors.join('; ')}` : `${l.length} invited.`);
@@ -276,7 +307,9 @@ export function Invitations() {
                             class="small"
                             aria-label={`Resend to ${who}`}
                             onClick={() =>
-                              void act('New link made.', () => api('POST', `/api/invitations/${i.id}/resend`))
+                              void act(emailEnabled ? 'New link made and emailed.' : 'New link made.', () =>
+                                api('POST', `/api/invitations/${i.id}/resend`),
+                              )
                             }
                           >
                             Resend
@@ -308,6 +341,7 @@ export function Invitations() {
                           Revoke
                         </button>
                       )}
+                      <DeliveryLog url={`/api/invitations/${i.id}/emails`} label={`Emails to ${who}`} />
                     </div>
                   </td>
                 </tr>
