@@ -76,7 +76,8 @@ function CreateForms({
   const slug = task || tasks[0]?.slug || '';
   const expires = {
     ...(Number(days) > 0 ? { expiresInDays: Number(days) } : {}),
-    sendEmail: emailEnabled === true && send,
+    // The server emails only when it can; unticked, it never does.
+    sendEmail: send,
   };
 
   const go = async (f: () => Promise<void>) => {
@@ -121,8 +122,8 @@ function CreateForms({
       <label class="check">
         <input
           type="checkbox"
-          checked={emailEnabled === true && send}
-          disabled={emailEnabled !== true}
+          checked={emailEnabled !== false && send}
+          disabled={emailEnabled === false}
           onChange={(e) => setSend(e.currentTarget.checked)}
           data-testid="inv-send-email"
         />{' '}
