@@ -65,6 +65,8 @@ export async function assignReviewers(
       .select(['users.id', (eb) => eb.fn.count<number>('ra.attempt_id').as('n')])
       .where('users.role', '=', 'reviewer')
       .where('users.disabled', '=', 0)
+      // Invited reviewers cannot sign in until they set a password: not in the round robin yet.
+      .where('users.state', '=', 'active')
       .groupBy('users.id')
       .orderBy('n')
       .orderBy('users.id')
