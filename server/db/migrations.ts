@@ -434,7 +434,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema
           .createTable('email_cursor')
           .addColumn('name', 'text', (c) => c.primaryKey())
-          .addColumn('last_event_id', 'integer', (c) => c.notNull())
+          .addColumn('last_event_id', ms, (c) => c.notNull())
           .execute();
         await db.schema
           .alterTable('users')

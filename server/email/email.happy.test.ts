@@ -3,18 +3,18 @@
  * candidates and staff receive for each kind of message, and the delivery logs.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type Browser, type TestApp } from '../testing/index.ts';
+import { dialects, makeTestApp, type Browser, type TestApp } from '../testing/index.ts';
 import { startSmtp, type TestSmtp } from '../../tests/helpers/smtp.ts';
 
 const HOUR = 3600_000;
 
-describe('email (happy path, real SMTP)', () => {
+describe.each(dialects())('email (happy path, real SMTP, %s)', (dialect) => {
   let smtp: TestSmtp;
   let t: TestApp;
   let admin: Browser;
   beforeEach(async () => {
     smtp = await startSmtp();
-    t = await makeTestApp({ env: { SMTP_URL: smtp.url, MAIL_FROM: 'Hiring <hiring@example.com>' } });
+    t = await makeTestApp({ dialect, env: { SMTP_URL: smtp.url, MAIL_FROM: 'Hiring <hiring@example.com>' } });
     await t.importExample();
     await t.services.email.start();
     admin = await t.staff('admin', 'root@example.com');
