@@ -16,6 +16,7 @@ import { mockUpstream, type LlmProvider, type LlmUpstream } from '../llm/index.t
 import { createUser, type Role } from '../users/index.ts';
 import { importTask } from '../tasks/index.ts';
 import { createInvitation } from '../invitations/index.ts';
+import type { Mailer } from '../email/index.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const exampleTaskDir = path.join(repoRoot, 'tasks/hello-llm');
@@ -84,6 +85,8 @@ export async function makeTestApp(
      */
     database?: Database;
     clock?: FakeClock;
+    /** Outgoing mail (default: SMTP from env SMTP_URL, else none). */
+    mailer?: Mailer;
   } = {},
 ) {
   const fresh = opts.database
@@ -108,6 +111,7 @@ export async function makeTestApp(
     llmProviders: opts.llmProviders,
     logger: opts.logger ?? silentLogger,
     config,
+    mailer: opts.mailer,
   });
   const app = createApp(services);
   const ctx: ServiceContext = services.ctx;

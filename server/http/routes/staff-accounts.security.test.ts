@@ -4,19 +4,19 @@
  * a deactivated user's live cookie, and locking everyone out by removing the last admin.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, PASSWORD, type Browser, type TestApp } from '../../testing/index.ts';
+import { dialects, makeTestApp, PASSWORD, type Browser, type TestApp } from '../../testing/index.ts';
 import { expectError } from '../../testing/expect.ts';
 import { startSmtp, type TestSmtp } from '../../../tests/helpers/smtp.ts';
 
 const NEW_PW = 'a brand new passphrase';
 
-describe('staff accounts (security)', () => {
+describe.each(dialects())('staff accounts (security, %s)', (dialect) => {
   let smtp: TestSmtp;
   let t: TestApp;
   let admin: Browser;
   beforeEach(async () => {
     smtp = await startSmtp();
-    t = await makeTestApp({ env: { SMTP_URL: smtp.url } });
+    t = await makeTestApp({ dialect, env: { SMTP_URL: smtp.url } });
     await t.services.email.start();
     admin = await t.staff('admin', 'root@example.com');
   });
