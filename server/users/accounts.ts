@@ -3,6 +3,7 @@
  * takeovers of a lockout kind: the last active admin cannot be demoted or deactivated (nobody could
  * manage accounts again), and a deactivated user's sessions end at once, not when their cookie expires.
  */
+import { PostgresAdapter } from 'kysely';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import type { Db } from '../db/index.ts';
@@ -100,7 +101,7 @@ export async function inviteStaff(
 }
 
 /** Locks the active admins (Postgres) and says whether another than `exceptId` remains. */
-async function anotherActiveAdmin(trx: Db, dialectPg: boolean, exceptId: string): Promise<boolean> {
+async function anotherActiveAdmin(trx: Db, exceptId: string): Promise<boolean> {
   let q = trx
     .selectFrom('users')
     .select('id')
@@ -109,12 +110,10 @@ async function anotherActiveAdmin(trx: Db, dialectPg: boolean, exceptId: string)
     .where('state', '=', 'active');
   // Two admins demoting each other at once must not both succeed: the rows are locked until commit
   // (SQLite serialises write transactions already).
-  if (dialectPg) q = q.forUpdate();
+  if (trx.getExecutor().adapter instanceof PostgresAdapter) q = q.forUpdate();
   const admins = await q.execute();
   return admins.some((a) => a.id !== exceptId);
 }
-
-const isPostgres = (ctx: ServiceContext) => ctx.config.databaseUrl.startsWith('postgres');
 
 async function changeGuarded(
   ctx: ServiceContext,
@@ -128,7 +127,7 @@ async function changeGuarded(
       before.role === 'admin' &&
       before.status === 'active' &&
       ((set.role !== undefined && set.role !== 'admin') || set.disabled === 1);
-    if (losesAdmin && !(await anotherActiveAdmin(trx, isPostgres(ctx), id)))
+    if (losesAdmin && !(await anotherActiveAdmin(trx, id)))
       throw new AppError('conflict', `cannot ${what} the last active admin; make someone else admin first`);
     await trx.updateTable('users').set(set).where('id', '=', id).execute();
     // Deactivation ends every session now (a stolen or forgotten cookie stops working too).

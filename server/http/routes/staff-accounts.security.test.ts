@@ -185,6 +185,19 @@ describe.each(dialects())('staff accounts (security, %s)', (dialect) => {
     expectError(await t.req(other, 'POST', `/api/users/${otherId}/deactivate`), 409, 'conflict');
   });
 
+  it('two admins demoting each other at the same moment leave one active admin', async () => {
+    const other = await t.staff('admin', 'second@example.com');
+    const meId = (await t.req(admin, 'GET', '/api/auth/me')).json.user.id;
+    const otherId = (await t.req(other, 'GET', '/api/auth/me')).json.user.id;
+    const [a, b] = await Promise.all([
+      t.req(admin, 'POST', `/api/users/${otherId}/role`, { role: 'author' }),
+      t.req(other, 'POST', `/api/users/${meId}/role`, { role: 'author' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const admins = await t.ctx.db.selectFrom('users').select('id').where('role', '=', 'admin').execute();
+    expect(admins).toHaveLength(1);
+  });
+
   it('an invited account cannot sign in before its password is set, whatever is guessed', async () => {
     await t.req(admin, 'POST', '/api/users/invite', { email: 'new@example.com', role: 'reviewer' });
     for (const pw of ['!invited', '', 'invited', PASSWORD])
