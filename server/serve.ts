@@ -83,6 +83,8 @@ export async function startServer(
   await services.grading.start();
   // Webhook tries cut off by a shutdown or crash go back in line; the timelines are tailed from the cursor.
   await services.webhooks.start();
+  // Mail cut off by a shutdown or crash goes back in line; reminders and confirmations are swept.
+  await services.email.start();
   // Deadlines that passed while the server was down are settled before the first request.
   await sweepDeadlines(ctx);
   const seed = config.demoSeed ? await seedDemo(ctx) : undefined;
@@ -157,6 +159,7 @@ export async function startServer(
           { name: 'stopped taking grading jobs', run: async () => services.grading.stop() },
           // Tries in flight are cut off and sent again at the next start.
           { name: 'stopped webhook deliveries', run: async () => services.webhooks.stop() },
+          { name: 'stopped sending email', run: async () => services.email.stop() },
           { name: 'waited for grading to finish', run: () => services.settle(), maxMs: 1500 },
           { name: 'closed the database', run: () => database.close(), maxMs: 1000 },
           { name: 'destroyed sandboxes', run: () => sandbox.close(), maxMs: 2500 },

@@ -16,6 +16,7 @@ import { startServer } from '../serve.ts';
 import { generateOutputs, GenerateError } from '../tasks/index.ts';
 import { formatChecks } from '../verify/index.ts';
 import { createServices } from '../services/index.ts';
+import { EmailOutbox, smtpMailer } from '../email/index.ts';
 import { createSandboxDriver, limitsFromConfig } from '../sandbox/index.ts';
 import { imageFor, type EnvName } from '../sandbox/index.ts';
 import { freeLoopbackPort } from '../platform/index.ts';
@@ -70,13 +71,16 @@ interface Io {
 async function withContext<T>(config: Config, fn: (ctx: ServiceContext) => Promise<T>): Promise<T> {
   const database = await openDatabase(config.databaseUrl);
   try {
-    return await fn({
+    const ctx: ServiceContext = {
       db: database.db,
       clock: systemClock,
       ids: randomIds,
       config,
       logger: createLogger('warn', process.stderr),
-    });
+    };
+    // Verbs queue email like the server does (`invite` emails the link); the server's worker sends it.
+    if (config.email.smtpUrl) ctx.mail = new EmailOutbox({ ctx, mailer: smtpMailer(config.email.smtpUrl) });
+    return await fn(ctx);
   } finally {
     await database.close();
   }

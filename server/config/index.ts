@@ -136,7 +136,41 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),
   LOGIN_WINDOW_SECONDS: positiveInt('a positive number of seconds').default(900),
   ...oidcEnvShape,
+  SMTP_URL: z
+    .string()
+    .superRefine((v, ctx) => {
+      const problem = smtpUrlProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+  MAIL_FROM: z.string().max(320).optional(),
+  REMINDER_HOURS: positiveInt('a positive number of hours').default(24),
 });
+
+/** Why an SMTP_URL is unusable, or undefined. Never echoes the password. */
+function smtpUrlProblem(v: string): string | undefined {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    return 'expected smtp://user:pass@host:587 or smtps://user:pass@host:465';
+  }
+  if (u.protocol !== 'smtp:' && u.protocol !== 'smtps:')
+    return 'expected an smtp:// or smtps:// URL such as smtp://user:pass@host:587';
+  if (!u.hostname) return 'expected a host, as in smtp://user:pass@host:587';
+  return undefined;
+}
+
+/** The SMTP URL with its password replaced, for logs and error messages. */
+export function redactSmtpUrl(v: string): string {
+  try {
+    const u = new URL(v);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '[unparseable SMTP_URL]';
+  }
+}
 
 export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
@@ -205,6 +239,11 @@ export interface Config {
     /** An endpoint is disabled after this many deliveries in a row failed for good; 0 = never. */
     disableAfter: number;
   };
+  /**
+   * Outgoing email (server/email/). `smtpUrl` undefined: no mail is sent and the UI says links must be
+   * copied. The URL holds the SMTP password: never log it (`redactSmtpUrl`).
+   */
+  email: { smtpUrl: string | undefined; from: string; reminderMs: number };
 }
 
 export interface WorkspaceLimits {
@@ -231,7 +270,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const name = String(i.path[0] ?? '?');
-        return `${name}=${JSON.stringify(cleaned[name] ?? '')}: ${i.message}`;
+        // The SMTP URL carries a password: a typo must not print it to the terminal or a log.
+        const value = name === 'SMTP_URL' ? redactSmtpUrl(cleaned[name] ?? '') : (cleaned[name] ?? '');
+        return `${name}=${JSON.stringify(value)}: ${i.message}`;
       }),
     );
   }
@@ -314,7 +355,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ),
       disableAfter: e.WEBHOOK_DISABLE_AFTER,
     },
+    email: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM ?? `worksample <no-reply@${mailDomain(e.PUBLIC_URL, e.HOST)}>`,
+      reminderMs: e.REMINDER_HOURS * 3600_000,
+    },
   };
+}
+
+function mailDomain(publicUrl: string | undefined, host: string): string {
+  const h = publicUrl ? new URL(publicUrl).hostname : host;
+  return h === '0.0.0.0' || h === '::' || h === '127.0.0.1' ? 'localhost' : h;
 }
 
 /** The documented variables, for the README table and `worksample --help`. */

@@ -179,4 +179,6 @@ export type {
   WebhookEndpointsTable,
   WebhookDeliveriesTable,
   WebhookEventsTable,
+  OutboxTable,
+  PasswordTokensTable,
 } from './schema.ts';

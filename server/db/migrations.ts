@@ -550,6 +550,59 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         );
       },
     },
+    '0013_email_and_staff_accounts': {
+      // Outgoing email as a durable outbox (server/email/): one row per message, moved by a worker
+      // (queued → sending → sent, or failed after its tries); dedupe_key makes one-off messages
+      // (a reminder, a submission confirmation) idempotent across sweeps and processes. email_cursor
+      // is the email tail's own position in attempt_events. Staff accounts get a state (invited until
+      // a password is set) and single-use, expiring set-password tokens stored as sha256.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('outbox')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('to_address', 'text', (c) => c.notNull())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('text_body', 'text')
+          .addColumn('html_body', 'text')
+          .addColumn('invitation_id', 'text')
+          .addColumn('user_id', 'text')
+          .addColumn('dedupe_key', 'text', (c) => c.unique())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('tries', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_try_at', ms, (c) => c.notNull())
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('sent_at', ms)
+          .execute();
+        await db.schema.createIndex('outbox_due').on('outbox').columns(['status', 'next_try_at']).execute();
+        await db.schema.createIndex('outbox_invitation').on('outbox').columns(['invitation_id']).execute();
+        await db.schema.createIndex('outbox_user').on('outbox').columns(['user_id']).execute();
+        await db.schema
+          .createTable('email_cursor')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('last_event_id', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .alterTable('users')
+          .addColumn('state', 'text', (c) => c.notNull().defaultTo('active'))
+          .execute();
+        await db.schema
+          .createTable('password_tokens')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+          .addColumn('purpose', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('expires_at', ms, (c) => c.notNull())
+          .addColumn('used_at', ms)
+          .execute();
+        await db.schema
+          .createIndex('password_tokens_user')
+          .on('password_tokens')
+          .columns(['user_id'])
+          .execute();
+      },
+    },
     '0014_pipeline': {
       // The pipeline (server/pipeline/): an index for its default order over candidate invitations.
       // (When a candidate first opened their link, its "opened" stage, is invitations.opened_at from 0012.)

@@ -12,6 +12,8 @@ export interface UsersTable {
   /** The OIDC identity this account is linked to (issuer + `sub`), set at the first SSO sign-in. */
   oidc_issuer: string | null;
   oidc_subject: string | null;
+  /** invited: made by an admin's invite, no password set yet (cannot sign in). */
+  state: Generated<'invited' | 'active'>;
 }
 
 /** An SSO sign-in between /api/auth/sso/start and the callback: used once. */
@@ -23,6 +25,43 @@ export interface SsoLoginsTable {
   return_to: string;
   created_at: number;
   expires_at: number;
+}
+
+/** A single-use, expiring link to set a staff password (invite or reset); only its sha256 is stored. */
+export interface PasswordTokensTable {
+  token_hash: string;
+  user_id: string;
+  purpose: 'invite' | 'reset';
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+/** One outgoing email (server/email/outbox.ts). */
+export interface OutboxTable {
+  id: string;
+  kind: string;
+  to_address: string;
+  subject: string;
+  /** Bodies are kept only until the message is sent or given up (they may hold a link's token). */
+  text_body: string | null;
+  html_body: string | null;
+  invitation_id: string | null;
+  user_id: string | null;
+  /** One message per key (reminder:<invitation>, submitted:<attempt>); null: no dedupe. */
+  dedupe_key: string | null;
+  status: 'queued' | 'sending' | 'sent' | 'failed';
+  tries: number;
+  next_try_at: number;
+  last_error: string | null;
+  created_at: number;
+  sent_at: number | null;
+}
+
+/** A tail's position in attempt_events (the email tail's row is named 'email'). */
+export interface EmailCursorTable {
+  name: string;
+  last_event_id: number;
 }
 
 export interface SessionsTable {
@@ -385,6 +424,9 @@ export interface IdempotencyKeysTable {
 export interface DB {
   api_tokens: ApiTokensTable;
   idempotency_keys: IdempotencyKeysTable;
+  outbox: OutboxTable;
+  email_cursor: EmailCursorTable;
+  password_tokens: PasswordTokensTable;
   review_assignments: ReviewAssignmentsTable;
   reviews: ReviewsTable;
   decisions: DecisionsTable;

@@ -45,6 +45,8 @@ export async function seedDemo(ctx: ServiceContext): Promise<DemoSeed | undefine
           taskSlug: version.slug,
           candidateName: 'Demo Candidate',
           candidateEmail: 'candidate@worksample.local',
+          // A made-up address: the demo link is printed, never emailed.
+          sendEmail: false,
         },
         admin.id,
       );

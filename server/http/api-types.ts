@@ -33,6 +33,8 @@ import type { errorBodySchema } from './errors.ts';
 import type { comparisonSchema } from './routes/answer-key.ts';
 import type { apiTokenSchema, createdTokenSchema, tokenListSchema } from './routes/tokens.ts';
 import type { pipelineBulkResultSchema, pipelinePageSchema, pipelineRowSchema } from './routes/pipeline.ts';
+import type { accountSchema } from './routes/users.ts';
+import type { deliverySchema, emailStatusSchema } from './routes/email.ts';
 
 type Out<S extends z.ZodType> = z.output<S>;
 
@@ -50,6 +52,9 @@ export type StaffUser = Out<typeof userSchema>;
 export type Role = StaffUser['role'];
 export type Me = Out<typeof meSchema>;
 export type SignInOptions = Out<typeof optionsSchema>;
+export type StaffAccount = Out<typeof accountSchema>;
+export type Delivery = Out<typeof deliverySchema>;
+export type EmailStatus = Out<typeof emailStatusSchema>;
 export type QueueItem = Out<typeof queueItemSchema>;
 export type ReviewLevels = Out<typeof reviewLevelsSchema>;
 export type ReviewView = Out<typeof reviewViewSchema>;

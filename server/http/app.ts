@@ -37,6 +37,8 @@ import { registerPipeline } from './routes/pipeline.ts';
 import { registerTerminal, MAX_TERMINAL_MESSAGE } from './routes/terminal.ts';
 import { registerWebhooks } from './routes/webhooks.ts';
 import { registerGreenhouse } from './routes/greenhouse.ts';
+import { registerEmail } from './routes/email.ts';
+import { registerPasswords } from './routes/passwords.ts';
 import { createMetrics, registerMetrics } from '../metrics/index.ts';
 
 /** The app and what a listening server needs to pass WebSocket upgrades (the terminal) to it. */
@@ -129,6 +131,8 @@ function build(
   registerPipeline(app);
   registerWebhooks(app, services.webhooks);
   registerGreenhouse(app);
+  registerEmail(app, services);
+  registerPasswords(app, services);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'staffCookie', {
     type: 'apiKey',

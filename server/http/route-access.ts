@@ -21,6 +21,10 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'GET /api/auth/options': 'public',
   'GET /api/auth/sso/start': 'public',
   'GET /api/auth/sso/callback': 'public',
+  // Forgot-password and set-password links: the emailed single-use token is the credential.
+  'POST /api/auth/password-reset': 'public',
+  'POST /api/auth/password-reset/check': 'public',
+  'POST /api/auth/password-reset/complete': 'public',
   'POST /api/invitations/open': 'public',
 
   // Staff accounts and the tokens themselves: a token never manages credentials.
@@ -28,6 +32,17 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'GET /api/auth/me': 'session',
   'GET /api/users': 'session',
   'POST /api/users': 'session',
+  'POST /api/users/invite': 'session',
+  'POST /api/users/{id}/role': 'session',
+  'POST /api/users/{id}/deactivate': 'session',
+  'POST /api/users/{id}/reactivate': 'session',
+  'POST /api/users/{id}/reset-link': 'session',
+  'POST /api/auth/password': 'session',
+  // Email: whether it is on, and the delivery logs (addresses of candidates and staff).
+  'GET /api/email/status': 'session',
+  'GET /api/invitations/{id}/emails': 'session',
+  'GET /api/users/{id}/emails': 'session',
+  'POST /api/reviews/{id}/feedback/email': 'session',
   'GET /api/tokens': 'session',
   'POST /api/tokens': 'session',
   'POST /api/tokens/{id}/revoke': 'session',

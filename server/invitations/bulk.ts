@@ -9,6 +9,7 @@ import type { InvitationsTable } from '../db/index.ts';
 import { emailSchema } from '../users/index.ts';
 import { resolveVersion } from '../tasks/index.ts';
 import { parseCsv, type CsvRecord } from './csv.ts';
+import { queueInvitationEmail } from '../email/index.ts';
 import {
   externalIdSchema,
   invitationLink,
@@ -25,10 +26,12 @@ export interface BulkInput {
   taskVersion?: number | undefined;
   csv: string;
   expiresInDays?: number | undefined;
+  /** Email each link (when SMTP_URL is set); default true. */
+  sendEmail?: boolean | undefined;
 }
 
 export interface BulkResult {
-  created: Array<{ invitation: InvitationView; link: string }>;
+  created: Array<{ invitation: InvitationView; link: string; emailed: boolean }>;
   errors: Array<{ line: number; message: string }>;
 }
 
@@ -125,13 +128,21 @@ export async function bulkInvite(
   }
 
   const made = good.map((g) => invitationRow(ctx, version, { ...g, expiresInDays: expires.data }, createdBy));
+  const emailed = new Set<string>();
   await ctx.db.transaction().execute(async (trx) => {
     // Chunks keep each statement well under the drivers' bound-parameter limits.
     for (let i = 0; i < made.length; i += 100) {
       const chunk: InvitationsTable[] = made.slice(i, i + 100).map((m) => m.row);
       await trx.insertInto('invitations').values(chunk).execute();
     }
+    if (input.sendEmail === false) return;
+    for (const { row, token } of made) {
+      const link = invitationLink(ctx, token);
+      if (await queueInvitationEmail(ctx, trx, { invitationId: row.id, link, kind: 'invitation' }))
+        emailed.add(row.id);
+    }
   });
+  if (emailed.size) ctx.mail?.kick();
   return {
     created: made.map(({ row, token }) => ({
       invitation: {
@@ -148,6 +159,7 @@ export async function bulkInvite(
         externalId: row.external_id ?? null,
       },
       link: invitationLink(ctx, token),
+      emailed: emailed.has(row.id),
     })),
     errors,
   };

@@ -12,6 +12,7 @@ import { emailSchema } from '../users/index.ts';
 import { getVersion, resolveVersion, terminalEnabled } from '../tasks/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
 import { noteDevice, viewAttempt, type AttemptView, type DeviceSeen } from '../attempts/index.ts';
+import { queueInvitationEmail } from '../email/index.ts';
 
 export const DAY_MS = 86_400_000;
 
@@ -55,6 +56,8 @@ export const newInvitationSchema = z.object({
     .max(365, { message: 'at most 365 days' })
     .optional(),
   externalId: externalIdSchema.optional(),
+  /** Email the link (when SMTP_URL is set); default true. */
+  sendEmail: z.boolean().optional(),
 });
 export type NewInvitation = z.infer<typeof newInvitationSchema>;
 
@@ -105,7 +108,7 @@ export async function createInvitation(
   createdBy: string | null,
   /** 'verify' for task verification's own attempts (kept out of lists, reviews and exports). */
   purpose: InvitationsTable['purpose'] = 'candidate',
-): Promise<{ invitation: InvitationView; link: string }> {
+): Promise<{ invitation: InvitationView; link: string; emailed: boolean }> {
   const parsed = newInvitationSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
@@ -114,8 +117,15 @@ export async function createInvitation(
   const input = parsed.data;
   const version = await resolveVersion(ctx, input.taskSlug, input.taskVersion);
   const { row, token } = invitationRow(ctx, version, input, createdBy, purpose);
-  await ctx.db.insertInto('invitations').values(row).execute();
-  return { invitation: (await listInvitations(ctx, row.id))[0]!, link: invitationLink(ctx, token) };
+  const link = invitationLink(ctx, token);
+  // The email is queued with the row: every caller (UI, CLI, API) gets it, and never one without the other.
+  const emailed = await ctx.db.transaction().execute(async (trx) => {
+    await trx.insertInto('invitations').values(row).execute();
+    if (input.sendEmail === false || purpose !== 'candidate') return false;
+    return queueInvitationEmail(ctx, trx, { invitationId: row.id, link, kind: 'invitation' });
+  });
+  if (emailed) ctx.mail?.kick();
+  return { invitation: (await listInvitations(ctx, row.id))[0]!, link, emailed };
 }
 
 /** Lists invitations with derived status; pass an id to get one, or filter by the ATS's id. */

@@ -6,6 +6,7 @@
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { hashSecret } from '../auth/index.ts';
+import { queueInvitationEmail } from '../email/index.ts';
 import { DAY_MS, invitationLink, listInvitations, type InvitationView } from './invitations.ts';
 
 async function unstarted(ctx: ServiceContext, id: string, verb: string): Promise<InvitationView> {
@@ -22,7 +23,8 @@ async function unstarted(ctx: ServiceContext, id: string, verb: string): Promise
 export async function resendInvitation(
   ctx: ServiceContext,
   id: string,
-): Promise<{ invitation: InvitationView; link: string }> {
+  opts: { sendEmail?: boolean } = {},
+): Promise<{ invitation: InvitationView; link: string; emailed: boolean }> {
   const inv = await unstarted(ctx, id, 'resent');
   if (inv.status === 'expired')
     throw new AppError(
@@ -30,7 +32,8 @@ export async function resendInvitation(
       'this invitation expired; extend it first (POST /api/invitations/{id}/extend), then resend',
     );
   const token = ctx.ids.secret();
-  await ctx.db.transaction().execute(async (trx) => {
+  const link = invitationLink(ctx, token);
+  const emailed = await ctx.db.transaction().execute(async (trx) => {
     // Checked again inside the transaction: the candidate may have started meanwhile.
     const attempt = await trx
       .selectFrom('attempts')
@@ -49,8 +52,11 @@ export async function resendInvitation(
       .where('kind', '=', 'candidate')
       .where('invitation_id', '=', id)
       .execute();
+    if (opts.sendEmail === false) return false;
+    return queueInvitationEmail(ctx, trx, { invitationId: id, link, kind: 'invitation' });
   });
-  return { invitation: (await listInvitations(ctx, id))[0]!, link: invitationLink(ctx, token) };
+  if (emailed) ctx.mail?.kick();
+  return { invitation: (await listInvitations(ctx, id))[0]!, link, emailed };
 }
 
 /**

@@ -43,5 +43,5 @@ export function sequentialIds(): IdGenerator {
   };
 }
 
-export type { ServiceContext, AttemptHooks } from './context.ts';
+export type { ServiceContext, AttemptHooks, MailQueue, QueuedMail } from './context.ts';
 export { freeLoopbackPort } from './net.ts';

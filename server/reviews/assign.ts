@@ -4,6 +4,7 @@ import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { getVersion } from '../tasks/index.ts';
 import { recordEvent } from '../attempts/index.ts';
+import { formatEmailTime } from '../email/index.ts';
 
 export const REVIEW_DUE_MS = 3 * 86_400_000;
 
@@ -64,6 +65,8 @@ export async function assignReviewers(
       .select(['users.id', (eb) => eb.fn.count<number>('ra.attempt_id').as('n')])
       .where('users.role', '=', 'reviewer')
       .where('users.disabled', '=', 0)
+      // Invited reviewers cannot sign in until they set a password: not in the round robin yet.
+      .where('users.state', '=', 'active')
       .groupBy('users.id')
       .orderBy('n')
       .orderBy('users.id')
@@ -94,7 +97,40 @@ export async function assignReviewers(
       type: 'review.assigned',
       payload: { reviewers: chosen.length },
     });
+  await noticeReviewers(ctx, attemptId, manifest.title, chosen, due);
   return chosen;
+}
+
+/** Emails each newly assigned reviewer: the code name only (blind review), the task and the due date. */
+async function noticeReviewers(
+  ctx: ServiceContext,
+  attemptId: string,
+  taskTitle: string,
+  reviewerIds: string[],
+  dueAt: number,
+) {
+  const mail = ctx.mail;
+  if (!mail?.enabled || !reviewerIds.length) return;
+  const users = await ctx.db
+    .selectFrom('users')
+    .select(['id', 'email', 'name'])
+    .where('id', 'in', reviewerIds)
+    .execute();
+  for (const u of users) {
+    await mail.enqueue(ctx.db, {
+      kind: 'review_assigned',
+      to: u.email,
+      userId: u.id,
+      values: {
+        reviewerName: u.name,
+        codeName: codeName(attemptId),
+        taskTitle,
+        dueAt: formatEmailTime(dueAt),
+        link: `${ctx.config.publicUrl}/review/${attemptId}`,
+      },
+    });
+  }
+  mail.kick();
 }
 
 export async function queue(ctx: ServiceContext, reviewerId: string) {

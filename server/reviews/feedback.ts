@@ -62,3 +62,31 @@ export async function feedbackReport(
   }
   return { markdown: `${lines.join('\n').trimEnd()}\n`, criteria };
 }
+
+/**
+ * Emails the feedback report to the candidate (an admin's choice, after the decision). Each send is
+ * a new message in the candidate's delivery log.
+ */
+export async function sendFeedbackEmail(ctx: ServiceContext, attemptId: string): Promise<{ to: string }> {
+  if (!ctx.mail?.enabled)
+    throw new AppError(
+      'conflict',
+      'email is not set up on this server (SMTP_URL); copy the report and send it yourself',
+    );
+  const report = await feedbackReport(ctx, attemptId);
+  const a = await attemptOrThrow(ctx, attemptId);
+  const inv = await ctx.db
+    .selectFrom('invitations as i')
+    .innerJoin('task_versions as v', 'v.id', 'i.task_version_id')
+    .select(['i.id', 'i.candidate_name', 'i.candidate_email', 'v.title'])
+    .where('i.id', '=', a.invitation_id)
+    .executeTakeFirstOrThrow();
+  await ctx.mail.enqueue(ctx.db, {
+    kind: 'feedback',
+    to: inv.candidate_email,
+    invitationId: inv.id,
+    values: { candidateName: inv.candidate_name, taskTitle: inv.title, report: report.markdown },
+  });
+  ctx.mail.kick();
+  return { to: inv.candidate_email };
+}

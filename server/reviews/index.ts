@@ -346,4 +346,4 @@ export async function identity(ctx: ServiceContext, attemptId: string, user: Sta
   return { codeName: codeName(attemptId), name: row.candidate_name, email: row.candidate_email };
 }
 export { taskAgreement } from './stats.ts';
-export { feedbackReport } from './feedback.ts';
+export { feedbackReport, sendFeedbackEmail } from './feedback.ts';

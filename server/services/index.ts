@@ -20,6 +20,7 @@ import { createLoginThrottle, loginPolicy, type LoginThrottle } from '../auth/in
 import { createSso, openidClient, type OidcClient, type SsoService } from '../sso/index.ts';
 import { WebhookWorker } from '../webhooks/index.ts';
 import { greenhouseCompletion } from '../greenhouse/index.ts';
+import { EmailOutbox, smtpMailer, type Mailer } from '../email/index.ts';
 
 export interface ServiceDeps {
   database: Database;
@@ -41,6 +42,10 @@ export interface ServiceDeps {
   oidcClient?: OidcClient;
   /** Terminal timings and bounds (defaults in server/terminal/service.ts). */
   terminal?: Partial<TerminalOptions>;
+  /** Outgoing mail; defaults to SMTP from config.email.smtpUrl (none without it). */
+  mailer?: Mailer;
+  /** Password-reset requests per account and address (sign-in page); defaults from config.login. */
+  resetThrottle?: LoginThrottle;
 }
 
 export interface Services {
@@ -63,6 +68,9 @@ export interface Services {
   readonly sso: SsoService | undefined;
   /** Webhooks: tails the timelines into deliveries and sends them (started by `serve`, or a test). */
   readonly webhooks: WebhookWorker;
+  readonly resetThrottle: LoginThrottle;
+  /** Outgoing email: the outbox worker and sweeps (started by `serve`, like grading). */
+  readonly email: EmailOutbox;
   /** Waits for background jobs (gradings due now, releases): tests and shutdown. */
   settle(): Promise<void>;
   /** Settles, stops the grading worker, then closes the sandboxes and the gateway's listeners (the database is the caller's). */
@@ -88,6 +96,10 @@ export function createServices(deps: ServiceDeps): Services {
   });
   const runs = new RunService(ctx, sandbox, gateway);
   const terminal = new TerminalService(ctx, sandbox, runs, deps.terminal);
+  const mailer =
+    deps.mailer ?? (deps.config.email.smtpUrl ? smtpMailer(deps.config.email.smtpUrl) : undefined);
+  const email = new EmailOutbox({ ctx, mailer });
+  ctx.mail = email;
   const grading = new GradingQueue({
     ctx,
     manager: sandbox,
@@ -112,6 +124,8 @@ export function createServices(deps: ServiceDeps): Services {
       runs.track(grading.submitted(id));
       // Round robin to the task's number of reviewers (admins can reassign).
       runs.track(assignReviewers(ctx, id));
+      // The candidate's confirmation comes from the attempt_events tail (idempotent, also swept).
+      email.track(email.sweep());
     },
   };
   const verify = new VerifyService({
@@ -126,6 +140,9 @@ export function createServices(deps: ServiceDeps): Services {
     deps.loginThrottle ?? createLoginThrottle(deps.clock, loginPolicy(maxFailures, windowMs));
   const oidc = deps.config.staffAuth.oidc;
   const sso = oidc && createSso(ctx, oidc, deps.oidcClient ?? openidClient(oidc, deps.clock));
+  // Every reset request counts: a few per account and address per window, a ceiling per address.
+  const resetThrottle =
+    deps.resetThrottle ?? createLoginThrottle(deps.clock, loginPolicy(Math.min(3, maxFailures), windowMs));
   return {
     ctx,
     database: deps.database,
@@ -142,11 +159,14 @@ export function createServices(deps: ServiceDeps): Services {
     loginThrottle,
     sso,
     webhooks,
+    resetThrottle,
+    email,
     async settle() {
       await runs.settle();
       await grading.settle();
       await runs.settle();
       await webhooks.settle();
+      await email.settle();
     },
     async close() {
       await terminal.close();
@@ -155,6 +175,8 @@ export function createServices(deps: ServiceDeps): Services {
       grading.stop();
       webhooks.stop();
       await webhooks.settle();
+      await email.settle();
+      email.close();
       await sandbox.close();
       await gateway.close();
     },

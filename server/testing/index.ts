@@ -17,6 +17,7 @@ import { mockUpstream, type LlmProvider, type LlmUpstream } from '../llm/index.t
 import { createUser, type Role } from '../users/index.ts';
 import { importTask } from '../tasks/index.ts';
 import { createInvitation } from '../invitations/index.ts';
+import type { Mailer } from '../email/index.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const exampleTaskDir = path.join(repoRoot, 'tasks/hello-llm');
@@ -87,6 +88,8 @@ export async function makeTestApp(
      */
     database?: Database;
     clock?: FakeClock;
+    /** Outgoing mail (default: SMTP from env SMTP_URL, else none). */
+    mailer?: Mailer;
   } = {},
 ) {
   const fresh = opts.database
@@ -112,6 +115,7 @@ export async function makeTestApp(
     logger: opts.logger ?? silentLogger,
     config,
     terminal: opts.terminal,
+    mailer: opts.mailer,
   });
   const { app, injectWebSocket } = createHttp(services);
   const ctx: ServiceContext = services.ctx;

@@ -63,6 +63,7 @@ const create = createRoute({
               .describe(
                 "the applicant tracking system's candidate or application id (searchable, not unique)",
               ),
+            sendEmail: z.boolean().optional(),
           }),
         },
       },
@@ -72,7 +73,9 @@ const create = createRoute({
     201: {
       description: 'created',
       content: {
-        'application/json': { schema: z.object({ invitation: invitationSchema, link: z.string() }) },
+        'application/json': {
+          schema: z.object({ invitation: invitationSchema, link: z.string(), emailed: z.boolean() }),
+        },
       },
     },
     ...errorResponses(400, 401, 403, 404, 409),
@@ -113,7 +116,12 @@ const revoke = createRoute({
   },
 });
 
-export const linkedSchema = z.object({ invitation: invitationSchema, link: z.string() });
+export const linkedSchema = z.object({
+  invitation: invitationSchema,
+  link: z.string(),
+  /** True when the link was also queued to the candidate by email. */
+  emailed: z.boolean(),
+});
 const idParams = z.object({ id: z.string().max(64) });
 
 export const bulkResultSchema = z.object({
@@ -137,6 +145,7 @@ const bulk = createRoute({
             taskVersion: z.number().int().positive().optional(),
             csv: z.string().max(MAX_BULK_CSV_CHARS),
             expiresInDays: z.number().positive().max(365).optional(),
+            sendEmail: z.boolean().optional(),
           }),
         },
       },

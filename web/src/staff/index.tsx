@@ -16,6 +16,8 @@ import { Invitations } from './admin/invitations.tsx';
 import { ApiTokens } from './admin/tokens.tsx';
 import { Pipeline } from './admin/pipeline.tsx';
 import { Webhooks } from './admin/webhooks.tsx';
+import { Staff } from './admin/staff.tsx';
+import { ChangePassword, ForgotPassword, SetPassword } from './password.tsx';
 import './staff.css';
 
 function Shell({
@@ -42,6 +44,8 @@ function Shell({
           {staffy && <Link href="/admin/invitations">Invitations</Link>}
           {me.user.role === 'admin' && <Link href="/admin/tokens">API tokens</Link>}
           {me.user.role === 'admin' && <Link href="/admin/webhooks">Webhooks</Link>}
+          {me.user.role === 'admin' && <Link href="/admin/staff">Staff</Link>}
+          <Link href="/admin/account">Account</Link>
         </nav>
         <span class="muted small" data-testid="signed-in">
           {me.user.name} · {me.user.role}
@@ -74,7 +78,10 @@ function StaffApp() {
     );
   }, []);
 
+  // Reached from an email or the sign-in page, signed in or not.
+  const publicPage = path === '/login/set-password' || path === '/login/forgot';
   useEffect(() => {
+    if (publicPage) return;
     if (me === null && path !== '/login') navigate(`/login?next=${encodeURIComponent(path)}`);
     if (me && me !== 'loading' && path === '/login') {
       const next = new URLSearchParams(location.search).get('next');
@@ -82,7 +89,7 @@ function StaffApp() {
       const home = me.user.role === 'admin' ? '/admin/candidates' : '/review';
       navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : home);
     }
-  }, [me, path]);
+  }, [me, path, publicPage]);
 
   if (me === 'loading')
     return (
@@ -90,6 +97,9 @@ function StaffApp() {
         <p>Loading…</p>
       </main>
     );
+  // After /api/auth/me: a signed-in browser has its CSRF token for these pages' POSTs.
+  if (path === '/login/set-password') return <SetPassword />;
+  if (path === '/login/forgot') return <ForgotPassword />;
   if (me === null || path === '/login')
     return (
       <Login
@@ -112,6 +122,8 @@ function StaffApp() {
   else if (parts[0] === 'admin' && parts[1] === 'tokens') page = <ApiTokens />;
   else if (parts[0] === 'admin' && parts[1] === 'candidates') page = <Pipeline />;
   else if (parts[0] === 'admin' && parts[1] === 'webhooks') page = <Webhooks />;
+  else if (parts[0] === 'admin' && parts[1] === 'staff') page = <Staff meId={me.user.id} />;
+  else if (parts[0] === 'admin' && parts[1] === 'account') page = <ChangePassword />;
   else if (parts[0] === 'admin' && parts[1] === 'tasks' && parts[2])
     page = <TaskPage slug={decodeURIComponent(parts[2])} />;
   else if (parts[0] === 'admin') page = <AdminTasks />;

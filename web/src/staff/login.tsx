@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api } from '../lib/api.ts';
 import type { Me, SignInOptions } from './types.ts';
+import { Link } from './router.tsx';
 
 /** Why the server sent the browser back from /api/auth/sso/callback (`sso_error`), in words. */
 const SSO_ERRORS: Record<string, string> = {
@@ -88,6 +89,9 @@ export function Login({ onSignedIn }: { onSignedIn(me: Me): void }) {
         </p>
       )}
       <div class="row end">
+        <Link href="/login/forgot" testId="forgot-link">
+          Forgot password?
+        </Link>
         <button
           type="submit"
           class={options?.sso ? '' : 'primary'}

@@ -8,6 +8,7 @@ import { useGet } from '../hooks.ts';
 import { fmtTime, type BulkResult, type Invitation, type Linked, type TaskSummary } from '../types.ts';
 import { ExportLinks } from './tasks.tsx';
 import { expiryDays } from './expiry.ts';
+import { DeliveryLog, EmailOffNotice, useEmailEnabled } from './email.tsx';
 
 type Capability = { ok: boolean; reason?: string };
 type Capabilities = { codeTasks: Capability; llmTasks: Capability };
@@ -26,17 +27,28 @@ function CannotRun({ task, capabilities }: { task?: TaskSummary; capabilities?: 
 
 function NewLinks({ links }: { links: Linked[] }) {
   if (!links.length) return null;
+  const emailed = links.filter((l) => l.emailed).length;
   return (
     <div class="new-links" role="status" data-testid="new-links">
       <p>
-        <strong>Copy {links.length === 1 ? 'this link' : 'these links'} now</strong> — they are not shown
-        again.
+        {emailed === links.length ? (
+          <>
+            <strong>Emailed {emailed === 1 ? 'the link' : `all ${emailed} links`}</strong> to the candidate
+            {emailed === 1 ? '' : 's'}. {emailed === 1 ? 'It is' : 'They are'} also here, shown only once.
+          </>
+        ) : (
+          <>
+            <strong>Copy {links.length === 1 ? 'this link' : 'these links'} now</strong> — they are not shown
+            again{emailed ? ` (${emailed} of ${links.length} were emailed)` : ''}.
+          </>
+        )}
       </p>
       <ul>
         {links.map((l) => (
           <li key={l.invitation.id}>
             {l.invitation.candidateName} &lt;{l.invitation.candidateEmail}&gt;:{' '}
             <code class="link">{l.link}</code>
+            {l.emailed && <span class="muted small"> · emailed</span>}
           </li>
         ))}
       </ul>
@@ -47,12 +59,15 @@ function NewLinks({ links }: { links: Linked[] }) {
 function CreateForms({
   tasks,
   capabilities,
+  emailEnabled,
   onCreated,
 }: {
   tasks: TaskSummary[];
   capabilities?: Capabilities;
+  emailEnabled: boolean | null;
   onCreated(l: Linked[], errors?: string[]): void;
 }) {
+  const [send, setSend] = useState(true);
   const [task, setTask] = useState('');
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
@@ -100,6 +115,16 @@ function CreateForms({
           />
         </div>
       </div>
+      <label class="check">
+        <input
+          type="checkbox"
+          checked={emailEnabled !== false && send}
+          disabled={emailEnabled === false}
+          onChange={(e) => setSend(e.currentTarget.checked)}
+          data-testid="inv-send-email"
+        />{' '}
+        Send the link by email
+      </label>
       <CannotRun task={tasks.find((t) => t.slug === slug)} capabilities={capabilities} />
       <form
         class="inv-one"
@@ -111,6 +136,8 @@ function CreateForms({
               candidateName: name,
               candidateEmail: email,
               ...expiryDays(days),
+              // The server emails only when it can; unticked, it never does.
+              sendEmail: send,
             });
             setName('');
             setEmail('');
@@ -155,6 +182,8 @@ function CreateForms({
               taskSlug: slug,
               csv,
               ...expiryDays(days),
+              // The server emails only when it can; unticked, it never does.
+              sendEmail: send,
             });
             setCsv('');
             onCreated(
@@ -204,6 +233,7 @@ export function Invitations() {
   const ready = useGet<{ capabilities?: Capabilities }>('/api/ready');
   const [links, setLinks] = useState<Linked[]>([]);
   const [msg, setMsg] = useState<string | null>(null);
+  const emailEnabled = useEmailEnabled();
   useEffect(() => void (document.title = 'Invitations · worksample'), []);
 
   const act = async (what: string, f: () => Promise<Partial<Linked>>) => {
@@ -222,10 +252,12 @@ export function Invitations() {
     <section aria-labelledby="inv-h">
       <h1 id="inv-h">Invitations</h1>
       <ExportLinks />
+      <EmailOffNotice enabled={emailEnabled} what="invitation links" />
       {tasks.data && (
         <CreateForms
           tasks={tasks.data.tasks}
           capabilities={ready.data?.capabilities}
+          emailEnabled={emailEnabled}
           onCreated={(l, errors) => {
             setLinks(l);
             setMsg(errors?.length ? `Skipped: ${errors.join('; ')}` : `${l.length} invited.`);
@@ -277,7 +309,9 @@ export function Invitations() {
                             class="small"
                             aria-label={`Resend to ${who}`}
                             onClick={() =>
-                              void act('New link made.', () => api('POST', `/api/invitations/${i.id}/resend`))
+                              void act(emailEnabled ? 'New link made and emailed.' : 'New link made.', () =>
+                                api('POST', `/api/invitations/${i.id}/resend`),
+                              )
                             }
                           >
                             Resend
@@ -309,6 +343,7 @@ export function Invitations() {
                           Revoke
                         </button>
                       )}
+                      <DeliveryLog url={`/api/invitations/${i.id}/emails`} label={`Emails to ${who}`} />
                     </div>
                   </td>
                 </tr>

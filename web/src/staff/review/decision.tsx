@@ -86,6 +86,7 @@ export function DecisionPanel({
             <textarea id="feedback-md" readOnly rows={12} value={feedback} data-testid="feedback-md" />
           </>
         )}
+        <SendFeedback attemptId={page.attemptId} />
         {error && (
           <p class="field-error" role="alert">
             {error}
@@ -156,5 +157,39 @@ export function DecisionPanel({
         </button>
       </div>
     </form>
+  );
+}
+
+/** Emails the feedback report to the candidate (the panel is shown to admins only; each send is in the delivery log). */
+function SendFeedback({ attemptId }: { attemptId: string }) {
+  const [state, setState] = useState<{ busy?: boolean; msg?: string; error?: string }>({});
+  return (
+    <p>
+      <button
+        type="button"
+        disabled={state.busy}
+        data-testid="send-feedback"
+        onClick={() => {
+          if (!confirm('Email the feedback report to the candidate?')) return;
+          setState({ busy: true });
+          api<{ to: string }>('POST', `/api/reviews/${attemptId}/feedback/email`).then(
+            (r) => setState({ msg: `Feedback email queued to ${r.to}.` }),
+            (e: Error) => setState({ error: e.message }),
+          );
+        }}
+      >
+        Send feedback email
+      </button>{' '}
+      {state.msg && (
+        <span role="status" data-testid="feedback-sent">
+          {state.msg}
+        </span>
+      )}
+      {state.error && (
+        <span class="field-error" role="alert">
+          {state.error}
+        </span>
+      )}
+    </p>
   );
 }

@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
-import type { ReviewPage, StaffUser } from '../types.ts';
+import type { ReviewPage, StaffAccount } from '../types.ts';
 import { formatDateTime } from '../../lib/time.ts';
 
 export function ReviewersPanel({
@@ -18,8 +18,11 @@ export function ReviewersPanel({
   submittedBy: string[];
   onAssigned(): void;
 }) {
-  const users = useGet<{ users: StaffUser[] }>('/api/users');
-  const reviewers = (users.data?.users ?? []).filter((u) => u.role === 'reviewer');
+  const users = useGet<{ users: StaffAccount[] }>('/api/users');
+  // Deactivated reviewers cannot be assigned (the server refuses them).
+  const reviewers = (users.data?.users ?? []).filter(
+    (u) => u.role === 'reviewer' && u.status !== 'deactivated',
+  );
   const [pick, setPick] = useState('');
   const [days, setDays] = useState('');
   const [busy, setBusy] = useState(false);

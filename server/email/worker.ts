@@ -1,0 +1,225 @@
+/**
+ * The email worker: sends due outbox rows one at a time. A refused or failed send (SMTP 4xx or 5xx,
+ * a connection error) waits with exponential backoff and jitter and goes again, up to `maxTries`;
+ * then the message is failed with the reason staff see in the delivery log. Nothing lives only in
+ * memory: a restart finds queued rows, and rows cut off mid-send (`sending`) go back in line.
+ * The same worker runs the sweeps (reminders, submission confirmations; sweeps.ts).
+ */
+import type { Db, OutboxTable } from '../db/index.ts';
+import type { MailQueue, QueuedMail, ServiceContext } from '../platform/index.ts';
+import { backoffMs } from '../grading-jobs/index.ts';
+import { insertMessage } from './outbox.ts';
+import { loadTemplates, type Templates } from './templates.ts';
+import type { Mailer } from './transport.ts';
+import { queueReminders, tailSubmissions } from './sweeps.ts';
+
+export interface EmailOutboxDeps {
+  ctx: ServiceContext;
+  /** The transport; undefined when SMTP_URL is not set (nothing is queued or sent). */
+  mailer: Mailer | undefined;
+  templates?: Templates;
+  maxTries?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** For the backoff's jitter (tests pin it). */
+  random?: () => number;
+  /** How often the sweeps run while started, milliseconds. */
+  sweepMs?: number;
+}
+
+const MAX_SLEEP_MS = 60_000;
+
+export class EmailOutbox implements MailQueue {
+  private pumping = false;
+  private again = false;
+  private stopped = true;
+  private timer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly inflight = new Set<Promise<unknown>>();
+  readonly templates: Templates;
+
+  constructor(private readonly deps: EmailOutboxDeps) {
+    this.templates = deps.templates ?? loadTemplates();
+  }
+
+  get enabled(): boolean {
+    return this.deps.mailer !== undefined;
+  }
+
+  private get ctx() {
+    return this.deps.ctx;
+  }
+
+  async enqueue(db: Db, message: QueuedMail): Promise<boolean> {
+    if (!this.enabled) return false;
+    return insertMessage(db, this.ctx, this.templates, message);
+  }
+
+  /** Startup: messages cut off mid-send are queued again, the sweeps start, due mail goes out. */
+  async start(): Promise<{ requeued: number }> {
+    this.stopped = false;
+    if (!this.enabled) return { requeued: 0 };
+    const r = await this.ctx.db
+      .updateTable('outbox')
+      .set({ status: 'queued' })
+      .where('status', '=', 'sending')
+      .executeTakeFirst();
+    const requeued = Number(r.numUpdatedRows);
+    if (requeued) this.ctx.logger.info({ requeued }, 'email: messages cut off by a restart are queued again');
+    await this.sweep();
+    const every = this.deps.sweepMs ?? this.ctx.config.deadlineSweepMs;
+    this.sweepTimer = setInterval(() => this.track(this.sweep()), every);
+    this.sweepTimer.unref();
+    this.kick();
+    return { requeued };
+  }
+
+  /** Reminders due now and confirmations of new submissions are queued (each at most once). */
+  async sweep(): Promise<void> {
+    if (!this.enabled) return;
+    await queueReminders(this.ctx);
+    await tailSubmissions(this.ctx);
+    // Also picks up rows queued by another process (the CLI's `invite`).
+    this.kick();
+  }
+
+  kick(): void {
+    if (this.stopped || !this.enabled) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.track(this.pump());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    clearInterval(this.sweepTimer);
+  }
+
+  /** Waits until nothing is being sent and nothing is due now (tests, shutdown). */
+  async settle(): Promise<void> {
+    while (this.inflight.size) await Promise.all([...this.inflight]);
+  }
+
+  /** Stops and closes the transport's connections. */
+  close(): void {
+    this.stop();
+    this.deps.mailer?.close();
+  }
+
+  track(p: Promise<unknown>) {
+    const q = p
+      .catch((err: unknown) => this.ctx.logger.error({ err: describe(err) }, 'email worker failed'))
+      .finally(() => this.inflight.delete(q));
+    this.inflight.add(q);
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      do {
+        this.again = false;
+        for (;;) {
+          if (this.stopped) return;
+          const job = await this.claimNext();
+          if (!job) break;
+          await this.send(job);
+        }
+      } while (this.again);
+      const due = await this.ctx.db
+        .selectFrom('outbox')
+        .select((eb) => eb.fn.min('next_try_at').as('at'))
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
+      if (due?.at != null) this.sleep(Number(due.at) - this.ctx.clock.now());
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private sleep(ms: number) {
+    if (this.stopped) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.kick(), Math.min(MAX_SLEEP_MS, Math.max(0, ms)));
+    this.timer.unref();
+  }
+
+  /** Takes the oldest due message with a conditional update (another process may race for it). */
+  private async claimNext(): Promise<OutboxTable | undefined> {
+    const { db } = this.ctx;
+    for (let round = 0; round < 5; round++) {
+      const now = this.ctx.clock.now();
+      const due = await db
+        .selectFrom('outbox')
+        .select('id')
+        .where('status', '=', 'queued')
+        .where('next_try_at', '<=', now)
+        .orderBy('next_try_at')
+        .orderBy('created_at')
+        .limit(1)
+        .executeTakeFirst();
+      if (!due) return undefined;
+      const taken = await db
+        .updateTable('outbox')
+        .set((eb) => ({ status: 'sending', tries: eb('tries', '+', 1) }))
+        .where('id', '=', due.id)
+        .where('status', '=', 'queued')
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) !== 1) continue;
+      return db.selectFrom('outbox').selectAll().where('id', '=', due.id).executeTakeFirstOrThrow();
+    }
+    return undefined;
+  }
+
+  private async send(job: OutboxTable): Promise<void> {
+    const { ctx } = this;
+    const maxTries = this.deps.maxTries ?? 8;
+    const log = { mailId: job.id, kind: job.kind, try: job.tries, maxTries };
+    try {
+      await this.deps.mailer!.send({
+        from: ctx.config.email.from,
+        to: job.to_address,
+        subject: job.subject,
+        text: job.text_body ?? '',
+        html: job.html_body ?? undefined,
+      });
+      await ctx.db
+        .updateTable('outbox')
+        .set({ status: 'sent', sent_at: ctx.clock.now(), text_body: null, html_body: null, last_error: null })
+        .where('id', '=', job.id)
+        .execute();
+      ctx.logger.info(log, 'email sent');
+    } catch (err) {
+      const error = describe(err);
+      if (job.tries < maxTries) {
+        const wait = backoffMs(
+          job.tries,
+          { baseMs: this.deps.retryBaseMs ?? 30_000, maxMs: this.deps.retryMaxMs ?? 3600_000 },
+          this.deps.random,
+        );
+        await ctx.db
+          .updateTable('outbox')
+          .set({ status: 'queued', next_try_at: ctx.clock.now() + wait, last_error: error })
+          .where('id', '=', job.id)
+          .execute();
+        ctx.logger.warn({ ...log, error, retryInMs: wait }, 'email not accepted; trying again later');
+        return;
+      }
+      await ctx.db
+        .updateTable('outbox')
+        .set({ status: 'failed', last_error: error, text_body: null, html_body: null })
+        .where('id', '=', job.id)
+        .execute();
+      ctx.logger.error({ ...log, error }, 'email failed; giving up');
+    }
+  }
+}
+
+/** The error as staff and logs see it (transport errors are already scrubbed of the password). */
+function describe(err: unknown): string {
+  const e = err as { message?: string; responseCode?: number };
+  const code = typeof e?.responseCode === 'number' ? `SMTP ${e.responseCode}: ` : '';
+  return `${code}${String(e?.message ?? err)}`.slice(0, 500);
+}
