@@ -17,7 +17,15 @@ describe('compilePlan', () => {
   });
 
   it('with --test, builds every named test file (the candidate’s own ones too) and keeps the options', () => {
-    const argv = ['node', '--import', 'tsx', '--test', '--test-reporter=tap', 'visible.test.ts', './own.test.ts'];
+    const argv = [
+      'node',
+      '--import',
+      'tsx',
+      '--test',
+      '--test-reporter=tap',
+      'visible.test.ts',
+      './own.test.ts',
+    ];
     expect(compilePlan(argv, paths)).toEqual({
       argv: [
         'node',
@@ -70,7 +78,13 @@ describe('compileEntries', () => {
     expect(js).toMatch(/from "node:test"/);
     expect(js).not.toMatch(/: number/);
     // Sources relative to the output, so node's source maps name /workspace/src/a.ts.
-    expect(inlineMap(js).sources.sort()).toEqual(['../../data.json', '../../lib/c/index.ts', '../../src/a.ts', '../../src/b.ts', '../../src/main.test.ts']);
+    expect(inlineMap(js).sources.sort()).toEqual([
+      '../../data.json',
+      '../../lib/c/index.ts',
+      '../../src/a.ts',
+      '../../src/b.ts',
+      '../../src/main.test.ts',
+    ]);
   });
 
   it("keeps each module's import.meta.url, filename and dirname pointing at its own source file", async () => {
@@ -109,7 +123,9 @@ describe('compileEntries errors', () => {
     );
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.message).toMatch(/^src\/x\.ts:2:13: error: Expected "\)" but found ";"\n {4}const b = \(2;\n {16}\^/);
+    expect(r.message).toMatch(
+      /^src\/x\.ts:2:13: error: Expected "\)" but found ";"\n {4}const b = \(2;\n {16}\^/,
+    );
     expect(r.message).toContain('could not be compiled, so nothing ran');
   });
 

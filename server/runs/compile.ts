@@ -14,6 +14,7 @@
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { SandboxFile } from '../sandbox/index.ts';
+import { compilableArgv } from '../tasks/index.ts';
 
 /** The sandbox folder the compiled entries go to (never a workspace file; tests never match it). */
 export const BUILD_DIR = '.worksample-build';
@@ -22,16 +23,23 @@ const NS = 'workspace';
 const SCRIPT = /\.(?:[cm]?tsx?|[cm]?jsx?|json)$/;
 const TS_ENTRY = /\.(?:[cm]?tsx?|[cm]?jsx?)$/;
 /** node options whose value is the next argument (so it is not taken for the script). */
-const VALUED = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C',
-  '--test-reporter', '--test-reporter-destination', '--test-name-pattern', '--test-skip-pattern', '--input-type']);
+const VALUED = new Set([
+  '--import',
+  '--require',
+  '-r',
+  '--loader',
+  '--experimental-loader',
+  '--conditions',
+  '-C',
+  '--test-reporter',
+  '--test-reporter-destination',
+  '--test-name-pattern',
+  '--test-skip-pattern',
+  '--input-type',
+]);
 
 const isTsxImport = (argv: readonly string[], i: number) =>
   argv[i] === '--import=tsx' || (argv[i] === '--import' && argv[i + 1] === 'tsx');
-
-/** True when argv is `node … --import tsx …` — the only form `compile: esbuild` accepts. */
-export function compilableArgv(argv: readonly string[]): boolean {
-  return argv[0] === 'node' && argv.some((_, i) => isTsxImport(argv, i));
-}
 
 export interface CompilePlan {
   /** What runs in the sandbox: tsx dropped, source maps on, each entry replaced by its build. */
@@ -79,7 +87,15 @@ export const isCompileInput = (p: string) => SCRIPT.test(p) && !p.split('/').inc
 export type CompileResult = { ok: true; files: SandboxFile[] } | { ok: false; message: string };
 
 const loaderFor = (p: string): esbuild.Loader =>
-  p.endsWith('.json') ? 'json' : /\.[cm]?tsx$/.test(p) ? 'tsx' : /\.[cm]?ts$/.test(p) ? 'ts' : /x$/.test(p) ? 'jsx' : 'js';
+  p.endsWith('.json')
+    ? 'json'
+    : /\.[cm]?tsx$/.test(p)
+      ? 'tsx'
+      : /\.[cm]?ts$/.test(p)
+        ? 'ts'
+        : /x$/.test(p)
+          ? 'jsx'
+          : 'js';
 
 /** `./x.js` may name `x.ts` (TypeScript's convention); an extensionless import tries each extension. */
 function resolveIn(files: ReadonlyMap<string, string>, wanted: string): string | undefined {
@@ -125,7 +141,8 @@ export async function compileEntries(
         plugins: [workspacePlugin(files, workspacePath)],
       })
       .catch((err: unknown) => err as esbuild.BuildFailure);
-    if ('errors' in result && result.errors.length) return { ok: false, message: formatErrors(result.errors) };
+    if ('errors' in result && result.errors.length)
+      return { ok: false, message: formatErrors(result.errors) };
     const outputs = (result as esbuild.BuildResult<{ write: false }>).outputFiles ?? [];
     const js = outputs.find((o) => o.path.endsWith('.mjs'));
     const map = outputs.find((o) => o.path.endsWith('.map'));

@@ -12,11 +12,18 @@ import { fileContent } from '../workspace/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import type { SandboxManager, SlotTicket } from '../sandbox/index.ts';
-import type { ExecResult, RunningExec, SandboxFile, SandboxSession } from '../sandbox/index.ts';
+import type {
+  AttemptSandbox,
+  ExecResult,
+  RunningExec,
+  SandboxFile,
+  SandboxSession,
+} from '../sandbox/index.ts';
 import { isResourceShortage } from '../sandbox/index.ts';
 import { RunHub } from './hub.ts';
 import { OutputCoalescer } from './coalesce.ts';
 import { REPORT_DIR, testArgv, testReport } from './tests.ts';
+import { compileEntries, compilePlan, isCompileInput } from './compile.ts';
 import type { TestReport } from '../grading/index.ts';
 
 export { RunHub, eventId, parseEventId, type RunEvent } from './hub.ts';
@@ -97,6 +104,8 @@ export class RunService implements AttemptHooks {
    */
   private readonly busy = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
+  /** The last compile per session (keyed by its synced-files map): reused while no input changed. */
+  private readonly builds = new WeakMap<Map<string, string>, { key: string; files: SandboxFile[] }>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -204,7 +213,7 @@ export class RunService implements AttemptHooks {
         throw isUniqueViolation(err) ? inProgress() : err;
       }
       this.active.set(runId, e);
-      this.track(this.execute(row, e, env.image, networkFor(manifest), input));
+      this.track(this.execute(row, e, env.image, networkFor(manifest), input, env.compile));
       return { ...viewRun(row), queuePosition: e.position };
     } catch (err) {
       entry?.ticket?.cancel();
@@ -225,6 +234,7 @@ export class RunService implements AttemptHooks {
     image: string,
     network: 'none' | 'gateway',
     input: { stdin?: string; interactive?: boolean },
+    compile?: 'esbuild',
   ) {
     let result: ExecResult | undefined;
     let failure: string | undefined;
@@ -241,6 +251,28 @@ export class RunService implements AttemptHooks {
           await this.sync(row.attempt_id, sb.session, sb.synced);
           await this.ctx.db.updateTable('runs').set({ status: 'running' }).where('id', '=', row.id).execute();
           this.hub.emit(row.id, { type: 'status', data: { status: 'running' } });
+          // The recorded argv stays the task's command; a compiled run execs node on the build.
+          let argv = JSON.parse(row.argv_json) as string[];
+          if (compile) {
+            const t0 = performance.now();
+            const built = await this.compile(row.attempt_id, sb, argv);
+            if (built && !built.ok) {
+              // Nothing runs: the compiler's message is the run's output, like a failed start of node.
+              out.push('stderr', Buffer.from(built.message));
+              const text = (s: string) => ({ text: s, bytes: Buffer.byteLength(s), truncated: false });
+              result = {
+                verdict: 'error',
+                exitCode: 1,
+                durationMs: Math.round(performance.now() - t0),
+                stdout: text(''),
+                stderr: text(built.message),
+              };
+              if (row.kind === 'test')
+                report = testReport('tap', '', await this.workspacePaths(row.attempt_id));
+              return;
+            }
+            if (built) argv = built.argv;
+          }
           // execute; the gateway accepts this attempt's key only while a run is live
           let env: Record<string, string> | undefined;
           if (network === 'gateway' && this.llm) {
@@ -248,7 +280,7 @@ export class RunService implements AttemptHooks {
             env = await this.llm.envFor(row.attempt_id, 'attempt', sb.session.gatewayAddress);
           }
           const exec = this.manager.exec(sb.session, {
-            argv: JSON.parse(row.argv_json) as string[],
+            argv,
             env,
             stdin: input.stdin,
             // Interactive runs keep stdin open for the terminal; others see EOF after the given input.
@@ -313,6 +345,32 @@ export class RunService implements AttemptHooks {
         });
       }
     }
+  }
+
+  /**
+   * `environment.compile: esbuild`: compiles the command's entries (server/runs/compile.ts) unless the
+   * session's last build had the same inputs, and writes the build into the sandbox (every run: the
+   * candidate's program may have changed it). Undefined when the command runs as written.
+   */
+  private async compile(attemptId: string, sb: AttemptSandbox, argv: string[]) {
+    const plan = compilePlan(argv, new Set(sb.synced.keys()));
+    if (!plan) return undefined;
+    const inputs = [...sb.synced].filter(([p]) => isCompileInput(p)).sort(([a], [b]) => (a < b ? -1 : 1));
+    const key = JSON.stringify([plan.entries, inputs]);
+    let build = this.builds.get(sb.synced);
+    if (build?.key !== key) {
+      const files = new Map<string, string>();
+      for (const [path, sha] of inputs) {
+        const content = await fileContent(this.ctx, attemptId, sha);
+        if (content) files.set(path, content.toString('utf8'));
+      }
+      const r = await compileEntries(plan.entries, files, sb.session.workspacePath ?? '/workspace');
+      if (!r.ok) return r;
+      build = { key, files: r.files };
+      this.builds.set(sb.synced, build);
+    }
+    await this.manager.putFiles(sb.session, build.files, []);
+    return { ok: true as const, argv: plan.argv };
   }
 
   private async workspacePaths(attemptId: string): Promise<string[]> {

@@ -19,6 +19,7 @@ export {
   formatZodIssues,
   formatIssuePath,
   isSafeRelativePath,
+  compilableArgv,
   DEFAULT_CRITIQUE_CATEGORIES,
   type TaskManifest,
 } from './manifest.ts';
