@@ -23,7 +23,7 @@ import { isResourceShortage } from '../sandbox/index.ts';
 import { RunHub } from './hub.ts';
 import { OutputCoalescer } from './coalesce.ts';
 import { REPORT_DIR, testArgv, testReport } from './tests.ts';
-import { compileEntries, compilePlan, isCompileInput } from './compile.ts';
+import { BUILD_DIR, compileEntries, compilePlan, isCompileInput } from './compile.ts';
 import type { TestReport } from '../grading/index.ts';
 
 export { RunHub, eventId, parseEventId, type RunEvent } from './hub.ts';
@@ -104,8 +104,11 @@ export class RunService implements AttemptHooks {
    */
   private readonly busy = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
-  /** The last compile per session (keyed by its synced-files map): reused while no input changed. */
-  private readonly builds = new WeakMap<Map<string, string>, { key: string; files: SandboxFile[] }>();
+  /**
+   * The last compile per session (keyed by its synced-files map): reused while no input changed, and
+   * written into the sandbox again only when it may have changed there (see `compile`).
+   */
+  private readonly builds = new WeakMap<Map<string, string>, Build>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -248,15 +251,18 @@ export class RunService implements AttemptHooks {
         // The attempt's session (recreated from the stored files if it was reclaimed while idle); a
         // shortage here sends this job back to the head of the line (it shows as waiting, not failed).
         await this.manager.useAttempt(row.attempt_id, image, network, async (sb) => {
-          await this.sync(row.attempt_id, sb.session, sb.synced);
-          await this.ctx.db.updateTable('runs').set({ status: 'running' }).where('id', '=', row.id).execute();
-          this.hub.emit(row.id, { type: 'status', data: { status: 'running' } });
+          const want = await this.workspaceShas(row.attempt_id);
           // The recorded argv stays the task's command; a compiled run execs node on the build.
           let argv = JSON.parse(row.argv_json) as string[];
-          if (compile) {
-            const t0 = performance.now();
-            const built = await this.compile(row.attempt_id, sb, argv);
-            if (built && !built.ok) {
+          const t0 = performance.now();
+          const built = compile ? await this.compile(row.attempt_id, sb, argv, want) : undefined;
+          // One archive for the changed files and a new build.
+          await this.sync(row.attempt_id, sb.session, sb.synced, want, built?.ok ? built.files : []);
+          if (built?.ok) built.build.inSandbox = true;
+          await this.ctx.db.updateTable('runs').set({ status: 'running' }).where('id', '=', row.id).execute();
+          this.hub.emit(row.id, { type: 'status', data: { status: 'running' } });
+          if (built) {
+            if (!built.ok) {
               // Nothing runs: the compiler's message is the run's output, like a failed start of node.
               out.push('stderr', Buffer.from(built.message));
               const text = (s: string) => ({ text: s, bytes: Buffer.byteLength(s), truncated: false });
@@ -271,7 +277,7 @@ export class RunService implements AttemptHooks {
                 report = testReport('tap', '', await this.workspacePaths(row.attempt_id));
               return;
             }
-            if (built) argv = built.argv;
+            argv = built.argv;
           }
           // execute; the gateway accepts this attempt's key only while a run is live
           let env: Record<string, string> | undefined;
@@ -293,6 +299,8 @@ export class RunService implements AttemptHooks {
           // The driver ends every process of the candidate after the exec (whatever the program did to
           // its own parent) and checks that none is left; if it could not, the container goes.
           result = await exec.result;
+          // A program that failed may have failed by removing or changing the build: write it again.
+          if (built?.ok && result.verdict !== 'ok') built.build.inSandbox = false;
           if (row.kind === 'test') report = await this.readReport(sb.session, row, result.stdout.text);
           if (result.cleanup && !result.cleanup.ok) {
             this.ctx.logger.error(
@@ -349,13 +357,13 @@ export class RunService implements AttemptHooks {
 
   /**
    * `environment.compile: esbuild`: compiles the command's entries (server/runs/compile.ts) unless the
-   * session's last build had the same inputs, and writes the build into the sandbox (every run: the
-   * candidate's program may have changed it). Undefined when the command runs as written.
+   * session's last build had the same inputs. Returns the argv to exec and the build files the
+   * sandbox needs (none when it already holds this build). Undefined when the command runs as written.
    */
-  private async compile(attemptId: string, sb: AttemptSandbox, argv: string[]) {
-    const plan = compilePlan(argv, new Set(sb.synced.keys()));
+  private async compile(attemptId: string, sb: AttemptSandbox, argv: string[], want: Map<string, string>) {
+    const plan = compilePlan(argv, new Set(want.keys()));
     if (!plan) return undefined;
-    const inputs = [...sb.synced].filter(([p]) => isCompileInput(p)).sort(([a], [b]) => (a < b ? -1 : 1));
+    const inputs = [...want].filter(([p]) => isCompileInput(p)).sort(([a], [b]) => (a < b ? -1 : 1));
     const key = JSON.stringify([plan.entries, inputs]);
     let build = this.builds.get(sb.synced);
     if (build?.key !== key) {
@@ -366,11 +374,23 @@ export class RunService implements AttemptHooks {
       }
       const r = await compileEntries(plan.entries, files, sb.session.workspacePath ?? '/workspace');
       if (!r.ok) return r;
-      build = { key, files: r.files };
+      build = { key, files: r.files, inSandbox: false };
       this.builds.set(sb.synced, build);
     }
-    await this.manager.putFiles(sb.session, build.files, []);
-    return { ok: true as const, argv: plan.argv };
+    // A workspace file of the candidate's own inside the build folder may have overwritten it.
+    const clash = [...want.keys()].some((p) => p.startsWith(`${BUILD_DIR}/`));
+    const files = build.inSandbox && !clash ? [] : build.files;
+    return { ok: true as const, argv: plan.argv, build, files };
+  }
+
+  /** path → sha256 of the attempt's workspace files. */
+  private async workspaceShas(attemptId: string): Promise<Map<string, string>> {
+    const rows = await this.ctx.db
+      .selectFrom('workspace_files')
+      .select(['path', 'sha256'])
+      .where('attempt_id', '=', attemptId)
+      .execute();
+    return new Map(rows.map((r) => [r.path, r.sha256]));
   }
 
   private async workspacePaths(attemptId: string): Promise<string[]> {
@@ -396,14 +416,17 @@ export class RunService implements AttemptHooks {
     return testReport('junit', file?.content.toString('utf8'), paths);
   }
 
-  /** Sends the sandbox only what changed since the last sync, and deletes what was removed. */
-  private async sync(attemptId: string, session: SandboxSession, synced: Map<string, string>) {
-    const rows = await this.ctx.db
-      .selectFrom('workspace_files')
-      .select(['path', 'sha256'])
-      .where('attempt_id', '=', attemptId)
-      .execute();
-    const want = new Map(rows.map((r) => [r.path, r.sha256]));
+  /**
+   * Sends the sandbox only what changed since the last sync (plus `extra`, files that are not the
+   * candidate's, such as a build), and deletes what was removed.
+   */
+  private async sync(
+    attemptId: string,
+    session: SandboxSession,
+    synced: Map<string, string>,
+    want: Map<string, string>,
+    extra: SandboxFile[] = [],
+  ) {
     const deletes = [...synced.keys()].filter((p) => !want.has(p));
     const changed: SandboxFile[] = [];
     for (const [path, sha] of want) {
@@ -411,8 +434,8 @@ export class RunService implements AttemptHooks {
       const content = await fileContent(this.ctx, attemptId, sha);
       if (content) changed.push({ path, content });
     }
-    if (!changed.length && !deletes.length) return;
-    await this.manager.putFiles(session, changed, deletes);
+    if (!changed.length && !deletes.length && !extra.length) return;
+    await this.manager.putFiles(session, [...changed, ...extra], deletes);
     for (const p of deletes) synced.delete(p);
     for (const f of changed) synced.set(f.path, want.get(f.path)!);
   }
@@ -433,6 +456,13 @@ export class RunService implements AttemptHooks {
     if (close) entry.exec.closeStdin();
     return true;
   }
+}
+
+interface Build {
+  key: string;
+  files: SandboxFile[];
+  /** The sandbox holds these files as built (set after writing them, cleared when a run fails). */
+  inSandbox: boolean;
 }
 
 export async function listRuns(ctx: ServiceContext, attemptId: string): Promise<RunView[]> {

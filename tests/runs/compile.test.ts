@@ -117,6 +117,21 @@ describe.runIf(
   );
 
   it(
+    'a failed Run that removed the build does not break the next one (the build is written again)',
+    { timeout: 120_000 },
+    async () => {
+      // Same files for every Run: the first removes the build and fails, the next ones print.
+      await put(
+        'main.ts',
+        "import { existsSync, rmSync, writeFileSync } from 'node:fs';\n\nif (!existsSync('/tmp/removed')) {\n  writeFileSync('/tmp/removed', '');\n  rmSync('.worksample-build', { recursive: true });\n  process.exit(3);\n}\nconsole.log('back');\n",
+      );
+      expect((await run('run')).verdict).toBe('error');
+      expect(await run('run')).toMatchObject({ verdict: 'ok', stdout: 'back\n' });
+      expect(await run('run')).toMatchObject({ verdict: 'ok', stdout: 'back\n' });
+    },
+  );
+
+  it(
     'a syntax error is a readable message naming file:line, and nothing runs',
     { timeout: 120_000 },
     async () => {
@@ -124,6 +139,7 @@ describe.runIf(
         'src/boom.ts',
         "export function boom(why: string) {\n  console.log('ran');\n  const x = (1;\n}\n",
       );
+      await put('main.ts', "import { boom } from './src/boom.ts';\n\nboom('x');\n");
       const r = await run('run');
       expect(r.verdict).toBe('error');
       expect(r.stdout).toBe('');
