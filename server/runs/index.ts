@@ -23,7 +23,7 @@ import { isResourceShortage } from '../sandbox/index.ts';
 import { RunHub } from './hub.ts';
 import { OutputCoalescer } from './coalesce.ts';
 import { REPORT_DIR, testArgv, testReport } from './tests.ts';
-import { BUILD_DIR, compileEntries, compilePlan, isCompileInput } from './compile.ts';
+import { BUILD_DIR, compileEntries, compilePlan, isCompileInput, warmCompiler } from './compile.ts';
 import type { TestReport } from '../grading/index.ts';
 
 export { RunHub, eventId, parseEventId, type RunEvent } from './hub.ts';
@@ -135,6 +135,7 @@ export class RunService implements AttemptHooks {
       (async () => {
         const { manifest } = await attemptWithManifest(this.ctx, attemptId);
         if (manifest.kind !== 'code' || !manifest.environment) return;
+        if (manifest.environment.compile) warmCompiler();
         if (!(await this.manager.status()).ready) return;
         await this.manager
           .forAttempt(attemptId, manifest.environment.image, networkFor(manifest), { background: true })
