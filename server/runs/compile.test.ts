@@ -48,6 +48,8 @@ describe('compilePlan', () => {
     expect(compilePlan(['node', '--import', 'tsx', 'gone.ts'], paths)).toBeUndefined();
     expect(compilePlan(['node', '--import', 'tsx', 'notes.md'], paths)).toBeUndefined();
     expect(compilePlan(['node', '--import', 'tsx', '-e', '1'], paths)).toBeUndefined();
+    const deep = `${'d/'.repeat(11)}main.ts`;
+    expect(compilePlan(['node', '--import', 'tsx', deep], new Set([deep]))).toBeUndefined();
   });
 });
 

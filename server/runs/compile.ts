@@ -15,6 +15,7 @@ import path from 'node:path';
 import * as esbuild from 'esbuild';
 import type { SandboxFile } from '../sandbox/index.ts';
 import { compilableArgv } from '../tasks/index.ts';
+import { pathProblem } from '../workspace/index.ts';
 
 /** The sandbox folder the compiled entries go to (never a workspace file; tests never match it). */
 export const BUILD_DIR = '.worksample-build';
@@ -74,6 +75,8 @@ export function compilePlan(argv: readonly string[], paths: ReadonlySet<string>)
     const source = path.posix.normalize(a);
     if (!TS_ENTRY.test(source) || !paths.has(source)) return undefined;
     const output = `${BUILD_DIR}/${source.replace(TS_ENTRY, '.mjs')}`;
+    // A name at the length or depth limit has no room for the build folder: tsx runs it instead.
+    if (pathProblem(output)) return undefined;
     if (!entries.some((e) => e.source === source)) entries.push({ source, output });
     out.push(`./${output}`);
     if (!isTest) script = true;
