@@ -101,10 +101,13 @@ export async function benchApp(opts: {
   }
 
   /** Invites, opens the link and starts the attempt; the session is claimed in the background. */
-  async function startCandidate(n: number): Promise<{ who: Browser; attemptId: string; startMs: number }> {
+  async function startCandidate(
+    n: number,
+    taskSlug = 'hello-llm',
+  ): Promise<{ who: Browser; attemptId: string; startMs: number }> {
     const { link } = await createInvitation(
       services.ctx,
-      { taskSlug: 'hello-llm', candidateName: `Bench ${n}`, candidateEmail: `bench-${n}@example.com` },
+      { taskSlug, candidateName: `Bench ${n}`, candidateEmail: `bench-${n}-${taskSlug}@example.com` },
       null,
     );
     const who: Browser = { cookies: new Map() };
@@ -148,6 +151,8 @@ export async function benchApp(opts: {
     services,
     sandbox: services.sandbox,
     startCandidate,
+    /** Imports another task folder (e.g. a variant of the example written for one benchmark). */
+    importTask: (dir: string) => importTask(services.ctx, dir),
     writeFile,
     timedRun,
     async close() {

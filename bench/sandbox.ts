@@ -6,11 +6,13 @@
  *
  * 1. Attempt start: a session from the warm pool vs a cold createSession.
  * 2. Floor: a raw dockerode exec of `true` / `node -e 1` in a warm container, and our exec layer.
- * 3. A product Run of `node main.mjs` (prints 1) through POST …/runs + SSE vs the raw exec of the same.
+ * 3. A product Run of `node main.mjs` (prints 1) through POST …/runs + SSE vs the raw exec of the same;
+ *    next to it, in the same loop, a TypeScript Run (`node --import tsx main.ts` with
+ *    `compile: esbuild`, importing `./src/one.ts`) and the raw exec of tsx on the same files.
  * 4. 10 attempts running at once with maxConcurrent 4 and 10.
  */
 import os from 'node:os';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   hostFirewall,
@@ -22,7 +24,7 @@ import {
 } from '../server/sandbox/index.ts';
 import { imageFor, type EnvName } from '../server/sandbox/images/index.ts';
 import { silentLogger } from '../server/logger/index.ts';
-import { repoRoot, testConfig } from '../server/testing/index.ts';
+import { exampleTaskDir, repoRoot, testConfig } from '../server/testing/index.ts';
 import { benchApp, type BenchApp } from './app.ts';
 import { rawExec } from './raw.ts';
 import { Samples, summarize, table, type Summary } from './stats.ts';
@@ -36,6 +38,10 @@ const RUN_N = 30;
 const CONCURRENT = 10;
 const ROUNDS = 3;
 const MAIN = 'console.log(1)\n';
+const MAIN_TS = "import { one } from './src/one.ts';\n\nconsole.log(one);\n";
+const ONE_TS = 'export const one: number = 1;\n';
+/** `BENCH_SECTIONS=3`: only the product Run section (default: every section). */
+const sections = (process.env.BENCH_SECTIONS ?? '1234').split('');
 const deadline = performance.now() + 25 * 60_000; // a hard stop, whatever happens
 const inTime = () => performance.now() < deadline;
 const since = (t0: number) => performance.now() - t0;
@@ -157,6 +163,14 @@ async function productRun(app: BenchApp) {
   await app.writeFile(c.who, c.attemptId, 'main.mjs', MAIN);
   const sb = await app.services.runs.manager.existing(c.attemptId)!;
   const container = docker.getContainer(sb.session.id);
+  // The TypeScript twin: the example task with a TS run command that opts into compile: esbuild.
+  const ts = await app.startCandidate(1, 'hello-llm-ts');
+  await app.services.runs.settle();
+  await app.writeFile(ts.who, ts.attemptId, 'main.ts', MAIN_TS);
+  await app.writeFile(ts.who, ts.attemptId, 'src/one.ts', ONE_TS);
+  const tsContainer = docker.getContainer(
+    (await app.services.runs.manager.existing(ts.attemptId)!).session.id,
+  );
   const traces: Array<ReturnType<typeof callsOf>> = [];
   const product = async (keep: boolean) => {
     const from = calls.length;
@@ -174,6 +188,21 @@ async function productRun(app: BenchApp) {
     samples.add('3 run: SSE first stdout', run.firstByte ?? NaN);
     samples.add('3 run: SSE exit', run.exit);
   };
+  const productTs = async (keep: boolean) => {
+    const run = await app.timedRun(ts.who, ts.attemptId);
+    await app.services.runs.settle();
+    if (run.stdout.replace(/\x1b\[[0-9;]*m/g, '') !== '1\n' || run.verdict !== 'ok')
+      throw new Error(`unexpected TS run: ${JSON.stringify(run)}`);
+    if (!keep) return;
+    samples.add('3 TS run: SSE first stdout', run.firstByte ?? NaN);
+    samples.add('3 TS run: SSE exit', run.exit);
+  };
+  const rawTs = async (keep: boolean) => {
+    // What a Run cost before compile: tsx's loader at every start (the build the TS run left is unused).
+    const r = await rawExec(tsContainer, ['node', '--import', 'tsx', 'main.ts']);
+    if (!keep) return;
+    samples.add('3 floor: raw `node --import tsx main.ts` first byte', r.firstByte ?? NaN);
+  };
   const raw = async (keep: boolean) => {
     const r = await rawExec(container, ['node', 'main.mjs']);
     if (!keep) return;
@@ -189,7 +218,7 @@ async function productRun(app: BenchApp) {
     samples.add('3 driver.exec `node main.mjs` first byte', first ?? NaN);
     samples.add('3 driver.exec `node main.mjs` exit', since(t0));
   };
-  const steps = [product, raw, viaDriver];
+  const steps = [product, productTs, raw, rawTs, viaDriver];
   for (let i = 0; i < RUN_N + WARMUP && inTime(); i++)
     for (let k = 0; k < steps.length; k++) await steps[(i + k) % steps.length]!(i >= WARMUP);
   return medianTimeline(traces);
@@ -229,19 +258,23 @@ async function main() {
   let app: BenchApp | undefined;
   let timeline: ReturnType<typeof medianTimeline> = [];
   const started = performance.now();
+  const tsTask = await tsVariant();
   try {
-    const warm = await attemptStart();
-    await floor(warm);
-    await driver.destroy(warm);
+    if (sections.includes('1') || sections.includes('2')) {
+      const warm = await attemptStart();
+      if (sections.includes('2')) await floor(warm);
+      await driver.destroy(warm);
+    }
     app = await benchApp({
       driver,
       maxConcurrent: 2,
       onEmit: (type, at) => calls.push({ op: `hub:${type}`, start: at, end: at }),
     });
-    timeline = await productRun(app);
+    await app.importTask(tsTask);
+    if (sections.includes('3')) timeline = await productRun(app);
     await app.close();
     app = undefined;
-    for (const mc of [4, 10]) {
+    for (const mc of sections.includes('4') ? [4, 10] : []) {
       app = await benchApp({ driver, maxConcurrent: mc });
       await concurrent(app, mc);
       await app.close();
@@ -250,8 +283,23 @@ async function main() {
   } finally {
     await app?.close().catch(() => {});
     await driver.destroyAll();
+    await rm(path.dirname(tsTask), { recursive: true, force: true });
   }
   report(env, timeline, since(started));
+}
+
+/** The example task as a TypeScript task compiled with esbuild (slug hello-llm-ts), in a temp folder. */
+async function tsVariant(): Promise<string> {
+  const dir = path.join(await mkdtemp(path.join(os.tmpdir(), 'bench-ts-')), 'hello-llm-ts');
+  await cp(exampleTaskDir, dir, { recursive: true });
+  const yaml = (await readFile(path.join(dir, 'task.yaml'), 'utf8'))
+    .replace(/^slug: hello-llm$/m, 'slug: hello-llm-ts')
+    .replace(/^  run: .*$/m, "  run: ['node', '--import', 'tsx', 'main.ts']\n  compile: esbuild")
+    .replace(/^  test: .*$/m, "  test: ['node', '--import', 'tsx', '--test', 'visible.test.mjs']");
+  if (!yaml.includes('compile: esbuild') || !yaml.includes('hello-llm-ts'))
+    throw new Error('the example task changed shape');
+  await writeFile(path.join(dir, 'task.yaml'), yaml);
+  return dir;
 }
 
 function report(env: Record<string, unknown>, timeline: ReturnType<typeof medianTimeline>, totalMs: number) {
@@ -269,11 +317,25 @@ function report(env: Record<string, unknown>, timeline: ReturnType<typeof median
       '3 floor: raw `node main.mjs` exit',
     ),
     'driver.exec / raw (true)': ratio('2 driver.exec `true`', '2 floor: raw exec `true`'),
+    'TS run first byte (SSE) / node main.mjs run first byte (SSE)': ratio(
+      '3 TS run: SSE first stdout',
+      '3 run: SSE first stdout',
+    ),
+    'TS run first byte (SSE) / raw `node main.mjs` first byte': ratio(
+      '3 TS run: SSE first stdout',
+      '3 floor: raw `node main.mjs` first byte',
+    ),
+    'raw `node --import tsx main.ts` / raw `node main.mjs` (first byte)': ratio(
+      '3 floor: raw `node --import tsx main.ts` first byte',
+      '3 floor: raw `node main.mjs` first byte',
+    ),
   };
   const goals = {
     'warm run p50 <= 1.3x raw floor (exit)': ratios['run exit (SSE) / raw exit'] <= 1.3,
     'warm run p50 <= 1.3x raw floor (first byte)': ratios['run first byte (SSE) / raw first byte'] <= 1.3,
     'attempt start from pool p50 <= 50 ms': p50('1 attempt start: pool forAttempt') <= 50,
+    'TS run p50 <= 1.5x node main.mjs run (first byte)':
+      ratios['TS run first byte (SSE) / node main.mjs run first byte (SSE)'] <= 1.5,
   };
   const verbs: Record<string, Summary> = Object.fromEntries(
     [...driver.verbs.series].map(([k, v]) => [k, summarize(v)]),

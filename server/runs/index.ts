@@ -12,11 +12,18 @@ import { fileContent } from '../workspace/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import type { SandboxManager, SlotTicket } from '../sandbox/index.ts';
-import type { ExecResult, RunningExec, SandboxFile, SandboxSession } from '../sandbox/index.ts';
+import type {
+  AttemptSandbox,
+  ExecResult,
+  RunningExec,
+  SandboxFile,
+  SandboxSession,
+} from '../sandbox/index.ts';
 import { isResourceShortage } from '../sandbox/index.ts';
 import { RunHub } from './hub.ts';
 import { OutputCoalescer } from './coalesce.ts';
 import { REPORT_DIR, testArgv, testReport } from './tests.ts';
+import { BUILD_DIR, compileEntries, compilePlan, isCompileInput, warmCompiler } from './compile.ts';
 import type { TestReport } from '../grading/index.ts';
 
 export { RunHub, eventId, parseEventId, type RunEvent } from './hub.ts';
@@ -97,6 +104,11 @@ export class RunService implements AttemptHooks {
    */
   private readonly busy = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
+  /**
+   * The last compile per session (keyed by its synced-files map): reused while no input changed, and
+   * written into the sandbox again only when it may have changed there (see `compile`).
+   */
+  private readonly builds = new WeakMap<Map<string, string>, Build>();
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -123,6 +135,7 @@ export class RunService implements AttemptHooks {
       (async () => {
         const { manifest } = await attemptWithManifest(this.ctx, attemptId);
         if (manifest.kind !== 'code' || !manifest.environment) return;
+        if (manifest.environment.compile) warmCompiler();
         if (!(await this.manager.status()).ready) return;
         await this.manager
           .forAttempt(attemptId, manifest.environment.image, networkFor(manifest), { background: true })
@@ -204,7 +217,7 @@ export class RunService implements AttemptHooks {
         throw isUniqueViolation(err) ? inProgress() : err;
       }
       this.active.set(runId, e);
-      this.track(this.execute(row, e, env.image, networkFor(manifest), input));
+      this.track(this.execute(row, e, env.image, networkFor(manifest), input, env.compile));
       return { ...viewRun(row), queuePosition: e.position };
     } catch (err) {
       entry?.ticket?.cancel();
@@ -225,6 +238,7 @@ export class RunService implements AttemptHooks {
     image: string,
     network: 'none' | 'gateway',
     input: { stdin?: string; interactive?: boolean },
+    compile?: 'esbuild',
   ) {
     let result: ExecResult | undefined;
     let failure: string | undefined;
@@ -238,9 +252,34 @@ export class RunService implements AttemptHooks {
         // The attempt's session (recreated from the stored files if it was reclaimed while idle); a
         // shortage here sends this job back to the head of the line (it shows as waiting, not failed).
         await this.manager.useAttempt(row.attempt_id, image, network, async (sb) => {
-          await this.sync(row.attempt_id, sb.session, sb.synced);
+          const want = await this.workspaceShas(row.attempt_id);
+          // The recorded argv stays the task's command; a compiled run execs node on the build.
+          let argv = JSON.parse(row.argv_json) as string[];
+          const t0 = performance.now();
+          const built = compile ? await this.compile(row.attempt_id, sb, argv, want) : undefined;
+          // One archive for the changed files and a new build.
+          await this.sync(row.attempt_id, sb.session, sb.synced, want, built?.ok ? built.files : []);
+          if (built?.ok) built.build.inSandbox = true;
           await this.ctx.db.updateTable('runs').set({ status: 'running' }).where('id', '=', row.id).execute();
           this.hub.emit(row.id, { type: 'status', data: { status: 'running' } });
+          if (built) {
+            if (!built.ok) {
+              // Nothing runs: the compiler's message is the run's output, like a failed start of node.
+              out.push('stderr', Buffer.from(built.message));
+              const text = (s: string) => ({ text: s, bytes: Buffer.byteLength(s), truncated: false });
+              result = {
+                verdict: 'error',
+                exitCode: 1,
+                durationMs: Math.round(performance.now() - t0),
+                stdout: text(''),
+                stderr: text(built.message),
+              };
+              if (row.kind === 'test')
+                report = testReport('tap', '', await this.workspacePaths(row.attempt_id));
+              return;
+            }
+            argv = built.argv;
+          }
           // execute; the gateway accepts this attempt's key only while a run is live
           let env: Record<string, string> | undefined;
           if (network === 'gateway' && this.llm) {
@@ -248,7 +287,7 @@ export class RunService implements AttemptHooks {
             env = await this.llm.envFor(row.attempt_id, 'attempt', sb.session.gatewayAddress);
           }
           const exec = this.manager.exec(sb.session, {
-            argv: JSON.parse(row.argv_json) as string[],
+            argv,
             env,
             stdin: input.stdin,
             // Interactive runs keep stdin open for the terminal; others see EOF after the given input.
@@ -261,6 +300,8 @@ export class RunService implements AttemptHooks {
           // The driver ends every process of the candidate after the exec (whatever the program did to
           // its own parent) and checks that none is left; if it could not, the container goes.
           result = await exec.result;
+          // A program that failed may have failed by removing or changing the build: write it again.
+          if (built?.ok && result.verdict !== 'ok') built.build.inSandbox = false;
           if (row.kind === 'test') report = await this.readReport(sb.session, row, result.stdout.text);
           if (result.cleanup && !result.cleanup.ok) {
             this.ctx.logger.error(
@@ -315,6 +356,44 @@ export class RunService implements AttemptHooks {
     }
   }
 
+  /**
+   * `environment.compile: esbuild`: compiles the command's entries (server/runs/compile.ts) unless the
+   * session's last build had the same inputs. Returns the argv to exec and the build files the
+   * sandbox needs (none when it already holds this build). Undefined when the command runs as written.
+   */
+  private async compile(attemptId: string, sb: AttemptSandbox, argv: string[], want: Map<string, string>) {
+    const plan = compilePlan(argv, new Set(want.keys()));
+    if (!plan) return undefined;
+    const inputs = [...want].filter(([p]) => isCompileInput(p)).sort(([a], [b]) => (a < b ? -1 : 1));
+    const key = JSON.stringify([plan.entries, inputs]);
+    let build = this.builds.get(sb.synced);
+    if (build?.key !== key) {
+      const files = new Map<string, string>();
+      for (const [path, sha] of inputs) {
+        const content = await fileContent(this.ctx, attemptId, sha);
+        if (content) files.set(path, content.toString('utf8'));
+      }
+      const r = await compileEntries(plan.entries, files, sb.session.workspacePath ?? '/workspace');
+      if (!r.ok) return r;
+      build = { key, files: r.files, inSandbox: false };
+      this.builds.set(sb.synced, build);
+    }
+    // A workspace file of the candidate's own inside the build folder may have overwritten it.
+    const clash = [...want.keys()].some((p) => p.startsWith(`${BUILD_DIR}/`));
+    const files = build.inSandbox && !clash ? [] : build.files;
+    return { ok: true as const, argv: plan.argv, build, files };
+  }
+
+  /** path → sha256 of the attempt's workspace files. */
+  private async workspaceShas(attemptId: string): Promise<Map<string, string>> {
+    const rows = await this.ctx.db
+      .selectFrom('workspace_files')
+      .select(['path', 'sha256'])
+      .where('attempt_id', '=', attemptId)
+      .execute();
+    return new Map(rows.map((r) => [r.path, r.sha256]));
+  }
+
   private async workspacePaths(attemptId: string): Promise<string[]> {
     const rows = await this.ctx.db
       .selectFrom('workspace_files')
@@ -348,19 +427,22 @@ export class RunService implements AttemptHooks {
     network: 'none' | 'gateway',
   ): Promise<SandboxSession> {
     return this.manager.useAttempt(attemptId, image, network, async (sb) => {
-      await this.sync(attemptId, sb.session, sb.synced);
+      await this.sync(attemptId, sb.session, sb.synced, await this.workspaceShas(attemptId));
       return sb.session;
     });
   }
 
-  /** Sends the sandbox only what changed since the last sync, and deletes what was removed. */
-  private async sync(attemptId: string, session: SandboxSession, synced: Map<string, string>) {
-    const rows = await this.ctx.db
-      .selectFrom('workspace_files')
-      .select(['path', 'sha256'])
-      .where('attempt_id', '=', attemptId)
-      .execute();
-    const want = new Map(rows.map((r) => [r.path, r.sha256]));
+  /**
+   * Sends the sandbox only what changed since the last sync (plus `extra`, files that are not the
+   * candidate's, such as a build), and deletes what was removed.
+   */
+  private async sync(
+    attemptId: string,
+    session: SandboxSession,
+    synced: Map<string, string>,
+    want: Map<string, string>,
+    extra: SandboxFile[] = [],
+  ) {
     const deletes = [...synced.keys()].filter((p) => !want.has(p));
     const changed: SandboxFile[] = [];
     for (const [path, sha] of want) {
@@ -368,8 +450,8 @@ export class RunService implements AttemptHooks {
       const content = await fileContent(this.ctx, attemptId, sha);
       if (content) changed.push({ path, content });
     }
-    if (!changed.length && !deletes.length) return;
-    await this.manager.putFiles(session, changed, deletes);
+    if (!changed.length && !deletes.length && !extra.length) return;
+    await this.manager.putFiles(session, [...changed, ...extra], deletes);
     for (const p of deletes) synced.delete(p);
     for (const f of changed) synced.set(f.path, want.get(f.path)!);
   }
@@ -390,6 +472,13 @@ export class RunService implements AttemptHooks {
     if (close) entry.exec.closeStdin();
     return true;
   }
+}
+
+interface Build {
+  key: string;
+  files: SandboxFile[];
+  /** The sandbox holds these files as built (set after writing them, cleared when a run fails). */
+  inSandbox: boolean;
 }
 
 export async function listRuns(ctx: ServiceContext, attemptId: string): Promise<RunView[]> {

@@ -20,6 +20,7 @@ export {
   formatIssuePath,
   isSafeRelativePath,
   terminalEnabled,
+  compilableArgv,
   DEFAULT_CRITIQUE_CATEGORIES,
   type TaskManifest,
 } from './manifest.ts';

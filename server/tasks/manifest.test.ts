@@ -284,3 +284,31 @@ describe('tests.candidate', () => {
     );
   });
 });
+
+describe('environment.compile', () => {
+  const tsEnv = {
+    image: 'node',
+    run: ['node', '--import', 'tsx', 'main.ts'],
+    test: ['node', '--import=tsx', '--test', 'visible.test.ts'],
+    compile: 'esbuild',
+  };
+
+  it('accepts esbuild with node --import tsx commands, and is absent by default', () => {
+    const on = parseTaskManifest('task.yaml', codeTask({ environment: tsEnv }));
+    expect(on.ok && on.manifest.environment?.compile).toBe('esbuild');
+    const off = parseTaskManifest('task.yaml', codeTask());
+    expect(off.ok && off.manifest.environment?.compile).toBeUndefined();
+  });
+
+  it('names the field when the value or a command does not fit', () => {
+    expect(errorsOf(codeTask({ environment: { ...tsEnv, compile: 'tsc' } }))).toEqual([
+      'task.yaml: environment.compile: expected esbuild (or leave compile out)',
+    ]);
+    expect(
+      errorsOf(codeTask({ environment: { ...tsEnv, run: ['node', 'main.mjs'], test: ['tsx', 't.ts'] } })),
+    ).toEqual([
+      "task.yaml: environment.run: compile: esbuild needs a command of the form ['node', '--import', 'tsx', <file.ts>, …]",
+      "task.yaml: environment.test: compile: esbuild needs a command of the form ['node', '--import', 'tsx', <file.ts>, …]",
+    ]);
+  });
+});

@@ -121,6 +121,17 @@ const subjectSchema = z
 const question = z.strictObject({ id: kebab('id'), prompt: text(4000) });
 const questions = uniqueList(question, (q) => q.id, 'question id');
 
+/**
+ * True when argv is `node … --import tsx …`: the only form `environment.compile: esbuild` accepts
+ * (the same command still runs as written wherever the compile step does not apply).
+ */
+export function compilableArgv(argv: readonly string[]): boolean {
+  return (
+    argv[0] === 'node' &&
+    argv.some((a, i) => a === '--import=tsx' || (a === '--import' && argv[i + 1] === 'tsx'))
+  );
+}
+
 const environmentSchema = z
   .strictObject({
     image: z
@@ -142,8 +153,21 @@ const environmentSchema = z
       .default({ format: 'tap' }),
     /** What the grading harness's hidden tests may call in the candidate's code (docs/HIDDEN-TESTS.md). */
     subject: subjectSchema,
+    /**
+     * `esbuild`: Runs and Run tests compile the TypeScript on the server and run plain node on it
+     * (server/runs/compile.ts) instead of `node --import tsx` at every Run. Grading keeps `grade` as is.
+     */
+    compile: z.enum(['esbuild'], { error: 'expected esbuild (or leave compile out)' }).optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.compile === 'esbuild')
+      for (const key of ['run', 'test'] as const)
+        if (!compilableArgv(env[key]))
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `compile: esbuild needs a command of the form ['node', '--import', 'tsx', <file.ts>, …]`,
+          });
     env.subject.modules.forEach((m, i) => {
       const problem = subjectModuleProblem(env.image, m);
       if (problem) ctx.addIssue({ code: 'custom', path: ['subject', 'modules', i], message: problem });
