@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { exampleTaskDir, makeTestApp, type Browser, type TestApp } from '../testing/index.ts';
+import { memoryMailer } from '../email/index.ts';
 import { LocalDriver } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
 import { startReceiver, type Receiver } from '../testing/webhook-receiver.ts';
@@ -19,6 +20,7 @@ describe('Greenhouse assessment partner API (contract)', () => {
   let t: TestApp;
   let server: ServerType | undefined;
   let callback: Receiver | undefined;
+  let mailer = memoryMailer();
   afterEach(async () => {
     await callback?.close();
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
@@ -26,8 +28,11 @@ describe('Greenhouse assessment partner API (contract)', () => {
   });
 
   async function setUp() {
+    mailer = memoryMailer();
     t = await makeTestApp({
       driver: new LocalDriver({ logger: silentLogger, useBwrap: false }),
+      // The candidate's invitation email, as the SMTP server would receive it.
+      mailer,
       // Greenhouse's callback is played on loopback too.
       env: { WEBHOOK_ALLOW_PRIVATE: '1' },
     });
@@ -85,9 +90,13 @@ describe('Greenhouse assessment partner API (contract)', () => {
     const invs = (await t.req(admin, 'GET', '/api/invitations')).json.invitations;
     expect(invs).toHaveLength(1);
     expect(invs[0]).toMatchObject({ candidateName: 'Katherine Johnson', candidateEmail: 'kj@example.com' });
-    // Until invitation email lands, staff send the link (Resend makes a fresh one).
-    const link = (await t.req(admin, 'POST', `/api/invitations/${invs[0].id}/resend`)).json.link as string;
-    const cand: Browser = await t.candidate(link.split('/i/')[1]!);
+    // send_test emails the candidate our invitation, with the link they start from.
+    await t.services.email.start();
+    await vi.waitFor(() => expect(mailer.sent).toHaveLength(1), { timeout: 10_000 });
+    expect(mailer.sent[0]).toMatchObject({ to: 'kj@example.com' });
+    const link = /https?:\/\/\S+\/i\/[A-Za-z0-9_-]+/.exec(mailer.sent[0]!.text)?.[0];
+    expect(link, mailer.sent[0]!.text).toBeDefined();
+    const cand: Browser = await t.candidate(link!.split('/i/')[1]!);
     const attemptId = (await t.req(cand, 'POST', '/api/candidate/start')).json.attempt.id;
     expect(await status()).toMatchObject({
       partner_status: 'in_progress',
