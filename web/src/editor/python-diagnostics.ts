@@ -43,9 +43,8 @@ export function pythonSyntaxErrors(text: string): PySyntaxError[] {
 
   tree.iterate({
     enter(ref) {
-      const node = ref.node;
       if (ref.type.isError) {
-        const { message, at } = errorMessage(node);
+        const { message, at } = errorMessage(ref.node);
         found.push(at ? { from: at.from, to: at.to, message } : { from: ref.from, to: ref.to, message });
         return false;
       }
@@ -62,7 +61,7 @@ export function pythonSyntaxErrors(text: string): PySyntaxError[] {
           });
         return false;
       }
-      if (ref.name === 'Script' || ref.name === 'Body') checkIndentation(node);
+      if (ref.name === 'Script' || ref.name === 'Body') checkIndentation(ref.node);
       return undefined;
     },
   });
@@ -120,8 +119,18 @@ export function pythonSyntaxErrors(text: string): PySyntaxError[] {
   const endLine = lineOf(Math.max(first.to, first.from));
   // Zero-width error nodes still need something to underline: the next character, or one past the end.
   const endColumn =
-    first.to > first.from ? first.to - lineStarts[endLine]! + 1 : Math.min(column + 1, lineEnd(line) - lineStarts[line]! + 2);
-  return [{ line: line + 1, column, endLine: endLine + 1, endColumn: Math.max(endColumn, column + 1), message: first.message }];
+    first.to > first.from
+      ? first.to - lineStarts[endLine]! + 1
+      : Math.min(column + 1, lineEnd(line) - lineStarts[line]! + 2);
+  return [
+    {
+      line: line + 1,
+      column,
+      endLine: endLine + 1,
+      endColumn: Math.max(endColumn, column + 1),
+      message: first.message,
+    },
+  ];
 }
 
 /** 'single' or 'triple' when a string literal's text has no closing quote; null when it is closed. */
@@ -146,7 +155,8 @@ function errorMessage(err: SyntaxNode): { message: string; at?: SyntaxNode } {
     const open = n.firstChild;
     if (open && open.name in CLOSER && open.to - open.from === 1) {
       const close = n.lastChild;
-      if (!close || close.name !== CLOSER[open.name]) return { message: `'${open.name}' was never closed`, at: open };
+      if (!close || close.name !== CLOSER[open.name])
+        return { message: `'${open.name}' was never closed`, at: open };
     }
     if (n.name === 'Body') {
       if (n.firstChild?.name !== ':') return { message: "expected ':'" };
