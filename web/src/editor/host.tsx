@@ -133,8 +133,8 @@ export function EditorHost({
 }
 
 /**
- * Errors the TypeScript checker finds in the open file (null until it has answered for this file's
- * current text), rechecked a moment after each change.
+ * Errors the TypeScript checker (or, for Python, the syntax check) finds in the open file (null until
+ * it has answered for this file's current text), rechecked a moment after each change.
  */
 function useProblems(m: MonacoModule, docs: Docs, path: string): number | null {
   const [count, setCount] = useState<number | null>(null);
@@ -151,7 +151,7 @@ function useProblems(m: MonacoModule, docs: Docs, path: string): number | null {
     check();
     const sub = model.onDidChangeContent(() => {
       clearTimeout(timer);
-      timer = setTimeout(check, 500);
+      timer = setTimeout(check, model.getLanguageId() === 'python' ? 300 : 500);
     });
     return () => {
       live = false;

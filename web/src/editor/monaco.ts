@@ -83,11 +83,37 @@ export function loadNodeTypes(): Promise<void> {
 }
 
 /**
- * Error-level diagnostics the TypeScript worker reports for one model (what Monaco underlines red);
- * null for languages the editor does not check.
+ * Python syntax errors (./python-diagnostics.ts, its own chunk, loaded with the first .py file) set
+ * as the model's markers; returns how many there are (0 or 1: CPython stops at the first).
+ */
+async function pythonMarkers(model: monaco.editor.ITextModel): Promise<number> {
+  const { pythonSyntaxErrors } = await import('./python-diagnostics.ts');
+  if (model.isDisposed()) return 0;
+  const errors = pythonSyntaxErrors(model.getValue());
+  monaco.editor.setModelMarkers(
+    model,
+    'python-syntax',
+    errors.map((e) => ({
+      severity: monaco.MarkerSeverity.Error,
+      message: e.message,
+      startLineNumber: e.line,
+      startColumn: e.column,
+      endLineNumber: e.endLine,
+      endColumn: e.endColumn,
+      source: 'python',
+    })),
+  );
+  return errors.length;
+}
+
+/**
+ * Error-level diagnostics for one model (what Monaco underlines red): the TypeScript worker's for
+ * scripts, syntax errors for Python (which this call also sets as markers); null for languages the
+ * editor does not check.
  */
 export async function errorCount(model: monaco.editor.ITextModel): Promise<number | null> {
   const lang = model.getLanguageId();
+  if (lang === 'python') return pythonMarkers(model);
   if (lang !== 'typescript' && lang !== 'javascript') return null;
   await loadNodeTypes();
   const getWorker = await (lang === 'typescript' ? getTypeScriptWorker() : getJavaScriptWorker());
