@@ -1,12 +1,13 @@
 /**
- * Bulk actions over selected pipeline rows (invitations): assign reviewers, extend, revoke, export.
+ * Bulk actions over selected pipeline rows (invitations): assign reviewers, extend, remind by email,
+ * revoke, export.
  * Each row is done on its own through the same verbs as the one-row pages, and reported on its own —
  * a failing row never hides the ones that worked, nor the other way round.
  */
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import type { StaffUser } from '../auth/index.ts';
-import { extendInvitation, revokeInvitation } from '../invitations/index.ts';
+import { extendInvitation, resendInvitation, revokeInvitation } from '../invitations/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
 import { exportCsv, exportSubmissions } from '../export/index.ts';
 
@@ -16,9 +17,9 @@ export type BulkAction =
   | { action: 'assign'; reviewerIds: string[] }
   | { action: 'extend'; days: number }
   | { action: 'revoke' }
-  | { action: 'export' };
-// TODO(email, issue 14): 'remind' (resend the link / a reminder before expiry by email) belongs here
-// once the email outbox lands: one row each, through the outbox's verb, reported like the others.
+  | { action: 'export' }
+  /** Email a fresh link to candidates who have not started (the Invitations page's Resend, by email). */
+  | { action: 'remind' };
 
 export interface BulkRowResult {
   invitationId: string;
@@ -102,6 +103,17 @@ async function one(
     case 'revoke':
       await revokeInvitation(ctx, row.id);
       return 'revoked';
+    case 'remind': {
+      if (!ctx.mail?.enabled)
+        throw new AppError(
+          'conflict',
+          'email is off on this server (no SMTP_URL): copy a fresh link from Invitations → Resend instead',
+        );
+      const r = await resendInvitation(ctx, row.id, { sendEmail: true });
+      if (!r.emailed)
+        throw new AppError('conflict', 'no email address on this invitation; copy the link instead');
+      return 'emailed a fresh link (the old one stops working)';
+    }
   }
 }
 

@@ -34,7 +34,7 @@ describe('pipeline (errors)', () => {
   it('refuses a bulk body without rows, with an unknown action, or with 0 days', async () => {
     const bulk = (body: unknown) => t.req(admin, 'POST', '/api/pipeline/bulk', body);
     expectError(await bulk({ action: 'revoke', ids: [] }), 400, 'validation_failed', /ids/);
-    expectError(await bulk({ action: 'remind', ids: [invitationId] }), 400, 'validation_failed');
+    expectError(await bulk({ action: 'nudge', ids: [invitationId] }), 400, 'validation_failed');
     expectError(
       await bulk({ action: 'extend', days: 0, ids: [invitationId] }),
       400,

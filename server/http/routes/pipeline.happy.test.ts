@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
+import { memoryMailer } from '../../email/index.ts';
 import { needs } from '../../../tests/helpers/require.ts';
 import { codeName } from '../../reviews/index.ts';
 
@@ -236,6 +237,15 @@ describe.each(list)('pipeline on %s', (dialect) => {
     expect((await get('?q=ivy')).json.rows[0].stage).toBe('revoked');
   });
 
+  it('bulk reminders say email is off when the server has no SMTP_URL, row by row', async () => {
+    const r = await t.req(admin, 'POST', '/api/pipeline/bulk', {
+      action: 'remind',
+      ids: [ids.Olga!.invitationId],
+    });
+    expect(r.status).toBe(200);
+    expect(r.json.results[0]).toMatchObject({ ok: false, message: expect.stringMatching(/email is off/) });
+  });
+
   it('bulk-exports the selected submissions as CSV and says which rows had nothing to export', async () => {
     const r = await t.req(admin, 'POST', '/api/pipeline/bulk', {
       action: 'export',
@@ -246,5 +256,41 @@ describe.each(list)('pipeline on %s', (dialect) => {
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(codeName(ids.Dee!.attemptId!));
     expect(lines[1]).toContain('Dee Decided');
+  });
+});
+
+describe('bulk reminders by email', () => {
+  it('emails unstarted candidates a fresh link (the old one stops working) and refuses started ones', async () => {
+    const mailer = memoryMailer();
+    const t = await makeTestApp({ mailer });
+    try {
+      await t.importExample();
+      const admin = await t.staff('admin');
+      const ivy = await t.invite('Ivy Invited', 'ivy@example.com');
+      const sam = await t.startedCandidate('Sam Started', 'sam@example.com');
+      await t.services.email.start();
+      await t.services.settle();
+      const before = mailer.sent.length;
+      const r = await t.req(admin, 'POST', '/api/pipeline/bulk', {
+        action: 'remind',
+        ids: [ivy.invitation.id, sam.invitation.id],
+      });
+      expect(r.json.results.map((x: { ok: boolean }) => x.ok)).toEqual([true, false]);
+      expect(r.json.results[1].message).toMatch(/already started/);
+      await t.services.settle();
+      const sent = mailer.sent.slice(before);
+      expect(sent.map((m) => m.to)).toEqual(['ivy@example.com']);
+      const link = /https?:\/\/\S+\/i\/[A-Za-z0-9_-]+/.exec(sent[0]!.text)?.[0];
+      expect(link, sent[0]!.text).toBeDefined();
+      // The emailed link opens the invitation; the one from before does not.
+      expect(
+        (await t.req(undefined, 'POST', '/api/invitations/open', { token: link!.split('/i/')[1] })).status,
+      ).toBe(200);
+      expect((await t.req(undefined, 'POST', '/api/invitations/open', { token: ivy.token })).status).not.toBe(
+        200,
+      );
+    } finally {
+      await t.close();
+    }
   });
 });

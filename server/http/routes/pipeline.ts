@@ -133,6 +133,7 @@ const bulk = createRoute({
               z.object({ action: z.literal('extend'), days: z.number().positive().max(365) }),
               z.object({ action: z.literal('revoke') }),
               z.object({ action: z.literal('export') }),
+              z.object({ action: z.literal('remind') }),
             ]),
           ),
         },

@@ -10,7 +10,8 @@ type Action =
   | { action: 'assign'; reviewerIds: string[] }
   | { action: 'extend'; days: number }
   | { action: 'revoke' }
-  | { action: 'export' };
+  | { action: 'export' }
+  | { action: 'remind' };
 
 function download(csv: string) {
   const url = URL.createObjectURL(new Blob([csv], { type: 'text/csv' }));
@@ -123,8 +124,18 @@ export function BulkBar({
         >
           Export CSV
         </button>
-        {/* TODO(email, issue 14): "Resend / remind" goes here once the email outbox exists; until then
-            links are copied from Invitations (Resend). */}
+        <button
+          type="button"
+          disabled={busy || !selected.length}
+          title="Email a fresh link to candidates who have not started (their old link stops working)"
+          onClick={() =>
+            confirm(`Email a fresh link to ${selected.length} candidate(s)? Their old links stop working.`) &&
+            void run({ action: 'remind' })
+          }
+          data-testid="bulk-remind"
+        >
+          Remind by email
+        </button>
       </div>
       {error && (
         <p class="field-error" role="alert">
