@@ -177,12 +177,14 @@ export async function verifyApiToken(ctx: ServiceContext, raw: string, scope?: S
       't.last_used_at',
       't.revoked_at',
       'u.disabled',
+      'u.role',
     ])
     .where('t.id', '=', `tok_${m[1]}`)
     .executeTakeFirst();
   if (!secretMatches(m[2]!, row) || !row) return { ok: false, reason: 'invalid' };
-  // A disabled creator's tokens stop with their account, like their sessions.
-  if (row.disabled) return { ok: false, reason: 'invalid' };
+  // A disabled creator's tokens stop with their account, like their sessions; and only admins make
+  // tokens, so a creator who is no longer an admin no longer vouches for theirs.
+  if (row.disabled || row.role !== 'admin') return { ok: false, reason: 'invalid' };
   if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
   const now = ctx.clock.now();
   if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };

@@ -104,6 +104,16 @@ describe('API tokens (security)', () => {
     expect((await list(secret)).status).toBe(401);
   });
 
+  it('stops working when the admin who made it is no longer an admin', async () => {
+    const { secret } = await make();
+    await t.ctx.db
+      .updateTable('users')
+      .set({ role: 'reviewer' })
+      .where('email', '=', 'admin@example.com')
+      .execute();
+    expect((await list(secret)).status).toBe(401);
+  });
+
   it('cannot manage tokens or users, even with every scope', async () => {
     const { id, secret } = await make({
       scopes: ['invitations:read', 'invitations:write', 'results:read', 'tasks:read', 'tasks:write'],
