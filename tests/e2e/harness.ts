@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { needs } from '../helpers/require.ts';
-import { freePort, repoRoot, runCli, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
+import { repoRoot, runCli, serveEnv, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
 
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const hasChromium = () =>
@@ -43,15 +43,8 @@ export interface Env {
 /** Imports `tasks` (folders relative to the repo) into a fresh database and starts the server. */
 export async function startEnv(tasks: string[], extra: Record<string, string> = {}): Promise<Env> {
   const tmp = await tempDir('ws-e2e-');
-  const port = await freePort();
+  const env = await serveEnv(tmp.dir, extra);
   const dbFile = `${tmp.dir}/ws.db`;
-  const env = {
-    PORT: String(port),
-    DATABASE_URL: `sqlite:${dbFile}`,
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    DEMO_SEED: 'false',
-    ...extra,
-  };
   for (const t of tasks) {
     const r = await runCli(['tasks', 'import', t], env);
     if (r.code !== 0) throw new Error(`import ${t}: ${r.stderr}`);

@@ -24,6 +24,24 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The environment of a `worksample serve` on a free loopback port with a SQLite file in `dir`, no demo
+ * seed (unless `extra` says otherwise), plus `extra`.
+ */
+export async function serveEnv(
+  dir: string,
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  const port = await freePort();
+  return {
+    PORT: String(port),
+    DATABASE_URL: `sqlite:${dir}/ws.db`,
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DEMO_SEED: 'false',
+    ...extra,
+  };
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;

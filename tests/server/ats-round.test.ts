@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, repoRoot, runCli, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
+import { repoRoot, runCli, startServe, tempDir, type ServerProcess, serveEnv } from '../helpers/process.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const CRITERIA = ['design', 'evaluation', 'failure-modes', 'cost-latency', 'guardrails-privacy', 'rollout'];
@@ -53,15 +53,10 @@ describe('an ATS round from outside with a scoped API token', () => {
   });
 
   it('invites once for two identical requests, then fetches the decided result', async () => {
-    const port = await freePort();
-    const env = {
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DEMO_SEED: 'false',
+    const env = await serveEnv(tmp.dir, {
       // The script's webhook receiver listens on loopback.
       WEBHOOK_ALLOW_PRIVATE: '1',
-    };
+    });
     expect((await runCli(['tasks', 'import', 'tasks/design-llm-feature'], env)).code).toBe(0);
     const add = await runCli(
       ['users', 'add', '--email', 'admin@example.com', '--role', 'admin', '--password', PASSWORD],

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, runCli, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
+import { runCli, startServe, tempDir, type ServerProcess, serveEnv } from '../helpers/process.ts';
 import { startSmtp, type TestSmtp } from '../helpers/smtp.ts';
 
 describe('email from the server process', () => {
@@ -24,17 +24,12 @@ describe('email from the server process', () => {
   });
 
   it('sends mail queued before the start and mail cut off mid-send; the link opens the candidate page', async () => {
-    const port = await freePort();
-    const env = {
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DEMO_SEED: 'false',
+    const env = await serveEnv(tmp.dir, {
       SMTP_URL: smtp.url,
       MAIL_FROM: 'Hiring <hiring@example.com>',
       DEADLINE_SWEEP_SECONDS: '1',
       LOG_LEVEL: 'debug',
-    };
+    });
     expect((await runCli(['tasks', 'import', 'tasks/hello-llm'], env)).code).toBe(0);
     const links: string[] = [];
     for (const [name, email] of [

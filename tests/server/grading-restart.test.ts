@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, repoRoot, runCli, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
+import { repoRoot, runCli, startServe, tempDir, type ServerProcess, serveEnv } from '../helpers/process.ts';
 import { needs } from '../helpers/require.ts';
 import { docker, sandboxesHint, sandboxesReady } from '../helpers/docker.ts';
 
@@ -50,18 +50,13 @@ describe.runIf(needs('docker', ready, sandboxesHint))('a grading across an engin
   });
 
   it('retries after the engine loses the container, resumes after SIGKILL, and ends graded', async () => {
-    const port = await freePort();
-    const env = {
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DEMO_SEED: 'false',
+    const env = await serveEnv(tmp.dir, {
       SANDBOX_DRIVER: 'docker',
       SANDBOX_INSTANCE: instance,
       SANDBOX_POOL_SIZE: '0',
       GRADING_RETRY_BASE_SECONDS: '2',
       GRADING_RETRY_MAX_SECONDS: '2',
-    };
+    });
     expect((await runCli(['tasks', 'import', task], env)).code).toBe(0);
     const invite = await runCli(
       ['invite', '--task', 'py-sum', '--email', 'ada@example.com', '--name', 'Ada'],

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, runCli, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
+import { runCli, startServe, tempDir, type ServerProcess, serveEnv } from '../helpers/process.ts';
 
 describe('server restart after a deadline', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -19,13 +19,7 @@ describe('server restart after a deadline', () => {
   });
 
   it('auto-submits the attempt and refuses further writes', async () => {
-    const port = await freePort();
-    const env = {
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DEMO_SEED: 'false',
-    };
+    const env = await serveEnv(tmp.dir);
     expect((await runCli(['tasks', 'import', 'tasks/hello-llm'], env)).code).toBe(0);
     const invite = await runCli(
       ['invite', '--task', 'hello-llm', '--email', 'grace@example.com', '--name', 'Grace Hopper'],

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { freePort, repoRoot, runCli, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
+import { repoRoot, runCli, startServe, tempDir, type ServerProcess, serveEnv } from '../helpers/process.ts';
 
 interface Candidate {
   headers: Record<string, string>;
@@ -27,15 +27,10 @@ describe('SIGTERM with a live run and a grading in progress', () => {
   });
 
   it('stops within the limit, tells the run panel, and grades after the restart', async () => {
-    const port = await freePort();
-    const env = {
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DEMO_SEED: 'false',
+    const env = await serveEnv(tmp.dir, {
       LOG_LEVEL: 'info',
       SANDBOX_RUN_SECONDS: '60',
-    };
+    });
     expect((await runCli(['tasks', 'import', 'tasks/hello-llm'], env)).code).toBe(0);
     const links: string[] = [];
     for (const who of ['ada', 'grace']) {

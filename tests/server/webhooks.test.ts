@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { freePort, repoRoot, runCli, startServe, tempDir, type ServerProcess } from '../helpers/process.ts';
+import { repoRoot, runCli, startServe, tempDir, type ServerProcess, serveEnv } from '../helpers/process.ts';
 import { startReceiver, type Receiver } from '../../server/testing/webhook-receiver.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -65,16 +65,11 @@ describe('webhooks from a server process', () => {
   }
 
   it('delivers a full round once per event, retries failures with backoff, and resumes after a kill', async () => {
-    const port = await freePort();
-    const env = {
-      PORT: String(port),
-      DATABASE_URL: `sqlite:${tmp.dir}/ws.db`,
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      DEMO_SEED: 'false',
+    const env = await serveEnv(tmp.dir, {
       WEBHOOK_ALLOW_PRIVATE: '1',
       WEBHOOK_RETRY_BASE_SECONDS: '0.3',
       WEBHOOK_TIMEOUT_SECONDS: '1',
-    };
+    });
     expect((await runCli(['tasks', 'import', 'tasks/hello-llm'], env)).code).toBe(0);
     for (const [role, email] of [
       ['admin', 'admin@example.com'],
