@@ -107,7 +107,9 @@ async function anotherActiveAdmin(trx: Db, exceptId: string): Promise<boolean> {
     .select('id')
     .where('role', '=', 'admin')
     .where('disabled', '=', 0)
-    .where('state', '=', 'active');
+    .where('state', '=', 'active')
+    // One lock order for every caller, so two guards never deadlock on each other's rows.
+    .orderBy('id');
   // Two admins demoting each other at once must not both succeed: the rows are locked until commit
   // (SQLite serialises write transactions already).
   if (trx.getExecutor().adapter instanceof PostgresAdapter) q = q.forUpdate();
