@@ -62,7 +62,7 @@ describe.runIf(
     await expect.poll(() => screen(page), { timeout: 30_000 }).toMatch(/\/workspace \$/);
     await typeInTerminal(page, 'cd /tmp && echo e2e-$((6*7)) && id -u && ls /workspace');
     await expect.poll(() => screen(page), { timeout: 20_000 }).toMatch(/e2e-42\s+1000/);
-    expect(await screen(page)).toContain('parse-model-json.mjs');
+    await expect.poll(() => screen(page), { timeout: 10_000 }).toContain('parse-model-json.mjs');
     await shot(page, 'terminal-01-command');
 
     // Reload: the same shell (still in /tmp), its screen replayed.
@@ -70,7 +70,8 @@ describe.runIf(
     await page.locator('body[data-editor-ready=true]').waitFor();
     await openTerminalTab(page);
     await expect.poll(() => page.getByTestId('terminal-status').innerText()).toMatch(/Reconnected/);
-    expect(await screen(page)).toContain('e2e-42');
+    // The screen is replayed just after the "ready" message that sets the status.
+    await expect.poll(() => screen(page), { timeout: 10_000 }).toContain('e2e-42');
     await typeInTerminal(page, 'pwd; echo again-$((1+1))');
     await expect.poll(() => screen(page), { timeout: 20_000 }).toMatch(/\/tmp\s+again-2/);
     await shot(page, 'terminal-02-after-reload');
