@@ -15,6 +15,17 @@ import { migrationProvider } from './migrations.ts';
 export type { DB } from './schema.ts';
 export type Db = Kysely<DB>;
 
+/** A write refused by a unique index or primary key (Postgres 23505, SQLite's constraint codes). */
+export const isUniqueViolation = (err: unknown) => {
+  const code = (err as { code?: string })?.code;
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    /unique/i.test(String((err as { message?: string })?.message))
+  );
+};
+
 export interface Database {
   db: Db;
   dialect: 'sqlite' | 'postgres';

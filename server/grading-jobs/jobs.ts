@@ -3,7 +3,7 @@
  * done | retry_wait → running … | failed. A move happens with an UPDATE that names the state it leaves,
  * so two workers (two loops, or two processes on one database) never both take or finish one job.
  */
-import type { Db, GradesTable } from '../db/index.ts';
+import { isUniqueViolation, type Db, type GradesTable } from '../db/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { recordEvent } from '../attempts/index.ts';
 import type { GradeOutcome } from '../runs/index.ts';
@@ -11,9 +11,6 @@ import type { GradeOutcome } from '../runs/index.ts';
 export type GradeReason = GradesTable['reason'];
 const WAITING = ['queued', 'retry_wait'] as const;
 
-export const isUniqueViolation = (err: unknown) =>
-  /unique/i.test(String((err as { message?: string })?.message)) ||
-  (err as { code?: string })?.code === '23505';
 
 /** A new grading row, queued and due now. */
 export function newJob(

@@ -2,7 +2,8 @@
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import type { GradesTable } from '../db/index.ts';
-import { isUniqueViolation, newJob } from './jobs.ts';
+import { newJob } from './jobs.ts';
+import { isUniqueViolation } from '../db/index.ts';
 
 const busy = () =>
   new AppError('conflict', 'this submission is already being graded; wait for that grading to end');

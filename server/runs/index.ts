@@ -7,7 +7,7 @@
  */
 import { AppError } from '../errors/index.ts';
 import type { AttemptHooks, ServiceContext } from '../platform/index.ts';
-import type { RunsTable } from '../db/index.ts';
+import { isUniqueViolation, type RunsTable } from '../db/index.ts';
 import { fileContent } from '../workspace/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
@@ -89,10 +89,6 @@ interface ActiveRun {
   /** Place in line for a sandbox (1 = next), 0 once started. */
   position: number;
 }
-
-const isUniqueViolation = (err: unknown) =>
-  /unique/i.test(String((err as { message?: string })?.message)) ||
-  (err as { code?: string })?.code === '23505';
 
 export class RunService implements AttemptHooks {
   readonly hub = new RunHub();

@@ -8,6 +8,7 @@
  */
 import type { OidcConfig } from '../config/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
+import { isUniqueViolation } from '../db/index.ts';
 import type { StaffUser } from '../auth/index.ts';
 import { emailSchema, type Role } from '../users/index.ts';
 import type { VerifiedClaims } from './client.ts';
@@ -79,6 +80,8 @@ export async function accountFor(
   ctx: ServiceContext,
   cfg: OidcConfig,
   identity: Identity,
+  /** Set on the second look after losing a just-in-time creation race (no third). */
+  raced = false,
 ): Promise<
   { ok: true; user: StaffUser; created: boolean } | { ok: false; reason: IdentityFailure; detail: string }
 > {
@@ -130,17 +133,24 @@ export async function accountFor(
   }
 
   const user: StaffUser = { id: ctx.ids.id('usr'), email: identity.email, name: identity.name, role };
-  await ctx.db
-    .insertInto('users')
-    .values({
-      ...user,
-      password_hash: NO_PASSWORD,
-      created_at: ctx.clock.now(),
-      disabled: 0,
-      oidc_issuer: identity.issuer,
-      oidc_subject: identity.subject,
-    })
-    .execute();
+  try {
+    await ctx.db
+      .insertInto('users')
+      .values({
+        ...user,
+        password_hash: NO_PASSWORD,
+        created_at: ctx.clock.now(),
+        disabled: 0,
+        oidc_issuer: identity.issuer,
+        oidc_subject: identity.subject,
+      })
+      .execute();
+  } catch (err) {
+    // Two first sign-ins of one person at once (two tabs, a double click): the other one created the
+    // account between our look and our insert. Look again: it is theirs and ours.
+    if (!raced && isUniqueViolation(err)) return accountFor(ctx, cfg, identity, true);
+    throw err;
+  }
   ctx.logger.info({ userId: user.id, role }, 'sso: created an account just in time');
   return { ok: true, user, created: true };
 }
