@@ -41,7 +41,11 @@ describe.each(dialects())('just-in-time accounts on %s', (dialect) => {
     expect(new Set(ids).size).toBe(1);
     expect(results.every((r) => r.ok)).toBe(true);
     expect(results.filter((r) => r.ok && r.created)).toHaveLength(1);
-    const rows = await t.ctx.db.selectFrom('users').select('id').where('email', '=', identity.email).execute();
+    const rows = await t.ctx.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', identity.email)
+      .execute();
     expect(rows.map((r) => r.id)).toEqual([ids[0]]);
   });
 });
