@@ -227,8 +227,10 @@ describe.runIf(useDocker)('attacks on a docker sandbox', () => {
         onStdout: (c) => c.toString().includes('started') && started(),
       });
       await ready;
-      const during = await containerProcesses(session);
-      expect(during.map((p) => p.args)).toEqual(expect.arrayContaining(['sleep 1005', 'sleep 1006']));
+      // The shell forks both sleeps before it echoes, but a child may not have exec'd yet: wait for both.
+      await expect
+        .poll(async () => (await containerProcesses(session)).map((p) => p.args), { timeout: 10_000 })
+        .toEqual(expect.arrayContaining(['sleep 1005', 'sleep 1006']));
       await driver.stopProcesses(session);
       const r = await running.result;
       expect(r.verdict).toBe('error');
