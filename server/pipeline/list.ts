@@ -7,23 +7,10 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { ServiceContext } from '../platform/index.ts';
 
-export const PIPELINE_STAGES = [
-  'invited',
-  'opened',
-  'started',
-  'submitted',
-  'graded',
-  'in review',
-  'decided',
-  'expired',
-  'revoked',
-] as const;
-export type PipelineStage = (typeof PIPELINE_STAGES)[number];
+import { DECISIONS, PIPELINE_STAGES, type PipelineSort, type PipelineStage } from './constants.ts';
 
-export const PIPELINE_SORTS = ['invited', 'started', 'submitted', 'name', 'task', 'score', 'stage'] as const;
-export type PipelineSort = (typeof PIPELINE_SORTS)[number];
-
-export const DECISIONS = ['advance', 'reject', 'hold', 'none'] as const;
+export { DECISIONS, PIPELINE_SORTS, PIPELINE_STAGES } from './constants.ts';
+export type { PipelineSort, PipelineStage } from './constants.ts';
 
 export interface PipelineQuery {
   stages?: PipelineStage[] | undefined;

@@ -2,21 +2,20 @@
  * The pipeline's filters, search, sort and page as URL query text, both ways: what the admin chose is
  * in the address (reload, back, a shared link show the same list) and is what the API is asked.
  */
-export const STAGES = [
-  'invited',
-  'opened',
-  'started',
-  'submitted',
-  'graded',
-  'in review',
-  'decided',
-  'expired',
-  'revoked',
-] as const;
-export type Stage = (typeof STAGES)[number];
-export const SORTS = ['invited', 'started', 'submitted', 'name', 'task', 'score', 'stage'] as const;
-export type Sort = (typeof SORTS)[number];
-export const DECISIONS = ['advance', 'reject', 'hold', 'none'] as const;
+// One vocabulary with the server's query (a dependency-free module).
+export {
+  DECISIONS,
+  PIPELINE_SORTS as SORTS,
+  PIPELINE_STAGES as STAGES,
+} from '../../../../server/pipeline/constants.ts';
+import {
+  DECISIONS,
+  PIPELINE_SORTS as SORTS,
+  PIPELINE_STAGES as STAGES,
+  type PipelineSort as Sort,
+  type PipelineStage as Stage,
+} from '../../../../server/pipeline/constants.ts';
+export type { Sort, Stage };
 
 export interface PipelineState {
   stage: Stage[];
