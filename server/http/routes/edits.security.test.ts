@@ -5,7 +5,7 @@
  * never after submit — and refused logs are not shown to reviewers.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
+import { dialects, makeTestApp, type Browser, type TestApp } from '../../testing/index.ts';
 import { expectError } from '../../testing/expect.ts';
 import { sha256Hex } from '../../blobs/index.ts';
 import { MAX_EDITS } from '../../workspace/index.ts';
@@ -16,10 +16,10 @@ type Edit = [number, number, number, string];
 const typing = (offset: number, text: string): Edit[] =>
   [...text].map((ch, i) => [i * 120, offset + i, 0, ch] as Edit);
 
-describe('edit logs (security)', () => {
+describe.each(dialects())('edit logs (security, %s)', (dialect) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await makeTestApp({ env: { MAX_ATTEMPT_EDIT_LOG_BYTES: '4096' } });
+    t = await makeTestApp({ dialect, env: { MAX_ATTEMPT_EDIT_LOG_BYTES: '4096' } });
     await t.importExample();
   });
   afterEach(() => t.close());
