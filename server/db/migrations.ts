@@ -671,7 +671,9 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       async up(db: Kysely<any>) {
         await db.schema
           .createTable('edit_logs')
-          .addColumn('id', serial, (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('id', serial, (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
           .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
           .addColumn('path', 'text', (c) => c.notNull())
           .addColumn('base_sha256', 'text', (c) => c.notNull())

@@ -28,7 +28,12 @@ describe('edit logs', () => {
   });
 
   it('stores a batch compactly and reads it back exactly', () => {
-    const edits: Edit[] = Array.from({ length: 500 }, (_, i) => [i * 150, 1000 + i, i % 7 === 0 ? 1 : 0, 'aé'[i % 2]!]);
+    const edits: Edit[] = Array.from({ length: 500 }, (_, i) => [
+      i * 150,
+      1000 + i,
+      i % 7 === 0 ? 1 : 0,
+      'aé'[i % 2]!,
+    ]);
     const data = encodeEdits(edits);
     expect(decodeEdits(data)).toEqual(edits);
     expect(data.byteLength).toBeLessThan(edits.length * 4);
@@ -39,7 +44,15 @@ describe('edit logs', () => {
     expect(editLogSchema.safeParse(log).success).toBe(true);
     expect(editLogSchema.safeParse({ ...log, edits: [] }).success).toBe(false);
     expect(editLogSchema.safeParse({ ...log, edits: [[0, -1, 0, 'x']] }).success).toBe(false);
-    expect(editLogSchema.safeParse({ ...log, edits: [[5, 0, 0, 'x'], [4, 1, 0, 'y']] }).success).toBe(false);
+    expect(
+      editLogSchema.safeParse({
+        ...log,
+        edits: [
+          [5, 0, 0, 'x'],
+          [4, 1, 0, 'y'],
+        ],
+      }).success,
+    ).toBe(false);
     expect(editLogSchema.safeParse({ ...log, sha256: 'B'.repeat(64) }).success).toBe(false);
     const many = Array.from({ length: MAX_EDITS + 1 }, () => [0, 0, 0, 'x']);
     expect(editLogSchema.safeParse({ ...log, edits: many }).success).toBe(false);

@@ -47,7 +47,11 @@ export const editLogSchema = z
         ctx.addIssue({ code: 'custom', path: ['edits', i, 0], message: 'times must not go back' });
     }
     if (inserted > MAX_INSERTED)
-      ctx.addIssue({ code: 'custom', path: ['edits'], message: `inserts more than ${MAX_INSERTED} characters` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edits'],
+        message: `inserts more than ${MAX_INSERTED} characters`,
+      });
   });
 export type EditLog = z.infer<typeof editLogSchema>;
 

@@ -69,7 +69,10 @@ export async function recordEditLog(
 ): Promise<EditLogResult> {
   const path = checkPath(log.path);
   if (attempt.status !== 'started')
-    throw new AppError('attempt_submitted', 'this attempt was already submitted; changes are no longer accepted');
+    throw new AppError(
+      'attempt_submitted',
+      'this attempt was already submitted; changes are no longer accepted',
+    );
   if (ctx.clock.now() > attempt.deadline_at + ctx.config.submitGraceMs)
     throw new AppError('deadline_passed', 'the time limit has passed; changes are no longer accepted');
   const target = await ctx.db
@@ -84,7 +87,8 @@ export async function recordEditLog(
   if (!(await contentOfAttempt(ctx, attempt, path, log.baseSha256)))
     throw new AppError('not_found', `the edits start from a content ${path} never had in this attempt`);
   const base = await textOf(ctx, attempt.id, log.baseSha256);
-  if (base === undefined) throw new AppError('validation_failed', `the edits start from content that is not text`);
+  if (base === undefined)
+    throw new AppError('validation_failed', `the edits start from content that is not text`);
   const replayed = replayEdits(base, log.edits);
   if ('problem' in replayed) throw new AppError('validation_failed', `edit log refused: ${replayed.problem}`);
   if (sha256Hex(Buffer.from(replayed.text, 'utf8')) !== log.sha256)

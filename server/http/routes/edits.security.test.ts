@@ -45,12 +45,20 @@ describe.each(dialects())('edit logs (security, %s)', (dialect) => {
     const base = start.json.content as string;
     const next = `// hi\n${base}`;
     const saved = await save(browser, attemptId, 'main.mjs', next, start.json.revision);
-    const log = { path: 'main.mjs', baseSha256: start.json.sha256, sha256: saved.sha256, edits: typing(0, '// hi\n') };
+    const log = {
+      path: 'main.mjs',
+      baseSha256: start.json.sha256,
+      sha256: saved.sha256,
+      edits: typing(0, '// hi\n'),
+    };
     const r = await t.req(browser, 'POST', url(attemptId), log);
     expect(r.status, r.text).toBe(200);
     expect(r.json).toEqual({ stored: true });
     // A resend (a retried request) is not stored twice.
-    expect((await t.req(browser, 'POST', url(attemptId), log)).json).toEqual({ stored: false, reason: 'duplicate' });
+    expect((await t.req(browser, 'POST', url(attemptId), log)).json).toEqual({
+      stored: false,
+      reason: 'duplicate',
+    });
     const logs = await logsSeenByStaff(attemptId);
     expect(logs).toHaveLength(1);
     expect(logs[0]).toMatchObject({ path: 'main.mjs', baseSha256: log.baseSha256, sha256: saved.sha256 });
@@ -90,7 +98,15 @@ describe.each(dialects())('edit logs (security, %s)', (dialect) => {
     expectError(unsaved, 404, 'not_found');
     // Times that run backwards, markup-carrying extra fields.
     for (const body of [
-      { path: 'notes.md', baseSha256: a.sha256, sha256: b.sha256, edits: [[500, 5, 0, ' '], [100, 6, 0, 'world']] },
+      {
+        path: 'notes.md',
+        baseSha256: a.sha256,
+        sha256: b.sha256,
+        edits: [
+          [500, 5, 0, ' '],
+          [100, 6, 0, 'world'],
+        ],
+      },
       { path: 'notes.md', baseSha256: a.sha256, sha256: b.sha256, edits: typing(5, ' world'), html: '<b>' },
       { path: 'notes.md', baseSha256: a.sha256, sha256: b.sha256, edits: [[0, 5, 0, ' world', 'x']] },
     ])

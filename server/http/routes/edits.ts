@@ -26,7 +26,10 @@ const post = createRoute({
       description: 'kept, or dropped (already kept, or the attempt has used its edit-log storage)',
       content: {
         'application/json': {
-          schema: z.object({ stored: z.boolean(), reason: z.enum(['duplicate', 'edit_log_full']).optional() }),
+          schema: z.object({
+            stored: z.boolean(),
+            reason: z.enum(['duplicate', 'edit_log_full']).optional(),
+          }),
         },
       },
     },
@@ -34,7 +37,17 @@ const post = createRoute({
   },
 });
 
-const editSchema = z.tuple([z.number(), z.number(), z.number(), z.string()]);
+export const editLogViewSchema = z
+  .object({
+    path: z.string(),
+    baseSha256: z.string(),
+    sha256: z.string(),
+    at: z.number(),
+    edits: z.array(z.tuple([z.number(), z.number(), z.number(), z.string()])),
+    dropped: z.number(),
+  })
+  .openapi('EditLog');
+
 const list = createRoute({
   method: 'get',
   path: '/api/attempts/{id}/edits',
@@ -46,18 +59,7 @@ const list = createRoute({
       description: 'edit logs, oldest first',
       content: {
         'application/json': {
-          schema: z.object({
-            logs: z.array(
-              z.object({
-                path: z.string(),
-                baseSha256: z.string(),
-                sha256: z.string(),
-                at: z.number(),
-                edits: z.array(editSchema),
-                dropped: z.number(),
-              }),
-            ),
-          }),
+          schema: z.object({ logs: z.array(editLogViewSchema) }),
         },
       },
     },

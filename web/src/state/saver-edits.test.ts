@@ -28,14 +28,28 @@ function fakeFetch(url: string, init: RequestInit): Promise<Response> {
   }
   const current = files.get(body.path)!;
   files.set(body.path, { content: body.content, revision: current.revision + 1 });
-  const file = { path: body.path, revision: current.revision + 1, size: 0, sha256: sha(body.content), updatedAt: 0 };
+  const file = {
+    path: body.path,
+    revision: current.revision + 1,
+    size: 0,
+    sha256: sha(body.content),
+    updatedAt: 0,
+  };
   return Promise.resolve(json(200, { file, changed: true }));
 }
 
 async function open() {
   const s = new Saver(`e${++n}`, () => {});
   savers.push(s);
-  await s.init([...files].map(([path, f]) => ({ path, revision: f.revision, size: 0, sha256: sha(f.content), updatedAt: 0 })));
+  await s.init(
+    [...files].map(([path, f]) => ({
+      path,
+      revision: f.revision,
+      size: 0,
+      sha256: sha(f.content),
+      updatedAt: 0,
+    })),
+  );
   return s;
 }
 

@@ -263,7 +263,11 @@ export class Saver {
   /** Sends an edit log on its own: whatever happens to it, the save it follows stands. */
   private sendLog(log: EditLogBody | null) {
     if (!log) return;
-    const sent = api<{ stored: boolean; reason?: string }>('POST', `/api/attempts/${this.attemptId}/edits`, log)
+    const sent = api<{ stored: boolean; reason?: string }>(
+      'POST',
+      `/api/attempts/${this.attemptId}/edits`,
+      log,
+    )
       .then(
         (r) => {
           if (r.reason === 'edit_log_full') this.edits.full = true;
