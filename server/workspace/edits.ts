@@ -84,6 +84,23 @@ export async function recordEditLog(
     .where('sha256', '=', log.sha256)
     .executeTakeFirst();
   if (!target) throw new AppError('not_found', `${path} was never saved with that content in this attempt`);
+  // Cheap answers before the costly check: a resend, or an attempt whose edit log is full.
+  const kept = await ctx.db
+    .selectFrom('edit_logs')
+    .select('id')
+    .where('attempt_id', '=', attempt.id)
+    .where('path', '=', path)
+    .where('base_sha256', '=', log.baseSha256)
+    .where('sha256', '=', log.sha256)
+    .executeTakeFirst();
+  if (kept) return { stored: false, reason: 'duplicate' };
+  const used = await ctx.db
+    .selectFrom('attempts')
+    .select('edit_log_bytes')
+    .where('id', '=', attempt.id)
+    .executeTakeFirstOrThrow();
+  if (used.edit_log_bytes + EDIT_LOG_ROW_BYTES > ctx.config.limits.maxAttemptEditLogBytes)
+    return store(ctx, attempt, path, log, Buffer.alloc(0)); // refused there, noted once
   if (!(await contentOfAttempt(ctx, attempt, path, log.baseSha256)))
     throw new AppError('not_found', `the edits start from a content ${path} never had in this attempt`);
   const base = await textOf(ctx, attempt.id, log.baseSha256);

@@ -69,17 +69,21 @@ export function withTyping(
   starter: { path: string; sha256: string }[],
 ): Step[] {
   const held = new Map(starter.map((f) => [f.path, f.sha256]));
-  const unused = new Set(logs);
+  // Logs by the save they lead to (a file may return to a content: each log is used once).
+  const byEnd = new Map<string, EditLogView[]>();
+  for (const l of logs) {
+    const key = `${l.path}\0${l.sha256}`;
+    byEnd.set(key, [...(byEnd.get(key) ?? []), l]);
+  }
   const out: Step[] = [];
   for (const step of line) {
     const e = step.event;
     if (e?.type === 'file.written' && e.path && e.sha256) {
       const before = held.get(e.path);
-      const log = [...unused].find(
-        (l) => l.path === e.path && l.sha256 === e.sha256 && l.baseSha256 === before,
-      );
+      const candidates = byEnd.get(`${e.path}\0${e.sha256}`) ?? [];
+      const log = candidates.find((l) => l.baseSha256 === before);
       if (log) {
-        unused.delete(log);
+        candidates.splice(candidates.indexOf(log), 1);
         const n = log.edits.length;
         const per = Math.ceil(n / MAX_TYPING_STEPS);
         const last = log.edits[n - 1]![0];
