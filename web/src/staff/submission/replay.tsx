@@ -102,7 +102,9 @@ export function Replay({ attemptId }: { attemptId: string }) {
 
   const err = ev.error ?? starter.error;
   if (err) return <p class="error">{err}</p>;
-  if (!ev.data || !starter.data) return <p aria-busy="true">Loading the timeline…</p>;
+  // Typing moments shift the moments' positions: wait for them (a failure just leaves them out).
+  if (!ev.data || !starter.data || (!edits.data && !edits.error))
+    return <p aria-busy="true">Loading the timeline…</p>;
   if (!line.length) return <p>No timeline recorded.</p>;
   const t0 = line[0]!.moment.at;
   const saved = file ? (file.sha256 ? contents[file.sha256] : file.starter) : undefined;
@@ -190,7 +192,7 @@ export function Replay({ attemptId }: { attemptId: string }) {
         </select>
       </div>
       <Devices events={ev.data?.events ?? []} />
-      <p aria-live="polite" data-testid="replay-moment">
+      <p aria-live={playing ? 'off' : 'polite'} data-testid="replay-moment">
         <strong>{clock(here!.moment.at - t0)}</strong> after start — <Reveal text={here!.moment.label} />
       </p>
       <div class="files-view">
