@@ -91,6 +91,7 @@ async function seed(ctx: ServiceContext, n: number, now: number) {
       submitted_at: submitted,
       submit_reason: submitted === null ? null : r % 9 === 0 ? 'deadline' : 'candidate',
       stored_bytes: 0,
+      edit_log_bytes: 0,
     });
     if (submitted === null) continue;
     const passed = i % 11;

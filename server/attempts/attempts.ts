@@ -104,6 +104,7 @@ export async function startAttempt(ctx: ServiceContext, invitationId: string): P
       submitted_at: null,
       submit_reason: null,
       stored_bytes: 0,
+      edit_log_bytes: 0,
     };
     await trx.insertInto('attempts').values(attempt).execute();
     // The workspace starts as the task's starter/ files; rows point at the same blobs (no copy).

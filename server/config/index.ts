@@ -71,6 +71,7 @@ const envSchema = z.object({
   MAX_WORKSPACE_BYTES: positiveInt('a positive number of bytes').default(20 * 1024 * 1024),
   MAX_WORKSPACE_FILES: positiveInt('a positive number').default(500),
   MAX_ATTEMPT_STORAGE_BYTES: positiveInt('a positive number of bytes').default(64 * 1024 * 1024),
+  MAX_ATTEMPT_EDIT_LOG_BYTES: positiveInt('a positive number of bytes').default(8 * 1024 * 1024),
   GATEWAY_PORT: z.coerce
     .number({ message: 'expected a port number 1-65535' })
     .int()
@@ -252,6 +253,11 @@ export interface WorkspaceLimits {
   maxFiles: number;
   /** Stored revision bytes one attempt may use (compact: a busy hour is well under 1 MiB). */
   maxAttemptStorageBytes: number;
+  /**
+   * Of those, bytes of edit logs (typing for replay, server/workspace/edits.ts); past it edits are
+   * dropped, never the saves.
+   */
+  maxAttemptEditLogBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -318,6 +324,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxWorkspaceBytes: e.MAX_WORKSPACE_BYTES,
       maxFiles: e.MAX_WORKSPACE_FILES,
       maxAttemptStorageBytes: e.MAX_ATTEMPT_STORAGE_BYTES,
+      maxAttemptEditLogBytes: e.MAX_ATTEMPT_EDIT_LOG_BYTES,
     },
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
     staffAuth,

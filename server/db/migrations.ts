@@ -664,6 +664,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0019_edit_logs': {
+      // Edit-level replay (server/workspace/edits.ts): the editor's changes between two saves of a file,
+      // one row per save they lead to, checked to rebuild it from the revision they start from, deflated.
+      // edit_log_bytes counts them against MAX_ATTEMPT_EDIT_LOG_BYTES (they count in stored_bytes too).
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('edit_logs')
+          .addColumn('id', serial, (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('attempt_id', 'text', (c) => c.notNull().references('attempts.id'))
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('base_sha256', 'text', (c) => c.notNull())
+          .addColumn('sha256', 'text', (c) => c.notNull())
+          .addColumn('edits', 'integer', (c) => c.notNull())
+          .addColumn('dropped', 'integer', (c) => c.notNull())
+          .addColumn('data', bytes, (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('edit_logs_attempt_step')
+          .on('edit_logs')
+          .columns(['attempt_id', 'path', 'base_sha256', 'sha256'])
+          .unique()
+          .execute();
+        await db.schema
+          .alterTable('attempts')
+          .addColumn('edit_log_bytes', ms, (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
+    },
   };
 }
 

@@ -224,6 +224,8 @@ export interface AttemptsTable {
   submit_reason: 'candidate' | 'deadline' | null;
   /** Bytes of stored revisions (file_revisions.data), held to MAX_ATTEMPT_STORAGE_BYTES. */
   stored_bytes: number;
+  /** Of stored_bytes, those of edit logs (edit_logs), held to MAX_ATTEMPT_EDIT_LOG_BYTES. */
+  edit_log_bytes: number;
 }
 
 export interface WorkspaceFilesTable {
@@ -248,6 +250,23 @@ export interface FileRevisionsTable {
   encoding: 'full' | 'full-deflate' | 'splice' | 'splice-deflate';
   /** Bytes of the content this revision stands for. */
   size: number;
+  data: Uint8Array;
+  created_at: number;
+}
+
+/** The editor's changes between two saves of a file (server/workspace/edit-log.ts), for replay. */
+export interface EditLogsTable {
+  id: Generated<number>;
+  attempt_id: string;
+  path: string;
+  /** The saved revision (or starter file) the edits start from. */
+  base_sha256: string;
+  /** The saved revision they rebuild. */
+  sha256: string;
+  edits: number;
+  /** Changes the browser did not keep (over its caps) before this log. */
+  dropped: number;
+  /** The edits, encoded and deflated (encodeEdits). */
   data: Uint8Array;
   created_at: number;
 }
@@ -445,6 +464,7 @@ export interface DB {
   attempts: AttemptsTable;
   workspace_files: WorkspaceFilesTable;
   file_revisions: FileRevisionsTable;
+  edit_logs: EditLogsTable;
   attempt_events: AttemptEventsTable;
   invitation_events: InvitationEventsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -30,6 +30,7 @@ import { registerAssistant } from './routes/assistant.ts';
 import { registerMaterials } from './routes/materials.ts';
 import { registerReviews } from './routes/reviews.ts';
 import { registerReplay } from './routes/replay.ts';
+import { registerEdits } from './routes/edits.ts';
 import { registerAnswerKey } from './routes/answer-key.ts';
 import { registerExport } from './routes/export.ts';
 import { registerTokens } from './routes/tokens.ts';
@@ -125,6 +126,7 @@ function build(
   registerMaterials(app);
   registerReviews(app);
   registerReplay(app);
+  registerEdits(app);
   registerAnswerKey(app);
   registerExport(app);
   registerTokens(app);

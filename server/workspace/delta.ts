@@ -30,7 +30,7 @@ export function snapshot(content: Buffer): Stored {
   return deflateIfSmaller(content, 'full', 'full-deflate');
 }
 
-function writeVarint(out: number[], n: number) {
+export function writeVarint(out: number[], n: number) {
   while (n >= 0x80) {
     out.push((n & 0x7f) | 0x80);
     n = Math.floor(n / 128);
@@ -38,7 +38,7 @@ function writeVarint(out: number[], n: number) {
   out.push(n);
 }
 
-function readVarint(buf: Buffer, at: number): [number, number] {
+export function readVarint(buf: Buffer, at: number): [number, number] {
   let n = 0;
   let mul = 1;
   for (;;) {

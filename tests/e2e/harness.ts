@@ -134,11 +134,11 @@ export async function serverFile(page: Page, id: string, file: string): Promise<
   return ((await r.json()) as { content: string }).content;
 }
 
-/** Types at the end of the open Monaco editor. */
-export async function typeInEditor(page: Page, text: string) {
+/** Types at the end of the open Monaco editor (`delay`: ms between keys, as a person types). */
+export async function typeInEditor(page: Page, text: string, opts: { delay?: number } = {}) {
   await page.locator('.monaco-editor .view-lines').click();
   await page.keyboard.press('Control+End');
-  await page.keyboard.type(text);
+  await page.keyboard.type(text, opts);
 }
 
 /** The visible text of the Monaco editor (Monaco renders spaces as no-break spaces). */

@@ -2,12 +2,23 @@
  * The workspace as an IDE, in real Chromium with real sandboxes: a candidate's own test file
  * (ticket-triage's own.test.ts) runs with Ctrl+Shift+Enter and is listed in the Tests tab with a jump
  * to the failing line; Ctrl+Enter runs; Ctrl+S is caught; the command palette lists the workspace
- * commands; a large paste and time away reach the reviewer as neutral signals; a 390 px screen is
- * warned before Start and then gets one section at a time.
+ * commands; a large paste and time away reach the reviewer as neutral signals; typing in Monaco is
+ * replayed to the reviewer keystroke by keystroke between two autosaves; a 390 px screen is warned
+ * before Start and then gets one section at a time.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { attemptId, hasChromium, openBrowser, saved, shot, startEnv, type Env, signIn } from './harness.ts';
+import {
+  attemptId,
+  hasChromium,
+  openBrowser,
+  saved,
+  shot,
+  startEnv,
+  type Env,
+  signIn,
+  typeInEditor,
+} from './harness.ts';
 
 const OWN = [
   "import { test } from 'node:test';",
@@ -143,6 +154,108 @@ describe.runIf(hasChromium())('workspace shortcuts, tests panel, signals, small 
         expect(text).toContain('1 paste over 200 characters');
         expect(text).toMatch(/away \d+ s in 1 period/);
         await shot(page, 'ide-02-integrity-summary');
+      } finally {
+        await admin.close();
+      }
+    },
+  );
+
+  it(
+    'replays typing between two autosaves: the reviewer scrubs through text that was never saved',
+    { timeout: 240_000 },
+    async () => {
+      const FIRST = '// first line typed by hand';
+      const SECOND = '// second line, letter by letter';
+      const b = await openBrowser(env.server.url, { width: 1400, height: 1000 });
+      let id = '';
+      let path = '';
+      try {
+        const { page } = b;
+        await page.goto(await env.invite('hello-llm', 'typist@example.com'));
+        await page.getByTestId('start').click();
+        await page.locator('body[data-editor-ready=true]').waitFor();
+        id = await attemptId(page);
+        path = (await page.getByTestId('editor').getAttribute('data-path'))!;
+        // Two bursts of typing, each ending in an autosave followed by its edit log.
+        for (const line of [FIRST, SECOND]) {
+          const logged = page.waitForResponse(
+            (r) => r.url().endsWith(`/api/attempts/${id}/edits`) && r.request().method() === 'POST',
+          );
+          await typeInEditor(page, `\n${line}`, { delay: 25 });
+          await saved(page);
+          const r = await logged;
+          expect(r.status(), await r.text()).toBe(200);
+          expect(await r.json()).toEqual({ stored: true });
+        }
+        await page.getByTestId('submit').click();
+        await page.getByTestId('confirm-submit').click();
+        await page.getByTestId('done').waitFor();
+      } finally {
+        await b.close();
+      }
+
+      const admin = await openBrowser(env.server.url, { width: 1400, height: 1000 });
+      try {
+        const { page } = admin;
+        await signIn(page, 'admin@example.com');
+        await page.goto(`/review/${id}`);
+        await page.getByTestId('tab-replay').click();
+        const range = page.getByTestId('replay-range');
+        await range.waitFor();
+        const moment = page.getByTestId('replay-moment');
+        const file = page.getByTestId('replay-file');
+        // From the start, step forward through the moments until the second save.
+        await range.focus();
+        await page.keyboard.press('Home');
+        await moment.filter({ hasText: 'Started' }).waitFor();
+        const seen: { label: string; text: string; typing: boolean }[] = [];
+        for (let i = 0; i < 200; i++) {
+          await page.keyboard.press('ArrowRight');
+          await page.waitForFunction(
+            (n) =>
+              (document.querySelector('[data-testid=replay-range]') as HTMLInputElement).value === String(n),
+            i + 1,
+          );
+          const label = await moment.innerText();
+          await file.waitFor();
+          seen.push({
+            label,
+            text: await file.innerText(),
+            typing: (await file.getAttribute('data-typing')) === 'true',
+          });
+          if (seen.filter((s) => s.label.includes(`Saved ${path}`)).length === 2) break;
+        }
+        const saves = seen.filter((s) => s.label.includes(`Saved ${path}`));
+        expect(saves).toHaveLength(2);
+        expect(saves[0]!.text).toContain(FIRST);
+        expect(saves[0]!.text).not.toContain('// second');
+        expect(saves[1]!.text).toContain(SECOND);
+        // Between the two saves: the second line part-typed, a text no save ever held.
+        const between = seen.slice(seen.indexOf(saves[0]!) + 1, seen.indexOf(saves[1]!));
+        const partial = between.filter(
+          (s) => s.typing && s.text.includes(FIRST) && s.text.includes('// sec') && !s.text.includes(SECOND),
+        );
+        expect(partial.length, JSON.stringify(between.map((s) => s.label))).toBeGreaterThan(5);
+        expect(partial[0]!.label).toMatch(
+          new RegExp(`Typing in ${path.replace('.', '\\.')}: \\d+ of \\d+ changes`),
+        );
+        // Before the first save, the first line appears as it was typed, too.
+        expect(seen.some((s) => s.typing && s.text.includes('// first') && !s.text.includes(FIRST))).toBe(
+          true,
+        );
+        await shot(page, 'ide-05-replay-typing');
+
+        // Play from the start runs through the typing to the end of the timeline.
+        await page.getByTestId('replay-speed').selectOption('64');
+        await range.focus();
+        await page.keyboard.press('Home');
+        await moment.filter({ hasText: 'Started' }).waitFor();
+        const play = page.getByTestId('replay-play');
+        await play.click();
+        await page.locator('[data-testid=replay-play][aria-pressed=true]').waitFor();
+        await page.locator('[data-testid=replay-play][aria-pressed=false]').waitFor({ timeout: 60_000 });
+        expect(await moment.innerText()).toMatch(/Submitted|Graded/);
+        expect(await range.inputValue()).toBe(await range.getAttribute('max'));
       } finally {
         await admin.close();
       }

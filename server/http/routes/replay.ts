@@ -9,7 +9,7 @@ import { errorResponses } from '../errors.ts';
 import { principals, requireStaff } from '../auth.ts';
 
 const params = z.object({ id: z.string().max(64) });
-const fileSchema = z.object({ path: z.string(), content: z.string() });
+const fileSchema = z.object({ path: z.string(), sha256: z.string(), content: z.string() });
 
 const starter = createRoute({
   method: 'get',
@@ -48,6 +48,7 @@ export function registerReplay(app: OpenAPIHono<AppEnv>) {
     const a = await attemptFor(ctx, principals(c), c.req.valid('param').id, 'read');
     const files = (await versionFiles(ctx, a.task_version_id, { role: 'starter' })).map((f) => ({
       path: f.path.slice('starter/'.length),
+      sha256: f.sha256,
       content: f.content.toString('utf8'),
     }));
     return c.json({ files }, 200);

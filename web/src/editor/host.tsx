@@ -17,7 +17,7 @@ export function modelFor(m: MonacoModule, docs: Docs, path: string): Model {
   if (existing) return existing;
   const model = m.monaco.editor.createModel(docs.get(path), m.languageFor(path), uri);
   model.onDidChangeContent((e) => {
-    if (!e.isFlush) docs.edit(path, model.getValue());
+    if (!e.isFlush) docs.edit(path, model.getValue(), e.changes);
   });
   return model;
 }

@@ -86,7 +86,8 @@ export function Landing({ cand, onStarted }: { cand: CandidateView; onStarted: (
           <li>Do the work yourself: no help from other people.</li>
           <li>
             For the reviewers, the workspace notes large pastes, time spent away from this page and opening
-            the attempt in another browser.
+            the attempt in another browser, and records your typing in the editor so they can replay how the
+            work took shape.
           </li>
         </ul>
       </section>

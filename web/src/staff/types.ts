@@ -41,6 +41,7 @@ export type {
   TaskSummary,
   TaskVersion,
   TimelineEvent,
+  EditLogView,
   VerifyResult,
 } from '../../../server/http/api-types.ts';
 

@@ -1,5 +1,6 @@
 /** The text of the workspace's files as the candidate sees them; user edits go to the saver. */
 import type { Saver } from './saver.ts';
+import type { Change } from './edit-log.ts';
 
 type Listener = (path: string, content: string) => void;
 
@@ -25,10 +26,10 @@ export class Docs {
     this.contents.set(path, content);
   }
 
-  /** The candidate changed it: save. */
-  edit(path: string, content: string) {
+  /** The candidate changed it: save (`changes`: the editor's change list, for the replay of typing). */
+  edit(path: string, content: string, changes?: readonly Change[]) {
     this.contents.set(path, content);
-    this.saver.edit(path, content);
+    this.saver.edit(path, content, changes);
     for (const l of this.changes) l(path, content);
   }
 

@@ -7,6 +7,7 @@
  */
 import { api, ApiError, fileUrl, NetworkError, type FileBody, type FileInfo } from '../lib/api.ts';
 import { deletePending, listPending, putPending } from './idb.ts';
+import { EditRecorder, type Change, type EditLogBody } from './edit-log.ts';
 
 export type SaveStatus = 'saved' | 'saving' | 'offline' | 'conflict' | 'error' | 'locked';
 
@@ -45,6 +46,9 @@ export class Saver {
   private retryMs = 1000;
   private listeners = new Set<(s: SaverState) => void>();
   private idle: (() => void)[] = [];
+  /** The typing between saves, sent after each save for the reviewer's replay (never holds a save up). */
+  readonly edits = new EditRecorder();
+  private logsInFlight = new Set<Promise<void>>();
   /** Back online: retry at once instead of waiting out the backoff. */
   private readonly onOnline = () => this.schedule(0);
 
@@ -67,11 +71,15 @@ export class Saver {
 
   /** Loads the server's revisions and any edits left in IndexedDB; returns those edits by path. */
   async init(files: FileInfo[]): Promise<Map<string, string>> {
-    for (const f of files) this.revisions.set(f.path, f.revision);
+    for (const f of files) {
+      this.revisions.set(f.path, f.revision);
+      this.edits.start(f.path, f.sha256);
+    }
     const restored = new Map<string, string>();
     for (const r of await listPending(this.attemptId)) {
       this.pending.set(r.path, { content: r.content, base: r.base });
       this.revisions.set(r.path, r.base);
+      this.edits.lose(r.path);
       restored.set(r.path, r.content);
     }
     if (restored.size) this.schedule(0);
@@ -83,9 +91,14 @@ export class Saver {
     return this.revisions.get(path) ?? 0;
   }
 
-  /** The candidate changed a file: buffer it durably, save it soon. */
-  edit(path: string, content: string) {
+  /**
+   * The candidate changed a file: buffer it durably, save it soon. `changes`: the editor's change list
+   * (for the replay of typing); without it the typing up to the next save is not replayable.
+   */
+  edit(path: string, content: string, changes?: readonly Change[]) {
     if (this.locked) return;
+    if (changes) this.edits.record(path, changes);
+    else this.edits.lose(path);
     const base = this.revision(path);
     this.pending.set(path, { content, base });
     this.failed.delete(path);
@@ -97,6 +110,7 @@ export class Saver {
   /** The server now holds `file` (after create, rename, take-theirs). */
   known(file: FileInfo) {
     this.revisions.set(file.path, file.revision);
+    if (!this.hasPending(file.path)) this.edits.start(file.path, file.sha256);
   }
 
   forget(path: string) {
@@ -104,6 +118,7 @@ export class Saver {
     this.pending.delete(path);
     this.conflicts.delete(path);
     this.failed.delete(path);
+    this.edits.forget(path);
     void deletePending(this.attemptId, path);
     this.emit();
   }
@@ -112,13 +127,16 @@ export class Saver {
     return this.pending.has(path) || this.inflight.has(path);
   }
 
-  /** Saves everything now; resolves when nothing is queued or in flight (or saving cannot proceed). */
+  /**
+   * Saves everything now; resolves when nothing is queued or in flight (or saving cannot proceed) and
+   * the edit logs of those saves were sent (before a submit, after which none are taken).
+   */
   flush(): Promise<void> {
     this.schedule(0);
-    return new Promise((resolve) => {
+    return new Promise<void>((resolve) => {
       if (this.settled()) return resolve();
       this.idle.push(resolve);
-    });
+    }).then(() => Promise.allSettled([...this.logsInFlight]).then(() => undefined));
   }
 
   /** Conflict: save my version over the server's current one. */
@@ -136,6 +154,7 @@ export class Saver {
     this.conflicts.delete(path);
     this.pending.delete(path);
     this.revisions.set(path, f.revision);
+    this.edits.start(path, f.sha256);
     await deletePending(this.attemptId, path);
     this.emit();
     return f.content;
@@ -206,6 +225,7 @@ export class Saver {
 
   private async save(path: string) {
     const entry = this.pending.get(path)!;
+    const typed = this.edits.take(path);
     this.inflight.add(path);
     this.emit();
     try {
@@ -214,6 +234,7 @@ export class Saver {
         content: entry.content,
         baseRevision: entry.base,
       });
+      this.sendLog(this.edits.saved(path, typed, res.file.sha256));
       this.offline = false;
       this.retryMs = 1000;
       this.revisions.set(path, res.file.revision);
@@ -228,11 +249,33 @@ export class Saver {
         this.schedule(DEBOUNCE_MS);
       }
     } catch (e) {
+      // Retried later from the same base: the typing so far still leads there. Any other outcome
+      // (conflict, refusal) leaves a text the batch cannot be checked against.
+      if (e instanceof NetworkError) this.edits.restore(path, typed);
+      else this.edits.lose(path);
       await this.failure(path, entry, e);
     } finally {
       this.inflight.delete(path);
       this.emit();
     }
+  }
+
+  /** Sends an edit log on its own: whatever happens to it, the save it follows stands. */
+  private sendLog(log: EditLogBody | null) {
+    if (!log) return;
+    const sent = api<{ stored: boolean; reason?: string }>(
+      'POST',
+      `/api/attempts/${this.attemptId}/edits`,
+      log,
+    )
+      .then(
+        (r) => {
+          if (r.reason === 'edit_log_full') this.edits.full = true;
+        },
+        () => {},
+      )
+      .finally(() => this.logsInFlight.delete(sent));
+    this.logsInFlight.add(sent);
   }
 
   private async failure(path: string, entry: Entry, e: unknown) {

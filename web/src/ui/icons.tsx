@@ -6,6 +6,7 @@
 const PATHS = {
   play: 'M4 2.5v11l9-5.5z',
   back: 'M12 2.5v11L3 8z',
+  pause: 'M5 3v10 M11 3v10',
   pencil: 'M11.5 1.5l3 3-9 9H2.5v-3z M10 3l3 3',
   trash: 'M2.5 4h11 M6 4V2.5h4V4 M4 4l.8 9.5h6.4L12 4 M6.5 6.5v5 M9.5 6.5v5',
   close: 'M4 4l8 8 M12 4l-8 8',

@@ -1,7 +1,18 @@
 /** The replay a reviewer scrubs: what happened when, and which files existed at each moment. */
 import { describe, expect, it } from 'vitest';
-import { browserName, deviceSummary, moments, showKeys, snapshotAt, terminalAt } from './replay-state.ts';
-import type { LlmCall, TimelineEvent } from '../types.ts';
+import {
+  browserName,
+  deviceSummary,
+  MAX_TYPING_STEPS,
+  moments,
+  showKeys,
+  snapshotAt,
+  terminalAt,
+  typedText,
+  withTyping,
+  type Edit,
+} from './replay-state.ts';
+import type { EditLogView, LlmCall, TimelineEvent } from '../types.ts';
 
 let id = 0;
 const ev = (at: number, type: string, path: string | null, extra: Partial<TimelineEvent> = {}) =>
@@ -129,5 +140,94 @@ describe('browsers on the replay timeline', () => {
     );
     expect(terminalAt(term, 0)).toBe('');
     expect(showKeys('cd src\t\x7f\x1b[A\r')).toBe('cd src⇥⌫↑⏎');
+  });
+});
+
+describe('replay of typing between saves', () => {
+  const typing = (offset: number, text: string, t0 = 0): Edit[] =>
+    [...text].map((ch, i) => [t0 + i * 100, offset + i, 0, ch] as Edit);
+  const log = (path: string, base: string, sha256: string, edits: Edit[]): EditLogView => ({
+    path,
+    baseSha256: base,
+    sha256,
+    at: 0,
+    edits,
+    dropped: 0,
+  });
+  const starter = [{ path: 'main.py', sha256: 's0', content: 'print(1)\n' }];
+  const timeline = [
+    ev(1000, 'attempt.started', null),
+    ev(10_000, 'file.written', 'main.py', { sha256: 'h1', revision: 2 }),
+    ev(11_000, 'run.run', null, { payload: { verdict: 'ok' } }),
+    ev(20_000, 'file.written', 'main.py', { sha256: 'h2', revision: 3 }),
+    ev(30_000, 'file.written', 'main.py', { sha256: 'h3', revision: 4 }),
+  ];
+
+  it('puts the typing before each save it leads to, from the starter and from the previous revision', () => {
+    const logs = [
+      log('main.py', 's0', 'h1', typing(9, '# hi')),
+      log('main.py', 'h1', 'h2', typing(13, '!!')),
+      // Leads to h3 but claims to start from the starter: not what the file held, so not shown.
+      log('main.py', 's0', 'h3', typing(9, 'x')),
+    ];
+    const line = withTyping(moments(timeline, []), logs, starter);
+    expect(line.map((l) => l.moment.label)).toEqual([
+      'Started (starter files)',
+      'Typing in main.py: 1 of 4 changes',
+      'Typing in main.py: 2 of 4 changes',
+      'Typing in main.py: 3 of 4 changes',
+      'Saved main.py (revision 2)',
+      'Ran the program: ok',
+      'Typing in main.py: 1 of 2 changes',
+      'Saved main.py (revision 3)',
+      'Saved main.py (revision 4)',
+    ]);
+    // Times counted back from the save on the log's own clock, in order.
+    expect(line.slice(1, 5).map((l) => l.moment.at)).toEqual([9700, 9800, 9900, 10_000]);
+    // At a typing moment the file shows its previous content with part of the typing applied.
+    const snap = snapshotAt(
+      starter,
+      line.map((l) => l.event),
+      2,
+    );
+    const t = line[2]!.typing!;
+    expect(snap.get('main.py')).toEqual({ sha256: null, starter: 'print(1)\n' });
+    expect(typedText('print(1)\n', t.edits, t.upTo)).toBe('print(1)\n# ');
+    expect(
+      snapshotAt(
+        starter,
+        line.map((l) => l.event),
+        6,
+      ).get('main.py'),
+    ).toEqual({ sha256: 'h1' });
+    expect(typedText('print(1)\n# hi', line[6]!.typing!.edits, 1)).toBe('print(1)\n# hi!');
+  });
+
+  it('never dates typing before the previous moment, and shows a long burst in at most a few dozen moments', () => {
+    const burst = typing(9, 'x'.repeat(1000)); // 100 s of typing, saved 9 s after the run
+    const line = withTyping(moments(timeline, []), [log('main.py', 'h1', 'h2', burst)], starter);
+    const steps = line.filter((l) => l.typing);
+    expect(steps.length).toBeLessThanOrEqual(MAX_TYPING_STEPS);
+    expect(steps.length).toBeGreaterThan(MAX_TYPING_STEPS / 2);
+    expect(Math.min(...steps.map((s) => s.moment.at))).toBe(11_000);
+    const ats = line.map((l) => l.moment.at);
+    expect(ats).toEqual([...ats].sort((a, b) => a - b));
+  });
+
+  it('applies deletions and replacements, and continues from an earlier result', () => {
+    const edits: Edit[] = [
+      [0, 5, 0, ' wörld'],
+      [10, 0, 1, 'H'],
+      [20, 6, 6, 'there'],
+    ];
+    expect(typedText('hello', edits, 3)).toBe('Hello there');
+    const mid = typedText('hello', edits, 1);
+    expect(typedText('hello', edits, 3, { upTo: 1, text: mid })).toBe('Hello there');
+    expect(typedText('hello', edits, 0)).toBe('hello');
+  });
+
+  it('shows the edit-log limit on the timeline', () => {
+    const full = ev(5000, 'workspace.edits_full', null, { payload: { maxBytes: 8 } });
+    expect(moments([full], [])[0]!.moment.label).toContain('no longer recorded');
   });
 });

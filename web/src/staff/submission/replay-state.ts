@@ -1,12 +1,12 @@
 /** Rebuilds which file held which content at any point of an attempt's timeline (for the replay). */
-import type { LlmCall, TimelineEvent } from '../types.ts';
+import type { EditLogView, LlmCall, TimelineEvent } from '../types.ts';
 
 export type Snapshot = Map<string, { sha256: string | null; starter?: string }>;
 
 export interface Moment {
   at: number;
   label: string;
-  kind: 'file' | 'run' | 'llm' | 'attempt' | 'other';
+  kind: 'file' | 'typing' | 'run' | 'llm' | 'attempt' | 'other';
   path: string | null;
 }
 
@@ -36,6 +36,95 @@ export function moments(
   return [...fromEvents, ...fromCalls].sort(
     (a, b) => a.moment.at - b.moment.at || (a.event?.id ?? 0) - (b.event?.id ?? 0),
   );
+}
+
+/** One editor change: ms since its batch began, offset, characters removed, text inserted. */
+export type Edit = EditLogView['edits'][number];
+
+/** At a typing moment: `path` shows its previous revision with the first `upTo` of `edits` applied. */
+export interface Typing {
+  path: string;
+  edits: Edit[];
+  upTo: number;
+}
+
+export interface Step {
+  moment: Moment;
+  event: TimelineEvent | null;
+  typing?: Typing;
+}
+
+/** A save's typing is shown in at most this many moments (a long burst: a few changes per moment). */
+export const MAX_TYPING_STEPS = 40;
+
+/**
+ * The timeline with the typing between saves: before each save that has an edit log leading to it
+ * from what the file held just before (its previous revision, or its starter file), moments showing
+ * the file part-way through the typing. Saves without one replay as before. Their times come from the
+ * log's own clock, counted back from the save, and never go before the previous moment.
+ */
+export function withTyping(
+  line: Step[],
+  logs: EditLogView[],
+  starter: { path: string; sha256: string }[],
+): Step[] {
+  const held = new Map(starter.map((f) => [f.path, f.sha256]));
+  // Logs by the save they lead to (a file may return to a content: each log is used once).
+  const byEnd = new Map<string, EditLogView[]>();
+  for (const l of logs) {
+    const key = `${l.path}\0${l.sha256}`;
+    byEnd.set(key, [...(byEnd.get(key) ?? []), l]);
+  }
+  const out: Step[] = [];
+  for (const step of line) {
+    const e = step.event;
+    if (e?.type === 'file.written' && e.path && e.sha256) {
+      const before = held.get(e.path);
+      const candidates = byEnd.get(`${e.path}\0${e.sha256}`) ?? [];
+      const log = candidates.find((l) => l.baseSha256 === before);
+      if (log) {
+        candidates.splice(candidates.indexOf(log), 1);
+        const n = log.edits.length;
+        const per = Math.ceil(n / MAX_TYPING_STEPS);
+        const last = log.edits[n - 1]![0];
+        const floor = out.at(-1)?.moment.at ?? -Infinity;
+        for (let k = per; k < n; k += per) {
+          const at = Math.min(e.at, Math.max(floor, e.at - (last - log.edits[k - 1]![0])));
+          out.push({
+            moment: { at, label: `Typing in ${e.path}: ${k} of ${n} changes`, kind: 'typing', path: e.path },
+            event: null,
+            typing: { path: e.path, edits: log.edits, upTo: k },
+          });
+        }
+      }
+      held.set(e.path, e.sha256);
+    } else if (e?.type === 'file.renamed' && e.path) {
+      const from = String(e.payload?.from ?? '');
+      const sha = e.sha256 ?? held.get(from);
+      held.delete(from);
+      if (sha) held.set(e.path, sha);
+    } else if (e?.type === 'file.deleted' && e.path) held.delete(e.path);
+    out.push(step);
+  }
+  return out;
+}
+
+/**
+ * `text` with the first `upTo` edits applied. `from`: an earlier result for the same text and edits
+ * (playing forward applies only the new edits).
+ */
+export function typedText(
+  text: string,
+  edits: readonly Edit[],
+  upTo: number,
+  from?: { upTo: number; text: string },
+): string {
+  let out = from && from.upTo <= upTo ? from.text : text;
+  for (let i = from && from.upTo <= upTo ? from.upTo : 0; i < upTo && i < edits.length; i++) {
+    const [, offset, removed, inserted] = edits[i]!;
+    out = out.slice(0, offset) + inserted + out.slice(offset + removed);
+  }
+  return out;
 }
 
 function describe(e: TimelineEvent): Moment {
@@ -96,6 +185,13 @@ function describe(e: TimelineEvent): Moment {
     }
     case 'terminal.ended':
       return { at: e.at, label: `Terminal closed: ${String(p.reason ?? '')}`, kind: 'run', path: null };
+    case 'workspace.edits_full':
+      return {
+        at: e.at,
+        label: 'Typing is no longer recorded (the edit log reached its storage limit); saves still are',
+        kind: 'attempt',
+        path: null,
+      };
     case 'integrity.paste':
       return { at: e.at, label: `Pasted ${Number(p.chars) || 0} characters`, kind: 'attempt', path: null };
     case 'integrity.away':

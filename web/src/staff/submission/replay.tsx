@@ -1,12 +1,21 @@
 /**
- * Replay: a scrubber over the attempt's timeline (file revisions, runs, LLM calls, submit). Moving it
- * shows the workspace as it was at that moment; contents come from /revisions/{sha256}, cached.
+ * Replay: a scrubber over the attempt's timeline (file revisions, the typing between them where the
+ * editor recorded it, runs, LLM calls, submit). Moving it, or playing it, shows the workspace as it was
+ * at that moment; contents come from /revisions/{sha256}, cached, and typing from /edits.
  */
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
-import type { LlmView, TimelineEvent } from '../types.ts';
-import { deviceSummary, moments, snapshotAt, terminalAt } from './replay-state.ts';
+import type { EditLogView, LlmView, TimelineEvent } from '../types.ts';
+import {
+  deviceSummary,
+  moments,
+  snapshotAt,
+  terminalAt,
+  typedText,
+  withTyping,
+  type Step,
+} from './replay-state.ts';
 import { Reveal, revealText } from '../../lib/reveal.tsx';
 import { Icon } from '../../ui/icons.tsx';
 
@@ -18,14 +27,24 @@ const clock = (ms: number) => {
 export function Replay({ attemptId }: { attemptId: string }) {
   const ev = useGet<{ events: TimelineEvent[] }>(`/api/attempts/${attemptId}/events`);
   const llm = useGet<LlmView>(`/api/attempts/${attemptId}/llm`);
-  const starter = useGet<{ files: { path: string; content: string }[] }>(
+  const starter = useGet<{ files: { path: string; sha256: string; content: string }[] }>(
     `/api/attempts/${attemptId}/starter`,
   );
-  const line = useMemo(
-    () => (ev.data ? moments(ev.data.events, llm.data?.calls ?? []) : []),
-    [ev.data, llm.data],
+  const edits = useGet<{ logs: EditLogView[] }>(`/api/attempts/${attemptId}/edits`);
+  const line: Step[] = useMemo(
+    () =>
+      ev.data
+        ? withTyping(
+            moments(ev.data.events, llm.data?.calls ?? []),
+            edits.data?.logs ?? [],
+            starter.data?.files ?? [],
+          )
+        : [],
+    [ev.data, llm.data, edits.data, starter.data],
   );
   const [pos, setPos] = useState<number | null>(null);
+  const [playing, setPlaying] = useState(false);
+  const [speed, setSpeed] = useState(4);
   const [chosen, setChosen] = useState<string | null>(null);
   const [contents, setContents] = useState<Record<string, string>>({});
 
@@ -60,6 +79,18 @@ export function Replay({ attemptId }: { attemptId: string }) {
         : paths[0];
   const file = path ? snap.get(path) : undefined;
   const sha = file?.sha256 ?? null;
+  const typing = here?.typing && here.typing.path === path ? here.typing : undefined;
+  // Playing forward applies only the new changes to the text shown a moment ago.
+  const lastTyped = useRef<{ edits: unknown; base: string; upTo: number; text: string } | null>(null);
+
+  // Play: step through the moments at `speed` × the recorded pace (pauses shortened, at most 1.5 s).
+  useEffect(() => {
+    if (!playing) return;
+    if (at >= line.length - 1) return setPlaying(false);
+    const gap = (line[at + 1]!.moment.at - line[at]!.moment.at) / speed;
+    const timer = setTimeout(() => setPos(at + 1), Math.min(1500, Math.max(40, gap)));
+    return () => clearTimeout(timer);
+  }, [playing, at, speed, line]);
 
   useEffect(() => {
     if (!sha || contents[sha] !== undefined) return;
@@ -71,10 +102,19 @@ export function Replay({ attemptId }: { attemptId: string }) {
 
   const err = ev.error ?? starter.error;
   if (err) return <p class="error">{err}</p>;
-  if (!ev.data || !starter.data) return <p aria-busy="true">Loading the timeline…</p>;
+  // Typing moments shift the moments' positions: wait for them (a failure just leaves them out).
+  if (!ev.data || !starter.data || (!edits.data && !edits.error))
+    return <p aria-busy="true">Loading the timeline…</p>;
   if (!line.length) return <p>No timeline recorded.</p>;
   const t0 = line[0]!.moment.at;
-  const text = file ? (file.sha256 ? contents[file.sha256] : file.starter) : undefined;
+  const saved = file ? (file.sha256 ? contents[file.sha256] : file.starter) : undefined;
+  let text = saved;
+  if (typing && saved !== undefined) {
+    const prev = lastTyped.current;
+    const from = prev && prev.edits === typing.edits && prev.base === saved ? prev : undefined;
+    text = typedText(saved, typing.edits, typing.upTo, from);
+    lastTyped.current = { edits: typing.edits, base: saved, upTo: typing.upTo, text };
+  }
 
   return (
     <div class="replay" data-testid="replay">
@@ -99,7 +139,10 @@ export function Replay({ attemptId }: { attemptId: string }) {
           value={at}
           data-testid="replay-range"
           aria-valuetext={`${clock(here!.moment.at - t0)}: ${revealText(here!.moment.label)}`}
-          onInput={(e) => setPos(Number(e.currentTarget.value))}
+          onInput={(e) => {
+            setPlaying(false);
+            setPos(Number(e.currentTarget.value));
+          }}
         />
         <button
           type="button"
@@ -120,8 +163,36 @@ export function Replay({ attemptId }: { attemptId: string }) {
           />
         ))}
       </ol>
+      <div class="replay-playbar">
+        <button
+          type="button"
+          class="small"
+          data-testid="replay-play"
+          onClick={() => {
+            if (!playing && at >= line.length - 1) setPos(0);
+            setPlaying(!playing);
+          }}
+          aria-label={playing ? 'Pause' : 'Play'}
+          aria-pressed={playing}
+        >
+          <Icon name={playing ? 'pause' : 'play'} /> {playing ? 'Pause' : 'Play'}
+        </button>
+        <select
+          class="replay-speed"
+          aria-label="Playback speed"
+          data-testid="replay-speed"
+          value={speed}
+          onChange={(e) => setSpeed(Number(e.currentTarget.value))}
+        >
+          {[1, 4, 16, 64].map((s) => (
+            <option key={s} value={s}>
+              {s}×
+            </option>
+          ))}
+        </select>
+      </div>
       <Devices events={ev.data?.events ?? []} />
-      <p aria-live="polite" data-testid="replay-moment">
+      <p aria-live={playing ? 'off' : 'polite'} data-testid="replay-moment">
         <strong>{clock(here!.moment.at - t0)}</strong> after start — <Reveal text={here!.moment.label} />
       </p>
       <div class="files-view">
@@ -138,7 +209,9 @@ export function Replay({ attemptId }: { attemptId: string }) {
                   <code>
                     <Reveal text={p} />
                   </code>
-                  {p === here!.moment.path && <span class="small muted"> (changed here)</span>}
+                  {p === here!.moment.path && (
+                    <span class="small muted">{here!.typing ? ' (typing)' : ' (changed here)'}</span>
+                  )}
                 </button>
               </li>
             ))}
@@ -154,6 +227,7 @@ export function Replay({ attemptId }: { attemptId: string }) {
             <pre
               class="out code-view"
               data-testid="replay-file"
+              data-typing={typing ? 'true' : undefined}
               aria-label={`${revealText(path)} at this moment`}
             >
               <Reveal text={text} />
