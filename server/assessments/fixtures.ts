@@ -10,7 +10,7 @@ import { importAssessment } from './index.ts';
 /** Imports hello-llm (code, 15 min) and critique-support-bot (critique, 50 min) and `assessments/<slug>`. */
 export async function importLoop(
   ctx: ServiceContext,
-  opts: { slug?: string; clock: 'overall' | 'per-task'; timeLimitMinutes?: number },
+  opts: { slug?: string; clock: 'overall' | 'per-task'; timeLimitMinutes?: number; onlyFirst?: boolean },
 ) {
   await importTask(ctx, path.join(repoRoot, 'tasks/hello-llm'));
   await importTask(ctx, path.join(repoRoot, 'tasks/critique-support-bot'));
@@ -27,7 +27,7 @@ export async function importLoop(
       'tasks:',
       '  - task: hello-llm',
       '    weight: 2',
-      '  - task: critique-support-bot',
+      ...(opts.onlyFirst ? [] : ['  - task: critique-support-bot']),
       '',
     ].join('\n'),
   );
