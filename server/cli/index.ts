@@ -11,6 +11,7 @@ import { createLogger } from '../logger/index.ts';
 import { randomIds, systemClock, type ServiceContext } from '../platform/index.ts';
 import { createUser, roles, type Role } from '../users/index.ts';
 import { importTask, listTasks, loadTaskDir } from '../tasks/index.ts';
+import { importAssessment, listAssessments, loadAssessmentDir } from '../assessments/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { startServer } from '../serve.ts';
 import { generateOutputs, GenerateError } from '../tasks/index.ts';
@@ -59,7 +60,11 @@ Usage:
   worksample tasks list                              imported tasks and their newest versions
   worksample tasks generate-outputs <dir> [--force]  write a critique task's model outputs once, through
                                                      the configured LLM upstream (LLM_UPSTREAM)
+  worksample assessments validate <dir>...           check an assessment folder (assessment.yaml)
+  worksample assessments import <dir>...             import assessment folders (their tasks imported first)
+  worksample assessments list                        imported assessments and their newest versions
   worksample invite --task SLUG --email E --name N [--version V] [--expires-days D]
+                    (or --assessment SLUG instead of --task)
                                                      invite a candidate; prints the link (shown once)
 `;
 
@@ -256,6 +261,43 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
     return failed ? 1 : undefined;
   }
 
+  if (verb === 'assessments' && sub === 'validate') {
+    if (!rest.length) throw new CliError('assessments validate: give a folder, e.g. assessments/ai-engineer-loop');
+    let failed = 0;
+    for (const dir of rest) {
+      const result = await loadAssessmentDir(dir);
+      if (result.ok) print(`ok  ${dir}  ${result.assessment.slug} (${result.assessment.manifest.tasks.length} tasks)`);
+      else {
+        failed++;
+        result.errors.forEach((e) => print(`error  ${e}`));
+      }
+    }
+    return failed ? 1 : undefined;
+  }
+
+  if (verb === 'assessments' && sub === 'import') {
+    if (!rest.length) throw new CliError('assessments import: give one or more folders, e.g. assessments/ai-engineer-loop');
+    return withContext(config, async (ctx) => {
+      for (const dir of rest) {
+        const { status, version } = await importAssessment(ctx, dir);
+        print(
+          `${status === 'created' ? 'imported' : 'unchanged'}  ${version.slug} v${version.version}  ${version.tasks.map((t) => t.taskSlug).join(', ')}`,
+        );
+      }
+      return undefined;
+    });
+  }
+
+  if (verb === 'assessments' && sub === 'list') {
+    return withContext(config, async (ctx) => {
+      const list = await listAssessments(ctx);
+      if (!list.length) print('no assessments imported yet; try: worksample assessments import assessments/<slug>');
+      for (const a of list)
+        print(`${a.slug}  v${a.version}  ${a.clock}${a.timeLimitMinutes ? ` ${a.timeLimitMinutes} min` : ''}  ${a.title}`);
+      return undefined;
+    });
+  }
+
   if (verb === 'tasks' && sub === 'list') {
     return withContext(config, async (ctx) => {
       const tasks = await listTasks(ctx);
@@ -276,6 +318,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
       args: argv.slice(1),
       options: {
         task: { type: 'string' },
+        assessment: { type: 'string' },
         email: { type: 'string' },
         name: { type: 'string' },
         version: { type: 'string' },
@@ -283,8 +326,8 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
       },
       strict: true,
     });
-    if (!values.task || !values.email || !values.name)
-      throw new CliError('invite: --task, --email and --name are required');
+    if (!values.task === !values.assessment || !values.email || !values.name)
+      throw new CliError('invite: --task or --assessment, --email and --name are required');
     const num = (v: string | undefined, flag: string) => {
       if (v === undefined) return undefined;
       const n = Number(v);
@@ -295,17 +338,18 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
       createInvitation(
         ctx,
         {
-          taskSlug: values.task!,
+          ...(values.task
+            ? { taskSlug: values.task, taskVersion: num(values.version, '--version') }
+            : { assessmentSlug: values.assessment!, assessmentVersion: num(values.version, '--version') }),
           candidateEmail: values.email!,
           candidateName: values.name!,
-          taskVersion: num(values.version, '--version'),
           expiresInDays: num(values['expires-days'], '--expires-days'),
         },
         null,
       ),
     );
     print(
-      `invited ${invitation.candidateName} <${invitation.candidateEmail}> to ${invitation.taskSlug} v${invitation.taskVersion}, expires ${new Date(invitation.expiresAt).toISOString()}`,
+      `invited ${invitation.candidateName} <${invitation.candidateEmail}> to ${invitation.assessment ? `assessment ${invitation.assessment.slug} v${invitation.assessment.version}` : `${invitation.taskSlug} v${invitation.taskVersion}`}, expires ${new Date(invitation.expiresAt).toISOString()}`,
     );
     print(link);
     return;

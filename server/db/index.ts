@@ -180,6 +180,7 @@ export type {
   UsersTable,
   InvitationsTable,
   TaskVersionsTable,
+  AssessmentVersionsTable,
   GatewayKeysTable,
   LlmCallsTable,
   ReviewsTable,
