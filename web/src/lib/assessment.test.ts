@@ -18,7 +18,11 @@ import {
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 
-function task(position: number, status: AssessmentTask['status'], title = `Task ${position}`): AssessmentTask {
+function task(
+  position: number,
+  status: AssessmentTask['status'],
+  title = `Task ${position}`,
+): AssessmentTask {
   return {
     position,
     title,
@@ -95,13 +99,18 @@ describe('pendingTasks (the Submit all dialog)', () => {
   });
 
   it('is empty when everything is submitted', () => {
-    expect(pendingTasks([task(0, 'submitted'), task(1, 'submitted')])).toEqual({ inProgress: [], notStarted: [] });
+    expect(pendingTasks([task(0, 'submitted'), task(1, 'submitted')])).toEqual({
+      inProgress: [],
+      notStarted: [],
+    });
   });
 });
 
 describe('clock rule and numbering', () => {
   it('says in words whether one clock covers all tasks or each task has its own', () => {
-    expect(clockRule(view({ timeLimitMinutes: 120 }))).toMatch(/^One clock of 2 hours for all 2 tasks\. It starts when you press Start/);
+    expect(clockRule(view({ timeLimitMinutes: 120 }))).toMatch(
+      /^One clock of 2 hours for all 2 tasks\. It starts when you press Start/,
+    );
     expect(clockRule(view({ timeLimitMinutes: 120 }))).toMatch(/never opened count as not attempted/);
     expect(clockRule(view({ clock: 'per-task' }))).toMatch(/^Each task has its own time limit/);
     expect([minutes(1), minutes(45), minutes(60), minutes(90)]).toEqual([

@@ -102,12 +102,7 @@ describe('overview and Submit all', () => {
     const onOpen = vi.fn(async () => {});
     await act(() =>
       render(
-        <AssessmentOverview
-          a={started}
-          onOpen={onOpen}
-          onSubmitAll={async () => {}}
-          onClockOut={() => {}}
-        />,
+        <AssessmentOverview a={started} onOpen={onOpen} onSubmitAll={async () => {}} onClockOut={() => {}} />,
         root,
       ),
     );
@@ -125,7 +120,12 @@ describe('overview and Submit all', () => {
     const onSubmitAll = vi.fn(async () => {});
     await act(() =>
       render(
-        <AssessmentOverview a={started} onOpen={async () => {}} onSubmitAll={onSubmitAll} onClockOut={() => {}} />,
+        <AssessmentOverview
+          a={started}
+          onOpen={async () => {}}
+          onSubmitAll={onSubmitAll}
+          onClockOut={() => {}}
+        />,
         root,
       ),
     );
@@ -140,10 +140,18 @@ describe('overview and Submit all', () => {
   });
 
   it('a submitted task has no Open button', async () => {
-    const a = { ...started, tasks: [task(0, 'submitted', 'Ticket triage'), task(1, 'started', 'Critique a bot')] };
+    const a = {
+      ...started,
+      tasks: [task(0, 'submitted', 'Ticket triage'), task(1, 'started', 'Critique a bot')],
+    };
     await act(() =>
       render(
-        <AssessmentOverview a={a} onOpen={async () => {}} onSubmitAll={async () => {}} onClockOut={() => {}} />,
+        <AssessmentOverview
+          a={a}
+          onOpen={async () => {}}
+          onSubmitAll={async () => {}}
+          onClockOut={() => {}}
+        />,
         root,
       ),
     );

@@ -31,7 +31,9 @@ function useAction() {
     try {
       await f();
     } catch (e) {
-      setError(`${what}: ${e instanceof Error ? e.message : String(e)}. Check your connection and try again.`);
+      setError(
+        `${what}: ${e instanceof Error ? e.message : String(e)}. Check your connection and try again.`,
+      );
     } finally {
       setBusy(false);
     }
@@ -42,8 +44,8 @@ function useAction() {
 function TaskFacts({ t, a }: { t: AssessmentTask; a: AssessmentView }) {
   return (
     <span class="muted small">
-      {KIND_LABEL[t.kind]} task · {a.clock === 'overall' ? 'shared clock' : minutes(t.timeLimitMinutes)} · weight{' '}
-      {t.weight}
+      {KIND_LABEL[t.kind]} task · {a.clock === 'overall' ? 'shared clock' : minutes(t.timeLimitMinutes)} ·
+      weight {t.weight}
     </span>
   );
 }

@@ -39,7 +39,13 @@ export function AssessmentBar({
         Task {index + 1} of {a.tasks.length}
       </span>
       <span aria-hidden="true">·</span>
-      <button type="button" class="link" disabled={busy} data-testid="to-overview" onClick={() => void move(null)}>
+      <button
+        type="button"
+        class="link"
+        disabled={busy}
+        data-testid="to-overview"
+        onClick={() => void move(null)}
+      >
         Overview
       </button>
       <span class="spacer" />

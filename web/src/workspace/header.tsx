@@ -121,8 +121,9 @@ function SubmitButton({
         <form method="dialog">
           <h2 id="submit-h">{oneOfMany ? 'Submit this task?' : 'Submit your work?'}</h2>
           <p>
-            After submitting you cannot change anything{oneOfMany ? ' in this task' : ''}. The hiring team sees
-            the workspace as it is now.{oneOfMany ? ' You go back to the overview of the assessment.' : ''}
+            After submitting you cannot change anything{oneOfMany ? ' in this task' : ''}. The hiring team
+            sees the workspace as it is now.
+            {oneOfMany ? ' You go back to the overview of the assessment.' : ''}
           </p>
           <UnsavedWork s={s} />
           <div class="row end">
