@@ -11,6 +11,7 @@ import type { Db } from '../db/index.ts';
 import type { AttemptsTable } from '../db/index.ts';
 import type { Principal } from '../auth/index.ts';
 import { getVersion } from '../tasks/index.ts';
+import { getAssessmentVersion } from '../assessments/index.ts';
 
 export type Attempt = AttemptsTable;
 
@@ -25,6 +26,8 @@ export interface AttemptView {
   /** True while the candidate may still change the workspace. */
   writable: boolean;
   serverNow: number;
+  /** The task's place in its assessment (0 for a single-task invitation). */
+  position: number;
 }
 
 export function viewAttempt(ctx: ServiceContext, a: Attempt): AttemptView {
@@ -39,6 +42,7 @@ export function viewAttempt(ctx: ServiceContext, a: Attempt): AttemptView {
     submitReason: a.submit_reason,
     writable: a.status === 'started' && now <= a.deadline_at + ctx.config.submitGraceMs,
     serverNow: now,
+    position: a.position ?? 0,
   };
 }
 
@@ -68,8 +72,13 @@ export async function recordEvent(
     .execute();
 }
 
-/** Starts the attempt for an invitation (idempotent: a second start returns the same attempt). */
-export async function startAttempt(ctx: ServiceContext, invitationId: string): Promise<Attempt> {
+/**
+ * Starts the attempt for an invitation's task at `position` (idempotent: a second start returns the
+ * same attempt). A single-task invitation has only position 0. In an assessment, the overall clock
+ * must have been started (every task's deadline is the assessment's); the per-task clock gives each
+ * task its own limit from now. Nothing starts once the assessment is submitted or its time is up.
+ */
+export async function startAttempt(ctx: ServiceContext, invitationId: string, position = 0): Promise<Attempt> {
   const now = ctx.clock.now();
   let created = false;
   const started = await ctx.db.transaction().execute(async (trx) => {
@@ -77,6 +86,7 @@ export async function startAttempt(ctx: ServiceContext, invitationId: string): P
       .selectFrom('attempts')
       .selectAll()
       .where('invitation_id', '=', invitationId)
+      .where('position', '=', position)
       .executeTakeFirst();
     if (existing) return existing;
     created = true;
@@ -88,29 +98,67 @@ export async function startAttempt(ctx: ServiceContext, invitationId: string): P
     if (!inv) throw new AppError('not_found', 'invitation not found');
     if (inv.revoked_at !== null)
       throw new AppError('invitation_revoked', 'this invitation was withdrawn; contact the hiring team');
-    if (inv.expires_at <= now)
+    let taskVersionId = inv.task_version_id;
+    let deadline: number | null = null;
+    let limitMinutes: number | null = null;
+    const assessment = inv.assessment_version_id
+      ? (await getAssessmentVersion({ ...ctx, db: trx }, inv.assessment_version_id)).manifest
+      : null;
+    // Overall clock: once it runs, the deadline bounds the work, not the link's expiry.
+    const clockRunning = assessment?.clock === 'overall' && inv.assessment_started_at != null;
+    if (inv.expires_at <= now && !clockRunning)
       throw new AppError(
         'invitation_expired',
         'this invitation expired before it was started; ask the hiring team for a new link',
       );
-    const version = await getVersion({ ...ctx, db: trx }, inv.task_version_id);
+    if (!assessment) {
+      if (position !== 0) throw new AppError('validation_failed', 'position: this invitation has one task');
+    } else {
+      const task = assessment.tasks[position];
+      if (!task) throw new AppError('validation_failed', `position: expected 0 to ${assessment.tasks.length - 1}`);
+      if (inv.assessment_submitted_at != null)
+        throw new AppError('attempt_submitted', 'this assessment was submitted; its tasks can no longer be started');
+      taskVersionId = task.taskVersionId;
+      if (assessment.clock === 'overall') {
+        if (inv.assessment_started_at == null)
+          throw new AppError('conflict', 'the assessment has not been started; press Start on its first page');
+        deadline = inv.assessment_started_at + assessment.timeLimitMinutes! * 60_000;
+        if (now >= deadline)
+          throw new AppError('deadline_passed', "the assessment's time is up; tasks not opened are not attempted");
+      } else {
+        limitMinutes = task.timeLimitMinutes;
+        // Starting a task counts as having read the intro.
+        await trx
+          .updateTable('invitations')
+          .set({ assessment_started_at: now })
+          .where('id', '=', inv.id)
+          .where('assessment_started_at', 'is', null)
+          .execute();
+      }
+    }
+    if (deadline === null) {
+      const version = await getVersion({ ...ctx, db: trx }, taskVersionId);
+      limitMinutes ??= version.manifest.timeLimitMinutes;
+      deadline = now + limitMinutes * 60_000;
+    }
     const attempt: Attempt = {
       id: ctx.ids.id('att'),
       invitation_id: inv.id,
-      task_version_id: inv.task_version_id,
+      task_version_id: taskVersionId,
       status: 'started',
       started_at: now,
-      deadline_at: now + version.manifest.timeLimitMinutes * 60_000,
+      deadline_at: deadline,
       submitted_at: null,
       submit_reason: null,
       stored_bytes: 0,
+      position,
     };
     await trx.insertInto('attempts').values(attempt).execute();
     // The workspace starts as the task's starter/ files; rows point at the same blobs (no copy).
     const starter = await trx
       .selectFrom('task_version_files')
       .selectAll()
-      .where('task_version_id', '=', inv.task_version_id)
+      .where('task_version_id', '=', taskVersionId)
       .where('role', '=', 'starter')
       .execute();
     for (const f of starter) {

@@ -95,16 +95,17 @@ export async function noteDevice(ctx: ServiceContext, attempt: Attempt, seen: De
   }
 }
 
-/** noteDevice for the attempt of an invitation, when it has one. */
+/** noteDevice for every attempt of an invitation (one, or one per task of an assessment). */
 export async function noteDeviceForInvitation(
   ctx: ServiceContext,
   invitationId: string,
   seen: DeviceSeen,
 ): Promise<void> {
-  const attempt = await ctx.db
+  const attempts = await ctx.db
     .selectFrom('attempts')
     .selectAll()
     .where('invitation_id', '=', invitationId)
-    .executeTakeFirst();
-  if (attempt) await noteDevice(ctx, attempt, seen);
+    .orderBy('position')
+    .execute();
+  for (const attempt of attempts) await noteDevice(ctx, attempt, seen);
 }

@@ -11,6 +11,7 @@ import { createLogger } from '../logger/index.ts';
 import { randomIds, systemClock, type ServiceContext } from '../platform/index.ts';
 import { createUser, roles, type Role } from '../users/index.ts';
 import { importTask, listTasks, loadTaskDir } from '../tasks/index.ts';
+import { importAssessment, listAssessments, loadAssessmentDir } from '../assessments/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { startServer } from '../serve.ts';
 import { generateOutputs, GenerateError } from '../tasks/index.ts';
@@ -57,6 +58,9 @@ Usage:
                                                      solution/, starter/, wrong/* and the tamper corpus in real
                                                      sandboxes; prints a per-check table, exits 1 on any failure
   worksample tasks list                              imported tasks and their newest versions
+  worksample assessments validate <dir>...           check an assessment folder (assessment.yaml)
+  worksample assessments import <dir>...             import assessment folders (their tasks imported first)
+  worksample assessments list                        imported assessments and their newest versions
   worksample tasks generate-outputs <dir> [--force]  write a critique task's model outputs once, through
                                                      the configured LLM upstream (LLM_UPSTREAM)
   worksample invite --task SLUG --email E --name N [--version V] [--expires-days D]
@@ -254,6 +258,43 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
         : `all ${dirs.length} task(s) verified`,
     );
     return failed ? 1 : undefined;
+  }
+
+  if (verb === 'assessments' && sub === 'validate') {
+    if (!rest.length) throw new CliError('assessments validate: give a folder, e.g. assessments/ai-engineer-loop');
+    let failed = 0;
+    for (const dir of rest) {
+      const result = await loadAssessmentDir(dir);
+      if (result.ok) print(`ok  ${dir}  ${result.assessment.slug} (${result.assessment.manifest.tasks.length} tasks)`);
+      else {
+        failed++;
+        result.errors.forEach((e) => print(`error  ${e}`));
+      }
+    }
+    return failed ? 1 : undefined;
+  }
+
+  if (verb === 'assessments' && sub === 'import') {
+    if (!rest.length) throw new CliError('assessments import: give one or more folders, e.g. assessments/ai-engineer-loop');
+    return withContext(config, async (ctx) => {
+      for (const dir of rest) {
+        const { status, version } = await importAssessment(ctx, dir);
+        print(
+          `${status === 'created' ? 'imported' : 'unchanged'}  ${version.slug} v${version.version}  ${version.tasks.map((t) => t.taskSlug).join(', ')}`,
+        );
+      }
+      return undefined;
+    });
+  }
+
+  if (verb === 'assessments' && sub === 'list') {
+    return withContext(config, async (ctx) => {
+      const list = await listAssessments(ctx);
+      if (!list.length) print('no assessments imported yet; try: worksample assessments import assessments/<slug>');
+      for (const a of list)
+        print(`${a.slug}  v${a.version}  ${a.clock}${a.timeLimitMinutes ? ` ${a.timeLimitMinutes} min` : ''}  ${a.title}`);
+      return undefined;
+    });
   }
 
   if (verb === 'tasks' && sub === 'list') {

@@ -46,6 +46,7 @@ const envSchema = z.object({
     })
     .default('info'),
   TASKS_DIR: z.string().min(1).default('./tasks'),
+  ASSESSMENTS_DIR: z.string().min(1).default('./assessments'),
   WEB_DIST: z.string().min(1).default('./web/dist'),
   SANDBOX_DRIVER: z
     .enum(['auto', 'docker', 'local', 'none'], { message: 'expected auto, docker, local or none' })
@@ -180,6 +181,8 @@ export interface Config {
   databaseUrl: string;
   logLevel: string;
   tasksDir: string;
+  /** Assessment folders (`<slug>/assessment.yaml`) imported on first run after the tasks. */
+  assessmentsDir: string;
   webDist: string;
   sandboxDriver: 'auto' | 'docker' | 'local' | 'none';
   allowLocalSandboxInProduction: boolean;
@@ -299,6 +302,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     databaseUrl,
     logLevel: e.LOG_LEVEL,
     tasksDir: path.resolve(e.TASKS_DIR),
+    assessmentsDir: path.resolve(e.ASSESSMENTS_DIR),
     webDist: path.resolve(e.WEB_DIST),
     sandboxDriver: e.SANDBOX_DRIVER,
     allowLocalSandboxInProduction: e.ALLOW_LOCAL_SANDBOX_IN_PRODUCTION,

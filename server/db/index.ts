@@ -169,6 +169,7 @@ export type {
   UsersTable,
   InvitationsTable,
   TaskVersionsTable,
+  AssessmentVersionsTable,
   GatewayKeysTable,
   LlmCallsTable,
   ReviewsTable,

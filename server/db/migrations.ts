@@ -664,6 +664,80 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0018_assessments': {
+      // Assessments (server/assessments/): an ordered list of task versions under one invitation.
+      // assessment_versions are immutable like task_versions (content hash → new version); an
+      // invitation may pin one (its task_version_id stays the first task's, for code that reads it),
+      // with when the candidate pressed Start (the overall clock) and Submit all. One attempt per task:
+      // attempts.position (0 for single-task invitations), unique per invitation, replacing the
+      // one-attempt-per-invitation constraint. The task a candidate session is on lives on its row.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('assessments')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('slug', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('assessment_versions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('assessment_id', 'text', (c) => c.notNull().references('assessments.id'))
+          .addColumn('slug', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('content_hash', 'text', (c) => c.notNull())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('manifest_json', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addColumn('imported_by', 'text')
+          .addUniqueConstraint('assessment_versions_version', ['assessment_id', 'version'])
+          .addUniqueConstraint('assessment_versions_hash', ['assessment_id', 'content_hash'])
+          .execute();
+        await db.schema
+          .alterTable('invitations')
+          .addColumn('assessment_version_id', 'text', (c) => c.references('assessment_versions.id'))
+          .execute();
+        await db.schema.alterTable('invitations').addColumn('assessment_started_at', ms).execute();
+        await db.schema.alterTable('invitations').addColumn('assessment_submitted_at', ms).execute();
+        await db.schema.alterTable('sessions').addColumn('assessment_position', 'integer').execute();
+        await db.schema
+          .alterTable('attempts')
+          .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        if (dialect === 'postgres') {
+          await sql`alter table attempts drop constraint if exists attempts_invitation_id_key`.execute(db);
+        } else {
+          // SQLite cannot drop a column's UNIQUE: the table is rebuilt from its own stored definition
+          // (every column added since 0001 kept), with the tables that reference attempts left
+          // pointing at the new one (foreign keys off while the old table is swapped out).
+          const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'attempts'`.execute(db);
+          const others = await sql<{ sql: string }>`select sql from sqlite_master where tbl_name = 'attempts' and type in ('index', 'trigger') and sql is not null`.execute(db);
+          const original = table.rows[0]!.sql;
+          const rebuilt = original
+            .replace(/^create table "?attempts"?/i, 'create table "attempts_0018"')
+            .replace(/("invitation_id"\s+text\s+not null)\s+unique/i, '$1');
+          if (rebuilt === original || /"invitation_id"[^,]*unique/i.test(rebuilt))
+            throw new Error(`0018: unexpected attempts definition: ${original}`);
+          await sql`pragma foreign_keys = off`.execute(db);
+          try {
+            await sql.raw(rebuilt).execute(db);
+            await sql`insert into attempts_0018 select * from attempts`.execute(db);
+            await sql`drop table attempts`.execute(db);
+            await sql`alter table attempts_0018 rename to attempts`.execute(db);
+            for (const o of others.rows) await sql.raw(o.sql).execute(db);
+            const broken = await sql`pragma foreign_key_check`.execute(db);
+            if (broken.rows.length) throw new Error('0018: foreign keys broken by the attempts rebuild');
+          } finally {
+            await sql`pragma foreign_keys = on`.execute(db);
+          }
+        }
+        await db.schema
+          .createIndex('attempts_invitation_position')
+          .on('attempts')
+          .columns(['invitation_id', 'position'])
+          .unique()
+          .execute();
+      },
+    },
   };
 }
 

@@ -72,6 +72,8 @@ export interface SessionsTable {
   csrf_token: string;
   created_at: number;
   expires_at: number;
+  /** Candidate sessions of an assessment: the task position this browser is on (null: the overview). */
+  assessment_position?: number | null;
 }
 
 export interface BlobsTable {
@@ -101,6 +103,25 @@ export interface TaskVersionsTable {
   imported_by: string | null;
 }
 
+export interface AssessmentsTable {
+  id: string;
+  slug: string;
+  created_at: number;
+}
+
+/** An immutable assessment version: its manifest names the pinned task versions (server/assessments/). */
+export interface AssessmentVersionsTable {
+  id: string;
+  assessment_id: string;
+  slug: string;
+  version: number;
+  content_hash: string;
+  title: string;
+  manifest_json: string;
+  created_at: number;
+  imported_by: string | null;
+}
+
 export interface TaskVersionFilesTable {
   task_version_id: string;
   path: string;
@@ -125,6 +146,12 @@ export interface InvitationsTable {
   external_id?: string | null;
   /** When the candidate first opened the link (null: not yet, or before migration 0014). */
   opened_at: number | null;
+  /** An assessment invitation pins this version (task_version_id is then its first task's). */
+  assessment_version_id?: string | null;
+  /** When the candidate pressed Start on the assessment's intro page (overall clock: its start). */
+  assessment_started_at?: number | null;
+  /** When the candidate pressed "Submit all". */
+  assessment_submitted_at?: number | null;
 }
 
 /** Invitation-level timeline (before any attempt exists): `invitation.opened`. Tailed by webhooks. */
@@ -224,6 +251,8 @@ export interface AttemptsTable {
   submit_reason: 'candidate' | 'deadline' | null;
   /** Bytes of stored revisions (file_revisions.data), held to MAX_ATTEMPT_STORAGE_BYTES. */
   stored_bytes: number;
+  /** The task's place in its invitation's assessment (0-based; 0 for single-task invitations). */
+  position?: number;
 }
 
 export interface WorkspaceFilesTable {
@@ -441,6 +470,8 @@ export interface DB {
   tasks: TasksTable;
   task_versions: TaskVersionsTable;
   task_version_files: TaskVersionFilesTable;
+  assessments: AssessmentsTable;
+  assessment_versions: AssessmentVersionsTable;
   invitations: InvitationsTable;
   attempts: AttemptsTable;
   workspace_files: WorkspaceFilesTable;

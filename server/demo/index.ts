@@ -1,6 +1,6 @@
 /**
- * First run of an empty database: a demo admin, every task under TASKS_DIR imported, and a demo
- * invitation per task, so a newcomer can click through immediately. Runs only when no user exists.
+ * First run of an empty database: a demo admin, every task under TASKS_DIR imported (then every
+ * assessment under ASSESSMENTS_DIR), and a demo invitation per task, so a newcomer can click through immediately. Runs only when no user exists.
  */
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { ServiceContext } from '../platform/index.ts';
 import { countUsers, createUser } from '../users/index.ts';
 import { importTask } from '../tasks/index.ts';
+import { importAssessment } from '../assessments/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { AppError } from '../errors/index.ts';
 
@@ -51,6 +52,23 @@ export async function seedDemo(ctx: ServiceContext): Promise<DemoSeed | undefine
         admin.id,
       );
       seed.invitations.push({ task: version.slug, link });
+    } catch (err) {
+      seed.taskErrors.push(err instanceof AppError ? err.message : String(err));
+    }
+  }
+  // Assessments after the tasks they list; a missing folder is normal (none authored).
+  let assessmentDirs: string[] = [];
+  try {
+    assessmentDirs = (await readdir(ctx.config.assessmentsDir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    assessmentDirs = [];
+  }
+  for (const dir of assessmentDirs) {
+    try {
+      await importAssessment(ctx, path.join(ctx.config.assessmentsDir, dir), admin.id);
     } catch (err) {
       seed.taskErrors.push(err instanceof AppError ? err.message : String(err));
     }

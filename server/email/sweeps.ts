@@ -35,6 +35,8 @@ export async function queueReminders(ctx: ServiceContext): Promise<number> {
     .where('i.purpose', '=', 'candidate')
     .where('i.revoked_at', 'is', null)
     .where('a.id', 'is', null)
+    // An assessment whose clock was started has begun, even before its first task attempt.
+    .where('i.assessment_started_at', 'is', null)
     .where('i.expires_at', '>', now)
     .where('i.expires_at', '<=', now + ctx.config.email.reminderMs)
     .where((eb) =>

@@ -15,6 +15,7 @@ import { memoryMailer } from '../email/index.ts';
 import { LocalDriver } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
 import { startReceiver, type Receiver } from '../testing/webhook-receiver.ts';
+import { importLoop } from '../assessments/fixtures.ts';
 
 describe('Greenhouse assessment partner API (contract)', () => {
   let t: TestApp;
@@ -123,6 +124,45 @@ describe('Greenhouse assessment partner API (contract)', () => {
     expect(callback.received).toHaveLength(1);
     // The hidden callback endpoint is not one of the admin's webhooks.
     expect((await t.req(admin, 'GET', '/api/webhooks')).json.endpoints).toEqual([]);
+  });
+
+  it('offers assessments as assessment:<slug>; test_status is complete once every task is in, with the weighted score', async () => {
+    const { admin, token, greenhouse } = await setUp();
+    await importLoop(t.ctx, { slug: 'solo', clock: 'per-task', onlyFirst: true });
+    const gh = greenhouse((await token(['greenhouse'])).secret);
+    expect((await gh('GET', 'list_tests')).json).toContainEqual({
+      partner_test_id: 'assessment:solo',
+      partner_test_name: 'Loop',
+    });
+    const sent = await gh('POST', 'send_test', {
+      partner_test_id: 'assessment:solo',
+      candidate: { first_name: 'Dorothy', email: 'dv@example.com' },
+    });
+    expect(sent.status).toBe(200);
+    const id: string = sent.json.partner_interview_id;
+    const status = async () => (await gh('GET', `test_status?partner_interview_id=${id}`)).json;
+    expect(await status()).toMatchObject({ partner_status: 'sent', partner_score: null });
+    const [inv] = (await t.req(admin, 'GET', '/api/invitations')).json.invitations;
+    expect(inv.assessment).toMatchObject({ slug: 'solo', taskCount: 1 });
+    expect((await gh('POST', 'send_test', { partner_test_id: 'assessment:nope', candidate: { email: 'x@example.com' } })).status).toBe(404);
+
+    await t.services.email.start();
+    await vi.waitFor(() => expect(mailer.sent).toHaveLength(1), { timeout: 10_000 });
+    const link = /https?:\/\/\S+\/i\/[A-Za-z0-9_-]+/.exec(mailer.sent[0]!.text)![0];
+    const cand: Browser = await t.candidate(link.split('/i/')[1]!);
+    await t.req(cand, 'POST', '/api/candidate/assessment/start');
+    expect(await status()).toMatchObject({ partner_status: 'in_progress' });
+    const attemptId = (await t.req(cand, 'POST', '/api/candidate/start')).json.attempt.id;
+    const solution = await readFile(path.join(exampleTaskDir, 'solution/parse-model-json.mjs'), 'utf8');
+    await t.req(cand, 'PUT', `/api/attempts/${attemptId}/file`, { path: 'parse-model-json.mjs', content: solution });
+    await t.req(cand, 'POST', '/api/candidate/assessment/submit');
+    await t.services.settle();
+    expect(await status()).toMatchObject({
+      partner_status: 'complete',
+      partner_score: 100,
+      partner_profile_url: `http://localhost:8080/admin/invitations/${inv.id}`,
+      metadata: { task: 'assessment:solo', attempt_id: attemptId, tasks: [{ position: 0, task: 'hello-llm', score: 100 }] },
+    });
   });
 
   it('answers errors as Greenhouse expects: 401 without a greenhouse key, 404 and 400 for bad requests', async () => {

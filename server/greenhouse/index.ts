@@ -13,6 +13,8 @@ import type { ServiceContext } from '../platform/index.ts';
 import { verifyApiToken, type ApiTokenActor } from '../api-tokens/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { listTasks } from '../tasks/index.ts';
+import { listAssessments } from '../assessments/index.ts';
+import { invitationSummary } from '../reviews/index.ts';
 import { urlProblem, type FanOut } from '../webhooks/index.ts';
 import type { Db } from '../db/index.ts';
 
@@ -32,9 +34,18 @@ export async function greenhouseAuth(
   return r.token;
 }
 
-/** GET list_tests: every task (its newest version) Greenhouse may send. */
+/** Assessments are offered to Greenhouse as `assessment:<slug>` (task slugs never contain a colon). */
+const ASSESSMENT_PREFIX = 'assessment:';
+
+/** GET list_tests: every task and every assessment (newest versions) Greenhouse may send. */
 export async function listTests(ctx: ServiceContext) {
-  return (await listTasks(ctx)).map((t) => ({ partner_test_id: t.slug, partner_test_name: t.title }));
+  return [
+    ...(await listTasks(ctx)).map((t) => ({ partner_test_id: t.slug, partner_test_name: t.title })),
+    ...(await listAssessments(ctx)).map((a) => ({
+      partner_test_id: `${ASSESSMENT_PREFIX}${a.slug}`,
+      partner_test_name: a.title,
+    })),
+  ];
 }
 
 export const sendTestSchema = z.object({
@@ -63,7 +74,9 @@ export async function sendTest(ctx: ServiceContext, token: ApiTokenActor, raw: u
   const { invitation } = await createInvitation(
     ctx,
     {
-      taskSlug: input.partner_test_id,
+      ...(input.partner_test_id.startsWith(ASSESSMENT_PREFIX)
+        ? { assessmentSlug: input.partner_test_id.slice(ASSESSMENT_PREFIX.length) }
+        : { taskSlug: input.partner_test_id }),
       candidateName: name,
       candidateEmail: input.candidate.email,
       ...(input.candidate.greenhouse_profile_url
@@ -128,11 +141,19 @@ export async function testStatus(ctx: ServiceContext, token: ApiTokenActor, inte
     .executeTakeFirst();
   // Another customer's token (or a guessed id) sees the same answer as a missing interview.
   if (!owner || owner.token_id !== token.id) throw new AppError('not_found', 'no such partner_interview_id');
-  return statusOf(ctx.db, ctx.config.publicUrl, interviewId);
+  return statusOf(ctx, ctx.db, interviewId);
 }
 
 /** The test_status body of an interview (also the body of the completion PATCH). */
-async function statusOf(db: Db, base: string, interviewId: string) {
+async function statusOf(ctx: ServiceContext, db: Db, interviewId: string) {
+  const base = ctx.config.publicUrl;
+  const inv = await db
+    .selectFrom('greenhouse_interviews as g')
+    .innerJoin('invitations as i', 'i.id', 'g.invitation_id')
+    .select(['i.id', 'i.assessment_version_id'])
+    .where('g.id', '=', interviewId)
+    .executeTakeFirstOrThrow();
+  if (inv.assessment_version_id) return assessmentStatusOf({ ...ctx, db }, inv.id);
   const row = await db
     .selectFrom('greenhouse_interviews as g')
     .innerJoin('invitations as i', 'i.id', 'g.invitation_id')
@@ -187,7 +208,7 @@ export function greenhouseCompletion(ctx: ServiceContext): FanOut {
     const key = `greenhouse:${source}`;
     if (await trx.selectFrom('webhook_events').select('id').where('source', '=', key).executeTakeFirst())
       return 0;
-    const status = await statusOf(trx, ctx.config.publicUrl, g.id);
+    const status = await statusOf(ctx, trx, g.id);
     if (status.partner_status !== 'complete') return 0;
     const now = ctx.clock.now();
     const eventId = ctx.ids.id('evt');
@@ -218,5 +239,51 @@ export function greenhouseCompletion(ctx: ServiceContext): FanOut {
       })
       .execute();
     return 1;
+  };
+}
+
+/**
+ * test_status of an assessment: `sent` until the candidate starts, `in_progress` while a task is open
+ * (or code tasks wait for their grading), then `complete` with the weighted overall (0-100; null until
+ * every task has a score — a task without hidden tests is scored by its reviews).
+ */
+async function assessmentStatusOf(ctx: ServiceContext, invitationId: string) {
+  const s = await invitationSummary(ctx, invitationId);
+  const inv = await ctx.db
+    .selectFrom('invitations')
+    .select(['assessment_started_at'])
+    .where('id', '=', invitationId)
+    .executeTakeFirstOrThrow();
+  const attempts = s.tasks.filter((t) => t.attemptId !== null);
+  const begun = attempts.length > 0 || inv.assessment_started_at != null;
+  const settled = s.tasks.every((t) => t.status !== 'started' && t.status !== 'not_started');
+  const grading = await ctx.db
+    .selectFrom('attempts as a')
+    .innerJoin('task_versions as v', 'v.id', 'a.task_version_id')
+    .leftJoin('grades as g', (j) => j.onRef('g.attempt_id', '=', 'a.id').on('g.superseded_at', 'is', null))
+    .select(['v.kind', 'g.status'])
+    .where('a.invitation_id', '=', invitationId)
+    .execute();
+  const graded = grading.every((r) => r.kind !== 'code' || r.status === 'done' || r.status === 'failed');
+  const complete = attempts.length > 0 && settled && graded;
+  const first = attempts[0]?.attemptId ?? null;
+  return {
+    partner_status: complete ? 'complete' : begun ? 'in_progress' : 'sent',
+    partner_profile_url: `${ctx.config.publicUrl}/admin/invitations/${encodeURIComponent(invitationId)}`,
+    partner_score:
+      complete && s.overall.weightedScore !== null ? Math.round(100 * s.overall.weightedScore) : null,
+    metadata: {
+      task: `${ASSESSMENT_PREFIX}${s.assessment!.slug}`,
+      invitation_id: invitationId,
+      attempt_id: first,
+      verdict: null,
+      tasks: s.tasks.map((t) => ({
+        position: t.position,
+        task: t.taskSlug,
+        status: t.status,
+        attempt_id: t.attemptId,
+        score: t.score === null ? null : Math.round(100 * t.score),
+      })),
+    },
   };
 }

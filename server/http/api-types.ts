@@ -7,7 +7,14 @@
 import type { z } from '@hono/zod-openapi';
 import type { meSchema, userSchema } from './routes/auth.ts';
 import type { optionsSchema } from './routes/sso.ts';
-import type { attemptSchema, budgetSchema, candidateSchema } from './routes/candidate.ts';
+import type {
+  attemptSchema,
+  budgetSchema,
+  candidateAssessmentSchema,
+  candidateSchema,
+} from './routes/candidate.ts';
+import type { assessmentSummarySchema } from './routes/assessments.ts';
+import type { invitationSummarySchema } from './routes/invitation-summary.ts';
 import type { eventSchema } from './routes/attempts.ts';
 import type { fileInfoSchema, fileSchema } from './routes/files.ts';
 import type { materialsSchema } from './routes/materials.ts';
@@ -42,6 +49,7 @@ type Out<S extends z.ZodType> = z.output<S>;
 export type Attempt = Out<typeof attemptSchema>;
 export type Budget = Out<typeof budgetSchema>;
 export type CandidateView = Out<typeof candidateSchema>;
+export type CandidateAssessment = Out<typeof candidateAssessmentSchema>;
 export type Materials = Out<typeof materialsSchema>;
 export type FileInfo = Out<typeof fileInfoSchema>;
 export type FileBody = Out<typeof fileSchema>;
@@ -76,6 +84,8 @@ export type AgreementResult = Out<typeof agreementResultSchema>;
 export type Agreement = Out<typeof agreementSchema>;
 export type Funnel = Out<typeof funnelSchema>;
 export type Invitation = Out<typeof invitationSchema>;
+export type AssessmentSummary = Out<typeof assessmentSummarySchema>;
+export type InvitationSummary = Out<typeof invitationSummarySchema>;
 export type Linked = Out<typeof linkedSchema>;
 export type BulkResult = Out<typeof bulkResultSchema>;
 export type AnswerKeyComparison = Out<typeof comparisonSchema>;

@@ -18,6 +18,8 @@ import { registerAuth } from './routes/auth.ts';
 import { registerSso } from './routes/sso.ts';
 import { registerUsers } from './routes/users.ts';
 import { registerTasks } from './routes/tasks.ts';
+import { registerAssessments } from './routes/assessments.ts';
+import { registerInvitationSummary } from './routes/invitation-summary.ts';
 import { registerInvitations } from './routes/invitations.ts';
 import { registerCandidate } from './routes/candidate.ts';
 import { registerAttempts } from './routes/attempts.ts';
@@ -112,6 +114,8 @@ function build(
   registerSso(app, services);
   registerUsers(app);
   registerTasks(app, services);
+  registerAssessments(app);
+  registerInvitationSummary(app);
   registerInvitations(app, services);
   registerCandidate(app);
   registerAttempts(app);

@@ -49,6 +49,7 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
 
   'GET /api/tasks': 'tasks:read',
   'GET /api/tasks/{slug}/versions': 'tasks:read',
+  'GET /api/assessments': 'tasks:read',
   'POST /api/tasks/{slug}/verify': 'tasks:write',
 
   'GET /api/invitations': 'invitations:read',
@@ -62,6 +63,9 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   // The candidate's own routes and everything that writes an attempt: candidates only.
   'GET /api/candidate': 'session',
   'POST /api/candidate/start': 'session',
+  'POST /api/candidate/assessment/start': 'session',
+  'POST /api/candidate/assessment/select': 'session',
+  'POST /api/candidate/assessment/submit': 'session',
   'POST /api/attempts/{id}/submit': 'session',
   'POST /api/attempts/{id}/signals': 'session',
   'PUT /api/attempts/{id}/file': 'session',
@@ -115,6 +119,8 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'GET /api/reviews/{id}/all': 'session',
   'POST /api/reviews/{id}/assignments': 'session',
   'POST /api/reviews/{id}/decision': 'session',
+  'GET /api/invitations/{id}/summary': 'session',
+  'POST /api/invitations/{id}/decision': 'session',
   'GET /api/reviews/{id}/identity': 'session',
 };
 

@@ -7,14 +7,15 @@ import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import type { InvitationsTable } from '../db/index.ts';
 import { emailSchema } from '../users/index.ts';
-import { resolveVersion } from '../tasks/index.ts';
 import { parseCsv, type CsvRecord } from './csv.ts';
 import { queueInvitationEmail } from '../email/index.ts';
 import {
   externalIdSchema,
   invitationLink,
   invitationRow,
+  assessmentOf,
   newInvitationSchema,
+  resolvePinned,
   type InvitationView,
 } from './invitations.ts';
 
@@ -22,8 +23,11 @@ export const MAX_BULK_ROWS = 500;
 export const MAX_BULK_CSV_CHARS = 256 * 1024;
 
 export interface BulkInput {
-  taskSlug: string;
+  /** Exactly one of taskSlug and assessmentSlug. */
+  taskSlug?: string | undefined;
   taskVersion?: number | undefined;
+  assessmentSlug?: string | undefined;
+  assessmentVersion?: number | undefined;
   csv: string;
   expiresInDays?: number | undefined;
   /** Email each link (when SMTP_URL is set); default true. */
@@ -65,7 +69,7 @@ export async function bulkInvite(
     throw new AppError('validation_failed', `expiresInDays: ${expires.error.issues[0]!.message}`);
   if (input.csv.length > MAX_BULK_CSV_CHARS)
     throw new AppError('validation_failed', `csv: the file is larger than ${MAX_BULK_CSV_CHARS} characters`);
-  const version = await resolveVersion(ctx, input.taskSlug, input.taskVersion);
+  const { version, assessment } = await resolvePinned(ctx, input);
 
   const records = parseCsv(input.csv);
   const cols = columns(records);
@@ -127,7 +131,9 @@ export async function bulkInvite(
     });
   }
 
-  const made = good.map((g) => invitationRow(ctx, version, { ...g, expiresInDays: expires.data }, createdBy));
+  const made = good.map((g) =>
+    invitationRow(ctx, version, { ...g, expiresInDays: expires.data }, createdBy, 'candidate', assessment?.id ?? null),
+  );
   const emailed = new Set<string>();
   await ctx.db.transaction().execute(async (trx) => {
     // Chunks keep each statement well under the drivers' bound-parameter limits.
@@ -157,6 +163,7 @@ export async function bulkInvite(
         status: 'invited',
         attemptId: null,
         externalId: row.external_id ?? null,
+        assessment: assessmentOf(assessment),
       },
       link: invitationLink(ctx, token),
       emailed: emailed.has(row.id),

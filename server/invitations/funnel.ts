@@ -69,7 +69,10 @@ export async function taskFunnel(ctx: ServiceContext, slug: string): Promise<Fun
   const rows = await ctx.db
     .selectFrom('invitations as i')
     .innerJoin('task_versions as v', 'v.id', 'i.task_version_id')
-    .leftJoin('attempts as a', 'a.invitation_id', 'i.id')
+    // The attempt of this task: an assessment invitation has one per task, and pins its first task here.
+    .leftJoin('attempts as a', (j) =>
+      j.onRef('a.invitation_id', '=', 'i.id').onRef('a.task_version_id', '=', 'i.task_version_id'),
+    )
     .leftJoin('grades as g', (j) => j.onRef('g.attempt_id', '=', 'a.id').on('g.superseded_at', 'is', null))
     .leftJoin('decisions as d', 'd.attempt_id', 'a.id')
     .select([

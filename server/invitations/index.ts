@@ -8,3 +8,4 @@ export { bulkInvite, MAX_BULK_ROWS, MAX_BULK_CSV_CHARS, type BulkInput, type Bul
 export { resendInvitation, extendInvitation } from './manage.ts';
 export { taskFunnel, funnelStage, FUNNEL_STAGES, type FunnelStage, type Funnel } from './funnel.ts';
 export { parseCsv } from './csv.ts';
+export { startAssessment, selectTask, startCurrentTask, submitAssessment } from './assessment.ts';

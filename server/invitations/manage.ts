@@ -12,7 +12,8 @@ import { DAY_MS, invitationLink, listInvitations, type InvitationView } from './
 async function unstarted(ctx: ServiceContext, id: string, verb: string): Promise<InvitationView> {
   const [inv] = await listInvitations(ctx, id);
   if (!inv) throw new AppError('not_found', 'invitation not found');
-  if (inv.attemptId)
+  // An assessment has begun once its clock started, before any task attempt exists.
+  if (inv.attemptId || (inv.assessment && !['invited', 'expired', 'revoked'].includes(inv.status)))
     throw new AppError('conflict', `the candidate already started; a started invitation cannot be ${verb}`);
   if (inv.status === 'revoked')
     throw new AppError('conflict', `this invitation was revoked and cannot be ${verb}; create a new one`);
@@ -40,7 +41,13 @@ export async function resendInvitation(
       .select('id')
       .where('invitation_id', '=', id)
       .executeTakeFirst();
-    if (attempt)
+    const begun = await trx
+      .selectFrom('invitations')
+      .select('id')
+      .where('id', '=', id)
+      .where('assessment_started_at', 'is not', null)
+      .executeTakeFirst();
+    if (attempt || begun)
       throw new AppError('conflict', 'the candidate already started; a started invitation cannot be resent');
     await trx
       .updateTable('invitations')

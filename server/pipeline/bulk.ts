@@ -53,8 +53,15 @@ export async function bulkPipeline(
     .select(['i.id', 'a.id as attempt_id', 'a.status'])
     .where('i.id', 'in', ids)
     .where('i.purpose', '=', 'candidate')
+    .orderBy('a.position')
     .execute();
-  const byId = new Map(rows.map((r) => [r.id, r]));
+  // An assessment invitation has one attempt per task opened: actions apply to each.
+  const byId = new Map<string, Invitation>();
+  for (const r of rows) {
+    const inv = byId.get(r.id) ?? { id: r.id, attempts: [] };
+    if (r.attempt_id) inv.attempts.push({ id: r.attempt_id, status: r.status! });
+    byId.set(r.id, inv);
+  }
 
   if (action.action === 'export') return exportRows(ctx, admin, ids, byId);
 
@@ -80,21 +87,27 @@ export async function bulkPipeline(
   return summary(results);
 }
 
+interface Invitation {
+  id: string;
+  attempts: Array<{ id: string; status: string }>;
+}
+
 async function one(
   ctx: ServiceContext,
   admin: StaffUser,
-  row: { id: string; attempt_id: string | null; status: string | null },
+  row: Invitation,
   action: Exclude<BulkAction, { action: 'export' }>,
 ): Promise<string> {
   switch (action.action) {
     case 'assign': {
-      if (!row.attempt_id || row.status === 'started')
+      const submitted = row.attempts.filter((a) => a.status !== 'started');
+      if (!submitted.length)
         throw new AppError('conflict', 'not submitted yet; reviewers are assigned to submissions');
-      const added = await assignReviewers(ctx, row.attempt_id, {
-        reviewerIds: action.reviewerIds,
-        assignedBy: admin.id,
-      });
-      return added.length ? `assigned ${added.length} reviewer(s)` : 'already assigned';
+      let added = 0;
+      for (const a of submitted)
+        added += (await assignReviewers(ctx, a.id, { reviewerIds: action.reviewerIds, assignedBy: admin.id }))
+          .length;
+      return added ? `assigned ${added} reviewer(s)` : 'already assigned';
     }
     case 'extend': {
       const inv = await extendInvitation(ctx, row.id, action.days);
@@ -121,15 +134,15 @@ async function exportRows(
   ctx: ServiceContext,
   admin: StaffUser,
   ids: string[],
-  byId: Map<string, { id: string; attempt_id: string | null; status: string | null }>,
+  byId: Map<string, Invitation>,
 ): Promise<BulkOutcome> {
-  const attemptIds = ids.flatMap((id) => (byId.get(id)?.attempt_id ? [byId.get(id)!.attempt_id!] : []));
+  const attemptIds = ids.flatMap((id) => (byId.get(id)?.attempts ?? []).map((a) => a.id));
   const result = await exportSubmissions(ctx, admin, { attemptIds });
   const exported = new Set(result.rows.map((r) => r.attemptId));
   const results = ids.map((id): BulkRowResult => {
     const row = byId.get(id);
     if (!row) return { invitationId: id, ok: false, message: 'invitation not found' };
-    if (row.attempt_id && exported.has(row.attempt_id))
+    if (row.attempts.some((a) => exported.has(a.id)))
       return { invitationId: id, ok: true, message: 'exported' };
     return { invitationId: id, ok: false, message: 'not submitted yet; the export holds submissions' };
   });

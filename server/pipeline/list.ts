@@ -67,6 +67,8 @@ export interface PipelineRow {
   };
   unassigned: boolean;
   decision: 'advance' | 'reject' | 'hold' | null;
+  /** The row's place in its assessment (position null: no task opened yet), or null for one task. */
+  assessment: { title: string; slug: string; position: number | null; count: number } | null;
 }
 
 export interface PipelinePage {
@@ -104,10 +106,12 @@ function base(ctx: ServiceContext, now: number) {
         then 1 else 0 end)`.as('late'),
     ])
     .groupBy('ra.attempt_id');
+  // One row per attempt (an assessment has one per task opened), or per invitation before any; the
+  // task is the attempt's own (an assessment invitation pins its first task's version).
   const counted = ctx.db
     .selectFrom('invitations as i')
-    .innerJoin('task_versions as v', 'v.id', 'i.task_version_id')
     .leftJoin('attempts as a', 'a.invitation_id', 'i.id')
+    .innerJoin('task_versions as v', (j) => j.on(sql<SqlBool>`v.id = coalesce(a.task_version_id, i.task_version_id)`))
     .leftJoin('grades as g', (j) => j.onRef('g.attempt_id', '=', 'a.id').on('g.superseded_at', 'is', null))
     .leftJoin('decisions as d', 'd.attempt_id', 'a.id')
     .leftJoin(progress.as('rp'), 'rp.attempt_id', 'a.id')
@@ -124,6 +128,9 @@ function base(ctx: ServiceContext, now: number) {
       'i.expires_at',
       'i.revoked_at',
       'i.opened_at',
+      'i.assessment_version_id',
+      'i.assessment_started_at',
+      'a.position',
       'a.status as attempt_status',
       'a.started_at',
       'a.deadline_at',
@@ -150,6 +157,7 @@ function base(ctx: ServiceContext, now: number) {
           sql<PipelineStage>`case
           when attempt_id is null and revoked_at is not null then 'revoked'
           when attempt_id is null and expires_at <= ${now} then 'expired'
+          when attempt_id is null and assessment_started_at is not null then 'started'
           when attempt_id is null and opened_at is not null then 'opened'
           when attempt_id is null then 'invited'
           when decision is not null then 'decided'
@@ -232,6 +240,10 @@ export async function listPipeline(ctx: ServiceContext, query: PipelineQuery = {
     ctx,
     rows.flatMap((r) => (r.attempt_id ? [r.attempt_id] : [])),
   );
+  const assessments = await assessmentsOf(
+    ctx,
+    rows.flatMap((r) => (r.assessment_version_id ? [r.assessment_version_id] : [])),
+  );
   return {
     rows: rows.map((r) => ({
       invitationId: r.invitation_id,
@@ -264,6 +276,12 @@ export async function listPipeline(ctx: ServiceContext, query: PipelineQuery = {
       },
       unassigned: Number(r.unassigned) === 1,
       decision: r.decision,
+      assessment: r.assessment_version_id
+        ? {
+            ...assessments.get(r.assessment_version_id)!,
+            position: r.attempt_id === null ? null : Number(r.position ?? 0),
+          }
+        : null,
     })),
     total,
     page,
@@ -309,5 +327,23 @@ async function reviewersOf(ctx: ServiceContext, attemptIds: string[]) {
     .orderBy('u.name')
     .execute();
   for (const r of rows) out.set(r.attempt_id, [...(out.get(r.attempt_id) ?? []), { id: r.id, name: r.name }]);
+  return out;
+}
+
+/** Title, slug and task count of the page's assessment versions, in one query. */
+async function assessmentsOf(ctx: ServiceContext, ids: string[]) {
+  const out = new Map<string, { title: string; slug: string; count: number }>();
+  if (!ids.length) return out;
+  const rows = await ctx.db
+    .selectFrom('assessment_versions')
+    .select(['id', 'title', 'slug', 'manifest_json'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  for (const r of rows)
+    out.set(r.id, {
+      title: r.title,
+      slug: r.slug,
+      count: (JSON.parse(r.manifest_json) as { tasks: unknown[] }).tasks.length,
+    });
   return out;
 }

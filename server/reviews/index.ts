@@ -347,3 +347,4 @@ export async function identity(ctx: ServiceContext, attemptId: string, user: Sta
 }
 export { taskAgreement } from './stats.ts';
 export { feedbackReport, sendFeedbackEmail } from './feedback.ts';
+export { invitationSummary, decideInvitation, type InvitationSummary } from './summary.ts';

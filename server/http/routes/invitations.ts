@@ -35,6 +35,16 @@ export const invitationSchema = z
     status: z.enum(['invited', 'started', 'submitted', 'graded', 'expired', 'revoked']),
     attemptId: z.string().nullable(),
     externalId: z.string().nullable().describe("the applicant tracking system's id, if one was given"),
+    assessment: z
+      .object({
+        slug: z.string(),
+        version: z.number().int(),
+        assessmentVersionId: z.string(),
+        title: z.string(),
+        taskCount: z.number().int(),
+      })
+      .nullable()
+      .describe('the assessment this invitation pins (taskSlug is then its first task), or null for one task'),
   })
   .openapi('Invitation');
 
@@ -51,8 +61,10 @@ const create = createRoute({
       content: {
         'application/json': {
           schema: z.object({
-            taskSlug: z.string().max(64),
+            taskSlug: z.string().max(64).optional().describe('exactly one of taskSlug and assessmentSlug'),
             taskVersion: z.number().int().positive().optional(),
+            assessmentSlug: z.string().max(64).optional(),
+            assessmentVersion: z.number().int().positive().optional(),
             candidateName: z.string().max(200),
             candidateEmail: z.string().max(254),
             expiresInDays: z.number().positive().max(365).optional(),
@@ -141,8 +153,10 @@ const bulk = createRoute({
       content: {
         'application/json': {
           schema: z.object({
-            taskSlug: z.string().max(64),
+            taskSlug: z.string().max(64).optional().describe('exactly one of taskSlug and assessmentSlug'),
             taskVersion: z.number().int().positive().optional(),
+            assessmentSlug: z.string().max(64).optional(),
+            assessmentVersion: z.number().int().positive().optional(),
             csv: z.string().max(MAX_BULK_CSV_CHARS),
             expiresInDays: z.number().positive().max(365).optional(),
             sendEmail: z.boolean().optional(),

@@ -50,6 +50,15 @@ export const pipelineRowSchema = z
     }),
     unassigned: z.boolean(),
     decision: z.enum(['advance', 'reject', 'hold']).nullable(),
+    assessment: z
+      .object({
+        title: z.string(),
+        slug: z.string(),
+        position: z.number().int().nullable().describe("the row's task position; null before any task is opened"),
+        count: z.number().int(),
+      })
+      .nullable()
+      .describe('the assessment this row belongs to (one row per task opened), or null for a single task'),
   })
   .openapi('PipelineRow');
 
