@@ -3,39 +3,13 @@
  * so it can be tested without a browser: which page to show, what the clock rule says in plain words,
  * and which tasks a "Submit all" would leave unsubmitted or never started.
  */
-import type { CandidateView } from './api.ts';
-
-/** The contract (/work/notes ASSESSMENTS.md) until the server's schema has the field. TODO: remove after merge. */
-interface ContractAssessment {
-  title: string;
-  introMarkdown: string;
-  clock: 'overall' | 'per-task';
-  timeLimitMinutes: number | null;
-  startedAt: number | null;
-  deadlineAt: number | null;
-  current: number | null;
-  submittedAll: boolean;
-  tasks: Array<{
-    position: number;
-    title: string;
-    summary: string;
-    kind: 'code' | 'critique' | 'written';
-    timeLimitMinutes: number;
-    weight: number;
-    status: 'not_started' | 'started' | 'submitted' | 'not_attempted';
-    attemptId: string | null;
-    deadlineAt: number | null;
-    submitReason: 'candidate' | 'deadline' | null;
-  }>;
-}
-type ServerAssessment = CandidateView extends { assessment: infer A } ? A : ContractAssessment | null;
+import type { CandidateAssessment, CandidateView } from './api.ts';
 
 /** The assessment part of GET /api/candidate (null for a single-task invitation). */
-export type AssessmentView = NonNullable<ServerAssessment>;
+export type AssessmentView = CandidateAssessment;
 
 /** The invitation's assessment, or null for a single-task invitation (which looks exactly as before). */
-export const assessmentOf = (cand: CandidateView): AssessmentView | null =>
-  (cand as CandidateView & { assessment?: AssessmentView | null }).assessment ?? null;
+export const assessmentOf = (cand: CandidateView): AssessmentView | null => cand.assessment ?? null;
 export type AssessmentTask = AssessmentView['tasks'][number];
 
 export const KIND_LABEL: Record<AssessmentTask['kind'], string> = {

@@ -275,7 +275,7 @@ export function Invitations() {
           <thead>
             <tr>
               <th scope="col">Candidate</th>
-              <th scope="col">Task</th>
+              <th scope="col">Task or assessment</th>
               <th scope="col">Status</th>
               <th scope="col">Expires</th>
               <th scope="col">Actions</th>
@@ -292,7 +292,18 @@ export function Invitations() {
                     {i.externalId && <span class="muted small"> · ATS id {i.externalId}</span>}
                   </td>
                   <td>
-                    {i.taskSlug} <span class="muted small">v{i.taskVersion}</span>
+                    {i.assessment ? (
+                      <>
+                        {i.assessment.title}{' '}
+                        <span class="muted small">
+                          v{i.assessment.version} · {i.assessment.taskCount} tasks
+                        </span>
+                      </>
+                    ) : (
+                      <>
+                        {i.taskSlug} <span class="muted small">v{i.taskVersion}</span>
+                      </>
+                    )}
                   </td>
                   <td>
                     <span class={`pill pill-${i.status}`}>{i.status}</span>

@@ -18,8 +18,6 @@ const CHOICES = [
 ] as const;
 type Choice = (typeof CHOICES)[number]['value'];
 
-const at = (t: number | string) => fmtTime(typeof t === 'number' ? t : Date.parse(t));
-
 export function CandidateSummary({ id }: { id: string }) {
   const s = useGet<InvitationSummary>(`/api/invitations/${encodeURIComponent(id)}/summary`);
   useEffect(() => {
@@ -96,7 +94,7 @@ export function CandidateSummary({ id }: { id: string }) {
           <h2 id="sdec-h">Decision</h2>
           <p>
             <strong class={`pill pill-${d.decision.decision}`}>{d.decision.decision}</strong> —{' '}
-            {d.decision.reason} <span class="muted small">({at(d.decision.decidedAt)})</span>
+            {d.decision.reason} <span class="muted small">({fmtTime(d.decision.decidedAt)})</span>
           </p>
           <SendFeedback id={id} attemptId={d.tasks.find((t) => t.attemptId)?.attemptId ?? null} />
         </section>

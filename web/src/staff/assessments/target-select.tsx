@@ -7,9 +7,7 @@ import { minutes } from '../../lib/assessment.ts';
 
 /** GET /api/assessments; an empty list while loading or when the server has none. */
 export function useAssessments(): AssessmentListItem[] {
-  const r = useGet<AssessmentListItem[] | { assessments: AssessmentListItem[] }>('/api/assessments');
-  const d = r.data;
-  return Array.isArray(d) ? d : (d?.assessments ?? []);
+  return useGet<{ assessments: AssessmentListItem[] }>('/api/assessments').data?.assessments ?? [];
 }
 
 export function TargetSelect({

@@ -16,9 +16,17 @@ const loop: AssessmentListItem = {
   title: 'AI engineer loop',
   clock: 'overall',
   timeLimitMinutes: 60,
+  createdAt: 0,
   tasks: [
-    { position: 0, taskSlug: 'hello-llm', title: 'Hello', weight: 2 },
-    { position: 1, taskSlug: 'critique-support-bot', title: 'Critique', weight: 1 },
+    { position: 0, taskSlug: 'hello-llm', title: 'Hello', kind: 'code', weight: 2, timeLimitMinutes: 15 },
+    {
+      position: 1,
+      taskSlug: 'critique-support-bot',
+      title: 'Critique',
+      kind: 'critique',
+      weight: 1,
+      timeLimitMinutes: 30,
+    },
   ],
 };
 

@@ -33,9 +33,12 @@ export function tasksOf(
   return (a?.tasks ?? []).flatMap((at) => tasks.filter((x) => x.slug === at.taskSlug));
 }
 
-/** "AI engineer loop · 2/2" — the pipeline's assessment column. */
-export const assessmentLabel = (a: { title: string; position: number; count: number }) =>
-  `${a.title} · ${a.position + 1}/${a.count}`;
+/**
+ * "AI engineer loop · 2/2" — the pipeline's assessment column: the row's task of the count, or the
+ * number of tasks on the invitation's row before any task is opened (position null).
+ */
+export const assessmentLabel = (a: { title: string; position: number | null; count: number }) =>
+  a.position === null ? `${a.title} · ${a.count} tasks` : `${a.title} · ${a.position + 1}/${a.count}`;
 
 /** A 0..1 score as a whole percentage, or a dash. */
 export const percent = (x: number | null | undefined) =>
