@@ -86,7 +86,7 @@ describe.runIf(hasChromium())('a two-task assessment from CSV invite to feedback
     if (r.code !== 0) throw new Error(`assessments import: ${r.stderr}`);
     await env.addUser('admin', 'admin@example.com', 'Admin Person');
     admin = await openBrowser(env.server.url, { width: 1400, height: 1000 });
-  }, 180_000);
+  }, 300_000); // CLI runs and a server start on a shared machine
   afterAll(async () => {
     await admin?.close();
     await env?.close();
