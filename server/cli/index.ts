@@ -58,12 +58,13 @@ Usage:
                                                      solution/, starter/, wrong/* and the tamper corpus in real
                                                      sandboxes; prints a per-check table, exits 1 on any failure
   worksample tasks list                              imported tasks and their newest versions
+  worksample tasks generate-outputs <dir> [--force]  write a critique task's model outputs once, through
+                                                     the configured LLM upstream (LLM_UPSTREAM)
   worksample assessments validate <dir>...           check an assessment folder (assessment.yaml)
   worksample assessments import <dir>...             import assessment folders (their tasks imported first)
   worksample assessments list                        imported assessments and their newest versions
-  worksample tasks generate-outputs <dir> [--force]  write a critique task's model outputs once, through
-                                                     the configured LLM upstream (LLM_UPSTREAM)
   worksample invite --task SLUG --email E --name N [--version V] [--expires-days D]
+                    (or --assessment SLUG instead of --task)
                                                      invite a candidate; prints the link (shown once)
 `;
 
@@ -317,6 +318,7 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
       args: argv.slice(1),
       options: {
         task: { type: 'string' },
+        assessment: { type: 'string' },
         email: { type: 'string' },
         name: { type: 'string' },
         version: { type: 'string' },
@@ -324,8 +326,8 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
       },
       strict: true,
     });
-    if (!values.task || !values.email || !values.name)
-      throw new CliError('invite: --task, --email and --name are required');
+    if (!values.task === !values.assessment || !values.email || !values.name)
+      throw new CliError('invite: --task or --assessment, --email and --name are required');
     const num = (v: string | undefined, flag: string) => {
       if (v === undefined) return undefined;
       const n = Number(v);
@@ -336,17 +338,18 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
       createInvitation(
         ctx,
         {
-          taskSlug: values.task!,
+          ...(values.task
+            ? { taskSlug: values.task, taskVersion: num(values.version, '--version') }
+            : { assessmentSlug: values.assessment!, assessmentVersion: num(values.version, '--version') }),
           candidateEmail: values.email!,
           candidateName: values.name!,
-          taskVersion: num(values.version, '--version'),
           expiresInDays: num(values['expires-days'], '--expires-days'),
         },
         null,
       ),
     );
     print(
-      `invited ${invitation.candidateName} <${invitation.candidateEmail}> to ${invitation.taskSlug} v${invitation.taskVersion}, expires ${new Date(invitation.expiresAt).toISOString()}`,
+      `invited ${invitation.candidateName} <${invitation.candidateEmail}> to ${invitation.assessment ? `assessment ${invitation.assessment.slug} v${invitation.assessment.version}` : `${invitation.taskSlug} v${invitation.taskVersion}`}, expires ${new Date(invitation.expiresAt).toISOString()}`,
     );
     print(link);
     return;

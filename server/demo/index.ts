@@ -68,7 +68,18 @@ export async function seedDemo(ctx: ServiceContext): Promise<DemoSeed | undefine
   }
   for (const dir of assessmentDirs) {
     try {
-      await importAssessment(ctx, path.join(ctx.config.assessmentsDir, dir), admin.id);
+      const { version } = await importAssessment(ctx, path.join(ctx.config.assessmentsDir, dir), admin.id);
+      const { link } = await createInvitation(
+        ctx,
+        {
+          assessmentSlug: version.slug,
+          candidateName: 'Demo Candidate',
+          candidateEmail: 'candidate@worksample.local',
+          sendEmail: false,
+        },
+        admin.id,
+      );
+      seed.invitations.push({ task: `assessment ${version.slug}`, link });
     } catch (err) {
       seed.taskErrors.push(err instanceof AppError ? err.message : String(err));
     }

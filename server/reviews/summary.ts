@@ -85,7 +85,8 @@ export async function invitationSummary(ctx: ServiceContext, invitationId: strin
       inv.assessment_started_at != null &&
       now >= inv.assessment_started_at + av.manifest.timeLimitMinutes! * 60_000) ||
     (attempts.length >= tasks.length && attempts.every((a) => a.status !== 'started')) ||
-    inv.expires_at <= now;
+    // The link's expiry ends an assessment unless its overall clock is running (the deadline does then).
+    (inv.expires_at <= now && !(av.manifest.clock === 'overall' && inv.assessment_started_at != null));
   const rows: InvitationSummary['tasks'] = [];
   for (const t of tasks) {
     const a = attempts.find((x) => (x.position ?? 0) === t.position);

@@ -24,6 +24,7 @@ describe('attempts (happy path)', () => {
       submitReason: null,
       writable: true,
       serverNow: t.clock.now(),
+      position: 0,
     });
   });
 
