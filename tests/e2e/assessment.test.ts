@@ -8,7 +8,7 @@
  */
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
+import { request, type Page } from 'playwright-core';
 import {
   candidateApi,
   hasChromium,
@@ -17,6 +17,7 @@ import {
   shot,
   signIn,
   startEnv,
+  STAFF_PASSWORD,
   typeInEditor,
   type Browsing,
   type Env,
@@ -51,18 +52,33 @@ async function mailTo(smtp: TestSmtp, to: string, subject: RegExp): Promise<Rece
 }
 const linkIn = (m: ReceivedMail) => /(http\S+\/i\/\S+)/.exec(m.text)![1]!;
 
-/** A signed-in staff browser's own API calls (its cookie, its CSRF token). */
-async function staffCall(page: Page) {
-  const me = (await (await page.request.get('/api/auth/me')).json()) as { csrfToken: string };
-  return async (method: string, url: string, body?: unknown) => {
-    const r = await page.request.fetch(url, {
+type Call = (method: string, url: string, body?: unknown) => Promise<Record<string, any>>;
+
+/** A staff member's API calls through their own session (cookie + CSRF), signed in over HTTP. */
+async function staffApi(env: Env, email: string): Promise<Call> {
+  const ctx = await request.newContext({ baseURL: env.server.url });
+  const login = await ctx.post('/api/auth/login', { data: { email, password: STAFF_PASSWORD } });
+  if (!login.ok()) throw new Error(`login ${email}: ${login.status()}`);
+  const { csrfToken } = (await login.json()) as { csrfToken: string };
+  return async (method, url, body) => {
+    const r = await ctx.fetch(url, {
       method,
-      headers: { 'x-csrf-token': me.csrfToken, 'content-type': 'application/json' },
+      headers: { 'x-csrf-token': csrfToken, 'content-type': 'application/json' },
       data: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!r.ok()) throw new Error(`${method} ${url}: ${r.status()} ${await r.text()}`);
     return r.json() as Promise<Record<string, any>>;
   };
+}
+
+/** A reviewer submits a review with one level for every criterion (through the API). */
+async function review(call: Call, attemptId: string, level: number) {
+  const page = (await call('GET', `/api/reviews/${attemptId}`)) as { rubric: { id: string }[] };
+  await call('PUT', `/api/reviews/${attemptId}/mine`, {
+    levels: levelsFor(page, level),
+    recommendation: level,
+  });
+  await call('POST', `/api/reviews/${attemptId}/mine/submit`);
 }
 
 /** Levels for every criterion of a review page's rubric, with shareable evidence. */
@@ -250,25 +266,25 @@ describe.runIf(hasChromium())('a two-task assessment from CSV invite to feedback
     await expect.poll(() => stage(pipe, 'Ada Lovelace', 1)).toBe('in review');
     await shot(pipe, 'assessment-08-assigned');
 
-    // 6. Rita grades Ada's code task in the browser and every other submitted task through the API.
+    // 6. Per task, by different reviewers: Rex joins Rita on Ada's critique. Rita grades Ada's code
+    // task in the browser and her other tasks through the API; Rex grades the critique.
+    const adminCall = await staffApi(env, 'admin@example.com');
+    const adaId = await row(pipe, 'Ada Lovelace', 0).getAttribute('data-invitation');
+    const adaTasks = (
+      (await adminCall('GET', `/api/invitations/${adaId}/summary`)) as {
+        tasks: { attemptId: string }[];
+      }
+    ).tasks.map((t) => t.attemptId);
+    const [adaCode, adaCritique] = adaTasks as [string, string];
+    const { users } = (await adminCall('GET', '/api/users')) as { users: { id: string; email: string }[] };
+    const rexId = users.find((u) => u.email === 'rex@example.com')!.id;
+    await adminCall('POST', `/api/reviews/${adaCritique}/assignments`, { reviewerIds: [rexId] });
     const rita = await openBrowser(env.server.url, { width: 1400, height: 1000 });
     try {
       const p = rita.page;
       await signIn(p, 'rita@example.com');
-      const call = await staffCall(p);
-      const { items } = (await call('GET', '/api/reviews/queue')) as {
-        items: { attemptId: string; taskTitle?: string }[];
-      };
       // Ada 2 + Bob 2 + Cy 1 (her second task was never attempted: nothing to review).
-      expect(items).toHaveLength(5);
-      const summaryOf = async (name: string) => {
-        const id = await row(pipe, name, 0).getAttribute('data-invitation');
-        return (await (await a.request.get(`/api/invitations/${id}/summary`)).json()) as {
-          tasks: { attemptId: string | null }[];
-        };
-      };
-      const adaTasks = (await summaryOf('Ada Lovelace')).tasks;
-      const adaCode = adaTasks[0]!.attemptId!;
+      await expect.poll(() => p.getByTestId('queue-row').count()).toBe(5);
       await p.locator(`[data-testid=queue-row][data-attempt="${adaCode}"] [data-testid=queue-open]`).click();
       await p.getByTestId('rubric-form').waitFor();
       for (const c of ['correctness', 'error-handling', 'clarity']) {
@@ -281,18 +297,15 @@ describe.runIf(hasChromium())('a two-task assessment from CSV invite to feedback
       await p.getByTestId('confirm-review').click();
       await p.getByTestId('my-review').waitFor();
       await shot(p, 'assessment-09-review');
-      for (const item of items.filter((i) => i.attemptId !== adaCode)) {
-        const page = (await call('GET', `/api/reviews/${item.attemptId}`)) as { rubric: { id: string }[] };
-        await call('PUT', `/api/reviews/${item.attemptId}/mine`, {
-          levels: levelsFor(page, 2),
-          recommendation: 2,
-        });
-        await call('POST', `/api/reviews/${item.attemptId}/mine/submit`);
-      }
     } finally {
       await rita.close();
     }
-    await expect.poll(() => stage(pipe, 'Ada Lovelace', 0), { timeout: 15_000 }).toBe('in review');
+    const ritaCall = await staffApi(env, 'rita@example.com');
+    const { items } = (await ritaCall('GET', '/api/reviews/queue')) as { items: { attemptId: string }[] };
+    for (const item of items.filter((i) => i.attemptId !== adaCode))
+      await review(ritaCall, item.attemptId, 2);
+    await review(await staffApi(env, 'rex@example.com'), adaCritique, 4);
+    await expect.poll(() => stage(pipe, 'Ada Lovelace', 1), { timeout: 15_000 }).toBe('in review');
 
     // 7. The admin opens Ada's summary from the pipeline, decides, and sends the feedback email.
     await row(pipe, 'Ada Lovelace', 0).getByTestId('summary-link').click();
@@ -300,9 +313,12 @@ describe.runIf(hasChromium())('a two-task assessment from CSV invite to feedback
     expect(await pipe.getByTestId('summary-assessment').innerText()).toBe('AI engineer loop');
     const tasks = pipe.getByTestId('summary-task');
     await expect.poll(() => tasks.count()).toBe(2);
-    expect(await tasks.nth(0).getByTestId('summary-review').innerText()).toBe('67%'); // level 3 of 1..4
-    expect(await tasks.nth(1).getByTestId('summary-review').innerText()).toBe('33%');
-    expect(await pipe.getByTestId('summary-overall').innerText()).toMatch(/^\d+%$/);
+    // Levels 1..4 normalised to 0..1: Rita's 3 → 67%; the critique is the mean of Rita's 2 and Rex's 4.
+    expect(await tasks.nth(0).getByTestId('summary-review').innerText()).toBe('67%');
+    expect(await tasks.nth(1).getByTestId('summary-review').innerText()).toBe('67%');
+    expect(await tasks.nth(1).innerText()).toMatch(/2\/2$/);
+    // (2 × 2/3 + 1 × 2/3) / 3
+    expect(await pipe.getByTestId('summary-overall').innerText()).toBe('67%');
     await shot(pipe, 'assessment-10-summary');
     await pipe.getByTestId('summary-decision-advance').check();
     await pipe.getByTestId('summary-reason').fill('Solid parser; the critique found the main flaws.');

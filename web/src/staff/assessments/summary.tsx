@@ -4,7 +4,7 @@
  * for the whole invitation (recorded on every attempt), then the feedback email.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api } from '../../lib/api.ts';
+import { api, ApiError } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { fmtTime } from '../types.ts';
@@ -90,13 +90,20 @@ export function CandidateSummary({ id }: { id: string }) {
         </tfoot>
       </table>
       {d.decision ? (
-        <section class="card decision" aria-labelledby="sdec-h" data-testid="summary-decided">
+        <section
+          class="card decision summary-decision"
+          aria-labelledby="sdec-h"
+          data-testid="summary-decided"
+        >
           <h2 id="sdec-h">Decision</h2>
           <p>
             <strong class={`pill pill-${d.decision.decision}`}>{d.decision.decision}</strong> —{' '}
             {d.decision.reason} <span class="muted small">({fmtTime(d.decision.decidedAt)})</span>
           </p>
-          <SendFeedback id={id} attemptId={d.tasks.find((t) => t.attemptId)?.attemptId ?? null} />
+          <SendFeedback
+            id={id}
+            attemptIds={d.tasks.flatMap((t) => (t.attemptId && t.reviews.submitted > 0 ? [t.attemptId] : []))}
+          />
         </section>
       ) : (
         <DecisionForm id={id} summary={d} onDecided={s.reload} />
@@ -121,7 +128,7 @@ function DecisionForm({
   const waiting = summary.tasks.filter((t) => t.reviews.submitted < t.reviews.assigned);
   return (
     <form
-      class="card decision"
+      class="card decision summary-decision"
       aria-labelledby="sdec-h"
       data-testid="summary-decision-form"
       onSubmit={(e) => {
@@ -186,18 +193,28 @@ function DecisionForm({
   );
 }
 
-/** Emails the feedback report (each send is in the candidate's delivery log). */
-function SendFeedback({ id, attemptId }: { id: string; attemptId: string | null }) {
+/**
+ * Emails the feedback report (each send is in the candidate's delivery log). One email for the whole
+ * invitation when the server offers it; otherwise one report per task, as single-task feedback is sent.
+ */
+function SendFeedback({ id, attemptIds }: { id: string; attemptIds: string[] }) {
   const [state, setState] = useState<{ busy?: boolean; msg?: string; error?: string }>({});
-  const send = async () => {
+  const send = async (): Promise<string> => {
     try {
-      return await api<{ to: string }>('POST', `/api/invitations/${encodeURIComponent(id)}/feedback/email`);
+      const r = await api<{ to: string }>(
+        'POST',
+        `/api/invitations/${encodeURIComponent(id)}/feedback/email`,
+      );
+      return `Feedback email queued to ${r.to}.`;
     } catch (e) {
-      // Until the server has the invitation-level send, the first attempt's report is the one sent.
-      if (attemptId && e instanceof Error && 'status' in e && (e as { status: number }).status === 404)
-        return api<{ to: string }>('POST', `/api/reviews/${attemptId}/feedback/email`);
-      throw e;
+      if (!(e instanceof ApiError && e.status === 404) || !attemptIds.length) throw e;
     }
+    let to = '';
+    for (const a of attemptIds)
+      to = (await api<{ to: string }>('POST', `/api/reviews/${a}/feedback/email`)).to;
+    return attemptIds.length === 1
+      ? `Feedback email queued to ${to}.`
+      : `${attemptIds.length} feedback emails (one per task) queued to ${to}.`;
   };
   return (
     <p>
@@ -209,7 +226,7 @@ function SendFeedback({ id, attemptId }: { id: string; attemptId: string | null 
           if (!confirm('Email the feedback report to the candidate?')) return;
           setState({ busy: true });
           send().then(
-            (r) => setState({ msg: `Feedback email queued to ${r.to}.` }),
+            (msg) => setState({ msg }),
             (e: Error) => setState({ error: e.message }),
           );
         }}
