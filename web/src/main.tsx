@@ -3,7 +3,7 @@
  * browser holds and renders the landing page, the workspace, or the confirmation. Monaco arrives
  * later in its own chunk (editor/load.ts).
  */
-import { render } from 'preact';
+import { Fragment, render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, setCsrf, type Attempt, type CandidateView } from './lib/api.ts';
 import { syncClock } from './lib/clock.ts';
@@ -113,8 +113,9 @@ function App() {
       return <AssessmentFinal a={assessmentOf(view.cand)!} />;
     case 'landing': {
       const a = assessmentOf(view.cand);
+      // Keyed by the task: moving from one task's landing page to the next starts both afresh.
       return (
-        <>
+        <Fragment key={a?.current ?? 'single'}>
           {a && (
             <AssessmentBar
               a={a}
@@ -132,7 +133,7 @@ function App() {
               else setView({ page: 'workspace', cand: view.cand, attempt });
             }}
           />
-        </>
+        </Fragment>
       );
     }
     case 'workspace': {

@@ -28,6 +28,8 @@ export function AssessmentBar({
       await go(p);
     } catch (e) {
       setError(`Could not move: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      // The page usually changes; when it does not (a task's landing page to the next), stay usable.
       setBusy(false);
     }
   };
