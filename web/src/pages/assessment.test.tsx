@@ -67,7 +67,7 @@ const q = (id: string) => root.querySelector<HTMLElement>(`[data-testid=${id}]`)
 const flush = () => act(async () => void (await Promise.resolve()));
 
 describe('intro page', () => {
-  it('renders the intro Markdown sanitised, the ordered tasks with kind, limit and weight, and the clock rule', async () => {
+  it('renders the intro Markdown, the ordered tasks with kind, limit and weight, and the clock rule', async () => {
     const onStart = vi.fn(async () => {});
     await act(() => render(<AssessmentIntro cand={cand} a={base} onStart={onStart} />, root));
     const intro = q('assessment-intro-text')!;
