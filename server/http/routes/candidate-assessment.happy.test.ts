@@ -58,6 +58,11 @@ describe.each(dialects())('candidate assessment on %s', (dialect) => {
     const started = await t.req(b, 'POST', '/api/candidate/assessment/start');
     const startedAt = t.clock.now();
     expect(started.json.assessment).toMatchObject({ startedAt, deadlineAt: startedAt + 30 * MIN });
+    // Begun before any task is opened: the invitation is started, and can no longer be revoked.
+    expect((await t.req(admin, 'GET', '/api/invitations')).json.invitations[0].status).toBe('started');
+    const row = (await t.req(admin, 'GET', '/api/pipeline')).json.rows[0];
+    expect(row).toMatchObject({ stage: 'started', attemptId: null, assessment: { slug: 'loop-overall', position: null, count: 2 } });
+    expect((await t.req(admin, 'POST', `/api/invitations/${invitation.id}/revoke`)).status).toBe(409);
     // Idempotent: a second Start (another tab) keeps the clock.
     t.clock.advance(MIN);
     expect((await t.req(b, 'POST', '/api/candidate/assessment/start')).json.assessment.startedAt).toBe(startedAt);
@@ -81,7 +86,6 @@ describe.each(dialects())('candidate assessment on %s', (dialect) => {
       submittedAll: false,
       tasks: [{ status: 'submitted', submitReason: 'candidate' }, { status: 'started' }],
     });
-    expect((await t.req(admin, 'GET', `/api/invitations?externalId=`)).status).toBe(200);
 
     // The deadline passes with task 2 open: the existing sweeper submits it as the deadline's.
     t.clock.advance(30 * MIN + t.config.submitGraceMs);
