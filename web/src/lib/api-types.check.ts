@@ -24,5 +24,7 @@ export function drift(page: ReviewPage, q: QueueItem, a: Attempt, v: CandidateVi
   const k: CandidateView['task']['kind'] = 'essay';
   // @ts-expect-error: a revision is a number.
   const r: string = f.revision;
-  return [s, d, k, r, q.codeName, v.task.llm.budget?.maxRequests] as const;
+  // @ts-expect-error: an assessment task's status is a closed set (what the overview and Submit all read).
+  const t: NonNullable<CandidateView['assessment']>['tasks'][number]['status'] = 'graded';
+  return [s, d, k, r, t, q.codeName, v.task.llm.budget?.maxRequests] as const;
 }

@@ -55,6 +55,7 @@ export async function api<T>(method: string, url: string, body?: unknown): Promi
 export type {
   Attempt,
   Budget,
+  CandidateAssessment,
   CandidateView,
   FileBody,
   FileInfo,

@@ -17,6 +17,7 @@ import { ApiTokens } from './admin/tokens.tsx';
 import { Pipeline } from './admin/pipeline.tsx';
 import { Webhooks } from './admin/webhooks.tsx';
 import { Staff } from './admin/staff.tsx';
+import { CandidateSummary } from './assessments/summary.tsx';
 import { ChangePassword, ForgotPassword, SetPassword } from './password.tsx';
 import './staff.css';
 
@@ -118,6 +119,8 @@ function StaffApp() {
   let page: preact.ComponentChildren;
   if (parts[0] === 'review' && parts[1]) page = <Submission id={decodeURIComponent(parts[1])} me={me} />;
   else if (parts[0] === 'review') page = <Queue />;
+  else if (parts[0] === 'admin' && parts[1] === 'invitations' && parts[2])
+    page = <CandidateSummary id={decodeURIComponent(parts[2])} />;
   else if (parts[0] === 'admin' && parts[1] === 'invitations') page = <Invitations />;
   else if (parts[0] === 'admin' && parts[1] === 'tokens') page = <ApiTokens />;
   else if (parts[0] === 'admin' && parts[1] === 'candidates') page = <Pipeline />;

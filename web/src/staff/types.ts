@@ -6,6 +6,8 @@
 import { formatDateTime } from '../lib/time.ts';
 export type {
   Agreement,
+  AssessmentSummary,
+  InvitationSummary,
   AnswerKeyComparison,
   ApiToken,
   ApiTokenList,

@@ -11,6 +11,8 @@ export function Header(props: {
   submitting: boolean;
   onDeadline: () => void;
   onSubmit: () => void;
+  /** One task of an assessment: Submit submits this task only and returns to the overview. */
+  oneOfMany?: boolean;
 }) {
   return (
     <header class="topbar">
@@ -19,7 +21,12 @@ export function Header(props: {
       </h1>
       <SaveIndicator saver={props.saver} />
       <Countdown deadlineAt={props.deadlineAt} onZero={props.onDeadline} />
-      <SubmitButton saver={props.saver} submitting={props.submitting} onSubmit={props.onSubmit} />
+      <SubmitButton
+        saver={props.saver}
+        submitting={props.submitting}
+        onSubmit={props.onSubmit}
+        oneOfMany={props.oneOfMany ?? false}
+      />
     </header>
   );
 }
@@ -56,7 +63,8 @@ function SaveIndicator({ saver }: { saver: Saver }) {
   );
 }
 
-function Countdown({ deadlineAt, onZero }: { deadlineAt: number; onZero: () => void }) {
+/** Time left until `deadlineAt` in server time; calls `onZero` once when it reaches zero. */
+export function Countdown({ deadlineAt, onZero }: { deadlineAt: number; onZero: () => void }) {
   const [left, setLeft] = useState(deadlineAt - serverNow());
   const fired = useRef(false);
   useEffect(() => {
@@ -89,10 +97,12 @@ function SubmitButton({
   saver,
   submitting,
   onSubmit,
+  oneOfMany,
 }: {
   saver: Saver;
   submitting: boolean;
   onSubmit: () => void;
+  oneOfMany: boolean;
 }) {
   const dialog = useRef<HTMLDialogElement>(null);
   const s = useSaverState(saver);
@@ -105,12 +115,16 @@ function SubmitButton({
         onClick={() => dialog.current?.showModal()}
         data-testid="submit"
       >
-        {submitting ? 'Submitting…' : 'Submit'}
+        {submitting ? 'Submitting…' : oneOfMany ? 'Submit task' : 'Submit'}
       </button>
       <dialog ref={dialog} aria-labelledby="submit-h" class="modal" data-testid="submit-dialog">
         <form method="dialog">
-          <h2 id="submit-h">Submit your work?</h2>
-          <p>After submitting you cannot change anything. The hiring team sees the workspace as it is now.</p>
+          <h2 id="submit-h">{oneOfMany ? 'Submit this task?' : 'Submit your work?'}</h2>
+          <p>
+            After submitting you cannot change anything{oneOfMany ? ' in this task' : ''}. The hiring team
+            sees the workspace as it is now.
+            {oneOfMany ? ' You go back to the overview of the assessment.' : ''}
+          </p>
           <UnsavedWork s={s} />
           <div class="row end">
             <button value="cancel" type="submit" autofocus>

@@ -20,6 +20,18 @@ import { ConflictBanner } from './conflicts.tsx';
 import { CodeWorkspace } from './code.tsx';
 import { CritiqueWorkspace } from './critique.tsx';
 import { WrittenWorkspace } from './written.tsx';
+import { AssessmentBar } from './assessment-bar.tsx';
+import type { AssessmentView } from '../lib/assessment.ts';
+
+/** A workspace opened as one task of an assessment: the bar, moving between tasks, Submit all. */
+export interface AssessmentNav {
+  view: AssessmentView;
+  position: number;
+  /** Moves to another task (`null`: the overview); the workspace has saved before it is called. */
+  go(position: number | null): Promise<void>;
+  /** Submits every task (the workspace has saved first). */
+  submitAll(): Promise<void>;
+}
 
 export interface WorkspaceProps {
   attemptId: string;
@@ -36,10 +48,12 @@ export function Workspace({
   cand,
   attempt,
   onDone,
+  assessment,
 }: {
   cand: CandidateView;
   attempt: Attempt;
   onDone: (a: Attempt, note?: string) => void;
+  assessment?: AssessmentNav | undefined;
 }) {
   const finishing = useRef(false);
   const [submitting, setSubmitting] = useState(false);
@@ -116,6 +130,14 @@ export function Workspace({
     }
   }
 
+  /** Before leaving this task (another task, the overview, Submit all): everything queued is sent. */
+  const flushAll = async () => {
+    await Promise.race([
+      Promise.all([saver.flush(), signals.current?.flush()]),
+      new Promise((r) => setTimeout(r, 15000)),
+    ]);
+  };
+
   const kind = loaded?.materials.kind ?? cand.task.kind;
   return (
     <div class={`app kind-${kind}`} data-testid="workspace">
@@ -126,7 +148,29 @@ export function Workspace({
         submitting={submitting}
         onDeadline={() => void finish(true)}
         onSubmit={() => void finish(false)}
+        oneOfMany={Boolean(assessment)}
       />
+      {assessment && (
+        <AssessmentBar
+          a={assessment.view}
+          position={assessment.position}
+          go={async (p) => {
+            await flushAll();
+            await assessment.go(p);
+          }}
+          onSubmitAll={async () => {
+            finishing.current = true;
+            await flushAll();
+            try {
+              await assessment.submitAll();
+              saver.lock();
+            } catch (e) {
+              finishing.current = false;
+              throw e;
+            }
+          }}
+        />
+      )}
       {submitting && (
         <div class="lock-overlay" role="alert" data-testid="locking">
           Submitting your work…

@@ -9,12 +9,15 @@ import { fmtTime, type BulkResult, type Invitation, type Linked, type TaskSummar
 import { ExportLinks } from './tasks.tsx';
 import { expiryDays } from './expiry.ts';
 import { DeliveryLog, EmailOffNotice, useEmailEnabled } from './email.tsx';
+import { parseTarget, targetBody, targetValue, tasksOf } from '../assessments/target.ts';
+import { TargetSelect, useAssessments } from '../assessments/target-select.tsx';
+import type { AssessmentListItem } from '../assessments/types.ts';
 
 type Capability = { ok: boolean; reason?: string };
 type Capabilities = { codeTasks: Capability; llmTasks: Capability };
 
 /** Warns before inviting to a task this deployment cannot run now (GET /api/ready capabilities). */
-function CannotRun({ task, capabilities }: { task?: TaskSummary; capabilities?: Capabilities }) {
+function CannotRun({ task, capabilities }: { task?: TaskSummary | undefined; capabilities?: Capabilities }) {
   const needed = task && task.needs !== 'nothing' ? capabilities?.[task.needs] : undefined;
   if (!needed || needed.ok) return null;
   return (
@@ -58,11 +61,13 @@ function NewLinks({ links }: { links: Linked[] }) {
 
 function CreateForms({
   tasks,
+  assessments,
   capabilities,
   emailEnabled,
   onCreated,
 }: {
   tasks: TaskSummary[];
+  assessments: AssessmentListItem[];
   capabilities?: Capabilities;
   emailEnabled: boolean | null;
   onCreated(l: Linked[], errors?: string[]): void;
@@ -74,7 +79,8 @@ function CreateForms({
   const [days, setDays] = useState('14');
   const [csv, setCsv] = useState('');
   const [error, setError] = useState<string | null>(null);
-  const slug = task || tasks[0]?.slug || '';
+  const first = tasks[0] ? targetValue({ kind: 'task', slug: tasks[0].slug }) : '';
+  const target = parseTarget(task || first);
 
   const go = async (f: () => Promise<void>) => {
     setError(null);
@@ -88,21 +94,7 @@ function CreateForms({
     <section class="card" aria-labelledby="inv-new-h">
       <h2 id="inv-new-h">Invite</h2>
       <div class="row">
-        <div>
-          <label for="inv-task">Task</label>
-          <select
-            id="inv-task"
-            value={slug}
-            onChange={(e) => setTask(e.currentTarget.value)}
-            data-testid="inv-task"
-          >
-            {tasks.map((t) => (
-              <option key={t.slug} value={t.slug}>
-                {t.title} (v{t.version})
-              </option>
-            ))}
-          </select>
-        </div>
+        <TargetSelect tasks={tasks} assessments={assessments} value={task || first} onChange={setTask} />
         <div>
           <label for="inv-days">Link valid for (days)</label>
           <input
@@ -125,14 +117,17 @@ function CreateForms({
         />{' '}
         Send the link by email
       </label>
-      <CannotRun task={tasks.find((t) => t.slug === slug)} capabilities={capabilities} />
+      {tasksOf(target, tasks, assessments).map((t) => (
+        <CannotRun key={t.slug} task={t} capabilities={capabilities} />
+      ))}
       <form
         class="inv-one"
         onSubmit={(e) => {
           e.preventDefault();
           void go(async () => {
+            if (!target) throw new Error('Pick a task or an assessment.');
             const r = await api<Linked>('POST', '/api/invitations', {
-              taskSlug: slug,
+              ...targetBody(target),
               candidateName: name,
               candidateEmail: email,
               ...expiryDays(days),
@@ -178,8 +173,9 @@ function CreateForms({
         onSubmit={(e) => {
           e.preventDefault();
           void go(async () => {
+            if (!target) throw new Error('Pick a task or an assessment.');
             const r = await api<BulkResult>('POST', '/api/invitations/bulk', {
-              taskSlug: slug,
+              ...targetBody(target),
               csv,
               ...expiryDays(days),
               // The server emails only when it can; unticked, it never does.
@@ -230,6 +226,7 @@ function CreateForms({
 export function Invitations() {
   const list = useGet<{ invitations: Invitation[] }>('/api/invitations');
   const tasks = useGet<{ tasks: TaskSummary[] }>('/api/tasks');
+  const assessments = useAssessments();
   const ready = useGet<{ capabilities?: Capabilities }>('/api/ready');
   const [links, setLinks] = useState<Linked[]>([]);
   const [msg, setMsg] = useState<string | null>(null);
@@ -256,6 +253,7 @@ export function Invitations() {
       {tasks.data && (
         <CreateForms
           tasks={tasks.data.tasks}
+          assessments={assessments}
           capabilities={ready.data?.capabilities}
           emailEnabled={emailEnabled}
           onCreated={(l, errors) => {
@@ -277,7 +275,7 @@ export function Invitations() {
           <thead>
             <tr>
               <th scope="col">Candidate</th>
-              <th scope="col">Task</th>
+              <th scope="col">Task or assessment</th>
               <th scope="col">Status</th>
               <th scope="col">Expires</th>
               <th scope="col">Actions</th>
@@ -294,7 +292,18 @@ export function Invitations() {
                     {i.externalId && <span class="muted small"> · ATS id {i.externalId}</span>}
                   </td>
                   <td>
-                    {i.taskSlug} <span class="muted small">v{i.taskVersion}</span>
+                    {i.assessment ? (
+                      <>
+                        {i.assessment.title}{' '}
+                        <span class="muted small">
+                          v{i.assessment.version} · {i.assessment.taskCount} tasks
+                        </span>
+                      </>
+                    ) : (
+                      <>
+                        {i.taskSlug} <span class="muted small">v{i.taskVersion}</span>
+                      </>
+                    )}
                   </td>
                   <td>
                     <span class={`pill pill-${i.status}`}>{i.status}</span>

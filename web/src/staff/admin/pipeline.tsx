@@ -19,6 +19,8 @@ import {
   type Sort,
 } from './pipeline-query.ts';
 import { BulkBar } from './pipeline-bulk.tsx';
+import { rowAssessment } from '../assessments/types.ts';
+import { assessmentLabel } from '../assessments/target.ts';
 
 export const POLL_MS = 5000;
 const at = (iso: string | null) => fmtTime(iso ? Date.parse(iso) : null);
@@ -96,17 +98,27 @@ function SortHeader({
 }
 
 function Row({ r, checked, toggle }: { r: PipelineRow; checked: boolean; toggle(): void }) {
+  const a = rowAssessment(r);
   return (
-    <tr data-testid="pipeline-row" data-invitation={r.invitationId} data-stage={r.stage}>
+    <tr
+      data-testid="pipeline-row"
+      data-invitation={r.invitationId}
+      data-stage={r.stage}
+      data-position={a ? a.position : undefined}
+    >
       <td>
         <input type="checkbox" checked={checked} onChange={toggle} aria-label={`Select ${r.candidateName}`} />
       </td>
       <td>
-        {r.attemptId ? <Link href={`/review/${r.attemptId}`}>{r.candidateName}</Link> : r.candidateName}
+        <Link href={`/admin/invitations/${r.invitationId}`} testId="summary-link">
+          {r.candidateName}
+        </Link>
         <div class="muted small">{r.candidateEmail}</div>
       </td>
+      <td data-testid="assessment">{a ? assessmentLabel(a) : '—'}</td>
       <td>
-        {r.task.title} <span class="muted small">v{r.task.version}</span>
+        {r.attemptId ? <Link href={`/review/${r.attemptId}`}>{r.task.title}</Link> : r.task.title}{' '}
+        <span class="muted small">v{r.task.version}</span>
       </td>
       <td>
         <span class={`pill pill-${r.stage.replace(' ', '-')}`} data-testid="stage">
@@ -297,6 +309,7 @@ export function Pipeline() {
                   />
                 </th>
                 <SortHeader s={s} set={set} sort="name" label="Candidate" />
+                <th scope="col">Assessment</th>
                 <SortHeader s={s} set={set} sort="task" label="Task" />
                 <SortHeader s={s} set={set} sort="stage" label="Stage" />
                 <SortHeader s={s} set={set} sort="invited" label="Invited" />
@@ -310,7 +323,7 @@ export function Pipeline() {
             <tbody>
               {page.rows.map((r) => (
                 <Row
-                  key={r.invitationId}
+                  key={r.attemptId ?? r.invitationId}
                   r={r}
                   checked={selected.has(r.invitationId)}
                   toggle={() => toggle(r.invitationId)}
