@@ -43,6 +43,7 @@ export const ROUTE_ACCESS: Record<string, RouteAccess> = {
   'GET /api/invitations/{id}/emails': 'session',
   'GET /api/users/{id}/emails': 'session',
   'POST /api/reviews/{id}/feedback/email': 'session',
+  'POST /api/invitations/{id}/feedback/email': 'session',
   'GET /api/tokens': 'session',
   'POST /api/tokens': 'session',
   'POST /api/tokens/{id}/revoke': 'session',

@@ -90,3 +90,67 @@ export async function sendFeedbackEmail(ctx: ServiceContext, attemptId: string):
   ctx.mail.kick();
   return { to: inv.candidate_email };
 }
+
+/**
+ * Emails one feedback report for the whole invitation (an admin's choice, after the decision): for an
+ * assessment, a section per task that has a decision and submitted reviews, in task order; for a
+ * single-task invitation, the same message as sending that attempt's report.
+ */
+export async function sendInvitationFeedbackEmail(
+  ctx: ServiceContext,
+  invitationId: string,
+): Promise<{ to: string; tasks: number }> {
+  if (!ctx.mail?.enabled)
+    throw new AppError(
+      'conflict',
+      'email is not set up on this server (SMTP_URL); copy the report and send it yourself',
+    );
+  const inv = await ctx.db
+    .selectFrom('invitations as i')
+    .innerJoin('task_versions as v', 'v.id', 'i.task_version_id')
+    .leftJoin('assessment_versions as av', 'av.id', 'i.assessment_version_id')
+    .select([
+      'i.id',
+      'i.candidate_name',
+      'i.candidate_email',
+      'i.purpose',
+      'v.title',
+      'av.title as assessmentTitle',
+    ])
+    .where('i.id', '=', invitationId)
+    .executeTakeFirst();
+  if (!inv || inv.purpose !== 'candidate') throw new AppError('not_found', 'invitation not found');
+  const decided = await ctx.db
+    .selectFrom('attempts as a')
+    .innerJoin('decisions as d', 'd.attempt_id', 'a.id')
+    .select('a.id')
+    .where('a.invitation_id', '=', invitationId)
+    .orderBy('a.position')
+    .execute();
+  if (!decided.length)
+    throw new AppError('conflict', 'the feedback report is available once the decision is recorded');
+  const reports = [];
+  for (const { id } of decided) {
+    const report = await feedbackReport(ctx, id);
+    if (report.criteria.length) reports.push(report);
+  }
+  if (!reports.length) throw new AppError('conflict', 'no task has a submitted review to report on yet');
+  const title = inv.assessmentTitle ?? inv.title;
+  // Each task's report is a "# Feedback: <task>" document; under one assessment heading its headings
+  // go one level down.
+  const markdown = inv.assessmentTitle
+    ? [
+        `# Feedback: ${inv.assessmentTitle}`,
+        '',
+        ...reports.map((r) => r.markdown.replace(/^(#+) /gm, '#$1 ')),
+      ].join('\n')
+    : reports[0]!.markdown;
+  await ctx.mail.enqueue(ctx.db, {
+    kind: 'feedback',
+    to: inv.candidate_email,
+    invitationId: inv.id,
+    values: { candidateName: inv.candidate_name, taskTitle: title, report: markdown },
+  });
+  ctx.mail.kick();
+  return { to: inv.candidate_email, tasks: reports.length };
+}

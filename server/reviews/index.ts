@@ -346,5 +346,5 @@ export async function identity(ctx: ServiceContext, attemptId: string, user: Sta
   return { codeName: codeName(attemptId), name: row.candidate_name, email: row.candidate_email };
 }
 export { taskAgreement } from './stats.ts';
-export { feedbackReport, sendFeedbackEmail } from './feedback.ts';
+export { feedbackReport, sendFeedbackEmail, sendInvitationFeedbackEmail } from './feedback.ts';
 export { invitationSummary, decideInvitation, type InvitationSummary } from './summary.ts';

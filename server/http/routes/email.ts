@@ -1,7 +1,7 @@
 /** Email: whether this server sends mail, the delivery logs, and sending the feedback report. */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { deliveryLog } from '../../email/index.ts';
-import { sendFeedbackEmail } from '../../reviews/index.ts';
+import { sendFeedbackEmail, sendInvitationFeedbackEmail } from '../../reviews/index.ts';
 import { listInvitations } from '../../invitations/index.ts';
 import { AppError } from '../../errors/index.ts';
 import type { AppEnv } from '../deps.ts';
@@ -63,6 +63,21 @@ const routes = {
       ...errorResponses(401, 403, 404, 409),
     },
   }),
+  invitationFeedback: createRoute({
+    method: 'post',
+    path: '/api/invitations/{id}/feedback/email',
+    tags: ['email'],
+    summary:
+      'Email one feedback report for the whole invitation — every decided, reviewed task of an assessment (admin)',
+    request: { params: idParams },
+    responses: {
+      202: {
+        description: 'queued',
+        ...json(z.object({ to: z.string(), tasks: z.number().int().describe('tasks the report covers') })),
+      },
+      ...errorResponses(401, 403, 404, 409),
+    },
+  }),
 };
 
 export function registerEmail(app: OpenAPIHono<AppEnv>, services: Services) {
@@ -85,5 +100,9 @@ export function registerEmail(app: OpenAPIHono<AppEnv>, services: Services) {
   app.openapi(routes.feedback, async (c) => {
     requireStaff(c, 'admin');
     return c.json(await sendFeedbackEmail(c.get('ctx'), c.req.valid('param').id), 202);
+  });
+  app.openapi(routes.invitationFeedback, async (c) => {
+    requireStaff(c, 'admin');
+    return c.json(await sendInvitationFeedbackEmail(c.get('ctx'), c.req.valid('param').id), 202);
   });
 }

@@ -4,7 +4,7 @@
  * for the whole invitation (recorded on every attempt), then the feedback email.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, ApiError } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { useGet } from '../hooks.ts';
 import { Link } from '../router.tsx';
 import { fmtTime } from '../types.ts';
@@ -100,10 +100,7 @@ export function CandidateSummary({ id }: { id: string }) {
             <strong class={`pill pill-${d.decision.decision}`}>{d.decision.decision}</strong> —{' '}
             {d.decision.reason} <span class="muted small">({fmtTime(d.decision.decidedAt)})</span>
           </p>
-          <SendFeedback
-            id={id}
-            attemptIds={d.tasks.flatMap((t) => (t.attemptId && t.reviews.submitted > 0 ? [t.attemptId] : []))}
-          />
+          <SendFeedback id={id} />
         </section>
       ) : (
         <DecisionForm id={id} summary={d} onDecided={s.reload} />
@@ -194,27 +191,17 @@ function DecisionForm({
 }
 
 /**
- * Emails the feedback report (each send is in the candidate's delivery log). One email for the whole
- * invitation when the server offers it; otherwise one report per task, as single-task feedback is sent.
+ * Emails the feedback report (each send is in the candidate's delivery log): one email for the whole
+ * invitation, a section per decided, reviewed task.
  */
-function SendFeedback({ id, attemptIds }: { id: string; attemptIds: string[] }) {
+function SendFeedback({ id }: { id: string }) {
   const [state, setState] = useState<{ busy?: boolean; msg?: string; error?: string }>({});
   const send = async (): Promise<string> => {
-    try {
-      const r = await api<{ to: string }>(
-        'POST',
-        `/api/invitations/${encodeURIComponent(id)}/feedback/email`,
-      );
-      return `Feedback email queued to ${r.to}.`;
-    } catch (e) {
-      if (!(e instanceof ApiError && e.status === 404) || !attemptIds.length) throw e;
-    }
-    let to = '';
-    for (const a of attemptIds)
-      to = (await api<{ to: string }>('POST', `/api/reviews/${a}/feedback/email`)).to;
-    return attemptIds.length === 1
-      ? `Feedback email queued to ${to}.`
-      : `${attemptIds.length} feedback emails (one per task) queued to ${to}.`;
+    const r = await api<{ to: string; tasks: number }>(
+      'POST',
+      `/api/invitations/${encodeURIComponent(id)}/feedback/email`,
+    );
+    return `Feedback email queued to ${r.to}${r.tasks > 1 ? ` (${r.tasks} tasks)` : ''}.`;
   };
   return (
     <p>
