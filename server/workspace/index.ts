@@ -16,6 +16,7 @@ import { checkPath, checkRevision, toInfo, type FileInfo } from './rules.ts';
 export { pathProblem } from './paths.ts';
 export { revisionContent } from './revisions.ts';
 export { writeFile } from './save.ts';
+export { Autosave, type AutosaveInput } from './autosave.ts';
 export type { FileInfo } from './rules.ts';
 
 export async function listFiles(ctx: ServiceContext, attemptId: string): Promise<FileInfo[]> {
