@@ -240,15 +240,23 @@ function positional(text: string) {
 const SQLITE_READ_BASE = positional(PG_READ_BASE);
 
 /**
- * Postgres, one statement. `base` locks the file row at the revision and content the splice was made
- * against (a concurrent save of the same file waits, then finds another revision and writes nothing);
- * `charged` is the attempt open, within deadline + grace and its storage bound, the workspace within
- * its bound, and the session's; every other write is gated on it, so a refused save leaves nothing.
+ * Postgres, one statement. Rows are locked in the files route's order (the attempt, then the file), so
+ * this and a save through that route cannot deadlock: `attempt_open` is the session's attempt, open and within
+ * deadline + grace; `base` the file row at the revision and content the splice was made against (a
+ * concurrent save of the same file waits, then finds another revision and writes nothing); `charged`
+ * adds the storage within its bound and checks the workspace bound; every write is gated on it, so a
+ * refused save leaves nothing.
  */
-const PG_SAVE = `with base as (
+const PG_SAVE = `with attempt_open as (
+    select 1 from attempts
+    where id = $4 and status = 'started' and deadline_at >= $2::bigint - $5::bigint
+      and exists (${PG_SESSION_OWNS})
+    for no key update
+  ),
+  base as (
     select 1 from workspace_files
     where attempt_id = $4 and path = $6 and revision = $7::integer and sha256 = $8
-      and exists (${PG_SESSION_OWNS})
+      and exists (select 1 from attempt_open)
     for update
   ),
   known as (select exists (select 1 from file_revisions where attempt_id = $4 and sha256 = $9) as yes),

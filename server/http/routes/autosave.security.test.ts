@@ -30,6 +30,17 @@ describe.each(list)('one-statement autosave on %s', (dialect) => {
     return t.req(b, 'PUT', url, { path: 'src/work.ts', content, baseRevision });
   }
 
+  /** Creates src/work.ts (the files route) and saves it again (the shortcut, which then keeps its base). */
+  async function warm(b: Browser, url: string) {
+    for (const [content, base] of [
+      ['v1\n', 0],
+      ['v2\n', 1],
+    ] as const) {
+      const r = await save(b, url, content, base);
+      expect(r.status, r.text).toBe(200);
+    }
+  }
+
   function direct(b: Browser, attemptId: string, content: string, baseRevision?: number) {
     return t.services.autosave.save({
       sessionHash: hashSecret(b.cookies.get('ws_candidate')!),
@@ -74,8 +85,7 @@ describe.each(list)('one-statement autosave on %s', (dialect) => {
 
   it('refuses in its statement a wrong session, a wrong CSRF token, another candidate, an expired session', async () => {
     const { browser, attemptId, url } = await setup();
-    await save(browser, url, 'v1\n', 0);
-    await save(browser, url, 'v2\n', 1); // the base is cached now
+    await warm(browser, url);
     const before = await workspaceState(t, attemptId);
     const mallory = await t.startedCandidate('Mallory', 'mallory@example.com');
 
@@ -116,10 +126,8 @@ describe.each(list)('one-statement autosave on %s', (dialect) => {
     for (const [b, u] of [
       [browser, url],
       [other.browser, otherUrl],
-    ] as const) {
-      await save(b, u, 'v1\n', 0);
-      await save(b, u, 'v2\n', 1);
-    }
+    ] as const)
+      await warm(b, u);
     await submitAttempt(t.ctx, other.attemptId, 'candidate');
     const submitted = await workspaceState(t, other.attemptId);
     expect(await direct(other.browser, other.attemptId, 'after\n', 2)).toBe(undefined);
@@ -136,8 +144,7 @@ describe.each(list)('one-statement autosave on %s', (dialect) => {
 
   it('refuses a save whose base is stale (the file changed elsewhere), then the files route answers 409', async () => {
     const { browser, attemptId, url } = await setup();
-    await save(browser, url, 'v1\n', 0);
-    await save(browser, url, 'v2\n', 1);
+    await warm(browser, url);
     const attempt = await t.ctx.db
       .selectFrom('attempts')
       .selectAll()
@@ -164,8 +171,7 @@ describe.each(list)('one-statement autosave on %s', (dialect) => {
       MAX_ATTEMPT_STORAGE_BYTES: '20000',
       MAX_WORKSPACE_BYTES: '100000',
     });
-    await save(browser, url, 'v1\n', 0);
-    await save(browser, url, 'v2\n', 1);
+    await warm(browser, url);
     const before = await workspaceState(t, attemptId);
     // Incompressible: its revision is a snapshot larger than the storage left.
     const noise = Buffer.from(Array.from({ length: 30000 }, () => Math.floor(Math.random() * 256))).toString(
