@@ -84,10 +84,18 @@ interface Candidate {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
+type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
+
+/**
+ * One HTTP request over the keep-alive agent. A reused socket the server closed as idle (node's 5 s
+ * keep-alive timeout, reached when saves fall behind under load) is reset as the request goes out;
+ * like a browser, and as node's docs for `request.reusedSocket` show, that request is sent again once.
+ */
 function request(
   url: string,
   opts: { method: string; headers?: Record<string, string>; body?: string },
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  retried = false,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method, headers: opts.headers, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -101,7 +109,10 @@ function request(
       );
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(request(url, opts, true));
+      else reject(err);
+    });
     if (opts.body) req.end(opts.body);
     else req.end();
   });
