@@ -21,7 +21,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -61,6 +62,14 @@ export interface LoadResult {
   errors: number;
   /** The bench process's own event-loop delay p99 (ms): client-side noise in the figures. */
   clientLagP99: number;
+  /** 1-minute load average at the end of the measured window (the machine is shared). */
+  load1: number;
+}
+
+/** What the server spent per save in the measured window: CPU (ms) and, on Postgres, statements. */
+export interface Cost {
+  cpuMsPerSave: number;
+  statementsPerSave?: number;
 }
 
 /** A candidate as the bench drives it: cookies, CSRF token, attempt, and the file it edits. */
@@ -75,10 +84,18 @@ interface Candidate {
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
+type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
+
+/**
+ * One HTTP request over the keep-alive agent. A reused socket the server closed as idle (node's 5 s
+ * keep-alive timeout, reached when saves fall behind under load) is reset as the request goes out;
+ * like a browser, and as node's docs for `request.reusedSocket` show, that request is sent again once.
+ */
 function request(
   url: string,
   opts: { method: string; headers?: Record<string, string>; body?: string },
-): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
+  retried = false,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: opts.method, headers: opts.headers, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -92,7 +109,10 @@ function request(
       );
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && err.code === 'ECONNRESET') resolve(request(url, opts, true));
+      else reject(err);
+    });
     if (opts.body) req.end(opts.body);
     else req.end();
   });
@@ -198,14 +218,22 @@ async function openCandidate(base: string, link: string): Promise<Candidate> {
  * Every candidate saves every INTERVAL ms (phases spread over the interval), one save in flight per
  * candidate like the web app's saver; samples after the warm-up count.
  */
-async function drive(count: number, save: (i: number) => Promise<boolean>): Promise<LoadResult> {
+async function drive(
+  count: number,
+  save: (i: number) => Promise<boolean>,
+  window?: { start(): void; end(): void },
+): Promise<LoadResult> {
   const samples: number[] = [];
   let errors = 0;
   const lag = monitorEventLoopDelay({ resolution: 10 });
   const t0 = performance.now();
   const measureFrom = t0 + WARMUP * 1000;
   const end = measureFrom + SECONDS * 1000;
-  const lagTimer = setTimeout(() => lag.enable(), WARMUP * 1000);
+  const lagTimer = setTimeout(() => {
+    lag.enable();
+    window?.start();
+  }, WARMUP * 1000);
+  const endTimer = setTimeout(() => window?.end(), (WARMUP + SECONDS) * 1000);
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       let due = t0 + (i / count) * INTERVAL;
@@ -230,6 +258,7 @@ async function drive(count: number, save: (i: number) => Promise<boolean>): Prom
     }),
   );
   clearTimeout(lagTimer);
+  clearTimeout(endTimer);
   lag.disable();
   const r = (x: number) => Math.round(x * 10) / 10;
   return {
@@ -240,7 +269,29 @@ async function drive(count: number, save: (i: number) => Promise<boolean>): Prom
     max: r(Math.max(...samples)),
     errors,
     clientLagP99: r(lag.percentile(99) / 1e6),
+    load1: r(os.loadavg()[0]!),
   };
+}
+
+/** User + system CPU of a process so far (ms), from /proc (Linux). */
+async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in USER_HZ (100)
+}
+
+/** Statements the bench database has run so far (each autocommit statement or transaction is one commit). */
+async function commits(url: string): Promise<number> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const { rows } = await c.query(
+      'select xact_commit + xact_rollback as n from pg_stat_database where datname = current_database()',
+    );
+    return Number(rows[0].n);
+  } finally {
+    await c.end();
+  }
 }
 
 /** The floor: a bare node HTTP server in its own process that reads the body and answers a small JSON. */
@@ -265,7 +316,7 @@ async function floor(count: number): Promise<LoadResult> {
   }
 }
 
-async function product(dialect: Dialect, count: number): Promise<LoadResult & { storedBytes?: number }> {
+async function product(dialect: Dialect, count: number): Promise<LoadResult & Cost> {
   const tmp = await tempDir('ws-load-');
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -287,27 +338,46 @@ async function product(dialect: Dialect, count: number): Promise<LoadResult & { 
       candidates[i] = await openCandidate(base, link);
     });
     let firstError: string | undefined;
-    const result = await drive(count, async (i) => {
-      const c = candidates[i]!;
-      const content = smallEdit(c.content);
-      const res = await request(`${base}/api/attempts/${c.attemptId}/file`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json', cookie: c.cookie, 'x-csrf-token': c.csrf },
-        body: JSON.stringify({ path: c.path, content, baseRevision: c.revision }),
-      }).catch((err: Error) => {
-        firstError ??= `request failed: ${err.message}`;
-        throw err;
-      });
-      if (res.status !== 200) {
-        firstError ??= `${res.status} ${res.body.slice(0, 200)}`;
-        return false;
-      }
-      c.content = content;
-      c.revision = JSON.parse(res.body).file.revision;
-      return true;
+    const pid = server.child.pid!;
+    const at: Array<Promise<{ cpu: number; statements?: number }>> = [];
+    const snapshot = async () => ({
+      cpu: await cpuMs(pid),
+      statements: dialect === 'postgres' ? await commits(db.url) : undefined,
     });
+    const result = await drive(
+      count,
+      async (i) => {
+        const c = candidates[i]!;
+        const content = smallEdit(c.content);
+        const res = await request(`${base}/api/attempts/${c.attemptId}/file`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json', cookie: c.cookie, 'x-csrf-token': c.csrf },
+          body: JSON.stringify({ path: c.path, content, baseRevision: c.revision }),
+        }).catch((err: Error) => {
+          firstError ??= `request failed: ${err.message}`;
+          throw err;
+        });
+        if (res.status !== 200) {
+          firstError ??= `${res.status} ${res.body.slice(0, 200)}`;
+          return false;
+        }
+        c.content = content;
+        c.revision = JSON.parse(res.body).file.revision;
+        return true;
+      },
+      { start: () => at.push(snapshot()), end: () => at.push(snapshot()) },
+    );
     if (firstError) console.error(`  first error: ${firstError}`);
-    return result;
+    if (at.length < 2) at.push(snapshot());
+    const [a, b] = await Promise.all(at);
+    const perSave = (x: number) => Math.round((x / Math.max(1, result.n)) * 100) / 100;
+    return {
+      ...result,
+      cpuMsPerSave: perSave(b!.cpu - a!.cpu),
+      // The two snapshot connections' own statements are not the server's.
+      statementsPerSave:
+        a!.statements === undefined ? undefined : perSave(b!.statements! - a!.statements - 1),
+    };
   } finally {
     await server?.stop('SIGINT');
     await db.drop();
@@ -318,7 +388,12 @@ async function product(dialect: Dialect, count: number): Promise<LoadResult & { 
 async function main() {
   const dialects = args.dialect.split(',') as Dialect[];
   const counts = args.candidates.split(',').map(Number);
-  const rows: Array<{ dialect: Dialect; candidates: number; floor: LoadResult; autosave: LoadResult }> = [];
+  const rows: Array<{
+    dialect: Dialect;
+    candidates: number;
+    floor: LoadResult;
+    autosave: LoadResult & Cost;
+  }> = [];
   console.log(
     `autosave load: ${SECONDS} s measured after ${WARMUP} s warm-up, one save per candidate every ${INTERVAL} ms`,
   );
@@ -331,7 +406,9 @@ async function main() {
       console.log(
         `${dialect.padEnd(8)} ${String(count).padStart(5)}  autosave p50 ${a.p50} p95 ${a.p95} p99 ${a.p99} max ${a.max} ms, ` +
           `${a.n} saves, ${a.errors} errors | floor p50 ${f.p50} p99 ${f.p99} max ${f.max} ms | p99 ${ratio}× floor ` +
-          `| client lag p99 ${a.clientLagP99}/${f.clientLagP99} ms`,
+          `| client lag p99 ${a.clientLagP99}/${f.clientLagP99} ms | server ${a.cpuMsPerSave} ms CPU` +
+          `${a.statementsPerSave === undefined ? '' : `, ${a.statementsPerSave} statements`} per save ` +
+          `| load ${f.load1}/${a.load1}`,
       );
     }
   }

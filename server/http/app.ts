@@ -13,6 +13,7 @@ import { requestLog } from './request-log.ts';
 import { contentSecurityPolicy } from './csp.ts';
 import { serveWeb } from './static.ts';
 import { describeOperations } from './openapi.ts';
+import { registerAutosave } from './routes/autosave.ts';
 import { registerHealth } from './routes/health.ts';
 import { registerAuth } from './routes/auth.ts';
 import { registerSso } from './routes/sso.ts';
@@ -106,6 +107,8 @@ function build(
         errorJson(c, new AppError('payload_too_large', `request body is larger than ${maxBody} bytes`)),
     }),
   );
+  // The autosave shortcut authenticates in its own statement; what it cannot prove continues below.
+  registerAutosave(app, services.autosave);
   app.use('/api/*', loadPrincipals());
   app.use('/i/*', loadPrincipals());
 

@@ -21,6 +21,7 @@ import { createSso, openidClient, type OidcClient, type SsoService } from '../ss
 import { WebhookWorker } from '../webhooks/index.ts';
 import { greenhouseCompletion } from '../greenhouse/index.ts';
 import { EmailOutbox, smtpMailer, type Mailer } from '../email/index.ts';
+import { Autosave } from '../workspace/index.ts';
 
 export interface ServiceDeps {
   database: Database;
@@ -71,6 +72,8 @@ export interface Services {
   readonly resetThrottle: LoginThrottle;
   /** Outgoing email: the outbox worker and sweeps (started by `serve`, like grading). */
   readonly email: EmailOutbox;
+  /** The editor's autosave in one round trip (falls back to the files route when it cannot prove a save). */
+  readonly autosave: Autosave;
   /** Waits for background jobs (gradings due now, releases): tests and shutdown. */
   settle(): Promise<void>;
   /** Settles, stops the grading worker, then closes the sandboxes and the gateway's listeners (the database is the caller's). */
@@ -161,6 +164,7 @@ export function createServices(deps: ServiceDeps): Services {
     webhooks,
     resetThrottle,
     email,
+    autosave: new Autosave(ctx, { dialect: deps.database.dialect }),
     async settle() {
       await runs.settle();
       await grading.settle();

@@ -18,6 +18,7 @@ export { revisionContent } from './revisions.ts';
 export { writeFile } from './save.ts';
 export { listEditLogs, recordEditLog, type EditLogResult, type StoredEditLog } from './edits.ts';
 export { editLogSchema, MAX_EDITS, MAX_INSERTED, type Edit, type EditLog } from './edit-log.ts';
+export { Autosave, type AutosaveInput } from './autosave.ts';
 export type { FileInfo } from './rules.ts';
 
 export async function listFiles(ctx: ServiceContext, attemptId: string): Promise<FileInfo[]> {

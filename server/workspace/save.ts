@@ -20,7 +20,7 @@ import { encodeRevision, type Stored } from './delta.ts';
 import { storeRevision } from './revisions.ts';
 import { checkPath, checkRevision, toInfo, type FileInfo } from './rules.ts';
 
-interface Plan {
+export interface Plan {
   attemptId: string;
   path: string;
   sha256: string;
@@ -175,7 +175,7 @@ export async function writeFile(
 }
 
 /** SQLite: the steps as statements in the caller's transaction (one writer at a time). */
-async function commitInTransaction(ctx: ServiceContext, trx: Db, p: Plan) {
+export async function commitInTransaction(ctx: ServiceContext, trx: Db, p: Plan) {
   const added = await storeRevision(trx, {
     attemptId: p.attemptId,
     sha256: p.sha256,

@@ -131,7 +131,7 @@ function encode(content: Buffer): { content: string; encoding: 'utf8' | 'base64'
   }
 }
 
-function decode(content: string, encoding: 'utf8' | 'base64'): Buffer {
+export function decode(content: string, encoding: 'utf8' | 'base64'): Buffer {
   if (encoding === 'utf8') return Buffer.from(content, 'utf8');
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(content) || content.length % 4 !== 0) {
     throw new AppError('validation_failed', 'content: not valid base64');
