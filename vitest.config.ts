@@ -25,7 +25,13 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['server/**/*.test.ts', 'web/**/*.test.ts', 'web/**/*.test.tsx'],
-          exclude: [...configDefaults.exclude, 'tasks/**', 'web/dist/**', 'data/**', ...crossProcessBesideCode],
+          exclude: [
+            ...configDefaults.exclude,
+            'tasks/**',
+            'web/dist/**',
+            'data/**',
+            ...crossProcessBesideCode,
+          ],
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
         },
