@@ -6,7 +6,7 @@
  * The same worker runs the sweeps (reminders, submission confirmations; sweeps.ts).
  */
 import type { Db, OutboxTable } from '../db/index.ts';
-import type { MailQueue, QueuedMail, ServiceContext } from '../platform/index.ts';
+import { DuePump, type MailQueue, type QueuedMail, type ServiceContext } from '../platform/index.ts';
 import { backoffMs } from '../grading-jobs/index.ts';
 import { insertMessage } from './outbox.ts';
 import { loadTemplates, type Templates } from './templates.ts';
@@ -30,16 +30,30 @@ export interface EmailOutboxDeps {
 const MAX_SLEEP_MS = 60_000;
 
 export class EmailOutbox implements MailQueue {
-  private pumping = false;
-  private again = false;
-  private stopped = true;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly pump: DuePump<OutboxTable>;
   private sweepTimer: NodeJS.Timeout | undefined;
-  private readonly inflight = new Set<Promise<unknown>>();
   readonly templates: Templates;
 
   constructor(private readonly deps: EmailOutboxDeps) {
     this.templates = deps.templates ?? loadTemplates();
+    const { ctx } = deps;
+    this.pump = new DuePump({
+      clock: ctx.clock,
+      concurrency: 1, // one message at a time
+      maxSleepMs: MAX_SLEEP_MS,
+      stopped: true, // until start()
+      claim: () => this.claimNext(),
+      run: (job) => this.send(job),
+      nextDue: async () => {
+        const due = await ctx.db
+          .selectFrom('outbox')
+          .select((eb) => eb.fn.min('next_try_at').as('at'))
+          .where('status', '=', 'queued')
+          .executeTakeFirst();
+        return due?.at == null ? undefined : Number(due.at);
+      },
+      onError: (err) => ctx.logger.error({ err: describe(err) }, 'email worker failed'),
+    });
   }
 
   get enabled(): boolean {
@@ -57,7 +71,7 @@ export class EmailOutbox implements MailQueue {
 
   /** Startup: messages cut off mid-send are queued again, the sweeps start, due mail goes out. */
   async start(): Promise<{ requeued: number }> {
-    this.stopped = false;
+    this.pump.resume();
     if (!this.enabled) return { requeued: 0 };
     const r = await this.ctx.db
       .updateTable('outbox')
@@ -83,24 +97,20 @@ export class EmailOutbox implements MailQueue {
     this.kick();
   }
 
+  /** Sends due messages now (after queueing one, or when a wait is over). */
   kick(): void {
-    if (this.stopped || !this.enabled) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.track(this.pump());
+    if (!this.enabled) return;
+    this.pump.kick();
   }
 
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.pump.stop();
     clearInterval(this.sweepTimer);
   }
 
   /** Waits until nothing is being sent and nothing is due now (tests, shutdown). */
   async settle(): Promise<void> {
-    while (this.inflight.size) await Promise.all([...this.inflight]);
+    await this.pump.settle();
   }
 
   /** Stops and closes the transport's connections. */
@@ -109,41 +119,9 @@ export class EmailOutbox implements MailQueue {
     this.deps.mailer?.close();
   }
 
+  /** Counts `p` as the worker's work in flight (settle waits for it; a failure is logged). */
   track(p: Promise<unknown>) {
-    const q = p
-      .catch((err: unknown) => this.ctx.logger.error({ err: describe(err) }, 'email worker failed'))
-      .finally(() => this.inflight.delete(q));
-    this.inflight.add(q);
-  }
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      do {
-        this.again = false;
-        for (;;) {
-          if (this.stopped) return;
-          const job = await this.claimNext();
-          if (!job) break;
-          await this.send(job);
-        }
-      } while (this.again);
-      const due = await this.ctx.db
-        .selectFrom('outbox')
-        .select((eb) => eb.fn.min('next_try_at').as('at'))
-        .where('status', '=', 'queued')
-        .executeTakeFirst();
-      if (due?.at != null) this.sleep(Number(due.at) - this.ctx.clock.now());
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  private sleep(ms: number) {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.kick(), Math.min(MAX_SLEEP_MS, Math.max(0, ms)));
-    this.timer.unref();
+    this.pump.track(p);
   }
 
   /** Takes the oldest due message with a conditional update (another process may race for it). */

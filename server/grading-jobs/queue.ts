@@ -5,7 +5,7 @@
  * repeat, the grading is failed with the reason for staff. Nothing is kept only in memory: a restart
  * finds queued and waiting gradings in the database, and running ones go back in line (`start`).
  */
-import type { ServiceContext } from '../platform/index.ts';
+import { DuePump, type ServiceContext } from '../platform/index.ts';
 import type { GradesTable } from '../db/index.ts';
 import type { SandboxManager } from '../sandbox/index.ts';
 import { gradeOnce, type LlmAccess } from '../runs/index.ts';
@@ -39,14 +39,28 @@ export interface GradingQueueDeps {
 const MAX_SLEEP_MS = 60_000;
 
 export class GradingQueue {
-  private running = 0;
-  private pumping = false;
-  private again = false;
-  private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly pump: DuePump<GradesTable>;
 
-  constructor(private readonly deps: GradingQueueDeps) {}
+  constructor(private readonly deps: GradingQueueDeps) {
+    const { ctx } = deps;
+    this.pump = new DuePump({
+      clock: ctx.clock,
+      concurrency: deps.concurrency,
+      maxSleepMs: MAX_SLEEP_MS,
+      beforeClaim: async () => {
+        if (this.pump.active >= deps.concurrency) return;
+        const sandbox = await deps.manager.status();
+        if (sandbox.ready) return;
+        // Nothing can run: no try is spent; staff see why it waits.
+        await noteWaiting(ctx, `not graded yet: ${sandbox.detail ?? 'the sandbox is not ready'}`);
+        return { lookAgainInMs: deps.notReadyPollMs ?? 15_000 };
+      },
+      claim: () => claimNext(ctx),
+      run: (job) => this.execute(job),
+      nextDue: () => nextDue(ctx),
+      onError: (err) => ctx.logger.error({ err }, 'grading queue failed'),
+    });
+  }
 
   private get ctx() {
     return this.deps.ctx;
@@ -85,74 +99,22 @@ export class GradingQueue {
 
   /** Looks for due gradings now (after queueing one, or when a wait is over). */
   kick(): void {
-    if (this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.track(this.pump());
+    this.pump.kick();
   }
 
   /** Stops taking gradings (shutdown); those running finish or are cut off and resumed at the next start. */
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.pump.stop();
   }
 
   /** Waits until no grading runs and none is due now (tests, shutdown). */
   async settle(): Promise<void> {
-    while (this.inflight.size) await Promise.all([...this.inflight]);
+    await this.pump.settle();
   }
 
   /** Gradings running in this process now. */
   get active(): number {
-    return this.running;
-  }
-
-  private track(p: Promise<unknown>) {
-    const q = p
-      .catch((err: unknown) => this.ctx.logger.error({ err }, 'grading queue failed'))
-      .finally(() => this.inflight.delete(q));
-    this.inflight.add(q);
-  }
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    try {
-      do {
-        this.again = false;
-        if (this.running >= this.deps.concurrency || this.stopped) break;
-        const sandbox = await this.deps.manager.status();
-        if (!sandbox.ready) {
-          // Nothing can run: no try is spent; staff see why it waits.
-          await noteWaiting(this.ctx, `not graded yet: ${sandbox.detail ?? 'the sandbox is not ready'}`);
-          this.sleep(this.deps.notReadyPollMs ?? 15_000);
-          return;
-        }
-        while (this.running < this.deps.concurrency && !this.stopped) {
-          const job = await claimNext(this.ctx);
-          if (!job) break;
-          this.running++;
-          this.track(
-            this.execute(job).finally(() => {
-              this.running--;
-              this.kick();
-            }),
-          );
-        }
-      } while (this.again);
-      const due = await nextDue(this.ctx);
-      if (due !== undefined) this.sleep(due - this.ctx.clock.now());
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  private sleep(ms: number) {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.kick(), Math.min(MAX_SLEEP_MS, Math.max(0, ms)));
-    this.timer.unref();
+    return this.pump.active;
   }
 
   /** One try of one grading, and the move that follows from how it ended. */
@@ -175,7 +137,7 @@ export class GradingQueue {
       ctx.logger.info({ ...log, verdict: outcome.verdict }, 'graded');
     } catch (err) {
       const error = describeError(err);
-      if (this.stopped) {
+      if (this.pump.isStopped) {
         // Shutdown took the sandbox away: not the submission's fault nor a real try; the next start
         // finds the grading running and queues it again.
         ctx.logger.warn({ ...log, err }, 'grading cut off by shutdown');

@@ -47,8 +47,22 @@ export async function freshDatabaseUrl(dialect: Dialect): Promise<{ url: string;
     drop: async () => {
       const c = new pg.Client({ connectionString: admin });
       await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      try {
+        // Not `drop database … with (force)`: FORCE refuses outright ("must be a member of the role whose
+        // process is being terminated") when an autovacuum worker happens to be in the database, as it
+        // now and then is on a busy server (PostgreSQL 15 checks the worker's role, which is none, and
+        // only a member of pg_signal_backend passes). Instead end our own leftover connections (a pool a
+        // test did not close), which this role may, and let a plain DROP DATABASE stop an autovacuum
+        // worker itself (it signals it and waits up to 5 s).
+        await c.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity
+            where datname = $1 and usename = current_user and pid <> pg_backend_pid()`,
+          [name],
+        );
+        await c.query(`drop database if exists ${name}`);
+      } finally {
+        await c.end();
+      }
     },
   };
 }

@@ -14,7 +14,10 @@ export async function webhookFixture(
 ) {
   const t = await makeTestApp({
     ...opts,
-    env: { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_TIMEOUT_SECONDS: '0.5', ...opts.env },
+    // A try that is answered must never time out, however busy the machine (a 0.5 s default made
+    // answered tries fail now and then with two test files at once); a test of a hanging receiver
+    // sets its own, shorter timeout.
+    env: { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_TIMEOUT_SECONDS: '10', ...opts.env },
   });
   const receiver = await startReceiver({ plan: opts.plan, now: () => t.clock.now() });
   // Its own worker (the app's stays unstarted): jitter pinned to the middle, no timer-driven pumps.

@@ -5,7 +5,7 @@
  * Nothing lives only in memory: a restart finds pending deliveries in the database, and tries cut
  * off by a crash or shutdown go back in line (`start`).
  */
-import type { ServiceContext } from '../platform/index.ts';
+import { DuePump, type ServiceContext } from '../platform/index.ts';
 import type { WebhookDeliveriesTable } from '../db/index.ts';
 import { retryDelayMs } from './backoff.ts';
 import { sendOnce, type TryOutcome, type TryRequest } from './send.ts';
@@ -29,18 +29,26 @@ export interface WebhookWorkerDeps {
 const CUT = 'the server stopped during this try';
 
 export class WebhookWorker {
-  private running = 0;
-  private pumping = false;
-  private again = false;
-  private started = false;
-  private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly inflight = new Set<Promise<unknown>>();
+  private readonly pump: DuePump<WebhookDeliveriesTable>;
   private readonly aborts = new Set<AbortController>();
   private readonly tailer: Tailer;
 
   constructor(private readonly deps: WebhookWorkerDeps) {
-    this.tailer = new Tailer(deps.ctx, undefined, deps.fanOut);
+    const { ctx } = deps;
+    this.tailer = new Tailer(ctx, undefined, deps.fanOut);
+    this.pump = new DuePump({
+      clock: ctx.clock,
+      concurrency: deps.concurrency ?? 4,
+      pollMs: deps.pollMs ?? 1000,
+      stopped: true, // until start()
+      beforeClaim: async () => {
+        await this.tailer.catchUp();
+      },
+      claim: () => claimNext(ctx),
+      run: (job) => this.execute(job),
+      nextDue: () => nextDue(ctx),
+      onError: (err) => ctx.logger.error({ err }, 'webhook worker failed'),
+    });
   }
 
   private get ctx() {
@@ -51,75 +59,25 @@ export class WebhookWorker {
   async start(): Promise<{ requeued: number }> {
     const requeued = await requeueInterrupted(this.ctx);
     if (requeued) this.ctx.logger.info({ requeued }, 'webhook deliveries resumed');
-    this.started = true;
-    this.stopped = false;
+    this.pump.resume();
     this.kick();
     return { requeued };
   }
 
   /** Looks for new timeline events and due deliveries now. Does nothing before `start`. */
   kick(): void {
-    if (!this.started || this.stopped) return;
-    if (this.pumping) {
-      this.again = true;
-      return;
-    }
-    this.track(this.pump());
+    this.pump.kick();
   }
 
   /** Stops taking deliveries and cuts off tries in flight (they are sent again at the next start). */
   stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.pump.stop();
     for (const a of this.aborts) a.abort();
   }
 
   /** Waits until nothing is being tailed or sent (tests, shutdown). */
   async settle(): Promise<void> {
-    while (this.inflight.size) await Promise.all([...this.inflight]);
-  }
-
-  private track(p: Promise<unknown>) {
-    const q = p
-      .catch((err: unknown) => this.ctx.logger.error({ err }, 'webhook worker failed'))
-      .finally(() => this.inflight.delete(q));
-    this.inflight.add(q);
-  }
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
-    const concurrency = this.deps.concurrency ?? 4;
-    try {
-      do {
-        this.again = false;
-        if (this.stopped) return;
-        await this.tailer.catchUp();
-        while (this.running < concurrency && !this.stopped) {
-          const job = await claimNext(this.ctx);
-          if (!job) break;
-          this.running++;
-          this.track(
-            this.execute(job).finally(() => {
-              this.running--;
-              this.kick();
-            }),
-          );
-        }
-      } while (this.again);
-      const poll = this.deps.pollMs ?? 1000;
-      // Every slot busy: a finishing try kicks the worker, so a due delivery must not spin the timer.
-      const due = this.running >= concurrency ? undefined : await nextDue(this.ctx);
-      this.sleep(due === undefined ? poll : Math.min(poll, due - this.ctx.clock.now()));
-    } finally {
-      this.pumping = false;
-    }
-  }
-
-  private sleep(ms: number) {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.kick(), Math.max(0, ms));
-    this.timer.unref();
+    await this.pump.settle();
   }
 
   /** One try of one delivery, and the move that follows from how it ended. */
@@ -164,7 +122,7 @@ export class WebhookWorker {
     } finally {
       this.aborts.delete(abort);
     }
-    if (this.stopped && abort.signal.aborted) {
+    if (this.pump.isStopped && abort.signal.aborted) {
       // Shutdown cut it off: not the receiver's fault nor a real try; it goes again at the next start.
       await ctx.db
         .updateTable('webhook_deliveries')

@@ -13,7 +13,10 @@ describe('webhooks (errors)', () => {
   afterEach(() => f?.close());
 
   it('retries a failing receiver with backoff until it answers 2xx, logging every try', async () => {
-    f = await webhookFixture({ plan: ({ n }) => (n === 1 ? 500 : n === 2 ? 'hang' : 200) });
+    f = await webhookFixture({
+      plan: ({ n }) => (n === 1 ? 500 : n === 2 ? 'hang' : 200),
+      env: { WEBHOOK_TIMEOUT_SECONDS: '2' },
+    });
     const { t, receiver } = f;
     const policy = { baseMs: 10_000, maxMs: 6 * 3600_000 };
     await t.req(f.admin, 'POST', `/api/webhooks/${f.endpoint.id}/test`);
@@ -28,10 +31,10 @@ describe('webhooks (errors)', () => {
     expect(receiver.received).toHaveLength(1);
 
     t.clock.advance(500);
-    await f.flush(); // the receiver hangs: the try ends at the 0.5 s timeout
+    await f.flush(); // the receiver hangs: the try ends at the 2 s timeout
     [d] = await f.deliveries();
     expect(d).toMatchObject({ status: 'pending', tries: 2, lastStatus: null });
-    expect(d.lastError).toMatch(/no answer within 500 ms/);
+    expect(d.lastError).toMatch(/no answer within 2000 ms/);
     expect(d.nextAttemptAt - t.clock.now()).toBe(retryDelayMs(2, policy, () => 0.5)); // 30 s
 
     t.clock.advance(30_000);

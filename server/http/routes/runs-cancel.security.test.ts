@@ -16,6 +16,22 @@ describe('cancelling a run (security)', () => {
 
   it('refuses admins, authors, assigned and other reviewers and other candidates; the run goes on', async () => {
     const { browser, attemptId } = await t.startedCandidate();
+    // Everyone who tries to cancel signs in before the run starts, so the run is still well inside its
+    // wall-clock limit when they try, however slow sign-ins are on a busy machine.
+    const admin = await t.staff('admin');
+    const author = await t.staff('author');
+    const assigned = await t.staff('reviewer', 'assigned@example.com');
+    const outsider = await t.staff('reviewer');
+    const user = await t.ctx.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', 'assigned@example.com')
+      .executeTakeFirstOrThrow();
+    await t.ctx.db
+      .insertInto('review_assignments')
+      .values({ attempt_id: attemptId, reviewer_id: user.id, assigned_at: 0, due_at: 1, assigned_by: null })
+      .execute();
+    const other = await t.startedCandidate('Mallory', 'mallory@example.com');
     // A program that echoes stdin until its input closes: it runs until someone ends it.
     await t.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
       path: 'main.mjs',
@@ -34,20 +50,6 @@ describe('cancelling a run (security)', () => {
     }
     expect(sent).toBe(204); // the run is live
 
-    const admin = await t.staff('admin');
-    const author = await t.staff('author');
-    const assigned = await t.staff('reviewer', 'assigned@example.com');
-    const outsider = await t.staff('reviewer');
-    const user = await t.ctx.db
-      .selectFrom('users')
-      .select('id')
-      .where('email', '=', 'assigned@example.com')
-      .executeTakeFirstOrThrow();
-    await t.ctx.db
-      .insertInto('review_assignments')
-      .values({ attempt_id: attemptId, reviewer_id: user.id, assigned_at: 0, due_at: 1, assigned_by: null })
-      .execute();
-    const other = await t.startedCandidate('Mallory', 'mallory@example.com');
     const url = `/api/attempts/${attemptId}/runs/${id}/cancel`;
     for (const staff of [admin, author, assigned])
       expectError(await t.req(staff, 'POST', url), 403, 'forbidden', /only the candidate/);
