@@ -48,8 +48,14 @@ describe.each(dialects())('importing assessments on %s', (dialect) => {
       },
     });
     const pinned = await resolveAssessmentVersion(t.ctx, 'ai-engineer-loop');
-    expect(pinned.manifest.tasks.map((x) => x.taskVersionId)).toEqual([hello.version.id, critique.version.id]);
-    expect(await importAssessment(t.ctx, shipped)).toMatchObject({ status: 'unchanged', version: { version: 1 } });
+    expect(pinned.manifest.tasks.map((x) => x.taskVersionId)).toEqual([
+      hello.version.id,
+      critique.version.id,
+    ]);
+    expect(await importAssessment(t.ctx, shipped)).toMatchObject({
+      status: 'unchanged',
+      version: { version: 1 },
+    });
 
     // A new version of a task it lists: the assessment is re-pinned as version 2; version 1 stays.
     const taskDir = path.join(tmp, 'hello-llm');
@@ -58,8 +64,12 @@ describe.each(dialects())('importing assessments on %s', (dialect) => {
     const hello2 = await importTask(t.ctx, taskDir);
     const second = await importAssessment(t.ctx, shipped);
     expect(second).toMatchObject({ status: 'created', version: { version: 2 } });
-    expect((await resolveAssessmentVersion(t.ctx, 'ai-engineer-loop')).manifest.tasks[0]!.taskVersionId).toBe(hello2.version.id);
-    expect((await resolveAssessmentVersion(t.ctx, 'ai-engineer-loop', 1)).manifest.tasks[0]!.taskVersionId).toBe(hello.version.id);
+    expect((await resolveAssessmentVersion(t.ctx, 'ai-engineer-loop')).manifest.tasks[0]!.taskVersionId).toBe(
+      hello2.version.id,
+    );
+    expect(
+      (await resolveAssessmentVersion(t.ctx, 'ai-engineer-loop', 1)).manifest.tasks[0]!.taskVersionId,
+    ).toBe(hello.version.id);
     expect(await listAssessments(t.ctx)).toMatchObject([{ slug: 'ai-engineer-loop', version: 2 }]);
   });
 });

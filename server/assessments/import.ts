@@ -18,7 +18,14 @@ export interface AssessmentVersionSummary {
   clock: StoredAssessment['clock'];
   timeLimitMinutes: number | null;
   createdAt: number;
-  tasks: Array<{ position: number; taskSlug: string; title: string; kind: AssessmentTask['kind']; weight: number; timeLimitMinutes: number }>;
+  tasks: Array<{
+    position: number;
+    taskSlug: string;
+    title: string;
+    kind: AssessmentTask['kind'];
+    weight: number;
+    timeLimitMinutes: number;
+  }>;
 }
 
 export type AssessmentVersion = AssessmentVersionsTable & { manifest: StoredAssessment };
@@ -52,7 +59,8 @@ export async function importAssessment(
   importedBy: string | null = null,
 ): Promise<{ status: 'created' | 'unchanged'; version: AssessmentVersionSummary }> {
   const loaded = await loadAssessmentDir(dir);
-  if (!loaded.ok) throw new AppError('validation_failed', loaded.errors.join('\n'), { errors: loaded.errors });
+  if (!loaded.ok)
+    throw new AppError('validation_failed', loaded.errors.join('\n'), { errors: loaded.errors });
   const { slug, manifest, text, file } = loaded.assessment;
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
@@ -66,7 +74,9 @@ export async function importAssessment(
         .orderBy('version', 'desc')
         .executeTakeFirst();
       if (!v) {
-        errors.push(`${file}: tasks[${i}].task: unknown task ${t.task}; import it first: worksample tasks import tasks/${t.task}`);
+        errors.push(
+          `${file}: tasks[${i}].task: unknown task ${t.task}; import it first: worksample tasks import tasks/${t.task}`,
+        );
         continue;
       }
       const tm = JSON.parse(v.manifest_json) as TaskManifest;
@@ -157,7 +167,11 @@ export async function resolveAssessmentVersion(
 }
 
 export async function getAssessmentVersion(ctx: ServiceContext, id: string): Promise<AssessmentVersion> {
-  const row = await ctx.db.selectFrom('assessment_versions').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await ctx.db
+    .selectFrom('assessment_versions')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw new AppError('not_found', 'assessment version not found');
   return { ...row, manifest: JSON.parse(row.manifest_json) as StoredAssessment };
 }

@@ -2,8 +2,19 @@
  * Assessments: an ordered list of task versions under one invitation, with one overall clock or
  * per-task limits. Authored as `assessments/<slug>/assessment.yaml`, imported and versioned like tasks.
  */
-export { assessmentManifestSchema, parseAssessmentManifest, MAX_ASSESSMENT_TASKS, type AssessmentManifest } from './manifest.ts';
-export { loadAssessmentDir, assessmentHash, type LoadedAssessment, type AssessmentTask, type StoredAssessment } from './load.ts';
+export {
+  assessmentManifestSchema,
+  parseAssessmentManifest,
+  MAX_ASSESSMENT_TASKS,
+  type AssessmentManifest,
+} from './manifest.ts';
+export {
+  loadAssessmentDir,
+  assessmentHash,
+  type LoadedAssessment,
+  type AssessmentTask,
+  type StoredAssessment,
+} from './load.ts';
 export {
   importAssessment,
   listAssessments,

@@ -24,11 +24,22 @@ describe('loadAssessmentDir: errors name the file and field', () => {
   }
 
   it('loads a valid file with defaults filled in', async () => {
-    await writeFile(file, 'title: Loop\nclock: per-task\ntasks:\n  - task: hello-llm\n  - task: critique-support-bot\n    weight: 2.5\n');
+    await writeFile(
+      file,
+      'title: Loop\nclock: per-task\ntasks:\n  - task: hello-llm\n  - task: critique-support-bot\n    weight: 2.5\n',
+    );
     const r = await loadAssessmentDir(dir);
     expect(r.ok && r.assessment).toMatchObject({
       slug: 'loop',
-      manifest: { title: 'Loop', intro: '', clock: 'per-task', tasks: [{ task: 'hello-llm', weight: 1 }, { task: 'critique-support-bot', weight: 2.5 }] },
+      manifest: {
+        title: 'Loop',
+        intro: '',
+        clock: 'per-task',
+        tasks: [
+          { task: 'hello-llm', weight: 1 },
+          { task: 'critique-support-bot', weight: 2.5 },
+        ],
+      },
     });
   });
 
@@ -46,14 +57,21 @@ describe('loadAssessmentDir: errors name the file and field', () => {
 
   it('bad weights', async () => {
     expect(
-      await errorsOf('title: T\nclock: per-task\ntasks:\n  - task: a\n    weight: 0\n  - task: b\n    weight: heavy\n'),
-    ).toEqual([`${file}: tasks[0].weight: expected a positive number`, `${file}: tasks[1].weight: expected a positive number`]);
+      await errorsOf(
+        'title: T\nclock: per-task\ntasks:\n  - task: a\n    weight: 0\n  - task: b\n    weight: heavy\n',
+      ),
+    ).toEqual([
+      `${file}: tasks[0].weight: expected a positive number`,
+      `${file}: tasks[1].weight: expected a positive number`,
+    ]);
   });
 
   it('a task listed twice', async () => {
-    expect(await errorsOf('title: T\nclock: overall\ntimeLimitMinutes: 60\ntasks:\n  - task: a\n  - task: b\n  - task: a\n')).toEqual([
-      `${file}: tasks[2].task: a is already listed at tasks[0]`,
-    ]);
+    expect(
+      await errorsOf(
+        'title: T\nclock: overall\ntimeLimitMinutes: 60\ntasks:\n  - task: a\n  - task: b\n  - task: a\n',
+      ),
+    ).toEqual([`${file}: tasks[2].task: a is already listed at tasks[0]`]);
   });
 
   it('an empty task list, an unknown clock, unknown keys, all at once', async () => {
@@ -65,7 +83,10 @@ describe('loadAssessmentDir: errors name the file and field', () => {
   });
 
   it('missing title and tasks', async () => {
-    expect(await errorsOf('clock: per-task\n')).toEqual([`${file}: title: required`, `${file}: tasks: required`]);
+    expect(await errorsOf('clock: per-task\n')).toEqual([
+      `${file}: title: required`,
+      `${file}: tasks: required`,
+    ]);
   });
 
   it('a YAML syntax error names the line', async () => {

@@ -21,7 +21,8 @@ export interface LoadedAssessment {
   file: string;
 }
 
-export type AssessmentLoadResult = { ok: true; assessment: LoadedAssessment } | { ok: false; errors: string[] };
+export type AssessmentLoadResult =
+  { ok: true; assessment: LoadedAssessment } | { ok: false; errors: string[] };
 
 /** Reads and validates the folder's assessment.yaml (tasks are resolved at import). */
 export async function loadAssessmentDir(dir: string): Promise<AssessmentLoadResult> {
@@ -36,7 +37,8 @@ export async function loadAssessmentDir(dir: string): Promise<AssessmentLoadResu
     try {
       const st = await fh.stat();
       if (!st.isFile()) return { ok: false, errors: [`${file}: not a regular file`] };
-      if (st.size > MAX_YAML_BYTES) return { ok: false, errors: [`${file}: larger than ${MAX_YAML_BYTES} bytes`] };
+      if (st.size > MAX_YAML_BYTES)
+        return { ok: false, errors: [`${file}: larger than ${MAX_YAML_BYTES} bytes`] };
       text = await fh.readFile('utf8');
     } finally {
       await fh.close();

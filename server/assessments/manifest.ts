@@ -11,9 +11,15 @@ const slugPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export const assessmentManifestSchema = z
   .strictObject({
-    title: z.string().trim().min(1, { message: 'must not be empty' }).max(200, { message: 'at most 200 characters' }),
+    title: z
+      .string()
+      .trim()
+      .min(1, { message: 'must not be empty' })
+      .max(200, { message: 'at most 200 characters' }),
     intro: z.string().max(20_000, { message: 'at most 20000 characters' }).default(''),
-    clock: z.enum(['overall', 'per-task'], { error: (iss) => (iss.input === undefined ? 'required' : 'expected overall or per-task') }),
+    clock: z.enum(['overall', 'per-task'], {
+      error: (iss) => (iss.input === undefined ? 'required' : 'expected overall or per-task'),
+    }),
     timeLimitMinutes: z
       .number({ message: 'expected a number of minutes' })
       .int({ message: 'expected a whole number of minutes' })
@@ -23,7 +29,9 @@ export const assessmentManifestSchema = z
     tasks: z
       .array(
         z.strictObject({
-          task: z.string().regex(slugPattern, { message: 'expected a task slug (lowercase letters, digits, -)' }),
+          task: z
+            .string()
+            .regex(slugPattern, { message: 'expected a task slug (lowercase letters, digits, -)' }),
           weight: z
             .number({ message: 'expected a positive number' })
             .positive({ message: 'expected a positive number' })
@@ -49,7 +57,10 @@ function crossFieldIssues(m: unknown): Array<{ path: Array<string | number>; mes
   if (o.clock === 'overall' && o.timeLimitMinutes === undefined)
     out.push({ path: ['timeLimitMinutes'], message: 'required when clock is overall' });
   if (o.clock === 'per-task' && o.timeLimitMinutes !== undefined)
-    out.push({ path: ['timeLimitMinutes'], message: "not allowed when clock is per-task (each task's own limit applies)" });
+    out.push({
+      path: ['timeLimitMinutes'],
+      message: "not allowed when clock is per-task (each task's own limit applies)",
+    });
   if (Array.isArray(o.tasks)) {
     const seen = new Map<unknown, number>();
     o.tasks.forEach((t, i) => {

@@ -40,15 +40,54 @@ describe.each(dialects())('migration 0018_assessments on %s', (dialect) => {
     await db.insertInto('tasks').values({ id: 't', slug: 't', created_at: 1 }).execute();
     await db
       .insertInto('task_versions')
-      .values({ id: 'v', task_id: 't', slug: 't', version: 1, content_hash: 'h', title: 'T', kind: 'code', manifest_json: '{}', statement_md: '', created_at: 1 })
+      .values({
+        id: 'v',
+        task_id: 't',
+        slug: 't',
+        version: 1,
+        content_hash: 'h',
+        title: 'T',
+        kind: 'code',
+        manifest_json: '{}',
+        statement_md: '',
+        created_at: 1,
+      })
       .execute();
-    const inv = { task_version_id: 'v', candidate_name: 'C', candidate_email: 'c@x.io', created_at: 1, expires_at: 9 };
-    await db.insertInto('invitations').values({ id: 'i1', token_hash: 'h1', ...inv }).execute();
-    const att = { task_version_id: 'v', status: 'submitted', started_at: 2, deadline_at: 5, submitted_at: 3, submit_reason: 'candidate', stored_bytes: 7 };
-    await db.insertInto('attempts').values({ id: 'a1', invitation_id: 'i1', ...att }).execute();
-    await db.insertInto('attempt_events').values({ attempt_id: 'a1', at: 2, type: 'attempt.started', payload_json: '{}' }).execute();
+    const inv = {
+      task_version_id: 'v',
+      candidate_name: 'C',
+      candidate_email: 'c@x.io',
+      created_at: 1,
+      expires_at: 9,
+    };
+    await db
+      .insertInto('invitations')
+      .values({ id: 'i1', token_hash: 'h1', ...inv })
+      .execute();
+    const att = {
+      task_version_id: 'v',
+      status: 'submitted',
+      started_at: 2,
+      deadline_at: 5,
+      submitted_at: 3,
+      submit_reason: 'candidate',
+      stored_bytes: 7,
+    };
+    await db
+      .insertInto('attempts')
+      .values({ id: 'a1', invitation_id: 'i1', ...att })
+      .execute();
+    await db
+      .insertInto('attempt_events')
+      .values({ attempt_id: 'a1', at: 2, type: 'attempt.started', payload_json: '{}' })
+      .execute();
     // Before: a second attempt on the invitation is refused.
-    await expect(db.insertInto('attempts').values({ id: 'a2', invitation_id: 'i1', ...att }).execute()).rejects.toThrow();
+    await expect(
+      db
+        .insertInto('attempts')
+        .values({ id: 'a2', invitation_id: 'i1', ...att })
+        .execute(),
+    ).rejects.toThrow();
 
     const { error } = await migrator.migrateTo('0018_assessments');
     expect(error).toBeUndefined();
@@ -57,14 +96,26 @@ describe.each(dialects())('migration 0018_assessments on %s', (dialect) => {
       { id: 'a1', invitation_id: 'i1', ...att, position: 0 },
     ]);
     // After: one per position; the same position twice is refused, and references still hold.
-    await db.insertInto('attempts').values({ id: 'a2', invitation_id: 'i1', ...att, position: 1 }).execute();
+    await db
+      .insertInto('attempts')
+      .values({ id: 'a2', invitation_id: 'i1', ...att, position: 1 })
+      .execute();
     await expect(
-      db.insertInto('attempts').values({ id: 'a3', invitation_id: 'i1', ...att, position: 1 }).execute(),
+      db
+        .insertInto('attempts')
+        .values({ id: 'a3', invitation_id: 'i1', ...att, position: 1 })
+        .execute(),
     ).rejects.toThrow();
     await expect(
-      db.insertInto('attempt_events').values({ attempt_id: 'nope', at: 2, type: 'x', payload_json: '{}' }).execute(),
+      db
+        .insertInto('attempt_events')
+        .values({ attempt_id: 'nope', at: 2, type: 'x', payload_json: '{}' })
+        .execute(),
     ).rejects.toThrow();
-    await db.insertInto('attempt_events').values({ attempt_id: 'a2', at: 2, type: 'x', payload_json: '{}' }).execute();
+    await db
+      .insertInto('attempt_events')
+      .values({ attempt_id: 'a2', at: 2, type: 'x', payload_json: '{}' })
+      .execute();
     await expect(db.deleteFrom('attempts').where('id', '=', 'a1').execute()).rejects.toThrow();
   });
 });

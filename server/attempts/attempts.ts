@@ -78,7 +78,11 @@ export async function recordEvent(
  * must have been started (every task's deadline is the assessment's); the per-task clock gives each
  * task its own limit from now. Nothing starts once the assessment is submitted or its time is up.
  */
-export async function startAttempt(ctx: ServiceContext, invitationId: string, position = 0): Promise<Attempt> {
+export async function startAttempt(
+  ctx: ServiceContext,
+  invitationId: string,
+  position = 0,
+): Promise<Attempt> {
   const now = ctx.clock.now();
   let created = false;
   const started = await ctx.db.transaction().execute(async (trx) => {
@@ -115,16 +119,26 @@ export async function startAttempt(ctx: ServiceContext, invitationId: string, po
       if (position !== 0) throw new AppError('validation_failed', 'position: this invitation has one task');
     } else {
       const task = assessment.tasks[position];
-      if (!task) throw new AppError('validation_failed', `position: expected 0 to ${assessment.tasks.length - 1}`);
+      if (!task)
+        throw new AppError('validation_failed', `position: expected 0 to ${assessment.tasks.length - 1}`);
       if (inv.assessment_submitted_at != null)
-        throw new AppError('attempt_submitted', 'this assessment was submitted; its tasks can no longer be started');
+        throw new AppError(
+          'attempt_submitted',
+          'this assessment was submitted; its tasks can no longer be started',
+        );
       taskVersionId = task.taskVersionId;
       if (assessment.clock === 'overall') {
         if (inv.assessment_started_at == null)
-          throw new AppError('conflict', 'the assessment has not been started; press Start on its first page');
+          throw new AppError(
+            'conflict',
+            'the assessment has not been started; press Start on its first page',
+          );
         deadline = inv.assessment_started_at + assessment.timeLimitMinutes! * 60_000;
         if (now >= deadline)
-          throw new AppError('deadline_passed', "the assessment's time is up; tasks not opened are not attempted");
+          throw new AppError(
+            'deadline_passed',
+            "the assessment's time is up; tasks not opened are not attempted",
+          );
       } else {
         limitMinutes = task.timeLimitMinutes;
         // Starting a task counts as having read the intro.

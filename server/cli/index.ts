@@ -262,11 +262,13 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
   }
 
   if (verb === 'assessments' && sub === 'validate') {
-    if (!rest.length) throw new CliError('assessments validate: give a folder, e.g. assessments/ai-engineer-loop');
+    if (!rest.length)
+      throw new CliError('assessments validate: give a folder, e.g. assessments/ai-engineer-loop');
     let failed = 0;
     for (const dir of rest) {
       const result = await loadAssessmentDir(dir);
-      if (result.ok) print(`ok  ${dir}  ${result.assessment.slug} (${result.assessment.manifest.tasks.length} tasks)`);
+      if (result.ok)
+        print(`ok  ${dir}  ${result.assessment.slug} (${result.assessment.manifest.tasks.length} tasks)`);
       else {
         failed++;
         result.errors.forEach((e) => print(`error  ${e}`));
@@ -276,7 +278,8 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
   }
 
   if (verb === 'assessments' && sub === 'import') {
-    if (!rest.length) throw new CliError('assessments import: give one or more folders, e.g. assessments/ai-engineer-loop');
+    if (!rest.length)
+      throw new CliError('assessments import: give one or more folders, e.g. assessments/ai-engineer-loop');
     return withContext(config, async (ctx) => {
       for (const dir of rest) {
         const { status, version } = await importAssessment(ctx, dir);
@@ -291,9 +294,12 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
   if (verb === 'assessments' && sub === 'list') {
     return withContext(config, async (ctx) => {
       const list = await listAssessments(ctx);
-      if (!list.length) print('no assessments imported yet; try: worksample assessments import assessments/<slug>');
+      if (!list.length)
+        print('no assessments imported yet; try: worksample assessments import assessments/<slug>');
       for (const a of list)
-        print(`${a.slug}  v${a.version}  ${a.clock}${a.timeLimitMinutes ? ` ${a.timeLimitMinutes} min` : ''}  ${a.title}`);
+        print(
+          `${a.slug}  v${a.version}  ${a.clock}${a.timeLimitMinutes ? ` ${a.timeLimitMinutes} min` : ''}  ${a.title}`,
+        );
       return undefined;
     });
   }

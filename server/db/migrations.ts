@@ -709,8 +709,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           // SQLite cannot drop a column's UNIQUE: the table is rebuilt from its own stored definition
           // (every column added since 0001 kept), with the tables that reference attempts left
           // pointing at the new one (foreign keys off while the old table is swapped out).
-          const table = await sql<{ sql: string }>`select sql from sqlite_master where type = 'table' and name = 'attempts'`.execute(db);
-          const others = await sql<{ sql: string }>`select sql from sqlite_master where tbl_name = 'attempts' and type in ('index', 'trigger') and sql is not null`.execute(db);
+          const table = await sql<{
+            sql: string;
+          }>`select sql from sqlite_master where type = 'table' and name = 'attempts'`.execute(db);
+          const others = await sql<{
+            sql: string;
+          }>`select sql from sqlite_master where tbl_name = 'attempts' and type in ('index', 'trigger') and sql is not null`.execute(
+            db,
+          );
           const original = table.rows[0]!.sql;
           const rebuilt = original
             .replace(/^create table "?attempts"?/i, 'create table "attempts_0018"')

@@ -11,7 +11,6 @@ import type { GradeOutcome } from '../runs/index.ts';
 export type GradeReason = GradesTable['reason'];
 const WAITING = ['queued', 'retry_wait'] as const;
 
-
 /** A new grading row, queued and due now. */
 export function newJob(
   ctx: ServiceContext,

@@ -144,7 +144,14 @@ describe('Greenhouse assessment partner API (contract)', () => {
     expect(await status()).toMatchObject({ partner_status: 'sent', partner_score: null });
     const [inv] = (await t.req(admin, 'GET', '/api/invitations')).json.invitations;
     expect(inv.assessment).toMatchObject({ slug: 'solo', taskCount: 1 });
-    expect((await gh('POST', 'send_test', { partner_test_id: 'assessment:nope', candidate: { email: 'x@example.com' } })).status).toBe(404);
+    expect(
+      (
+        await gh('POST', 'send_test', {
+          partner_test_id: 'assessment:nope',
+          candidate: { email: 'x@example.com' },
+        })
+      ).status,
+    ).toBe(404);
 
     await t.services.email.start();
     await vi.waitFor(() => expect(mailer.sent).toHaveLength(1), { timeout: 10_000 });
@@ -154,14 +161,21 @@ describe('Greenhouse assessment partner API (contract)', () => {
     expect(await status()).toMatchObject({ partner_status: 'in_progress' });
     const attemptId = (await t.req(cand, 'POST', '/api/candidate/start')).json.attempt.id;
     const solution = await readFile(path.join(exampleTaskDir, 'solution/parse-model-json.mjs'), 'utf8');
-    await t.req(cand, 'PUT', `/api/attempts/${attemptId}/file`, { path: 'parse-model-json.mjs', content: solution });
+    await t.req(cand, 'PUT', `/api/attempts/${attemptId}/file`, {
+      path: 'parse-model-json.mjs',
+      content: solution,
+    });
     await t.req(cand, 'POST', '/api/candidate/assessment/submit');
     await t.services.settle();
     expect(await status()).toMatchObject({
       partner_status: 'complete',
       partner_score: 100,
       partner_profile_url: `http://localhost:8080/admin/invitations/${inv.id}`,
-      metadata: { task: 'assessment:solo', attempt_id: attemptId, tasks: [{ position: 0, task: 'hello-llm', score: 100 }] },
+      metadata: {
+        task: 'assessment:solo',
+        attempt_id: attemptId,
+        tasks: [{ position: 0, task: 'hello-llm', score: 100 }],
+      },
     });
   });
 

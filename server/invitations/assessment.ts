@@ -13,7 +13,11 @@ import type { InvitationsTable } from '../db/index.ts';
 import { assessmentOver } from './invitations.ts';
 
 async function load(ctx: ServiceContext, invitationId: string) {
-  const inv = await ctx.db.selectFrom('invitations').selectAll().where('id', '=', invitationId).executeTakeFirst();
+  const inv = await ctx.db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('id', '=', invitationId)
+    .executeTakeFirst();
   if (!inv) throw new AppError('not_found', 'invitation not found');
   if (!inv.assessment_version_id)
     throw new AppError('bad_request', 'this invitation is for one task, not an assessment');
@@ -46,7 +50,10 @@ export async function startAssessment(ctx: ServiceContext, invitationId: string)
     throw new AppError('invitation_revoked', 'this invitation was withdrawn; contact the hiring team');
   const now = ctx.clock.now();
   if (s.inv.expires_at <= now)
-    throw new AppError('invitation_expired', 'this invitation expired before it was started; ask the hiring team for a new link');
+    throw new AppError(
+      'invitation_expired',
+      'this invitation expired before it was started; ask the hiring team for a new link',
+    );
   if (s.inv.assessment_submitted_at != null) return;
   await ctx.db
     .updateTable('invitations')
@@ -70,7 +77,10 @@ export async function selectTask(
   if (position !== null) {
     const n = s.av.manifest.tasks.length;
     if (!Number.isInteger(position) || position < 0 || position >= n)
-      throw new AppError('validation_failed', `position: expected a task position from 0 to ${n - 1}, or null`);
+      throw new AppError(
+        'validation_failed',
+        `position: expected a task position from 0 to ${n - 1}, or null`,
+      );
     refuseIfOver(ctx, s);
     if (s.av.manifest.clock === 'overall') {
       if (s.inv.assessment_started_at == null)
@@ -97,7 +107,8 @@ export async function startCurrentTask(
   const existing = s.attempts.find((a) => (a.position ?? 0) === position);
   if (existing) return existing;
   refuseIfOver(ctx, s);
-  if (s.av.manifest.clock === 'overall' && s.inv.assessment_started_at == null) await startAssessment(ctx, invitationId);
+  if (s.av.manifest.clock === 'overall' && s.inv.assessment_started_at == null)
+    await startAssessment(ctx, invitationId);
   const attempt = await startAttempt(ctx, invitationId, position);
   if (session.assessment_position == null)
     await ctx.db

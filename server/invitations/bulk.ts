@@ -132,7 +132,14 @@ export async function bulkInvite(
   }
 
   const made = good.map((g) =>
-    invitationRow(ctx, version, { ...g, expiresInDays: expires.data }, createdBy, 'candidate', assessment?.id ?? null),
+    invitationRow(
+      ctx,
+      version,
+      { ...g, expiresInDays: expires.data },
+      createdBy,
+      'candidate',
+      assessment?.id ?? null,
+    ),
   );
   const emailed = new Set<string>();
   await ctx.db.transaction().execute(async (trx) => {

@@ -11,7 +11,12 @@ import { createSession, hashSecret, type NewSession } from '../auth/index.ts';
 import { emailSchema } from '../users/index.ts';
 import { getVersion, resolveVersion, terminalEnabled } from '../tasks/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
-import { noteDeviceForInvitation, viewAttempt, type AttemptView, type DeviceSeen } from '../attempts/index.ts';
+import {
+  noteDeviceForInvitation,
+  viewAttempt,
+  type AttemptView,
+  type DeviceSeen,
+} from '../attempts/index.ts';
 import { queueInvitationEmail } from '../email/index.ts';
 import {
   getAssessmentVersion,
@@ -91,7 +96,12 @@ export interface Pinned {
 /** Resolves `taskSlug` or `assessmentSlug` (exactly one) to the versions a new invitation pins. */
 export async function resolvePinned(
   ctx: ServiceContext,
-  input: { taskSlug?: string | undefined; taskVersion?: number | undefined; assessmentSlug?: string | undefined; assessmentVersion?: number | undefined },
+  input: {
+    taskSlug?: string | undefined;
+    taskVersion?: number | undefined;
+    assessmentSlug?: string | undefined;
+    assessmentVersion?: number | undefined;
+  },
 ): Promise<Pinned> {
   if ((input.taskSlug === undefined) === (input.assessmentSlug === undefined))
     throw new AppError('validation_failed', 'give exactly one of taskSlug and assessmentSlug');
@@ -104,7 +114,13 @@ export async function resolvePinned(
 
 export function assessmentOf(a: AssessmentVersion | null): InvitationAssessment | null {
   return a
-    ? { slug: a.slug, version: a.version, assessmentVersionId: a.id, title: a.title, taskCount: a.manifest.tasks.length }
+    ? {
+        slug: a.slug,
+        version: a.version,
+        assessmentVersionId: a.id,
+        title: a.title,
+        taskCount: a.manifest.tasks.length,
+      }
     : null;
 }
 
@@ -244,7 +260,13 @@ export async function listInvitations(
     if (r.av_id && r.av_manifest) {
       let m = manifests.get(r.av_id);
       if (!m) manifests.set(r.av_id, (m = JSON.parse(r.av_manifest) as StoredAssessment));
-      assessment = { slug: r.av_slug!, version: r.av_version!, assessmentVersionId: r.av_id, title: r.av_title!, taskCount: m.tasks.length };
+      assessment = {
+        slug: r.av_slug!,
+        version: r.av_version!,
+        assessmentVersionId: r.av_id,
+        title: r.av_title!,
+        taskCount: m.tasks.length,
+      };
       status = assessmentStatus(
         {
           revokedAt: r.revoked_at,
@@ -305,7 +327,8 @@ export function assessmentStatus(
   const begun = s.startedAt !== null || s.attempts > 0;
   if (!begun) return s.revokedAt !== null ? 'revoked' : s.expiresAt <= now ? 'expired' : 'invited';
   if (s.started > 0) return 'started';
-  const deadline = m.clock === 'overall' && s.startedAt !== null ? s.startedAt + m.timeLimitMinutes! * 60_000 : null;
+  const deadline =
+    m.clock === 'overall' && s.startedAt !== null ? s.startedAt + m.timeLimitMinutes! * 60_000 : null;
   const over =
     s.submittedAt !== null ||
     s.attempts >= m.tasks.length ||
@@ -454,7 +477,10 @@ export interface CandidateView {
   serverNow: number;
 }
 
-function taskFacts(version: TaskVersionsTable & { manifest: TaskManifest }, started: boolean): CandidateTaskFacts {
+function taskFacts(
+  version: TaskVersionsTable & { manifest: TaskManifest },
+  started: boolean,
+): CandidateTaskFacts {
   const m = version.manifest;
   return {
     title: m.title,
@@ -478,7 +504,10 @@ function taskFacts(version: TaskVersionsTable & { manifest: TaskManifest }, star
  * submitted, or (per-task clock) the link expired or was revoked with no task open.
  */
 export function assessmentOver(
-  inv: Pick<InvitationsTable, 'assessment_started_at' | 'assessment_submitted_at' | 'expires_at' | 'revoked_at'>,
+  inv: Pick<
+    InvitationsTable,
+    'assessment_started_at' | 'assessment_submitted_at' | 'expires_at' | 'revoked_at'
+  >,
   m: StoredAssessment,
   attempts: Array<Pick<AttemptsTable, 'status'>>,
   now: number,
@@ -488,7 +517,11 @@ export function assessmentOver(
   if (deadline !== null && now >= deadline) return true;
   if (attempts.length >= m.tasks.length && attempts.every((a) => a.status !== 'started')) return true;
   const clockRunning = m.clock === 'overall' && inv.assessment_started_at != null;
-  return !clockRunning && (inv.expires_at <= now || inv.revoked_at !== null) && attempts.every((a) => a.status !== 'started');
+  return (
+    !clockRunning &&
+    (inv.expires_at <= now || inv.revoked_at !== null) &&
+    attempts.every((a) => a.status !== 'started')
+  );
 }
 
 /** The overall clock's deadline, once started (null for the per-task clock). */
@@ -518,7 +551,10 @@ export async function candidateView(
     .where('invitation_id', '=', invitationId)
     .orderBy('position')
     .execute();
-  const base = { candidateName: inv.candidateName, invitation: { expiresAt: inv.expiresAt, status: inv.status } };
+  const base = {
+    candidateName: inv.candidateName,
+    invitation: { expiresAt: inv.expiresAt, status: inv.status },
+  };
   if (!inv.assessment) {
     const version = await getVersion(ctx, inv.taskVersionId);
     const attempt = attempts[0];
@@ -555,7 +591,9 @@ export async function candidateView(
       startedAt: row.assessment_started_at ?? null,
       deadlineAt: assessmentDeadline(row, m),
       current: pos,
-      submittedAll: row.assessment_submitted_at != null || (attempts.length >= m.tasks.length && attempts.every((a) => a.status !== 'started')),
+      submittedAll:
+        row.assessment_submitted_at != null ||
+        (attempts.length >= m.tasks.length && attempts.every((a) => a.status !== 'started')),
       tasks: m.tasks.map((t) => {
         const a = byPosition.get(t.position);
         return {
@@ -565,7 +603,13 @@ export async function candidateView(
           kind: t.kind,
           timeLimitMinutes: m.clock === 'overall' ? m.timeLimitMinutes! : t.timeLimitMinutes,
           weight: t.weight,
-          status: a ? (a.status === 'started' ? 'started' : 'submitted') : over ? 'not_attempted' : 'not_started',
+          status: a
+            ? a.status === 'started'
+              ? 'started'
+              : 'submitted'
+            : over
+              ? 'not_attempted'
+              : 'not_started',
           attemptId: a?.id ?? null,
           deadlineAt: a?.deadline_at ?? null,
           submitReason: a?.submit_reason ?? null,

@@ -98,7 +98,9 @@ function base(ctx: ServiceContext, now: number) {
   const counted = ctx.db
     .selectFrom('invitations as i')
     .leftJoin('attempts as a', 'a.invitation_id', 'i.id')
-    .innerJoin('task_versions as v', (j) => j.on(sql<SqlBool>`v.id = coalesce(a.task_version_id, i.task_version_id)`))
+    .innerJoin('task_versions as v', (j) =>
+      j.on(sql<SqlBool>`v.id = coalesce(a.task_version_id, i.task_version_id)`),
+    )
     .leftJoin('grades as g', (j) => j.onRef('g.attempt_id', '=', 'a.id').on('g.superseded_at', 'is', null))
     .leftJoin('decisions as d', 'd.attempt_id', 'a.id')
     .leftJoin(progress.as('rp'), 'rp.attempt_id', 'a.id')

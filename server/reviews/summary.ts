@@ -38,7 +38,10 @@ export interface InvitationSummary {
 }
 
 /** The candidate summary of an invitation (any kind: a single task is a one-row summary). */
-export async function invitationSummary(ctx: ServiceContext, invitationId: string): Promise<InvitationSummary> {
+export async function invitationSummary(
+  ctx: ServiceContext,
+  invitationId: string,
+): Promise<InvitationSummary> {
   const inv = await ctx.db
     .selectFrom('invitations')
     .selectAll()
@@ -67,14 +70,23 @@ export async function invitationSummary(ctx: ServiceContext, invitationId: strin
           .where('attempt_id', 'in', ids)
           .where('superseded_at', 'is', null)
           .execute(),
-        ctx.db.selectFrom('review_assignments').select(['attempt_id']).where('attempt_id', 'in', ids).execute(),
+        ctx.db
+          .selectFrom('review_assignments')
+          .select(['attempt_id'])
+          .where('attempt_id', 'in', ids)
+          .execute(),
         ctx.db
           .selectFrom('reviews')
           .select(['attempt_id', 'levels_json'])
           .where('attempt_id', 'in', ids)
           .where('status', '=', 'submitted')
           .execute(),
-        ctx.db.selectFrom('decisions').selectAll().where('attempt_id', 'in', ids).orderBy('decided_at').execute(),
+        ctx.db
+          .selectFrom('decisions')
+          .selectAll()
+          .where('attempt_id', 'in', ids)
+          .orderBy('decided_at')
+          .execute(),
       ])
     : [[], [], [], []];
   const now = ctx.clock.now();
@@ -111,8 +123,14 @@ export async function invitationSummary(ctx: ServiceContext, invitationId: strin
       if (scores.length) reviewScore = scores.reduce((s, x) => s + x, 0) / scores.length / 100;
     }
     const status: SummaryTaskStatus = !a
-      ? over ? 'not_attempted' : 'not_started'
-      : a.status === 'started' ? 'started' : a.status === 'graded' ? 'graded' : 'submitted';
+      ? over
+        ? 'not_attempted'
+        : 'not_started'
+      : a.status === 'started'
+        ? 'started'
+        : a.status === 'graded'
+          ? 'graded'
+          : 'submitted';
     rows.push({
       position: t.position,
       title: t.title,
@@ -122,7 +140,10 @@ export async function invitationSummary(ctx: ServiceContext, invitationId: strin
       status,
       autoScore,
       reviewScore,
-      score: status === 'not_attempted' ? 0 : reviewScore ?? (autoScore ? autoScore.passed / autoScore.total : null),
+      score:
+        status === 'not_attempted'
+          ? 0
+          : (reviewScore ?? (autoScore ? autoScore.passed / autoScore.total : null)),
       reviews: {
         submitted: mine.length,
         assigned: a ? assignments.filter((x) => x.attempt_id === a.id).length : 0,
@@ -159,7 +180,8 @@ export async function decideInvitation(
   if (!input.reason.trim()) throw new AppError('validation_failed', 'reason: explain the decision');
   const before = await invitationSummary(ctx, invitationId);
   const attempted = before.tasks.filter((t) => t.attemptId !== null);
-  if (!attempted.length) throw new AppError('conflict', 'nothing was submitted; there is nothing to decide on');
+  if (!attempted.length)
+    throw new AppError('conflict', 'nothing was submitted; there is nothing to decide on');
   if (before.tasks.some((t) => t.status === 'started' || t.status === 'not_started'))
     throw new AppError('conflict', 'the candidate is still working; decide once every task is submitted');
   if (before.decision) throw new AppError('conflict', 'a decision is already recorded for this candidate');
@@ -175,7 +197,13 @@ export async function decideInvitation(
       const attemptId = t.attemptId!;
       await trx
         .insertInto('decisions')
-        .values({ attempt_id: attemptId, decided_by: admin.id, decision: input.decision, reason: input.reason.trim(), decided_at: now })
+        .values({
+          attempt_id: attemptId,
+          decided_by: admin.id,
+          decision: input.decision,
+          reason: input.reason.trim(),
+          decided_at: now,
+        })
         .execute();
       await trx.updateTable('attempts').set({ status: 'graded' }).where('id', '=', attemptId).execute();
       await recordEvent(trx, {

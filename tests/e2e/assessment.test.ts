@@ -330,7 +330,9 @@ describe.runIf(hasChromium())('a two-task assessment from CSV invite to feedback
     pipe.once('dialog', (d) => void d.accept());
     await pipe.getByTestId('summary-send-feedback').click();
     await pipe.getByTestId('summary-feedback-sent').waitFor();
-    expect(await pipe.getByTestId('summary-feedback-sent').innerText()).toMatch(/ada@example\.com \(2 tasks\)/);
+    expect(await pipe.getByTestId('summary-feedback-sent').innerText()).toMatch(
+      /ada@example\.com \(2 tasks\)/,
+    );
     // One email for the assessment, a section per task.
     const feedback = await mailTo(smtp, 'ada@example.com', /^Feedback on your/);
     expect(feedback.subject).toMatch(/AI engineer/i);

@@ -35,7 +35,9 @@ const list = createRoute({
   responses: {
     200: {
       description: 'assessments',
-      content: { 'application/json': { schema: z.object({ assessments: z.array(assessmentSummarySchema) }) } },
+      content: {
+        'application/json': { schema: z.object({ assessments: z.array(assessmentSummarySchema) }) },
+      },
     },
     ...errorResponses(401, 403),
   },

@@ -48,8 +48,22 @@ describe.each(dialects())('candidate assessment on %s', (dialect) => {
       current: null,
       submittedAll: false,
       tasks: [
-        { position: 0, kind: 'code', weight: 2, timeLimitMinutes: 30, status: 'not_started', attemptId: null },
-        { position: 1, kind: 'critique', weight: 1, timeLimitMinutes: 30, status: 'not_started', attemptId: null },
+        {
+          position: 0,
+          kind: 'code',
+          weight: 2,
+          timeLimitMinutes: 30,
+          status: 'not_started',
+          attemptId: null,
+        },
+        {
+          position: 1,
+          kind: 'critique',
+          weight: 1,
+          timeLimitMinutes: 30,
+          status: 'not_started',
+          attemptId: null,
+        },
       ],
     });
     // A task cannot be opened before the clock starts.
@@ -61,18 +75,28 @@ describe.each(dialects())('candidate assessment on %s', (dialect) => {
     // Begun before any task is opened: the invitation is started, and can no longer be revoked.
     expect((await t.req(admin, 'GET', '/api/invitations')).json.invitations[0].status).toBe('started');
     const row = (await t.req(admin, 'GET', '/api/pipeline')).json.rows[0];
-    expect(row).toMatchObject({ stage: 'started', attemptId: null, assessment: { slug: 'loop-overall', position: null, count: 2 } });
+    expect(row).toMatchObject({
+      stage: 'started',
+      attemptId: null,
+      assessment: { slug: 'loop-overall', position: null, count: 2 },
+    });
     expect((await t.req(admin, 'POST', `/api/invitations/${invitation.id}/revoke`)).status).toBe(409);
     // Idempotent: a second Start (another tab) keeps the clock.
     t.clock.advance(MIN);
-    expect((await t.req(b, 'POST', '/api/candidate/assessment/start')).json.assessment.startedAt).toBe(startedAt);
+    expect((await t.req(b, 'POST', '/api/candidate/assessment/start')).json.assessment.startedAt).toBe(
+      startedAt,
+    );
 
     const second = await t.req(b, 'POST', '/api/candidate/assessment/select', { position: 1 });
     expect(second.status).toBe(200);
     expect(second.json.assessment.current).toBe(1);
     expect(second.json.task.title).toMatch(/support bot/i);
     expect(second.json.task.statement).toMatch(/\S/);
-    expect(second.json.attempt).toMatchObject({ position: 1, deadlineAt: startedAt + 30 * MIN, status: 'started' });
+    expect(second.json.attempt).toMatchObject({
+      position: 1,
+      deadlineAt: startedAt + 30 * MIN,
+      status: 'started',
+    });
     // The session remembers where it is.
     expect((await t.req(b, 'GET', '/api/candidate')).json.assessment.current).toBe(1);
 
@@ -109,10 +133,15 @@ describe.each(dialects())('candidate assessment on %s', (dialect) => {
     t.clock.advance(10 * MIN + t.config.submitGraceMs + 1);
     await sweepDeadlines(t.ctx);
     const view = await t.req(b, 'GET', '/api/candidate');
-    expect(view.json.assessment.tasks.map((x: { status: string }) => x.status)).toEqual(['submitted', 'not_attempted']);
+    expect(view.json.assessment.tasks.map((x: { status: string }) => x.status)).toEqual([
+      'submitted',
+      'not_attempted',
+    ]);
     expect(view.json.assessment.submittedAll).toBe(false);
     const list = await t.req(admin, 'GET', '/api/invitations');
-    expect(list.json.invitations.find((i: { id: string }) => i.id === invitation.id).status).toBe('submitted');
+    expect(list.json.invitations.find((i: { id: string }) => i.id === invitation.id).status).toBe(
+      'submitted',
+    );
     const summary = await t.req(admin, 'GET', `/api/invitations/${invitation.id}/summary`);
     expect(summary.json.tasks).toMatchObject([
       { position: 0, status: 'submitted', weight: 2 },
@@ -124,8 +153,14 @@ describe.each(dialects())('candidate assessment on %s', (dialect) => {
     await importLoop(t.ctx, { clock: 'per-task' });
     const { invitation, browser: b } = await invite('loop-per-task');
     const intro = await t.req(b, 'POST', '/api/candidate/assessment/start');
-    expect(intro.json.assessment).toMatchObject({ clock: 'per-task', startedAt: t.clock.now(), deadlineAt: null });
-    expect(intro.json.assessment.tasks.map((x: { timeLimitMinutes: number }) => x.timeLimitMinutes)).toEqual([15, 50]);
+    expect(intro.json.assessment).toMatchObject({
+      clock: 'per-task',
+      startedAt: t.clock.now(),
+      deadlineAt: null,
+    });
+    expect(intro.json.assessment.tasks.map((x: { timeLimitMinutes: number }) => x.timeLimitMinutes)).toEqual([
+      15, 50,
+    ]);
 
     const sel = await t.req(b, 'POST', '/api/candidate/assessment/select', { position: 1 });
     expect(sel.json.attempt).toBeNull();
@@ -154,7 +189,9 @@ describe.each(dialects())('candidate assessment on %s', (dialect) => {
     expect((await t.req(b, 'POST', '/api/candidate/assessment/submit')).status).toBe(200);
     const pipeline = await t.req(admin, 'GET', '/api/pipeline?sort=name');
     const rows = pipeline.json.rows.filter((r: { invitationId: string }) => r.invitationId === invitation.id);
-    expect(rows.map((r: { task: { slug: string }; assessment: unknown }) => [r.task.slug, r.assessment]).sort()).toEqual([
+    expect(
+      rows.map((r: { task: { slug: string }; assessment: unknown }) => [r.task.slug, r.assessment]).sort(),
+    ).toEqual([
       ['critique-support-bot', { title: 'Loop', slug: 'loop-per-task', position: 1, count: 2 }],
       ['hello-llm', { title: 'Loop', slug: 'loop-per-task', position: 0, count: 2 }],
     ]);
@@ -183,17 +220,23 @@ describe.each(dialects())('candidate assessment on %s', (dialect) => {
     // Both or neither of taskSlug / assessmentSlug: 400.
     for (const body of [{ taskSlug: 'hello-llm', assessmentSlug: 'loop-overall' }, {}])
       expect(
-        (await t.req(admin, 'POST', '/api/invitations', { ...body, candidateName: 'X', candidateEmail: 'x@example.com' }))
-          .status,
+        (
+          await t.req(admin, 'POST', '/api/invitations', {
+            ...body,
+            candidateName: 'X',
+            candidateEmail: 'x@example.com',
+          })
+        ).status,
       ).toBe(400);
     const bulk = await t.req(admin, 'POST', '/api/invitations/bulk', {
       assessmentSlug: 'loop-overall',
       csv: 'name,email\nA,a@example.com\nB,b@example.com\n',
     });
     expect(bulk.status).toBe(201);
-    expect(bulk.json.created.map((c: { invitation: { assessment: { slug: string } } }) => c.invitation.assessment.slug)).toEqual([
-      'loop-overall',
-      'loop-overall',
-    ]);
+    expect(
+      bulk.json.created.map(
+        (c: { invitation: { assessment: { slug: string } } }) => c.invitation.assessment.slug,
+      ),
+    ).toEqual(['loop-overall', 'loop-overall']);
   });
 });

@@ -45,9 +45,17 @@ describe('candidate assessment (security)', () => {
 
     for (const id of aliceIds) {
       expectError(await t.req(mallory.browser, 'GET', `/api/attempts/${id}/files`), 404, 'not_found');
-      expectError(await t.req(mallory.browser, 'GET', `/api/attempts/${id}/file?path=parse-model-json.mjs`), 404, 'not_found');
       expectError(
-        await t.req(mallory.browser, 'PUT', `/api/attempts/${id}/file`, { path: 'x.md', content: 'x', baseRevision: 0 }),
+        await t.req(mallory.browser, 'GET', `/api/attempts/${id}/file?path=parse-model-json.mjs`),
+        404,
+        'not_found',
+      );
+      expectError(
+        await t.req(mallory.browser, 'PUT', `/api/attempts/${id}/file`, {
+          path: 'x.md',
+          content: 'x',
+          baseRevision: 0,
+        }),
         404,
         'not_found',
       );
@@ -55,7 +63,9 @@ describe('candidate assessment (security)', () => {
     }
     // Mallory's own verbs act on Mallory's invitation only.
     await openBoth(mallory.browser);
-    expect((await t.req(mallory.browser, 'POST', '/api/candidate/assessment/submit')).json.assessment.submittedAll).toBe(true);
+    expect(
+      (await t.req(mallory.browser, 'POST', '/api/candidate/assessment/submit')).json.assessment.submittedAll,
+    ).toBe(true);
     const after = (await t.req(alice.browser, 'GET', '/api/candidate')).json.assessment;
     expect(after).toEqual({ ...before });
     expect(after.tasks.map((x: { status: string }) => x.status)).toEqual(['started', 'started']);
@@ -67,13 +77,19 @@ describe('candidate assessment (security)', () => {
     const { browser } = await invite('pos@example.com');
     await t.req(browser, 'POST', '/api/candidate/assessment/start');
     for (const position of [2, -1, 1.5, 1000, '0'])
-      expect((await t.req(browser, 'POST', '/api/candidate/assessment/select', { position })).status).toBe(400);
+      expect((await t.req(browser, 'POST', '/api/candidate/assessment/select', { position })).status).toBe(
+        400,
+      );
     expect(await t.ctx.db.selectFrom('attempts').selectAll().execute()).toEqual([]);
 
     await t.importExample();
     const single = await t.startedCandidate('Solo', 'solo@example.com');
     for (const path of ['start', 'submit'])
-      expectError(await t.req(single.browser, 'POST', `/api/candidate/assessment/${path}`), 400, 'bad_request');
+      expectError(
+        await t.req(single.browser, 'POST', `/api/candidate/assessment/${path}`),
+        400,
+        'bad_request',
+      );
     expectError(
       await t.req(single.browser, 'POST', '/api/candidate/assessment/select', { position: 0 }),
       400,
@@ -88,7 +104,11 @@ describe('candidate assessment (security)', () => {
     await t.req(late.browser, 'POST', '/api/candidate/assessment/start');
     await t.req(late.browser, 'POST', '/api/candidate/assessment/select', { position: 0 });
     t.clock.advance(20 * MIN);
-    expectError(await t.req(late.browser, 'POST', '/api/candidate/assessment/select', { position: 1 }), 409, 'conflict');
+    expectError(
+      await t.req(late.browser, 'POST', '/api/candidate/assessment/select', { position: 1 }),
+      409,
+      'conflict',
+    );
     await t.req(late.browser, 'POST', '/api/candidate/assessment/select', { position: null });
     expect((await t.req(late.browser, 'POST', '/api/candidate/start')).status).toBe(200); // its own open attempt, read-only
     await t.ctx.db.updateTable('sessions').set({ assessment_position: 1 }).execute();
@@ -98,7 +118,11 @@ describe('candidate assessment (security)', () => {
     await t.req(done.browser, 'POST', '/api/candidate/assessment/start');
     await t.req(done.browser, 'POST', '/api/candidate/assessment/select', { position: 0 });
     await t.req(done.browser, 'POST', '/api/candidate/assessment/submit');
-    expectError(await t.req(done.browser, 'POST', '/api/candidate/assessment/select', { position: 1 }), 409, 'conflict');
+    expectError(
+      await t.req(done.browser, 'POST', '/api/candidate/assessment/select', { position: 1 }),
+      409,
+      'conflict',
+    );
     await t.ctx.db
       .updateTable('sessions')
       .set({ assessment_position: 1 })
@@ -122,10 +146,22 @@ describe('candidate assessment (security)', () => {
     for (const role of ['reviewer', 'author'] as const) {
       const who = await t.staff(role);
       expectError(await t.req(who, 'GET', `/api/invitations/${invitation.id}/summary`), 403, 'forbidden');
-      expectError(await t.req(who, 'POST', `/api/invitations/${invitation.id}/decision`, body), 403, 'forbidden');
+      expectError(
+        await t.req(who, 'POST', `/api/invitations/${invitation.id}/decision`, body),
+        403,
+        'forbidden',
+      );
     }
-    expectError(await t.req(browser, 'GET', `/api/invitations/${invitation.id}/summary`), 401, 'unauthenticated');
-    expectError(await t.req(browser, 'POST', `/api/invitations/${invitation.id}/decision`, body), 401, 'unauthenticated');
+    expectError(
+      await t.req(browser, 'GET', `/api/invitations/${invitation.id}/summary`),
+      401,
+      'unauthenticated',
+    );
+    expectError(
+      await t.req(browser, 'POST', `/api/invitations/${invitation.id}/decision`, body),
+      401,
+      'unauthenticated',
+    );
     expect(await t.ctx.db.selectFrom('decisions').selectAll().execute()).toEqual([]);
     const own = await t.req(admin, 'GET', `/api/invitations/${invitation.id}/summary`);
     expect(own.status).toBe(200);

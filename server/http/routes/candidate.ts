@@ -25,7 +25,10 @@ export const attemptSchema = z
     submitReason: z.enum(['candidate', 'deadline']).nullable(),
     writable: z.boolean(),
     serverNow: z.number(),
-    position: z.number().int().describe("the task's place in its assessment (0 for a single-task invitation)"),
+    position: z
+      .number()
+      .int()
+      .describe("the task's place in its assessment (0 for a single-task invitation)"),
   })
   .openapi('Attempt');
 
@@ -95,7 +98,6 @@ export const candidateSchema = z
     csrfToken: z.string(),
   })
   .openapi('CandidateView');
-
 
 const assessmentStart = createRoute({
   method: 'post',

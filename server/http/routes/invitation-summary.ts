@@ -25,12 +25,17 @@ export const invitationSummarySchema = z
         score: z
           .number()
           .nullable()
-          .describe('counted in the overall: the review score, else the auto pass rate; 0 when not attempted'),
+          .describe(
+            'counted in the overall: the review score, else the auto pass rate; 0 when not attempted',
+          ),
         reviews: z.object({ submitted: z.number().int(), assigned: z.number().int() }),
       }),
     ),
     overall: z.object({
-      weightedScore: z.number().nullable().describe('Σ weight·score ÷ Σ weight, 0..1; null until every task has a score'),
+      weightedScore: z
+        .number()
+        .nullable()
+        .describe('Σ weight·score ÷ Σ weight, 0..1; null until every task has a score'),
     }),
     decision: z.object({ decision: decisionSchema, reason: z.string(), decidedAt: z.number() }).nullable(),
   })
@@ -42,7 +47,8 @@ const summary = createRoute({
   method: 'get',
   path: '/api/invitations/{id}/summary',
   tags: ['reviews'],
-  summary: "A candidate's summary: per-task auto and review scores, the weighted overall, the decision (admins)",
+  summary:
+    "A candidate's summary: per-task auto and review scores, the weighted overall, the decision (admins)",
   request: { params: idParams },
   responses: {
     200: { description: 'summary', content: { 'application/json': { schema: invitationSummarySchema } } },

@@ -44,7 +44,9 @@ export const invitationSchema = z
         taskCount: z.number().int(),
       })
       .nullable()
-      .describe('the assessment this invitation pins (taskSlug is then its first task), or null for one task'),
+      .describe(
+        'the assessment this invitation pins (taskSlug is then its first task), or null for one task',
+      ),
   })
   .openapi('Invitation');
 

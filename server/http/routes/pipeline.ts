@@ -54,7 +54,11 @@ export const pipelineRowSchema = z
       .object({
         title: z.string(),
         slug: z.string(),
-        position: z.number().int().nullable().describe("the row's task position; null before any task is opened"),
+        position: z
+          .number()
+          .int()
+          .nullable()
+          .describe("the row's task position; null before any task is opened"),
         count: z.number().int(),
       })
       .nullable()
