@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dialects, makeTestApp, type Browser, type TestApp } from '../testing/index.ts';
 import { startSmtp, type TestSmtp } from '../../tests/helpers/smtp.ts';
+import { importLoop } from '../assessments/fixtures.ts';
 
 const HOUR = 3600_000;
 
@@ -142,6 +143,45 @@ describe.each(dialects())('email (happy path, real SMTP, %s)', (dialect) => {
     expect(auto.text).toContain('ran out, so your work was submitted automatically');
     expect(smtp.messages).toHaveLength(4); // one confirmation each, however often the tail runs
     expect(late.attemptId).not.toBe(own.attemptId);
+  });
+
+  it('confirms an assessment once, when it is complete, with the outcome of each task', async () => {
+    await importLoop(t.ctx, { clock: 'overall', timeLimitMinutes: 30 });
+    const r = await t.req(admin, 'POST', '/api/invitations', {
+      assessmentSlug: 'loop-overall',
+      candidateName: 'Ada',
+      candidateEmail: 'ada@example.com',
+    });
+    expect(r.status, r.text).toBe(201);
+    await t.services.settle();
+    await smtp.waitFor(1);
+    const b = await t.candidate(r.json.link.split('/i/')[1]);
+    await t.req(b, 'POST', '/api/candidate/assessment/start');
+    const first = (await t.req(b, 'POST', '/api/candidate/start')).json.attempt.id;
+    expect((await t.req(b, 'POST', `/api/attempts/${first}/submit`)).status).toBe(200);
+    await t.services.settle();
+    await t.services.email.sweep();
+    await t.services.settle();
+    // One task of two submitted, the clock still running: nothing confirmed yet.
+    expect(smtp.messages.filter((m) => m.subject.startsWith('We received'))).toHaveLength(0);
+
+    // Task 2 is opened and left; the overall clock runs out and the sweeper submits it.
+    await t.req(b, 'POST', '/api/candidate/assessment/select', { position: 1 });
+    t.clock.advance(31 * 60_000 + t.config.submitGraceMs);
+    const { sweepDeadlines } = await import('../attempts/index.ts');
+    await sweepDeadlines(t.ctx);
+    await t.services.settle();
+    await t.services.email.sweep();
+    await t.services.email.sweep();
+    await t.services.settle();
+    await smtp.waitFor(2);
+    const confirmations = smtp.messages.filter((m) => m.subject.startsWith('We received'));
+    expect(confirmations.map((m) => [m.to[0], m.subject])).toEqual([
+      ['ada@example.com', 'We received your work sample: Loop'],
+    ]);
+    expect(confirmations[0]!.text).toContain('Your assessment Loop is complete:');
+    expect(confirmations[0]!.text).toMatch(/- Parse JSON from a model reply: submitted\n/);
+    expect(confirmations[0]!.text).toMatch(/: submitted automatically when the time ran out/);
   });
 
   it('notices reviewers of assignments and emails the feedback report when the admin sends it', async () => {

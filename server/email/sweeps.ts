@@ -8,6 +8,8 @@ import type { ServiceContext } from '../platform/index.ts';
 import { hashSecret } from '../auth/index.ts';
 import { queueInvitationEmail, taskFacts } from './messages.ts';
 import { formatEmailTime } from './templates.ts';
+import { assessmentOver } from '../invitations/invitations.ts';
+import type { StoredAssessment } from '../assessments/index.ts';
 
 const CURSOR = 'email';
 /** The tail's first position (events before email was on are never confirmed). */
@@ -140,6 +142,11 @@ export async function tailSubmissions(ctx: ServiceContext): Promise<number> {
         'i.candidate_name',
         'i.candidate_email',
         'i.purpose',
+        'i.assessment_version_id',
+        'i.assessment_started_at',
+        'i.assessment_submitted_at',
+        'i.expires_at',
+        'i.revoked_at',
         'a.task_version_id',
       ])
       .where('e.id', '>', from)
@@ -158,22 +165,63 @@ export async function tailSubmissions(ctx: ServiceContext): Promise<number> {
         .executeTakeFirst();
       if (!emailed) continue;
       const reason = (JSON.parse(e.payload_json) as { reason?: string }).reason;
-      const task = await taskFacts(trx, e.task_version_id);
-      const ok = await ctx.mail.enqueue(trx, {
-        kind: 'submitted',
-        to: e.candidate_email,
-        invitationId: e.invitation_id,
-        dedupeKey: `submitted:${e.attempt_id}`,
-        values: {
-          candidateName: e.candidate_name,
-          taskTitle: task.title,
-          submittedAt: formatEmailTime(Number(e.at)),
-          how:
-            reason === 'deadline'
-              ? `The time limit for ${task.title} ran out, so your work was submitted automatically as it was at the deadline.`
-              : `You submitted your work for ${task.title}.`,
-        },
-      });
+      let ok: boolean;
+      if (e.assessment_version_id) {
+        // An assessment is confirmed once, when it takes no more work (Submit all, its clock out, every
+        // task submitted), with each task's outcome: not once per task.
+        const version = await trx
+          .selectFrom('assessment_versions')
+          .select('manifest_json')
+          .where('id', '=', e.assessment_version_id)
+          .executeTakeFirstOrThrow();
+        const m = JSON.parse(version.manifest_json) as StoredAssessment;
+        const attempts = await trx
+          .selectFrom('attempts')
+          .select(['position', 'status', 'submit_reason'])
+          .where('invitation_id', '=', e.invitation_id)
+          .execute();
+        if (!assessmentOver(e, m, attempts, ctx.clock.now())) continue;
+        const outcome = m.tasks.map((t) => {
+          const a = attempts.find((x) => x.position === t.position);
+          const what = !a
+            ? 'not attempted'
+            : a.status === 'started'
+              ? 'being submitted automatically at the time limit'
+              : a.submit_reason === 'deadline'
+                ? 'submitted automatically when the time ran out'
+                : 'submitted';
+          return `- ${t.title}: ${what}`;
+        });
+        ok = await ctx.mail.enqueue(trx, {
+          kind: 'submitted',
+          to: e.candidate_email,
+          invitationId: e.invitation_id,
+          dedupeKey: `submitted:${e.invitation_id}`,
+          values: {
+            candidateName: e.candidate_name,
+            taskTitle: m.title,
+            submittedAt: formatEmailTime(Number(e.at)),
+            how: [`Your assessment ${m.title} is complete:`, '', ...outcome].join('\n'),
+          },
+        });
+      } else {
+        const task = await taskFacts(trx, e.task_version_id);
+        ok = await ctx.mail.enqueue(trx, {
+          kind: 'submitted',
+          to: e.candidate_email,
+          invitationId: e.invitation_id,
+          dedupeKey: `submitted:${e.attempt_id}`,
+          values: {
+            candidateName: e.candidate_name,
+            taskTitle: task.title,
+            submittedAt: formatEmailTime(Number(e.at)),
+            how:
+              reason === 'deadline'
+                ? `The time limit for ${task.title} ran out, so your work was submitted automatically as it was at the deadline.`
+                : `You submitted your work for ${task.title}.`,
+          },
+        });
+      }
       if (ok) queued++;
     }
     if (upTo > Number(cursor.last_event_id))
