@@ -88,8 +88,10 @@ describe('docker-compose.yml structure', () => {
     expect(app!.ports?.map(String).some((p) => p.endsWith(':8080'))).toBe(true);
   });
 
-  it('mounts the tasks folder read-only', () => {
-    expect((app!.volumes ?? []).map(String)).toContain('${WORKSAMPLE_TASKS_DIR:-./tasks}:/app/tasks:ro');
+  it('mounts the tasks and assessments folders read-only', () => {
+    const vols = (app!.volumes ?? []).map(String);
+    expect(vols).toContain('${WORKSAMPLE_TASKS_DIR:-./tasks}:/app/tasks:ro');
+    expect(vols).toContain('${WORKSAMPLE_ASSESSMENTS_DIR:-./assessments}:/app/assessments:ro');
   });
 
   it('starts worksample only once db is healthy', () => {
