@@ -105,8 +105,9 @@ export async function startServe(
     }, 30_000);
     child.stdout.on('data', (d) => {
       stdout += d;
-      // The banner is written in one piece, after the listener is up.
-      const m = /running at (\S+)[\s\S]*\n\n$/.exec(stdout);
+      // The banner is written in one piece (one small write: atomic on a pipe), after the listener is
+      // up; a log line may come after it in the same chunk (LOG_LEVEL=info), so its end is not the end.
+      const m = /running at (\S+)[\s\S]*?\n\n/.exec(stdout);
       if (m) {
         clearTimeout(timer);
         resolve({ url: m[1]!, stdout: () => stdout, stderr: () => stderr, child, stop });
