@@ -165,7 +165,9 @@ export async function tailSubmissions(ctx: ServiceContext): Promise<number> {
         .executeTakeFirst();
       if (!emailed) continue;
       const reason = (JSON.parse(e.payload_json) as { reason?: string }).reason;
-      let ok: boolean;
+      let taskTitle: string;
+      let how: string;
+      let dedupeKey: string;
       if (e.assessment_version_id) {
         // An assessment is confirmed once, when it takes no more work (Submit all, its clock out, every
         // task submitted), with each task's outcome: not once per task.
@@ -192,36 +194,29 @@ export async function tailSubmissions(ctx: ServiceContext): Promise<number> {
                 : 'submitted';
           return `- ${t.title}: ${what}`;
         });
-        ok = await ctx.mail.enqueue(trx, {
-          kind: 'submitted',
-          to: e.candidate_email,
-          invitationId: e.invitation_id,
-          dedupeKey: `submitted:${e.invitation_id}`,
-          values: {
-            candidateName: e.candidate_name,
-            taskTitle: m.title,
-            submittedAt: formatEmailTime(Number(e.at)),
-            how: [`Your assessment ${m.title} is complete:`, '', ...outcome].join('\n'),
-          },
-        });
+        taskTitle = m.title;
+        how = [`Your assessment ${m.title} is complete:`, '', ...outcome].join('\n');
+        dedupeKey = `submitted:${e.invitation_id}`;
       } else {
-        const task = await taskFacts(trx, e.task_version_id);
-        ok = await ctx.mail.enqueue(trx, {
-          kind: 'submitted',
-          to: e.candidate_email,
-          invitationId: e.invitation_id,
-          dedupeKey: `submitted:${e.attempt_id}`,
-          values: {
-            candidateName: e.candidate_name,
-            taskTitle: task.title,
-            submittedAt: formatEmailTime(Number(e.at)),
-            how:
-              reason === 'deadline'
-                ? `The time limit for ${task.title} ran out, so your work was submitted automatically as it was at the deadline.`
-                : `You submitted your work for ${task.title}.`,
-          },
-        });
+        taskTitle = (await taskFacts(trx, e.task_version_id)).title;
+        how =
+          reason === 'deadline'
+            ? `The time limit for ${taskTitle} ran out, so your work was submitted automatically as it was at the deadline.`
+            : `You submitted your work for ${taskTitle}.`;
+        dedupeKey = `submitted:${e.attempt_id}`;
       }
+      const ok = await ctx.mail.enqueue(trx, {
+        kind: 'submitted',
+        to: e.candidate_email,
+        invitationId: e.invitation_id,
+        dedupeKey,
+        values: {
+          candidateName: e.candidate_name,
+          taskTitle,
+          submittedAt: formatEmailTime(Number(e.at)),
+          how,
+        },
+      });
       if (ok) queued++;
     }
     if (upTo > Number(cursor.last_event_id))
