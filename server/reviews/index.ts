@@ -13,6 +13,7 @@ import { getVersion } from '../tasks/index.ts';
 import { recordEvent } from '../attempts/index.ts';
 import { disagreements, weightedScore } from '../grading/index.ts';
 import { attemptOrThrow, codeName } from './assign.ts';
+import { recordDecision } from './record-decision.ts';
 
 export { assignReviewers, codeName, queue, REVIEW_DUE_MS } from './assign.ts';
 export {
@@ -278,7 +279,7 @@ export async function decide(
   admin: StaffUser,
   input: { decision: 'advance' | 'reject' | 'hold'; reason: string },
 ) {
-  const a = await attemptOrThrow(ctx, attemptId);
+  await attemptOrThrow(ctx, attemptId); // 404 for an unknown submission
   if (!input.reason.trim()) throw new AppError('validation_failed', 'reason: explain the decision');
   const assigned = await ctx.db
     .selectFrom('review_assignments')
@@ -299,25 +300,7 @@ export async function decide(
     .executeTakeFirst();
   if (existing) throw new AppError('conflict', 'a decision is already recorded for this submission');
   const now = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto('decisions')
-      .values({
-        attempt_id: attemptId,
-        decided_by: admin.id,
-        decision: input.decision,
-        reason: input.reason.trim(),
-        decided_at: now,
-      })
-      .execute();
-    await trx.updateTable('attempts').set({ status: 'graded' }).where('id', '=', a.id).execute();
-    await recordEvent(trx, {
-      attemptId,
-      at: now,
-      type: 'decision.recorded',
-      payload: { decision: input.decision, by: admin.id },
-    });
-  });
+  await ctx.db.transaction().execute((trx) => recordDecision(trx, attemptId, admin, input, now));
   return identity(ctx, attemptId, admin);
 }
 

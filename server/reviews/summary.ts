@@ -8,7 +8,7 @@ import type { ServiceContext } from '../platform/index.ts';
 import type { StaffUser } from '../auth/index.ts';
 import { getVersion } from '../tasks/index.ts';
 import { getAssessmentVersion, type AssessmentTask } from '../assessments/index.ts';
-import { recordEvent } from '../attempts/index.ts';
+import { recordDecision } from './record-decision.ts';
 import { weightedScore } from '../grading/index.ts';
 
 export type SummaryTaskStatus = 'not_started' | 'started' | 'submitted' | 'graded' | 'not_attempted';
@@ -193,26 +193,7 @@ export async function decideInvitation(
       );
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    for (const t of attempted) {
-      const attemptId = t.attemptId!;
-      await trx
-        .insertInto('decisions')
-        .values({
-          attempt_id: attemptId,
-          decided_by: admin.id,
-          decision: input.decision,
-          reason: input.reason.trim(),
-          decided_at: now,
-        })
-        .execute();
-      await trx.updateTable('attempts').set({ status: 'graded' }).where('id', '=', attemptId).execute();
-      await recordEvent(trx, {
-        attemptId,
-        at: now,
-        type: 'decision.recorded',
-        payload: { decision: input.decision, by: admin.id },
-      });
-    }
+    for (const t of attempted) await recordDecision(trx, t.attemptId!, admin, input, now);
   });
   return invitationSummary(ctx, invitationId);
 }
