@@ -279,8 +279,19 @@ export async function decide(
   admin: StaffUser,
   input: { decision: 'advance' | 'reject' | 'hold'; reason: string },
 ) {
-  await attemptOrThrow(ctx, attemptId); // 404 for an unknown submission
+  const a = await attemptOrThrow(ctx, attemptId);
   if (!input.reason.trim()) throw new AppError('validation_failed', 'reason: explain the decision');
+  const inv = await ctx.db
+    .selectFrom('invitations')
+    .select('assessment_version_id')
+    .where('id', '=', a.invitation_id)
+    .executeTakeFirst();
+  // One decision per candidate of an assessment, taken on their summary for every task at once.
+  if (inv?.assessment_version_id)
+    throw new AppError(
+      'conflict',
+      `this submission is one task of an assessment: decide on the candidate's summary (/admin/invitations/${a.invitation_id})`,
+    );
   const assigned = await ctx.db
     .selectFrom('review_assignments')
     .select('reviewer_id')

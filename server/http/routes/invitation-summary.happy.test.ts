@@ -97,6 +97,14 @@ describe.each(dialects())('candidate summary and decision on %s', (dialect) => {
     expect(summary.json.tasks[1].reviewScore).toBeCloseTo(1 / 3, 10);
     expect(summary.json.overall.weightedScore).toBeCloseTo((2 * 1 + 1 * (1 / 3)) / 3, 10);
 
+    // Not task by task: the per-submission decision points to the summary and records nothing.
+    const perTask = await t.req(admin, 'POST', `/api/reviews/${ids[0]}/decision`, {
+      decision: 'reject',
+      reason: 'x',
+    });
+    expect(perTask.status).toBe(409);
+    expect(perTask.json.error.message).toContain(`/admin/invitations/${id}`);
+    expect(await t.ctx.db.selectFrom('decisions').select('attempt_id').execute()).toEqual([]);
     const decided = await t.req(admin, 'POST', `/api/invitations/${id}/decision`, {
       decision: 'advance',
       reason: 'solid',
