@@ -4,11 +4,7 @@
  * are kept, and existing attempts are position 0. SQLite always; Postgres when TEST_DATABASE_URL is set.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
-import { migrationProvider } from '../db/migrations.ts';
-import { dialects, freshDatabaseUrl } from '../testing/index.ts';
+import { dialects, migrationDb } from '../testing/index.ts';
 
 describe.each(dialects())('migration 0018_assessments on %s', (dialect) => {
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -17,24 +13,8 @@ describe.each(dialects())('migration 0018_assessments on %s', (dialect) => {
   });
 
   it('keeps attempts and their references, and allows one attempt per position', async () => {
-    let db: Kysely<any>;
-    if (dialect === 'sqlite') {
-      const raw = new SQLite(':memory:');
-      raw.pragma('foreign_keys = ON');
-      db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
-    } else {
-      const fresh = await freshDatabaseUrl('postgres');
-      cleanup.push(fresh.drop);
-      const types = {
-        getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
-      } as unknown as pg.CustomTypesConfig;
-      db = new Kysely<any>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url, types }) }),
-      });
-    }
-    cleanup.push(() => db.destroy());
-    const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+    const { db, migrator, close } = await migrationDb(dialect);
+    cleanup.push(close);
     expect((await migrator.migrateTo('0017_greenhouse')).error).toBeUndefined();
 
     await db.insertInto('tasks').values({ id: 't', slug: 't', created_at: 1 }).execute();

@@ -5,11 +5,7 @@
  * SQLite always; Postgres when TEST_DATABASE_URL is set.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
-import SQLite from 'better-sqlite3';
-import pg from 'pg';
-import { migrationProvider } from '../db/migrations.ts';
-import { dialects, freshDatabaseUrl } from '../testing/index.ts';
+import { dialects, migrationDb } from '../testing/index.ts';
 
 describe.each(dialects())('migration 0007_grading_jobs on %s', (dialect) => {
   const cleanup: Array<() => Promise<unknown>> = [];
@@ -18,25 +14,8 @@ describe.each(dialects())('migration 0007_grading_jobs on %s', (dialect) => {
   });
 
   it('turns old grades into grading jobs', async () => {
-    let db: Kysely<any>;
-    if (dialect === 'sqlite') {
-      const raw = new SQLite(':memory:');
-      raw.pragma('foreign_keys = ON');
-      db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
-    } else {
-      const fresh = await freshDatabaseUrl('postgres');
-      cleanup.push(fresh.drop);
-      // int8 as numbers, as the server's own pool reads them (server/db/index.ts).
-      const types = {
-        getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-          oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
-      } as unknown as pg.CustomTypesConfig;
-      db = new Kysely<any>({
-        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url, types }) }),
-      });
-    }
-    cleanup.push(() => db.destroy());
-    const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+    const { db, migrator, close } = await migrationDb(dialect);
+    cleanup.push(close);
     expect((await migrator.migrateTo('0006_invitation_purpose')).error).toBeUndefined();
 
     await db.insertInto('tasks').values({ id: 't', slug: 't', created_at: 1 }).execute();

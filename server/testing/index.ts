@@ -5,6 +5,9 @@
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import SQLite from 'better-sqlite3';
+import { migrationProvider } from '../db/migrations.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
 import { silentLogger, type Logger } from '../logger/index.ts';
@@ -63,6 +66,41 @@ export async function freshDatabaseUrl(dialect: Dialect): Promise<{ url: string;
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+/**
+ * An empty database of the dialect as a bare Kysely and its migrator, for migration tests that migrate
+ * step by step and write rows of older shapes (int8 read as numbers, as the server's own pool does);
+ * close() destroys it and drops the Postgres database.
+ */
+export async function migrationDb(
+  dialect: Dialect,
+): Promise<{ db: Kysely<any>; migrator: Migrator; close(): Promise<void> }> {
+  let db: Kysely<any>;
+  let drop = async () => {};
+  if (dialect === 'sqlite') {
+    const raw = new SQLite(':memory:');
+    raw.pragma('foreign_keys = ON');
+    db = new Kysely<any>({ dialect: new SqliteDialect({ database: raw }) });
+  } else {
+    const fresh = await freshDatabaseUrl('postgres');
+    drop = fresh.drop;
+    const types = {
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'),
+    } as unknown as pg.CustomTypesConfig;
+    db = new Kysely<any>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: fresh.url, types }) }),
+    });
+  }
+  return {
+    db,
+    migrator: new Migrator({ db, provider: migrationProvider(dialect) }),
+    async close() {
+      await db.destroy();
+      await drop();
     },
   };
 }
