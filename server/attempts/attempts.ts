@@ -72,6 +72,16 @@ export async function recordEvent(
     .execute();
 }
 
+/** An invitation's attempts in task order (one for a single task; one per started task of an assessment). */
+export function attemptsOfInvitation(db: Db, invitationId: string): Promise<Attempt[]> {
+  return db
+    .selectFrom('attempts')
+    .selectAll()
+    .where('invitation_id', '=', invitationId)
+    .orderBy('position')
+    .execute();
+}
+
 /**
  * Starts the attempt for an invitation's task at `position` (idempotent: a second start returns the
  * same attempt). A single-task invitation has only position 0. In an assessment, the overall clock

@@ -14,7 +14,7 @@ import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { hashSecret } from '../auth/index.ts';
 import { getVersion } from '../tasks/index.ts';
-import { recordEvent, type Attempt } from './attempts.ts';
+import { attemptsOfInvitation, recordEvent, type Attempt } from './attempts.ts';
 
 export interface DeviceSeen {
   /** The raw device cookie value (never stored). */
@@ -101,11 +101,6 @@ export async function noteDeviceForInvitation(
   invitationId: string,
   seen: DeviceSeen,
 ): Promise<void> {
-  const attempts = await ctx.db
-    .selectFrom('attempts')
-    .selectAll()
-    .where('invitation_id', '=', invitationId)
-    .orderBy('position')
-    .execute();
+  const attempts = await attemptsOfInvitation(ctx.db, invitationId);
   for (const attempt of attempts) await noteDevice(ctx, attempt, seen);
 }

@@ -7,7 +7,7 @@
  */
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import { startAttempt, submitAttempt, type Attempt } from '../attempts/index.ts';
+import { attemptsOfInvitation, startAttempt, submitAttempt, type Attempt } from '../attempts/index.ts';
 import { getAssessmentVersion, type AssessmentVersion } from '../assessments/index.ts';
 import type { InvitationsTable } from '../db/index.ts';
 import { assessmentOver } from './invitations.ts';
@@ -22,12 +22,7 @@ async function load(ctx: ServiceContext, invitationId: string) {
   if (!inv.assessment_version_id)
     throw new AppError('bad_request', 'this invitation is for one task, not an assessment');
   const av = await getAssessmentVersion(ctx, inv.assessment_version_id);
-  const attempts = await ctx.db
-    .selectFrom('attempts')
-    .selectAll()
-    .where('invitation_id', '=', invitationId)
-    .orderBy('position')
-    .execute();
+  const attempts = await attemptsOfInvitation(ctx.db, invitationId);
   return { inv, av, attempts };
 }
 

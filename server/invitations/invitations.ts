@@ -12,6 +12,7 @@ import { emailSchema } from '../users/index.ts';
 import { getVersion, resolveVersion, terminalEnabled } from '../tasks/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
 import {
+  attemptsOfInvitation,
   noteDeviceForInvitation,
   viewAttempt,
   type AttemptView,
@@ -545,12 +546,7 @@ export async function candidateView(
 ): Promise<CandidateView> {
   const [inv] = await listInvitations(ctx, invitationId);
   if (!inv) throw new AppError('not_found', 'invitation not found');
-  const attempts = await ctx.db
-    .selectFrom('attempts')
-    .selectAll()
-    .where('invitation_id', '=', invitationId)
-    .orderBy('position')
-    .execute();
+  const attempts = await attemptsOfInvitation(ctx.db, invitationId);
   const base = {
     candidateName: inv.candidateName,
     invitation: { expiresAt: inv.expiresAt, status: inv.status },

@@ -9,6 +9,7 @@ import type { StaffUser } from '../auth/index.ts';
 import { getVersion } from '../tasks/index.ts';
 import { getAssessmentVersion, type AssessmentTask } from '../assessments/index.ts';
 import { recordDecision } from './record-decision.ts';
+import { attemptsOfInvitation } from '../attempts/index.ts';
 import { weightedScore } from '../grading/index.ts';
 
 export type SummaryTaskStatus = 'not_started' | 'started' | 'submitted' | 'graded' | 'not_attempted';
@@ -56,11 +57,7 @@ export async function invitationSummary(
     const v = await getVersion(ctx, inv.task_version_id);
     tasks = [{ position: 0, title: v.title, taskSlug: v.slug, weight: 1, taskVersionId: v.id }];
   }
-  const attempts = await ctx.db
-    .selectFrom('attempts')
-    .selectAll()
-    .where('invitation_id', '=', invitationId)
-    .execute();
+  const attempts = await attemptsOfInvitation(ctx.db, invitationId);
   const ids = attempts.map((a) => a.id);
   const [grades, assignments, reviews, decisions] = ids.length
     ? await Promise.all([
