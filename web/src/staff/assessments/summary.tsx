@@ -10,13 +10,8 @@ import { Link } from '../router.tsx';
 import { fmtTime } from '../types.ts';
 import { percent } from './target.ts';
 import type { InvitationSummary } from './types.ts';
-
-const CHOICES = [
-  { value: 'advance', label: 'Advance' },
-  { value: 'reject', label: 'Reject' },
-  { value: 'hold', label: 'Hold' },
-] as const;
-type Choice = (typeof CHOICES)[number]['value'];
+import type { Decision } from '../types.ts';
+import { DecisionFields } from '../review/decision.tsx';
 
 export function CandidateSummary({ id }: { id: string }) {
   const s = useGet<InvitationSummary>(`/api/invitations/${encodeURIComponent(id)}/summary`);
@@ -118,7 +113,7 @@ function DecisionForm({
   summary: InvitationSummary;
   onDecided(): void;
 }) {
-  const [choice, setChoice] = useState<Choice | null>(null);
+  const [choice, setChoice] = useState<Decision | null>(null);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -150,31 +145,13 @@ function DecisionForm({
           {waiting.map((t) => `${t.title} (${t.reviews.submitted}/${t.reviews.assigned})`).join(', ')}.
         </p>
       )}
-      <fieldset>
-        <legend class="sr-only">Decision</legend>
-        <div class="rec-pick">
-          {CHOICES.map((c) => (
-            <label key={c.value} class={`rec${choice === c.value ? ' picked' : ''}`}>
-              <input
-                type="radio"
-                name="summary-decision"
-                value={c.value}
-                checked={choice === c.value}
-                data-testid={`summary-decision-${c.value}`}
-                onChange={() => setChoice(c.value)}
-              />
-              {c.label}
-            </label>
-          ))}
-        </div>
-      </fieldset>
-      <label for="summary-reason">Reason</label>
-      <textarea
-        id="summary-reason"
-        rows={3}
-        data-testid="summary-reason"
-        value={reason}
-        onInput={(e) => setReason(e.currentTarget.value)}
+      <DecisionFields
+        prefix="summary-decision"
+        reasonId="summary-reason"
+        choice={choice}
+        onChoice={setChoice}
+        reason={reason}
+        onReason={setReason}
       />
       {error && (
         <p class="field-error" role="alert">

@@ -13,6 +13,53 @@ const CHOICES: { value: Decision; label: string }[] = [
   { value: 'hold', label: 'Hold' },
 ];
 
+/**
+ * The decision's fields: advance / reject / hold and the reason. One form for a submission and one
+ * for a whole invitation use them; `prefix` names their ids and test ids (`<prefix>-advance`, …).
+ */
+export function DecisionFields(props: {
+  prefix: string;
+  choice: Decision | null;
+  onChoice: (d: Decision) => void;
+  reason: string;
+  onReason: (r: string) => void;
+  /** The reason field's id and test id (default `<prefix>-reason`). */
+  reasonId?: string;
+}) {
+  const { prefix, choice } = props;
+  const reasonId = props.reasonId ?? `${prefix}-reason`;
+  return (
+    <>
+      <fieldset>
+        <legend class="sr-only">Decision</legend>
+        <div class="rec-pick">
+          {CHOICES.map((c) => (
+            <label key={c.value} class={`rec${choice === c.value ? ' picked' : ''}`}>
+              <input
+                type="radio"
+                name={prefix}
+                value={c.value}
+                checked={choice === c.value}
+                data-testid={`${prefix}-${c.value}`}
+                onChange={() => props.onChoice(c.value)}
+              />
+              {c.label}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <label for={reasonId}>Reason</label>
+      <textarea
+        id={reasonId}
+        rows={3}
+        data-testid={reasonId}
+        value={props.reason}
+        onInput={(e) => props.onReason(e.currentTarget.value)}
+      />
+    </>
+  );
+}
+
 export function DecisionPanel({
   page,
   all,
@@ -120,31 +167,12 @@ export function DecisionPanel({
           Waiting for reviews: {page.progress.submitted} of {page.progress.assigned} submitted.
         </p>
       )}
-      <fieldset>
-        <legend class="sr-only">Decision</legend>
-        <div class="rec-pick">
-          {CHOICES.map((c) => (
-            <label key={c.value} class={`rec${choice === c.value ? ' picked' : ''}`}>
-              <input
-                type="radio"
-                name="decision"
-                value={c.value}
-                checked={choice === c.value}
-                data-testid={`decision-${c.value}`}
-                onChange={() => setChoice(c.value)}
-              />
-              {c.label}
-            </label>
-          ))}
-        </div>
-      </fieldset>
-      <label for="decision-reason">Reason</label>
-      <textarea
-        id="decision-reason"
-        rows={3}
-        data-testid="decision-reason"
-        value={reason}
-        onInput={(e) => setReason(e.currentTarget.value)}
+      <DecisionFields
+        prefix="decision"
+        choice={choice}
+        onChoice={setChoice}
+        reason={reason}
+        onReason={setReason}
       />
       {error && (
         <p class="field-error" role="alert">
