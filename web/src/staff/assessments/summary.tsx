@@ -11,7 +11,7 @@ import { fmtTime } from '../types.ts';
 import { percent } from './target.ts';
 import type { InvitationSummary } from './types.ts';
 import type { Decision } from '../types.ts';
-import { DecisionFields } from '../review/decision.tsx';
+import { DecisionFields, SendFeedbackButton } from '../review/decision.tsx';
 
 export function CandidateSummary({ id }: { id: string }) {
   const s = useGet<InvitationSummary>(`/api/invitations/${encodeURIComponent(id)}/summary`);
@@ -172,41 +172,16 @@ function DecisionForm({
  * invitation, a section per decided, reviewed task.
  */
 function SendFeedback({ id }: { id: string }) {
-  const [state, setState] = useState<{ busy?: boolean; msg?: string; error?: string }>({});
-  const send = async (): Promise<string> => {
-    const r = await api<{ to: string; tasks: number }>(
-      'POST',
-      `/api/invitations/${encodeURIComponent(id)}/feedback/email`,
-    );
-    return `Feedback email queued to ${r.to}${r.tasks > 1 ? ` (${r.tasks} tasks)` : ''}.`;
-  };
   return (
-    <p>
-      <button
-        type="button"
-        disabled={state.busy}
-        data-testid="summary-send-feedback"
-        onClick={() => {
-          if (!confirm('Email the feedback report to the candidate?')) return;
-          setState({ busy: true });
-          send().then(
-            (msg) => setState({ msg }),
-            (e: Error) => setState({ error: e.message }),
-          );
-        }}
-      >
-        Send feedback email
-      </button>{' '}
-      {state.msg && (
-        <span role="status" data-testid="summary-feedback-sent">
-          {state.msg}
-        </span>
-      )}
-      {state.error && (
-        <span class="field-error" role="alert">
-          {state.error}
-        </span>
-      )}
-    </p>
+    <SendFeedbackButton
+      testid="summary-"
+      send={async () => {
+        const r = await api<{ to: string; tasks: number }>(
+          'POST',
+          `/api/invitations/${encodeURIComponent(id)}/feedback/email`,
+        );
+        return `Feedback email queued to ${r.to}${r.tasks > 1 ? ` (${r.tasks} tasks)` : ''}.`;
+      }}
+    />
   );
 }

@@ -188,20 +188,23 @@ export function DecisionPanel({
   );
 }
 
-/** Emails the feedback report to the candidate (the panel is shown to admins only; each send is in the delivery log). */
-function SendFeedback({ attemptId }: { attemptId: string }) {
+/**
+ * "Send feedback email" (admins): asks to confirm, calls `send` (which answers what to tell the admin),
+ * and shows that or the error. `testid` prefixes the button's and the note's test ids.
+ */
+export function SendFeedbackButton({ send, testid }: { send: () => Promise<string>; testid: string }) {
   const [state, setState] = useState<{ busy?: boolean; msg?: string; error?: string }>({});
   return (
     <p>
       <button
         type="button"
         disabled={state.busy}
-        data-testid="send-feedback"
+        data-testid={`${testid}send-feedback`}
         onClick={() => {
           if (!confirm('Email the feedback report to the candidate?')) return;
           setState({ busy: true });
-          api<{ to: string }>('POST', `/api/reviews/${attemptId}/feedback/email`).then(
-            (r) => setState({ msg: `Feedback email queued to ${r.to}.` }),
+          send().then(
+            (msg) => setState({ msg }),
             (e: Error) => setState({ error: e.message }),
           );
         }}
@@ -209,7 +212,7 @@ function SendFeedback({ attemptId }: { attemptId: string }) {
         Send feedback email
       </button>{' '}
       {state.msg && (
-        <span role="status" data-testid="feedback-sent">
+        <span role="status" data-testid={`${testid}feedback-sent`}>
           {state.msg}
         </span>
       )}
@@ -219,5 +222,18 @@ function SendFeedback({ attemptId }: { attemptId: string }) {
         </span>
       )}
     </p>
+  );
+}
+
+/** Emails the feedback report to the candidate (the panel is shown to admins only; each send is in the delivery log). */
+function SendFeedback({ attemptId }: { attemptId: string }) {
+  return (
+    <SendFeedbackButton
+      testid=""
+      send={async () => {
+        const r = await api<{ to: string }>('POST', `/api/reviews/${attemptId}/feedback/email`);
+        return `Feedback email queued to ${r.to}.`;
+      }}
+    />
   );
 }
