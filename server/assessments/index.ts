@@ -24,3 +24,4 @@ export {
   type AssessmentVersion,
   type AssessmentVersionSummary,
 } from './import.ts';
+export { assessmentOver, assessmentDeadline } from './clock.ts';

@@ -11,6 +11,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { DB } from './schema.ts';
 import { migrationProvider } from './migrations.ts';
+export { migrationProvider } from './migrations.ts';
 
 export type { DB } from './schema.ts';
 export type Db = Kysely<DB>;

@@ -8,8 +8,7 @@ import type { ServiceContext } from '../platform/index.ts';
 import { hashSecret } from '../auth/index.ts';
 import { queueInvitationEmail, taskFacts } from './messages.ts';
 import { formatEmailTime } from './templates.ts';
-import { assessmentOver } from '../invitations/invitations.ts';
-import type { StoredAssessment } from '../assessments/index.ts';
+import { assessmentOver, type StoredAssessment } from '../assessments/index.ts';
 
 const CURSOR = 'email';
 /** The tail's first position (events before email was on are never confirmed). */

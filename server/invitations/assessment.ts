@@ -8,9 +8,8 @@
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { attemptsOfInvitation, startAttempt, submitAttempt, type Attempt } from '../attempts/index.ts';
-import { getAssessmentVersion, type AssessmentVersion } from '../assessments/index.ts';
+import { assessmentOver, getAssessmentVersion, type AssessmentVersion } from '../assessments/index.ts';
 import type { InvitationsTable } from '../db/index.ts';
-import { assessmentOver } from './invitations.ts';
 
 async function load(ctx: ServiceContext, invitationId: string) {
   const inv = await ctx.db

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
-import type { AttemptsTable, InvitationsTable, TaskVersionsTable } from '../db/index.ts';
+import type { InvitationsTable, TaskVersionsTable } from '../db/index.ts';
 import { createSession, hashSecret, type NewSession } from '../auth/index.ts';
 import { emailSchema } from '../users/index.ts';
 import { getVersion, resolveVersion, terminalEnabled } from '../tasks/index.ts';
@@ -23,6 +23,8 @@ import {
   getAssessmentVersion,
   resolveAssessmentVersion,
   type AssessmentVersion,
+  assessmentDeadline,
+  assessmentOver,
   type StoredAssessment,
 } from '../assessments/index.ts';
 
@@ -498,41 +500,6 @@ function taskFacts(
     ...(m.rubric.visibleToCandidate ? { rubric: m.rubric.criteria } : {}),
     ...(started ? { statement: version.statement_md } : {}),
   };
-}
-
-/**
- * Whether an assessment takes no more work: Submit all pressed, its overall time up, every task
- * submitted, or (per-task clock) the link expired or was revoked with no task open.
- */
-export function assessmentOver(
-  inv: Pick<
-    InvitationsTable,
-    'assessment_started_at' | 'assessment_submitted_at' | 'expires_at' | 'revoked_at'
-  >,
-  m: StoredAssessment,
-  attempts: Array<Pick<AttemptsTable, 'status'>>,
-  now: number,
-): boolean {
-  if (inv.assessment_submitted_at != null) return true;
-  const deadline = assessmentDeadline(inv, m);
-  if (deadline !== null && now >= deadline) return true;
-  if (attempts.length >= m.tasks.length && attempts.every((a) => a.status !== 'started')) return true;
-  const clockRunning = m.clock === 'overall' && inv.assessment_started_at != null;
-  return (
-    !clockRunning &&
-    (inv.expires_at <= now || inv.revoked_at !== null) &&
-    attempts.every((a) => a.status !== 'started')
-  );
-}
-
-/** The overall clock's deadline, once started (null for the per-task clock). */
-export function assessmentDeadline(
-  inv: Pick<InvitationsTable, 'assessment_started_at'>,
-  m: StoredAssessment,
-): number | null {
-  return m.clock === 'overall' && inv.assessment_started_at != null
-    ? inv.assessment_started_at + m.timeLimitMinutes! * 60_000
-    : null;
 }
 
 /**

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import SQLite from 'better-sqlite3';
-import { migrationProvider } from '../db/migrations.ts';
+import { migrationProvider } from '../db/index.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
 import { silentLogger, type Logger } from '../logger/index.ts';
