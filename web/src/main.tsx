@@ -172,4 +172,9 @@ function App() {
 const STAFF_PATH = /^\/(login|review|admin)(\/|$)/;
 const root = document.getElementById('app')!;
 if (STAFF_PATH.test(location.pathname)) void import('./staff/index.tsx').then((m) => m.mountStaff(root));
-else render(<App />, root);
+else {
+  // The workspace's address: fetch the editor now, side by side with the candidate's view and
+  // files, instead of after they arrive (the landing page at this address needs it next anyway).
+  if (location.pathname === '/attempt') void loadMonaco();
+  render(<App />, root);
+}
