@@ -71,6 +71,14 @@ describe('loadConfig', () => {
   });
 });
 
+describe('AUTOSAVE_SYNC_COMMIT', () => {
+  it('is on unless turned off, and names itself when malformed', () => {
+    expect(loadConfig({}).autosaveSyncCommit).toBe(true);
+    expect(loadConfig({ AUTOSAVE_SYNC_COMMIT: 'false' }).autosaveSyncCommit).toBe(false);
+    expect(() => loadConfig({ AUTOSAVE_SYNC_COMMIT: 'sometimes' })).toThrow(/AUTOSAVE_SYNC_COMMIT=/);
+  });
+});
+
 describe('SANDBOX_SUBNET_POOL and SANDBOX_IDLE_MINUTES', () => {
   it('defaults to 10.213.0.0/16 and ten minutes', () => {
     expect(loadConfig({}).sandbox).toMatchObject({ subnetPool: '10.213.0.0/16', idleMs: 600_000 });

@@ -67,6 +67,7 @@ const envSchema = z.object({
     .min(0, { message: 'expected a number of seconds >= 0' })
     .default(30),
   DEADLINE_SWEEP_SECONDS: positiveInt('a positive number of seconds').default(15),
+  AUTOSAVE_SYNC_COMMIT: bool.optional(),
   INVITATION_TTL_DAYS: positiveInt('a positive number of days').default(14),
   MAX_FILE_BYTES: positiveInt('a positive number of bytes').default(1024 * 1024),
   MAX_WORKSPACE_BYTES: positiveInt('a positive number of bytes').default(20 * 1024 * 1024),
@@ -198,6 +199,12 @@ export interface Config {
   /** Bearer token for GET /metrics; without it only direct loopback requests are answered. */
   metricsToken: string | undefined;
   submitGraceMs: number;
+  /**
+   * Postgres: an autosave is acknowledged after its commit is fsynced (true, the default), or once
+   * committed in Postgres's memory (false: survives a crash of this server, not of Postgres or its
+   * machine; see docs/ARCHITECTURE.md, Durability). SQLite: no effect.
+   */
+  autosaveSyncCommit: boolean;
   deadlineSweepMs: number;
   invitationTtlMs: number;
   limits: WorkspaceLimits;
@@ -321,6 +328,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     demoSeed: e.DEMO_SEED ?? e.NODE_ENV !== 'production',
     metricsToken: e.METRICS_TOKEN,
     submitGraceMs: e.SUBMIT_GRACE_SECONDS * 1000,
+    autosaveSyncCommit: e.AUTOSAVE_SYNC_COMMIT ?? true,
     deadlineSweepMs: e.DEADLINE_SWEEP_SECONDS * 1000,
     invitationTtlMs: e.INVITATION_TTL_DAYS * 86_400_000,
     limits: {

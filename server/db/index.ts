@@ -2,6 +2,7 @@
  * Database connection: SQLite (default, a file under ./data/) or Postgres (DATABASE_URL=postgres://…),
  * the same Kysely queries on both. Migrations run on open.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -133,10 +134,36 @@ function startCheckpointer(file: string, everyMs = 1000) {
   };
 }
 
+/** Statement texts run as named prepared statements on Postgres: text → name. */
+const PREPARED = new Map<string, string>();
+
+/**
+ * Marks a hot statement's text (with `$n` parameters) to run as a named prepared statement on
+ * Postgres: parsed and planned once per pooled connection, then only bound and executed (the text is
+ * not sent again either). Returns the text unchanged, to pass to `CompiledQuery.raw`. SQLite is not
+ * affected. For fixed texts only: every distinct text is kept for the process's life.
+ */
+export function prepared(text: string): string {
+  if (!PREPARED.has(text))
+    PREPARED.set(text, `ws_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`);
+  return text;
+}
+
+/** pg's client, running texts marked with `prepared` as named statements. */
+class PreparingClient extends pg.Client {
+  // pg's query has a dozen overloads; this only reroutes (text, values).
+  override query(...args: any[]): any {
+    const [text, values] = args;
+    const name = args.length === 2 && typeof text === 'string' ? PREPARED.get(text) : undefined;
+    return name ? super.query({ name, text, values }) : (super.query as any)(...args);
+  }
+}
+
 function openPostgres(url: string): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    Client: PreparingClient,
     // int8 (our millisecond timestamps, counts) as JS numbers: all values stay below 2^53.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>

@@ -52,36 +52,42 @@ describe.each(list)('one-statement autosave on %s', (dialect) => {
     });
   }
 
-  it('stores every save as the files route would: file, revision, event, replayable content', async () => {
-    const { browser, attemptId, url } = await setup();
-    const contents = ['line 1\n', 'line 1\nline 2\n', 'line 0\nline 1\nline 2\n', 'line 0\n'];
-    let revision = 0;
-    for (const content of contents) {
-      const r = await save(browser, url, content, revision);
-      expect(r.status, r.text).toBe(200);
-      expect(Object.keys(r.json)).toEqual(['file', 'changed']);
-      expect(r.json.changed).toBe(true);
-      expect(r.json.file).toMatchObject({
-        path: 'src/work.ts',
-        size: content.length,
-        revision: revision + 1,
-      });
-      revision = r.json.file.revision;
-    }
-    // After the first save (a new file: the files route), the shortcut answered with the base it keeps.
-    expect(t.services.autosave.bases.size).toBe(1);
-    const file = await readFile(t.ctx, attemptId, 'src/work.ts');
-    expect(file.content.toString()).toBe('line 0\n');
-    expect(file.revision).toBe(4);
-    const s = await workspaceState(t, attemptId);
-    const written = s.events.filter((e) => e.type === 'file.written' && e.path === 'src/work.ts');
-    expect(written.map((e) => e.revision)).toEqual([1, 2, 3, 4]);
-    for (const [i, e] of written.entries())
-      expect((await revisionContent(t.ctx.db, attemptId, e.sha256!))?.toString()).toBe(contents[i]);
-    // Identical content: the files route answers "unchanged" and stores nothing more.
-    const same = await save(browser, url, 'line 0\n', 4);
-    expect(same.json).toMatchObject({ changed: false, file: { revision: 4 } });
-  });
+  it.each([
+    ['', {}],
+    [' (AUTOSAVE_SYNC_COMMIT=false)', { AUTOSAVE_SYNC_COMMIT: 'false' }],
+  ])(
+    'stores every save as the files route would: file, revision, event, replayable content%s',
+    async (_, env) => {
+      const { browser, attemptId, url } = await setup(env);
+      const contents = ['line 1\n', 'line 1\nline 2\n', 'line 0\nline 1\nline 2\n', 'line 0\n'];
+      let revision = 0;
+      for (const content of contents) {
+        const r = await save(browser, url, content, revision);
+        expect(r.status, r.text).toBe(200);
+        expect(Object.keys(r.json)).toEqual(['file', 'changed']);
+        expect(r.json.changed).toBe(true);
+        expect(r.json.file).toMatchObject({
+          path: 'src/work.ts',
+          size: content.length,
+          revision: revision + 1,
+        });
+        revision = r.json.file.revision;
+      }
+      // After the first save (a new file: the files route), the shortcut answered with the base it keeps.
+      expect(t.services.autosave.bases.size).toBe(1);
+      const file = await readFile(t.ctx, attemptId, 'src/work.ts');
+      expect(file.content.toString()).toBe('line 0\n');
+      expect(file.revision).toBe(4);
+      const s = await workspaceState(t, attemptId);
+      const written = s.events.filter((e) => e.type === 'file.written' && e.path === 'src/work.ts');
+      expect(written.map((e) => e.revision)).toEqual([1, 2, 3, 4]);
+      for (const [i, e] of written.entries())
+        expect((await revisionContent(t.ctx.db, attemptId, e.sha256!))?.toString()).toBe(contents[i]);
+      // Identical content: the files route answers "unchanged" and stores nothing more.
+      const same = await save(browser, url, 'line 0\n', 4);
+      expect(same.json).toMatchObject({ changed: false, file: { revision: 4 } });
+    },
+  );
 
   it('refuses in its statement a wrong session, a wrong CSRF token, another candidate, an expired session', async () => {
     const { browser, attemptId, url } = await setup();
