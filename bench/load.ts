@@ -245,14 +245,14 @@ async function drive(
   let errors = 0;
   const lag = monitorEventLoopDelay({ resolution: 10 });
   const t0 = performance.now();
-  const WARMUP = warmupFor(count);
-  const measureFrom = t0 + WARMUP * 1000;
+  const warmup = warmupFor(count);
+  const measureFrom = t0 + warmup * 1000;
   const end = measureFrom + SECONDS * 1000;
   const lagTimer = setTimeout(() => {
     lag.enable();
     window?.start();
-  }, WARMUP * 1000);
-  const endTimer = setTimeout(() => window?.end(), (WARMUP + SECONDS) * 1000);
+  }, warmup * 1000);
+  const endTimer = setTimeout(() => window?.end(), (warmup + SECONDS) * 1000);
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
       let due = t0 + (i / count) * INTERVAL;
@@ -283,15 +283,13 @@ async function drive(
   clearTimeout(lagTimer);
   clearTimeout(endTimer);
   if (args.timeline)
-    for (const [sec, list] of perSecond.entries())
-      if (list)
-        console.log(
-          `  s${String(sec).padStart(3)}  n ${String(list.length).padStart(4)}  p50 ${percentile(list, 50).toFixed(1).padStart(7)}  max ${Math.max(
-            ...list,
-          )
-            .toFixed(1)
-            .padStart(7)} ms`,
-        );
+    for (const [sec, list] of perSecond.entries()) {
+      if (!list) continue;
+      const [p50, max] = [percentile(list, 50), Math.max(...list)].map((x) => x.toFixed(1).padStart(7));
+      console.log(
+        `  s${String(sec).padStart(3)}  n ${String(list.length).padStart(4)}  p50 ${p50}  max ${max} ms`,
+      );
+    }
   lag.disable();
   const r = (x: number) => Math.round(x * 10) / 10;
   return {

@@ -145,7 +145,7 @@ export class Autosave {
       depth: number | null;
     }>(
       this.postgres
-        ? CompiledQuery.raw(prepared(PG_READ_BASE), values)
+        ? CompiledQuery.raw(PG_READ_BASE, values)
         : CompiledQuery.raw(SQLITE_READ_BASE.sql, SQLITE_READ_BASE.bind(values)),
     );
     const row = rows[0];
@@ -222,9 +222,9 @@ export class Autosave {
 const PG_SESSION_OWNS = `select 1 from sessions s join attempts a on a.invitation_id = s.invitation_id
   where s.id_hash = $1 and s.kind = 'candidate' and s.expires_at > $2::bigint and s.csrf_token = $3 and a.id = $4`;
 
-const PG_READ_BASE = `select w.revision, w.sha256, w.content, r.depth
+const PG_READ_BASE = prepared(`select w.revision, w.sha256, w.content, r.depth
   from workspace_files w left join file_revisions r on r.attempt_id = w.attempt_id and r.sha256 = w.sha256
-  where w.attempt_id = $4 and w.path = $5 and exists (${PG_SESSION_OWNS})`;
+  where w.attempt_id = $4 and w.path = $5 and exists (${PG_SESSION_OWNS})`);
 
 /**
  * SQLite takes `?` parameters in order (better-sqlite3 does not bind `?NNN`): the same text with
