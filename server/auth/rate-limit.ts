@@ -10,10 +10,15 @@
  *   check per delay while the real user still gets in), and per address across all accounts (a much
  *   higher ceiling against credential stuffing, so one burst at one account does not lock a whole
  *   office behind one NAT out of every other account).
- * - Refusals answer 429 with Retry-After; the state lives behind `LoginThrottle` (in memory here; a
- *   shared store for several replicas implements the same interface).
+ * - Refusals answer 429 with Retry-After. The state lives in the database (`login_checks`), so every
+ *   server replica on one Postgres counts the same failures and a restart forgets none. A reservation
+ *   is checked and recorded in one transaction that holds a lock per key (Postgres: transaction-scoped
+ *   advisory locks taken in key order; SQLite: its single writer), so concurrent checks on several
+ *   replicas cannot all read a count from before any of them was recorded.
  */
-import type { Clock } from '../platform/index.ts';
+import { sql } from 'kysely';
+import type { Clock, IdGenerator } from '../platform/index.ts';
+import type { Db } from '../db/index.ts';
 
 export interface LoginAttempt {
   /** The normalised email the sign-in is for (known or not: unknown emails are throttled alike). */
@@ -60,56 +65,80 @@ export function loginPolicy(maxFailures: number, windowMs: number): LoginThrottl
   };
 }
 
-const MAX_KEYS = 50_000;
+type Keys = { pair: string; account: string; address: string };
 
-/** In-memory throttle for a single server process. */
-export function createLoginThrottle(clock: Clock, policy: LoginThrottlePolicy): LoginThrottle {
-  // key → timestamps of failures and reserved checks within the window, oldest first.
-  const entries = new Map<string, number[]>();
-  const recent = (key: string) => {
-    const cutoff = clock.now() - policy.windowMs;
-    const list = (entries.get(key) ?? []).filter((t) => t > cutoff);
-    if (list.length) entries.set(key, list);
-    else entries.delete(key);
-    return list;
-  };
+const keysOf = ({ account, address }: LoginAttempt): Keys => ({
+  pair: `pair:${account}\n${address}`,
+  account: `account:${account}`,
+  address: `address:${address}`,
+});
+
+/**
+ * How long the next check must wait, from the times (oldest first, within the window) of the failures
+ * and reserved checks counted against each key; 0: go ahead.
+ */
+export function throttleWait(policy: LoginThrottlePolicy, now: number, recent: Record<keyof Keys, number[]>) {
   const windowWait = (list: number[], limit: number) =>
-    list.length < limit ? 0 : list[list.length - limit]! + policy.windowMs - clock.now();
+    list.length < limit ? 0 : list[list.length - limit]! + policy.windowMs - now;
   const progressiveWait = (list: number[]) => {
     const over = list.length - policy.accountDelayAfter;
     if (over < 0) return 0;
     const delay = Math.min(policy.accountBaseDelayMs * 2 ** over, policy.accountMaxDelayMs);
-    return Math.max(0, list[list.length - 1]! + delay - clock.now());
+    return Math.max(0, list[list.length - 1]! + delay - now);
   };
-  const add = (key: string, at: number) => {
-    const list = recent(key);
-    list.push(at);
-    entries.set(key, list);
-    // Bound memory under a spray of distinct keys: forget the oldest keys.
-    while (entries.size > MAX_KEYS) entries.delete(entries.keys().next().value!);
-  };
-  const remove = (key: string, at: number) => {
-    const list = entries.get(key);
-    const i = list?.indexOf(at) ?? -1;
-    if (list && i >= 0) list.splice(i, 1);
-  };
+  return Math.max(
+    windowWait(recent.pair, policy.perAccountAddress),
+    progressiveWait(recent.account),
+    windowWait(recent.address, policy.perAddress),
+  );
+}
 
+/**
+ * The throttle over `login_checks`. `scope` keeps throttles apart in the one table (sign-in, password
+ * reset requests).
+ */
+export function createLoginThrottle(
+  deps: { db: Db; clock: Clock; ids: IdGenerator; dialect: 'sqlite' | 'postgres' },
+  policy: LoginThrottlePolicy,
+  scope: string,
+): LoginThrottle {
+  const { db, clock } = deps;
   return {
-    async begin({ account, address }) {
-      const keys = {
-        pair: `pair:${account}\n${address}`,
-        account: `account:${account}`,
-        address: `address:${address}`,
-      };
-      // Check and reserve in one synchronous step: no await between them.
-      const wait = Math.max(
-        windowWait(recent(keys.pair), policy.perAccountAddress),
-        progressiveWait(recent(keys.account)),
-        windowWait(recent(keys.address), policy.perAddress),
-      );
-      if (wait > 0) return { ok: false, retryAfterMs: wait };
-      const at = clock.now();
-      for (const k of Object.values(keys)) add(k, at);
+    async begin(attempt) {
+      const keys = keysOf(attempt);
+      const ticket = deps.ids.id('lc');
+      const outcome = await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const cutoff = now - policy.windowMs;
+        if (deps.dialect === 'postgres') {
+          // One lock per key, in one order everywhere (no deadlock), held until this transaction ends.
+          for (const k of Object.values(keys).sort())
+            await sql`select pg_advisory_xact_lock(hashtextextended(${`${scope}\n${k}`}, 0))`.execute(trx);
+        }
+        // What the window no longer counts goes (bounded by the checks of one window).
+        await trx.deleteFrom('login_checks').where('scope', '=', scope).where('at', '<=', cutoff).execute();
+        const rows = await trx
+          .selectFrom('login_checks')
+          .select(['key', 'at'])
+          .where('scope', '=', scope)
+          .where('key', 'in', Object.values(keys))
+          .where('at', '>', cutoff)
+          .orderBy('at')
+          .orderBy('id')
+          .execute();
+        const recent = { pair: [] as number[], account: [] as number[], address: [] as number[] };
+        for (const r of rows)
+          for (const name of ['pair', 'account', 'address'] as const)
+            if (r.key === keys[name]) recent[name].push(Number(r.at));
+        const wait = throttleWait(policy, now, recent);
+        if (wait > 0) return { ok: false as const, retryAfterMs: wait };
+        await trx
+          .insertInto('login_checks')
+          .values(Object.values(keys).map((key) => ({ scope, key, ticket, at: now })))
+          .execute();
+        return { ok: true as const };
+      });
+      if (!outcome.ok) return outcome;
       let done = false;
       return {
         ok: true,
@@ -118,9 +147,11 @@ export function createLoginThrottle(clock: Clock, policy: LoginThrottlePolicy): 
             if (done) return;
             done = true;
             // A success proves the person: their own earlier typos from here stop counting.
-            entries.delete(keys.pair);
-            remove(keys.account, at);
-            remove(keys.address, at);
+            await db
+              .deleteFrom('login_checks')
+              .where('scope', '=', scope)
+              .where((eb) => eb.or([eb('key', '=', keys.pair), eb('ticket', '=', ticket)]))
+              .execute();
           },
           async failed() {
             done = true; // the reservation already counts as the failure

@@ -775,6 +775,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0020_login_checks': {
+      // Sign-in and reset throttling in the database (server/auth/rate-limit.ts), not one process's memory:
+      // every server replica on one Postgres counts the same failures, and a restart forgets none.
+      // One row per key a reserved check counts against (pair, account, address), pruned past the window.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('login_checks')
+          .addColumn('id', serial, (c) =>
+            dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('scope', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('ticket', 'text', (c) => c.notNull())
+          .addColumn('at', ms, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('login_checks_key')
+          .on('login_checks')
+          .columns(['scope', 'key', 'at'])
+          .execute();
+        await db.schema.createIndex('login_checks_at').on('login_checks').columns(['scope', 'at']).execute();
+      },
+    },
   };
 }
 

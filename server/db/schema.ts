@@ -283,6 +283,18 @@ export interface FileRevisionsTable {
   created_at: number;
 }
 
+/** A reserved sign-in (or reset) check, counted against one throttle key (server/auth/rate-limit.ts). */
+export interface LoginChecksTable {
+  id: Generated<number>;
+  /** Which throttle: 'login' or 'reset'. */
+  scope: string;
+  /** `pair:<account>\n<address>`, `account:<account>` or `address:<address>`. */
+  key: string;
+  /** The reservation the row belongs to (its three rows share it). */
+  ticket: string;
+  at: number;
+}
+
 /** The editor's changes between two saves of a file (server/workspace/edit-log.ts), for replay. */
 export interface EditLogsTable {
   id: Generated<number>;
@@ -496,6 +508,7 @@ export interface DB {
   workspace_files: WorkspaceFilesTable;
   file_revisions: FileRevisionsTable;
   edit_logs: EditLogsTable;
+  login_checks: LoginChecksTable;
   attempt_events: AttemptEventsTable;
   invitation_events: InvitationEventsTable;
   webhook_endpoints: WebhookEndpointsTable;

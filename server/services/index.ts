@@ -37,7 +37,7 @@ export interface ServiceDeps {
   llmProviders?: Partial<Record<LlmProvider, LlmUpstream>>;
   logger: Logger;
   config: Config;
-  /** Sign-in throttling; defaults to an in-memory throttle from config.login. */
+  /** Sign-in throttling; defaults to the database throttle from config.login (shared by replicas). */
   loginThrottle?: LoginThrottle;
   /** The OIDC provider client for staff SSO; defaults to openid-client over config.staffAuth.oidc. */
   oidcClient?: OidcClient;
@@ -139,13 +139,15 @@ export function createServices(deps: ServiceDeps): Services {
     sandboxStatus: () => sandbox.status(),
   });
   const { maxFailures, windowMs } = deps.config.login;
+  const throttleDeps = { db: ctx.db, clock: deps.clock, ids: ctx.ids, dialect: deps.database.dialect };
   const loginThrottle =
-    deps.loginThrottle ?? createLoginThrottle(deps.clock, loginPolicy(maxFailures, windowMs));
+    deps.loginThrottle ?? createLoginThrottle(throttleDeps, loginPolicy(maxFailures, windowMs), 'login');
   const oidc = deps.config.staffAuth.oidc;
   const sso = oidc && createSso(ctx, oidc, deps.oidcClient ?? openidClient(oidc, deps.clock));
   // Every reset request counts: a few per account and address per window, a ceiling per address.
   const resetThrottle =
-    deps.resetThrottle ?? createLoginThrottle(deps.clock, loginPolicy(Math.min(3, maxFailures), windowMs));
+    deps.resetThrottle ??
+    createLoginThrottle(throttleDeps, loginPolicy(Math.min(3, maxFailures), windowMs), 'reset');
   return {
     ctx,
     database: deps.database,
