@@ -372,6 +372,8 @@ export interface GradesTable {
   error: string | null;
   created_at: number;
   started_at: number | null;
+  /** While running: until when the worker that took it holds it (renewed; past it, taken over). */
+  lease_until?: number | null;
   finished_at: number | null;
   /** Set when a re-grade replaced this row as the attempt's current grade. */
   superseded_at: number | null;

@@ -2,6 +2,9 @@
  * The grading job's record (`grades`, one row per grading) and its moves: queued → running →
  * done | retry_wait → running … | failed. A move happens with an UPDATE that names the state it leaves,
  * so two workers (two loops, or two processes on one database) never both take or finish one job.
+ * A running job carries a lease its worker renews (`renewLease`); a job running past its lease was
+ * cut off with its process and goes back in line (`requeueInterrupted`). Finishing names the try
+ * that took the job, so a worker whose lease ran out (a stalled replica) cannot finish it again.
  */
 import { isUniqueViolation, type Db, type GradesTable } from '../db/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
@@ -10,6 +13,10 @@ import type { GradeOutcome } from '../runs/index.ts';
 
 export type GradeReason = GradesTable['reason'];
 const WAITING = ['queued', 'retry_wait'] as const;
+
+/** How long a running grading stays its worker's without a renewal, and how often the worker renews. */
+export const GRADING_LEASE_MS = 30_000;
+export const GRADING_RENEW_MS = 10_000;
 
 /** A new grading row, queued and due now. */
 export function newJob(
@@ -93,7 +100,12 @@ export async function claimNext(ctx: ServiceContext): Promise<GradesTable | unde
     if (!due) return undefined;
     const taken = await ctx.db
       .updateTable('grades')
-      .set((eb) => ({ status: 'running', tries: eb('tries', '+', 1), started_at: now }))
+      .set((eb) => ({
+        status: 'running',
+        tries: eb('tries', '+', 1),
+        started_at: now,
+        lease_until: now + GRADING_LEASE_MS,
+      }))
       .where('id', '=', due.id)
       .where('status', 'in', WAITING)
       .executeTakeFirst();
@@ -130,9 +142,10 @@ export async function finishDone(ctx: ServiceContext, job: GradesTable, outcome:
   await ctx.db.transaction().execute(async (trx) => {
     const r = await trx
       .updateTable('grades')
-      .set({ ...outcome, status: 'done', finished_at: at })
+      .set({ ...outcome, status: 'done', finished_at: at, lease_until: null })
       .where('id', '=', job.id)
       .where('status', '=', 'running')
+      .where('tries', '=', job.tries)
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 1)
       await graded(trx, job, at, {
@@ -147,9 +160,10 @@ export async function finishDone(ctx: ServiceContext, job: GradesTable, outcome:
 export async function retryLater(ctx: ServiceContext, job: GradesTable, error: string, at: number) {
   await ctx.db
     .updateTable('grades')
-    .set({ status: 'retry_wait', last_error: error, next_run_at: at })
+    .set({ status: 'retry_wait', last_error: error, next_run_at: at, lease_until: null })
     .where('id', '=', job.id)
     .where('status', '=', 'running')
+    .where('tries', '=', job.tries)
     .execute();
 }
 
@@ -159,28 +173,63 @@ export async function finishFailed(ctx: ServiceContext, job: GradesTable, reason
   await ctx.db.transaction().execute(async (trx) => {
     const r = await trx
       .updateTable('grades')
-      .set({ status: 'failed', error: reason, last_error: lastError, finished_at: at })
+      .set({ status: 'failed', error: reason, last_error: lastError, finished_at: at, lease_until: null })
       .where('id', '=', job.id)
       .where('status', '=', 'running')
+      .where('tries', '=', job.tries)
       .executeTakeFirst();
     if (Number(r.numUpdatedRows) === 1) await graded(trx, job, at, { status: 'failed', error: reason });
   });
 }
 
+/** The worker still runs this try: it keeps the job a lease longer. False: the job is no longer this try's. */
+export async function renewLease(ctx: ServiceContext, job: GradesTable): Promise<boolean> {
+  const r = await ctx.db
+    .updateTable('grades')
+    .set({ lease_until: ctx.clock.now() + GRADING_LEASE_MS })
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .where('tries', '=', job.tries)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
+/** The worker gives this try up (shutdown): it stays running, but any process may take it up now. */
+export async function endLease(ctx: ServiceContext, job: GradesTable): Promise<void> {
+  await ctx.db
+    .updateTable('grades')
+    .set({ lease_until: 0 })
+    .where('id', '=', job.id)
+    .where('status', '=', 'running')
+    .where('tries', '=', job.tries)
+    .execute();
+}
+
 /**
- * Startup: gradings left running belong to a process that is gone (one server process owns a
- * database, see docs/ARCHITECTURE.md): they go back in line, or fail when that was their last try.
+ * Gradings left running by a process that is gone go back in line, or fail when that was their last
+ * try. `everyRunning`: at the start of the only process on its database (SQLite), every running
+ * grading is such a one; otherwise (replicas on Postgres) only those past their lease.
  */
-export async function requeueInterrupted(ctx: ServiceContext, maxTries: number): Promise<number> {
+export async function requeueInterrupted(
+  ctx: ServiceContext,
+  maxTries: number,
+  opts: { everyRunning: boolean } = { everyRunning: true },
+): Promise<number> {
   const now = ctx.clock.now();
   const cut = 'the server stopped during this try';
-  const back = await ctx.db
-    .updateTable('grades')
-    .set({ status: 'queued', next_run_at: now, last_error: cut })
-    .where('status', '=', 'running')
-    .where('tries', '<', maxTries)
-    .executeTakeFirst();
-  const spent = await ctx.db.selectFrom('grades').selectAll().where('status', '=', 'running').execute();
+  const orphaned = <QB extends { where: (...a: any[]) => QB }>(qb: QB): QB =>
+    opts.everyRunning
+      ? qb.where('status', '=', 'running')
+      : qb
+          .where('status', '=', 'running')
+          .where((eb: any) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
+  const back = await orphaned(
+    ctx.db
+      .updateTable('grades')
+      .set({ status: 'queued', next_run_at: now, last_error: cut, lease_until: null })
+      .where('tries', '<', maxTries),
+  ).executeTakeFirst();
+  const spent = await orphaned(ctx.db.selectFrom('grades').selectAll()).execute();
   for (const job of spent)
     await finishFailed(ctx, job, `grading failed: the server stopped during each of ${job.tries} tries`, cut);
   return Number(back.numUpdatedRows) + spent.length;

@@ -4,6 +4,8 @@
  * exponential backoff and jitter and goes again; after the last try, or on an error another try would
  * repeat, the grading is failed with the reason for staff. Nothing is kept only in memory: a restart
  * finds queued and waiting gradings in the database, and running ones go back in line (`start`).
+ * Several replicas on one Postgres share the queue: each try holds a lease its worker renews, and a
+ * grading whose worker died (its lease ran out) is taken up by a live replica's takeover sweep.
  */
 import { DuePump, type ServiceContext } from '../platform/index.ts';
 import type { GradesTable } from '../db/index.ts';
@@ -16,8 +18,12 @@ import {
   enqueueFirst,
   finishDone,
   finishFailed,
+  GRADING_LEASE_MS,
+  GRADING_RENEW_MS,
   nextDue,
   noteWaiting,
+  renewLease,
+  endLease,
   requeueInterrupted,
   retryLater,
   ungradedAttempts,
@@ -33,6 +39,12 @@ export interface GradingQueueDeps {
   random?: () => number;
   /** How often to look again while sandboxes cannot run, milliseconds. */
   notReadyPollMs?: number;
+  /**
+   * This process is the only one on its database (SQLite): at start every running grading was cut
+   * off. False (Postgres, where replicas may share the database): only gradings past their lease are,
+   * and they are looked for every half lease. Default true.
+   */
+  exclusive?: boolean;
 }
 
 /** Longest a timer sleeps before looking again (a clock that jumps is noticed within it). */
@@ -40,6 +52,7 @@ const MAX_SLEEP_MS = 60_000;
 
 export class GradingQueue {
   private readonly pump: DuePump<GradesTable>;
+  private takeoverTimer?: NodeJS.Timeout;
 
   constructor(private readonly deps: GradingQueueDeps) {
     const { ctx } = deps;
@@ -71,14 +84,40 @@ export class GradingQueue {
    * submitted code attempts that never got a grading get one. Then the worker looks for due work.
    */
   async start(): Promise<{ requeued: number; added: number }> {
-    const requeued = await requeueInterrupted(this.ctx, this.ctx.config.grading.maxTries);
+    const exclusive = this.deps.exclusive ?? true;
+    const requeued = await requeueInterrupted(this.ctx, this.ctx.config.grading.maxTries, {
+      everyRunning: exclusive,
+    });
     let added = 0;
     for (const a of await ungradedAttempts(this.ctx))
       if (await enqueueFirst(this.ctx, a.id, a.reason)) added++;
     if (requeued || added)
       this.ctx.logger.info({ requeued, added }, 'grading resumed for submissions left ungraded');
+    if (!exclusive && !this.takeoverTimer) {
+      this.takeoverTimer = setInterval(() => void this.takeOver(), GRADING_LEASE_MS / 2);
+      this.takeoverTimer.unref();
+    }
     this.kick();
     return { requeued, added };
+  }
+
+  /** Gradings whose worker is gone (another replica died mid-try: the lease ran out) go back in line. */
+  async takeOver(): Promise<number> {
+    if (this.pump.isStopped) return 0;
+    try {
+      const n = await requeueInterrupted(this.ctx, this.ctx.config.grading.maxTries, { everyRunning: false });
+      if (n) {
+        this.ctx.logger.warn(
+          { requeued: n },
+          'gradings taken over from a process that stopped renewing them',
+        );
+        this.kick();
+      }
+      return n;
+    } catch (err) {
+      this.ctx.logger.error({ err }, 'grading takeover sweep failed');
+      return 0;
+    }
   }
 
   /**
@@ -105,6 +144,8 @@ export class GradingQueue {
   /** Stops taking gradings (shutdown); those running finish or are cut off and resumed at the next start. */
   stop(): void {
     this.pump.stop();
+    clearInterval(this.takeoverTimer);
+    this.takeoverTimer = undefined;
   }
 
   /** Waits until no grading runs and none is due now (tests, shutdown). */
@@ -122,6 +163,14 @@ export class GradingQueue {
     const { ctx } = this;
     const { maxTries, retryBaseMs, retryMaxMs } = ctx.config.grading;
     const log = { gradeId: job.id, attemptId: job.attempt_id, try: job.tries, maxTries };
+    // The lease is renewed while the try runs; a stopped worker (shutdown, or a crash) renews nothing.
+    const renewal = setInterval(() => {
+      if (this.pump.isStopped) return clearInterval(renewal);
+      renewLease(ctx, job).catch((err: unknown) =>
+        ctx.logger.warn({ ...log, err }, 'grading lease renewal failed'),
+      );
+    }, GRADING_RENEW_MS);
+    renewal.unref();
     try {
       const outcome = await gradeOnce(ctx, this.deps.manager, job.attempt_id, this.deps.llm);
       if (!outcome) {
@@ -141,6 +190,8 @@ export class GradingQueue {
         // Shutdown took the sandbox away: not the submission's fault nor a real try; the next start
         // finds the grading running and queues it again.
         ctx.logger.warn({ ...log, err }, 'grading cut off by shutdown');
+        // Its lease ends now: the next start, or another replica, takes it up without waiting it out.
+        await endLease(ctx, job).catch(() => {});
         return;
       }
       if (isTransient(err) && job.tries < maxTries) {
@@ -159,6 +210,8 @@ export class GradingQueue {
         : `grading failed: ${error}`;
       await finishFailed(ctx, job, reason, error);
       ctx.logger.error({ ...log, err }, 'grading failed');
+    } finally {
+      clearInterval(renewal);
     }
   }
 }

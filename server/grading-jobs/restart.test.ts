@@ -15,6 +15,7 @@ import { FakeClock } from '../platform/index.ts';
 import { LocalDriver } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
 import { needs } from '../../tests/helpers/require.ts';
+import { finishDone, GRADING_LEASE_MS, renewLease, requeueInterrupted } from './jobs.ts';
 
 const list = dialects();
 needs('postgres', list.includes('postgres'), 'set TEST_DATABASE_URL (.ci/run does)');
@@ -82,6 +83,8 @@ describe.each(list)('grading across a restart on %s', (dialect) => {
     t1.services.grading.stop();
     await t1.services.sandbox.close();
     await before.database.close();
+    // Nobody renews the dead process's lease; once it has run out the grading is anyone's.
+    clock.advance(GRADING_LEASE_MS + 1);
 
     const after = await app(url, clock, {});
     const t2 = after.t;
@@ -106,6 +109,75 @@ describe.each(list)('grading across a restart on %s', (dialect) => {
     // One grading each: resuming does not add rows.
     const rows = await t2.ctx.db.selectFrom('grades').select('attempt_id').execute();
     expect(rows.map((r) => r.attempt_id).sort()).toEqual([cut, never].sort());
+  });
+
+  it('takes over a grading whose worker stopped renewing its lease, and ignores the late finish of the first', async () => {
+    const url = await databaseUrl();
+    const clock = new FakeClock();
+    const before = await app(url, clock, { hangCreates: true });
+    const t1 = before.t;
+    await t1.importExample();
+    const solution = await readFile(path.join(exampleTaskDir, 'solution/parse-model-json.mjs'), 'utf8');
+    const { browser, attemptId } = await t1.startedCandidate();
+    await t1.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
+      path: 'parse-model-json.mjs',
+      content: solution,
+    });
+    expect((await t1.req(browser, 'POST', `/api/attempts/${attemptId}/submit`)).status).toBe(200);
+    const row = () =>
+      t1.ctx.db
+        .selectFrom('grades')
+        .selectAll()
+        .where('attempt_id', '=', attemptId)
+        .executeTakeFirstOrThrow();
+    await vi.waitFor(async () => expect((await row()).status).toBe('running'), { timeout: 10_000 });
+    const first = await row();
+    // The first replica hangs in its try, then stops renewing (it died); a second replica is up.
+    t1.services.grading.stop();
+    const after = await app(url, clock, {});
+    const t2 = after.t;
+    cleanup.push(() => t2.close());
+
+    // Within the lease the grading is still the first worker's, however long it has run...
+    clock.advance(GRADING_LEASE_MS - 1000);
+    expect(await t2.services.grading.takeOver()).toBe(0);
+    // ...and a renewal (a live worker) extends it.
+    expect(await renewLease(t1.ctx, first)).toBe(true);
+    clock.advance(GRADING_LEASE_MS - 1000);
+    expect(await t2.services.grading.takeOver()).toBe(0);
+    // Past the lease, the live replica takes it up and grades it.
+    clock.advance(2000);
+    expect(await t2.services.grading.takeOver()).toBe(1);
+    await t2.services.settle();
+    const admin = await t2.staff('admin');
+    const graded = (await t2.req(admin, 'GET', `/api/attempts/${attemptId}/grade`)).json.grade;
+    expect(graded).toMatchObject({ status: 'done', verdict: 'passed', tries: 2 });
+
+    // The first worker wakes up and reports its (old) try: nothing changes, no second graded event.
+    await finishDone(t1.ctx, first, {
+      verdict: 'failed',
+      passed: 0,
+      failed: 3,
+      skipped: 0,
+      report_json: '{}',
+      stdout: 'late',
+      stderr: '',
+      error: null,
+    });
+    expect(await renewLease(t1.ctx, first)).toBe(false);
+    expect((await t2.req(admin, 'GET', `/api/attempts/${attemptId}/grade`)).json.grade).toMatchObject({
+      status: 'done',
+      verdict: 'passed',
+      tries: 2,
+    });
+    const events = await t2.ctx.db
+      .selectFrom('attempt_events')
+      .select('type')
+      .where('attempt_id', '=', attemptId)
+      .where('type', '=', 'attempt.graded')
+      .execute();
+    expect(events).toHaveLength(1);
+    expect(await requeueInterrupted(t2.ctx, t2.config.grading.maxTries, { everyRunning: false })).toBe(0);
   });
 
   it('fails a grading whose every try was cut off, instead of retrying it forever', async () => {

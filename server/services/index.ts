@@ -108,6 +108,8 @@ export function createServices(deps: ServiceDeps): Services {
     manager: sandbox,
     llm: gateway,
     concurrency: deps.sandbox.maxConcurrent,
+    // Postgres may have several replicas: only gradings past their lease were cut off.
+    exclusive: deps.database.dialect === 'sqlite',
   });
   // Greenhouse's completion PATCHes ride the webhook queue.
   const webhooks = new WebhookWorker({ ctx, fanOut: [greenhouseCompletion(ctx)] });
