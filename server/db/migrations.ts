@@ -798,12 +798,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('login_checks_at').on('login_checks').columns(['scope', 'at']).execute();
       },
     },
-    '0021_grade_leases': {
-      // A running grading's lease (server/grading-jobs): its worker renews it while the try runs; a
-      // grading still running past its lease belongs to a process that is gone and goes back in line,
-      // so replicas on one Postgres take over each other's gradings without grading one twice.
+    '0021_leases': {
+      // A running job's lease (gradings, webhook deliveries, email; DuePump in server/platform): its worker
+      // renews it while the job runs; a job still running past its lease belongs to a process that is gone
+      // and goes back in line, so replicas on one Postgres take over each other's jobs without running
+      // one twice.
       async up(db: Kysely<any>) {
-        await db.schema.alterTable('grades').addColumn('lease_until', ms).execute();
+        for (const table of ['grades', 'webhook_deliveries', 'outbox'])
+          await db.schema.alterTable(table).addColumn('lease_until', ms).execute();
       },
     },
   };

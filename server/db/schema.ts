@@ -53,6 +53,8 @@ export interface OutboxTable {
   status: 'queued' | 'sending' | 'sent' | 'failed';
   tries: number;
   next_try_at: number;
+  /** While sending: until when the worker that took it holds it (renewed; past it, taken over). */
+  lease_until?: number | null;
   last_error: string | null;
   created_at: number;
   sent_at: number | null;
@@ -205,6 +207,8 @@ export interface WebhookDeliveriesTable {
   status: 'pending' | 'delivering' | 'succeeded' | 'failed';
   tries: number;
   next_attempt_at: number;
+  /** While delivering: until when the worker that took it holds it (renewed; past it, taken over). */
+  lease_until?: number | null;
   last_status: number | null;
   last_error: string | null;
   created_at: number;

@@ -3,9 +3,10 @@
  * restarts with mail still queued, or no SMTP_URL is configured at all.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../testing/index.ts';
+import { freshDatabaseUrl, makeTestApp, type TestApp } from '../testing/index.ts';
+import { needs } from '../../tests/helpers/require.ts';
 import { openDatabase } from '../db/index.ts';
-import { FakeClock } from '../platform/index.ts';
+import { FakeClock, JOB_LEASE } from '../platform/index.ts';
 import { startSmtp, type TestSmtp } from '../../tests/helpers/smtp.ts';
 import { loadConfig, ConfigError } from '../config/index.ts';
 
@@ -112,6 +113,50 @@ describe('email (errors, real SMTP)', () => {
     await database.close();
   });
 });
+
+describe.runIf(needs('postgres', Boolean(process.env.TEST_DATABASE_URL), 'set TEST_DATABASE_URL'))(
+  'email with replicas on Postgres',
+  () => {
+    let smtp: TestSmtp | undefined;
+    const cleanup: Array<() => Promise<unknown>> = [];
+    afterEach(async () => {
+      for (const f of cleanup.splice(0).reverse()) await f();
+      await smtp?.close();
+    });
+
+    it('leaves a message another replica is sending alone until its lease runs out, then sends it once', async () => {
+      smtp = await startSmtp();
+      const fresh = await freshDatabaseUrl('postgres');
+      cleanup.push(fresh.drop);
+      const database = await openDatabase(fresh.url);
+      cleanup.push(() => database.close());
+      const clock = new FakeClock();
+      const t = await makeTestApp({ env: { SMTP_URL: smtp.url }, database, clock });
+      cleanup.push(() => t.close());
+      await t.importExample();
+      const inv = await t.invite('Ada', 'ada@example.com');
+      // Another replica took the message a moment ago and is sending it (its lease is live).
+      await t.ctx.db
+        .updateTable('outbox')
+        .set({ status: 'sending', tries: 1, lease_until: clock.now() + JOB_LEASE.ms })
+        .execute();
+      expect(await t.services.email.start()).toEqual({ requeued: 0 });
+      clock.advance(JOB_LEASE.ms - 1);
+      expect(await t.services.email.takeOver()).toBe(0);
+      await t.services.settle();
+      expect(smtp.messages).toHaveLength(0);
+      // That replica died: nobody renews the lease, and once it has run out this one sends the message.
+      clock.advance(2);
+      expect(await t.services.email.takeOver()).toBe(1);
+      await t.services.settle();
+      const [m] = await smtp.waitFor(1);
+      expect(m!.text).toContain(inv.link);
+      expect(await t.ctx.db.selectFrom('outbox').select(['status', 'tries']).execute()).toEqual([
+        { status: 'sent', tries: 2 },
+      ]);
+    });
+  },
+);
 
 describe('email (not configured)', () => {
   let t: TestApp;

@@ -6,7 +6,13 @@
  * The same worker runs the sweeps (reminders, submission confirmations; sweeps.ts).
  */
 import type { Db, OutboxTable } from '../db/index.ts';
-import { DuePump, type MailQueue, type QueuedMail, type ServiceContext } from '../platform/index.ts';
+import {
+  DuePump,
+  JOB_LEASE,
+  type MailQueue,
+  type QueuedMail,
+  type ServiceContext,
+} from '../platform/index.ts';
 import { backoffMs } from '../grading-jobs/index.ts';
 import { insertMessage } from './outbox.ts';
 import { loadTemplates, type Templates } from './templates.ts';
@@ -25,6 +31,12 @@ export interface EmailOutboxDeps {
   random?: () => number;
   /** How often the sweeps run while started, milliseconds. */
   sweepMs?: number;
+  /**
+   * This process is the only one on its database (SQLite): at start every message being sent was cut
+   * off. False (Postgres replicas): only those past their lease, looked for every JOB_LEASE.sweepMs.
+   * Default true.
+   */
+  exclusive?: boolean;
 }
 
 const MAX_SLEEP_MS = 60_000;
@@ -53,6 +65,19 @@ export class EmailOutbox implements MailQueue {
         return due?.at == null ? undefined : Number(due.at);
       },
       onError: (err) => ctx.logger.error({ err: describe(err) }, 'email worker failed'),
+      lease: {
+        renewEveryMs: JOB_LEASE.renewMs,
+        renew: (job) =>
+          ctx.db
+            .updateTable('outbox')
+            .set({ lease_until: ctx.clock.now() + JOB_LEASE.ms })
+            .where('id', '=', job.id)
+            .where('status', '=', 'sending')
+            .where('tries', '=', job.tries)
+            .execute(),
+        sweepEveryMs: JOB_LEASE.sweepMs,
+        sweep: () => this.requeueInterrupted(false),
+      },
     });
   }
 
@@ -73,19 +98,31 @@ export class EmailOutbox implements MailQueue {
   async start(): Promise<{ requeued: number }> {
     this.pump.resume();
     if (!this.enabled) return { requeued: 0 };
-    const r = await this.ctx.db
-      .updateTable('outbox')
-      .set({ status: 'queued' })
-      .where('status', '=', 'sending')
-      .executeTakeFirst();
-    const requeued = Number(r.numUpdatedRows);
+    const exclusive = this.deps.exclusive ?? true;
+    const requeued = await this.requeueInterrupted(exclusive);
     if (requeued) this.ctx.logger.info({ requeued }, 'email: messages cut off by a restart are queued again');
+    if (!exclusive) this.pump.watchLeases();
     await this.sweep();
     const every = this.deps.sweepMs ?? this.ctx.config.deadlineSweepMs;
     this.sweepTimer = setInterval(() => this.track(this.sweep()), every);
     this.sweepTimer.unref();
     this.kick();
     return { requeued };
+  }
+
+  /**
+   * Messages left sending by a process that is gone are queued again: at the start of the only process
+   * on its database (`everyRunning`) all of them, otherwise those past their lease.
+   */
+  private async requeueInterrupted(everyRunning: boolean): Promise<number> {
+    const now = this.ctx.clock.now();
+    let q = this.ctx.db
+      .updateTable('outbox')
+      .set({ status: 'queued', lease_until: null })
+      .where('status', '=', 'sending');
+    if (!everyRunning)
+      q = q.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
+    return Number((await q.executeTakeFirst()).numUpdatedRows);
   }
 
   /** Reminders due now and confirmations of new submissions are queued (each at most once). */
@@ -95,6 +132,11 @@ export class EmailOutbox implements MailQueue {
     await tailSubmissions(this.ctx);
     // Also picks up rows queued by another process (the CLI's `invite`).
     this.kick();
+  }
+
+  /** Messages whose worker is gone (another replica died mid-send: the lease ran out) go back in line. */
+  takeOver(): Promise<number> {
+    return this.pump.sweepLeases();
   }
 
   /** Sends due messages now (after queueing one, or when a wait is over). */
@@ -141,7 +183,7 @@ export class EmailOutbox implements MailQueue {
       if (!due) return undefined;
       const taken = await db
         .updateTable('outbox')
-        .set((eb) => ({ status: 'sending', tries: eb('tries', '+', 1) }))
+        .set((eb) => ({ status: 'sending', tries: eb('tries', '+', 1), lease_until: now + JOB_LEASE.ms }))
         .where('id', '=', due.id)
         .where('status', '=', 'queued')
         .executeTakeFirst();
@@ -165,8 +207,18 @@ export class EmailOutbox implements MailQueue {
       });
       await ctx.db
         .updateTable('outbox')
-        .set({ status: 'sent', sent_at: ctx.clock.now(), text_body: null, html_body: null, last_error: null })
+        .set({
+          status: 'sent',
+          sent_at: ctx.clock.now(),
+          text_body: null,
+          html_body: null,
+          last_error: null,
+          lease_until: null,
+        })
+        // Not conditioned on 'sending': a message put back in line after this worker's lease ran out is
+        // sent now, so it must not go out again; one already taken by another try may (at least once).
         .where('id', '=', job.id)
+        .where('tries', '=', job.tries)
         .execute();
       ctx.logger.info(log, 'email sent');
     } catch (err) {
@@ -179,16 +231,25 @@ export class EmailOutbox implements MailQueue {
         );
         await ctx.db
           .updateTable('outbox')
-          .set({ status: 'queued', next_try_at: ctx.clock.now() + wait, last_error: error })
+          .set({
+            status: 'queued',
+            next_try_at: ctx.clock.now() + wait,
+            last_error: error,
+            lease_until: null,
+          })
           .where('id', '=', job.id)
+          .where('status', '=', 'sending')
+          .where('tries', '=', job.tries)
           .execute();
         ctx.logger.warn({ ...log, error, retryInMs: wait }, 'email not accepted; trying again later');
         return;
       }
       await ctx.db
         .updateTable('outbox')
-        .set({ status: 'failed', last_error: error, text_body: null, html_body: null })
+        .set({ status: 'failed', last_error: error, text_body: null, html_body: null, lease_until: null })
         .where('id', '=', job.id)
+        .where('status', '=', 'sending')
+        .where('tries', '=', job.tries)
         .execute();
       ctx.logger.error({ ...log, error }, 'email failed; giving up');
     }

@@ -7,16 +7,15 @@
  * that took the job, so a worker whose lease ran out (a stalled replica) cannot finish it again.
  */
 import { isUniqueViolation, type Db, type GradesTable } from '../db/index.ts';
-import type { ServiceContext } from '../platform/index.ts';
+import { JOB_LEASE, type ServiceContext } from '../platform/index.ts';
 import { recordEvent } from '../attempts/index.ts';
 import type { GradeOutcome } from '../runs/index.ts';
 
 export type GradeReason = GradesTable['reason'];
 const WAITING = ['queued', 'retry_wait'] as const;
 
-/** How long a running grading stays its worker's without a renewal, and how often the worker renews. */
-export const GRADING_LEASE_MS = 30_000;
-export const GRADING_RENEW_MS = 10_000;
+/** How long a running grading stays its worker's without a renewal (JOB_LEASE, server/platform). */
+export const GRADING_LEASE_MS = JOB_LEASE.ms;
 
 /** A new grading row, queued and due now. */
 export function newJob(

@@ -7,7 +7,7 @@
  * Several replicas on one Postgres share the queue: each try holds a lease its worker renews, and a
  * grading whose worker died (its lease ran out) is taken up by a live replica's takeover sweep.
  */
-import { DuePump, type ServiceContext } from '../platform/index.ts';
+import { DuePump, JOB_LEASE, type ServiceContext } from '../platform/index.ts';
 import type { GradesTable } from '../db/index.ts';
 import type { SandboxManager } from '../sandbox/index.ts';
 import { gradeOnce, type LlmAccess } from '../runs/index.ts';
@@ -18,8 +18,6 @@ import {
   enqueueFirst,
   finishDone,
   finishFailed,
-  GRADING_LEASE_MS,
-  GRADING_RENEW_MS,
   nextDue,
   noteWaiting,
   renewLease,
@@ -52,7 +50,6 @@ const MAX_SLEEP_MS = 60_000;
 
 export class GradingQueue {
   private readonly pump: DuePump<GradesTable>;
-  private takeoverTimer?: NodeJS.Timeout;
 
   constructor(private readonly deps: GradingQueueDeps) {
     const { ctx } = deps;
@@ -72,6 +69,17 @@ export class GradingQueue {
       run: (job) => this.execute(job),
       nextDue: () => nextDue(ctx),
       onError: (err) => ctx.logger.error({ err }, 'grading queue failed'),
+      lease: {
+        renewEveryMs: JOB_LEASE.renewMs,
+        renew: (job) => renewLease(ctx, job),
+        sweepEveryMs: JOB_LEASE.sweepMs,
+        sweep: async () => {
+          const n = await requeueInterrupted(ctx, ctx.config.grading.maxTries, { everyRunning: false });
+          if (n)
+            ctx.logger.warn({ requeued: n }, 'gradings taken over from a process that stopped renewing them');
+          return n;
+        },
+      },
     });
   }
 
@@ -93,31 +101,14 @@ export class GradingQueue {
       if (await enqueueFirst(this.ctx, a.id, a.reason)) added++;
     if (requeued || added)
       this.ctx.logger.info({ requeued, added }, 'grading resumed for submissions left ungraded');
-    if (!exclusive && !this.takeoverTimer) {
-      this.takeoverTimer = setInterval(() => void this.takeOver(), GRADING_LEASE_MS / 2);
-      this.takeoverTimer.unref();
-    }
+    if (!exclusive) this.pump.watchLeases();
     this.kick();
     return { requeued, added };
   }
 
   /** Gradings whose worker is gone (another replica died mid-try: the lease ran out) go back in line. */
-  async takeOver(): Promise<number> {
-    if (this.pump.isStopped) return 0;
-    try {
-      const n = await requeueInterrupted(this.ctx, this.ctx.config.grading.maxTries, { everyRunning: false });
-      if (n) {
-        this.ctx.logger.warn(
-          { requeued: n },
-          'gradings taken over from a process that stopped renewing them',
-        );
-        this.kick();
-      }
-      return n;
-    } catch (err) {
-      this.ctx.logger.error({ err }, 'grading takeover sweep failed');
-      return 0;
-    }
+  takeOver(): Promise<number> {
+    return this.pump.sweepLeases();
   }
 
   /**
@@ -144,8 +135,6 @@ export class GradingQueue {
   /** Stops taking gradings (shutdown); those running finish or are cut off and resumed at the next start. */
   stop(): void {
     this.pump.stop();
-    clearInterval(this.takeoverTimer);
-    this.takeoverTimer = undefined;
   }
 
   /** Waits until no grading runs and none is due now (tests, shutdown). */
@@ -163,14 +152,6 @@ export class GradingQueue {
     const { ctx } = this;
     const { maxTries, retryBaseMs, retryMaxMs } = ctx.config.grading;
     const log = { gradeId: job.id, attemptId: job.attempt_id, try: job.tries, maxTries };
-    // The lease is renewed while the try runs; a stopped worker (shutdown, or a crash) renews nothing.
-    const renewal = setInterval(() => {
-      if (this.pump.isStopped) return clearInterval(renewal);
-      renewLease(ctx, job).catch((err: unknown) =>
-        ctx.logger.warn({ ...log, err }, 'grading lease renewal failed'),
-      );
-    }, GRADING_RENEW_MS);
-    renewal.unref();
     try {
       const outcome = await gradeOnce(ctx, this.deps.manager, job.attempt_id, this.deps.llm);
       if (!outcome) {
@@ -210,8 +191,6 @@ export class GradingQueue {
         : `grading failed: ${error}`;
       await finishFailed(ctx, job, reason, error);
       ctx.logger.error({ ...log, err }, 'grading failed');
-    } finally {
-      clearInterval(renewal);
     }
   }
 }

@@ -45,4 +45,4 @@ export function sequentialIds(): IdGenerator {
 
 export type { ServiceContext, AttemptHooks, MailQueue, QueuedMail } from './context.ts';
 export { freeLoopbackPort } from './net.ts';
-export { DuePump, type DuePumpOptions } from './pump.ts';
+export { DuePump, JOB_LEASE, type DuePumpOptions } from './pump.ts';

@@ -322,6 +322,23 @@ describe('DuePump: stop and start', () => {
     expect(t.started).toEqual(['a']);
   });
 
+  it('does not lose a kick that arrives while it looks for the next due time', async () => {
+    let looks = 0;
+    const t = setup({
+      nextDue: async () => {
+        // Another worker puts a job back in line and kicks while this look is on its way.
+        if (looks++ === 0) {
+          t.add('came-back', 0);
+          t.pump.kick();
+        }
+        return undefined;
+      },
+    });
+    t.pump.kick();
+    await t.flush();
+    expect(t.started).toEqual(['came-back']);
+  });
+
   it('settle waits for the running jobs and for tracked work', async () => {
     const t = setup({ jobs: [['a', 0]] });
     let tracked = false;
@@ -335,5 +352,64 @@ describe('DuePump: stop and start', () => {
     await t.finish('a');
     await s;
     expect(settled && tracked).toBe(true);
+  });
+});
+
+describe('DuePump: leases', () => {
+  it('renews a running job’s lease until it ends, and not after the pump stops', async () => {
+    const renewed: string[] = [];
+    const t = setup({
+      jobs: [
+        ['a', 0],
+        ['b', 0],
+      ],
+      lease: {
+        renewEveryMs: 1_000,
+        renew: async (job) => renewed.push(job.id),
+        sweepEveryMs: 5_000,
+        sweep: async () => 0,
+      },
+    });
+    t.pump.kick();
+    await t.flush();
+    await t.pass(2_000);
+    expect(renewed.sort()).toEqual(['a', 'a', 'b', 'b']);
+    await t.finish('a');
+    await t.pass(1_000);
+    expect(renewed.filter((id) => id === 'a')).toHaveLength(2); // a ended: no more renewals
+    expect(renewed.filter((id) => id === 'b')).toHaveLength(3);
+    // A stopped worker (shutdown) renews nothing: its running job's lease lapses for another process.
+    t.pump.stop();
+    await t.pass(3_000);
+    expect(renewed.filter((id) => id === 'b')).toHaveLength(3);
+  });
+
+  it('sweeps for expired leases only once watching, kicks when jobs came back, stops with the pump', async () => {
+    let back = 0;
+    const t = setup({
+      lease: {
+        renewEveryMs: 1_000,
+        renew: async () => {},
+        sweepEveryMs: 5_000,
+        sweep: async () => {
+          back++;
+          // Another process's job whose lease ran out goes back in line.
+          if (back === 2) t.add('orphan', 0);
+          return back === 2 ? 1 : 0;
+        },
+      },
+    });
+    await t.pass(10_000);
+    expect(back).toBe(0); // not watching (the only process on its database)
+    t.pump.watchLeases();
+    await t.pass(5_000);
+    expect(back).toBe(1);
+    expect(t.started).toEqual([]);
+    await t.pass(5_000);
+    expect(back).toBe(2);
+    expect(t.started).toEqual(['orphan']);
+    t.pump.stop();
+    await t.pass(20_000);
+    expect(back).toBe(2);
   });
 });

@@ -29,7 +29,25 @@ export interface DuePumpOptions<Job> {
   stopped?: boolean;
   /** A look or a job threw (the row stays where it was; the next look finds it). */
   onError: (err: unknown) => void;
+  /**
+   * Claimed rows carry a lease (so that processes sharing the database can tell a job whose process
+   * died from one still running): `renew` extends a running job's lease every `renewEveryMs` until it
+   * settles or the pump stops (a stopped or dead worker renews nothing); `sweep`, every `sweepEveryMs`
+   * once `watchLeases()` is called, puts back jobs whose lease ran out and returns how many.
+   */
+  lease?: {
+    renewEveryMs: number;
+    renew: (job: Job) => Promise<unknown>;
+    sweepEveryMs: number;
+    sweep: () => Promise<number>;
+  };
 }
+
+/**
+ * How long a claimed job stays its worker's without a renewal, how often a running job's worker renews
+ * it, and how often processes sharing a database look for jobs past their lease.
+ */
+export const JOB_LEASE = { ms: 30_000, renewMs: 10_000, sweepMs: 15_000 } as const;
 
 /** One worker's claim / run / sleep-until-due loop, with kick, stop and settle. */
 export class DuePump<Job> {
@@ -38,6 +56,7 @@ export class DuePump<Job> {
   private again = false;
   private stopped: boolean;
   private timer: NodeJS.Timeout | undefined;
+  private leaseTimer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: DuePumpOptions<Job>) {
@@ -69,10 +88,31 @@ export class DuePump<Job> {
     this.stopped = false;
   }
 
-  /** Takes no more jobs and cancels the timer; jobs running finish on their own. */
+  /** Takes no more jobs and cancels the timers; jobs running finish on their own (their leases lapse). */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
+  }
+
+  /**
+   * Starts the lease sweep (other processes share the database): jobs another process stopped renewing
+   * go back in line and this pump looks for them. Returns what one sweep put back.
+   */
+  watchLeases(): void {
+    const { lease } = this.opts;
+    if (!lease || this.leaseTimer) return;
+    this.leaseTimer = setInterval(() => this.track(this.sweepLeases()), lease.sweepEveryMs);
+    this.leaseTimer.unref();
+  }
+
+  /** One lease sweep now; kicks the pump when it put jobs back. */
+  async sweepLeases(): Promise<number> {
+    if (this.stopped || !this.opts.lease) return 0;
+    const n = await this.opts.lease.sweep();
+    if (n) this.kick();
+    return n;
   }
 
   /** Waits until no look and no job is in flight (tests, shutdown). */
@@ -90,34 +130,55 @@ export class DuePump<Job> {
     const { concurrency, pollMs } = this.opts;
     this.pumping = true;
     try {
-      do {
-        this.again = false;
-        if (this.stopped) return;
-        const pause = await this.opts.beforeClaim?.();
-        if (pause) {
-          this.sleep(pause.lookAgainInMs);
-          return;
-        }
-        while (this.running < concurrency && !this.stopped) {
-          const job = await this.opts.claim();
-          if (job === undefined) break;
-          this.running++;
-          this.track(
-            this.opts.run(job).finally(() => {
-              this.running--;
-              this.kick();
-            }),
-          );
-        }
-      } while (this.again);
-      // Every slot busy: a finishing job kicks the pump, so a due job must not spin the timer.
-      const due = this.running >= concurrency ? undefined : await this.opts.nextDue();
-      const untilDue = due === undefined ? undefined : due - this.opts.clock.now();
-      const wait =
-        untilDue === undefined ? pollMs : pollMs === undefined ? untilDue : Math.min(pollMs, untilDue);
-      if (wait !== undefined) this.sleep(wait);
+      // Kicked during the look for the next due time (a row was added or came back): look again.
+      for (;;) {
+        do {
+          this.again = false;
+          if (this.stopped) return;
+          const pause = await this.opts.beforeClaim?.();
+          if (pause) {
+            this.sleep(pause.lookAgainInMs);
+            return;
+          }
+          while (this.running < concurrency && !this.stopped) {
+            const job = await this.opts.claim();
+            if (job === undefined) break;
+            this.running++;
+            this.track(
+              this.runLeased(job).finally(() => {
+                this.running--;
+                this.kick();
+              }),
+            );
+          }
+        } while (this.again);
+        // Every slot busy: a finishing job kicks the pump, so a due job must not spin the timer.
+        const due = this.running >= concurrency ? undefined : await this.opts.nextDue();
+        if (this.again) continue;
+        const untilDue = due === undefined ? undefined : due - this.opts.clock.now();
+        const wait =
+          untilDue === undefined ? pollMs : pollMs === undefined ? untilDue : Math.min(pollMs, untilDue);
+        if (wait !== undefined) this.sleep(wait);
+        return;
+      }
     } finally {
       this.pumping = false;
+    }
+  }
+
+  /** Runs a claimed job, renewing its lease meanwhile (when the rows carry one). */
+  private async runLeased(job: Job): Promise<void> {
+    const { lease } = this.opts;
+    if (!lease) return this.opts.run(job);
+    const renewal = setInterval(() => {
+      if (this.stopped) return clearInterval(renewal);
+      lease.renew(job).catch((err: unknown) => this.opts.onError(err));
+    }, lease.renewEveryMs);
+    renewal.unref();
+    try {
+      await this.opts.run(job);
+    } finally {
+      clearInterval(renewal);
     }
   }
 

@@ -101,18 +101,18 @@ export function createServices(deps: ServiceDeps): Services {
   const terminal = new TerminalService(ctx, sandbox, runs, deps.terminal);
   const mailer =
     deps.mailer ?? (deps.config.email.smtpUrl ? smtpMailer(deps.config.email.smtpUrl) : undefined);
-  const email = new EmailOutbox({ ctx, mailer });
+  const exclusive = deps.database.dialect === 'sqlite'; // Postgres may have several replicas
+  const email = new EmailOutbox({ ctx, mailer, exclusive });
   ctx.mail = email;
   const grading = new GradingQueue({
     ctx,
     manager: sandbox,
     llm: gateway,
     concurrency: deps.sandbox.maxConcurrent,
-    // Postgres may have several replicas: only gradings past their lease were cut off.
-    exclusive: deps.database.dialect === 'sqlite',
+    exclusive,
   });
   // Greenhouse's completion PATCHes ride the webhook queue.
-  const webhooks = new WebhookWorker({ ctx, fanOut: [greenhouseCompletion(ctx)] });
+  const webhooks = new WebhookWorker({ ctx, fanOut: [greenhouseCompletion(ctx)], exclusive });
   ctx.hooks = {
     attemptStarted(id) {
       gateway.attemptStarted(id);

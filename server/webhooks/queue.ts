@@ -5,7 +5,7 @@
  * Nothing lives only in memory: a restart finds pending deliveries in the database, and tries cut
  * off by a crash or shutdown go back in line (`start`).
  */
-import { DuePump, type ServiceContext } from '../platform/index.ts';
+import { DuePump, JOB_LEASE, type ServiceContext } from '../platform/index.ts';
 import type { WebhookDeliveriesTable } from '../db/index.ts';
 import { retryDelayMs } from './backoff.ts';
 import { sendOnce, type TryOutcome, type TryRequest } from './send.ts';
@@ -24,6 +24,11 @@ export interface WebhookWorkerDeps {
   send?: (req: TryRequest) => Promise<TryOutcome>;
   /** More producers run in the tailer's transaction for each timeline row (Greenhouse callbacks). */
   fanOut?: FanOut[];
+  /**
+   * This process is the only one on its database (SQLite): at start every delivering row was cut off.
+   * False (Postgres replicas): only rows past their lease, looked for every JOB_LEASE.sweepMs. Default true.
+   */
+  exclusive?: boolean;
 }
 
 const CUT = 'the server stopped during this try';
@@ -48,6 +53,12 @@ export class WebhookWorker {
       run: (job) => this.execute(job),
       nextDue: () => nextDue(ctx),
       onError: (err) => ctx.logger.error({ err }, 'webhook worker failed'),
+      lease: {
+        renewEveryMs: JOB_LEASE.renewMs,
+        renew: (job) => renewLease(ctx, job),
+        sweepEveryMs: JOB_LEASE.sweepMs,
+        sweep: () => requeueInterrupted(ctx, { everyRunning: false }),
+      },
     });
   }
 
@@ -57,11 +68,18 @@ export class WebhookWorker {
 
   /** Startup: tries cut off by a stop go back in line (or fail, if that was their last); then work. */
   async start(): Promise<{ requeued: number }> {
-    const requeued = await requeueInterrupted(this.ctx);
+    const exclusive = this.deps.exclusive ?? true;
+    const requeued = await requeueInterrupted(this.ctx, { everyRunning: exclusive });
     if (requeued) this.ctx.logger.info({ requeued }, 'webhook deliveries resumed');
     this.pump.resume();
+    if (!exclusive) this.pump.watchLeases();
     this.kick();
     return { requeued };
+  }
+
+  /** Deliveries whose worker is gone (another replica died mid-try: the lease ran out) go back in line. */
+  takeOver(): Promise<number> {
+    return this.pump.sweepLeases();
   }
 
   /** Looks for new timeline events and due deliveries now. Does nothing before `start`. */
@@ -126,9 +144,15 @@ export class WebhookWorker {
       // Shutdown cut it off: not the receiver's fault nor a real try; it goes again at the next start.
       await ctx.db
         .updateTable('webhook_deliveries')
-        .set((eb) => ({ status: 'pending', tries: eb('tries', '-', 1), next_attempt_at: now }))
+        .set((eb) => ({
+          status: 'pending',
+          tries: eb('tries', '-', 1),
+          next_attempt_at: now,
+          lease_until: null,
+        }))
         .where('id', '=', job.id)
         .where('status', '=', 'delivering')
+        .where('tries', '=', job.tries)
         .execute();
       return;
     }
@@ -166,7 +190,7 @@ export async function claimNext(ctx: ServiceContext): Promise<WebhookDeliveriesT
     if (!due) return undefined;
     const taken = await ctx.db
       .updateTable('webhook_deliveries')
-      .set((eb) => ({ status: 'delivering', tries: eb('tries', '+', 1) }))
+      .set((eb) => ({ status: 'delivering', tries: eb('tries', '+', 1), lease_until: now + JOB_LEASE.ms }))
       .where('id', '=', due.id)
       .where('status', '=', 'pending')
       .executeTakeFirst();
@@ -202,14 +226,24 @@ export async function recordTry(
 ): Promise<void> {
   const { maxTries, disableAfter } = ctx.config.webhooks;
   const now = ctx.clock.now();
+  const status = outcome.ok ? 'succeeded' : job.tries < maxTries ? 'pending' : 'failed';
   await ctx.db.transaction().execute(async (trx) => {
-    // Deleted with its endpoint while the try was on its way: nothing left to record.
-    const still = await trx
-      .selectFrom('webhook_deliveries')
-      .select('id')
+    // The move names the try that took the delivery: a delivery deleted with its endpoint, or taken
+    // over after this worker's lease ran out (and maybe delivered since), records nothing.
+    const moved = await trx
+      .updateTable('webhook_deliveries')
+      .set({
+        last_status: outcome.status,
+        last_error: outcome.error,
+        status,
+        lease_until: null,
+        ...(status === 'pending' ? { next_attempt_at: now + waitMs } : { finished_at: now }),
+      })
       .where('id', '=', job.id)
+      .where('status', '=', 'delivering')
+      .where('tries', '=', job.tries)
       .executeTakeFirst();
-    if (!still) return;
+    if (Number(moved.numUpdatedRows) !== 1) return;
     const earlier = await trx
       .selectFrom('webhook_tries')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -227,14 +261,7 @@ export async function recordTry(
         error: outcome.error,
       })
       .execute();
-    const last = { last_status: outcome.status, last_error: outcome.error };
-    if (outcome.ok) {
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({ ...last, status: 'succeeded', finished_at: now })
-        .where('id', '=', job.id)
-        .where('status', '=', 'delivering')
-        .executeTakeFirst();
+    if (status === 'succeeded') {
       await trx
         .updateTable('webhook_endpoints')
         .set({ consecutive_failures: 0 })
@@ -242,22 +269,7 @@ export async function recordTry(
         .execute();
       return;
     }
-    if (job.tries < maxTries) {
-      await trx
-        .updateTable('webhook_deliveries')
-        .set({ ...last, status: 'pending', next_attempt_at: now + waitMs })
-        .where('id', '=', job.id)
-        .where('status', '=', 'delivering')
-        .execute();
-      return;
-    }
-    const moved = await trx
-      .updateTable('webhook_deliveries')
-      .set({ ...last, status: 'failed', finished_at: now })
-      .where('id', '=', job.id)
-      .where('status', '=', 'delivering')
-      .executeTakeFirst();
-    if (Number(moved.numUpdatedRows) !== 1) return;
+    if (status === 'pending') return;
     await trx
       .updateTable('webhook_endpoints')
       .set((eb) => ({ consecutive_failures: eb('consecutive_failures', '+', 1) }))
@@ -278,24 +290,32 @@ export async function recordTry(
   });
 }
 
-/**
- * Startup: deliveries left delivering belong to a process that is gone (one server process per
- * database, docs/ARCHITECTURE.md): the cut try is logged, and they go back in line or fail when
- * that was their last try.
- */
-export async function requeueInterrupted(ctx: ServiceContext): Promise<number> {
-  const cut = await ctx.db
-    .selectFrom('webhook_deliveries')
-    .selectAll()
+/** The worker still sends this try: it keeps the delivery a lease longer. */
+export async function renewLease(ctx: ServiceContext, job: WebhookDeliveriesTable): Promise<void> {
+  await ctx.db
+    .updateTable('webhook_deliveries')
+    .set({ lease_until: ctx.clock.now() + JOB_LEASE.ms })
+    .where('id', '=', job.id)
     .where('status', '=', 'delivering')
+    .where('tries', '=', job.tries)
     .execute();
+}
+
+/**
+ * Deliveries left delivering by a process that is gone: the cut try is logged, and they go back in
+ * line or fail when that was their last try. `everyRunning`: at the start of the only process on its
+ * database (SQLite) every delivering row is such a one; otherwise only those past their lease.
+ */
+export async function requeueInterrupted(
+  ctx: ServiceContext,
+  opts: { everyRunning: boolean } = { everyRunning: true },
+): Promise<number> {
+  const now = ctx.clock.now();
+  let q = ctx.db.selectFrom('webhook_deliveries').selectAll().where('status', '=', 'delivering');
+  if (!opts.everyRunning)
+    q = q.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
+  const cut = await q.execute();
   for (const job of cut)
-    await recordTry(
-      ctx,
-      job,
-      ctx.clock.now(),
-      { ok: false, status: null, durationMs: 0, excerpt: '', error: CUT },
-      0,
-    );
+    await recordTry(ctx, job, now, { ok: false, status: null, durationMs: 0, excerpt: '', error: CUT }, 0);
   return cut.length;
 }

@@ -11,11 +11,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dialects, freshDatabaseUrl, makeTestApp, type TestApp } from '../testing/index.ts';
 import { openDatabase } from '../db/index.ts';
-import { FakeClock } from '../platform/index.ts';
+import { FakeClock, JOB_LEASE } from '../platform/index.ts';
 import { startReceiver, type Receiver } from '../testing/webhook-receiver.ts';
 import { needs } from '../../tests/helpers/require.ts';
 import { WebhookWorker, WEBHOOK_EVENTS } from './index.ts';
 import { GAP_MS, Tailer } from './tailer.ts';
+import { recordTry } from './queue.ts';
 
 const list = dialects();
 needs('postgres', list.includes('postgres'), 'set TEST_DATABASE_URL (.ci/run does)');
@@ -38,7 +39,12 @@ describe.each(list)('webhooks across a restart on %s', (dialect) => {
   }
 
   /** One "process": an app and a started worker over the database at url. */
-  async function processOver(url: string, clock: FakeClock, timeoutSeconds = '30') {
+  async function processOver(
+    url: string,
+    clock: FakeClock,
+    timeoutSeconds = '30',
+    opts: { exclusive?: boolean } = {},
+  ) {
     const database = await openDatabase(url);
     cleanup.push(() => database.close());
     const t = await makeTestApp({
@@ -47,7 +53,7 @@ describe.each(list)('webhooks across a restart on %s', (dialect) => {
       env: { WEBHOOK_ALLOW_PRIVATE: '1', WEBHOOK_TIMEOUT_SECONDS: timeoutSeconds },
     });
     cleanup.push(() => t.close());
-    const worker = new WebhookWorker({ ctx: t.ctx, random: () => 0.5, pollMs: 3_600_000 });
+    const worker = new WebhookWorker({ ctx: t.ctx, random: () => 0.5, pollMs: 3_600_000, ...opts });
     cleanup.push(async () => {
       worker.stop();
       await worker.settle();
@@ -108,6 +114,50 @@ describe.each(list)('webhooks across a restart on %s', (dialect) => {
     expect(await third.worker.start()).toEqual({ requeued: 0 });
     await third.worker.settle();
     expect(receiver.received).toHaveLength(2);
+  });
+
+  it('with replicas, takes over a try only after its lease ran out, and ignores the late outcome of the first', async () => {
+    const url = await databaseUrl();
+    const clock = new FakeClock();
+    const receiver = await startReceiver({
+      plan: ({ n }) => (n === 1 ? 'hang' : 200),
+      now: () => clock.now(),
+    });
+    cleanup.push(() => receiver.close());
+    const first = await processOver(url, clock);
+    await first.worker.start();
+    await first.t.importExample();
+    await setUp(first.t, receiver);
+    await first.t.startedCandidate();
+    await first.t.services.settle();
+    first.worker.kick();
+    await vi.waitFor(() => expect(receiver.received).toHaveLength(1), { timeout: 10_000 });
+    const [cut] = await deliveries(first.t);
+    expect(cut).toMatchObject({ status: 'delivering', tries: 1 });
+
+    // A second replica (not the only process on the database) leaves the live try alone...
+    const second = await processOver(url, clock, '30', { exclusive: false });
+    expect(await second.worker.start()).toEqual({ requeued: 0 });
+    clock.advance(JOB_LEASE.ms - 1);
+    expect(await second.worker.takeOver()).toBe(0);
+    // ...until its lease has run out (the first process died and stopped renewing it).
+    clock.advance(2);
+    expect(await second.worker.takeOver()).toBe(1);
+    await second.worker.settle();
+    expect(receiver.received).toHaveLength(2);
+    expect(await deliveries(second.t)).toMatchObject([{ status: 'succeeded', tries: 2 }]);
+
+    // The first worker's try ends late with a failure: it neither moves the delivery nor logs a try.
+    await recordTry(
+      first.t.ctx,
+      cut!,
+      clock.now(),
+      { ok: false, status: 500, durationMs: 1, excerpt: '', error: null },
+      1000,
+    );
+    expect(await deliveries(second.t)).toMatchObject([{ status: 'succeeded', tries: 2 }]);
+    const tries = await second.t.ctx.db.selectFrom('webhook_tries').select('error').execute();
+    expect(tries).toHaveLength(2);
   });
 
   it('a graceful stop puts the try back without counting it; events from while it was down go out at start', async () => {
