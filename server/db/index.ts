@@ -18,6 +18,27 @@ export type { DB } from './schema.ts';
 export type Db = Kysely<DB>;
 
 /** A write refused by a unique index or primary key (Postgres 23505, SQLite's constraint codes). */
+/**
+ * Sets the lease of a job row (gradings, webhook deliveries, email: DuePump leases) if the try that
+ * took it still holds it: the row is in its running state with that try's count. True when it was.
+ */
+export async function setJobLease(
+  db: Db,
+  table: 'grades' | 'webhook_deliveries' | 'outbox',
+  job: { id: string; tries: number },
+  until: number,
+): Promise<boolean> {
+  const running = { grades: 'running', webhook_deliveries: 'delivering', outbox: 'sending' }[table];
+  const r = await (db as Kysely<any>)
+    .updateTable(table)
+    .set({ lease_until: until })
+    .where('id', '=', job.id)
+    .where('status', '=', running)
+    .where('tries', '=', job.tries)
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) === 1;
+}
+
 export const isUniqueViolation = (err: unknown) => {
   const code = (err as { code?: string })?.code;
   return (

@@ -5,7 +5,7 @@
  * memory: a restart finds queued rows, and rows cut off mid-send (`sending`) go back in line.
  * The same worker runs the sweeps (reminders, submission confirmations; sweeps.ts).
  */
-import type { Db, OutboxTable } from '../db/index.ts';
+import { setJobLease, type Db, type OutboxTable } from '../db/index.ts';
 import {
   DuePump,
   JOB_LEASE,
@@ -67,14 +67,7 @@ export class EmailOutbox implements MailQueue {
       onError: (err) => ctx.logger.error({ err: describe(err) }, 'email worker failed'),
       lease: {
         renewEveryMs: JOB_LEASE.renewMs,
-        renew: (job) =>
-          ctx.db
-            .updateTable('outbox')
-            .set({ lease_until: ctx.clock.now() + JOB_LEASE.ms })
-            .where('id', '=', job.id)
-            .where('status', '=', 'sending')
-            .where('tries', '=', job.tries)
-            .execute(),
+        renew: (job) => setJobLease(ctx.db, 'outbox', job, ctx.clock.now() + JOB_LEASE.ms),
         sweepEveryMs: JOB_LEASE.sweepMs,
         sweep: () => this.requeueInterrupted(false),
       },

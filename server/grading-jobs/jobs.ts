@@ -6,7 +6,7 @@
  * cut off with its process and goes back in line (`requeueInterrupted`). Finishing names the try
  * that took the job, so a worker whose lease ran out (a stalled replica) cannot finish it again.
  */
-import { isUniqueViolation, type Db, type GradesTable } from '../db/index.ts';
+import { isUniqueViolation, setJobLease, type Db, type GradesTable } from '../db/index.ts';
 import { JOB_LEASE, type ServiceContext } from '../platform/index.ts';
 import { recordEvent } from '../attempts/index.ts';
 import type { GradeOutcome } from '../runs/index.ts';
@@ -182,26 +182,13 @@ export async function finishFailed(ctx: ServiceContext, job: GradesTable, reason
 }
 
 /** The worker still runs this try: it keeps the job a lease longer. False: the job is no longer this try's. */
-export async function renewLease(ctx: ServiceContext, job: GradesTable): Promise<boolean> {
-  const r = await ctx.db
-    .updateTable('grades')
-    .set({ lease_until: ctx.clock.now() + GRADING_LEASE_MS })
-    .where('id', '=', job.id)
-    .where('status', '=', 'running')
-    .where('tries', '=', job.tries)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) === 1;
+export function renewLease(ctx: ServiceContext, job: GradesTable): Promise<boolean> {
+  return setJobLease(ctx.db, 'grades', job, ctx.clock.now() + GRADING_LEASE_MS);
 }
 
 /** The worker gives this try up (shutdown): it stays running, but any process may take it up now. */
 export async function endLease(ctx: ServiceContext, job: GradesTable): Promise<void> {
-  await ctx.db
-    .updateTable('grades')
-    .set({ lease_until: 0 })
-    .where('id', '=', job.id)
-    .where('status', '=', 'running')
-    .where('tries', '=', job.tries)
-    .execute();
+  await setJobLease(ctx.db, 'grades', job, 0);
 }
 
 /**

@@ -6,7 +6,7 @@
  * off by a crash or shutdown go back in line (`start`).
  */
 import { DuePump, JOB_LEASE, type ServiceContext } from '../platform/index.ts';
-import type { WebhookDeliveriesTable } from '../db/index.ts';
+import { setJobLease, type WebhookDeliveriesTable } from '../db/index.ts';
 import { retryDelayMs } from './backoff.ts';
 import { sendOnce, type TryOutcome, type TryRequest } from './send.ts';
 import { signatureHeader } from './signature.ts';
@@ -291,14 +291,8 @@ export async function recordTry(
 }
 
 /** The worker still sends this try: it keeps the delivery a lease longer. */
-export async function renewLease(ctx: ServiceContext, job: WebhookDeliveriesTable): Promise<void> {
-  await ctx.db
-    .updateTable('webhook_deliveries')
-    .set({ lease_until: ctx.clock.now() + JOB_LEASE.ms })
-    .where('id', '=', job.id)
-    .where('status', '=', 'delivering')
-    .where('tries', '=', job.tries)
-    .execute();
+export function renewLease(ctx: ServiceContext, job: WebhookDeliveriesTable): Promise<boolean> {
+  return setJobLease(ctx.db, 'webhook_deliveries', job, ctx.clock.now() + JOB_LEASE.ms);
 }
 
 /**
