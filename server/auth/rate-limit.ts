@@ -67,6 +67,22 @@ export function loginPolicy(maxFailures: number, windowMs: number): LoginThrottl
 
 type Keys = { pair: string; account: string; address: string };
 
+/**
+ * SSO sign-ins started from one address per window (each start stores a pending sign-in until it is
+ * used or expires): a person needs one or two; a script filling the table meets the ceiling. Only the
+ * address counts (the account key is the address too), so no one can slow anyone else's sign-in.
+ */
+export function ssoStartPolicy(windowMs: number, perAddress = 30): LoginThrottlePolicy {
+  return {
+    windowMs,
+    perAccountAddress: perAddress,
+    accountDelayAfter: Number.POSITIVE_INFINITY,
+    accountBaseDelayMs: 0,
+    accountMaxDelayMs: 0,
+    perAddress,
+  };
+}
+
 const keysOf = ({ account, address }: LoginAttempt): Keys => ({
   pair: `pair:${account}\n${address}`,
   account: `account:${account}`,

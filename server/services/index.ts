@@ -16,8 +16,8 @@ import { TerminalService, type TerminalOptions } from '../terminal/index.ts';
 import { GradingQueue } from '../grading-jobs/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
 import { VerifyService } from '../verify/index.ts';
-import { createLoginThrottle, loginPolicy, type LoginThrottle } from '../auth/index.ts';
-import { createSso, openidClient, type OidcClient, type SsoService } from '../sso/index.ts';
+import { createLoginThrottle, loginPolicy, ssoStartPolicy, type LoginThrottle } from '../auth/index.ts';
+import { createSso, openidClient, type OidcClient, type SsoService, SSO_LOGIN_MS } from '../sso/index.ts';
 import { WebhookWorker } from '../webhooks/index.ts';
 import { greenhouseCompletion } from '../greenhouse/index.ts';
 import { EmailOutbox, smtpMailer, type Mailer } from '../email/index.ts';
@@ -47,6 +47,8 @@ export interface ServiceDeps {
   mailer?: Mailer;
   /** Password-reset requests per account and address (sign-in page); defaults from config.login. */
   resetThrottle?: LoginThrottle;
+  /** "Sign in with SSO" starts per address; defaults to ssoStartPolicy. */
+  ssoThrottle?: LoginThrottle;
 }
 
 export interface Services {
@@ -70,6 +72,8 @@ export interface Services {
   /** Webhooks: tails the timelines into deliveries and sends them (started by `serve`, or a test). */
   readonly webhooks: WebhookWorker;
   readonly resetThrottle: LoginThrottle;
+  /** SSO sign-ins started per address (each stores a pending row until it is used or expires). */
+  readonly ssoThrottle: LoginThrottle;
   /** Outgoing email: the outbox worker and sweeps (started by `serve`, like grading). */
   readonly email: EmailOutbox;
   /** The editor's autosave in one round trip (falls back to the files route when it cannot prove a save). */
@@ -150,6 +154,9 @@ export function createServices(deps: ServiceDeps): Services {
   const resetThrottle =
     deps.resetThrottle ??
     createLoginThrottle(throttleDeps, loginPolicy(Math.min(3, maxFailures), windowMs), 'reset');
+  // "Sign in with SSO" stores a pending sign-in per click: a ceiling per address bounds those rows.
+  const ssoThrottle =
+    deps.ssoThrottle ?? createLoginThrottle(throttleDeps, ssoStartPolicy(SSO_LOGIN_MS), 'sso');
   return {
     ctx,
     database: deps.database,
@@ -167,6 +174,7 @@ export function createServices(deps: ServiceDeps): Services {
     sso,
     webhooks,
     resetThrottle,
+    ssoThrottle,
     email,
     autosave: new Autosave(ctx, { dialect: deps.database.dialect }),
     async settle() {

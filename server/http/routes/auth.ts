@@ -59,11 +59,12 @@ const me = createRoute({
   },
 });
 
-function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
+/** The client's network address, for throttles ('unknown' without a socket: app.request() in tests). */
+export function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
   try {
     return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
-    return 'unknown'; // app.request() in tests has no socket
+    return 'unknown';
   }
 }
 

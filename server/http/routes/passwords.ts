@@ -4,7 +4,7 @@
  * changing one's own password. See users/passwords.ts for the attacks these stop.
  */
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { clientAddress } from './auth.ts';
 import { AppError } from '../../errors/index.ts';
 import { hashSecret } from '../../auth/index.ts';
 import {
@@ -76,14 +76,6 @@ const routes = {
     responses: { 204: { description: 'changed' }, ...errorResponses(400, 401, 403) },
   }),
 };
-
-function clientAddress(c: Parameters<typeof getConnInfo>[0]): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown'; // app.request() in tests has no socket
-  }
-}
 
 export function registerPasswords(app: OpenAPIHono<AppEnv>, services: Services) {
   app.openapi(routes.request, async (c) => {

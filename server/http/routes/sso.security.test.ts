@@ -51,6 +51,43 @@ describe('staff SSO (security)', () => {
       ).n,
     );
 
+  it('caps the sign-ins one address can start (each stores a pending row); other addresses are not affected', async () => {
+    t = await makeTestApp({ env: ssoEnv(provider) });
+    const pending = async () =>
+      Number(
+        (
+          await t.ctx.db
+            .selectFrom('sso_logins')
+            .select((e) => e.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const startFrom = (address: string) =>
+      t.app.request(
+        '/api/auth/sso/start',
+        {},
+        {
+          incoming: { socket: { remoteAddress: address, remotePort: 40000, remoteFamily: 'IPv4' } },
+        },
+      );
+    for (let i = 0; i < 30; i++)
+      expect(locationOf(await startFrom('203.0.113.5'))).toContain(provider.issuer);
+    expect(await pending()).toBe(30);
+    const refusedStart = await startFrom('203.0.113.5');
+    expect(locationOf(refusedStart)).toBe('/login?sso_error=rate_limited');
+    expect(Number(refusedStart.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refusedStart.headers.getSetCookie()).toEqual([]);
+    expect(await pending()).toBe(30);
+    // A colleague on another network signs in as usual.
+    const b = newBrowser();
+    const r = await ssoSignIn(t, provider, b, 'ada');
+    expect(r.location).toBe('/review/att_1');
+    expect(await whoAmI(t, b)).toMatchObject({ email: expect.stringContaining('ada') });
+    // The window passes: the address may start again.
+    t.clock.advance(SSO_LOGIN_MS);
+    expect(locationOf(await startFrom('203.0.113.5'))).toContain(provider.issuer);
+  });
+
   it('refuses a callback whose state was changed', async () => {
     t = await makeTestApp({ env: ssoEnv(provider) });
     const b = newBrowser();

@@ -11,6 +11,7 @@ import type { Services } from '../../services/index.ts';
 import type { AppEnv } from '../deps.ts';
 import { errorResponses } from '../errors.ts';
 import { setSessionCookie, STAFF_COOKIE } from '../auth.ts';
+import { clientAddress } from './auth.ts';
 
 /** Binds a pending sign-in to the browser that started it; sent only to the SSO paths. */
 export const SSO_COOKIE = 'ws_sso';
@@ -78,7 +79,16 @@ export function registerSso(app: OpenAPIHono<AppEnv>, services: Services) {
   );
 
   app.openapi(start, async (c) => {
-    const started = await sso().sso.start(c.req.valid('query').next, getCookie(c, SSO_COOKIE));
+    const { sso: service } = sso();
+    // Each start stores a pending sign-in: a ceiling per address, so a script cannot fill the table.
+    const address = clientAddress(c);
+    const allowed = await services.ssoThrottle.begin({ account: address, address });
+    if (!allowed.ok) {
+      c.header('Retry-After', String(Math.max(1, Math.ceil(allowed.retryAfterMs / 1000))));
+      c.header('Cache-Control', 'no-store');
+      return c.redirect(toLogin('rate_limited'), 302);
+    }
+    const started = await service.start(c.req.valid('query').next, getCookie(c, SSO_COOKIE));
     if (!started.ok) return c.redirect(toLogin(started.reason), 302);
     setCookie(c, SSO_COOKIE, started.cookieValue, {
       httpOnly: true,

@@ -16,6 +16,7 @@ const SSO_ERRORS: Record<string, string> = {
   token:
     'The identity provider’s answer could not be verified. Try again, or ask an admin to check the server log.',
   unavailable: 'The identity provider cannot be reached right now. Try again in a moment.',
+  rate_limited: 'Too many sign-ins were started from this network. Wait a few minutes and try again.',
   email: 'Your identity provider did not share an email address.',
   unverified: 'Your email address is not verified at your identity provider.',
   domain: 'Your email domain is not allowed to sign in here.',
