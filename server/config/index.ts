@@ -136,6 +136,11 @@ const envSchema = z.object({
     .int({ message: 'expected a whole number >= 0' })
     .min(0, { message: 'expected a whole number >= 0' })
     .default(20),
+  WEBHOOK_RETENTION_DAYS: z.coerce
+    .number({ message: 'expected a whole number of days >= 0' })
+    .int({ message: 'expected a whole number of days >= 0' })
+    .min(0, { message: 'expected a whole number of days >= 0' })
+    .default(30),
   LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),
   LOGIN_WINDOW_SECONDS: positiveInt('a positive number of seconds').default(900),
   ...oidcEnvShape,
@@ -249,6 +254,8 @@ export interface Config {
     retryMaxMs: number;
     /** An endpoint is disabled after this many deliveries in a row failed for good; 0 = never. */
     disableAfter: number;
+    /** Finished deliveries (and their tries and events) older than this are deleted; 0 = kept forever. */
+    retentionMs: number;
   };
   /**
    * Outgoing email (server/email/). `smtpUrl` undefined: no mail is sent and the UI says links must be
@@ -373,6 +380,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         Math.round(e.WEBHOOK_RETRY_BASE_SECONDS * 1000),
       ),
       disableAfter: e.WEBHOOK_DISABLE_AFTER,
+      retentionMs: e.WEBHOOK_RETENTION_DAYS * 24 * 3600_000,
     },
     email: {
       smtpUrl: e.SMTP_URL,

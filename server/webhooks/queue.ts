@@ -32,11 +32,14 @@ export interface WebhookWorkerDeps {
 }
 
 const CUT = 'the server stopped during this try';
+/** How often finished deliveries past the retention period are looked for. */
+const PRUNE_EVERY_MS = 3600_000;
 
 export class WebhookWorker {
   private readonly pump: DuePump<WebhookDeliveriesTable>;
   private readonly aborts = new Set<AbortController>();
   private readonly tailer: Tailer;
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: WebhookWorkerDeps) {
     const { ctx } = deps;
@@ -73,8 +76,22 @@ export class WebhookWorker {
     if (requeued) this.ctx.logger.info({ requeued }, 'webhook deliveries resumed');
     this.pump.resume();
     if (!exclusive) this.pump.watchLeases();
+    // The delivery log is bounded in time: finished deliveries go after the retention period.
+    if (this.ctx.config.webhooks.retentionMs > 0 && !this.pruneTimer) {
+      this.pump.track(this.prune());
+      this.pruneTimer = setInterval(() => this.pump.track(this.prune()), PRUNE_EVERY_MS);
+      this.pruneTimer.unref();
+    }
     this.kick();
     return { requeued };
+  }
+
+  /**
+   * Deletes deliveries finished (succeeded or failed for good) longer ago than WEBHOOK_RETENTION_DAYS,
+   * their tries, and events no delivery refers to any more. Pending and delivering ones stay.
+   */
+  async prune(): Promise<number> {
+    return pruneDeliveries(this.ctx);
   }
 
   /** Deliveries whose worker is gone (another replica died mid-try: the lease ran out) go back in line. */
@@ -90,6 +107,8 @@ export class WebhookWorker {
   /** Stops taking deliveries and cuts off tries in flight (they are sent again at the next start). */
   stop(): void {
     this.pump.stop();
+    clearInterval(this.pruneTimer);
+    this.pruneTimer = undefined;
     for (const a of this.aborts) a.abort();
   }
 
@@ -312,4 +331,38 @@ export async function requeueInterrupted(
   for (const job of cut)
     await recordTry(ctx, job, now, { ok: false, status: null, durationMs: 0, excerpt: '', error: CUT }, 0);
   return cut.length;
+}
+
+/** See WebhookWorker.prune. Returns how many deliveries were deleted. */
+export async function pruneDeliveries(ctx: ServiceContext): Promise<number> {
+  const { retentionMs } = ctx.config.webhooks;
+  if (retentionMs <= 0) return 0;
+  const cutoff = ctx.clock.now() - retentionMs;
+  return ctx.db.transaction().execute(async (trx) => {
+    const old = trx
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('status', 'in', ['succeeded', 'failed'])
+      .where('finished_at', '<', cutoff);
+    await trx.deleteFrom('webhook_tries').where('delivery_id', 'in', old).execute();
+    const gone = await trx
+      .deleteFrom('webhook_deliveries')
+      .where('status', 'in', ['succeeded', 'failed'])
+      .where('finished_at', '<', cutoff)
+      .executeTakeFirst();
+    await trx
+      .deleteFrom('webhook_events')
+      .where('created_at', '<', cutoff)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('webhook_deliveries as d')
+              .select('d.id')
+              .whereRef('d.event_id', '=', 'webhook_events.id'),
+          ),
+        ),
+      )
+      .execute();
+    return Number(gone.numDeletedRows);
+  });
 }

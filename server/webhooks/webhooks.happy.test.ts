@@ -156,6 +156,37 @@ describe('webhooks (happy path)', () => {
     expect(after.log.map((x: { try: number }) => x.try)).toEqual([1, 2]);
   });
 
+  it('deletes deliveries finished longer ago than WEBHOOK_RETENTION_DAYS, with their tries and events; keeps the rest', async () => {
+    f = await webhookFixture({
+      env: { WEBHOOK_RETENTION_DAYS: '30' },
+      plan: ({ n }) => (n === 2 ? 500 : 200),
+    });
+    const { t } = f;
+    const DAY = 24 * 3600_000;
+    // A fresh admin each time: sessions expire over the days this test skips.
+    const test = async () =>
+      (await t.req(await t.staff('admin'), 'POST', `/api/webhooks/${f.endpoint.id}/test`)).json.delivery.id;
+    const old = await test(); // answered 200: succeeded
+    await f.flush();
+    const failing = await test(); // answered 500: waits to retry (pending)
+    await f.flush();
+    t.clock.advance(29 * DAY);
+    const recent = await test();
+    await f.flush();
+    t.clock.advance(2 * DAY); // the first is now 31 days old, the third 2 days
+    const admin = await t.staff('admin');
+    expect(await f.worker.prune()).toBe(1);
+    const ids = (await t.req(admin, 'GET', `/api/webhooks/${f.endpoint.id}/deliveries`)).json.deliveries.map(
+      (d: { id: string }) => d.id,
+    );
+    expect(ids.sort()).toEqual([failing, recent].sort());
+    const tries = await t.ctx.db.selectFrom('webhook_tries').select('delivery_id').execute();
+    expect(tries.map((x) => x.delivery_id)).not.toContain(old);
+    const events = await t.ctx.db.selectFrom('webhook_events').select('id').execute();
+    expect(events).toHaveLength(2); // the pending one's and the recent one's
+    expect(await f.worker.prune()).toBe(0);
+  });
+
   it('rotates the secret: shown once, the new one signs, the old one still verifies for a day', async () => {
     f = await webhookFixture();
     const { t, receiver } = f;
