@@ -119,6 +119,15 @@ export function createLoginThrottle(
   scope: string,
 ): LoginThrottle {
   const { db, clock } = deps;
+  /**
+   * Rows of keys nobody checks any more go too, outside the locked transaction. On Postgres it skips
+   * rows another transaction holds, so it never waits on (or deadlocks with) a check in flight.
+   */
+  const prune = (cutoff: number) =>
+    deps.dialect === 'postgres'
+      ? sql`delete from login_checks where id in (select id from login_checks
+          where scope = ${scope} and at <= ${cutoff} for update skip locked)`.execute(db)
+      : db.deleteFrom('login_checks').where('scope', '=', scope).where('at', '<=', cutoff).execute();
   return {
     async begin(attempt) {
       const keys = keysOf(attempt);
@@ -131,8 +140,13 @@ export function createLoginThrottle(
           for (const k of Object.values(keys).sort())
             await sql`select pg_advisory_xact_lock(hashtextextended(${`${scope}\n${k}`}, 0))`.execute(trx);
         }
-        // What the window no longer counts goes (bounded by the checks of one window).
-        await trx.deleteFrom('login_checks').where('scope', '=', scope).where('at', '<=', cutoff).execute();
+        // This request's keys forget what the window no longer counts (rows only this lock holder touches).
+        await trx
+          .deleteFrom('login_checks')
+          .where('scope', '=', scope)
+          .where('key', 'in', Object.values(keys))
+          .where('at', '<=', cutoff)
+          .execute();
         const rows = await trx
           .selectFrom('login_checks')
           .select(['key', 'at'])
@@ -154,6 +168,7 @@ export function createLoginThrottle(
           .execute();
         return { ok: true as const };
       });
+      await prune(clock.now() - policy.windowMs).catch(() => {}); // best effort: the next check prunes again
       if (!outcome.ok) return outcome;
       let done = false;
       return {
