@@ -41,27 +41,20 @@ describe('staff SSO (security)', () => {
     expect(b.cookies.has('ws_staff')).toBe(false);
     expect(await whoAmI(t, b)).toBe(401);
   };
-  const userCount = async () =>
+  const rowCount = async (table: 'users' | 'sso_logins') =>
     Number(
       (
         await t.ctx.db
-          .selectFrom('users')
+          .selectFrom(table)
           .select((e) => e.fn.countAll().as('n'))
           .executeTakeFirstOrThrow()
       ).n,
     );
+  const userCount = () => rowCount('users');
 
   it('caps the sign-ins one address can start (each stores a pending row); other addresses are not affected', async () => {
     t = await makeTestApp({ env: ssoEnv(provider) });
-    const pending = async () =>
-      Number(
-        (
-          await t.ctx.db
-            .selectFrom('sso_logins')
-            .select((e) => e.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
+    const pending = () => rowCount('sso_logins');
     const startFrom = (address: string) =>
       t.app.request(
         '/api/auth/sso/start',
