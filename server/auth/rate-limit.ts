@@ -120,8 +120,9 @@ export function createLoginThrottle(
 ): LoginThrottle {
   const { db, clock } = deps;
   /**
-   * Rows of keys nobody checks any more go too, outside the locked transaction. On Postgres it skips
-   * rows another transaction holds, so it never waits on (or deadlocks with) a check in flight.
+   * Rows the window no longer counts go after each check (the check itself reads only rows inside the
+   * window), outside its locked transaction. On Postgres it skips rows another transaction holds, so
+   * it never waits on (or deadlocks with) a check in flight.
    */
   const prune = (cutoff: number) =>
     deps.dialect === 'postgres'
@@ -140,13 +141,6 @@ export function createLoginThrottle(
           for (const k of Object.values(keys).sort())
             await sql`select pg_advisory_xact_lock(hashtextextended(${`${scope}\n${k}`}, 0))`.execute(trx);
         }
-        // This request's keys forget what the window no longer counts (rows only this lock holder touches).
-        await trx
-          .deleteFrom('login_checks')
-          .where('scope', '=', scope)
-          .where('key', 'in', Object.values(keys))
-          .where('at', '<=', cutoff)
-          .execute();
         const rows = await trx
           .selectFrom('login_checks')
           .select(['key', 'at'])

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqlBool } from 'kysely';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import type { DB } from './schema.ts';
@@ -17,28 +17,41 @@ export { migrationProvider } from './migrations.ts';
 export type { DB } from './schema.ts';
 export type Db = Kysely<DB>;
 
-/** A write refused by a unique index or primary key (Postgres 23505, SQLite's constraint codes). */
+/** The state a job row (gradings, webhook deliveries, email: DuePump leases) is in while a try runs. */
+const RUNNING = { grades: 'running', webhook_deliveries: 'delivering', outbox: 'sending' } as const;
+type JobTable = keyof typeof RUNNING;
+
 /**
- * Sets the lease of a job row (gradings, webhook deliveries, email: DuePump leases) if the try that
- * took it still holds it: the row is in its running state with that try's count. True when it was.
+ * Sets the lease of a job row if the try that took it still holds it: the row is in its running state
+ * with that try's count. True when it was.
  */
 export async function setJobLease(
   db: Db,
-  table: 'grades' | 'webhook_deliveries' | 'outbox',
+  table: JobTable,
   job: { id: string; tries: number },
   until: number,
 ): Promise<boolean> {
-  const running = { grades: 'running', webhook_deliveries: 'delivering', outbox: 'sending' }[table];
   const r = await (db as Kysely<any>)
     .updateTable(table)
     .set({ lease_until: until })
     .where('id', '=', job.id)
-    .where('status', '=', running)
+    .where('status', '=', RUNNING[table])
     .where('tries', '=', job.tries)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
 }
 
+/**
+ * Job rows of `table` whose try was cut off with its process: running and, unless `everyRunning` (the
+ * start of the only process on its database), past their lease or without one. A condition for a
+ * query on that table alone.
+ */
+export function cutOffJobs(table: JobTable, now: number, everyRunning: boolean) {
+  const running = sql<SqlBool>`status = ${RUNNING[table]}`;
+  return everyRunning ? running : sql<SqlBool>`${running} and (lease_until is null or lease_until < ${now})`;
+}
+
+/** A write refused by a unique index or primary key (Postgres 23505, SQLite's constraint codes). */
 export const isUniqueViolation = (err: unknown) => {
   const code = (err as { code?: string })?.code;
   return (

@@ -290,7 +290,7 @@ export interface FileRevisionsTable {
 /** A reserved sign-in (or reset) check, counted against one throttle key (server/auth/rate-limit.ts). */
 export interface LoginChecksTable {
   id: Generated<number>;
-  /** Which throttle: 'login' or 'reset'. */
+  /** Which throttle: 'login', 'reset' or 'sso' (sign-ins started). */
   scope: string;
   /** `pair:<account>\n<address>`, `account:<account>` or `address:<address>`. */
   key: string;

@@ -5,7 +5,7 @@
  * memory: a restart finds queued rows, and rows cut off mid-send (`sending`) go back in line.
  * The same worker runs the sweeps (reminders, submission confirmations; sweeps.ts).
  */
-import { setJobLease, type Db, type OutboxTable } from '../db/index.ts';
+import { cutOffJobs, setJobLease, type Db, type OutboxTable } from '../db/index.ts';
 import {
   DuePump,
   JOB_LEASE,
@@ -108,14 +108,12 @@ export class EmailOutbox implements MailQueue {
    * on its database (`everyRunning`) all of them, otherwise those past their lease.
    */
   private async requeueInterrupted(everyRunning: boolean): Promise<number> {
-    const now = this.ctx.clock.now();
-    let q = this.ctx.db
+    const r = await this.ctx.db
       .updateTable('outbox')
       .set({ status: 'queued', lease_until: null })
-      .where('status', '=', 'sending');
-    if (!everyRunning)
-      q = q.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
-    return Number((await q.executeTakeFirst()).numUpdatedRows);
+      .where(cutOffJobs('outbox', this.ctx.clock.now(), everyRunning))
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows);
   }
 
   /** Reminders due now and confirmations of new submissions are queued (each at most once). */

@@ -6,16 +6,13 @@
  * cut off with its process and goes back in line (`requeueInterrupted`). Finishing names the try
  * that took the job, so a worker whose lease ran out (a stalled replica) cannot finish it again.
  */
-import { isUniqueViolation, setJobLease, type Db, type GradesTable } from '../db/index.ts';
+import { cutOffJobs, isUniqueViolation, setJobLease, type Db, type GradesTable } from '../db/index.ts';
 import { JOB_LEASE, type ServiceContext } from '../platform/index.ts';
 import { recordEvent } from '../attempts/index.ts';
 import type { GradeOutcome } from '../runs/index.ts';
 
 export type GradeReason = GradesTable['reason'];
 const WAITING = ['queued', 'retry_wait'] as const;
-
-/** How long a running grading stays its worker's without a renewal (JOB_LEASE, server/platform). */
-export const GRADING_LEASE_MS = JOB_LEASE.ms;
 
 /** A new grading row, queued and due now. */
 export function newJob(
@@ -103,7 +100,7 @@ export async function claimNext(ctx: ServiceContext): Promise<GradesTable | unde
         status: 'running',
         tries: eb('tries', '+', 1),
         started_at: now,
-        lease_until: now + GRADING_LEASE_MS,
+        lease_until: now + JOB_LEASE.ms,
       }))
       .where('id', '=', due.id)
       .where('status', 'in', WAITING)
@@ -183,7 +180,7 @@ export async function finishFailed(ctx: ServiceContext, job: GradesTable, reason
 
 /** The worker still runs this try: it keeps the job a lease longer. False: the job is no longer this try's. */
 export function renewLease(ctx: ServiceContext, job: GradesTable): Promise<boolean> {
-  return setJobLease(ctx.db, 'grades', job, ctx.clock.now() + GRADING_LEASE_MS);
+  return setJobLease(ctx.db, 'grades', job, ctx.clock.now() + JOB_LEASE.ms);
 }
 
 /** The worker gives this try up (shutdown): it stays running, but any process may take it up now. */
@@ -203,19 +200,14 @@ export async function requeueInterrupted(
 ): Promise<number> {
   const now = ctx.clock.now();
   const cut = 'the server stopped during this try';
-  const orphaned = <QB extends { where: (...a: any[]) => QB }>(qb: QB): QB =>
-    opts.everyRunning
-      ? qb.where('status', '=', 'running')
-      : qb
-          .where('status', '=', 'running')
-          .where((eb: any) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
-  const back = await orphaned(
-    ctx.db
-      .updateTable('grades')
-      .set({ status: 'queued', next_run_at: now, last_error: cut, lease_until: null })
-      .where('tries', '<', maxTries),
-  ).executeTakeFirst();
-  const spent = await orphaned(ctx.db.selectFrom('grades').selectAll()).execute();
+  const orphaned = cutOffJobs('grades', now, opts.everyRunning);
+  const back = await ctx.db
+    .updateTable('grades')
+    .set({ status: 'queued', next_run_at: now, last_error: cut, lease_until: null })
+    .where(orphaned)
+    .where('tries', '<', maxTries)
+    .executeTakeFirst();
+  const spent = await ctx.db.selectFrom('grades').selectAll().where(orphaned).execute();
   for (const job of spent)
     await finishFailed(ctx, job, `grading failed: the server stopped during each of ${job.tries} tries`, cut);
   return Number(back.numUpdatedRows) + spent.length;

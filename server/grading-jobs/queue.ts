@@ -40,7 +40,7 @@ export interface GradingQueueDeps {
   /**
    * This process is the only one on its database (SQLite): at start every running grading was cut
    * off. False (Postgres, where replicas may share the database): only gradings past their lease are,
-   * and they are looked for every half lease. Default true.
+   * looked for every JOB_LEASE.sweepMs. Default true.
    */
   exclusive?: boolean;
 }

@@ -11,11 +11,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dialects, exampleTaskDir, freshDatabaseUrl, makeTestApp, type TestApp } from '../testing/index.ts';
 import { faultyDriver, type Faults } from '../testing/faulty-driver.ts';
 import { openDatabase, type Database } from '../db/index.ts';
-import { FakeClock } from '../platform/index.ts';
+import { FakeClock, JOB_LEASE } from '../platform/index.ts';
 import { LocalDriver } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
 import { needs } from '../../tests/helpers/require.ts';
-import { finishDone, GRADING_LEASE_MS, renewLease, requeueInterrupted } from './jobs.ts';
+import { finishDone, renewLease, requeueInterrupted } from './jobs.ts';
 
 const list = dialects();
 needs('postgres', list.includes('postgres'), 'set TEST_DATABASE_URL (.ci/run does)');
@@ -84,7 +84,7 @@ describe.each(list)('grading across a restart on %s', (dialect) => {
     await t1.services.sandbox.close();
     await before.database.close();
     // Nobody renews the dead process's lease; once it has run out the grading is anyone's.
-    clock.advance(GRADING_LEASE_MS + 1);
+    clock.advance(JOB_LEASE.ms + 1);
 
     const after = await app(url, clock, {});
     const t2 = after.t;
@@ -139,11 +139,11 @@ describe.each(list)('grading across a restart on %s', (dialect) => {
     cleanup.push(() => t2.close());
 
     // Within the lease the grading is still the first worker's, however long it has run...
-    clock.advance(GRADING_LEASE_MS - 1000);
+    clock.advance(JOB_LEASE.ms - 1000);
     expect(await t2.services.grading.takeOver()).toBe(0);
     // ...and a renewal (a live worker) extends it.
     expect(await renewLease(t1.ctx, first)).toBe(true);
-    clock.advance(GRADING_LEASE_MS - 1000);
+    clock.advance(JOB_LEASE.ms - 1000);
     expect(await t2.services.grading.takeOver()).toBe(0);
     // Past the lease, the live replica takes it up and grades it.
     clock.advance(2000);

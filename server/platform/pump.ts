@@ -97,8 +97,8 @@ export class DuePump<Job> {
   }
 
   /**
-   * Starts the lease sweep (other processes share the database): jobs another process stopped renewing
-   * go back in line and this pump looks for them. Returns what one sweep put back.
+   * Starts the lease sweep (other processes share the database): every `sweepEveryMs`, jobs another
+   * process stopped renewing go back in line and this pump looks for them.
    */
   watchLeases(): void {
     const { lease } = this.opts;

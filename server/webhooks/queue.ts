@@ -6,7 +6,7 @@
  * off by a crash or shutdown go back in line (`start`).
  */
 import { DuePump, JOB_LEASE, type ServiceContext } from '../platform/index.ts';
-import { setJobLease, type WebhookDeliveriesTable } from '../db/index.ts';
+import { cutOffJobs, setJobLease, type WebhookDeliveriesTable } from '../db/index.ts';
 import { retryDelayMs } from './backoff.ts';
 import { sendOnce, type TryOutcome, type TryRequest } from './send.ts';
 import { signatureHeader } from './signature.ts';
@@ -324,10 +324,11 @@ export async function requeueInterrupted(
   opts: { everyRunning: boolean } = { everyRunning: true },
 ): Promise<number> {
   const now = ctx.clock.now();
-  let q = ctx.db.selectFrom('webhook_deliveries').selectAll().where('status', '=', 'delivering');
-  if (!opts.everyRunning)
-    q = q.where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]));
-  const cut = await q.execute();
+  const cut = await ctx.db
+    .selectFrom('webhook_deliveries')
+    .selectAll()
+    .where(cutOffJobs('webhook_deliveries', now, opts.everyRunning))
+    .execute();
   for (const job of cut)
     await recordTry(ctx, job, now, { ok: false, status: null, durationMs: 0, excerpt: '', error: CUT }, 0);
   return cut.length;
@@ -339,12 +340,7 @@ export async function pruneDeliveries(ctx: ServiceContext): Promise<number> {
   if (retentionMs <= 0) return 0;
   const cutoff = ctx.clock.now() - retentionMs;
   return ctx.db.transaction().execute(async (trx) => {
-    const old = trx
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('status', 'in', ['succeeded', 'failed'])
-      .where('finished_at', '<', cutoff);
-    await trx.deleteFrom('webhook_tries').where('delivery_id', 'in', old).execute();
+    // Their tries go with them (webhook_tries.delivery_id: on delete cascade).
     const gone = await trx
       .deleteFrom('webhook_deliveries')
       .where('status', 'in', ['succeeded', 'failed'])
