@@ -104,3 +104,16 @@ describe('SANDBOX_SUBNET_POOL and SANDBOX_IDLE_MINUTES', () => {
     expect(() => loadConfig({ SANDBOX_SUBNET_POOL: value })).toThrow(why);
   });
 });
+
+describe('WEBHOOK_RETENTION_DAYS', () => {
+  it('keeps finished deliveries 30 days by default; 0 keeps them forever', () => {
+    expect(loadConfig({}).webhooks.retentionMs).toBe(30 * 24 * 3600_000);
+    expect(loadConfig({ WEBHOOK_RETENTION_DAYS: '0' }).webhooks.retentionMs).toBe(0);
+  });
+
+  it.each(['-1', '1.5', 'forever'])('refuses %s, naming the variable and what it accepts', (value) => {
+    expect(() => loadConfig({ WEBHOOK_RETENTION_DAYS: value })).toThrow(
+      `WEBHOOK_RETENTION_DAYS="${value}": expected a whole number of days >= 0`,
+    );
+  });
+});
