@@ -54,7 +54,7 @@ describe.runIf(hasChromium())('IDE assistant', () => {
         await page.getByTestId('assistant-send').click();
         const answer = page.getByTestId('assistant-assistant');
         await answer.waitFor();
-        expect(await answer.innerText()).toContain('Here is the result');
+        await expect.poll(() => answer.innerText(), { timeout: 10_000 }).toContain('Here is the result');
         // Rendered Markdown: the fence became a code block.
         expect(await answer.locator('pre code').innerText()).toContain('"sentiment": "positive"');
         await shot(page, 'assistant-01-answer');
