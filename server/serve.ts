@@ -16,6 +16,7 @@ import { upstreamsFromConfig } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
 import { deleteExpiredSessions } from './auth/index.ts';
 import { seedDemo } from './demo/index.ts';
+import { RemoteDriver } from './workers/index.ts';
 
 export interface RunningServer {
   url: string;
@@ -34,7 +35,18 @@ export async function startServer(
     if (!images.has(env)) images.set(env, imageFor(env as EnvName));
     return images.get(env)!;
   };
-  const driver = await createSandboxDriver(config, logger, imageOf);
+  // SANDBOX_DRIVER=workers: sandboxes run on `worksample worker` processes; this one needs no Docker socket.
+  const driver =
+    config.sandboxDriver === 'workers'
+      ? new RemoteDriver({
+          db: database.db,
+          clock: systemClock,
+          token: config.workers.token!,
+          staleMs: config.workers.staleMs,
+          owner: config.sandbox.instance,
+          logger,
+        })
+      : await createSandboxDriver(config, logger, imageOf);
   const { default: llm, providers: llmProviders } = upstreamsFromConfig(config, systemClock);
   const services = createServices({
     database,
@@ -55,11 +67,12 @@ export async function startServer(
   });
   const { app, injectWebSocket } = createHttp(services);
   const { ctx, sandbox } = services;
-  // The gateway answers on loopback (local driver, tools) and on each sandbox network as it appears.
-  await services.gateway.up('127.0.0.1').catch((err: NodeJS.ErrnoException) => {
+  // The gateway answers on loopback (local driver, tools; or GATEWAY_HOST, where sandbox workers on other
+  // hosts forward to) and on each sandbox network of this process as it appears.
+  await services.gateway.up(config.gatewayHost).catch((err: NodeJS.ErrnoException) => {
     throw err.code === 'EADDRINUSE'
       ? new ConfigError([
-          `GATEWAY_PORT=${config.gatewayPort}: the port is already in use; choose a free port`,
+          `GATEWAY_PORT=${config.gatewayPort}: the port is already in use on ${config.gatewayHost}; choose a free port`,
         ])
       : err;
   });

@@ -14,6 +14,7 @@ import { importTask, listTasks, loadTaskDir } from '../tasks/index.ts';
 import { importAssessment, listAssessments, loadAssessmentDir } from '../assessments/index.ts';
 import { createInvitation } from '../invitations/index.ts';
 import { startServer } from '../serve.ts';
+import { startWorker } from '../workers/index.ts';
 import { generateOutputs, GenerateError } from '../tasks/index.ts';
 import { formatChecks } from '../verify/index.ts';
 import { createServices } from '../services/index.ts';
@@ -47,6 +48,8 @@ export const usage = `worksample — work-sample hiring for AI engineers
 
 Usage:
   worksample serve                                   run the server (config from env; see README)
+  worksample worker                                  run a sandbox worker next to a Docker engine, for servers
+                                                     with SANDBOX_DRIVER=workers (same DATABASE_URL, WORKER_TOKEN)
   worksample --version                               print the version
   worksample <verb> --help                           usage of one verb
   worksample users add --email E --role R [--name N] [--password P]
@@ -106,8 +109,8 @@ export async function runCli(argv: string[], io: Io): Promise<number | undefined
   }
   const config = loadConfig(io.env);
 
-  if (verb === 'serve') {
-    const server = await startServer(config, io.out);
+  if (verb === 'serve' || verb === 'worker') {
+    const server = verb === 'serve' ? await startServer(config, io.out) : await startWorker(config, io.out);
     let stopping = false;
     const stop = async () => {
       if (stopping) process.exit(1); // a second signal: stop now

@@ -22,11 +22,41 @@ describe('loadConfig', () => {
       expect(err).toBeInstanceOf(ConfigError);
       const { problems } = err as ConfigError;
       expect(problems).toContain('PORT="99999": expected a port number 0-65535');
-      expect(problems).toContain('SANDBOX_DRIVER="podman": expected auto, docker, local or none');
+      expect(problems).toContain('SANDBOX_DRIVER="podman": expected auto, docker, local, none or workers');
       expect(problems.find((p) => p.startsWith('DATABASE_URL='))).toMatch(
         /expected sqlite:<file path> or postgres:\/\//,
       );
     }
+  });
+
+  it('requires a worker token of 32 characters for sandbox workers, and never prints it', () => {
+    expect(() => loadConfig({ SANDBOX_DRIVER: 'workers' })).toThrow(
+      /WORKER_TOKEN: required when SANDBOX_DRIVER=workers/,
+    );
+    const short = 'secret-but-too-short';
+    try {
+      loadConfig({ SANDBOX_DRIVER: 'workers', WORKER_TOKEN: short });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual(['WORKER_TOKEN="***": expected at least 32 characters']);
+      expect((err as Error).message).not.toContain(short);
+    }
+    const token = 'k'.repeat(32);
+    const c = loadConfig({ SANDBOX_DRIVER: 'workers', WORKER_TOKEN: token, GATEWAY_PORT: '9001' });
+    expect(c.workers).toMatchObject({
+      token,
+      host: '127.0.0.1',
+      port: 8082,
+      url: undefined,
+      maxSessions: 200,
+      // Sandboxes' gateway connections go to the API servers' gateway on this host unless told otherwise.
+      gatewayUpstream: '127.0.0.1:9001',
+    });
+    expect(c.gatewayHost).toBe('127.0.0.1');
+    expect(() => loadConfig({ WORKER_GATEWAY_UPSTREAM: 'http://api:8081' })).toThrow(
+      /WORKER_GATEWAY_UPSTREAM/,
+    );
+    expect(loadConfig({ WORKER_URL: 'http://10.0.0.5:8082/' }).workers.url).toBe('http://10.0.0.5:8082');
   });
 
   it('requires a provider key only when the openai upstream is chosen', () => {

@@ -49,7 +49,9 @@ const envSchema = z.object({
   ASSESSMENTS_DIR: z.string().min(1).default('./assessments'),
   WEB_DIST: z.string().min(1).default('./web/dist'),
   SANDBOX_DRIVER: z
-    .enum(['auto', 'docker', 'local', 'none'], { message: 'expected auto, docker, local or none' })
+    .enum(['auto', 'docker', 'local', 'none', 'workers'], {
+      message: 'expected auto, docker, local, none or workers',
+    })
     .default('auto'),
   ALLOW_LOCAL_SANDBOX_IN_PRODUCTION: bool.default(false),
   LLM_UPSTREAM: z
@@ -80,6 +82,7 @@ const envSchema = z.object({
     .min(1, { message: 'expected a port number 1-65535' })
     .max(65535, { message: 'expected a port number 1-65535' })
     .default(8081),
+  GATEWAY_HOST: z.string().min(1).default('127.0.0.1'),
   SANDBOX_ALLOW_UNFIREWALLED_GATEWAY: bool.default(false),
   SANDBOX_GATEWAY_MODE: z
     .enum(['auto', 'host', 'attach'], { message: 'expected auto, host or attach' })
@@ -141,6 +144,24 @@ const envSchema = z.object({
     .int({ message: 'expected a whole number of days >= 0' })
     .min(0, { message: 'expected a whole number of days >= 0' })
     .default(30),
+  WORKER_TOKEN: z.string().min(32, { message: 'expected at least 32 characters' }).optional(),
+  WORKER_HOST: z.string().min(1).default('127.0.0.1'),
+  WORKER_PORT: z.coerce
+    .number({ message: 'expected a port number 0-65535' })
+    .int()
+    .min(0, { message: 'expected a port number 0-65535' })
+    .max(65535, { message: 'expected a port number 0-65535' })
+    .default(8082),
+  WORKER_URL: z.url({ message: 'expected an absolute http(s) URL such as http://10.0.0.5:8082' }).optional(),
+  WORKER_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, { message: 'expected 1-40 lowercase letters, digits or dashes' })
+    .optional(),
+  WORKER_MAX_SESSIONS: positiveInt('a positive number').default(200),
+  WORKER_GATEWAY_UPSTREAM: z
+    .string()
+    .regex(/^[^\s:/]+:\d{1,5}$/, { message: "expected host:port of the API servers' LLM gateway" })
+    .optional(),
   LOGIN_MAX_FAILURES: positiveInt('a positive number').default(5),
   LOGIN_WINDOW_SECONDS: positiveInt('a positive number of seconds').default(900),
   ...oidcEnvShape,
@@ -191,7 +212,8 @@ export interface Config {
   /** Assessment folders (`<slug>/assessment.yaml`) imported on first run after the tasks. */
   assessmentsDir: string;
   webDist: string;
-  sandboxDriver: 'auto' | 'docker' | 'local' | 'none';
+  /** `workers`: sandboxes run on `worksample worker` processes registered in the database (server/workers/). */
+  sandboxDriver: 'auto' | 'docker' | 'local' | 'none' | 'workers';
   allowLocalSandboxInProduction: boolean;
   /** Serves model aliases that name no provider. */
   llmUpstream: 'mock' | 'openai' | 'anthropic';
@@ -217,6 +239,10 @@ export interface Config {
   /** Staff single sign-on (OIDC) and whether local passwords still sign staff in. */
   staffAuth: StaffAuthConfig;
   gatewayPort: number;
+  /** Where the gateway listens besides sandbox networks (loopback; a private address for remote workers). */
+  gatewayHost: string;
+  /** Sandbox workers (`worksample worker`, and `serve` with SANDBOX_DRIVER=workers). */
+  workers: WorkersConfig;
   sandbox: {
     /** Labels this deployment's containers so orphan sweeps never touch another deployment's. */
     instance: string;
@@ -277,6 +303,24 @@ export interface WorkspaceLimits {
   maxAttemptEditLogBytes: number;
 }
 
+export interface WorkersConfig {
+  /** Shared secret between API servers and workers (bearer on the worker's API); required for both sides. */
+  token: string | undefined;
+  /** The worker's listener. */
+  host: string;
+  port: number;
+  /** Where API servers reach this worker (advertised in the workers table). */
+  url: string | undefined;
+  /** This worker's id (default: host name + port); labels its containers. */
+  id: string | undefined;
+  maxSessions: number;
+  /** host:port of the API servers' gateway that the worker's sandbox-network listeners forward to. */
+  gatewayUpstream: string;
+  /** How often a worker writes its heartbeat, and after how long without one it counts as dead. */
+  heartbeatMs: number;
+  staleMs: number;
+}
+
 export class ConfigError extends Error {
   constructor(public readonly problems: string[]) {
     super(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -293,13 +337,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       parsed.error.issues.map((i) => {
         const name = String(i.path[0] ?? '?');
-        // The SMTP URL carries a password: a typo must not print it to the terminal or a log.
-        const value = name === 'SMTP_URL' ? redactSmtpUrl(cleaned[name] ?? '') : (cleaned[name] ?? '');
+        // The SMTP URL carries a password, the worker token is a secret: a typo must not print them.
+        const value =
+          name === 'SMTP_URL'
+            ? redactSmtpUrl(cleaned[name] ?? '')
+            : name === 'WORKER_TOKEN'
+              ? '***'
+              : (cleaned[name] ?? '');
         return `${name}=${JSON.stringify(value)}: ${i.message}`;
       }),
     );
   }
   const e = parsed.data;
+  if (e.SANDBOX_DRIVER === 'workers' && !e.WORKER_TOKEN) {
+    throw new ConfigError([
+      'WORKER_TOKEN: required when SANDBOX_DRIVER=workers (the secret the workers share)',
+    ]);
+  }
   if (e.LLM_UPSTREAM === 'openai' && !e.OPENAI_API_KEY) {
     throw new ConfigError(['OPENAI_API_KEY: required when LLM_UPSTREAM=openai']);
   }
@@ -348,6 +402,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     login: { maxFailures: e.LOGIN_MAX_FAILURES, windowMs: e.LOGIN_WINDOW_SECONDS * 1000 },
     staffAuth,
     gatewayPort: e.GATEWAY_PORT,
+    gatewayHost: e.GATEWAY_HOST,
+    workers: {
+      token: e.WORKER_TOKEN,
+      host: e.WORKER_HOST,
+      port: e.WORKER_PORT,
+      url: e.WORKER_URL?.replace(/\/+$/, ''),
+      id: e.WORKER_ID,
+      maxSessions: e.WORKER_MAX_SESSIONS,
+      gatewayUpstream: e.WORKER_GATEWAY_UPSTREAM ?? `127.0.0.1:${e.GATEWAY_PORT}`,
+      heartbeatMs: 3000,
+      staleMs: 10_000,
+    },
     sandbox: {
       instance:
         e.SANDBOX_INSTANCE ?? `db-${createHash('sha256').update(databaseUrl).digest('hex').slice(0, 12)}`,

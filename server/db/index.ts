@@ -255,4 +255,5 @@ export type {
   WebhookEventsTable,
   OutboxTable,
   PasswordTokensTable,
+  WorkersTable,
 } from './schema.ts';

@@ -808,6 +808,25 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           await db.schema.alterTable(table).addColumn('lease_until', ms).execute();
       },
     },
+    '0022_workers': {
+      // Sandbox workers (`worksample worker`, server/workers/): each registers where API servers reach it,
+      // its capacity and its load, and writes a heartbeat; one whose heartbeat lapsed is not given sessions.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('workers')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('url', 'text', (c) => c.notNull())
+          .addColumn('max_sessions', 'integer', (c) => c.notNull())
+          .addColumn('sessions', 'integer', (c) => c.notNull())
+          .addColumn('ready', 'integer', (c) => c.notNull())
+          .addColumn('gateway_ready', 'integer', (c) => c.notNull())
+          .addColumn('detail', 'text')
+          .addColumn('started_at', ms, (c) => c.notNull())
+          .addColumn('heartbeat_at', ms, (c) => c.notNull())
+          .addColumn('stopped_at', ms)
+          .execute();
+      },
+    },
   };
 }
 

@@ -487,6 +487,21 @@ export interface IdempotencyKeysTable {
   expires_at: number;
 }
 
+/** A sandbox worker (server/workers/): where it listens, capacity and load, liveness. */
+export interface WorkersTable {
+  id: string;
+  url: string;
+  max_sessions: number;
+  sessions: number;
+  /** 1 when its engine answers and its images are built; gateway_ready: LLM-task sessions possible. */
+  ready: number;
+  gateway_ready: number;
+  detail: string | null;
+  started_at: number;
+  heartbeat_at: number;
+  stopped_at: number | null;
+}
+
 export interface DB {
   api_tokens: ApiTokensTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -515,6 +530,7 @@ export interface DB {
   file_revisions: FileRevisionsTable;
   edit_logs: EditLogsTable;
   login_checks: LoginChecksTable;
+  workers: WorkersTable;
   attempt_events: AttemptEventsTable;
   invitation_events: InvitationEventsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -279,6 +279,8 @@ export class RunService implements AttemptHooks {
           // execute; the gateway accepts this attempt's key only while a run is live
           let env: Record<string, string> | undefined;
           if (network === 'gateway' && this.llm) {
+            // A job sent back to the queue (a shortage before its exec started) comes here again: one window.
+            closeWindow?.();
             closeWindow = this.llm.openWindow(row.attempt_id, 'attempt');
             env = await this.llm.envFor(row.attempt_id, 'attempt', sb.session.gatewayAddress);
           }

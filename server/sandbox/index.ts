@@ -5,7 +5,7 @@
  * `auto` picks docker when an engine answers, else local.
  */
 import Docker from 'dockerode';
-import type { Config } from '../config/index.ts';
+import { ConfigError, type Config } from '../config/index.ts';
 import type { Logger } from '../logger/index.ts';
 import { AppError } from '../errors/index.ts';
 import { defaultLimits, type SandboxDriver, type SandboxLimits } from './types.ts';
@@ -59,6 +59,10 @@ export async function createSandboxDriver(
 ): Promise<SandboxDriver> {
   let choice = config.sandboxDriver;
   if (choice === 'none') return noSandbox('SANDBOX_DRIVER=none');
+  if (choice === 'workers')
+    throw new ConfigError([
+      'SANDBOX_DRIVER=workers: only `worksample serve` uses sandbox workers; this command runs sandboxes itself (use docker or auto)',
+    ]);
   if (choice === 'auto') choice = (await DockerDriver.engineAnswers()) ? 'docker' : 'local';
   if (choice === 'docker') {
     const attachTo = await gatewayAttachment(config, logger);

@@ -44,6 +44,8 @@ interface AttemptEntry {
   ready: boolean;
   leases: number;
   lastUsed: number;
+  /** The session once made (to ask the driver whether it was lost). */
+  session?: SandboxSession;
 }
 
 export interface ManagerOptions {
@@ -223,7 +225,7 @@ export class SandboxManager {
       const session = await this.opts.driver.createSession(spec);
       // Owned from the moment it exists until its destroy has finished: never an orphan meanwhile.
       this.owned.add(session.id);
-      if (session.gatewayAddress && this.opts.gatewayNetworks) {
+      if (session.gatewayAddress && this.opts.gatewayNetworks && !this.opts.driver.gatewayElsewhere) {
         try {
           await this.opts.gatewayNetworks.up(session.gatewayAddress);
         } catch (err) {
@@ -243,7 +245,7 @@ export class SandboxManager {
       await this.opts.driver.destroy(session);
     } finally {
       this.owned.delete(session.id);
-      if (session.gatewayAddress)
+      if (session.gatewayAddress && !this.opts.driver.gatewayElsewhere)
         await this.opts.gatewayNetworks?.down(session.gatewayAddress).catch(() => {});
     }
   }
@@ -262,6 +264,16 @@ export class SandboxManager {
     if (this.opts.driver.name !== 'docker' || this.opts.poolSize <= 0) return;
     for (const env of this.opts.warmEnvs)
       for (const net of ['none', 'gateway'] as const) void this.refill(env, net);
+  }
+
+  /** A warm session of this flavour, skipping (and forgetting) any the driver knows were lost. */
+  private takePooled(env: string, network: SessionSpec['network']): SandboxSession | undefined {
+    const list = this.pool.get(`${env}/${network}`);
+    for (let s = list?.shift(); s; s = list?.shift()) {
+      if (!this.opts.driver.gone?.(s)) return s;
+      this.owned.delete(s.id);
+    }
+    return undefined;
   }
 
   private refill(env: string, network: SessionSpec['network']): Promise<void> {
@@ -295,6 +307,12 @@ export class SandboxManager {
     opts: { background?: boolean } = {},
   ): Promise<AttemptSandbox> {
     let entry = this.attempts.get(attemptId);
+    if (entry?.session && this.opts.driver.gone?.(entry.session)) {
+      // Its worker died or restarted: a new session elsewhere, filled from the stored files by the job.
+      this.attempts.delete(attemptId);
+      this.owned.delete(entry.session.id);
+      entry = undefined;
+    }
     if (!entry) {
       const e: AttemptEntry = {
         network,
@@ -302,7 +320,7 @@ export class SandboxManager {
         leases: 0,
         lastUsed: this.clock.now(),
         sandbox: (async () => {
-          const pooled = this.pool.get(`${env}/${network}`)?.shift();
+          const pooled = this.takePooled(env, network);
           if (pooled) void this.refill(env, network);
           const session =
             pooled ?? (await this.create(this.spec(env, network, 'attempt', attemptId), !opts.background));
@@ -310,7 +328,10 @@ export class SandboxManager {
         })(),
       };
       e.sandbox.then(
-        () => (e.ready = true),
+        (sb) => {
+          e.ready = true;
+          e.session = sb.session;
+        },
         () => {
           if (this.attempts.get(attemptId) === e) this.attempts.delete(attemptId);
         },

@@ -171,6 +171,16 @@ export interface SandboxDriver {
    * without a way to lose a session leave it out (always alive).
    */
   alive?(session: SandboxSession): Promise<boolean>;
+  /**
+   * True when the session's gateway address is served by someone else (a sandbox worker's forwarder),
+   * so this process must not listen there itself.
+   */
+  readonly gatewayElsewhere?: boolean;
+  /**
+   * Known lost without asking (its sandbox worker stopped answering or restarted): the manager drops it
+   * and makes a new one. Drivers that cannot tell leave it out.
+   */
+  gone?(session: SandboxSession): boolean;
   /** Sessions this driver created (found by label) that the caller does not hold as live. */
   listOrphans(
     isLive: (sessionId: string) => boolean,

@@ -75,12 +75,12 @@ export interface ServerProcess {
 /** Starts `worksample serve` and resolves once it prints its URL; nodeArgs go before the script (e.g. --cpu-prof). */
 export async function startServe(
   env: Record<string, string>,
-  opts: { nodeArgs?: string[] } = {},
+  opts: { nodeArgs?: string[]; verb?: 'serve' | 'worker' } = {},
 ): Promise<ServerProcess> {
   const gatewayPort = await freePort();
   return new Promise((resolve, reject) => {
     // The local driver keeps these servers off the Docker engine, where sandbox suites run in parallel.
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bin, 'serve'], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bin, opts.verb ?? 'serve'], {
       cwd: repoRoot,
       env: {
         ...process.env,
@@ -119,4 +119,9 @@ export async function startServe(
       reject(new Error(`server exited with ${code}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
     });
   });
+}
+
+/** Starts `worksample worker` (a sandbox worker) and resolves once it prints its address. */
+export function startWorkerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  return startServe(env, { verb: 'worker' });
 }

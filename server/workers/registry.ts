@@ -1,0 +1,74 @@
+/**
+ * The `workers` table: each worker's address, capacity, load and heartbeat. A worker writes its row at
+ * start and every few seconds; API servers read the live ones (heartbeat within `staleMs`, not
+ * stopped) to place new sessions, least loaded first.
+ */
+import type { Kysely } from 'kysely';
+import type { DB, WorkersTable } from '../db/index.ts';
+
+export interface WorkerBeat {
+  id: string;
+  url: string;
+  maxSessions: number;
+  sessions: number;
+  ready: boolean;
+  gatewayReady: boolean;
+  detail?: string;
+}
+
+/** Registers (or re-registers after a restart: a new `started_at`) this worker. */
+export async function registerWorker(db: Kysely<DB>, beat: WorkerBeat, now: number): Promise<void> {
+  const row = {
+    url: beat.url,
+    max_sessions: beat.maxSessions,
+    sessions: beat.sessions,
+    ready: beat.ready ? 1 : 0,
+    gateway_ready: beat.gatewayReady ? 1 : 0,
+    detail: beat.detail ?? null,
+    started_at: now,
+    heartbeat_at: now,
+    stopped_at: null,
+  };
+  await db
+    .insertInto('workers')
+    .values({ id: beat.id, ...row })
+    .onConflict((oc) => oc.column('id').doUpdateSet(row))
+    .execute();
+}
+
+export async function heartbeat(db: Kysely<DB>, beat: WorkerBeat, now: number): Promise<void> {
+  await db
+    .updateTable('workers')
+    .set({
+      url: beat.url,
+      sessions: beat.sessions,
+      ready: beat.ready ? 1 : 0,
+      gateway_ready: beat.gatewayReady ? 1 : 0,
+      detail: beat.detail ?? null,
+      heartbeat_at: now,
+    })
+    .where('id', '=', beat.id)
+    .execute();
+}
+
+export async function markStopped(db: Kysely<DB>, id: string, now: number): Promise<void> {
+  await db.updateTable('workers').set({ stopped_at: now }).where('id', '=', id).execute();
+}
+
+/** Workers alive now, least loaded first. */
+export async function liveWorkers(db: Kysely<DB>, now: number, staleMs: number): Promise<WorkersTable[]> {
+  const rows = await db
+    .selectFrom('workers')
+    .selectAll()
+    .where('stopped_at', 'is', null)
+    .where('heartbeat_at', '>=', now - staleMs)
+    .execute();
+  const load = (w: WorkersTable) => Number(w.sessions) / Math.max(1, Number(w.max_sessions));
+  return rows
+    .map((w) => ({
+      ...w,
+      started_at: Number(w.started_at),
+      heartbeat_at: Number(w.heartbeat_at),
+    }))
+    .sort((a, b) => load(a) - load(b) || a.id.localeCompare(b.id));
+}

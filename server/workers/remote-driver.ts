@@ -1,0 +1,350 @@
+/**
+ * `SANDBOX_DRIVER=workers`: the API server's sandbox driver when candidate code runs on `worksample
+ * worker` processes (one per Docker host) instead of in this process. It needs no Docker socket: it
+ * places each new session on the least loaded live worker (the `workers` table), then sends every verb
+ * of that session to the worker holding it, over the worker's HTTP API with the shared token.
+ *
+ * A worker that stops answering is marked lost at once (and is skipped until it registers again): its
+ * sessions are gone (`gone`), so the sandbox manager recreates an attempt's session on another worker
+ * from the stored files, and a job that had not started its exec yet is sent back to the head of the
+ * queue (`ResourceShortage`) instead of failing — the candidate sees the Run wait, then run.
+ */
+import type { Kysely } from 'kysely';
+import type { DB, WorkersTable } from '../db/index.ts';
+import type { Clock } from '../platform/index.ts';
+import type { Logger } from '../logger/index.ts';
+import {
+  ResourceShortage,
+  type ExecRequest,
+  type ExecResult,
+  type RunningExec,
+  type SandboxDriver,
+  type SandboxFile,
+  type SandboxSession,
+  type SandboxStatus,
+  type SessionSpec,
+} from '../sandbox/index.ts';
+import type { ExecFrame, WireError } from './protocol.ts';
+import { liveWorkers } from './registry.ts';
+
+export interface RemoteDriverOptions {
+  db: Kysely<DB>;
+  clock: Clock;
+  token: string;
+  /** A worker without a heartbeat for this long is dead. */
+  staleMs: number;
+  /** This deployment's sandbox instance: the owner of its sessions on every worker. */
+  owner: string;
+  logger: Logger;
+}
+
+interface RemoteSession extends SandboxSession {
+  readonly worker: string;
+  /** The worker's `started_at` when the session was made: a restarted worker holds none of them. */
+  readonly incarnation: number;
+  readonly remoteId: string;
+}
+
+class WorkerLost extends ResourceShortage {
+  constructor(worker: string, cause?: unknown) {
+    super('engine', `sandbox worker ${worker} stopped answering; moving to another worker`, { cause });
+  }
+}
+
+/** The worker does not hold the session (it restarted, or the session was removed). */
+class SessionUnknown extends Error {}
+
+export class RemoteDriver implements SandboxDriver {
+  readonly name = 'docker' as const;
+  /** The workers' own listeners serve the gateway on their sandbox networks, not this process. */
+  readonly gatewayElsewhere = true;
+  /** worker id → url and incarnation, as last read from the table. */
+  private readonly known = new Map<string, { url: string; incarnation: number }>();
+  /** worker id → the incarnation seen to stop answering. */
+  private readonly lost = new Map<string, number>();
+  /** Sessions a worker said it does not hold (destroyed by another sweep, or the worker restarted). */
+  private readonly goneSessions = new Set<string>();
+  private statusCache: { at: number; value: Promise<SandboxStatus> } | undefined;
+
+  constructor(private readonly opts: RemoteDriverOptions) {}
+
+  /** Live workers, minus those this process saw die (until they register again). */
+  private async live(): Promise<WorkersTable[]> {
+    const rows = await liveWorkers(this.opts.db, this.opts.clock.now(), this.opts.staleMs);
+    for (const w of rows) this.known.set(w.id, { url: w.url, incarnation: Number(w.started_at) });
+    return rows.filter((w) => this.lost.get(w.id) !== Number(w.started_at));
+  }
+
+  status(): Promise<SandboxStatus> {
+    const now = Date.now();
+    if (!this.statusCache || now - this.statusCache.at > 1000)
+      this.statusCache = { at: now, value: this.readStatus() };
+    return this.statusCache.value;
+  }
+
+  private async readStatus(): Promise<SandboxStatus> {
+    const workers = await this.live();
+    const ready = workers.filter((w) => w.ready);
+    if (!ready.length)
+      return {
+        driver: 'docker',
+        ready: false,
+        detail: workers.length
+          ? `no sandbox worker is ready (${workers.map((w) => `${w.id}: ${w.detail ?? 'starting'}`).join('; ')})`
+          : 'no sandbox worker is running: start `worksample worker` on a Docker host (same DATABASE_URL and WORKER_TOKEN)',
+      };
+    const gateway = ready.filter((w) => w.gateway_ready);
+    return {
+      driver: 'docker',
+      ready: true,
+      detail: `${ready.length} sandbox worker${ready.length === 1 ? '' : 's'}`,
+      gatewayNetworks: gateway.length
+        ? { ready: true }
+        : { ready: false, detail: 'no sandbox worker can create LLM-gateway networks' },
+    };
+  }
+
+  async createSession(spec: SessionSpec): Promise<SandboxSession> {
+    const workers = (await this.live()).filter(
+      (w) => w.ready && (spec.network !== 'gateway' || w.gateway_ready) && w.sessions < w.max_sessions,
+    );
+    let last: unknown;
+    for (const w of workers) {
+      try {
+        const made = (await this.call(w.id, 'POST', '/sessions', { spec, owner: this.opts.owner })) as {
+          id: string;
+          gatewayAddress?: string;
+          workspacePath?: string;
+        };
+        const session: RemoteSession = {
+          id: `${w.id}/${made.id}`,
+          spec,
+          gatewayAddress: made.gatewayAddress,
+          workspacePath: made.workspacePath,
+          worker: w.id,
+          incarnation: Number(w.started_at),
+          remoteId: made.id,
+        };
+        return session;
+      } catch (err) {
+        last = err;
+        // Full, short of something, or gone: the next worker may have room.
+        if (err instanceof ResourceShortage) continue;
+        throw err;
+      }
+    }
+    throw last instanceof ResourceShortage
+      ? last
+      : new ResourceShortage('engine', 'no sandbox worker has room for a session now', { cause: last });
+  }
+
+  /** Known lost without asking: its worker stopped answering or restarted since. */
+  gone(session: SandboxSession): boolean {
+    const s = session as RemoteSession;
+    return (
+      this.goneSessions.has(s.id) ||
+      this.lost.get(s.worker) === s.incarnation ||
+      (this.known.get(s.worker)?.incarnation ?? s.incarnation) !== s.incarnation
+    );
+  }
+
+  async putFiles(session: SandboxSession, files: SandboxFile[], deletes: string[] = []): Promise<void> {
+    await this.onSession(session, 'PUT', '/files', {
+      files: files.map((f) => ({ path: f.path, content: f.content.toString('base64') })),
+      deletes,
+    });
+  }
+
+  async getFiles(session: SandboxSession, opts: { maxBytes?: number; under?: string } = {}) {
+    const body = (await this.onSession(session, 'POST', '/files', opts)) as {
+      files: Array<{ path: string; content: string }>;
+    };
+    return body.files.map((f) => ({ path: f.path, content: Buffer.from(f.content, 'base64') }));
+  }
+
+  async stopProcesses(session: SandboxSession): Promise<void> {
+    await this.onSession(session, 'POST', '/stop');
+  }
+
+  async alive(session: SandboxSession): Promise<boolean> {
+    if (this.gone(session)) return false;
+    try {
+      return ((await this.onSession(session, 'GET', '/alive')) as { alive: boolean }).alive;
+    } catch {
+      return !this.gone(session);
+    }
+  }
+
+  async destroy(session: SandboxSession): Promise<void> {
+    const lost = this.gone(session);
+    this.goneSessions.delete(session.id);
+    if (lost) return; // its worker removes what it left when it starts again
+    await this.onSession(session, 'DELETE', '').catch((err: unknown) => {
+      if (!(err instanceof WorkerLost)) throw err;
+    });
+  }
+
+  exec(session: SandboxSession, req: ExecRequest): RunningExec {
+    const s = session as RemoteSession;
+    let execId: string | undefined;
+    let cancelled = false;
+    const pendingInput: Array<{ data?: string; close?: boolean }> = [];
+    const send = (path: string, body?: unknown) =>
+      this.call(s.worker, 'POST', path, body).catch((err: unknown) =>
+        this.opts.logger.warn({ err, worker: s.worker }, 'could not reach the worker of a running exec'),
+      );
+    const input = (i: { data?: string; close?: boolean }) => {
+      if (execId) void send(`/execs/${execId}/input`, i);
+      else pendingInput.push(i);
+    };
+    const result = (async (): Promise<ExecResult> => {
+      const { onStdout, onStderr, ...wire } = req;
+      // Until the worker has taken the exec nothing ran: a lost worker or session is a shortage (the job
+      // goes back to the head of the queue and gets a session elsewhere). Once it runs, losing the worker
+      // fails this exec — no second run behind the candidate's back — and the next Run moves.
+      if (this.gone(s)) throw new WorkerLost(s.worker);
+      const res = await this.request(
+        s.worker,
+        'POST',
+        `/sessions/${encodeURIComponent(s.remoteId)}/exec`,
+        wire,
+        s.incarnation,
+      );
+      if (!res.ok) {
+        const err = await this.wireError(s.worker, res);
+        if (!(err instanceof SessionUnknown)) throw err;
+        this.goneSessions.add(s.id);
+        throw new WorkerLost(s.worker, err);
+      }
+      const reader = res.body!.getReader();
+      const dec = new TextDecoder();
+      let buffered = '';
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await reader.read();
+        } catch (err) {
+          this.markLost(s.worker, s.incarnation);
+          throw new Error(`sandbox worker ${s.worker} stopped answering during the run`, { cause: err });
+        }
+        if (chunk.done) break;
+        buffered += dec.decode(chunk.value, { stream: true });
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const frame = JSON.parse(buffered.slice(0, nl)) as ExecFrame;
+          buffered = buffered.slice(nl + 1);
+          if (frame.t === 'id') {
+            execId = frame.id;
+            for (const i of pendingInput.splice(0)) input(i);
+            if (cancelled) void send(`/execs/${execId}/cancel`);
+          } else if (frame.t === 'o') onStdout?.(Buffer.from(frame.d, 'base64'));
+          else if (frame.t === 'e') onStderr?.(Buffer.from(frame.d, 'base64'));
+          else if (frame.t === 'r') return frame.r as ExecResult;
+          else if (frame.t === 'x') throw new Error(frame.message);
+        }
+      }
+      this.markLost(s.worker, s.incarnation);
+      throw new Error(`sandbox worker ${s.worker} ended the run without a result`);
+    })();
+    return {
+      write: (data) => input({ data }),
+      closeStdin: () => input({ close: true }),
+      cancel: () => {
+        if (cancelled) return;
+        cancelled = true;
+        if (execId) void send(`/execs/${execId}/cancel`);
+      },
+      result,
+    };
+  }
+
+  async listOrphans(isLive: (sessionId: string) => boolean) {
+    const found: Array<{ id: string; ownerId: string; purpose: string }> = [];
+    for (const w of await this.live()) {
+      const body = (await this.call(
+        w.id,
+        'GET',
+        `/sessions?owner=${encodeURIComponent(this.opts.owner)}`,
+      ).catch(() => ({ sessions: [] }))) as {
+        sessions: Array<{ id: string; ownerId: string; purpose: string }>;
+      };
+      for (const o of body.sessions) {
+        const id = `${w.id}/${o.id}`;
+        if (!isLive(id)) found.push({ ...o, id });
+      }
+    }
+    return found;
+  }
+
+  async removeOrphan(id: string): Promise<void> {
+    const i = id.indexOf('/');
+    await this.call(id.slice(0, i), 'DELETE', `/sessions/${encodeURIComponent(id.slice(i + 1))}`).catch(
+      () => {},
+    );
+  }
+
+  async close(): Promise<void> {}
+
+  // --- the wire ---
+
+  private onSession(session: SandboxSession, method: string, suffix: string, body?: unknown) {
+    const s = session as RemoteSession;
+    if (this.gone(s)) throw new WorkerLost(s.worker);
+    return this.call(
+      s.worker,
+      method,
+      `/sessions/${encodeURIComponent(s.remoteId)}${suffix}`,
+      body,
+      s.incarnation,
+    ).catch((err: unknown) => {
+      if (err instanceof SessionUnknown) {
+        this.goneSessions.add(s.id);
+        throw new WorkerLost(s.worker, err);
+      }
+      throw err;
+    });
+  }
+
+  private markLost(worker: string, incarnation = this.known.get(worker)?.incarnation) {
+    if (incarnation === undefined || this.lost.get(worker) === incarnation) return;
+    this.lost.set(worker, incarnation);
+    this.statusCache = undefined;
+    this.opts.logger.warn({ worker }, 'sandbox worker stopped answering; its sessions move to other workers');
+  }
+
+  private async request(worker: string, method: string, path: string, body?: unknown, incarnation?: number) {
+    const w = this.known.get(worker);
+    if (!w) throw new WorkerLost(worker);
+    try {
+      return await fetch(`${w.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.opts.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      // Refused, reset, unreachable: the worker is gone (its sessions with it).
+      this.markLost(worker, incarnation);
+      throw new WorkerLost(worker, err);
+    }
+  }
+
+  private async call(worker: string, method: string, path: string, body?: unknown, incarnation?: number) {
+    const res = await this.request(worker, method, path, body, incarnation);
+    if (!res.ok) throw await this.wireError(worker, res);
+    return res.status === 204 ? undefined : res.json();
+  }
+
+  private async wireError(worker: string, res: Response): Promise<Error> {
+    const body = (await res.json().catch(() => ({}))) as Partial<WireError>;
+    const message = body.message ?? `sandbox worker ${worker} answered ${res.status}`;
+    if (body.error === 'capacity' || body.error === 'shortage')
+      return new ResourceShortage(body.resource ?? 'engine', message);
+    if (body.error === 'unknown_session') return new SessionUnknown(message);
+    if (res.status === 401)
+      return new Error(`sandbox worker ${worker} refused the token: WORKER_TOKEN differs`);
+    return new Error(message);
+  }
+}

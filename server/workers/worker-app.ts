@@ -1,0 +1,282 @@
+/**
+ * A sandbox worker's HTTP API: the `SandboxDriver` verbs of its local engine, for API servers holding
+ * the shared `WORKER_TOKEN`. The worker keeps the sessions it created (the driver's own objects) by id,
+ * refuses new ones past its capacity, runs the gateway forwarder for sessions on gateway networks, and
+ * streams each exec's output as it comes. A caller that goes away mid-exec (its server died) cancels it.
+ */
+import { timingSafeEqual, createHash, randomUUID } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import type { z } from 'zod';
+import type { Logger } from '../logger/index.ts';
+import {
+  isResourceShortage,
+  type RunningExec,
+  type SandboxDriver,
+  type SandboxSession,
+} from '../sandbox/index.ts';
+import type { GatewayForwarder } from './forwarder.ts';
+import {
+  createBody,
+  execBody,
+  getFilesBody,
+  inputBody,
+  putFilesBody,
+  type ExecFrame,
+  type WireError,
+  type WorkerStatusBody,
+} from './protocol.ts';
+
+export interface WorkerAppDeps {
+  id: string;
+  driver: SandboxDriver;
+  forwarder: Pick<GatewayForwarder, 'up' | 'down'>;
+  token: string;
+  maxSessions: number;
+  logger: Logger;
+  /** Seconds between keep-alive frames of a silent exec (default 15). */
+  keepAliveMs?: number;
+}
+
+interface Held {
+  session: SandboxSession;
+  owner: string;
+}
+
+export interface WorkerApp {
+  app: Hono;
+  /** Sessions held now. */
+  readonly sessions: number;
+  /** Destroys every held session (worker shutdown). */
+  destroyAll(): Promise<void>;
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
+  const held = new Map<string, Held>();
+  const execs = new Map<string, RunningExec>();
+  let creating = 0;
+  const wanted = digest(`Bearer ${deps.token}`);
+  const app = new Hono();
+
+  const fail = (c: Context, status: 400 | 401 | 404 | 500 | 503, body: WireError) => c.json(body, status);
+  const failure = (c: Context, err: unknown) => {
+    const message = err instanceof Error ? err.message : String(err);
+    if (isResourceShortage(err)) return fail(c, 503, { error: 'shortage', message, resource: err.resource });
+    return fail(c, 500, { error: 'failed', message });
+  };
+  async function parse<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S> | undefined> {
+    const body = await c.req.json().catch(() => undefined);
+    const parsed = schema.safeParse(body);
+    return parsed.success ? parsed.data : undefined;
+  }
+  const sessionOf = (c: Context) => held.get(c.req.param('id') ?? '');
+
+  // Every route: the shared token, compared in constant time over fixed-length digests.
+  app.use('*', async (c, next) => {
+    const got = digest(c.req.header('authorization') ?? '');
+    if (!timingSafeEqual(got, wanted))
+      return fail(c, 401, { error: 'unauthorized', message: 'a valid worker token is required' });
+    await next();
+  });
+
+  app.get('/status', async (c) => {
+    const s = await deps.driver.status();
+    const body: WorkerStatusBody = {
+      id: deps.id,
+      driver: s.driver,
+      ready: s.ready,
+      gatewayReady: s.gatewayNetworks?.ready ?? s.ready,
+      detail: s.detail,
+      sessions: held.size,
+      maxSessions: deps.maxSessions,
+    };
+    return c.json(body);
+  });
+
+  app.post('/sessions', async (c) => {
+    const body = await parse(c, createBody);
+    if (!body) return fail(c, 400, { error: 'invalid', message: 'expected { spec, owner }' });
+    if (held.size + creating >= deps.maxSessions)
+      return fail(c, 503, { error: 'capacity', message: `worker ${deps.id} holds its maximum of sessions` });
+    creating++;
+    try {
+      const session = await deps.driver.createSession(body.spec);
+      if (session.gatewayAddress) {
+        try {
+          await deps.forwarder.up(session.gatewayAddress);
+        } catch (err) {
+          await deps.driver.destroy(session).catch(() => {});
+          throw err;
+        }
+      }
+      held.set(session.id, { session, owner: body.owner });
+      return c.json(
+        { id: session.id, gatewayAddress: session.gatewayAddress, workspacePath: session.workspacePath },
+        201,
+      );
+    } catch (err) {
+      return failure(c, err);
+    } finally {
+      creating--;
+    }
+  });
+
+  app.get('/sessions', (c) => {
+    const owner = c.req.query('owner');
+    return c.json({
+      sessions: [...held.entries()]
+        .filter(([, h]) => !owner || h.owner === owner)
+        .map(([id, h]) => ({ id, ownerId: h.session.spec.ownerId, purpose: h.session.spec.purpose })),
+    });
+  });
+
+  app.put('/sessions/:id/files', async (c) => {
+    const h = sessionOf(c);
+    if (!h) return unknown(c);
+    const body = await parse(c, putFilesBody);
+    if (!body) return fail(c, 400, { error: 'invalid', message: 'expected { files, deletes }' });
+    try {
+      const files = body.files.map((f) => ({ path: f.path, content: Buffer.from(f.content, 'base64') }));
+      await deps.driver.putFiles(h.session, files, body.deletes);
+      return c.body(null, 204);
+    } catch (err) {
+      return failure(c, err);
+    }
+  });
+
+  app.post('/sessions/:id/files', async (c) => {
+    const h = sessionOf(c);
+    if (!h) return unknown(c);
+    const body = await parse(c, getFilesBody);
+    if (!body) return fail(c, 400, { error: 'invalid', message: 'expected { maxBytes?, under? }' });
+    try {
+      const files = await deps.driver.getFiles(h.session, body);
+      return c.json({ files: files.map((f) => ({ path: f.path, content: f.content.toString('base64') })) });
+    } catch (err) {
+      return failure(c, err);
+    }
+  });
+
+  app.post('/sessions/:id/exec', async (c) => {
+    const h = sessionOf(c);
+    if (!h) return unknown(c);
+    const req = await parse(c, execBody);
+    if (!req) return fail(c, 400, { error: 'invalid', message: 'expected { argv, … }' });
+    const id = randomUUID();
+    const enc = new TextEncoder();
+    let exec: RunningExec | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        let open = true;
+        const send = (f: ExecFrame) => {
+          if (open) controller.enqueue(enc.encode(`${JSON.stringify(f)}\n`));
+        };
+        const end = () => {
+          if (!open) return;
+          open = false;
+          clearInterval(timer);
+          execs.delete(id);
+          controller.close();
+        };
+        send({ t: 'id', id });
+        exec = deps.driver.exec(h.session, {
+          ...req,
+          onStdout: (chunk) => send({ t: 'o', d: chunk.toString('base64') }),
+          onStderr: (chunk) => send({ t: 'e', d: chunk.toString('base64') }),
+        });
+        execs.set(id, exec);
+        timer = setInterval(() => send({ t: 'k' }), deps.keepAliveMs ?? 15_000);
+        exec.result.then(
+          (r) => {
+            send({ t: 'r', r });
+            end();
+          },
+          (err: unknown) => {
+            send({ t: 'x', message: err instanceof Error ? err.message : String(err) });
+            end();
+          },
+        );
+      },
+      // The caller went away (its server stopped or died): nobody will read the result.
+      cancel() {
+        clearInterval(timer);
+        execs.delete(id);
+        exec?.cancel();
+      },
+    });
+    return new Response(stream, { headers: { 'content-type': 'application/x-ndjson' } });
+  });
+
+  app.post('/execs/:id/input', async (c) => {
+    const exec = execs.get(c.req.param('id'));
+    if (!exec) return c.body(null, 204); // finished meanwhile: nothing to feed
+    const body = await parse(c, inputBody);
+    if (!body) return fail(c, 400, { error: 'invalid', message: 'expected { data?, close? }' });
+    if (body.data !== undefined) exec.write(body.data);
+    if (body.close) exec.closeStdin();
+    return c.body(null, 204);
+  });
+
+  app.post('/execs/:id/cancel', (c) => {
+    execs.get(c.req.param('id'))?.cancel();
+    return c.body(null, 204);
+  });
+
+  app.post('/sessions/:id/stop', async (c) => {
+    const h = sessionOf(c);
+    if (!h) return unknown(c);
+    try {
+      await deps.driver.stopProcesses(h.session);
+      return c.body(null, 204);
+    } catch (err) {
+      return failure(c, err);
+    }
+  });
+
+  app.get('/sessions/:id/alive', async (c) => {
+    const h = sessionOf(c);
+    return c.json({ alive: h ? ((await deps.driver.alive?.(h.session)) ?? true) : false });
+  });
+
+  app.delete('/sessions/:id', async (c) => {
+    const id = c.req.param('id');
+    const h = held.get(id);
+    if (!h) return c.body(null, 204);
+    try {
+      await destroy(id, h);
+      return c.body(null, 204);
+    } catch (err) {
+      return failure(c, err);
+    }
+  });
+
+  function unknown(c: Context) {
+    return fail(c, 404, { error: 'unknown_session', message: 'this worker holds no such session' });
+  }
+
+  async function destroy(id: string, h: Held) {
+    try {
+      await deps.driver.destroy(h.session);
+    } finally {
+      held.delete(id);
+      if (h.session.gatewayAddress) await deps.forwarder.down(h.session.gatewayAddress).catch(() => {});
+    }
+  }
+
+  return {
+    app,
+    get sessions() {
+      return held.size;
+    },
+    async destroyAll() {
+      for (const e of execs.values()) e.cancel();
+      await Promise.all(
+        [...held.entries()].map(([id, h]) =>
+          destroy(id, h).catch((err: unknown) => deps.logger.warn({ err, id }, 'sandbox destroy failed')),
+        ),
+      );
+    },
+  };
+}

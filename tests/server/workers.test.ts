@@ -1,0 +1,189 @@
+/**
+ * The split of issue 18 with real parts: a `worksample serve` that has no Docker socket
+ * (`SANDBOX_DRIVER=workers`, `DOCKER_HOST` pointing nowhere) and two `worksample worker` processes
+ * on the real engine, on one Postgres. A candidate on an LLM task runs code that calls the gateway
+ * (through the worker's forwarder on the sandbox network, to the server's gateway); the worker
+ * holding the attempt's sandbox is killed with SIGKILL; the next Run, with the candidate's newer save,
+ * runs on the other worker from the stored files; the submission is graded there, once.
+ */
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  freePort,
+  repoRoot,
+  runCli,
+  startServe,
+  startWorkerProcess,
+  type ServerProcess,
+} from '../helpers/process.ts';
+import { needs } from '../helpers/require.ts';
+import { docker, sandboxesHint, sandboxesReady } from '../helpers/docker.ts';
+import { freshDatabaseUrl } from '../../server/testing/index.ts';
+
+const ready = await sandboxesReady(['node']);
+const havePostgres = needs('postgres', Boolean(process.env.TEST_DATABASE_URL), 'set TEST_DATABASE_URL');
+
+const callsGateway = (label: string) => `
+const r = await fetch(process.env.OPENAI_BASE_URL + '/chat/completions', {
+  method: 'POST',
+  headers: { authorization: 'Bearer ' + process.env.OPENAI_API_KEY, 'content-type': 'application/json' },
+  body: JSON.stringify({ model: 'mock-small', messages: [{ role: 'user', content: 'Say hello' }] }),
+});
+const body = await r.json();
+console.log(['${label}', r.status, typeof body.choices?.[0]?.message?.content].join(' '));
+`;
+
+describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox workers', () => {
+  const procs: ServerProcess[] = [];
+  const cleanup: Array<() => Promise<unknown>> = [];
+  const suffix = randomBytes(3).toString('hex');
+  const ids = [`wa-${suffix}`, `wb-${suffix}`];
+  afterEach(async () => {
+    for (const p of procs.splice(0)) await p.stop('SIGKILL');
+    for (const id of ids)
+      for (const c of await docker.listContainers({
+        all: true,
+        filters: { label: [`org.worksample.managed=w-${id}`] },
+      }))
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true, v: true })
+          .catch(() => {});
+    for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
+  });
+
+  /** The workers that made a sandbox for the attempt (a killed worker's stays until it starts again). */
+  async function holders(attemptId: string): Promise<string[]> {
+    const found: string[] = [];
+    for (const id of ids) {
+      const containers = await docker.listContainers({
+        filters: { label: [`org.worksample.managed=w-${id}`, `org.worksample.owner=${attemptId}`] },
+      });
+      if (containers.length) found.push(id);
+    }
+    return found;
+  }
+
+  it('runs on workers, moves an attempt off a killed worker, and grades once', async () => {
+    const fresh = await freshDatabaseUrl('postgres');
+    cleanup.push(fresh.drop);
+    const token = randomBytes(24).toString('hex');
+    const gatewayPort = String(await freePort());
+    const common = {
+      DATABASE_URL: fresh.url,
+      WORKER_TOKEN: token,
+      GATEWAY_PORT: gatewayPort,
+      DEMO_SEED: 'false',
+    };
+    const workers = new Map<string, ServerProcess>();
+    for (const [i, id] of ids.entries()) {
+      const w = await startWorkerProcess({
+        ...common,
+        WORKER_ID: id,
+        WORKER_PORT: '0',
+        SANDBOX_DRIVER: 'docker',
+        SANDBOX_AUTO_BUILD: 'false',
+        SANDBOX_SUBNET_POOL: `10.${231 + i}.0.0/20`,
+        WORKER_GATEWAY_UPSTREAM: `127.0.0.1:${gatewayPort}`,
+      });
+      procs.push(w);
+      workers.set(id, w);
+    }
+    const port = await freePort();
+    const serveEnv = {
+      ...common,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      SANDBOX_DRIVER: 'workers',
+      SANDBOX_POOL_SIZE: '0',
+      // No engine for this process: everything that runs code goes through the workers.
+      DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+      GRADING_RETRY_BASE_SECONDS: '1',
+      GRADING_RETRY_MAX_SECONDS: '2',
+    };
+    expect((await runCli(['tasks', 'import', `${repoRoot}/tasks/hello-llm`], serveEnv)).code).toBe(0);
+    const invite = await runCli(
+      ['invite', '--task', 'hello-llm', '--email', 'ada@example.com', '--name', 'Ada'],
+      serveEnv,
+    );
+    expect(invite.code, invite.stderr).toBe(0);
+    const link = invite.stdout.trim().split('\n').pop()!;
+    const server = await startServe(serveEnv);
+    procs.push(server);
+    const url = server.url;
+
+    const open = await fetch(link, { redirect: 'manual' });
+    const cookie = open.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0]!)
+      .join('; ');
+    const { csrfToken } = await fetch(`${url}/api/candidate`, { headers: { cookie } }).then((r) => r.json());
+    const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+    const attemptId = (await (await fetch(`${url}/api/candidate/start`, { method: 'POST', headers })).json())
+      .attempt.id as string;
+    const save = async (content: string) => {
+      const r = await fetch(`${url}/api/attempts/${attemptId}/file`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify({ path: 'main.mjs', content }),
+      });
+      expect(r.status, await r.text()).toBe(200);
+    };
+    const run = async () => {
+      const started = await fetch(`${url}/api/attempts/${attemptId}/runs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ kind: 'run' }),
+      });
+      expect(started.status, await started.clone().text()).toBe(202);
+      const runId = (await started.json()).run.id as string;
+      for (;;) {
+        const { run } = await fetch(`${url}/api/attempts/${attemptId}/runs/${runId}`, { headers }).then((r) =>
+          r.json(),
+        );
+        if (run.status === 'done') return run as { verdict: string; stdout: string; stderr: string };
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+
+    await save(callsGateway('first'));
+    const first = await run();
+    expect(first, first.stderr).toMatchObject({ verdict: 'ok', stdout: 'first 200 string\n' });
+    const [before, ...more] = await holders(attemptId);
+    expect(before).toBeDefined();
+    expect(more).toEqual([]);
+
+    // The worker holding the sandbox dies; the candidate saves a change and presses Run again.
+    await workers.get(before!)!.stop('SIGKILL');
+    await save(callsGateway('second'));
+    const second = await run();
+    expect(second, second.stderr).toMatchObject({ verdict: 'ok', stdout: 'second 200 string\n' });
+    // Its sandbox is now on the other worker (the dead worker's container stays until it starts again).
+    expect(await holders(attemptId)).toEqual([...ids].sort());
+
+    // Submit: graded on the remaining worker, exactly once.
+    const submitted = await fetch(`${url}/api/attempts/${attemptId}/submit`, { method: 'POST', headers });
+    expect(submitted.status, await submitted.text()).toBe(200);
+    const db = new pg.Client({ connectionString: fresh.url });
+    await db.connect();
+    cleanup.push(() => db.end());
+    let grades: Array<{ status: string; tries: number; verdict: string | null; error: string | null }> = [];
+    for (let i = 0; i < 240; i++) {
+      grades = (
+        await db.query('select status, tries, verdict, error from grades where attempt_id = $1', [attemptId])
+      ).rows;
+      if (grades.length && grades.every((g) => g.status === 'done' || g.status === 'failed')) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // One grading, done on the first try, with the hidden tests' verdict (the starter's parser is unchanged).
+    expect(grades).toHaveLength(1);
+    expect(grades[0]).toMatchObject({ status: 'done', tries: 1, error: null });
+    expect(['passed', 'failed']).toContain(grades[0]!.verdict);
+    // The worker pool as the server sees it: the dead one has no heartbeat, the live one holds no session.
+    const rows = (await db.query('select id, stopped_at from workers order by id')).rows as Array<{
+      id: string;
+    }>;
+    expect(rows.map((r) => r.id)).toEqual([...ids].sort());
+  });
+});
