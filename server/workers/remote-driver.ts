@@ -51,6 +51,11 @@ class WorkerLost extends ResourceShortage {
   }
 }
 
+/** Longest a verb other than exec may take (a file sync of a full workspace included). */
+const CALL_TIMEOUT_MS = 60_000;
+/** An exec's stream silent this long (the worker sends keep-alives every 15 s): the worker is gone. */
+const EXEC_SILENCE_MS = 45_000;
+
 /** The worker does not hold the session (it restarted, or the session was removed). */
 class SessionUnknown extends Error {}
 
@@ -203,14 +208,26 @@ export class RemoteDriver implements SandboxDriver {
       // goes back to the head of the queue and gets a session elsewhere). Once it runs, losing the worker
       // fails this exec — no second run behind the candidate's back — and the next Run moves.
       if (this.gone(s)) throw new WorkerLost(s.worker);
+      // The worker sends a frame at least every 15 s; silence for EXEC_SILENCE_MS means it is gone.
+      const silence = new AbortController();
+      let timer = setTimeout(() => silence.abort(), EXEC_SILENCE_MS);
+      const heard = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => silence.abort(), EXEC_SILENCE_MS);
+      };
       const res = await this.request(
         s.worker,
         'POST',
         `/sessions/${encodeURIComponent(s.remoteId)}/exec`,
         wire,
         s.incarnation,
-      );
+        silence.signal,
+      ).catch((err: unknown) => {
+        clearTimeout(timer);
+        throw err;
+      });
       if (!res.ok) {
+        clearTimeout(timer);
         const err = await this.wireError(s.worker, res);
         if (!(err instanceof SessionUnknown)) throw err;
         this.goneSessions.add(s.id);
@@ -223,11 +240,16 @@ export class RemoteDriver implements SandboxDriver {
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await reader.read();
+          heard();
         } catch (err) {
+          clearTimeout(timer);
           this.markLost(s.worker, s.incarnation);
           throw new Error(`sandbox worker ${s.worker} stopped answering during the run`, { cause: err });
         }
-        if (chunk.done) break;
+        if (chunk.done) {
+          clearTimeout(timer);
+          break;
+        }
         buffered += dec.decode(chunk.value, { stream: true });
         let nl: number;
         while ((nl = buffered.indexOf('\n')) >= 0) {
@@ -239,8 +261,12 @@ export class RemoteDriver implements SandboxDriver {
             if (cancelled) void send(`/execs/${execId}/cancel`);
           } else if (frame.t === 'o') onStdout?.(Buffer.from(frame.d, 'base64'));
           else if (frame.t === 'e') onStderr?.(Buffer.from(frame.d, 'base64'));
-          else if (frame.t === 'r') return frame.r as ExecResult;
-          else if (frame.t === 'x') throw new Error(frame.message);
+          else if (frame.t === 'r' || frame.t === 'x') {
+            clearTimeout(timer);
+            void reader.cancel().catch(() => {});
+            if (frame.t === 'x') throw new Error(frame.message);
+            return frame.r as ExecResult;
+          }
         }
       }
       this.markLost(s.worker, s.incarnation);
@@ -312,12 +338,20 @@ export class RemoteDriver implements SandboxDriver {
     this.opts.logger.warn({ worker }, 'sandbox worker stopped answering; its sessions move to other workers');
   }
 
-  private async request(worker: string, method: string, path: string, body?: unknown, incarnation?: number) {
+  private async request(
+    worker: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    incarnation?: number,
+    signal: AbortSignal = AbortSignal.timeout(CALL_TIMEOUT_MS),
+  ) {
     const w = this.known.get(worker);
     if (!w) throw new WorkerLost(worker);
     try {
       return await fetch(`${w.url}${path}`, {
         method,
+        signal,
         headers: {
           authorization: `Bearer ${this.opts.token}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
