@@ -31,7 +31,8 @@ import { rawExec } from './raw.ts';
 import { summarize } from './stats.ts';
 
 const CANDIDATES = Number(process.env.WORKERS_CANDIDATES ?? 8);
-const ROUNDS = Number(process.env.WORKERS_ROUNDS ?? 4);
+// The example task allows 10 model calls a minute and 20 per attempt: a warm-up + 8 Runs stay within both.
+const ROUNDS = Math.min(8, Number(process.env.WORKERS_ROUNDS ?? 6));
 const GRADINGS = Number(process.env.WORKERS_GRADINGS ?? 4);
 const MAX_CONCURRENT = 4;
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
