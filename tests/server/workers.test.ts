@@ -4,7 +4,9 @@
  * on the real engine, on one Postgres. A candidate on an LLM task runs code that calls the gateway
  * (through the worker's forwarder on the sandbox network, to the server's gateway); the worker
  * holding the attempt's sandbox is killed with SIGKILL; the next Run, with the candidate's newer save,
- * runs on the other worker from the stored files; the submission is graded there, once.
+ * runs on the other worker from the stored files; the submission is graded there, once. The workers'
+ * APIs listen on every address of the host, and the candidate's code tries them at the address it can
+ * see: the host firewall lets it reach only the gateway port.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -24,14 +26,27 @@ import { freshDatabaseUrl } from '../../server/testing/index.ts';
 const ready = await sandboxesReady(['node']);
 const havePostgres = needs('postgres', Boolean(process.env.TEST_DATABASE_URL), 'set TEST_DATABASE_URL');
 
-const callsGateway = (label: string) => `
+/**
+ * The candidate's program: one model call through the gateway, then an attack on the worker's own API
+ * (listening on every address of the host) at the address the sandbox can see, the gateway's.
+ */
+const callsGateway = (label: string, workerPorts: number[]) => `
 const r = await fetch(process.env.OPENAI_BASE_URL + '/chat/completions', {
   method: 'POST',
   headers: { authorization: 'Bearer ' + process.env.OPENAI_API_KEY, 'content-type': 'application/json' },
   body: JSON.stringify({ model: 'mock-small', messages: [{ role: 'user', content: 'Say hello' }] }),
 });
 const body = await r.json();
-console.log(['${label}', r.status, typeof body.choices?.[0]?.message?.content].join(' '));
+const host = new URL(process.env.OPENAI_BASE_URL).hostname;
+const reached = [];
+for (const port of ${JSON.stringify(workerPorts)}) {
+  try {
+    const api = await fetch('http://' + host + ':' + port + '/status', { signal: AbortSignal.timeout(1000) });
+    reached.push(port + ':' + api.status);
+  } catch {}
+}
+console.log(['${label}', r.status, typeof body.choices?.[0]?.message?.content, 'worker-api-reached=' + reached.length].join(' '));
+process.exit(0); // a dropped connection attempt would keep node alive until its connect timeout
 `;
 
 describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox workers', () => {
@@ -77,11 +92,17 @@ describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox w
       DEMO_SEED: 'false',
     };
     const workers = new Map<string, ServerProcess>();
+    const workerPorts: number[] = [];
     for (const [i, id] of ids.entries()) {
+      const workerPort = await freePort();
+      workerPorts.push(workerPort);
       const w = await startWorkerProcess({
         ...common,
         WORKER_ID: id,
-        WORKER_PORT: '0',
+        // Every address of the host, bridges included: only the host firewall keeps sandboxes off it.
+        WORKER_HOST: '0.0.0.0',
+        WORKER_PORT: String(workerPort),
+        WORKER_URL: `http://127.0.0.1:${workerPort}`,
         SANDBOX_DRIVER: 'docker',
         SANDBOX_AUTO_BUILD: 'false',
         SANDBOX_SUBNET_POOL: `10.${231 + i}.0.0/20`,
@@ -147,18 +168,24 @@ describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox w
       }
     };
 
-    await save(callsGateway('first'));
+    await save(callsGateway('first', workerPorts));
     const first = await run();
-    expect(first, first.stderr).toMatchObject({ verdict: 'ok', stdout: 'first 200 string\n' });
+    expect(first, first.stderr).toMatchObject({
+      verdict: 'ok',
+      stdout: 'first 200 string worker-api-reached=0\n',
+    });
     const [before, ...more] = await holders(attemptId);
     expect(before).toBeDefined();
     expect(more).toEqual([]);
 
     // The worker holding the sandbox dies; the candidate saves a change and presses Run again.
     await workers.get(before!)!.stop('SIGKILL');
-    await save(callsGateway('second'));
+    await save(callsGateway('second', workerPorts));
     const second = await run();
-    expect(second, second.stderr).toMatchObject({ verdict: 'ok', stdout: 'second 200 string\n' });
+    expect(second, second.stderr).toMatchObject({
+      verdict: 'ok',
+      stdout: 'second 200 string worker-api-reached=0\n',
+    });
     // Its sandbox is now on the other worker (the dead worker's container stays until it starts again).
     expect(await holders(attemptId)).toEqual([...ids].sort());
 
