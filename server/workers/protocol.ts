@@ -47,6 +47,10 @@ export const execBody = z.object({
   closeStdin: z.boolean().optional(),
 });
 export const inputBody = z.object({ data: z.string().optional(), close: z.boolean().optional() });
+export const sizeBody = z.object({
+  cols: z.number().int().min(1).max(1000),
+  rows: z.number().int().min(1).max(1000),
+});
 
 /** One line of an exec's answer. */
 export type ExecFrame =

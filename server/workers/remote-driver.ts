@@ -18,6 +18,8 @@ import {
   type ExecRequest,
   type ExecResult,
   type RunningExec,
+  type RunningShell,
+  type ShellRequest,
   type SandboxDriver,
   type SandboxFile,
   type SandboxSession,
@@ -53,8 +55,8 @@ class WorkerLost extends ResourceShortage {
 
 /** Longest a verb other than exec may take (a file sync of a full workspace included). */
 const CALL_TIMEOUT_MS = 60_000;
-/** An exec's stream silent this long (the worker sends keep-alives every 15 s): the worker is gone. */
-const EXEC_SILENCE_MS = 45_000;
+/** An exec's or shell's stream silent this long (the worker sends keep-alives every 15 s): the worker is gone. */
+const STREAM_SILENCE_MS = 45_000;
 
 /** The worker does not hold the session (it restarted, or the session was removed). */
 class SessionUnknown extends Error {}
@@ -193,41 +195,99 @@ export class RemoteDriver implements SandboxDriver {
     const s = session as RemoteSession;
     let execId: string | undefined;
     let cancelled = false;
-    const pendingInput: Array<{ data?: string; close?: boolean }> = [];
-    const send = (path: string, body?: unknown) =>
-      this.call(s.worker, 'POST', path, body).catch((err: unknown) =>
-        this.opts.logger.warn({ err, worker: s.worker }, 'could not reach the worker of a running exec'),
-      );
-    const input = (i: { data?: string; close?: boolean }) => {
-      if (execId) void send(`/execs/${execId}/input`, i);
-      else pendingInput.push(i);
+    const later: Array<[string, unknown]> = [];
+    const post = this.orderedPoster(s.worker);
+    const send = (path: string, body?: unknown) => {
+      if (execId) void post(`/execs/${execId}${path}`, body);
+      else later.push([path, body]);
     };
-    const result = (async (): Promise<ExecResult> => {
-      const { onStdout, onStderr, ...wire } = req;
-      // Until the worker has taken the exec nothing ran: a lost worker or session is a shortage (the job
-      // goes back to the head of the queue and gets a session elsewhere). Once it runs, losing the worker
-      // fails this exec — no second run behind the candidate's back — and the next Run moves.
-      if (this.gone(s)) throw new WorkerLost(s.worker);
-      // The worker sends a frame at least every 15 s; silence for EXEC_SILENCE_MS means it is gone.
-      const silence = new AbortController();
-      let timer = setTimeout(() => silence.abort(), EXEC_SILENCE_MS);
-      const heard = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => silence.abort(), EXEC_SILENCE_MS);
-      };
-      const res = await this.request(
-        s.worker,
-        'POST',
-        `/sessions/${encodeURIComponent(s.remoteId)}/exec`,
-        wire,
-        s.incarnation,
-        silence.signal,
-      ).catch((err: unknown) => {
-        clearTimeout(timer);
-        throw err;
-      });
+    const { onStdout, onStderr, ...wire } = req;
+    const result = this.openStream(s, '/exec', wire, (frame) => {
+      if (frame.t === 'id') {
+        execId = frame.id;
+        for (const [path, body] of later.splice(0)) send(path, body);
+      } else if (frame.t === 'o') onStdout?.(Buffer.from(frame.d, 'base64'));
+      else if (frame.t === 'e') onStderr?.(Buffer.from(frame.d, 'base64'));
+    }) as Promise<ExecResult>;
+    return {
+      write: (data) => send('/input', { data }),
+      closeStdin: () => send('/input', { close: true }),
+      cancel: () => {
+        if (cancelled) return;
+        cancelled = true;
+        send('/cancel');
+      },
+      result,
+    };
+  }
+
+  /** The Terminal: a shell on the worker, its output streamed back, keys and resizes sent in order. */
+  async shell(session: SandboxSession, req: ShellRequest): Promise<RunningShell> {
+    const s = session as RemoteSession;
+    let started!: (id: string) => void;
+    const id = new Promise<string>((resolve) => (started = resolve));
+    const ended = this.openStream(s, '/shell', { cols: req.cols, rows: req.rows }, (frame) => {
+      if (frame.t === 'id') started(frame.id);
+      else if (frame.t === 'o') req.onData(Buffer.from(frame.d, 'base64'));
+    }) as Promise<{ exitCode: number | null }>;
+    const shellId = await Promise.race([
+      id,
+      ended.then(() => {
+        throw new Error('the shell ended before it started');
+      }),
+    ]);
+    const post = this.orderedPoster(s.worker);
+    const send = (path: string, body?: unknown) => post(`/shells/${shellId}${path}`, body);
+    return {
+      write: (data) => void send('/input', { data }),
+      resize: (cols, rows) => send('/resize', { cols, rows }),
+      pause: () => void send('/pause'),
+      resume: () => void send('/resume'),
+      kill: () => send('/kill'),
+      // A worker lost under the shell ends it (the terminal says so; the next key starts a new one).
+      ended: ended.catch(() => ({ exitCode: null })),
+    };
+  }
+
+  /** POSTs to one worker, each after the previous has been answered (keystrokes stay in order). */
+  private orderedPoster(worker: string) {
+    let chain: Promise<void> = Promise.resolve();
+    return (path: string, body?: unknown): Promise<void> => {
+      chain = chain.then(() =>
+        this.call(worker, 'POST', path, body).then(
+          () => {},
+          (err: unknown) =>
+            this.opts.logger.warn({ err, worker }, 'could not reach the worker of a running exec or shell'),
+        ),
+      );
+      return chain;
+    };
+  }
+
+  /**
+   * Opens a streamed verb (an exec, a shell) on the session and feeds its frames to `onFrame` until the
+   * result (`r`, resolved) or an error (`x`, rejected). Until the worker has taken it nothing ran: a lost
+   * worker or session is a shortage (the job goes back to the head of the queue and gets a session
+   * elsewhere). Once it runs, losing the worker fails it — no second run behind the candidate's back.
+   */
+  private async openStream(
+    s: RemoteSession,
+    suffix: string,
+    body: unknown,
+    onFrame: (frame: ExecFrame) => void,
+  ): Promise<unknown> {
+    if (this.gone(s)) throw new WorkerLost(s.worker);
+    // The worker sends a frame at least every 15 s; silence for STREAM_SILENCE_MS means it is gone.
+    const silence = new AbortController();
+    let timer = setTimeout(() => silence.abort(), STREAM_SILENCE_MS);
+    const heard = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => silence.abort(), STREAM_SILENCE_MS);
+    };
+    try {
+      const path = `/sessions/${encodeURIComponent(s.remoteId)}${suffix}`;
+      const res = await this.request(s.worker, 'POST', path, body, s.incarnation, silence.signal);
       if (!res.ok) {
-        clearTimeout(timer);
         const err = await this.wireError(s.worker, res);
         if (!(err instanceof SessionUnknown)) throw err;
         this.goneSessions.add(s.id);
@@ -242,46 +302,28 @@ export class RemoteDriver implements SandboxDriver {
           chunk = await reader.read();
           heard();
         } catch (err) {
-          clearTimeout(timer);
           this.markLost(s.worker, s.incarnation);
-          throw new Error(`sandbox worker ${s.worker} stopped answering during the run`, { cause: err });
+          throw new Error(`sandbox worker ${s.worker} stopped answering`, { cause: err });
         }
-        if (chunk.done) {
-          clearTimeout(timer);
-          break;
-        }
+        if (chunk.done) break;
         buffered += dec.decode(chunk.value, { stream: true });
         let nl: number;
         while ((nl = buffered.indexOf('\n')) >= 0) {
           const frame = JSON.parse(buffered.slice(0, nl)) as ExecFrame;
           buffered = buffered.slice(nl + 1);
-          if (frame.t === 'id') {
-            execId = frame.id;
-            for (const i of pendingInput.splice(0)) input(i);
-            if (cancelled) void send(`/execs/${execId}/cancel`);
-          } else if (frame.t === 'o') onStdout?.(Buffer.from(frame.d, 'base64'));
-          else if (frame.t === 'e') onStderr?.(Buffer.from(frame.d, 'base64'));
-          else if (frame.t === 'r' || frame.t === 'x') {
-            clearTimeout(timer);
+          if (frame.t === 'r' || frame.t === 'x') {
             void reader.cancel().catch(() => {});
             if (frame.t === 'x') throw new Error(frame.message);
-            return frame.r as ExecResult;
+            return frame.r;
           }
+          onFrame(frame);
         }
       }
       this.markLost(s.worker, s.incarnation);
-      throw new Error(`sandbox worker ${s.worker} ended the run without a result`);
-    })();
-    return {
-      write: (data) => input({ data }),
-      closeStdin: () => input({ close: true }),
-      cancel: () => {
-        if (cancelled) return;
-        cancelled = true;
-        if (execId) void send(`/execs/${execId}/cancel`);
-      },
-      result,
-    };
+      throw new Error(`sandbox worker ${s.worker} ended the stream without a result`);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async listOrphans(isLive: (sessionId: string) => boolean) {

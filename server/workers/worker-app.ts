@@ -11,6 +11,7 @@ import type { Logger } from '../logger/index.ts';
 import {
   isResourceShortage,
   type RunningExec,
+  type RunningShell,
   type SandboxDriver,
   type SandboxSession,
 } from '../sandbox/index.ts';
@@ -21,6 +22,7 @@ import {
   getFilesBody,
   inputBody,
   putFilesBody,
+  sizeBody,
   type ExecFrame,
   type WireError,
   type WorkerStatusBody,
@@ -55,6 +57,7 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const held = new Map<string, Held>();
   const execs = new Map<string, RunningExec>();
+  const shells = new Map<string, RunningShell>();
   let creating = 0;
   const wanted = digest(`Bearer ${deps.token}`);
   const app = new Hono();
@@ -158,14 +161,16 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     }
   });
 
-  app.post('/sessions/:id/exec', async (c) => {
-    const h = sessionOf(c);
-    if (!h) return unknown(c);
-    const req = await parse(c, execBody);
-    if (!req) return fail(c, 400, { error: 'invalid', message: 'expected { argv, … }' });
-    const id = randomUUID();
+  /**
+   * Answers with a stream of frames: `id` once the job runs, its output, keep-alives while it is
+   * silent, and `r` (its result) or `x` (an error) at the end. A caller that goes away stops the job.
+   */
+  function streamed(
+    begin: (send: (f: ExecFrame) => void) => Promise<{ id: string; done: Promise<unknown>; stop(): void }>,
+  ): Response {
     const enc = new TextEncoder();
-    let exec: RunningExec | undefined;
+    let job: { stop(): void } | undefined;
+    let gone = false;
     let timer: NodeJS.Timeout | undefined;
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -173,40 +178,73 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
         const send = (f: ExecFrame) => {
           if (open) controller.enqueue(enc.encode(`${JSON.stringify(f)}\n`));
         };
-        const end = () => {
+        const end = (last: ExecFrame) => {
           if (!open) return;
+          send(last);
           open = false;
           clearInterval(timer);
-          execs.delete(id);
           controller.close();
         };
-        send({ t: 'id', id });
-        exec = deps.driver.exec(h.session, {
-          ...req,
-          onStdout: (chunk) => send({ t: 'o', d: chunk.toString('base64') }),
-          onStderr: (chunk) => send({ t: 'e', d: chunk.toString('base64') }),
-        });
-        execs.set(id, exec);
         timer = setInterval(() => send({ t: 'k' }), deps.keepAliveMs ?? 15_000);
-        exec.result.then(
-          (r) => {
-            send({ t: 'r', r });
-            end();
+        begin(send).then(
+          (j) => {
+            job = j;
+            if (gone) j.stop();
+            send({ t: 'id', id: j.id });
+            j.done.then(
+              (r) => end({ t: 'r', r }),
+              (err: unknown) => end({ t: 'x', message: err instanceof Error ? err.message : String(err) }),
+            );
           },
-          (err: unknown) => {
-            send({ t: 'x', message: err instanceof Error ? err.message : String(err) });
-            end();
-          },
+          (err: unknown) => end({ t: 'x', message: err instanceof Error ? err.message : String(err) }),
         );
       },
       // The caller went away (its server stopped or died): nobody will read the result.
       cancel() {
+        gone = true;
         clearInterval(timer);
-        execs.delete(id);
-        exec?.cancel();
+        job?.stop();
       },
     });
     return new Response(stream, { headers: { 'content-type': 'application/x-ndjson' } });
+  }
+
+  app.post('/sessions/:id/exec', async (c) => {
+    const h = sessionOf(c);
+    if (!h) return unknown(c);
+    const req = await parse(c, execBody);
+    if (!req) return fail(c, 400, { error: 'invalid', message: 'expected { argv, … }' });
+    return streamed(async (send) => {
+      const id = randomUUID();
+      const exec = deps.driver.exec(h.session, {
+        ...req,
+        onStdout: (chunk) => send({ t: 'o', d: chunk.toString('base64') }),
+        onStderr: (chunk) => send({ t: 'e', d: chunk.toString('base64') }),
+      });
+      execs.set(id, exec);
+      const done = exec.result.finally(() => execs.delete(id));
+      return { id, done, stop: () => exec.cancel() };
+    });
+  });
+
+  app.post('/sessions/:id/shell', async (c) => {
+    const h = sessionOf(c);
+    if (!h) return unknown(c);
+    const size = await parse(c, sizeBody);
+    if (!size) return fail(c, 400, { error: 'invalid', message: 'expected { cols, rows }' });
+    const open = deps.driver.shell?.bind(deps.driver);
+    if (!open)
+      return fail(c, 500, { error: 'failed', message: `the ${deps.driver.name} driver has no terminal` });
+    return streamed(async (send) => {
+      const id = randomUUID();
+      const shell = await open(h.session, {
+        ...size,
+        onData: (chunk) => send({ t: 'o', d: chunk.toString('base64') }),
+      });
+      shells.set(id, shell);
+      const done = shell.ended.finally(() => shells.delete(id));
+      return { id, done, stop: () => void shell.kill().catch(() => {}) };
+    });
   });
 
   app.post('/execs/:id/input', async (c) => {
@@ -221,6 +259,25 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
 
   app.post('/execs/:id/cancel', (c) => {
     execs.get(c.req.param('id'))?.cancel();
+    return c.body(null, 204);
+  });
+
+  // A shell that ended meanwhile takes nothing more: 204 either way.
+  app.post('/shells/:id/:verb{input|resize|pause|resume|kill}', async (c) => {
+    const shell = shells.get(c.req.param('id'));
+    const verb = c.req.param('verb');
+    if (!shell) return c.body(null, 204);
+    if (verb === 'input') {
+      const body = await parse(c, inputBody);
+      if (!body?.data) return fail(c, 400, { error: 'invalid', message: 'expected { data }' });
+      shell.write(body.data);
+    } else if (verb === 'resize') {
+      const size = await parse(c, sizeBody);
+      if (!size) return fail(c, 400, { error: 'invalid', message: 'expected { cols, rows }' });
+      await shell.resize(size.cols, size.rows).catch(() => {});
+    } else if (verb === 'pause') shell.pause();
+    else if (verb === 'resume') shell.resume();
+    else await shell.kill().catch(() => {});
     return c.body(null, 204);
   });
 
@@ -272,6 +329,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     },
     async destroyAll() {
       for (const e of execs.values()) e.cancel();
+      for (const sh of shells.values()) await sh.kill().catch(() => {});
       await Promise.all(
         [...held.entries()].map(([id, h]) =>
           destroy(id, h).catch((err: unknown) => deps.logger.warn({ err, id }, 'sandbox destroy failed')),

@@ -12,6 +12,7 @@ import { openDatabase, type Database } from '../db/index.ts';
 import { silentLogger } from '../logger/index.ts';
 import { systemClock } from '../platform/index.ts';
 import { defaultLimits, isResourceShortage, LocalDriver, type SessionSpec } from '../sandbox/index.ts';
+import { fakeShellDriver } from '../testing/terminal.ts';
 import { createWorkerApp, GatewayForwarder, RemoteDriver, registerWorker } from './index.ts';
 
 const TOKEN = 'w'.repeat(40);
@@ -29,12 +30,13 @@ describe('sandbox workers over the wire', () => {
     for (const c of cleanup.splice(0).reverse()) await c().catch(() => {});
   });
 
-  async function setup(workers: Array<{ id: string; maxSessions?: number }>) {
+  async function setup(workers: Array<{ id: string; maxSessions?: number }>, withShell = false) {
     const database: Database = await openDatabase('sqlite::memory:');
     cleanup.push(() => database.close());
     const running = new Map<string, { server: ServerType; sessions: () => number }>();
     for (const w of workers) {
-      const driver = new LocalDriver({ logger: silentLogger, useBwrap: false });
+      const local = new LocalDriver({ logger: silentLogger, useBwrap: false });
+      const driver = withShell ? fakeShellDriver(local) : local;
       const worker = createWorkerApp({
         id: w.id,
         driver,
@@ -110,6 +112,19 @@ describe('sandbox workers over the wire', () => {
     const exec = remote.exec(session, { argv: ['sleep', '30'] });
     setTimeout(() => exec.cancel(), 200);
     expect((await exec.result).verdict).toBe('cancelled');
+  });
+
+  it('runs a terminal on the worker: output back, keystrokes in order, resize, kill', async () => {
+    const { remote } = await setup([{ id: 'alpha' }], true);
+    const session = await remote.createSession(spec('attempt-1'));
+    let seen = '';
+    const shell = await remote.shell(session, { cols: 80, rows: 24, onData: (c) => (seen += c.toString()) });
+    // Typed one key at a time, as a browser sends them: they arrive in order.
+    for (const key of 'echo one two three\r') shell.write(key);
+    await expect.poll(() => seen).toContain('echo one two three\r\n');
+    await shell.resize(120, 40);
+    shell.write('exit\r');
+    expect(await shell.ended).toEqual({ exitCode: 0 });
   });
 
   it('places sessions on the least loaded worker and moves on when a worker dies', async () => {

@@ -6,10 +6,11 @@
  * holding the attempt's sandbox is killed with SIGKILL; the next Run, with the candidate's newer save,
  * runs on the other worker from the stored files; the submission is graded there, once. The workers'
  * APIs listen on every address of the host, and the candidate's code tries them at the address it can
- * see: the host firewall lets it reach only the gateway port.
+ * see: the host firewall lets it reach only the gateway port. The Terminal works through a worker too.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   freePort,
@@ -188,6 +189,27 @@ describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox w
     });
     // Its sandbox is now on the other worker (the dead worker's container stays until it starts again).
     expect(await holders(attemptId)).toEqual([...ids].sort());
+
+    // The Terminal, relayed to the worker that holds the sandbox now.
+    const ws = new WebSocket(
+      `${url.replace(/^http/, 'ws')}/api/attempts/${attemptId}/terminal?cols=80&rows=24`,
+      {
+        headers: { cookie, origin: url },
+      },
+    );
+    cleanup.push(async () => ws.terminate());
+    let screen = '';
+    ws.on('message', (d) => {
+      const m = JSON.parse(String(d)) as { t: string; d?: string };
+      if (m.t === 'out') screen += m.d;
+    });
+    await new Promise((resolve, reject) => {
+      ws.once('open', resolve);
+      ws.once('error', reject);
+    });
+    for (const key of 'echo $((6*7)) in $PWD\r') ws.send(JSON.stringify({ t: 'in', d: key }));
+    await expect.poll(() => screen, { timeout: 15_000 }).toMatch(/42 in \/workspace\r?\n/);
+    ws.close();
 
     // Submit: graded on the remaining worker, exactly once.
     const submitted = await fetch(`${url}/api/attempts/${attemptId}/submit`, { method: 'POST', headers });
