@@ -35,7 +35,7 @@ export interface GatewayDeps {
    * outside that window are refused (409 outside_run) and recorded: a process that outlived its run
    * must not keep using the candidate's model budget. Unset: keys alone decide (unit tests of the API).
    */
-  isLive?: (attemptId: string, purpose: 'attempt' | 'grade') => boolean;
+  isLive?: (attemptId: string, purpose: 'attempt' | 'grade') => boolean | Promise<boolean>;
   /**
    * Who calls through this app. 'code' (default): the listeners sandboxes reach. 'assistant': the
    * in-process app the IDE assistant uses (never served on a port) — the attempt's key and budget, no
@@ -109,7 +109,7 @@ export function createGatewayApp(deps: GatewayDeps) {
         message: 'This task does not allow calls to a language model.',
       });
     }
-    if (origin === 'code' && isLive && !isLive(live.attempt.id, live.key.purpose)) {
+    if (origin === 'code' && isLive && !(await isLive(live.attempt.id, live.key.purpose))) {
       // Recorded (uncounted) so reviewers see that something called the model between runs.
       const body = c.req.method === 'POST' ? await c.req.json().catch(() => null) : null;
       const model = typeof body?.model === 'string' ? body.model.slice(0, 200) : '';

@@ -33,6 +33,12 @@ export class Gateway implements AttemptHooks, LlmAccess {
     upstream: LlmUpstream,
     readonly port: number,
     providers?: Partial<Record<LlmProvider, LlmUpstream>>,
+    /**
+     * Several API replicas share the database (Postgres): a call may reach this gateway while another
+     * replica runs the attempt's Run or grading (the run's or grading's row says so), and every replica
+     * holds its own raw key for an attempt (issuing one never revokes another's; submit revokes all).
+     */
+    private readonly replicated = false,
   ) {
     this.recorder = new CallRecorder(ctx);
     const shared = {
@@ -77,9 +83,25 @@ export class Gateway implements AttemptHooks, LlmAccess {
     });
   }
 
-  /** True while a Run (attempt key) or grading (grade key) of the attempt is live. */
-  isLive(attemptId: string, purpose: 'attempt' | 'grade'): boolean {
-    return (this.windows.get(`${attemptId}/${purpose}`) ?? 0) > 0;
+  /** True while a Run (attempt key) or grading (grade key) of the attempt is live, here or on a replica. */
+  async isLive(attemptId: string, purpose: 'attempt' | 'grade'): Promise<boolean> {
+    if ((this.windows.get(`${attemptId}/${purpose}`) ?? 0) > 0) return true;
+    if (!this.replicated) return false;
+    const row =
+      purpose === 'attempt'
+        ? await this.ctx.db
+            .selectFrom('runs')
+            .select('id')
+            .where('attempt_id', '=', attemptId)
+            .where('status', '=', 'running')
+            .executeTakeFirst()
+        : await this.ctx.db
+            .selectFrom('grades')
+            .select('id')
+            .where('attempt_id', '=', attemptId)
+            .where('status', '=', 'running')
+            .executeTakeFirst();
+    return row !== undefined;
   }
 
   /**
@@ -127,8 +149,9 @@ export class Gateway implements AttemptHooks, LlmAccess {
   private keyFor(map: Map<string, Promise<string>>, attemptId: string, purpose: 'attempt' | 'grade') {
     let key = map.get(attemptId);
     if (!key) {
-      // A key from before a restart is unknown here (only its hash is stored): replace it.
-      key = revokeKeys(this.ctx, attemptId, purpose).then(
+      // A key from before a restart is unknown here (only its hash is stored): replace it. Replicas
+      // each hold their own, so there none is revoked here.
+      key = (this.replicated ? Promise.resolve() : revokeKeys(this.ctx, attemptId, purpose)).then(
         async () => (await issueKey(this.ctx, attemptId, purpose)).key,
       );
       key.catch(() => map.delete(attemptId));

@@ -2,7 +2,8 @@
  * Gateway keys: the only credential a sandbox sees. Stops key reuse across attempts and after
  * submit: a key is bound to one attempt, stored only as sha256, and revoked at submit/expiry; the
  * raw key is kept in this process's memory to hand to the attempt's runs (after a restart a fresh
- * key is issued and the old ones are revoked).
+ * key is issued and the old ones are revoked; on Postgres, where replicas share the database, each
+ * holds its own and none is revoked before submit).
  */
 import type { ServiceContext } from '../platform/index.ts';
 import { hashSecret } from '../auth/index.ts';

@@ -92,7 +92,13 @@ export function createServices(deps: ServiceDeps): Services {
     config: deps.config,
     logger: deps.logger,
   };
-  const gateway = new Gateway(ctx, deps.llm, deps.config.gatewayPort, deps.llmProviders);
+  const gateway = new Gateway(
+    ctx,
+    deps.llm,
+    deps.config.gatewayPort,
+    deps.llmProviders,
+    deps.database.dialect === 'postgres', // replicas may share it
+  );
   const sandbox = new SandboxManager({
     ...deps.sandbox,
     driver: deps.driver,

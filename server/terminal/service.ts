@@ -22,7 +22,13 @@ import { AppError } from '../errors/index.ts';
 import type { ServiceContext } from '../platform/index.ts';
 import { attemptWithManifest, recordEvent } from '../attempts/index.ts';
 import { terminalEnabled } from '../tasks/index.ts';
-import type { RunningShell, SandboxManager, SandboxSession, SlotTicket } from '../sandbox/index.ts';
+import {
+  isResourceShortage,
+  type RunningShell,
+  type SandboxManager,
+  type SandboxSession,
+  type SlotTicket,
+} from '../sandbox/index.ts';
 import { networkFor, type RunService } from '../runs/index.ts';
 import { defaultRecordLimits, TerminalRecorder, type RecordLimits } from './recorder.ts';
 
@@ -218,13 +224,19 @@ export class TerminalService {
     };
     // The shell holds a lease on the session while it lives, so the idle reclaim does not take the
     // container (and files made only in the terminal) from under an open terminal.
-    const session = await new Promise<SandboxSession>((resolve, reject) => {
-      this.manager
-        .useAttempt(attemptId, sh.image, sh.network, async () => {
-          resolve(await this.runs.syncedSession(attemptId, sh.image, sh.network));
-          await new Promise<void>((release) => (sh.release = release));
-        })
-        .catch(reject);
+    const lease = () =>
+      new Promise<SandboxSession>((resolve, reject) => {
+        this.manager
+          .useAttempt(attemptId, sh.image, sh.network, async () => {
+            resolve(await this.runs.syncedSession(attemptId, sh.image, sh.network));
+            await new Promise<void>((release) => (sh.release = release));
+          })
+          .catch(reject);
+      });
+    // A session found lost on the way (its sandbox worker died) is replaced once, from the saved files.
+    const session = await lease().catch((err: unknown) => {
+      if (!isResourceShortage(err)) throw err;
+      return lease();
     });
     try {
       sh.running = await this.manager.shell(session, { ...size, onData: (c) => this.output(sh, c) });

@@ -6,7 +6,8 @@
  * holding the attempt's sandbox is killed with SIGKILL; the next Run, with the candidate's newer save,
  * runs on the other worker from the stored files; the submission is graded there, once. The workers'
  * APIs listen on every address of the host, and the candidate's code tries them at the address it can
- * see: the host firewall lets it reach only the gateway port. The Terminal works through a worker too.
+ * see: the host firewall lets it reach only the gateway port. The Terminal works through a worker too,
+ * and a second API replica on the same database follows the Runs the first one runs.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -134,6 +135,17 @@ describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox w
     const server = await startServe(serveEnv);
     procs.push(server);
     const url = server.url;
+    // A second API replica on the same database and workers (a load balancer would spread requests).
+    const otherPort = await freePort();
+    // Its gateway listens on another loopback address (one host here); the workers forward to the first
+    // one's, which accepts the calls of Runs the second one runs (the run's row says it is running).
+    const replica = await startServe({
+      ...serveEnv,
+      PORT: String(otherPort),
+      PUBLIC_URL: `http://127.0.0.1:${otherPort}`,
+      GATEWAY_HOST: '127.0.0.2',
+    });
+    procs.push(replica);
 
     const open = await fetch(link, { redirect: 'manual' });
     const cookie = open.headers
@@ -152,25 +164,39 @@ describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox w
       });
       expect(r.status, await r.text()).toBe(200);
     };
-    const run = async () => {
-      const started = await fetch(`${url}/api/attempts/${attemptId}/runs`, {
+    /** Clicks Run on one replica and follows its events through the other one. */
+    const run = async (on: string, follow: string) => {
+      const started = await fetch(`${on}/api/attempts/${attemptId}/runs`, {
         method: 'POST',
         headers,
         body: JSON.stringify({ kind: 'run' }),
       });
       expect(started.status, await started.clone().text()).toBe(202);
       const runId = (await started.json()).run.id as string;
+      const events = await fetch(`${follow}/api/attempts/${attemptId}/runs/${runId}/events`, {
+        headers,
+      });
+      const text = await events.text(); // the stream ends after the exit event
+      const exit = /event: exit\ndata: (.*)\n/.exec(text);
+      expect(exit, text).not.toBeNull();
+      expect(JSON.parse(exit![1]!)).toMatchObject({ verdict: 'ok' });
+      const printed = [...text.matchAll(/event: stdout\ndata: (.*)\n/g)].map(
+        (m) => JSON.parse(m[1]!) as string,
+      );
       for (;;) {
         const { run } = await fetch(`${url}/api/attempts/${attemptId}/runs/${runId}`, { headers }).then((r) =>
           r.json(),
         );
-        if (run.status === 'done') return run as { verdict: string; stdout: string; stderr: string };
+        if (run.status === 'done') {
+          expect(printed.join('')).toBe(run.stdout); // the follower on the other replica saw the same output
+          return run as { verdict: string; stdout: string; stderr: string };
+        }
         await new Promise((r) => setTimeout(r, 250));
       }
     };
 
     await save(callsGateway('first', workerPorts));
-    const first = await run();
+    const first = await run(url, replica.url);
     expect(first, first.stderr).toMatchObject({
       verdict: 'ok',
       stdout: 'first 200 string worker-api-reached=0\n',
@@ -182,7 +208,7 @@ describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox w
     // The worker holding the sandbox dies; the candidate saves a change and presses Run again.
     await workers.get(before!)!.stop('SIGKILL');
     await save(callsGateway('second', workerPorts));
-    const second = await run();
+    const second = await run(replica.url, url);
     expect(second, second.stderr).toMatchObject({
       verdict: 'ok',
       stdout: 'second 200 string worker-api-reached=0\n',

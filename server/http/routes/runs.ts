@@ -251,12 +251,33 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
         if (e.type === 'exit' || e.type === 'closed') finished();
       });
       if (!unsubscribe) {
-        // Not live here (finished a while ago, or the server restarted): replay the record, minus what
-        // the reader already has (the offsets in its Last-Event-ID).
-        const r = viewRun(await getRun(c.get('ctx'), run.id));
+        // Not live here: finished a while ago, the server restarted, or another replica runs it. Then
+        // follow its record until it ends (its output arrives whole at the end: live chunks stay in the
+        // process that runs it), and replay it, minus what the reader already has (its Last-Event-ID).
+        let aborted = false;
+        stream.onAbort(() => {
+          aborted = true;
+        });
+        let r = viewRun(await getRun(c.get('ctx'), run.id));
+        let seq = resume.seq;
+        let shown: string | undefined;
+        for (let waitMs = 200; r.status !== 'done' && !aborted; waitMs = Math.min(1000, waitMs * 2)) {
+          if (r.status !== shown) {
+            shown = r.status;
+            void send({
+              seq: ++seq,
+              out: resume.out ?? 0,
+              err: resume.err ?? 0,
+              type: 'status',
+              data: { status: r.status },
+            });
+          }
+          await new Promise((w) => setTimeout(w, waitMs));
+          r = viewRun(await getRun(c.get('ctx'), run.id));
+        }
+        if (aborted) return;
         const stdout = r.stdout.slice(resume.out ?? 0);
         const stderr = r.stderr.slice(resume.err ?? 0);
-        let seq = resume.seq;
         const at = { out: r.stdout.length, err: r.stderr.length };
         if (stdout)
           void send({ seq: ++seq, out: at.out, err: resume.err ?? 0, type: 'stdout', data: stdout });
