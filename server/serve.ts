@@ -98,6 +98,8 @@ export async function startServer(
   await sandbox.start({ autoBuild: config.sandbox.autoBuild });
   const sandboxStatus = await sandbox.status();
 
+  // Mirrored run events whose run ended long ago (a process that died before deleting its own).
+  await services.runs.mirror?.prune().catch((err: unknown) => logger.warn({ err }, 'run event prune failed'));
   // Gradings cut off by a shutdown or crash go back in line; submissions never queued get a grading.
   await services.grading.start();
   // Webhook tries cut off by a shutdown or crash go back in line; the timelines are tailed from the cursor.

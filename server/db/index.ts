@@ -67,6 +67,15 @@ export interface Database {
   dialect: 'sqlite' | 'postgres';
   /** True when a trivial query answers (readiness). */
   ping(): Promise<boolean>;
+  /**
+   * Postgres only: `LISTEN channel` on a connection of its own, calling `onPayload` for every
+   * notification, and `onLost` if that connection drops (the caller listens again when it needs to).
+   */
+  listen?(
+    channel: string,
+    onPayload: (payload: string) => void,
+    onLost: () => void,
+  ): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -210,11 +219,40 @@ function openPostgres(url: string): Database {
   // next query opens a new one; without a listener its 'error' event would crash the server.
   pool.on('error', () => {});
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const listeners = new Set<pg.Client>();
   return {
     db,
     dialect: 'postgres',
     ping: () => ping(db),
-    close: () => db.destroy(),
+    async listen(channel, onPayload, onLost) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`bad channel name ${channel}`);
+      const client = new pg.Client({ connectionString: url });
+      let lost = false;
+      const lose = () => {
+        if (lost) return;
+        lost = true;
+        listeners.delete(client);
+        onLost();
+      };
+      client.on('error', lose);
+      client.on('end', lose);
+      client.on('notification', (n) => onPayload(n.payload ?? ''));
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+      listeners.add(client);
+      return {
+        async close() {
+          lost = true;
+          listeners.delete(client);
+          await client.end().catch(() => {});
+        },
+      };
+    },
+    async close() {
+      for (const c of listeners) await c.end().catch(() => {});
+      listeners.clear();
+      await db.destroy();
+    },
   };
 }
 

@@ -827,6 +827,20 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0023_run_events': {
+      // Live Run events mirrored for followers on other replicas (Postgres; server/runs/mirror.ts):
+      // written as the hub emits them, announced with NOTIFY, deleted once the run's record has it all.
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('run_events')
+          .addColumn('run_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('event_json', 'text', (c) => c.notNull())
+          .addColumn('created_at', ms, (c) => c.notNull())
+          .addPrimaryKeyConstraint('run_events_pk', ['run_id', 'seq'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -502,6 +502,15 @@ export interface WorkersTable {
   stopped_at: number | null;
 }
 
+/** A live Run event, mirrored for followers on other replicas (server/runs/mirror.ts). */
+export interface RunEventsTable {
+  run_id: string;
+  seq: number;
+  /** The hub's event (seq, offsets, type, data) as JSON. */
+  event_json: string;
+  created_at: number;
+}
+
 export interface DB {
   api_tokens: ApiTokensTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -531,6 +540,7 @@ export interface DB {
   edit_logs: EditLogsTable;
   login_checks: LoginChecksTable;
   workers: WorkersTable;
+  run_events: RunEventsTable;
   attempt_events: AttemptEventsTable;
   invitation_events: InvitationEventsTable;
   webhook_endpoints: WebhookEndpointsTable;

@@ -61,6 +61,8 @@ export const eventId = (e: Pick<RunEvent, 'seq' | 'out' | 'err'>) => `${e.seq}.$
 
 export class RunHub {
   private readonly channels = new Map<string, Channel>();
+  /** Sees every event emitted (RunMirror: followers on other replicas). */
+  mirror?: (runId: string, e: RunEvent) => void;
 
   constructor(
     private readonly keepFinishedMs = 60_000,
@@ -89,6 +91,7 @@ export class RunHub {
     if (e.type === 'stdout') ch.out += e.data.length;
     if (e.type === 'stderr') ch.err += e.data.length;
     const event = { ...e, seq: ++ch.seq, out: ch.out, err: ch.err } as RunEvent;
+    this.mirror?.(runId, event);
     ch.events.push(event);
     if (e.type === 'stdout' || e.type === 'stderr') {
       ch.kept += e.data.length;

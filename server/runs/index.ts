@@ -21,12 +21,14 @@ import type {
 } from '../sandbox/index.ts';
 import { isResourceShortage } from '../sandbox/index.ts';
 import { RunHub } from './hub.ts';
+import type { RunMirror } from './mirror.ts';
 import { OutputCoalescer } from './coalesce.ts';
 import { REPORT_DIR, testArgv, testReport } from './tests.ts';
 import { BUILD_DIR, compileEntries, compilePlan, isCompileInput, warmCompiler } from './compile.ts';
 import type { TestReport } from '../grading/index.ts';
 
 export { RunHub, eventId, parseEventId, type RunEvent } from './hub.ts';
+export { RunMirror } from './mirror.ts';
 export { networkFor, type LlmAccess } from './llm-access.ts';
 export { gradeOnce, SandboxLostError, type GradeOutcome } from './grade.ts';
 import { networkFor, type LlmAccess } from './llm-access.ts';
@@ -92,6 +94,8 @@ interface ActiveRun {
 
 export class RunService implements AttemptHooks {
   readonly hub = new RunHub();
+  /** Postgres: live events mirrored for followers on other replicas (set by the composition root). */
+  mirror?: RunMirror;
   private readonly active = new Map<string, ActiveRun>();
   /**
    * Attempts with a run being started or in progress. Claimed synchronously, before any await, so

@@ -11,7 +11,7 @@ import type { Clock, IdGenerator, ServiceContext } from '../platform/index.ts';
 import { SandboxManager, type ManagerOptions, type SandboxDriver } from '../sandbox/index.ts';
 import type { LlmProvider, LlmUpstream } from '../llm/index.ts';
 import { Gateway } from '../llm-gateway/index.ts';
-import { RunService } from '../runs/index.ts';
+import { RunMirror, RunService } from '../runs/index.ts';
 import { TerminalService, type TerminalOptions } from '../terminal/index.ts';
 import { GradingQueue } from '../grading-jobs/index.ts';
 import { assignReviewers } from '../reviews/index.ts';
@@ -108,6 +108,12 @@ export function createServices(deps: ServiceDeps): Services {
     gatewayNetworks: gateway,
   });
   const runs = new RunService(ctx, sandbox, gateway);
+  if (deps.database.dialect === 'postgres') {
+    // Replicas may share the database: a Run's live events are mirrored for followers elsewhere.
+    const mirror = new RunMirror(ctx, deps.database);
+    runs.mirror = mirror;
+    runs.hub.mirror = (runId, e) => mirror.publish(runId, e);
+  }
   const terminal = new TerminalService(ctx, sandbox, runs, deps.terminal);
   const mailer =
     deps.mailer ?? (deps.config.email.smtpUrl ? smtpMailer(deps.config.email.smtpUrl) : undefined);
@@ -201,6 +207,7 @@ export function createServices(deps: ServiceDeps): Services {
       email.close();
       await sandbox.close();
       await gateway.close();
+      await runs.mirror?.close();
     },
   };
 }

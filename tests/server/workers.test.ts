@@ -7,7 +7,8 @@
  * runs on the other worker from the stored files; the submission is graded there, once. The workers'
  * APIs listen on every address of the host, and the candidate's code tries them at the address it can
  * see: the host firewall lets it reach only the gateway port. The Terminal works through a worker too,
- * and a second API replica on the same database follows the Runs the first one runs.
+ * and a second API replica on the same database follows the Runs the first one runs, live (through the
+ * events the first one mirrors in Postgres).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -215,6 +216,46 @@ describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox w
     });
     // Its sandbox is now on the other worker (the dead worker's container stays until it starts again).
     expect(await holders(attemptId)).toEqual([...ids].sort());
+
+    // Live output across replicas: an interactive Run on the first replica, followed on the second.
+    // The program waits for a line on stdin, which the test sends only after the second replica has
+    // shown "ready" — so the Run can only finish if its output reached the follower while it ran.
+    await save(`console.log('ready');
+let input = '';
+process.stdin.on('data', (d) => (input += d));
+process.stdin.on('end', () => console.log('got ' + input.trim()));
+`);
+    const interactive = await fetch(`${url}/api/attempts/${attemptId}/runs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ kind: 'run', interactive: true }),
+    });
+    expect(interactive.status, await interactive.clone().text()).toBe(202);
+    const liveId = (await interactive.json()).run.id as string;
+    const follower = await fetch(`${replica.url}/api/attempts/${attemptId}/runs/${liveId}/events`, {
+      headers,
+    });
+    const reader = follower.body!.getReader();
+    const decoder = new TextDecoder();
+    let sse = '';
+    let answered = false;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      sse += decoder.decode(value, { stream: true });
+      if (!answered && /event: stdout\ndata: "ready\\n"/.test(sse)) {
+        answered = true;
+        const sent = await fetch(`${url}/api/attempts/${attemptId}/runs/${liveId}/stdin`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ data: 'mirror works\n', close: true }),
+        });
+        expect(sent.status, await sent.text()).toBeLessThan(300);
+      }
+    }
+    expect(answered, sse).toBe(true);
+    expect(/event: exit\ndata: (.*)\n/.exec(sse)?.[1], sse).toContain('"verdict":"ok"');
+    expect(sse).toContain('event: stdout\ndata: "got mirror works\\n"');
 
     // The Terminal, relayed to the worker that holds the sandbox now.
     const ws = new WebSocket(

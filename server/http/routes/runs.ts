@@ -252,39 +252,55 @@ export function registerRuns(app: OpenAPIHono<AppEnv>, runs: RunService) {
       });
       if (!unsubscribe) {
         // Not live here: finished a while ago, the server restarted, or another replica runs it. Then
-        // follow its record until it ends (its output arrives whole at the end: live chunks stay in the
-        // process that runs it), and replay it, minus what the reader already has (its Last-Event-ID).
+        // follow it — through the events that replica mirrors (Postgres), else by its record's status —
+        // and replay the record, minus what the reader already has (the offsets in its Last-Event-ID).
         let aborted = false;
         stream.onAbort(() => {
           aborted = true;
         });
-        let r = viewRun(await getRun(c.get('ctx'), run.id));
-        let seq = resume.seq;
+        const ctx = c.get('ctx');
+        const at = { seq: resume.seq, out: resume.out ?? 0, err: resume.err ?? 0 };
+        let r = viewRun(await getRun(ctx, run.id));
+        if (r.status !== 'done' && runs.mirror) {
+          let exited = false;
+          await runs.mirror.follow(
+            run.id,
+            resume,
+            (e) => {
+              Object.assign(at, { seq: e.seq, out: e.out, err: e.err });
+              exited ||= e.type === 'exit';
+              void send(e);
+            },
+            () => aborted,
+            async () => viewRun(await getRun(ctx, run.id)).status === 'done',
+          );
+          if (exited || aborted) return void (await queue);
+          r = viewRun(await getRun(ctx, run.id));
+        }
         let shown: string | undefined;
         for (let waitMs = 200; r.status !== 'done' && !aborted; waitMs = Math.min(1000, waitMs * 2)) {
           if (r.status !== shown) {
             shown = r.status;
             void send({
-              seq: ++seq,
-              out: resume.out ?? 0,
-              err: resume.err ?? 0,
+              seq: ++at.seq,
+              out: at.out,
+              err: at.err,
               type: 'status',
               data: { status: r.status },
             });
           }
           await new Promise((w) => setTimeout(w, waitMs));
-          r = viewRun(await getRun(c.get('ctx'), run.id));
+          r = viewRun(await getRun(ctx, run.id));
         }
         if (aborted) return;
-        const stdout = r.stdout.slice(resume.out ?? 0);
-        const stderr = r.stderr.slice(resume.err ?? 0);
-        const at = { out: r.stdout.length, err: r.stderr.length };
-        if (stdout)
-          void send({ seq: ++seq, out: at.out, err: resume.err ?? 0, type: 'stdout', data: stdout });
-        if (stderr) void send({ seq: ++seq, ...at, type: 'stderr', data: stderr });
+        const stdout = r.stdout.slice(at.out);
+        const stderr = r.stderr.slice(at.err);
+        const end = { out: r.stdout.length, err: r.stderr.length };
+        if (stdout) void send({ seq: ++at.seq, out: end.out, err: at.err, type: 'stdout', data: stdout });
+        if (stderr) void send({ seq: ++at.seq, ...end, type: 'stderr', data: stderr });
         await send({
-          seq: ++seq,
-          ...at,
+          seq: ++at.seq,
+          ...end,
           type: 'exit',
           data: { verdict: r.verdict ?? 'error', exitCode: r.exitCode, durationMs: r.durationMs ?? 0 },
         });
