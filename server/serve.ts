@@ -11,7 +11,7 @@ import { createServices } from './services/index.ts';
 import { isWildcard, listenAll } from './http/index.ts';
 import { shutdown } from './shutdown/index.ts';
 import { createSandboxDriver, limitsFromConfig } from './sandbox/index.ts';
-import { imageFor, environments, type EnvName } from './sandbox/index.ts';
+import { environments, imageResolver } from './sandbox/index.ts';
 import { upstreamsFromConfig } from './llm/index.ts';
 import { sweepDeadlines } from './attempts/index.ts';
 import { deleteExpiredSessions } from './auth/index.ts';
@@ -32,12 +32,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config.databaseUrl);
-  // Image names depend only on recipe files, which do not change while the server runs.
-  const images = new Map<string, Promise<string>>();
-  const imageOf = (env: string) => {
-    if (!images.has(env)) images.set(env, imageFor(env as EnvName));
-    return images.get(env)!;
-  };
+  const imageOf = imageResolver();
   // SANDBOX_DRIVER=workers: sandboxes run on `worksample worker` processes; this one needs no Docker socket.
   const driver =
     config.sandboxDriver === 'workers'

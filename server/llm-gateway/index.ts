@@ -4,7 +4,7 @@
  * key per attempt at start and revokes it at submit, and gives grading its own short-lived key.
  */
 import { serve, type ServerType } from '@hono/node-server';
-import type { AttemptHooks, ServiceContext } from '../platform/index.ts';
+import { AddressListeners, type AttemptHooks, type ServiceContext } from '../platform/index.ts';
 import type { LlmProvider, LlmUpstream } from '../llm/index.ts';
 import type { LlmAccess } from '../runs/index.ts';
 import { createGatewayApp } from './app.ts';
@@ -21,7 +21,13 @@ export class Gateway implements AttemptHooks, LlmAccess {
   /** attempt id → the raw key of the candidate's runs (memory only; the database has hashes). */
   private readonly keys = new Map<string, Promise<string>>();
   private readonly gradeKeys = new Map<string, Promise<string>>();
-  private readonly servers = new Map<string, { server: Promise<ServerType>; refs: number }>();
+  private readonly listeners = new AddressListeners<ServerType>(
+    (address) =>
+      new Promise((resolve, reject) => {
+        const s = serve({ fetch: this.app.fetch, hostname: address, port: this.port }, () => resolve(s));
+        s.once('error', reject);
+      }),
+  );
   /** `attempt/purpose` → live Runs or gradings using that key (see openWindow). */
   private readonly windows = new Map<string, number>();
 
@@ -122,28 +128,12 @@ export class Gateway implements AttemptHooks, LlmAccess {
   }
 
   /** Starts listening on an address (refcounted: several networks can come and go). */
-  async up(address: string): Promise<void> {
-    const entry = this.servers.get(address);
-    if (entry) {
-      entry.refs++;
-      await entry.server;
-      return;
-    }
-    const server = new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: this.app.fetch, hostname: address, port: this.port }, () => resolve(s));
-      s.once('error', reject);
-    });
-    this.servers.set(address, { server, refs: 1 });
-    server.catch(() => this.servers.delete(address));
-    await server;
+  up(address: string): Promise<void> {
+    return this.listeners.up(address);
   }
 
-  async down(address: string): Promise<void> {
-    const entry = this.servers.get(address);
-    if (!entry || --entry.refs > 0) return;
-    this.servers.delete(address);
-    const s = await entry.server.catch(() => undefined);
-    await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
+  down(address: string): Promise<void> {
+    return this.listeners.down(address);
   }
 
   private keyFor(map: Map<string, Promise<string>>, attemptId: string, purpose: 'attempt' | 'grade') {
@@ -204,11 +194,7 @@ export class Gateway implements AttemptHooks, LlmAccess {
     );
   }
 
-  async close(): Promise<void> {
-    for (const address of [...this.servers.keys()]) {
-      const entry = this.servers.get(address)!;
-      entry.refs = 1;
-      await this.down(address);
-    }
+  close(): Promise<void> {
+    return this.listeners.closeAll();
   }
 }

@@ -45,4 +45,5 @@ export function sequentialIds(): IdGenerator {
 
 export type { ServiceContext, AttemptHooks, MailQueue, QueuedMail } from './context.ts';
 export { freeLoopbackPort } from './net.ts';
+export { AddressListeners } from './listeners.ts';
 export { DuePump, JOB_LEASE, type DuePumpOptions } from './pump.ts';

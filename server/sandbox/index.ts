@@ -13,6 +13,7 @@ import { DockerDriver } from './docker/driver.ts';
 import { LocalDriver, LOCAL_WARNING } from './local/driver.ts';
 import { hostFirewall } from './docker/firewall.ts';
 import { inContainer, ownContainerId } from './docker/attach.ts';
+import { imageFor as imageForEnv, type EnvName } from './images/index.ts';
 
 export * from './types.ts';
 export {
@@ -93,6 +94,18 @@ export async function createSandboxDriver(
   }
   logger.warn(LOCAL_WARNING);
   return new LocalDriver({ logger });
+}
+
+/**
+ * Image names by environment, each computed once: they depend only on recipe files, which do not
+ * change while a process runs.
+ */
+export function imageResolver(): (env: string) => Promise<string> {
+  const images = new Map<string, Promise<string>>();
+  return (env) => {
+    if (!images.has(env)) images.set(env, imageForEnv(env as EnvName));
+    return images.get(env)!;
+  };
 }
 
 /** Sandbox limits from config; output, file and filesystem sizes are fixed product limits. */

@@ -7,6 +7,7 @@
  * and answers on no address but the sandbox networks' (refcounted, like the gateway's own listeners).
  */
 import net from 'node:net';
+import { AddressListeners } from '../platform/index.ts';
 
 export interface Upstream {
   host: string;
@@ -19,43 +20,35 @@ export function parseUpstream(hostPort: string): Upstream {
 }
 
 export class GatewayForwarder {
-  private readonly servers = new Map<string, { server: Promise<net.Server>; refs: number }>();
   private readonly sockets = new Set<net.Socket>();
+  private readonly listeners: AddressListeners<net.Server>;
 
   constructor(
     private readonly upstream: Upstream,
     /** The port sandboxes call (GATEWAY_PORT: the same on every worker and server). */
-    private readonly port: number,
-  ) {}
-
-  async up(address: string): Promise<void> {
-    const entry = this.servers.get(address);
-    if (entry) {
-      entry.refs++;
-      await entry.server;
-      return;
-    }
-    const server = new Promise<net.Server>((resolve, reject) => {
-      const s = net.createServer((inbound) => this.pipe(inbound));
-      s.once('error', reject);
-      s.listen({ host: address, port: this.port }, () => resolve(s));
-    });
-    this.servers.set(address, { server, refs: 1 });
-    server.catch(() => this.servers.delete(address));
-    await server;
+    port: number,
+  ) {
+    this.listeners = new AddressListeners(
+      (address) =>
+        new Promise((resolve, reject) => {
+          const s = net.createServer((inbound) => this.pipe(inbound));
+          s.once('error', reject);
+          s.listen({ host: address, port }, () => resolve(s));
+        }),
+    );
   }
 
-  async down(address: string): Promise<void> {
-    const entry = this.servers.get(address);
-    if (!entry || --entry.refs > 0) return;
-    this.servers.delete(address);
-    const s = await entry.server.catch(() => undefined);
-    await new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
+  up(address: string): Promise<void> {
+    return this.listeners.up(address);
+  }
+
+  down(address: string): Promise<void> {
+    return this.listeners.down(address);
   }
 
   /** Addresses listened on now (tests, status). */
   get addresses(): string[] {
-    return [...this.servers.keys()];
+    return this.listeners.addresses;
   }
 
   private pipe(inbound: net.Socket): void {
@@ -75,9 +68,6 @@ export class GatewayForwarder {
 
   async close(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    for (const address of [...this.servers.keys()]) {
-      this.servers.get(address)!.refs = 1;
-      await this.down(address);
-    }
+    await this.listeners.closeAll();
   }
 }

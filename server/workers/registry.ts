@@ -16,19 +16,20 @@ export interface WorkerBeat {
   detail?: string;
 }
 
+/** The columns a beat sets. */
+const beatColumns = (beat: WorkerBeat, now: number) => ({
+  url: beat.url,
+  max_sessions: beat.maxSessions,
+  sessions: beat.sessions,
+  ready: beat.ready ? 1 : 0,
+  gateway_ready: beat.gatewayReady ? 1 : 0,
+  detail: beat.detail ?? null,
+  heartbeat_at: now,
+});
+
 /** Registers (or re-registers after a restart: a new `started_at`) this worker. */
 export async function registerWorker(db: Kysely<DB>, beat: WorkerBeat, now: number): Promise<void> {
-  const row = {
-    url: beat.url,
-    max_sessions: beat.maxSessions,
-    sessions: beat.sessions,
-    ready: beat.ready ? 1 : 0,
-    gateway_ready: beat.gatewayReady ? 1 : 0,
-    detail: beat.detail ?? null,
-    started_at: now,
-    heartbeat_at: now,
-    stopped_at: null,
-  };
+  const row = { ...beatColumns(beat, now), started_at: now, stopped_at: null };
   await db
     .insertInto('workers')
     .values({ id: beat.id, ...row })
@@ -37,18 +38,7 @@ export async function registerWorker(db: Kysely<DB>, beat: WorkerBeat, now: numb
 }
 
 export async function heartbeat(db: Kysely<DB>, beat: WorkerBeat, now: number): Promise<void> {
-  await db
-    .updateTable('workers')
-    .set({
-      url: beat.url,
-      sessions: beat.sessions,
-      ready: beat.ready ? 1 : 0,
-      gateway_ready: beat.gatewayReady ? 1 : 0,
-      detail: beat.detail ?? null,
-      heartbeat_at: now,
-    })
-    .where('id', '=', beat.id)
-    .execute();
+  await db.updateTable('workers').set(beatColumns(beat, now)).where('id', '=', beat.id).execute();
 }
 
 export async function markStopped(db: Kysely<DB>, id: string, now: number): Promise<void> {

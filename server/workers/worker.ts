@@ -12,7 +12,7 @@ import { createLogger } from '../logger/index.ts';
 import { systemClock } from '../platform/index.ts';
 import { shutdown } from '../shutdown/index.ts';
 import { isWildcard, listenAll } from '../http/index.ts';
-import { createSandboxDriver, imageFor, type EnvName } from '../sandbox/index.ts';
+import { createSandboxDriver, imageResolver } from '../sandbox/index.ts';
 import { GatewayForwarder, parseUpstream } from './forwarder.ts';
 import { createWorkerApp } from './worker-app.ts';
 import { heartbeat, markStopped, registerWorker, type WorkerBeat } from './registry.ts';
@@ -45,11 +45,7 @@ export async function startWorker(
     throw new ConfigError(['SANDBOX_DRIVER=workers: a worker runs sandboxes itself; use docker (or auto)']);
   const logger = createLogger(config.logLevel);
   const database = await openDatabase(config.databaseUrl);
-  const images = new Map<string, Promise<string>>();
-  const imageOf = (env: string) => {
-    if (!images.has(env)) images.set(env, imageFor(env as EnvName));
-    return images.get(env)!;
-  };
+  const imageOf = imageResolver();
   const id = workerId(config, config.workers.port);
   // Each worker labels its containers with its own instance: its sweeps never touch another worker's.
   const driver = await createSandboxDriver(

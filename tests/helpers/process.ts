@@ -125,3 +125,21 @@ export async function startServe(
 export function startWorkerProcess(env: Record<string, string>): Promise<ServerProcess> {
   return startServe(env, { verb: 'worker' });
 }
+
+/**
+ * Opens an invitation link as a candidate's browser would and answers the headers of that browser
+ * (session cookie, CSRF token, JSON) for requests to `base`.
+ */
+export async function openAsCandidate(link: string, base: string): Promise<Record<string, string>> {
+  const open = await fetch(link, { redirect: 'manual' });
+  const cookie = open.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .join('; ');
+  const { csrfToken } = (await fetch(`${base}/api/candidate`, { headers: { cookie } }).then((r) =>
+    r.json(),
+  )) as {
+    csrfToken: string;
+  };
+  return { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+}

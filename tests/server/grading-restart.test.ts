@@ -10,7 +10,15 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { repoRoot, runCli, startServe, tempDir, type ServerProcess, serveEnv } from '../helpers/process.ts';
+import {
+  repoRoot,
+  runCli,
+  startServe,
+  tempDir,
+  type ServerProcess,
+  serveEnv,
+  openAsCandidate,
+} from '../helpers/process.ts';
 import { needs } from '../helpers/require.ts';
 import { docker, sandboxesHint, sandboxesReady } from '../helpers/docker.ts';
 
@@ -91,13 +99,7 @@ describe.runIf(needs('docker', ready, sandboxesHint))('a grading across an engin
 
     server = await startServe(env);
     const url = server.url;
-    const open = await fetch(link, { redirect: 'manual' });
-    const cookie = open.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0]!)
-      .join('; ');
-    const { csrfToken } = await fetch(`${url}/api/candidate`, { headers: { cookie } }).then((r) => r.json());
-    const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+    const headers = await openAsCandidate(link, url);
     const begun = await fetch(`${url}/api/candidate/start`, { method: 'POST', headers });
     const attemptId = (await begun.json()).attempt.id as string;
     const put = await fetch(`${url}/api/attempts/${attemptId}/file`, {

@@ -15,6 +15,7 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  openAsCandidate,
   freePort,
   repoRoot,
   runCli,
@@ -148,13 +149,7 @@ describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox w
     });
     procs.push(replica);
 
-    const open = await fetch(link, { redirect: 'manual' });
-    const cookie = open.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0]!)
-      .join('; ');
-    const { csrfToken } = await fetch(`${url}/api/candidate`, { headers: { cookie } }).then((r) => r.json());
-    const headers = { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' };
+    const headers = await openAsCandidate(link, url);
     const attemptId = (await (await fetch(`${url}/api/candidate/start`, { method: 'POST', headers })).json())
       .attempt.id as string;
     const save = async (content: string) => {
@@ -261,7 +256,7 @@ process.stdin.on('end', () => console.log('got ' + input.trim()));
     const ws = new WebSocket(
       `${url.replace(/^http/, 'ws')}/api/attempts/${attemptId}/terminal?cols=80&rows=24`,
       {
-        headers: { cookie, origin: url },
+        headers: { cookie: headers.cookie!, origin: url },
       },
     );
     cleanup.push(async () => ws.terminate());
