@@ -26,6 +26,13 @@ export const sessionSpec = z.object({
   network: z.enum(['none', 'gateway']),
 });
 
+/**
+ * Names the calling API process on every request (`<SANDBOX_INSTANCE>.<random>`, new at each start):
+ * a worker lists and removes only that process's sessions for it, and removes the sessions of a process
+ * that stopped calling.
+ */
+export const OWNER_HEADER = 'x-worksample-owner';
+
 /** Creating a session: what for, and which API deployment owns it (its orphan sweep lists only its own). */
 export const createBody = z.object({ spec: sessionSpec, owner: z.string().min(1).max(80) });
 

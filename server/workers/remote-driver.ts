@@ -9,6 +9,7 @@
  * from the stored files, and a job that had not started its exec yet is sent back to the head of the
  * queue (`ResourceShortage`) instead of failing — the candidate sees the Run wait, then run.
  */
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DB, WorkersTable } from '../db/index.ts';
 import type { Clock } from '../platform/index.ts';
@@ -26,7 +27,7 @@ import {
   type SandboxStatus,
   type SessionSpec,
 } from '../sandbox/index.ts';
-import type { ExecFrame, WireError } from './protocol.ts';
+import { OWNER_HEADER, type ExecFrame, type WireError } from './protocol.ts';
 import { liveWorkers } from './registry.ts';
 
 export interface RemoteDriverOptions {
@@ -35,7 +36,7 @@ export interface RemoteDriverOptions {
   token: string;
   /** A worker without a heartbeat for this long is dead. */
   staleMs: number;
-  /** This deployment's sandbox instance: the owner of its sessions on every worker. */
+  /** This deployment's sandbox instance: the prefix of this process's name on the workers. */
   owner: string;
   logger: Logger;
 }
@@ -53,6 +54,8 @@ class WorkerLost extends ResourceShortage {
   }
 }
 
+/** How often this process tells every live worker it still lives (workers reap after 5 minutes). */
+const TOUCH_MS = 60_000;
 /** Longest a verb other than exec may take (a file sync of a full workspace included). */
 const CALL_TIMEOUT_MS = 60_000;
 /** An exec's or shell's stream silent this long (the worker sends keep-alives every 15 s): the worker is gone. */
@@ -73,7 +76,20 @@ export class RemoteDriver implements SandboxDriver {
   private readonly goneSessions = new Set<string>();
   private statusCache: { at: number; value: Promise<SandboxStatus> } | undefined;
 
-  constructor(private readonly opts: RemoteDriverOptions) {}
+  /** This process's name on the workers: its sessions are its own, not another replica's. */
+  private readonly owner: string;
+  private readonly touch: NodeJS.Timeout;
+
+  constructor(private readonly opts: RemoteDriverOptions) {
+    this.owner = `${opts.owner}.${randomBytes(6).toString('hex')}`;
+    // A worker removes the sessions of a process silent for 5 minutes: say every minute that we live.
+    this.touch = setInterval(() => {
+      void this.live()
+        .then((ws) => Promise.all(ws.map((w) => this.call(w.id, 'GET', '/status').catch(() => {}))))
+        .catch(() => {});
+    }, TOUCH_MS);
+    this.touch.unref();
+  }
 
   /** Live workers, minus those this process saw die (until they register again). */
   private async live(): Promise<WorkersTable[]> {
@@ -118,7 +134,7 @@ export class RemoteDriver implements SandboxDriver {
     let last: unknown;
     for (const w of workers) {
       try {
-        const made = (await this.call(w.id, 'POST', '/sessions', { spec, owner: this.opts.owner })) as {
+        const made = (await this.call(w.id, 'POST', '/sessions', { spec, owner: this.owner })) as {
           id: string;
           gatewayAddress?: string;
           workspacePath?: string;
@@ -329,11 +345,9 @@ export class RemoteDriver implements SandboxDriver {
   async listOrphans(isLive: (sessionId: string) => boolean) {
     const found: Array<{ id: string; ownerId: string; purpose: string }> = [];
     for (const w of await this.live()) {
-      const body = (await this.call(
-        w.id,
-        'GET',
-        `/sessions?owner=${encodeURIComponent(this.opts.owner)}`,
-      ).catch(() => ({ sessions: [] }))) as {
+      const body = (await this.call(w.id, 'GET', `/sessions?owner=${encodeURIComponent(this.owner)}`).catch(
+        () => ({ sessions: [] }),
+      )) as {
         sessions: Array<{ id: string; ownerId: string; purpose: string }>;
       };
       for (const o of body.sessions) {
@@ -351,7 +365,9 @@ export class RemoteDriver implements SandboxDriver {
     );
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    clearInterval(this.touch);
+  }
 
   // --- the wire ---
 
@@ -396,6 +412,7 @@ export class RemoteDriver implements SandboxDriver {
         signal,
         headers: {
           authorization: `Bearer ${this.opts.token}`,
+          [OWNER_HEADER]: this.owner,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),

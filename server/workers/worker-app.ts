@@ -24,6 +24,7 @@ import {
   putFilesBody,
   sizeBody,
   type ExecFrame,
+  OWNER_HEADER,
   type WireError,
   type WorkerStatusBody,
 } from './protocol.ts';
@@ -35,8 +36,9 @@ export interface WorkerAppDeps {
   token: string;
   maxSessions: number;
   logger: Logger;
-  /** Seconds between keep-alive frames of a silent exec (default 15). */
+  /** Milliseconds between keep-alive frames of a silent exec or shell (default 15 000). */
   keepAliveMs?: number;
+  now?: () => number;
 }
 
 interface Held {
@@ -50,6 +52,11 @@ export interface WorkerApp {
   readonly sessions: number;
   /** Destroys every held session (worker shutdown). */
   destroyAll(): Promise<void>;
+  /**
+   * Destroys the sessions of API processes silent for `silentMs` (they died or were scaled away; each
+   * live one calls at least every minute). Answers how many went.
+   */
+  reapAbandoned(silentMs: number): Promise<number>;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -58,6 +65,9 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const held = new Map<string, Held>();
   const execs = new Map<string, RunningExec>();
   const shells = new Map<string, RunningShell>();
+  /** API process → when it last called. */
+  const seen = new Map<string, number>();
+  const now = deps.now ?? Date.now;
   let creating = 0;
   const wanted = digest(`Bearer ${deps.token}`);
   const app = new Hono();
@@ -80,6 +90,9 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     const got = digest(c.req.header('authorization') ?? '');
     if (!timingSafeEqual(got, wanted))
       return fail(c, 401, { error: 'unauthorized', message: 'a valid worker token is required' });
+    // Which API process calls: its sessions stay while it keeps calling (see reapAbandoned).
+    const owner = c.req.header(OWNER_HEADER);
+    if (owner && owner.length <= 100) seen.set(owner, now());
     await next();
   });
 
@@ -326,6 +339,18 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     app,
     get sessions() {
       return held.size;
+    },
+    async reapAbandoned(silentMs) {
+      const cutoff = now() - silentMs;
+      let reaped = 0;
+      for (const [id, h] of [...held]) {
+        if ((seen.get(h.owner) ?? 0) >= cutoff) continue;
+        reaped++;
+        await destroy(id, h).catch((err: unknown) => deps.logger.warn({ err, id }, 'sandbox destroy failed'));
+      }
+      for (const [owner, at] of seen) if (at < cutoff) seen.delete(owner);
+      if (reaped) deps.logger.warn({ reaped }, 'removed sandboxes of API processes that stopped calling');
+      return reaped;
     },
     async destroyAll() {
       for (const e of execs.values()) e.cancel();

@@ -17,6 +17,9 @@ import { GatewayForwarder, parseUpstream } from './forwarder.ts';
 import { createWorkerApp } from './worker-app.ts';
 import { heartbeat, markStopped, registerWorker, type WorkerBeat } from './registry.ts';
 
+/** An API process silent this long is gone: its sessions are removed (live ones call every minute). */
+const ABANDONED_MS = 5 * 60_000;
+
 export interface RunningWorker {
   id: string;
   url: string;
@@ -90,6 +93,11 @@ export async function startWorker(
     };
   };
   await registerWorker(database.db, await beat(), systemClock.now());
+  // Sessions of API processes that stopped calling (crashed, scaled away) go after five minutes.
+  const reaper = setInterval(() => {
+    worker.reapAbandoned(ABANDONED_MS).catch((err: unknown) => logger.warn({ err }, 'sandbox reap failed'));
+  }, 60_000);
+  reaper.unref();
   const timer = setInterval(() => {
     beat()
       .then((b) => heartbeat(database.db, b, systemClock.now()))
@@ -107,6 +115,7 @@ export async function startWorker(
     url,
     async close() {
       clearInterval(timer);
+      clearInterval(reaper);
       await shutdown(
         [
           {

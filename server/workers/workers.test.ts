@@ -33,7 +33,12 @@ describe('sandbox workers over the wire', () => {
   async function setup(workers: Array<{ id: string; maxSessions?: number }>, withShell = false) {
     const database: Database = await openDatabase('sqlite::memory:');
     cleanup.push(() => database.close());
-    const running = new Map<string, { server: ServerType; sessions: () => number }>();
+    const running = new Map<
+      string,
+      { server: ServerType; sessions: () => number; reap: (silentMs: number) => Promise<number> }
+    >();
+    let now = Date.now();
+    const clock = { advance: (ms: number) => (now += ms) };
     for (const w of workers) {
       const local = new LocalDriver({ logger: silentLogger, useBwrap: false });
       const driver = withShell ? fakeShellDriver(local) : local;
@@ -44,6 +49,7 @@ describe('sandbox workers over the wire', () => {
         token: TOKEN,
         maxSessions: w.maxSessions ?? 10,
         logger: silentLogger,
+        now: () => now,
       });
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: worker.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(s));
@@ -63,17 +69,26 @@ describe('sandbox workers over the wire', () => {
         },
         systemClock.now(),
       );
-      running.set(w.id, { server, sessions: () => worker.sessions });
+      running.set(w.id, {
+        server,
+        sessions: () => worker.sessions,
+        reap: (silentMs) => worker.reapAbandoned(silentMs),
+      });
     }
-    const remote = new RemoteDriver({
-      db: database.db,
-      clock: systemClock,
-      token: TOKEN,
-      staleMs: 60_000,
-      owner: 'deployment-a',
-      logger: silentLogger,
-    });
-    return { database, remote, running };
+    /** An API process (each replica makes its own). */
+    const replica = () => {
+      const r = new RemoteDriver({
+        db: database.db,
+        clock: systemClock,
+        token: TOKEN,
+        staleMs: 60_000,
+        owner: 'deployment-a',
+        logger: silentLogger,
+      });
+      cleanup.push(() => r.close());
+      return r;
+    };
+    return { database, remote: replica(), replica, running, clock };
   }
 
   it('creates a session on a worker, moves files both ways and streams an exec', async () => {
@@ -104,6 +119,22 @@ describe('sandbox workers over the wire', () => {
     expect((await remote.listOrphans(() => false)).map((o) => o.id)).toEqual([session.id]);
     await remote.destroy(session);
     expect(running.get('alpha')!.sessions()).toBe(0);
+  });
+
+  it("keeps each replica's sessions its own, and removes those of a replica that stopped calling", async () => {
+    const { remote: a, replica, running, clock } = await setup([{ id: 'alpha' }]);
+    const b = replica(); // a second API process of the same deployment (same SANDBOX_INSTANCE)
+    const mine = await a.createSession(spec('attempt-1'));
+    const theirs = await b.createSession(spec('attempt-2'));
+    // Each process's orphan sweep sees only its own sessions: never the live ones of the other.
+    expect((await a.listOrphans(() => false)).map((o) => o.id)).toEqual([mine.id]);
+    expect((await b.listOrphans(() => false)).map((o) => o.id)).toEqual([theirs.id]);
+    // Six minutes on, only `a` has called since: `b` died, and its session goes.
+    clock.advance(6 * 60_000);
+    await a.alive(mine);
+    expect(await running.get('alpha')!.reap(5 * 60_000)).toBe(1);
+    expect(running.get('alpha')!.sessions()).toBe(1);
+    expect(await a.alive(mine)).toBe(true);
   });
 
   it('cancels a running exec on the worker', async () => {
