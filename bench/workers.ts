@@ -16,17 +16,16 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { defaultLimits, DockerDriver, hostFirewall, type SandboxDriver } from '../server/sandbox/index.ts';
+import { defaultLimits, DockerDriver, hostFirewall } from '../server/sandbox/index.ts';
 import { LABEL } from '../server/sandbox/docker/hardening.ts';
 import { imageFor, type EnvName } from '../server/sandbox/images/index.ts';
 import { silentLogger } from '../server/logger/index.ts';
 import { freeLoopbackPort, systemClock } from '../server/platform/index.ts';
 import { testConfig } from '../server/testing/index.ts';
-import { getGrade } from '../server/grading-jobs/index.ts';
 import { openDatabase } from '../server/db/index.ts';
 import { RemoteDriver } from '../server/workers/index.ts';
 import { startWorkerProcess, type ServerProcess } from '../tests/helpers/process.ts';
-import { benchApp } from './app.ts';
+import { burst, type Outcome } from './burst.ts';
 import { rawExec } from './raw.ts';
 import { summarize } from './stats.ts';
 
@@ -37,19 +36,17 @@ const GRADINGS = Number(process.env.WORKERS_GRADINGS ?? 4);
 const MAX_CONCURRENT = 4;
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
-const MAIN = `const r = await fetch(process.env.OPENAI_BASE_URL + '/chat/completions', {
-  method: 'POST',
-  headers: { authorization: 'Bearer ' + process.env.OPENAI_API_KEY, 'content-type': 'application/json' },
-  body: JSON.stringify({ model: 'mock-small', messages: [{ role: 'user', content: 'Classify: great product' }] }),
-});
-console.log('gateway ' + r.status);
-`;
-
 const gatewayPort = await freeLoopbackPort();
-const config = testConfig({ GATEWAY_PORT: String(gatewayPort) });
 const tag = randomBytes(3).toString('hex');
 const token = randomBytes(24).toString('hex');
 const registry = path.join(os.tmpdir(), `bench-workers-${tag}.db`);
+const options = {
+  config: testConfig({ GATEWAY_PORT: String(gatewayPort) }),
+  candidates: CANDIDATES,
+  rounds: ROUNDS,
+  gradings: GRADINGS,
+  maxConcurrent: MAX_CONCURRENT,
+};
 const docker = new DockerDriver({
   imageFor: (e) => imageFor(e as EnvName),
   logger: silentLogger,
@@ -58,73 +55,6 @@ const docker = new DockerDriver({
   instance: `bench-workers-${tag}`,
   subnetPool: '10.241.0.0/20',
 });
-
-interface Outcome {
-  runs: number;
-  runsPerS: number;
-  gradingsPerMin: number;
-  runP50: number;
-  failures: string[];
-}
-
-/** The burst: every candidate Runs ROUNDS times (candidates at once) while GRADINGS others submit. */
-async function burst(driver: SandboxDriver, remote: boolean): Promise<Outcome> {
-  const app = await benchApp({ driver, maxConcurrent: MAX_CONCURRENT, config });
-  // With workers, nothing of this process listens on sandbox networks: the forwarders call loopback.
-  if (remote) await app.services.gateway.up('127.0.0.1');
-  const failures: string[] = [];
-  try {
-    const candidates = await Promise.all(
-      Array.from({ length: CANDIDATES + GRADINGS }, (_, i) => app.startCandidate(i)),
-    );
-    for (const c of candidates) await app.writeFile(c.who, c.attemptId, 'main.mjs', MAIN);
-    await app.services.settle();
-    // One warm-up Run each, so that the burst measures Runs and not session creation.
-    await Promise.all(candidates.slice(0, CANDIDATES).map((c) => app.timedRun(c.who, c.attemptId)));
-    const runMs: number[] = [];
-    const t0 = performance.now();
-    let gradedAt = 0;
-    const runners = candidates.slice(0, CANDIDATES).map(async (c) => {
-      for (let r = 0; r < ROUNDS; r++) {
-        const t = await app.timedRun(c.who, c.attemptId);
-        runMs.push(t.exit);
-        if (t.verdict !== 'ok' || !t.stdout.includes('gateway 200'))
-          failures.push(`run: ${t.verdict} ${t.stdout.trim().slice(0, 100)}`);
-      }
-    });
-    const graded = candidates.slice(CANDIDATES);
-    const grading = (async () => {
-      await Promise.all(
-        graded.map((c) =>
-          app.app.request(`/api/attempts/${c.attemptId}/submit`, {
-            method: 'POST',
-            headers: {
-              cookie: [...c.who.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-              'x-csrf-token': c.who.csrf ?? '',
-            },
-          }),
-        ),
-      );
-      await app.services.settle();
-      gradedAt = performance.now() - t0;
-    })();
-    await Promise.all([...runners, grading]);
-    const runsWall = performance.now() - t0;
-    for (const c of graded) {
-      const g = await getGrade(app.services.ctx, c.attemptId);
-      if (g?.status !== 'done') failures.push(`grading: ${g?.status} ${g?.error ?? ''}`);
-    }
-    return {
-      runs: runMs.length,
-      runsPerS: runMs.length / (runsWall / 1000),
-      gradingsPerMin: GRADINGS / (gradedAt / 60_000),
-      runP50: summarize(runMs).p50,
-      failures,
-    };
-  } finally {
-    await app.close();
-  }
-}
 
 const workers: ServerProcess[] = [];
 const results = new Map<string, Outcome>();
@@ -152,7 +82,7 @@ try {
   const floorMs = summarize(floor).p50;
   log(`floor: raw exec of node p50 ${floorMs} ms`);
 
-  results.set('in process', await burst(docker, false));
+  results.set('in process', await burst(docker, false, options));
   log(`in process: ${JSON.stringify(results.get('in process'))}`);
 
   const database = await openDatabase(`sqlite:${registry}`);
@@ -179,7 +109,7 @@ try {
         DEMO_SEED: 'false',
       }),
     );
-    const outcome = await burst(remote, true);
+    const outcome = await burst(remote, true, options);
     results.set(`${n} worker${n > 1 ? 's' : ''}`, outcome);
     log(`${n} workers: ${JSON.stringify(outcome)}`);
   }

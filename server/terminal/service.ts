@@ -180,7 +180,9 @@ export class TerminalService {
     return {
       input: (data: string) => this.input(shell, client, data),
       resize: (cols: number, rows: number) => {
-        if (shell.client === client && !shell.ended) void shell.running?.resize(cols, rows);
+        if (shell.client !== client || shell.ended) return;
+        // In line with the keystrokes: what is typed after a resize runs at the new size.
+        shell.chain = shell.chain.then(() => shell.running?.resize(cols, rows)).catch(() => {});
       },
       detach: () => this.detach(shell, client),
     } satisfies Attachment;
