@@ -30,6 +30,8 @@ export interface BurstOptions {
   gradings: number;
   /** The server's cap on sandbox jobs at once. */
   maxConcurrent: number;
+  /** Called once every candidate has its sandbox (after the warm-up Runs): e.g. to count where they are. */
+  onWarm?: () => Promise<void>;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function burst(driver: SandboxDriver, remote: boolean, o: BurstOpti
     await app.services.settle();
     // One warm-up Run each, so that the burst measures Runs and not session creation.
     await Promise.all(candidates.slice(0, CANDIDATES).map((c) => app.timedRun(c.who, c.attemptId)));
+    await o.onWarm?.();
     const runMs: number[] = [];
     const t0 = performance.now();
     let gradedAt = 0;

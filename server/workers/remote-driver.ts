@@ -72,6 +72,8 @@ export class RemoteDriver implements SandboxDriver {
   private readonly known = new Map<string, { url: string; incarnation: number }>();
   /** worker id → the incarnation seen to stop answering. */
   private readonly lost = new Map<string, number>();
+  /** worker id → sessions this process made there and has not destroyed. */
+  private readonly placed = new Map<string, number>();
   /** Sessions a worker said it does not hold (destroyed by another sweep, or the worker restarted). */
   private readonly goneSessions = new Set<string>();
   private statusCache: { at: number; value: Promise<SandboxStatus> } | undefined;
@@ -128,9 +130,17 @@ export class RemoteDriver implements SandboxDriver {
   }
 
   async createSession(spec: SessionSpec): Promise<SandboxSession> {
-    const workers = (await this.live()).filter(
-      (w) => w.ready && (spec.network !== 'gateway' || w.gateway_ready) && w.sessions < w.max_sessions,
-    );
+    // Least loaded first: the table's count (as of the worker's last heartbeat, up to 3 s old) or what
+    // this process placed there itself, whichever is more; ties broken at random, so that replicas
+    // and bursts spread.
+    const load = (w: WorkersTable) =>
+      Math.max(Number(w.sessions), this.placed.get(w.id) ?? 0) / Math.max(1, Number(w.max_sessions));
+    const workers = (await this.live())
+      .filter((w) => w.ready && (spec.network !== 'gateway' || w.gateway_ready))
+      .map((w) => ({ w, load: load(w), tie: Math.random() }))
+      .filter((x) => x.load < 1)
+      .sort((a, b) => a.load - b.load || a.tie - b.tie)
+      .map((x) => x.w);
     let last: unknown;
     for (const w of workers) {
       try {
@@ -148,6 +158,7 @@ export class RemoteDriver implements SandboxDriver {
           incarnation: Number(w.started_at),
           remoteId: made.id,
         };
+        this.placed.set(w.id, (this.placed.get(w.id) ?? 0) + 1);
         return session;
       } catch (err) {
         last = err;
@@ -201,6 +212,8 @@ export class RemoteDriver implements SandboxDriver {
   async destroy(session: SandboxSession): Promise<void> {
     const lost = this.gone(session);
     this.goneSessions.delete(session.id);
+    const worker = (session as RemoteSession).worker;
+    this.placed.set(worker, Math.max(0, (this.placed.get(worker) ?? 0) - 1));
     if (lost) return; // its worker removes what it left when it starts again
     await this.onSession(session, 'DELETE', '').catch((err: unknown) => {
       if (!(err instanceof WorkerLost)) throw err;

@@ -160,27 +160,31 @@ describe('sandbox workers over the wire', () => {
 
   it('places sessions on the least loaded worker and moves on when a worker dies', async () => {
     const { remote, running } = await setup([{ id: 'alpha' }, { id: 'beta' }]);
+    const workerOf = (id: string) => id.split('/')[0]!;
+    // Equal load: either first; the second goes to the other (this process counts what it placed,
+    // before any heartbeat reports it), then a third to the one the table says holds fewer.
     const a = await remote.createSession(spec('attempt-1'));
-    expect(a.id).toMatch(/^alpha\//); // equal load: by id
-    // The table says alpha holds one now (its heartbeat would); the next goes to beta.
+    const b = await remote.createSession(spec('attempt-2'));
+    expect(new Set([workerOf(a.id), workerOf(b.id)])).toEqual(new Set(['alpha', 'beta']));
     await (
       await setupLoad(remote)
-    )('alpha', 1);
-    const b = await remote.createSession(spec('attempt-2'));
-    expect(b.id).toMatch(/^beta\//);
-    // alpha dies: its listener goes away with every connection.
-    const alpha = running.get('alpha')!.server;
-    (alpha as import('node:http').Server).closeAllConnections();
-    await new Promise((r) => alpha.close(r));
-    // The first request to it fails as a shortage (the queue retries the job), and the session is lost.
+    )(workerOf(b.id), 5); // others' sessions there, as its heartbeat says
+    const c = await remote.createSession(spec('attempt-3'));
+    expect(workerOf(c.id)).toBe(workerOf(a.id));
+    // a's worker dies: its listener goes away with every connection.
+    const dead = running.get(workerOf(a.id))!.server;
+    (dead as import('node:http').Server).closeAllConnections();
+    await new Promise((r) => dead.close(r));
+    // The first request to it fails as a shortage (the queue retries the job), and its sessions are lost.
     const put = remote.putFiles(a, [{ path: 'x', content: Buffer.from('1') }]);
     await expect(put).rejects.toSatisfy(isResourceShortage);
     expect(remote.gone(a)).toBe(true);
+    expect(remote.gone(c)).toBe(true);
     expect(remote.gone(b)).toBe(false);
     expect(await remote.alive(a)).toBe(false);
-    // New sessions skip it although its heartbeat has not lapsed yet.
-    const c = await remote.createSession(spec('attempt-3'));
-    expect(c.id).toMatch(/^beta\//);
+    // New sessions skip it although its heartbeat has not lapsed (and it looks less loaded).
+    const d = await remote.createSession(spec('attempt-4'));
+    expect(workerOf(d.id)).toBe(workerOf(b.id));
     await remote.destroy(a); // nothing to ask a dead worker
   });
 
