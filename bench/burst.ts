@@ -77,11 +77,19 @@ export async function burst(driver: SandboxDriver, remote: boolean, o: BurstOpti
           }),
         ),
       );
-      await app.services.settle();
+      // Graded when every grading has its result (not when all background work has settled).
+      for (;;) {
+        const grades = await Promise.all(graded.map((c) => getGrade(app.services.ctx, c.attemptId)));
+        if (grades.every((g) => g?.status === 'done' || g?.status === 'failed')) break;
+        if (performance.now() - t0 > 600_000) break; // reported below as failures
+        await new Promise((r) => setTimeout(r, 100));
+      }
       gradedAt = performance.now() - t0;
     })();
-    await Promise.all([...runners, grading]);
-    const runsWall = performance.now() - t0;
+    let runsWall = 0;
+    const running = Promise.all(runners).then(() => (runsWall = performance.now() - t0));
+    await Promise.all([running, grading]);
+    await app.services.settle();
     for (const c of graded) {
       const g = await getGrade(app.services.ctx, c.attemptId);
       if (g?.status !== 'done') failures.push(`grading: ${g?.status} ${g?.error ?? ''}`);
