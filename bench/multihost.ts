@@ -23,6 +23,7 @@ import { openDatabase } from '../server/db/index.ts';
 import { RemoteDriver } from '../server/workers/index.ts';
 import { WorkerHost } from '../tests/helpers/worker-host.ts';
 import { burst, type Outcome } from './burst.ts';
+import { loadAverage } from './stats.ts';
 
 const HOSTS = Number(process.env.MULTIHOST_HOSTS ?? 3);
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -52,12 +53,7 @@ const options = {
   maxConcurrent: 6,
 };
 try {
-  log(
-    `load average ${os
-      .loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')} (shared machine)`,
-  );
+  log(loadAverage());
   for (let n = 1; n <= HOSTS; n++) {
     const host = await WorkerHost.create(n, { database: registry.url, gatewayPort });
     hosts.push(host);

@@ -1,4 +1,5 @@
 /** Percentiles and the printed table for the benchmarks. */
+import os from 'node:os';
 
 export interface Summary {
   n: number;
@@ -62,3 +63,10 @@ export function table(rows: Record<string, Summary>): string {
 }
 
 export const elapsed = (t0: number) => performance.now() - t0;
+
+/** The machine's load averages, for a benchmark's first line (the machine may be shared). */
+export const loadAverage = () =>
+  `load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} (shared machine)`;

@@ -27,7 +27,7 @@ import { RemoteDriver } from '../server/workers/index.ts';
 import { startWorkerProcess, type ServerProcess } from '../tests/helpers/process.ts';
 import { burst, type Outcome } from './burst.ts';
 import { rawExec } from './raw.ts';
-import { summarize } from './stats.ts';
+import { loadAverage, summarize } from './stats.ts';
 
 const CANDIDATES = Number(process.env.WORKERS_CANDIDATES ?? 8);
 // The example task allows 10 model calls a minute and 20 per attempt: a warm-up + 8 Runs stay within both.
@@ -59,12 +59,7 @@ const docker = new DockerDriver({
 const workers: ServerProcess[] = [];
 const results = new Map<string, Outcome>();
 try {
-  log(
-    `load average ${os
-      .loadavg()
-      .map((x) => x.toFixed(1))
-      .join(' ')} (shared machine)`,
-  );
+  log(loadAverage());
   // Floor: a raw exec of node in a warm container, nothing of ours around it.
   const floorSession = await docker.createSession({
     env: 'node',
