@@ -8,7 +8,9 @@
  * APIs listen on every address of the host, and the candidate's code tries them at the address it can
  * see: the host firewall lets it reach only the gateway port. The Terminal works through a worker too,
  * and a second API replica on the same database follows the Runs the first one runs, live (through the
- * events the first one mirrors in Postgres).
+ * events the first one mirrors in Postgres). Then the second replica is killed with SIGKILL right after
+ * acknowledging an edit (the first one serves it), and the deadline passes: the surviving replica
+ * submits the attempt and it is graded once.
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -125,6 +127,8 @@ describe.runIf(havePostgres && needs('docker', ready, sandboxesHint))('sandbox w
       // No engine for this process: everything that runs code goes through the workers.
       DOCKER_HOST: 'unix:///nonexistent/docker.sock',
       GRADING_RETRY_BASE_SECONDS: '1',
+      DEADLINE_SWEEP_SECONDS: '1',
+      SUBMIT_GRACE_SECONDS: '0',
       GRADING_RETRY_MAX_SECONDS: '2',
     };
     expect((await runCli(['tasks', 'import', `${repoRoot}/tasks/hello-llm`], serveEnv)).code).toBe(0);
@@ -273,12 +277,31 @@ process.stdin.on('end', () => console.log('got ' + input.trim()));
     await expect.poll(() => screen, { timeout: 15_000 }).toMatch(/42 in \/workspace\r?\n/);
     ws.close();
 
-    // Submit: graded on the remaining worker, exactly once.
-    const submitted = await fetch(`${url}/api/attempts/${attemptId}/submit`, { method: 'POST', headers });
-    expect(submitted.status, await submitted.text()).toBe(200);
+    // The second replica dies with SIGKILL right after acknowledging an edit: the first one has it.
+    const lastEdit = `// saved through the replica that dies\n${callsGateway('third', workerPorts)}`;
+    const acked = await fetch(`${replica.url}/api/attempts/${attemptId}/file`, {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ path: 'main.mjs', content: lastEdit }),
+    });
+    expect(acked.status).toBe(200);
+    await replica.stop('SIGKILL');
+    const read = await fetch(`${url}/api/attempts/${attemptId}/file?path=main.mjs`, { headers });
+    expect((await read.json()).content).toBe(lastEdit);
+
+    // The deadline passes: the surviving replica's sweeper submits the attempt, and it is graded on the
+    // remaining worker, exactly once.
     const db = new pg.Client({ connectionString: fresh.url });
     await db.connect();
     cleanup.push(() => db.end());
+    await db.query('update attempts set deadline_at = $1 where id = $2', [Date.now() - 60_000, attemptId]);
+    await expect
+      .poll(
+        async () =>
+          (await db.query('select status, submit_reason from attempts where id = $1', [attemptId])).rows[0],
+        { timeout: 20_000, interval: 250 },
+      )
+      .toMatchObject({ status: expect.stringMatching(/^(submitted|graded)$/), submit_reason: 'deadline' });
     let grades: Array<{ status: string; tries: number; verdict: string | null; error: string | null }> = [];
     for (let i = 0; i < 240; i++) {
       grades = (
