@@ -183,11 +183,12 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   ): Response {
     const enc = new TextEncoder();
     let job: { stop(): void } | undefined;
-    let gone = false;
     let timer: NodeJS.Timeout | undefined;
+    // Closed at the end, or when the caller goes away: output arriving after that is dropped (enqueueing
+    // on a cancelled stream would throw inside the driver's output callback).
+    let open = true;
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        let open = true;
         const send = (f: ExecFrame) => {
           if (open) controller.enqueue(enc.encode(`${JSON.stringify(f)}\n`));
         };
@@ -198,23 +199,19 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
           clearInterval(timer);
           controller.close();
         };
+        const failed = (err: unknown) =>
+          end({ t: 'x', message: err instanceof Error ? err.message : String(err) });
         timer = setInterval(() => send({ t: 'k' }), deps.keepAliveMs ?? 15_000);
-        begin(send).then(
-          (j) => {
-            job = j;
-            if (gone) j.stop();
-            send({ t: 'id', id: j.id });
-            j.done.then(
-              (r) => end({ t: 'r', r }),
-              (err: unknown) => end({ t: 'x', message: err instanceof Error ? err.message : String(err) }),
-            );
-          },
-          (err: unknown) => end({ t: 'x', message: err instanceof Error ? err.message : String(err) }),
-        );
+        begin(send).then((j) => {
+          job = j;
+          if (!open) j.stop();
+          send({ t: 'id', id: j.id });
+          j.done.then((r) => end({ t: 'r', r }), failed);
+        }, failed);
       },
       // The caller went away (its server stopped or died): nobody will read the result.
       cancel() {
-        gone = true;
+        open = false;
         clearInterval(timer);
         job?.stop();
       },

@@ -137,6 +137,27 @@ describe('sandbox workers over the wire', () => {
     expect(await a.alive(mine)).toBe(true);
   });
 
+  it('stops an exec whose caller went away, and keeps serving', async () => {
+    const { remote, running } = await setup([{ id: 'alpha' }]);
+    const session = await remote.createSession(spec('attempt-1'));
+    const port = (running.get('alpha')!.server.address() as net.AddressInfo).port;
+    const remoteId = session.id.slice('alpha/'.length);
+    const caller = new AbortController();
+    const res = await fetch(`http://127.0.0.1:${port}/sessions/${encodeURIComponent(remoteId)}/exec`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ argv: ['sh', '-c', 'while true; do echo tick; sleep 0.005; done'] }),
+      signal: caller.signal,
+    });
+    const reader = res.body!.getReader();
+    while (!new TextDecoder().decode((await reader.read()).value).includes('"t":"o"'));
+    // The API server dies mid-run: output still arriving for it must not break the worker.
+    caller.abort();
+    await new Promise((r) => setTimeout(r, 200));
+    const exec = remote.exec(session, { argv: ['echo', 'still here'] });
+    expect((await exec.result).stdout.text).toBe('still here\n');
+  });
+
   it('cancels a running exec on the worker', async () => {
     const { remote } = await setup([{ id: 'alpha' }]);
     const session = await remote.createSession(spec('attempt-1'));
