@@ -45,20 +45,12 @@ export async function markStopped(db: Kysely<DB>, id: string, now: number): Prom
   await db.updateTable('workers').set({ stopped_at: now }).where('id', '=', id).execute();
 }
 
-/** Workers alive now, least loaded first. */
-export async function liveWorkers(db: Kysely<DB>, now: number, staleMs: number): Promise<WorkersTable[]> {
-  const rows = await db
+/** Workers alive now (heartbeat within `staleMs`, not stopped). */
+export function liveWorkers(db: Kysely<DB>, now: number, staleMs: number): Promise<WorkersTable[]> {
+  return db
     .selectFrom('workers')
     .selectAll()
     .where('stopped_at', 'is', null)
     .where('heartbeat_at', '>=', now - staleMs)
     .execute();
-  const load = (w: WorkersTable) => Number(w.sessions) / Math.max(1, Number(w.max_sessions));
-  return rows
-    .map((w) => ({
-      ...w,
-      started_at: Number(w.started_at),
-      heartbeat_at: Number(w.heartbeat_at),
-    }))
-    .sort((a, b) => load(a) - load(b) || a.id.localeCompare(b.id));
 }

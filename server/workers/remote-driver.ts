@@ -72,8 +72,8 @@ export class RemoteDriver implements SandboxDriver {
   private readonly known = new Map<string, { url: string; incarnation: number }>();
   /** worker id → the incarnation seen to stop answering. */
   private readonly lost = new Map<string, number>();
-  /** worker id → sessions this process made there and has not destroyed. */
-  private readonly placed = new Map<string, number>();
+  /** Sessions this process made and has neither destroyed nor seen lost (its part of each worker's load). */
+  private readonly mine = new Map<string, RemoteSession>();
   /** Sessions a worker said it does not hold (destroyed by another sweep, or the worker restarted). */
   private readonly goneSessions = new Set<string>();
   private statusCache: { at: number; value: Promise<SandboxStatus> } | undefined;
@@ -96,8 +96,10 @@ export class RemoteDriver implements SandboxDriver {
   /** Live workers, minus those this process saw die (until they register again). */
   private async live(): Promise<WorkersTable[]> {
     const rows = await liveWorkers(this.opts.db, this.opts.clock.now(), this.opts.staleMs);
-    for (const w of rows) this.known.set(w.id, { url: w.url, incarnation: Number(w.started_at) });
-    return rows.filter((w) => this.lost.get(w.id) !== Number(w.started_at));
+    for (const w of rows) this.known.set(w.id, { url: w.url, incarnation: w.started_at });
+    // Sessions of a worker incarnation that is gone (restarted, lost) hold nothing any more.
+    for (const [id, m] of this.mine) if (this.gone(m)) this.mine.delete(id);
+    return rows.filter((w) => this.lost.get(w.id) !== w.started_at);
   }
 
   status(): Promise<SandboxStatus> {
@@ -133,8 +135,10 @@ export class RemoteDriver implements SandboxDriver {
     // Least loaded first: the table's count (as of the worker's last heartbeat, up to 3 s old) or what
     // this process placed there itself, whichever is more; ties broken at random, so that replicas
     // and bursts spread.
+    const placed = new Map<string, number>();
+    for (const m of this.mine.values()) placed.set(m.worker, (placed.get(m.worker) ?? 0) + 1);
     const load = (w: WorkersTable) =>
-      Math.max(Number(w.sessions), this.placed.get(w.id) ?? 0) / Math.max(1, Number(w.max_sessions));
+      Math.max(w.sessions, placed.get(w.id) ?? 0) / Math.max(1, w.max_sessions);
     const workers = (await this.live())
       .filter((w) => w.ready && (spec.network !== 'gateway' || w.gateway_ready))
       .map((w) => ({ w, load: load(w), tie: Math.random() }))
@@ -155,10 +159,10 @@ export class RemoteDriver implements SandboxDriver {
           gatewayAddress: made.gatewayAddress,
           workspacePath: made.workspacePath,
           worker: w.id,
-          incarnation: Number(w.started_at),
+          incarnation: w.started_at,
           remoteId: made.id,
         };
-        this.placed.set(w.id, (this.placed.get(w.id) ?? 0) + 1);
+        this.mine.set(session.id, session);
         return session;
       } catch (err) {
         last = err;
@@ -212,8 +216,7 @@ export class RemoteDriver implements SandboxDriver {
   async destroy(session: SandboxSession): Promise<void> {
     const lost = this.gone(session);
     this.goneSessions.delete(session.id);
-    const worker = (session as RemoteSession).worker;
-    this.placed.set(worker, Math.max(0, (this.placed.get(worker) ?? 0) - 1));
+    this.mine.delete(session.id);
     if (lost) return; // its worker removes what it left when it starts again
     await this.onSession(session, 'DELETE', '').catch((err: unknown) => {
       if (!(err instanceof WorkerLost)) throw err;
@@ -316,12 +319,7 @@ export class RemoteDriver implements SandboxDriver {
     try {
       const path = `/sessions/${encodeURIComponent(s.remoteId)}${suffix}`;
       const res = await this.request(s.worker, 'POST', path, body, s.incarnation, silence.signal);
-      if (!res.ok) {
-        const err = await this.wireError(s.worker, res);
-        if (!(err instanceof SessionUnknown)) throw err;
-        this.goneSessions.add(s.id);
-        throw new WorkerLost(s.worker, err);
-      }
+      if (!res.ok) throw this.lostIfUnknown(s, await this.wireError(s.worker, res));
       const reader = res.body!.getReader();
       const dec = new TextDecoder();
       let buffered = '';
@@ -394,12 +392,16 @@ export class RemoteDriver implements SandboxDriver {
       body,
       s.incarnation,
     ).catch((err: unknown) => {
-      if (err instanceof SessionUnknown) {
-        this.goneSessions.add(s.id);
-        throw new WorkerLost(s.worker, err);
-      }
-      throw err;
+      throw this.lostIfUnknown(s, err);
     });
+  }
+
+  /** A session its worker says it does not hold is gone: a shortage, so the job gets a new one. */
+  private lostIfUnknown(s: RemoteSession, err: unknown): unknown {
+    if (!(err instanceof SessionUnknown)) return err;
+    this.goneSessions.add(s.id);
+    this.mine.delete(s.id);
+    return new WorkerLost(s.worker, err);
   }
 
   private markLost(worker: string, incarnation = this.known.get(worker)?.incarnation) {

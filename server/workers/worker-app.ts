@@ -147,32 +147,44 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
     });
   });
 
-  app.put('/sessions/:id/files', async (c) => {
-    const h = sessionOf(c);
-    if (!h) return unknown(c);
-    const body = await parse(c, putFilesBody);
-    if (!body) return fail(c, 400, { error: 'invalid', message: 'expected { files, deletes }' });
-    try {
+  /**
+   * A verb on a held session: 404 when this worker does not hold it, 400 for a body `schema` refuses
+   * (`expected` says what it wants), the driver's error as a failure (shortage: 503), else `fn`'s answer.
+   */
+  function onSession<S extends z.ZodType>(
+    schema: S,
+    expected: string,
+    fn: (h: Held, body: z.infer<S>, c: Context) => Promise<Response>,
+  ) {
+    return async (c: Context) => {
+      const h = sessionOf(c);
+      if (!h) return unknown(c);
+      const body = await parse(c, schema);
+      if (body === undefined) return fail(c, 400, { error: 'invalid', message: expected });
+      try {
+        return await fn(h, body, c);
+      } catch (err) {
+        return failure(c, err);
+      }
+    };
+  }
+
+  app.put(
+    '/sessions/:id/files',
+    onSession(putFilesBody, 'expected { files, deletes }', async (h, body, c) => {
       const files = body.files.map((f) => ({ path: f.path, content: Buffer.from(f.content, 'base64') }));
       await deps.driver.putFiles(h.session, files, body.deletes);
       return c.body(null, 204);
-    } catch (err) {
-      return failure(c, err);
-    }
-  });
+    }),
+  );
 
-  app.post('/sessions/:id/files', async (c) => {
-    const h = sessionOf(c);
-    if (!h) return unknown(c);
-    const body = await parse(c, getFilesBody);
-    if (!body) return fail(c, 400, { error: 'invalid', message: 'expected { maxBytes?, under? }' });
-    try {
+  app.post(
+    '/sessions/:id/files',
+    onSession(getFilesBody, 'expected { maxBytes?, under? }', async (h, body, c) => {
       const files = await deps.driver.getFiles(h.session, body);
       return c.json({ files: files.map((f) => ({ path: f.path, content: f.content.toString('base64') })) });
-    } catch (err) {
-      return failure(c, err);
-    }
-  });
+    }),
+  );
 
   /**
    * Answers with a stream of frames: `id` once the job runs, its output, keep-alives while it is
