@@ -93,20 +93,13 @@ export class Gateway implements AttemptHooks, LlmAccess {
   async isLive(attemptId: string, purpose: 'attempt' | 'grade'): Promise<boolean> {
     if ((this.windows.get(`${attemptId}/${purpose}`) ?? 0) > 0) return true;
     if (!this.replicated) return false;
-    const row =
-      purpose === 'attempt'
-        ? await this.ctx.db
-            .selectFrom('runs')
-            .select('id')
-            .where('attempt_id', '=', attemptId)
-            .where('status', '=', 'running')
-            .executeTakeFirst()
-        : await this.ctx.db
-            .selectFrom('grades')
-            .select('id')
-            .where('attempt_id', '=', attemptId)
-            .where('status', '=', 'running')
-            .executeTakeFirst();
+    // The Run's row (attempt key) or the grading's (grade key), running on any replica.
+    const row = await this.ctx.db
+      .selectFrom(purpose === 'attempt' ? 'runs' : 'grades')
+      .select('id')
+      .where('attempt_id', '=', attemptId)
+      .where('status', '=', 'running')
+      .executeTakeFirst();
     return row !== undefined;
   }
 

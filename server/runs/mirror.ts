@@ -56,7 +56,7 @@ export class RunMirror {
       .catch(() => {});
   }
 
-  /** Rows of runs that ended (or whose process died) long ago: at start and now and then. */
+  /** Rows older than an hour (a process that died before deleting its own): at each start. */
   async prune(): Promise<void> {
     await this.ctx.db
       .deleteFrom('run_events')

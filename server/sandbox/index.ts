@@ -17,6 +17,7 @@ import { imageFor as imageForEnv, type EnvName } from './images/index.ts';
 
 export * from './types.ts';
 export {
+  removeAllSessions,
   SandboxManager,
   type ManagerOptions,
   type SlotOptions,

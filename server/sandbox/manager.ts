@@ -480,11 +480,8 @@ export class SandboxManager {
   }
 
   /** Shutdown: removes every session of this instance, held or not, and what they left behind. */
-  async removeEverything(): Promise<void> {
-    // In parallel: this runs in a shutdown with seconds to spare, and each removal waits on the engine.
-    const all = await this.opts.driver.listOrphans(() => false);
-    await Promise.all(all.map((o) => this.opts.driver.removeOrphan(o.id)));
-    await this.opts.driver.removeDanglingResources?.();
+  removeEverything(): Promise<void> {
+    return removeAllSessions(this.opts.driver);
   }
 
   /** Removes sandboxes no live owner claims: leftovers of a crash, or of an attempt that is gone. */
@@ -519,4 +516,12 @@ export class SandboxManager {
     await Promise.all([...this.filling.values()]);
     await destroyHeld();
   }
+}
+
+/** Every session of the driver's instance, held or not, and what they left behind (networks, volumes). */
+export async function removeAllSessions(driver: SandboxDriver): Promise<void> {
+  // In parallel: this runs in a shutdown with seconds to spare, and each removal waits on the engine.
+  const all = await driver.listOrphans(() => false);
+  await Promise.all(all.map((o) => driver.removeOrphan(o.id)));
+  await driver.removeDanglingResources?.();
 }

@@ -93,8 +93,6 @@ export const REASONS = {
 
 const NO_DOCKER =
   'The terminal needs the Docker sandbox. This server runs code with the local fallback driver, where a terminal would be a shell on the server itself, so it is turned off; Run and Run tests still work.';
-const NO_SHELL =
-  'The terminal is not available on this deployment (its sandboxes run on separate sandbox workers, which do not offer a terminal yet); Run and Run tests still work.';
 
 interface Shell {
   attemptId: string;
@@ -156,8 +154,7 @@ export class TerminalService {
   /** Attaches a connection to the attempt's shell, starting one if there is none. */
   async attach(attemptId: string, client: TerminalClient, size: { cols: number; rows: number }) {
     if (this.closed) throw new AppError('unavailable', REASONS.shutdown);
-    if (!this.manager.shells)
-      throw new AppError('unavailable', this.manager.driverName === 'local' ? NO_DOCKER : NO_SHELL);
+    if (!this.manager.shells) throw new AppError('unavailable', NO_DOCKER);
     let sh = this.shells.get(attemptId);
     const resumed = !!sh && !sh.ended;
     if (!sh || sh.ended) sh = await this.openShell(attemptId, size);

@@ -12,7 +12,7 @@ import { createLogger } from '../logger/index.ts';
 import { systemClock } from '../platform/index.ts';
 import { shutdown } from '../shutdown/index.ts';
 import { isWildcard, listenAll } from '../http/index.ts';
-import { createSandboxDriver, imageResolver } from '../sandbox/index.ts';
+import { createSandboxDriver, imageResolver, removeAllSessions } from '../sandbox/index.ts';
 import { GatewayForwarder, parseUpstream } from './forwarder.ts';
 import { createWorkerApp } from './worker-app.ts';
 import { heartbeat, markStopped, registerWorker, type WorkerBeat } from './registry.ts';
@@ -66,8 +66,9 @@ export async function startWorker(
     logger,
   });
   // Whatever an earlier run of this worker left (it holds no session yet) goes.
-  for (const o of await driver.listOrphans(() => false)) await driver.removeOrphan(o.id).catch(() => {});
-  await driver.removeDanglingResources?.().catch(() => {});
+  await removeAllSessions(driver).catch((err: unknown) =>
+    logger.warn({ err }, 'could not remove the sandboxes of an earlier run of this worker'),
+  );
   const prepared = await driver.prepare?.({
     autoBuild: config.sandbox.autoBuild,
     log: (line) => logger.info(line),
