@@ -40,6 +40,9 @@ describe.runIf(havePostgres)('run event mirror', () => {
     hub.emit('run-1', { type: 'status', data: { status: 'running' } });
     hub.emit('run-1', { type: 'stdout', data: 'one\n' });
     hub.emit('run-1', { type: 'stdout', data: 'two\n' });
+    // What a candidate's program can print, NUL and a lone surrogate included, goes through as it is.
+    const odd = 'nul:\u0000 lone:\ud800 quote:" sql:\'); drop table runs; --\n';
+    hub.emit('run-1', { type: 'stdout', data: odd });
 
     const seen: RunEvent[] = [];
     let sawTwo!: () => void;
@@ -50,7 +53,7 @@ describe.runIf(havePostgres)('run event mirror', () => {
       { seq: 1 },
       (e) => {
         seen.push(e);
-        if (e.type === 'stdout' && e.data === 'two\n') sawTwo();
+        if (e.type === 'stdout' && e.data === odd) sawTwo();
       },
       () => false,
       async () => false,
@@ -59,12 +62,15 @@ describe.runIf(havePostgres)('run event mirror', () => {
     hub.emit('run-1', { type: 'stderr', data: 'three\n' });
     hub.emit('run-1', { type: 'exit', data: { verdict: 'ok', exitCode: 0, durationMs: 5 } });
     await following;
+    const o = 8 + odd.length;
     expect(seen.map((e) => [e.seq, e.type, e.out, e.err])).toEqual([
       [2, 'stdout', 4, 0],
       [3, 'stdout', 8, 0],
-      [4, 'stderr', 8, 6],
-      [5, 'exit', 8, 6],
+      [4, 'stdout', o, 0],
+      [5, 'stderr', o, 6],
+      [6, 'exit', o, 6],
     ]);
+    expect(seen[2]).toMatchObject({ type: 'stdout', data: odd });
   });
 
   it('ends when nothing is mirrored and the record says the run is done', async () => {
