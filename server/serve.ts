@@ -18,9 +18,6 @@ import { deleteExpiredSessions } from './auth/index.ts';
 import { seedDemo } from './demo/index.ts';
 import { RemoteDriver } from './workers/index.ts';
 
-/** A Run queued or running this long belongs to a process that is gone (queue waits + the wall clock). */
-const RUN_CUT_OFF_MS = 30 * 60_000;
-
 export interface RunningServer {
   url: string;
   close(): Promise<void>;
@@ -76,19 +73,9 @@ export async function startServer(
   });
 
   // Runs cut off by a previous crash are recorded as such; their containers are orphans now. On Postgres
-  // other replicas may be running theirs: only runs far older than any Run could last are cut off.
-  const cutOff = systemClock.now() - RUN_CUT_OFF_MS;
-  await database.db
-    .updateTable('runs')
-    .set({
-      status: 'done',
-      verdict: 'error',
-      stderr: 'worksample: the server restarted during this run\n',
-      finished_at: systemClock.now(),
-    })
-    .where('status', '!=', 'done')
-    .$if(database.dialect === 'postgres', (q) => q.where('created_at', '<', cutOff))
-    .execute();
+  // other replicas may be running theirs: only runs past their lease are cut off (and, from then on, by
+  // every replica as leases lapse).
+  await services.runs.recover({ exclusive: database.dialect === 'sqlite' });
   // Orphans of a previous process go; missing images are built in the background; the pool warms.
   await sandbox.start({ autoBuild: config.sandbox.autoBuild });
   const sandboxStatus = await sandbox.status();

@@ -841,6 +841,14 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0024_run_leases': {
+      // An unfinished Run's lease, renewed by the process running it: a replica killed mid-Run leaves a
+      // row that another replica cuts off once the lease lapses, instead of holding the attempt's one
+      // unfinished run (and the candidate's Run button) until a restart.
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('runs').addColumn('lease_until', ms).execute();
+      },
+    },
   };
 }
 

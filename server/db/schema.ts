@@ -343,6 +343,11 @@ export interface RunsTable {
   finished_at: number | null;
   /** `Run tests` only: the parsed per-test report (TestReport JSON). */
   tests_json?: string | null;
+  /**
+   * While unfinished: until when the process running it vouches for it (renewed while it runs); past
+   * it, that process is gone and any replica cuts the run off (RunService.recover).
+   */
+  lease_until?: number | null;
 }
 
 /**

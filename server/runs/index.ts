@@ -6,7 +6,7 @@
  * cleanup (record the result, stop leftover processes) — with cleanup in `finally`.
  */
 import { AppError } from '../errors/index.ts';
-import type { AttemptHooks, ServiceContext } from '../platform/index.ts';
+import { JOB_LEASE, type AttemptHooks, type ServiceContext } from '../platform/index.ts';
 import { isUniqueViolation, type RunsTable } from '../db/index.ts';
 import { fileContent } from '../workspace/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
@@ -52,6 +52,9 @@ export interface RunView {
   /** `Run tests`, once finished: the per-test results read from the runner's report. */
   tests?: TestReport | null;
 }
+
+/** A Run row from before leases, unfinished this long, belongs to a process that is gone. */
+const RUN_CUT_OFF_MS = 30 * 60_000;
 
 const inProgress = () =>
   new AppError(
@@ -109,12 +112,79 @@ export class RunService implements AttemptHooks {
    * written into the sandbox again only when it may have changed there (see `compile`).
    */
   private readonly builds = new WeakMap<Map<string, string>, Build>();
+  private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(
     private readonly ctx: ServiceContext,
     readonly manager: SandboxManager,
     private readonly llm?: LlmAccess,
   ) {}
+
+  /**
+   * Settles the runs of processes that are gone, then keeps this process's leases: every unfinished run
+   * row carries a lease its process renews while it runs. `exclusive` (SQLite: the only process on its
+   * database) cuts off every unfinished run at start; otherwise (Postgres replicas) runs past their
+   * lease are cut off at start and every JOB_LEASE.sweepMs, so a replica killed mid-Run frees the
+   * attempt's Run button on the others within about a lease.
+   */
+  async recover(opts: { exclusive: boolean }): Promise<void> {
+    await this.cutOff(opts.exclusive ? 'all' : 'lapsed', 'worksample: the server restarted during this run\n');
+    const every = (ms: number, job: () => Promise<unknown>) => {
+      const t = setInterval(
+        () => void job().catch((err: unknown) => this.ctx.logger.warn({ err }, 'run lease upkeep failed')),
+        ms,
+      );
+      t.unref();
+      this.timers.push(t);
+    };
+    every(JOB_LEASE.renewMs, () => this.renewLeases());
+    if (!opts.exclusive)
+      every(JOB_LEASE.sweepMs, () =>
+        this.cutOff('lapsed', 'worksample: the server running this run stopped during it; run it again\n'),
+      );
+  }
+
+  /** Stops the lease upkeep (shutdown). */
+  stop(): void {
+    for (const t of this.timers.splice(0)) clearInterval(t);
+  }
+
+  /** Extends the lease of every run this process has queued or running. */
+  async renewLeases(): Promise<void> {
+    const ids = [...this.active.keys()];
+    if (!ids.length) return;
+    await this.ctx.db
+      .updateTable('runs')
+      .set({ lease_until: this.ctx.clock.now() + JOB_LEASE.ms })
+      .where('id', 'in', ids)
+      .where('status', '!=', 'done')
+      .execute();
+  }
+
+  /**
+   * Ends unfinished runs of processes that are gone, as `error` with `why` on stderr: every one
+   * (`all`), or those past their lease (rows from before leases: older than RUN_CUT_OFF_MS).
+   */
+  async cutOff(which: 'all' | 'lapsed', why: string): Promise<number> {
+    const now = this.ctx.clock.now();
+    const r = await this.ctx.db
+      .updateTable('runs')
+      .set({ status: 'done', verdict: 'error', stderr: why, finished_at: now, lease_until: null })
+      .where('status', '!=', 'done')
+      .$if(which === 'lapsed', (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb('lease_until', '<', now),
+            eb.and([eb('lease_until', 'is', null), eb('created_at', '<', now - RUN_CUT_OFF_MS)]),
+          ]),
+        ),
+      )
+      .executeTakeFirst();
+    const n = Number(r.numUpdatedRows);
+    if (n && which === 'lapsed')
+      this.ctx.logger.warn({ runs: n }, 'cut off runs whose server stopped renewing them');
+    return n;
+  }
 
   /** Runs p in the background; settle() waits for it (tests, shutdown). */
   track(p: Promise<unknown>) {
@@ -197,6 +267,7 @@ export class RunService implements AttemptHooks {
         output_truncated: 0,
         created_at: now,
         finished_at: null,
+        lease_until: now + JOB_LEASE.ms,
       };
       // Both streams' caps plus their truncation markers: the most a run's live replay may hold.
       this.hub.open(runId, { maxBytes: 2 * this.manager.limits.outputBytes + 1024 });
@@ -334,6 +405,7 @@ export class RunService implements AttemptHooks {
         stderr: result?.stderr.text ?? (failure ? `worksample: the sandbox failed: ${failure}\n` : ''),
         output_truncated: result && (result.stdout.truncated || result.stderr.truncated) ? 1 : 0,
         finished_at: this.ctx.clock.now(),
+        lease_until: null,
         tests_json: report ? JSON.stringify(report) : null,
       };
       try {

@@ -197,6 +197,7 @@ export function createServices(deps: ServiceDeps): Services {
       await email.settle();
     },
     async close() {
+      runs.stop();
       await terminal.close();
       await runs.settle();
       await grading.settle();

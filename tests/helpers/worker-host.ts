@@ -9,35 +9,17 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
+import { startBalancer, type Backend, type Balancer } from './balancer.ts';
 import { environments, imageFor } from '../../server/sandbox/images/index.ts';
 
 const run = promisify(execFile);
 const ROOT = '/run/worksample-hosts';
 const DATA = '/var/lib/worksample-hosts';
 const bin = path.resolve(import.meta.dirname, '../../bin/worksample.js');
-
-/** Listens on `address:port` and pipes each connection to `to`. */
-function proxy(address: string, port: number, to: { host: string; port: number }): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer((inbound) => {
-      const outbound = net.connect(to);
-      const end = () => {
-        inbound.destroy();
-        outbound.destroy();
-      };
-      inbound.on('error', end);
-      outbound.on('error', end);
-      inbound.pipe(outbound).pipe(inbound);
-    });
-    s.once('error', reject);
-    s.listen({ host: address, port }, () => resolve(s));
-  });
-}
 
 /** Whether this machine can make worker hosts (root, iproute2, nsenter, dockerd). */
 export async function canMakeHosts(): Promise<boolean> {
@@ -61,7 +43,7 @@ export class WorkerHost {
   readonly socket: string;
   /** Seconds it took to load the sandbox images into the host's engine. */
   imagesSeconds = 0;
-  private readonly proxies: net.Server[] = [];
+  private readonly proxies: Balancer[] = [];
   private engine?: ChildProcess;
   worker?: ChildProcess;
 
@@ -77,10 +59,13 @@ export class WorkerHost {
   }
 
   /**
-   * Makes host `n` (1–250): namespace, veth, proxies to Postgres (`database`) and to the gateway port
-   * on loopback, its engine with the sandbox images.
+   * Makes host `n` (1–250): namespace, veth, proxies to Postgres (`database`) and to the API servers'
+   * gateway (`gateway`, by default loopback at `gatewayPort`), its engine with the sandbox images.
    */
-  static async create(n: number, opts: { database: string; gatewayPort: number }): Promise<WorkerHost> {
+  static async create(
+    n: number,
+    opts: { database: string; gatewayPort: number; gateway?: Backend },
+  ): Promise<WorkerHost> {
     const h = new WorkerHost(n);
     await removeNamespace(h.ns); // what a crashed earlier run left
     try {
@@ -94,8 +79,10 @@ export class WorkerHost {
       await run('ip', ['-n', h.ns, 'link', 'set', 'lo', 'up']);
       const pg = new URL(opts.database);
       h.proxies.push(
-        await proxy(h.near, 5432, { host: pg.hostname, port: Number(pg.port || 5432) }),
-        await proxy(h.near, opts.gatewayPort, { host: '127.0.0.1', port: opts.gatewayPort }),
+        await startBalancer(h.near, 5432, [{ host: pg.hostname, port: Number(pg.port || 5432) }]),
+        await startBalancer(h.near, opts.gatewayPort, [
+          opts.gateway ?? { host: '127.0.0.1', port: opts.gatewayPort },
+        ]),
       );
       await mkdir(path.join(ROOT, h.ns), { recursive: true });
       const logFile = path.join(os.tmpdir(), `${h.ns}-dockerd.log`);
@@ -211,7 +198,7 @@ export class WorkerHost {
       this.engine.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
     }
-    for (const p of this.proxies) p.close();
+    for (const p of this.proxies.splice(0)) await p.close();
     await removeNamespace(this.ns);
   }
 }

@@ -1,0 +1,115 @@
+/**
+ * A Run whose server dies mid-run does not hold the attempt's Run button on the other replicas: the
+ * process running it renews the run's lease; once that stops (the process is gone), another replica's
+ * sweep cuts the run off as `error` saying why, and the candidate can run again through it. Two
+ * services over one database (Postgres when TEST_DATABASE_URL is set, else a SQLite file) stand for
+ * two replicas; a fake clock stands for the time between.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { dialects, freshDatabaseUrl, makeTestApp, type TestApp } from '../testing/index.ts';
+import { openDatabase } from '../db/index.ts';
+import { FakeClock, JOB_LEASE } from '../platform/index.ts';
+import { LocalDriver } from '../sandbox/index.ts';
+import { silentLogger } from '../logger/index.ts';
+
+describe.each(dialects())('run leases on %s', (dialect) => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const f of cleanup.splice(0).reverse()) await f();
+  });
+
+  async function replicas(): Promise<[TestApp, TestApp, FakeClock]> {
+    let url: string;
+    if (dialect === 'postgres') {
+      const fresh = await freshDatabaseUrl('postgres');
+      cleanup.push(fresh.drop);
+      url = fresh.url;
+    } else {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'ws-leases-'));
+      cleanup.push(() => rm(dir, { recursive: true, force: true }));
+      url = `sqlite:${dir}/ws.db`;
+    }
+    const clock = new FakeClock();
+    const apps: TestApp[] = [];
+    for (let i = 0; i < 2; i++) {
+      const database = await openDatabase(url);
+      cleanup.push(() => database.close());
+      const t = await makeTestApp({
+        database,
+        clock,
+        driver: new LocalDriver({ logger: silentLogger, useBwrap: false }),
+      });
+      cleanup.push(() => t.close());
+      apps.push(t);
+    }
+    return [apps[0]!, apps[1]!, clock];
+  }
+
+  it('cuts off a run whose server stopped renewing it, and lets the candidate run again elsewhere', async () => {
+    const [a, b, clock] = await replicas();
+    await a.importExample();
+    const { browser, attemptId } = await a.startedCandidate();
+    await a.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
+      path: 'main.mjs',
+      content: 'process.stdin.on("data", () => {}); console.log("waiting");',
+    });
+    const started = await a.req(browser, 'POST', `/api/attempts/${attemptId}/runs`, {
+      kind: 'run',
+      interactive: true,
+    });
+    expect(started.status, started.text).toBe(202);
+    const runId = started.json.run.id as string;
+    const status = async () =>
+      (await b.ctx.db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow())
+        .status;
+    await vi.waitFor(async () => expect(await status()).toBe('running'), { timeout: 15_000 });
+
+    // While A renews the lease, B leaves the run alone (for longer than one lease) and refuses a second
+    // run (one at a time).
+    for (let i = 0; i < 4; i++) {
+      clock.advance(JOB_LEASE.renewMs);
+      await a.services.runs.renewLeases();
+      expect(await b.services.runs.cutOff('lapsed', 'gone\n')).toBe(0);
+    }
+    const refused = await b.req(browser, 'POST', `/api/attempts/${attemptId}/runs`, { kind: 'run' });
+    expect(refused.status).toBe(409);
+
+    // A stops renewing (as if killed): a lease later, B's sweep ends the run as an error saying why.
+    clock.advance(JOB_LEASE.ms + 1);
+    expect(await b.services.runs.cutOff('lapsed', 'worksample: the server running this run stopped\n')).toBe(
+      1,
+    );
+    const seen = await b.req(browser, 'GET', `/api/attempts/${attemptId}/runs/${runId}`);
+    expect(seen.json.run).toMatchObject({
+      status: 'done',
+      verdict: 'error',
+      stderr: 'worksample: the server running this run stopped\n',
+    });
+    const again = await b.req(browser, 'POST', `/api/attempts/${attemptId}/runs`, { kind: 'run' });
+    expect(again.status, again.text).toBe(202);
+    // Cancel A's orphaned process (in a real crash it died with its server).
+    await a.req(browser, 'POST', `/api/attempts/${attemptId}/runs/${runId}/cancel`);
+  });
+
+  it('leaves rows of other replicas alone at start unless it is the only process', async () => {
+    const [a, b] = await replicas();
+    await a.importExample();
+    const { browser, attemptId } = await a.startedCandidate();
+    await a.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
+      path: 'main.mjs',
+      content: 'process.stdin.on("data", () => {});',
+    });
+    const started = await a.req(browser, 'POST', `/api/attempts/${attemptId}/runs`, {
+      kind: 'run',
+      interactive: true,
+    });
+    expect(started.status).toBe(202);
+    // A replica starting on Postgres (not exclusive) keeps the live run; a sole SQLite process cuts it off.
+    expect(await b.services.runs.cutOff('lapsed', 'gone\n')).toBe(0);
+    expect(await b.services.runs.cutOff('all', 'worksample: the server restarted during this run\n')).toBe(1);
+    await a.req(browser, 'POST', `/api/attempts/${attemptId}/runs/${started.json.run.id}/cancel`);
+  });
+});
