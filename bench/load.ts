@@ -35,13 +35,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { percentile } from './stats.ts';
 import { freePort, repoRoot, startServe, tempDir, type ServerProcess } from '../tests/helpers/process.ts';
-import { openDatabase } from '../server/db/index.ts';
-import { loadConfig } from '../server/config/index.ts';
-import { silentLogger } from '../server/logger/index.ts';
-import { randomIds, systemClock, type ServiceContext } from '../server/platform/index.ts';
-import { importTask } from '../server/tasks/import.ts';
-import { createInvitation } from '../server/invitations/index.ts';
-import { exampleTaskDir } from '../server/testing/index.ts';
+import { seedInvitations } from '../server/testing/index.ts';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -190,26 +184,7 @@ async function prepare(dialect: Dialect, count: number, dir: string, publicUrl: 
     url = u.toString();
     drop = () => run(`drop database if exists ${name} with (force)`);
   }
-  const database = await openDatabase(url);
-  const config = loadConfig({ DATABASE_URL: url, PUBLIC_URL: publicUrl, LOG_LEVEL: 'silent' });
-  const ctx: ServiceContext = {
-    db: database.db,
-    clock: systemClock,
-    ids: randomIds,
-    config,
-    logger: silentLogger,
-  };
-  await importTask(ctx, exampleTaskDir);
-  const links: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const { link } = await createInvitation(
-      ctx,
-      { taskSlug: 'hello-llm', candidateName: `Candidate ${i}`, candidateEmail: `c${i}@example.com` },
-      null,
-    );
-    links.push(link);
-  }
-  await database.close();
+  const links = await seedInvitations(url, publicUrl, count);
   return { url, links, drop };
 }
 

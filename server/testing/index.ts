@@ -11,7 +11,7 @@ import { migrationProvider } from '../db/index.ts';
 import { loadConfig, type Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/index.ts';
 import { silentLogger, type Logger } from '../logger/index.ts';
-import { FakeClock, randomIds, type ServiceContext } from '../platform/index.ts';
+import { FakeClock, randomIds, systemClock, type ServiceContext } from '../platform/index.ts';
 import { createHttp } from '../http/index.ts';
 import { createServices } from '../services/index.ts';
 import type { TerminalOptions } from '../terminal/index.ts';
@@ -284,3 +284,34 @@ export async function makeTestApp(
 }
 
 export type TestApp = Awaited<ReturnType<typeof makeTestApp>>;
+
+/**
+ * Imports the example task into the database at `url` and makes `count` invitations to it, through
+ * the service verbs (no server): the links a candidate opens, under `publicUrl`.
+ */
+export async function seedInvitations(url: string, publicUrl: string, count: number): Promise<string[]> {
+  const database = await openDatabase(url);
+  try {
+    const config = loadConfig({ DATABASE_URL: url, PUBLIC_URL: publicUrl, LOG_LEVEL: 'silent' });
+    const ctx: ServiceContext = {
+      db: database.db,
+      clock: systemClock,
+      ids: randomIds,
+      config,
+      logger: silentLogger,
+    };
+    await importTask(ctx, exampleTaskDir);
+    const links: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const { link } = await createInvitation(
+        ctx,
+        { taskSlug: 'hello-llm', candidateName: `Candidate ${i}`, candidateEmail: `c${i}@example.com` },
+        null,
+      );
+      links.push(link);
+    }
+    return links;
+  } finally {
+    await database.close();
+  }
+}
