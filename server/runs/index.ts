@@ -128,7 +128,10 @@ export class RunService implements AttemptHooks {
    * attempt's Run button on the others within about a lease.
    */
   async recover(opts: { exclusive: boolean }): Promise<void> {
-    await this.cutOff(opts.exclusive ? 'all' : 'lapsed', 'worksample: the server restarted during this run\n');
+    await this.cutOff(
+      opts.exclusive ? 'all' : 'lapsed',
+      'worksample: the server restarted during this run\n',
+    );
     const every = (ms: number, job: () => Promise<unknown>) => {
       const t = setInterval(
         () => void job().catch((err: unknown) => this.ctx.logger.warn({ err }, 'run lease upkeep failed')),
