@@ -99,6 +99,9 @@ function build(
   );
   // Base64 inflates a max-size file by 4/3; leave room for the JSON around it.
   const maxBody = Math.ceil((services.config.limits.maxFileBytes * 4) / 3) + 64 * 1024;
+  // The autosave shortcut authenticates in its own statement; what it cannot prove continues below.
+  // Before the body limit: it reads the body from node's stream itself, within the same bound.
+  registerAutosave(app, services.autosave, maxBody);
   app.use(
     '/api/*',
     bodyLimit({
@@ -107,8 +110,6 @@ function build(
         errorJson(c, new AppError('payload_too_large', `request body is larger than ${maxBody} bytes`)),
     }),
   );
-  // The autosave shortcut authenticates in its own statement; what it cannot prove continues below.
-  registerAutosave(app, services.autosave);
   app.use('/api/*', loadPrincipals());
   app.use('/i/*', loadPrincipals());
 

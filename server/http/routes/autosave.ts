@@ -11,8 +11,15 @@
  * (files.ts), which decide and word the answer: a bearer token or a staff cookie on the request, a
  * body this shortcut does not know field for field, a new file, identical content, any refusal.
  * Request and response are the files route's own.
+ *
+ * The body is read straight from node's request stream (no web Request, stream or abort signal per
+ * save: at 500 saves/s those cost more than the rest of the route) and left on `incoming.rawBody`,
+ * where @hono/node-server builds the web Request from if the route below needs it. Registered before
+ * the body limit (which would build that Request), it enforces the same bound by Content-Length.
  */
+import type { IncomingMessage } from 'node:http';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { hashSecret } from '../../auth/index.ts';
 import type { Autosave } from '../../workspace/index.ts';
@@ -32,16 +39,47 @@ const saveBody = z
 
 const JSON_TYPE = /^application\/([\w.-]+\+)?json$/i;
 
-/** Registers the shortcut; call before loadPrincipals (app.ts). */
-export function registerAutosave(app: OpenAPIHono<AppEnv>, autosave: Autosave) {
+/**
+ * The JSON body: from node's stream when served by @hono/node-server (kept on `rawBody` for a later
+ * reader), else (app.request in tests) from a copy of the web Request. Undefined for a body this shortcut leaves
+ * to the normal path: no Content-Length, over `maxBytes`, chunked, or not JSON.
+ */
+async function readJson(c: Context<AppEnv>, maxBytes: number): Promise<unknown> {
+  const declared = c.req.header('content-length');
+  const length = Number(declared ?? Number.NaN);
+  if (declared !== undefined && !(Number.isSafeInteger(length) && length <= maxBytes)) return undefined;
+  const incoming = (c.env as { incoming?: IncomingMessage & { rawBody?: Buffer } } | undefined)?.incoming;
+  // Elsewhere (app.request): a copy, so that the body limit and the route below still read the body.
+  if (!incoming || incoming.readableEnded || incoming.rawBody)
+    return c.req.raw
+      .clone()
+      .json()
+      .catch(() => undefined);
+  // From node's stream only with a length node enforces (a chunked body is the normal path's).
+  if (declared === undefined || c.req.header('transfer-encoding') !== undefined) return undefined;
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.once('end', () => resolve(Buffer.concat(chunks)));
+    incoming.once('error', reject);
+  });
+  incoming.rawBody = body;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Registers the shortcut; call before loadPrincipals and the body limit (app.ts). */
+export function registerAutosave(app: OpenAPIHono<AppEnv>, autosave: Autosave, maxBodyBytes: number) {
   app.put('/api/attempts/:id/file', async (c, next) => {
     const cookie = getCookie(c, CANDIDATE_COOKIE);
     const csrfToken = c.req.header('x-csrf-token');
     if (!cookie || !csrfToken || c.req.header('authorization') !== undefined) return next();
     if (getCookie(c, STAFF_COOKIE) !== undefined) return next();
     if (!JSON_TYPE.test((c.req.header('content-type') ?? '').split(';')[0]!.trim())) return next();
-    // Parsed once: the files route's validator reads the same cached body if this falls through.
-    const body = saveBody.safeParse(await c.req.json().catch(() => undefined));
+    const body = saveBody.safeParse(await readJson(c, maxBodyBytes));
     if (!body.success) return next();
     let content: Buffer;
     try {
