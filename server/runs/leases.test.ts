@@ -48,8 +48,8 @@ describe.each(dialects())('run leases on %s', (dialect) => {
     return [apps[0]!, apps[1]!, clock];
   }
 
-  it('cuts off a run whose server stopped renewing it, and lets the candidate run again elsewhere', async () => {
-    const [a, b, clock] = await replicas();
+  /** On replica `a`: a candidate's Run that waits for input (an interactive one) until cancelled. */
+  async function waitingRun(a: TestApp) {
     await a.importExample();
     const { browser, attemptId } = await a.startedCandidate();
     await a.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
@@ -61,7 +61,12 @@ describe.each(dialects())('run leases on %s', (dialect) => {
       interactive: true,
     });
     expect(started.status, started.text).toBe(202);
-    const runId = started.json.run.id as string;
+    return { browser, attemptId, runId: started.json.run.id as string };
+  }
+
+  it('cuts off a run whose server stopped renewing it, and lets the candidate run again elsewhere', async () => {
+    const [a, b, clock] = await replicas();
+    const { browser, attemptId, runId } = await waitingRun(a);
     const status = async () =>
       (await b.ctx.db.selectFrom('runs').select('status').where('id', '=', runId).executeTakeFirstOrThrow())
         .status;
@@ -96,20 +101,10 @@ describe.each(dialects())('run leases on %s', (dialect) => {
 
   it('leaves rows of other replicas alone at start unless it is the only process', async () => {
     const [a, b] = await replicas();
-    await a.importExample();
-    const { browser, attemptId } = await a.startedCandidate();
-    await a.req(browser, 'PUT', `/api/attempts/${attemptId}/file`, {
-      path: 'main.mjs',
-      content: 'process.stdin.on("data", () => {});',
-    });
-    const started = await a.req(browser, 'POST', `/api/attempts/${attemptId}/runs`, {
-      kind: 'run',
-      interactive: true,
-    });
-    expect(started.status).toBe(202);
+    const { browser, attemptId, runId } = await waitingRun(a);
     // A replica starting on Postgres (not exclusive) keeps the live run; a sole SQLite process cuts it off.
     expect(await b.services.runs.cutOff('lapsed', 'gone\n')).toBe(0);
     expect(await b.services.runs.cutOff('all', 'worksample: the server restarted during this run\n')).toBe(1);
-    await a.req(browser, 'POST', `/api/attempts/${attemptId}/runs/${started.json.run.id}/cancel`);
+    await a.req(browser, 'POST', `/api/attempts/${attemptId}/runs/${runId}/cancel`);
   });
 });
