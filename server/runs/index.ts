@@ -6,7 +6,7 @@
  * cleanup (record the result, stop leftover processes) — with cleanup in `finally`.
  */
 import { AppError } from '../errors/index.ts';
-import { JOB_LEASE, type AttemptHooks, type ServiceContext } from '../platform/index.ts';
+import type { AttemptHooks, ServiceContext } from '../platform/index.ts';
 import { isUniqueViolation, type RunsTable } from '../db/index.ts';
 import { fileContent } from '../workspace/index.ts';
 import type { TaskManifest } from '../tasks/index.ts';
@@ -55,6 +55,13 @@ export interface RunView {
 
 /** A Run row from before leases, unfinished this long, belongs to a process that is gone. */
 const RUN_CUT_OFF_MS = 30 * 60_000;
+
+/**
+ * An unfinished Run's lease: renewed every `renewMs` by its process, swept every `sweepMs` on
+ * Postgres. Shorter than the background jobs' (JOB_LEASE) because a candidate is waiting: a dead
+ * replica's Run frees the attempt's Run button within ≈ 20 s.
+ */
+export const RUN_LEASE = { ms: 15_000, renewMs: 5_000, sweepMs: 5_000 } as const;
 
 const inProgress = () =>
   new AppError(
@@ -124,7 +131,7 @@ export class RunService implements AttemptHooks {
    * Settles the runs of processes that are gone, then keeps this process's leases: every unfinished run
    * row carries a lease its process renews while it runs. `exclusive` (SQLite: the only process on its
    * database) cuts off every unfinished run at start; otherwise (Postgres replicas) runs past their
-   * lease are cut off at start and every JOB_LEASE.sweepMs, so a replica killed mid-Run frees the
+   * lease are cut off at start and every RUN_LEASE.sweepMs, so a replica killed mid-Run frees the
    * attempt's Run button on the others within about a lease.
    */
   async recover(opts: { exclusive: boolean }): Promise<void> {
@@ -140,9 +147,9 @@ export class RunService implements AttemptHooks {
       t.unref();
       this.timers.push(t);
     };
-    every(JOB_LEASE.renewMs, () => this.renewLeases());
+    every(RUN_LEASE.renewMs, () => this.renewLeases());
     if (!opts.exclusive)
-      every(JOB_LEASE.sweepMs, () =>
+      every(RUN_LEASE.sweepMs, () =>
         this.cutOff('lapsed', 'worksample: the server running this run stopped during it; run it again\n'),
       );
   }
@@ -158,7 +165,7 @@ export class RunService implements AttemptHooks {
     if (!ids.length) return;
     await this.ctx.db
       .updateTable('runs')
-      .set({ lease_until: this.ctx.clock.now() + JOB_LEASE.ms })
+      .set({ lease_until: this.ctx.clock.now() + RUN_LEASE.ms })
       .where('id', 'in', ids)
       .where('status', '!=', 'done')
       .execute();
@@ -270,7 +277,7 @@ export class RunService implements AttemptHooks {
         output_truncated: 0,
         created_at: now,
         finished_at: null,
-        lease_until: now + JOB_LEASE.ms,
+        lease_until: now + RUN_LEASE.ms,
       };
       // Both streams' caps plus their truncation markers: the most a run's live replay may hold.
       this.hub.open(runId, { maxBytes: 2 * this.manager.limits.outputBytes + 1024 });

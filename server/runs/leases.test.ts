@@ -11,7 +11,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dialects, freshDatabaseUrl, makeTestApp, type TestApp } from '../testing/index.ts';
 import { openDatabase } from '../db/index.ts';
-import { FakeClock, JOB_LEASE } from '../platform/index.ts';
+import { FakeClock } from '../platform/index.ts';
+import { RUN_LEASE } from './index.ts';
 import { LocalDriver } from '../sandbox/index.ts';
 import { silentLogger } from '../logger/index.ts';
 
@@ -75,7 +76,7 @@ describe.each(dialects())('run leases on %s', (dialect) => {
     // While A renews the lease, B leaves the run alone (for longer than one lease) and refuses a second
     // run (one at a time).
     for (let i = 0; i < 4; i++) {
-      clock.advance(JOB_LEASE.renewMs);
+      clock.advance(RUN_LEASE.renewMs);
       await a.services.runs.renewLeases();
       expect(await b.services.runs.cutOff('lapsed', 'gone\n')).toBe(0);
     }
@@ -83,7 +84,7 @@ describe.each(dialects())('run leases on %s', (dialect) => {
     expect(refused.status).toBe(409);
 
     // A stops renewing (as if killed): a lease later, B's sweep ends the run as an error saying why.
-    clock.advance(JOB_LEASE.ms + 1);
+    clock.advance(RUN_LEASE.ms + 1);
     expect(await b.services.runs.cutOff('lapsed', 'worksample: the server running this run stopped\n')).toBe(
       1,
     );
