@@ -77,6 +77,8 @@ export interface LoadResult {
 /** What the server spent per save in the measured window: CPU (ms) and, on Postgres, statements. */
 export interface Cost {
   cpuMsPerSave: number;
+  /** This bench process's own CPU per save (ms): the load generator shares the machine's cores. */
+  clientCpuMsPerSave: number;
   statementsPerSave?: number;
   /** Postgres server processes' CPU per save (ms), when Postgres runs on this machine. */
   postgresCpuMsPerSave?: number;
@@ -364,8 +366,10 @@ async function product(dialect: Dialect, count: number): Promise<LoadResult & Co
     });
     let firstError: string | undefined;
     const pid = server.child.pid!;
-    const at: Array<Promise<{ cpu: number; statements?: number; pg?: Map<number, number> }>> = [];
+    const at: Array<Promise<{ cpu: number; client: number; statements?: number; pg?: Map<number, number> }>> =
+      [];
     const snapshot = async () => ({
+      client: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()),
       cpu: await cpuMs(pid),
       statements: dialect === 'postgres' ? await commits(db.url) : undefined,
       pg: dialect === 'postgres' ? await postgresCpu() : undefined,
@@ -400,6 +404,7 @@ async function product(dialect: Dialect, count: number): Promise<LoadResult & Co
     return {
       ...result,
       cpuMsPerSave: perSave(b!.cpu - a!.cpu),
+      clientCpuMsPerSave: perSave(b!.client - a!.client),
       // The two snapshot connections' own statements are not the server's.
       statementsPerSave:
         a!.statements === undefined ? undefined : perSave(b!.statements! - a!.statements - 1),
@@ -436,7 +441,7 @@ async function main() {
       console.log(
         `${dialect.padEnd(8)} ${String(count).padStart(5)}  autosave p50 ${a.p50} p95 ${a.p95} p99 ${a.p99} max ${a.max} ms, ` +
           `${a.n} saves, ${a.errors} errors | floor p50 ${f.p50} p99 ${f.p99} max ${f.max} ms | p99 ${ratio}× floor ` +
-          `| client lag p99 ${a.clientLagP99}/${f.clientLagP99} ms | server ${a.cpuMsPerSave} ms CPU` +
+          `| client lag p99 ${a.clientLagP99}/${f.clientLagP99} ms, ${a.clientCpuMsPerSave} ms CPU per save | server ${a.cpuMsPerSave} ms CPU` +
           `${a.statementsPerSave === undefined ? '' : `, ${a.statementsPerSave} statements`} per save ` +
           `${a.postgresCpuMsPerSave === undefined ? '' : `| Postgres ${a.postgresCpuMsPerSave} ms CPU per save `}` +
           `| load ${f.load1}/${a.load1}`,
