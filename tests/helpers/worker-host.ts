@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { startBalancer, type Backend, type Balancer } from './balancer.ts';
+import { startBalancer, type Balancer } from './balancer.ts';
 import { environments, imageFor } from '../../server/sandbox/images/index.ts';
 
 const run = promisify(execFile);
@@ -59,13 +59,11 @@ export class WorkerHost {
   }
 
   /**
-   * Makes host `n` (1–250): namespace, veth, proxies to Postgres (`database`) and to the API servers'
-   * gateway (`gateway`, by default loopback at `gatewayPort`), its engine with the sandbox images.
+   * Makes host `n` (1–250): namespace, veth, proxies to Postgres (`database`) and to the gateway port
+   * on loopback (the API servers' gateway, or a balancer in front of several), its engine with the
+   * sandbox images.
    */
-  static async create(
-    n: number,
-    opts: { database: string; gatewayPort: number; gateway?: Backend },
-  ): Promise<WorkerHost> {
+  static async create(n: number, opts: { database: string; gatewayPort: number }): Promise<WorkerHost> {
     const h = new WorkerHost(n);
     await removeNamespace(h.ns); // what a crashed earlier run left
     try {
@@ -80,9 +78,7 @@ export class WorkerHost {
       const pg = new URL(opts.database);
       h.proxies.push(
         await startBalancer(h.near, 5432, [{ host: pg.hostname, port: Number(pg.port || 5432) }]),
-        await startBalancer(h.near, opts.gatewayPort, [
-          opts.gateway ?? { host: '127.0.0.1', port: opts.gatewayPort },
-        ]),
+        await startBalancer(h.near, opts.gatewayPort, [{ host: '127.0.0.1', port: opts.gatewayPort }]),
       );
       await mkdir(path.join(ROOT, h.ns), { recursive: true });
       const logFile = path.join(os.tmpdir(), `${h.ns}-dockerd.log`);
