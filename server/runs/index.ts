@@ -341,7 +341,17 @@ export class RunService implements AttemptHooks {
           // One archive for the changed files and a new build.
           await this.sync(row.attempt_id, sb.session, sb.synced, want, built?.ok ? built.files : []);
           if (built?.ok) built.build.inSandbox = true;
-          await this.ctx.db.updateTable('runs').set({ status: 'running' }).where('id', '=', row.id).execute();
+          const claimed = await this.ctx.db
+            .updateTable('runs')
+            .set({ status: 'running' })
+            .where('id', '=', row.id)
+            .where('status', '=', 'queued')
+            .executeTakeFirst();
+          // Another replica cut this run off while this process was stalled: run nothing.
+          if (!Number(claimed.numUpdatedRows)) {
+            entry.cancelled = true;
+            return;
+          }
           this.hub.emit(row.id, { type: 'status', data: { status: 'running' } });
           if (built) {
             if (!built.ok) {
@@ -418,23 +428,49 @@ export class RunService implements AttemptHooks {
         lease_until: null,
         tests_json: report ? JSON.stringify(report) : null,
       };
+      // What followers are told at the end: this result, or the record another replica already wrote.
+      let ended = { verdict, exitCode: update.exit_code, durationMs: update.duration_ms, stderr: update.stderr };
       try {
-        // One transaction: one synchronous commit for the record and the timeline event.
-        await this.ctx.db.transaction().execute(async (trx) => {
-          await trx.updateTable('runs').set(update).where('id', '=', row.id).execute();
+        // One transaction: one synchronous commit for the record and the timeline event. A record
+        // already done was cut off by another replica while this process stalled (its lease lapsed);
+        // the candidate was told so and may have started another run: it is not overwritten.
+        const stale = await this.ctx.db.transaction().execute(async (trx) => {
+          const wrote = await trx
+            .updateTable('runs')
+            .set(update)
+            .where('id', '=', row.id)
+            .where('status', '!=', 'done')
+            .executeTakeFirst();
+          if (!Number(wrote.numUpdatedRows)) return true;
           await recordEvent(trx, {
             attemptId: row.attempt_id,
             at: update.finished_at,
             type: `run.${row.kind}`,
             payload: { runId: row.id, verdict },
           });
+          return false;
         });
+        if (stale) {
+          const rec = await this.ctx.db
+            .selectFrom('runs')
+            .select(['verdict', 'exit_code', 'duration_ms', 'stderr'])
+            .where('id', '=', row.id)
+            .executeTakeFirstOrThrow();
+          this.ctx.logger.warn({ runId: row.id }, 'run was cut off by another server; its late result is dropped');
+          ended = {
+            verdict: (rec.verdict ?? 'error') as typeof verdict,
+            exitCode: rec.exit_code,
+            durationMs: rec.duration_ms ?? 0,
+            stderr: rec.stderr,
+          };
+        }
       } finally {
         this.busy.delete(row.attempt_id);
-        if (failure && !result) this.hub.emit(row.id, { type: 'stderr', data: update.stderr });
+        if (ended.stderr !== update.stderr || (failure && !result))
+          this.hub.emit(row.id, { type: 'stderr', data: ended.stderr });
         this.hub.emit(row.id, {
           type: 'exit',
-          data: { verdict, exitCode: update.exit_code, durationMs: update.duration_ms },
+          data: { verdict: ended.verdict, exitCode: ended.exitCode, durationMs: ended.durationMs },
         });
       }
     }

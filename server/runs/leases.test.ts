@@ -96,8 +96,26 @@ describe.each(dialects())('run leases on %s', (dialect) => {
     });
     const again = await b.req(browser, 'POST', `/api/attempts/${attemptId}/runs`, { kind: 'run' });
     expect(again.status, again.text).toBe(202);
-    // Cancel A's orphaned process (in a real crash it died with its server).
+
+    // A was only stalled, not dead: its run ends later. The record the candidate was shown stays (the
+    // late result is dropped, no second timeline entry), and B's new run is left alone.
     await a.req(browser, 'POST', `/api/attempts/${attemptId}/runs/${runId}/cancel`);
+    await a.services.runs.settle();
+    const after = await b.req(browser, 'GET', `/api/attempts/${attemptId}/runs/${runId}`);
+    expect(after.json.run).toMatchObject({
+      status: 'done',
+      verdict: 'error',
+      stderr: 'worksample: the server running this run stopped\n',
+    });
+    const events = await b.ctx.db
+      .selectFrom('attempt_events')
+      .select('payload_json')
+      .where('attempt_id', '=', attemptId)
+      .where('type', '=', 'run.run')
+      .execute();
+    expect(events.filter((e) => JSON.parse(e.payload_json).runId === runId)).toEqual([]);
+    const newer = await b.req(browser, 'GET', `/api/attempts/${attemptId}/runs/${again.json.run.id}`);
+    expect(newer.json.run.verdict).not.toBe('cancelled');
   });
 
   it('leaves rows of other replicas alone at start unless it is the only process', async () => {
