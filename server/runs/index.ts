@@ -429,7 +429,12 @@ export class RunService implements AttemptHooks {
         tests_json: report ? JSON.stringify(report) : null,
       };
       // What followers are told at the end: this result, or the record another replica already wrote.
-      let ended = { verdict, exitCode: update.exit_code, durationMs: update.duration_ms, stderr: update.stderr };
+      let ended = {
+        verdict,
+        exitCode: update.exit_code,
+        durationMs: update.duration_ms,
+        stderr: update.stderr,
+      };
       try {
         // One transaction: one synchronous commit for the record and the timeline event. A record
         // already done was cut off by another replica while this process stalled (its lease lapsed);
@@ -456,7 +461,10 @@ export class RunService implements AttemptHooks {
             .select(['verdict', 'exit_code', 'duration_ms', 'stderr'])
             .where('id', '=', row.id)
             .executeTakeFirstOrThrow();
-          this.ctx.logger.warn({ runId: row.id }, 'run was cut off by another server; its late result is dropped');
+          this.ctx.logger.warn(
+            { runId: row.id },
+            'run was cut off by another server; its late result is dropped',
+          );
           ended = {
             verdict: (rec.verdict ?? 'error') as typeof verdict,
             exitCode: rec.exit_code,
