@@ -74,8 +74,56 @@ export interface LoadResult {
   load1: number;
 }
 
+/**
+ * The autosave latency as the server measured it (its metrics histogram, from the request reaching the
+ * app to the response leaving it): without the load generator's own delays and loopback, which share
+ * this machine's cores with the server.
+ */
+export interface ServerSide {
+  p50: number;
+  p99: number;
+  /** Share of saves answered within 25 ms (%). */
+  within25: number;
+}
+
+/** The cumulative bucket counts of worksample_autosave_duration_seconds (all statuses), by `le` in ms. */
+async function serverHistogram(base: string): Promise<Map<number, number>> {
+  const res = await request(`${base}/metrics`, { method: 'GET', headers: {} });
+  const out = new Map<number, number>();
+  for (const m of res.body.matchAll(
+    /^worksample_autosave_duration_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\d+)/gm,
+  )) {
+    const le = m[1] === '+Inf' ? Infinity : Math.round(Number(m[1]) * 1e6) / 1e3;
+    out.set(le, (out.get(le) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+/** Quantiles from the window's bucket counts, interpolated within a bucket as Prometheus does. */
+function histogramSummary(a: Map<number, number>, b: Map<number, number>): ServerSide {
+  const les = [...b.keys()].sort((x, y) => x - y);
+  const cum = les.map((le) => (b.get(le) ?? 0) - (a.get(le) ?? 0));
+  const total = cum.at(-1) ?? 0;
+  const quantile = (q: number) => {
+    const rank = q * total;
+    const i = cum.findIndex((c) => c >= rank);
+    if (i < 0 || !Number.isFinite(les[i]!)) return les.at(-2) ?? 0;
+    const lo = i === 0 ? 0 : les[i - 1]!;
+    const below = i === 0 ? 0 : cum[i - 1]!;
+    const inBucket = cum[i]! - below;
+    return Math.round((lo + (les[i]! - lo) * (inBucket ? (rank - below) / inBucket : 1)) * 10) / 10;
+  };
+  const at25 = cum[les.indexOf(25)] ?? 0;
+  return {
+    p50: quantile(0.5),
+    p99: quantile(0.99),
+    within25: total ? Math.round((at25 / total) * 10000) / 100 : 0,
+  };
+}
+
 /** What the server spent per save in the measured window: CPU (ms) and, on Postgres, statements. */
 export interface Cost {
+  server: ServerSide;
   cpuMsPerSave: number;
   /** This bench process's own CPU per save (ms): the load generator shares the machine's cores. */
   clientCpuMsPerSave: number;
@@ -366,9 +414,17 @@ async function product(dialect: Dialect, count: number): Promise<LoadResult & Co
     });
     let firstError: string | undefined;
     const pid = server.child.pid!;
-    const at: Array<Promise<{ cpu: number; client: number; statements?: number; pg?: Map<number, number> }>> =
-      [];
+    const at: Array<
+      Promise<{
+        histogram: Map<number, number>;
+        cpu: number;
+        client: number;
+        statements?: number;
+        pg?: Map<number, number>;
+      }>
+    > = [];
     const snapshot = async () => ({
+      histogram: await serverHistogram(base),
       client: (({ user, system }) => (user + system) / 1000)(process.cpuUsage()),
       cpu: await cpuMs(pid),
       statements: dialect === 'postgres' ? await commits(db.url) : undefined,
@@ -403,6 +459,7 @@ async function product(dialect: Dialect, count: number): Promise<LoadResult & Co
     const perSave = (x: number) => Math.round((x / Math.max(1, result.n)) * 100) / 100;
     return {
       ...result,
+      server: histogramSummary(a!.histogram, b!.histogram),
       cpuMsPerSave: perSave(b!.cpu - a!.cpu),
       clientCpuMsPerSave: perSave(b!.client - a!.client),
       // The two snapshot connections' own statements are not the server's.
@@ -441,6 +498,7 @@ async function main() {
       console.log(
         `${dialect.padEnd(8)} ${String(count).padStart(5)}  autosave p50 ${a.p50} p95 ${a.p95} p99 ${a.p99} max ${a.max} ms, ` +
           `${a.n} saves, ${a.errors} errors | floor p50 ${f.p50} p99 ${f.p99} max ${f.max} ms | p99 ${ratio}× floor ` +
+          `| server-side p50 ${a.server.p50} p99 ${a.server.p99} ms, ${a.server.within25}% within 25 ms ` +
           `| client lag p99 ${a.clientLagP99}/${f.clientLagP99} ms, ${a.clientCpuMsPerSave} ms CPU per save | server ${a.cpuMsPerSave} ms CPU` +
           `${a.statementsPerSave === undefined ? '' : `, ${a.statementsPerSave} statements`} per save ` +
           `${a.postgresCpuMsPerSave === undefined ? '' : `| Postgres ${a.postgresCpuMsPerSave} ms CPU per save `}` +

@@ -26,6 +26,11 @@ describe('/metrics', () => {
       /worksample_http_request_duration_seconds_count\{method="PUT",route="\/api\/attempts\/:id\/file",status="200"\} 1/,
     );
     expect(body).toMatch(/worksample_autosave_duration_seconds_count\{status="200"\} 1/);
+    // Buckets fine enough below the 25 ms autosave goal to read a p99 near it (bench:load does).
+    for (const le of ['0.001', '0.005', '0.01', '0.015', '0.02', '0.025'])
+      expect(body).toMatch(
+        new RegExp(`worksample_autosave_duration_seconds_bucket\\{le="${le}",status="200"\\} [01]\\n`),
+      );
     expect(body).not.toContain(attemptId); // ids never become labels
     for (const name of [
       'worksample_run_queue_length 0',
