@@ -14,7 +14,7 @@ import { sql } from 'kysely';
 import { openDatabase, type Database } from '../server/db/index.ts';
 import { FakeClock, randomIds, type ServiceContext } from '../server/platform/index.ts';
 import { silentLogger } from '../server/logger/index.ts';
-import { exampleTaskDir, testConfig } from '../server/testing/index.ts';
+import { dropDatabase, exampleTaskDir, testConfig } from '../server/testing/index.ts';
 import { importTask } from '../server/tasks/import.ts';
 import { createInvitation } from '../server/invitations/index.ts';
 import { startAttempt } from '../server/attempts/index.ts';
@@ -136,7 +136,7 @@ async function run(dialect: 'sqlite' | 'postgres') {
     );
   } finally {
     await database.close();
-    if (name) await adminQuery(`drop database if exists ${name} with (force)`);
+    if (name && admin) await dropDatabase(admin, name);
     await tmp.remove();
   }
 }

@@ -33,6 +33,30 @@ export function dialects(): Dialect[] {
   return process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
+/**
+ * Drops a Postgres database made for a test or a benchmark (`admin`: a URL of the server as the role
+ * that created it). Not `drop database … with (force)`: FORCE refuses outright ("must be a member of the
+ * role whose process is being terminated") when an autovacuum worker happens to be in the database, as
+ * it often is after a busy run (PostgreSQL 15 checks the worker's role, which is none, and only a member
+ * of pg_signal_backend passes). Instead it ends this role's own leftover connections (a pool a test did
+ * not close), which the role may, and lets a plain DROP DATABASE stop an autovacuum worker itself (it
+ * signals it and waits up to 5 s).
+ */
+export async function dropDatabase(admin: string, name: string): Promise<void> {
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  try {
+    await c.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity
+        where datname = $1 and usename = current_user and pid <> pg_backend_pid()`,
+      [name],
+    );
+    await c.query(`drop database if exists ${name}`);
+  } finally {
+    await c.end();
+  }
+}
+
 /** A fresh, empty database of the dialect; drop() removes it. */
 export async function freshDatabaseUrl(dialect: Dialect): Promise<{ url: string; drop(): Promise<void> }> {
   if (dialect === 'sqlite') return { url: 'sqlite::memory:', drop: async () => {} };
@@ -47,26 +71,7 @@ export async function freshDatabaseUrl(dialect: Dialect): Promise<{ url: string;
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      try {
-        // Not `drop database … with (force)`: FORCE refuses outright ("must be a member of the role whose
-        // process is being terminated") when an autovacuum worker happens to be in the database, as it
-        // now and then is on a busy server (PostgreSQL 15 checks the worker's role, which is none, and
-        // only a member of pg_signal_backend passes). Instead end our own leftover connections (a pool a
-        // test did not close), which this role may, and let a plain DROP DATABASE stop an autovacuum
-        // worker itself (it signals it and waits up to 5 s).
-        await c.query(
-          `select pg_terminate_backend(pid) from pg_stat_activity
-            where datname = $1 and usename = current_user and pid <> pg_backend_pid()`,
-          [name],
-        );
-        await c.query(`drop database if exists ${name}`);
-      } finally {
-        await c.end();
-      }
-    },
+    drop: () => dropDatabase(admin, name),
   };
 }
 
